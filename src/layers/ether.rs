@@ -1,0 +1,36 @@
+//! Ethernet II (IEEE 802.3 framing with an EtherType), Scapy's `Ether`.
+
+use super::well_known::ETHER_TYPES;
+use crate::packet::{Field, Packet, Proto};
+
+/// `Ether`: destination, source, EtherType. The type follows the layer above when not set.
+pub static ETHER: Proto = Proto {
+    name: "Ether",
+    long_name: "Ethernet",
+    fields: &[
+        Field::mac("dst", [0xff; 6])
+            .auto()
+            .doc("destination MAC; broadcast when not set and not resolvable"),
+        Field::mac("src", [0; 6]).doc("source MAC"),
+        Field::u16("type", 0x9000)
+            .hex_names(ETHER_TYPES)
+            .doc("EtherType of the payload; set from the layer above"),
+    ],
+    post_build: Some(post_build),
+    summary: Some(summary),
+    ..Proto::BASE
+};
+
+/// An unset destination is sent as broadcast, as Scapy does when it cannot resolve one.
+fn post_build(b: &mut crate::packet::Built) {
+    if b.is_auto("dst") {
+        for i in 0..6 {
+            b.put_u8(i, 0xff);
+        }
+    }
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| crate::packet::field_repr(p, i, n);
+    format!("{} > {} ({})", f("src"), f("dst"), f("type"))
+}

@@ -1,0 +1,135 @@
+//! ICMP for IPv4 (RFC 792), Scapy's `ICMP`, and `ICMPerror`, an ICMP header quoted inside an ICMP error.
+//! Errors (dest-unreach, source-quench, redirect, time-exceeded, parameter-problem) quote the offending
+//! datagram, dissected as `IPerror` and the transport's error layer.
+
+use super::ip::IPERROR;
+use super::well_known::{ICMP_CODES, ICMP_TYPES};
+use crate::packet::{field_repr, inet_checksum, Built, Dflt, Field, Kind, Layer, Len, Packet, Proto};
+
+/// Types that carry an identifier and sequence number.
+const ID_SEQ_TYPES: [u64; 10] = [0, 8, 13, 14, 15, 16, 17, 18, 37, 38];
+/// Types that quote the offending datagram.
+const ERROR_TYPES: [u64; 5] = [3, 4, 5, 11, 12];
+
+fn of_type(l: &Layer, types: &[u64]) -> bool {
+    types.contains(&l.get_int("type").unwrap_or(8))
+}
+
+fn codes(t: u64) -> &'static [(u64, &'static str)] {
+    ICMP_CODES.iter().find(|(k, _)| *k == t).map_or(&[], |(_, c)| c)
+}
+
+const FIELDS: [Field; 18] = [
+    Field::u8("type", 8)
+        .names(ICMP_TYPES)
+        .doc("message type: echo-request, dest-unreach, ..."),
+    Field::u8("code", 0).names_by("type", codes).doc("code, named per type"),
+    Field::u16("chksum", 0).hex().auto().doc("checksum; computed"),
+    Field::u16("id", 0)
+        .hex()
+        .when(|l, _| of_type(l, &ID_SEQ_TYPES))
+        .doc("identifier (echo, timestamp, ...)"),
+    Field::u16("seq", 0)
+        .hex()
+        .when(|l, _| of_type(l, &ID_SEQ_TYPES))
+        .doc("sequence number"),
+    Field::new(
+        "ts_ori",
+        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
+        Dflt::Dyn(super::icmp_timestamp::now),
+    )
+    .when(|l, _| of_type(l, &[13, 14]))
+    .doc("originate timestamp, ms since midnight UTC"),
+    Field::new(
+        "ts_rx",
+        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
+        Dflt::Dyn(super::icmp_timestamp::now),
+    )
+    .when(|l, _| of_type(l, &[13, 14]))
+    .doc("receive timestamp"),
+    Field::new(
+        "ts_tx",
+        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
+        Dflt::Dyn(super::icmp_timestamp::now),
+    )
+    .when(|l, _| of_type(l, &[13, 14]))
+    .doc("transmit timestamp"),
+    Field::ip4("gw", [0, 0, 0, 0])
+        .when(|l, _| of_type(l, &[5]))
+        .doc("gateway (redirect)"),
+    Field::u8("ptr", 0)
+        .when(|l, _| of_type(l, &[12]))
+        .doc("pointer to the problem (parameter-problem)"),
+    Field::u8("reserved", 0).when(|l, _| of_type(l, &[3, 11])),
+    Field::u8("length", 0)
+        .when(|l, _| of_type(l, &[3, 11, 12]))
+        .doc("RFC 4884 length of the quoted datagram"),
+    Field::ip4("addr_mask", [0, 0, 0, 0])
+        .when(|l, _| of_type(l, &[17, 18]))
+        .doc("address mask"),
+    Field::u16("nexthopmtu", 0)
+        .when(|l, _| of_type(l, &[3]))
+        .doc("next-hop MTU (fragmentation needed)"),
+    Field::u16("unused", 0).when(|l, _| of_type(l, &[11, 12])),
+    Field::u32("unused", 0).when(|l, _| !of_type(l, &[0, 3, 5, 8, 11, 12, 13, 14, 15, 16, 17, 18])),
+    Field::new("unused", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b""))
+        .when(|l, _| of_type(l, &[0, 3, 5, 8, 13, 14, 15, 16, 17, 18])),
+    Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")).when(|l, _| of_type(l, &[3, 11, 12])),
+];
+
+static ICMP_FIELDS: [Field; 19] = with_ext(FIELDS);
+
+/// RFC 4884 extension objects, shown as `ext = None` for error types; not built or dissected yet.
+const fn with_ext(f: [Field; 18]) -> [Field; 19] {
+    let mut out = [Field::new("ext", Kind::Bytes(Len::Fixed(0)), Dflt::None); 19];
+    let mut i = 0;
+    while i < 18 {
+        out[i] = f[i];
+        i += 1;
+    }
+    out[18] = out[18].when(|l, _| of_type(l, &[3, 11, 12]));
+    out
+}
+
+/// `ICMP`.
+pub static ICMP: Proto = Proto {
+    name: "ICMP",
+    long_name: "ICMP",
+    fields: &ICMP_FIELDS,
+    post_build: Some(post_build),
+    summary: Some(summary),
+    guess_payload: Some(guess_payload),
+    ..Proto::BASE
+};
+
+/// `ICMPerror`: an ICMP header quoted by an ICMP error.
+pub static ICMPERROR: Proto = Proto {
+    name: "ICMPerror",
+    long_name: "ICMP in ICMP",
+    fields: &ICMP_FIELDS,
+    post_build: Some(post_build),
+    guess_payload: Some(guess_payload),
+    ..Proto::BASE
+};
+
+fn post_build(b: &mut Built) {
+    if b.is_auto("chksum") {
+        let ck = inet_checksum(&[b.bytes()]);
+        b.put_u16(2, ck);
+    }
+}
+
+fn guess_payload(l: &Layer, _payload: &[u8]) -> Option<&'static Proto> {
+    of_type(l, &ERROR_TYPES).then_some(&IPERROR)
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    match i.checked_sub(1).filter(|&u| p.layers()[u].name() == "IP") {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!("ICMP {} > {} {} {}", g("src"), g("dst"), f("type"), f("code"))
+        }
+        None => format!("ICMP {} {}", f("type"), f("code")),
+    }
+}

@@ -1,0 +1,66 @@
+//! Checksums of transport layers over the IPv4 (RFC 793, RFC 768) and IPv6 (RFC 8200 §8.1) pseudo-headers.
+
+use std::net::Ipv6Addr;
+
+use crate::packet::{inet_checksum, Built, Value};
+
+/// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
+/// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
+pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
+    let data = b.bytes();
+    let len = data.len() as u32;
+    let mut depth = 1;
+    loop {
+        let layer = b.below(depth)?;
+        match layer.name() {
+            "IP" | "IPerror" => {
+                let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) =
+                    (b.value_below(depth, "src"), b.value_below(depth, "dst"))
+                else {
+                    return None;
+                };
+                let mut ph = [0u8; 12];
+                ph[0..4].copy_from_slice(&src.octets());
+                ph[4..8].copy_from_slice(&dst.octets());
+                ph[9] = next_header;
+                ph[10..12].copy_from_slice(&(len as u16).to_be_bytes());
+                return Some(inet_checksum(&[&ph, data]));
+            }
+            "IPv6" | "IPerror6" => {
+                let src = match b.value_below(depth, "src") {
+                    Some(Value::Ip6(a)) => a,
+                    _ => Ipv6Addr::UNSPECIFIED,
+                };
+                let dst = final_destination(b, depth).unwrap_or(match b.value_below(depth, "dst") {
+                    Some(Value::Ip6(a)) => a,
+                    _ => Ipv6Addr::UNSPECIFIED,
+                });
+                let mut ph = [0u8; 40];
+                ph[0..16].copy_from_slice(&src.octets());
+                ph[16..32].copy_from_slice(&dst.octets());
+                ph[32..36].copy_from_slice(&len.to_be_bytes());
+                ph[39] = next_header;
+                return Some(inet_checksum(&[&ph, data]));
+            }
+            n if n.starts_with("IPv6ExtHdr") => depth += 1,
+            _ => return None,
+        }
+    }
+}
+
+/// With a routing header still to be followed, the pseudo-header's destination is its last address.
+fn final_destination(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
+    (1..ipv6_depth).find_map(|d| {
+        let l = b.below(d)?;
+        if l.name() != "IPv6ExtHdrRouting" || l.get_int("segleft").unwrap_or(0) == 0 {
+            return None;
+        }
+        match l.get("addresses") {
+            Some(Value::List(a)) => match a.last() {
+                Some(Value::Ip6(x)) => Some(*x),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}

@@ -1,0 +1,111 @@
+//! IPv4 (RFC 791), Scapy's `IP`, and `IPerror`, the IP header quoted inside an ICMP error.
+
+use std::net::Ipv4Addr;
+
+use super::ip_options::OPTIONS;
+use super::well_known::IP_PROTOS;
+use crate::packet::{field_repr, inet_checksum, Built, Field, Kind, Layer, Packet, Proto, Value};
+
+/// The field table, shared by `IP` and `IPerror`.
+static FIELDS: &[Field] = &[
+    Field::bits("version", 4, 4).doc("4"),
+    Field::bits("ihl", 4, 0)
+        .auto()
+        .doc("header length in 32-bit words; computed from the options"),
+    Field::u8("tos", 0).hex().doc("type of service / DSCP and ECN"),
+    Field::u16("len", 0).auto().doc("total length; computed"),
+    Field::u16("id", 1).doc("identification"),
+    Field::bits("flags", 3, 0)
+        .flags(&["MF", "DF", "evil"], "+")
+        .doc("MF, DF, evil (the reserved bit)"),
+    Field::bits("frag", 13, 0).doc("fragment offset in 8-byte units"),
+    Field::u8("ttl", 64).doc("time to live"),
+    Field::u8("proto", 0)
+        .names(IP_PROTOS)
+        .doc("protocol of the payload; set from the layer above"),
+    Field::u16("chksum", 0).hex().auto().doc("header checksum; computed"),
+    Field::new("src", Kind::Ip4, crate::packet::Dflt::Dyn(default_src)).doc("source address"),
+    Field::ip4("dst", [127, 0, 0, 1]).doc("destination address"),
+    Field::new("options", Kind::Records(&OPTIONS), crate::packet::Dflt::Empty)
+        .doc("IP options (IPOption_NOP(), IPOption_RR(routers=[...]), ...)"),
+];
+
+/// `IP`.
+pub static IP: Proto = Proto {
+    name: "IP",
+    long_name: "IP",
+    fields: FIELDS,
+    post_build: Some(post_build),
+    summary: Some(summary),
+    payload_len: Some(payload_len),
+    align: 4,
+    ..Proto::BASE
+};
+
+/// `IPerror`: the IP header an ICMP error quotes. Same fields; its summary is just its name, as in Scapy.
+pub static IPERROR: Proto = Proto {
+    name: "IPerror",
+    long_name: "IP in ICMP",
+    fields: FIELDS,
+    post_build: Some(post_build),
+    payload_len: Some(payload_len),
+    align: 4,
+    ..Proto::BASE
+};
+
+/// Raw-IP link types carry IPv4 or IPv6: the version nibble decides (Scapy's `IPv46`).
+pub static IP_OR_IPV6: Proto = Proto {
+    name: "IPv46",
+    long_name: "IPv4 or IPv6",
+    dispatch: Some(|data| match data.first().map(|b| b >> 4) {
+        Some(6) => &super::ipv6::IPV6,
+        _ => &IP,
+    }),
+    ..Proto::BASE
+};
+
+/// Without a routing table, the source is the loopback address for loopback destinations and 0.0.0.0
+/// otherwise (what Scapy picks when no route matches).
+fn default_src(l: &Layer) -> Value {
+    match l.get("dst") {
+        Some(Value::Ip4(d)) if d.is_loopback() => Value::Ip4(Ipv4Addr::LOCALHOST),
+        _ => Value::Ip4(Ipv4Addr::UNSPECIFIED),
+    }
+}
+
+fn post_build(b: &mut Built) {
+    if b.is_auto("ihl") {
+        let ihl = (b.header_len() / 4).min(15) as u8;
+        b.put_u8(0, (b.get_u8(0) & 0xf0) | ihl);
+    }
+    if b.is_auto("len") {
+        b.put_u16(2, b.total_len().min(0xffff) as u16);
+    }
+    if b.is_auto("chksum") {
+        let ck = inet_checksum(&[&b.bytes()[..b.header_len()]]);
+        b.put_u16(10, ck);
+    }
+}
+
+/// Bytes past the total length are padding (Scapy's `extract_padding`); a length shorter than the header
+/// leaves everything to the payload.
+fn payload_len(l: &Layer, avail: usize) -> usize {
+    let len = l.get_int("len").unwrap_or(0) as i64;
+    let ihl = l.get_int("ihl").unwrap_or(0) as i64;
+    let n = len - ihl * 4;
+    if n < 0 {
+        avail
+    } else {
+        n as usize
+    }
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    let mut s = format!("{} > {} {}", f("src"), f("dst"), f("proto"));
+    let frag = p.layers()[i].get_int("frag").unwrap_or(0);
+    if frag != 0 {
+        s.push_str(&format!(" frag:{frag}"));
+    }
+    s
+}

@@ -1,0 +1,92 @@
+//! The protocols, one file each, and the one bindings table that drives both dissection (bottom-up: which
+//! protocol follows) and stacking (top-down: `Ether()/IP()` implies `type=0x800`).
+
+pub mod ether;
+pub mod icmp;
+mod icmp_timestamp;
+mod inet;
+pub mod ip;
+pub mod ip_options;
+pub mod ipv6;
+pub mod loopback;
+pub mod padding;
+pub mod raw;
+pub mod sll;
+pub mod tcp;
+pub mod udp;
+pub mod well_known;
+
+use crate::packet::{Layer, Proto};
+
+/// Every protocol a user can name, for lookup by class name and for `ls()`.
+pub static ALL: &[&Proto] = &[
+    &ether::ETHER,
+    &ip::IP,
+    &tcp::TCP,
+    &udp::UDP,
+    &icmp::ICMP,
+    &ipv6::IPV6,
+    &ip_options::EOL,
+    &ip_options::NOP,
+    &ip_options::GENERIC,
+    &ip::IPERROR,
+    &tcp::TCPERROR,
+    &udp::UDPERROR,
+    &icmp::ICMPERROR,
+    &sll::SLL,
+    &sll::SLL2,
+    &loopback::LOOPBACK,
+    &raw::RAW,
+    &padding::PADDING,
+];
+
+/// One binding: when `lower` carries `upper`, `fields` of `lower` hold these values.
+pub struct Binding {
+    pub lower: &'static Proto,
+    pub upper: &'static Proto,
+    pub fields: &'static [(&'static str, u64)],
+}
+
+const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [(&'static str, u64)]) -> Binding {
+    Binding { lower, upper, fields }
+}
+
+/// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match; stacking takes the
+/// last entry for the pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
+pub static BINDINGS: &[Binding] = &[
+    bind(&ether::ETHER, &ip::IP, &[("type", 0x0800)]),
+    bind(&sll::SLL, &ip::IP, &[("proto", 0x0800)]),
+    bind(&sll::SLL2, &ip::IP, &[("proto", 0x0800)]),
+    bind(&loopback::LOOPBACK, &ip::IP, &[("type", 2)]),
+    bind(&ip::IP, &tcp::TCP, &[("frag", 0), ("proto", 6)]),
+    bind(&ip::IP, &udp::UDP, &[("frag", 0), ("proto", 17)]),
+    bind(&ip::IP, &icmp::ICMP, &[("frag", 0), ("proto", 1)]),
+    bind(&ip::IP, &ip::IP, &[("frag", 0), ("proto", 4)]),
+    bind(&ip::IPERROR, &ip::IPERROR, &[("frag", 0), ("proto", 4)]),
+    bind(&ip::IPERROR, &icmp::ICMPERROR, &[("frag", 0), ("proto", 1)]),
+    bind(&ip::IPERROR, &tcp::TCPERROR, &[("frag", 0), ("proto", 6)]),
+    bind(&ip::IPERROR, &udp::UDPERROR, &[("frag", 0), ("proto", 17)]),
+];
+
+/// Looks a protocol up by its class name.
+pub fn by_name(name: &str) -> Option<&'static Proto> {
+    ALL.iter().copied().find(|p| p.name == name)
+}
+
+/// The field values that stacking `upper` on `lower` implies.
+pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [(&'static str, u64)]> {
+    BINDINGS
+        .iter()
+        .rev()
+        .find(|b| b.lower == lower && b.upper == upper)
+        .map(|b| b.fields)
+}
+
+/// The protocol that follows a dissected layer, by the first binding whose field values all match.
+pub fn guess(layer: &Layer) -> Option<&'static Proto> {
+    BINDINGS
+        .iter()
+        .filter(|b| b.lower == layer.proto())
+        .find(|b| b.fields.iter().all(|(f, v)| layer.get_int(f) == Some(*v)))
+        .map(|b| b.upper)
+}

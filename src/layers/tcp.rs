@@ -1,0 +1,243 @@
+//! TCP (RFC 9293) with its options, Scapy's `TCP`, and `TCPerror`, the TCP header quoted inside an ICMP error.
+
+use super::inet::l4_checksum;
+use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
+use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+
+const FIELDS: [Field; 11] = [
+    Field::u16("sport", 20).names(TCP_SERVICES).doc("source port"),
+    Field::u16("dport", 80).names(TCP_SERVICES).doc("destination port"),
+    Field::u32("seq", 0).doc("sequence number"),
+    Field::u32("ack", 0).doc("acknowledgment number"),
+    Field::bits("dataofs", 4, 0)
+        .auto()
+        .doc("header length in 32-bit words; computed from the options"),
+    Field::bits("reserved", 3, 0),
+    Field::bits("flags", 9, 0x2)
+        .flags(&["F", "S", "R", "P", "A", "U", "E", "C", "N"], "")
+        .doc("FSRPAUECN, as letters (\"SA\") or a number"),
+    Field::u16("window", 8192).doc("receive window"),
+    Field::u16("chksum", 0)
+        .hex()
+        .auto()
+        .doc("checksum over the IP pseudo-header; computed"),
+    Field::u16("urgptr", 0).doc("urgent pointer"),
+    Field::new("options", Kind::Custom(&OPTIONS), Dflt::Empty)
+        .doc("list of (name, value): [(\"MSS\", 1460), (\"NOP\", None), (\"WScale\", 7)]"),
+];
+
+static TCP_FIELDS: [Field; 11] = FIELDS;
+
+/// A quoted TCP header may stop after the sequence number (the 8 bytes RFC 792 guarantees).
+static TCPERROR_FIELDS: [Field; 11] = {
+    let mut f = FIELDS;
+    f[2] = f[2].may_end();
+    f
+};
+
+/// `TCP`.
+pub static TCP: Proto = Proto {
+    name: "TCP",
+    long_name: "TCP",
+    fields: &TCP_FIELDS,
+    post_build: Some(post_build),
+    summary: Some(summary),
+    align: 4,
+    ..Proto::BASE
+};
+
+/// `TCPerror`: the TCP header quoted by an ICMP error.
+pub static TCPERROR: Proto = Proto {
+    name: "TCPerror",
+    long_name: "TCP in ICMP",
+    fields: &TCPERROR_FIELDS,
+    post_build: Some(post_build),
+    align: 4,
+    ..Proto::BASE
+};
+
+fn post_build(b: &mut Built) {
+    if b.is_auto("dataofs") {
+        let ofs = (b.header_len() / 4).min(15) as u8;
+        b.put_u8(12, (b.get_u8(12) & 0x0f) | (ofs << 4));
+    }
+    if b.is_auto("chksum") {
+        if let Some(ck) = l4_checksum(b, 6) {
+            b.put_u16(16, ck);
+        }
+    }
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    match i
+        .checked_sub(1)
+        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"))
+    {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!(
+                "TCP {}:{} > {}:{} {}",
+                g("src"),
+                f("sport"),
+                g("dst"),
+                f("dport"),
+                f("flags")
+            )
+        }
+        _ => format!("TCP {} > {} {}", f("sport"), f("dport"), f("flags")),
+    }
+}
+
+/// TCP options: a list of `(name, value)` pairs, Scapy's `TCPOptionsField`.
+pub struct TcpOptions;
+pub static OPTIONS: TcpOptions = TcpOptions;
+
+/// The struct layout of a known option's value: how many big-endian integers of which width.
+fn value_format(kind: u64) -> Option<&'static [usize]> {
+    match kind {
+        2 | 28 => Some(&[2]),
+        3 => Some(&[1]),
+        8 | 34 => Some(&[4, 4]),
+        14 => Some(&[1, 2]),
+        _ => None,
+    }
+}
+
+fn option_kind(name: &str) -> Option<u64> {
+    TCP_OPTIONS.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+}
+
+fn option_name(kind: u64) -> Option<&'static str> {
+    TCP_OPTIONS.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
+}
+
+impl Codec for TcpOptions {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        let Value::List(opts) = v else { return };
+        for opt in opts {
+            let Value::Tuple(pair) = opt else { continue };
+            let (Some(name), val) = (pair.first(), pair.get(1).unwrap_or(&Value::None)) else {
+                continue;
+            };
+            let kind = match name {
+                Value::Str(s) => match option_kind(s) {
+                    Some(k) => k,
+                    None => continue,
+                },
+                Value::Int(k) => *k,
+                _ => continue,
+            };
+            if kind <= 1 {
+                out.push(kind as u8);
+                continue;
+            }
+            let body = option_value_bytes(kind, val);
+            out.push(kind as u8);
+            out.push((body.len() + 2).min(255) as u8);
+            out.extend_from_slice(&body);
+        }
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let size = (layer.get_int("dataofs").unwrap_or(5) as usize).saturating_sub(5) * 4;
+        let size = size.min(end.saturating_sub(pos));
+        let mut x = &data[pos..pos + size];
+        let mut opts = Vec::new();
+        while let Some(&kind) = x.first() {
+            let kind = u64::from(kind);
+            if kind == 0 {
+                opts.push(pair(Value::Str("EOL".into()), Value::None));
+                break;
+            }
+            if kind == 1 {
+                opts.push(pair(Value::Str("NOP".into()), Value::None));
+                x = &x[1..];
+                continue;
+            }
+            let olen = usize::from(x.get(1).copied().unwrap_or(0)).max(2);
+            let oval = &x[2.min(x.len())..olen.min(x.len())];
+            let name = option_name(kind);
+            let value = decode_value(kind, oval);
+            opts.push(pair(name.map_or(Value::Int(kind), |n| Value::Str(n.into())), value));
+            x = &x[olen.min(x.len())..];
+        }
+        Some((Value::List(opts), size))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        let Value::List(items) = v else {
+            return Err(format!("TCP options are a list of (name, value), got {v}"));
+        };
+        for item in &items {
+            match item {
+                Value::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
+                    Value::Str(s) if option_kind(s).is_none() => {
+                        return Err(format!(
+                        "unknown TCP option '{s}'; known: MSS, WScale, SAckOK, SAck, Timestamp, NOP, EOL, or a number"
+                    ))
+                    }
+                    Value::Str(_) | Value::Int(_) => {}
+                    other => return Err(format!("a TCP option name is text or a number, got {other}")),
+                },
+                other => return Err(format!("a TCP option is a (name, value) pair, got {other}")),
+            }
+        }
+        Ok(Value::List(items))
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "TCPOptionsField"
+    }
+}
+
+fn pair(a: Value, b: Value) -> Value {
+    Value::Tuple(vec![a, b])
+}
+
+/// An option's value as bytes: integers packed per the option's layout, SAck as 32-bit edges, bytes as is.
+fn option_value_bytes(kind: u64, v: &Value) -> Vec<u8> {
+    let ints: Vec<u64> = match v {
+        Value::Int(i) => vec![*i],
+        Value::Tuple(xs) | Value::List(xs) => xs.iter().filter_map(Value::as_int).collect(),
+        Value::None => vec![],
+        other => return other.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
+    };
+    let widths: Vec<usize> = match (kind, value_format(kind)) {
+        (5, _) => vec![4; ints.len()],
+        (_, Some(w)) => w.to_vec(),
+        (_, None) => vec![],
+    };
+    let mut out = Vec::new();
+    for (w, i) in widths.iter().zip(ints.iter().chain(std::iter::repeat(&0))) {
+        out.extend_from_slice(&i.to_be_bytes()[8 - w..]);
+    }
+    out
+}
+
+/// Scapy's rule: a known option whose bytes fit its layout becomes integers (one integer unwrapped), anything
+/// else stays bytes.
+fn decode_value(kind: u64, oval: &[u8]) -> Value {
+    let widths: Vec<usize> = match (kind, value_format(kind)) {
+        (5, _) => vec![4; oval.len() / 4],
+        (_, Some(w)) => w.to_vec(),
+        _ => return Value::Bytes(oval.to_vec()),
+    };
+    if widths.iter().sum::<usize>() != oval.len() {
+        return Value::Bytes(oval.to_vec());
+    }
+    let mut at = 0;
+    let mut ints: Vec<Value> = widths
+        .iter()
+        .map(|w| {
+            let v = oval[at..at + w].iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
+            at += w;
+            Value::Int(v)
+        })
+        .collect();
+    if ints.len() == 1 {
+        ints.remove(0)
+    } else {
+        Value::Tuple(ints)
+    }
+}

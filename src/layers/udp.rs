@@ -1,0 +1,73 @@
+//! UDP (RFC 768), Scapy's `UDP`, and `UDPerror`, the UDP header quoted inside an ICMP error.
+
+use super::inet::l4_checksum;
+use super::well_known::UDP_SERVICES;
+use crate::packet::{field_repr, Built, Field, Layer, Packet, Proto};
+
+static FIELDS: &[Field] = &[
+    Field::u16("sport", 53).names(UDP_SERVICES).doc("source port"),
+    Field::u16("dport", 53).names(UDP_SERVICES).doc("destination port"),
+    Field::u16("len", 0).auto().doc("header plus payload length; computed"),
+    Field::u16("chksum", 0)
+        .hex()
+        .auto()
+        .doc("checksum over the IP pseudo-header; computed, 0 sent as 0xffff"),
+];
+
+/// `UDP`.
+pub static UDP: Proto = Proto {
+    name: "UDP",
+    long_name: "UDP",
+    fields: FIELDS,
+    post_build: Some(post_build),
+    summary: Some(summary),
+    payload_len: Some(payload_len),
+    ..Proto::BASE
+};
+
+/// `UDPerror`: the UDP header quoted by an ICMP error.
+pub static UDPERROR: Proto = Proto {
+    name: "UDPerror",
+    long_name: "UDP in ICMP",
+    fields: FIELDS,
+    post_build: Some(post_build),
+    payload_len: Some(payload_len),
+    ..Proto::BASE
+};
+
+fn post_build(b: &mut Built) {
+    if b.is_auto("len") {
+        b.put_u16(4, b.total_len().min(0xffff) as u16);
+    }
+    if b.is_auto("chksum") {
+        if let Some(ck) = l4_checksum(b, 17) {
+            // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
+            b.put_u16(6, if ck == 0 { 0xffff } else { ck });
+        }
+    }
+}
+
+/// Bytes past `len` are padding. A `len` below the header size trims that many bytes off the end, exactly as
+/// Scapy's `s[:len - 8]` does with a negative index.
+fn payload_len(l: &Layer, avail: usize) -> usize {
+    let n = l.get_int("len").unwrap_or(0) as i64 - 8;
+    if n >= 0 {
+        n as usize
+    } else {
+        avail.saturating_sub(n.unsigned_abs() as usize)
+    }
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    match i
+        .checked_sub(1)
+        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"))
+    {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!("UDP {}:{} > {}:{}", g("src"), f("sport"), g("dst"), f("dport"))
+        }
+        None => format!("UDP {} > {}", f("sport"), f("dport")),
+    }
+}

@@ -1,0 +1,214 @@
+//! Building: lay every header out from its field table, then let each protocol fill its automatic fields
+//! (lengths, checksums, counts) from the top layer down, as Scapy's `post_build` does.
+
+use super::field::{Field, Kind};
+use super::value::{mask, Value};
+use super::{Layer, Packet, Slot};
+
+/// A frame being built, as the `post_build` hook of layer `index` sees it.
+pub struct Built<'a> {
+    pkt: &'a Packet,
+    index: usize,
+    /// Header start of each layer; `starts[n]` is the end of the frame (padding excluded).
+    starts: Vec<usize>,
+    buf: Vec<u8>,
+}
+
+impl<'a> Built<'a> {
+    /// The layer being finished.
+    pub fn layer(&self) -> &'a Layer {
+        &self.pkt.layers[self.index]
+    }
+
+    /// The layer below, if any.
+    pub fn under(&self) -> Option<&'a Layer> {
+        self.below(1)
+    }
+
+    /// The layer `depth` below this one (0 = this layer).
+    pub fn below(&self, depth: usize) -> Option<&'a Layer> {
+        self.index.checked_sub(depth).map(|i| &self.pkt.layers[i])
+    }
+
+    /// The layer above, if any.
+    pub fn upper(&self) -> Option<&'a Layer> {
+        self.pkt.layers.get(self.index + 1)
+    }
+
+    /// Value of a field of the layer `depth` below this one (0 = this layer), overloads applied.
+    pub fn value_below(&self, depth: usize, name: &str) -> Option<Value> {
+        let i = self.index.checked_sub(depth)?;
+        let f = self.pkt.layers[i].field_index(name)?;
+        Some(self.pkt.value(i, f))
+    }
+
+    /// True when field `name` of this layer is to be computed: the user did not set it.
+    pub fn is_auto(&self, name: &str) -> bool {
+        let layer = self.layer();
+        layer
+            .field_index(name)
+            .is_some_and(|i| !matches!(layer.slots[i], Slot::User(_)))
+    }
+
+    /// Length of this layer's own header.
+    pub fn header_len(&self) -> usize {
+        self.starts[self.index + 1] - self.starts[self.index]
+    }
+
+    /// This layer's header and payload, to the end of the frame (padding excluded).
+    pub fn bytes(&self) -> &[u8] {
+        &self.buf[self.starts[self.index]..]
+    }
+
+    /// Length of this layer's header plus payload.
+    pub fn total_len(&self) -> usize {
+        self.buf.len() - self.starts[self.index]
+    }
+
+    /// Length of everything above this layer's header.
+    pub fn payload_len(&self) -> usize {
+        self.buf.len() - self.starts[self.index + 1]
+    }
+
+    /// Writes a big-endian u16 at `off` bytes from this layer's start.
+    pub fn put_u16(&mut self, off: usize, v: u16) {
+        let at = self.starts[self.index] + off;
+        if let Some(dst) = self.buf.get_mut(at..at + 2) {
+            dst.copy_from_slice(&v.to_be_bytes());
+        }
+    }
+
+    /// Writes a byte at `off` bytes from this layer's start.
+    pub fn put_u8(&mut self, off: usize, v: u8) {
+        let at = self.starts[self.index] + off;
+        if let Some(b) = self.buf.get_mut(at) {
+            *b = v;
+        }
+    }
+
+    /// Reads a byte at `off` bytes from this layer's start.
+    pub fn get_u8(&self, off: usize) -> u8 {
+        self.buf.get(self.starts[self.index] + off).copied().unwrap_or(0)
+    }
+}
+
+/// Builds the frame's bytes. Sets and random values must already be resolved.
+pub(crate) fn build(pkt: &Packet) -> Vec<u8> {
+    let mut buf = Vec::with_capacity(128);
+    let mut starts = Vec::with_capacity(pkt.layers.len() + 1);
+    let mut padding = Vec::new();
+    for (i, layer) in pkt.layers.iter().enumerate() {
+        starts.push(buf.len());
+        if layer.proto == &crate::layers::padding::PADDING {
+            if let Some(Value::Bytes(b)) = layer.get("load") {
+                padding.extend_from_slice(&b);
+            }
+            continue;
+        }
+        write_header(pkt, i, &mut buf);
+    }
+    starts.push(buf.len());
+    let mut built = Built {
+        pkt,
+        index: 0,
+        starts,
+        buf,
+    };
+    for i in (0..pkt.layers.len()).rev() {
+        if let Some(hook) = pkt.layers[i].proto.post_build {
+            built.index = i;
+            hook(&mut built);
+        }
+    }
+    let mut out = built.buf;
+    out.extend_from_slice(&padding);
+    out
+}
+
+/// Builds one record of a packet-list field (a DNS question, an IP option) on its own.
+pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
+    out.extend_from_slice(&build(&Packet::new(vec![layer.clone()])));
+}
+
+/// Appends layer `i`'s header: every present field in table order, bit fields packed.
+fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
+    let layer = &pkt.layers[i];
+    let start = buf.len();
+    let under = i.checked_sub(1).map(|u| pkt.layers[u].proto);
+    let mut acc: u64 = 0;
+    let mut nbits: u32 = 0;
+    for (f, field) in layer.proto.fields.iter().enumerate() {
+        if field.when.is_some_and(|c| !c(layer, under)) {
+            continue;
+        }
+        let v = match &layer.slots[f] {
+            Slot::User(v) => v.clone(),
+            Slot::Wire(_) if field.is_auto() => Value::None,
+            _ => pkt.value(i, f),
+        };
+        if let Kind::Bits(w) = field.kind {
+            acc = (acc << w) | (v.as_int().unwrap_or(0) & mask(w));
+            nbits += u32::from(w);
+            while nbits >= 8 && nbits % 8 == 0 {
+                let n = nbits / 8;
+                for k in (0..n).rev() {
+                    buf.push((acc >> (8 * k)) as u8);
+                }
+                acc = 0;
+                nbits = 0;
+            }
+            continue;
+        }
+        encode(field, &v, buf);
+    }
+    let align = layer.proto.align.max(1);
+    buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
+}
+
+/// Appends one non-bit field's wire form.
+pub(crate) fn encode(field: &Field, v: &Value, out: &mut Vec<u8>) {
+    let v = match v {
+        Value::Gen(g) => &g.nth(0),
+        v => v,
+    };
+    let int = v.as_int().unwrap_or(0);
+    match field.kind {
+        Kind::Bits(_) => {}
+        Kind::U8 => out.push(int as u8),
+        Kind::U16 => out.extend_from_slice(&(int as u16).to_be_bytes()),
+        Kind::U32 => out.extend_from_slice(&(int as u32).to_be_bytes()),
+        Kind::U64 => out.extend_from_slice(&int.to_be_bytes()),
+        Kind::LeU32 => out.extend_from_slice(&(int as u32).to_le_bytes()),
+        Kind::Mac => match v {
+            Value::Mac(m) => out.extend_from_slice(m),
+            Value::Bytes(b) => out.extend_from_slice(b),
+            _ => out.extend_from_slice(&[0; 6]),
+        },
+        Kind::Ip4 => match v {
+            Value::Ip4(a) => out.extend_from_slice(&a.octets()),
+            Value::Bytes(b) => out.extend_from_slice(b),
+            _ => out.extend_from_slice(&[0; 4]),
+        },
+        Kind::Ip6 => match v {
+            Value::Ip6(a) => out.extend_from_slice(&a.octets()),
+            _ => out.extend_from_slice(&[0; 16]),
+        },
+        Kind::Bytes(_) => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
+        Kind::Custom(c) => c.encode(v, out),
+        Kind::Records(_) => {
+            if let Value::Layers(records) = v {
+                for r in records {
+                    build_record(r, out);
+                }
+            }
+        }
+    }
+}
+
+/// The Internet checksum (RFC 1071) of the given parts, laid end to end; odd-length parts are only allowed last.
+pub fn inet_checksum(parts: &[&[u8]]) -> u16 {
+    let sum = parts
+        .iter()
+        .fold(etherparse::checksum::Sum16BitWords::new(), |s, p| s.add_slice(p));
+    u16::from_be(sum.ones_complement())
+}

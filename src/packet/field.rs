@@ -1,0 +1,499 @@
+//! Field tables: each protocol declares its fields once, as data, and everything else — building, dissecting,
+//! showing, setting by name — is driven from that table.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::value::{fmt_mac, mask, Generator, Value};
+use super::{Layer, Proto};
+
+/// How a field sits on the wire.
+#[derive(Clone, Copy)]
+pub enum Kind {
+    /// `n` bits, most significant first; consecutive bit fields pack into whole bytes.
+    Bits(u8),
+    U8,
+    U16,
+    U32,
+    U64,
+    /// Little-endian 32 bits (the BSD loopback header, in host order on Linux).
+    LeU32,
+    Mac,
+    Ip4,
+    Ip6,
+    /// Raw bytes; `Len` says how many when dissecting.
+    Bytes(Len),
+    /// A field with its own wire format, defined next to its protocol (TCP options, DNS names, …).
+    Custom(&'static dyn Codec),
+    /// A list of records, each a one-layer packet of a record protocol (DNS questions, IP options).
+    Records(&'static Records),
+}
+
+/// How many bytes a variable field takes when dissecting.
+#[derive(Clone, Copy)]
+pub enum Len {
+    Fixed(usize),
+    /// Everything left in the layer.
+    Rest,
+    /// Computed from the fields decoded so far.
+    From(fn(&Layer) -> usize),
+}
+
+/// A packet-list field: how to find each record's protocol and where the list ends.
+pub struct Records {
+    /// Chooses a record's protocol from the bytes at its start.
+    pub dispatch: fn(&[u8]) -> &'static Proto,
+    /// Where the list ends: a byte length or a record count, computed from the fields decoded so far.
+    pub bound: Bound,
+}
+
+/// The end of a record list.
+#[derive(Clone, Copy)]
+pub enum Bound {
+    Bytes(Len),
+    Count(fn(&Layer) -> usize),
+}
+
+/// A field with its own wire format.
+pub trait Codec: Sync {
+    /// Appends the value's wire form. Values were checked by `coerce` when set, so encoding cannot fail.
+    fn encode(&self, v: &Value, out: &mut Vec<u8>);
+    /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
+    /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)>;
+    /// Converts what the user typed into this field's value, or says why it cannot.
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        Ok(v)
+    }
+    /// Scapy's `i2repr`: the value as `show()` prints it.
+    fn repr(&self, v: &Value) -> String {
+        v.to_string()
+    }
+    /// The kind's name, for `ls()`.
+    fn kind_name(&self) -> &'static str;
+}
+
+/// A field's default value.
+#[derive(Clone, Copy)]
+pub enum Dflt {
+    /// Computed at build time (lengths, checksums, counts): shows as `None` until built.
+    Auto,
+    Int(u64),
+    Mac([u8; 6]),
+    Ip4([u8; 4]),
+    Ip6(u128),
+    Bytes(&'static [u8]),
+    /// An empty list (options, records).
+    Empty,
+    None,
+    /// Computed from the layer's other fields when shown or built (IP's source from its destination).
+    Dyn(fn(&Layer) -> Value),
+}
+
+/// How a field's value is shown.
+#[derive(Clone, Copy)]
+pub enum Show {
+    Dec,
+    Hex,
+    /// A number with names: prints the name when known, accepts a name when set.
+    Enum(&'static [(u64, &'static str)]),
+    /// Like `Enum`, but an unnamed number prints in hex (Scapy's `XShortEnumField`).
+    HexEnum(&'static [(u64, &'static str)]),
+    /// Flags with one letter (or name) per bit, lowest bit first; `sep` joins names when printing.
+    Flags(&'static [&'static str], &'static str),
+    /// Like `Enum`, but the table depends on another field (ICMP codes depend on the type).
+    EnumBy(&'static str, fn(u64) -> &'static [(u64, &'static str)]),
+}
+
+/// One row of a protocol's field table.
+#[derive(Clone, Copy)]
+pub struct Field {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: Dflt,
+    pub show: Show,
+    /// Present only when this holds (Scapy's `ConditionalField`); sees the fields before it and the layer below.
+    pub when: Option<fn(&Layer, Option<&'static Proto>) -> bool>,
+    /// Dissection may stop after this field when no bytes are left (Scapy's `MayEnd`).
+    pub may_end: bool,
+    pub doc: &'static str,
+}
+
+impl Field {
+    pub const fn new(name: &'static str, kind: Kind, default: Dflt) -> Field {
+        Field {
+            name,
+            kind,
+            default,
+            show: Show::Dec,
+            when: None,
+            may_end: false,
+            doc: "",
+        }
+    }
+    pub const fn bits(name: &'static str, width: u8, default: u64) -> Field {
+        Field::new(name, Kind::Bits(width), Dflt::Int(default))
+    }
+    pub const fn u8(name: &'static str, default: u64) -> Field {
+        Field::new(name, Kind::U8, Dflt::Int(default))
+    }
+    pub const fn u16(name: &'static str, default: u64) -> Field {
+        Field::new(name, Kind::U16, Dflt::Int(default))
+    }
+    pub const fn u32(name: &'static str, default: u64) -> Field {
+        Field::new(name, Kind::U32, Dflt::Int(default))
+    }
+    pub const fn mac(name: &'static str, default: [u8; 6]) -> Field {
+        Field::new(name, Kind::Mac, Dflt::Mac(default))
+    }
+    pub const fn ip4(name: &'static str, default: [u8; 4]) -> Field {
+        Field::new(name, Kind::Ip4, Dflt::Ip4(default))
+    }
+    pub const fn ip6(name: &'static str, default: u128) -> Field {
+        Field::new(name, Kind::Ip6, Dflt::Ip6(default))
+    }
+    /// An automatic field: computed at build unless the user sets it.
+    pub const fn auto(self) -> Field {
+        Field {
+            default: Dflt::Auto,
+            ..self
+        }
+    }
+    pub const fn hex(self) -> Field {
+        Field {
+            show: Show::Hex,
+            ..self
+        }
+    }
+    pub const fn names(self, table: &'static [(u64, &'static str)]) -> Field {
+        Field {
+            show: Show::Enum(table),
+            ..self
+        }
+    }
+    pub const fn hex_names(self, table: &'static [(u64, &'static str)]) -> Field {
+        Field {
+            show: Show::HexEnum(table),
+            ..self
+        }
+    }
+    pub const fn flags(self, names: &'static [&'static str], sep: &'static str) -> Field {
+        Field {
+            show: Show::Flags(names, sep),
+            ..self
+        }
+    }
+    pub const fn names_by(self, other: &'static str, table: fn(u64) -> &'static [(u64, &'static str)]) -> Field {
+        Field {
+            show: Show::EnumBy(other, table),
+            ..self
+        }
+    }
+    pub const fn when(self, cond: fn(&Layer, Option<&'static Proto>) -> bool) -> Field {
+        Field {
+            when: Some(cond),
+            ..self
+        }
+    }
+    pub const fn may_end(self) -> Field {
+        Field { may_end: true, ..self }
+    }
+    pub const fn doc(self, doc: &'static str) -> Field {
+        Field { doc, ..self }
+    }
+
+    /// Width in bits of an integer field, `None` for the others.
+    pub fn int_width(&self) -> Option<u8> {
+        match self.kind {
+            Kind::Bits(w) => Some(w),
+            Kind::U8 => Some(8),
+            Kind::U16 => Some(16),
+            Kind::U32 | Kind::LeU32 => Some(32),
+            Kind::U64 => Some(64),
+            _ => None,
+        }
+    }
+
+    /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
+    pub fn default_value(&self, layer: &Layer) -> Value {
+        match self.default {
+            Dflt::Dyn(f) => f(layer),
+            Dflt::Auto | Dflt::None => Value::None,
+            Dflt::Int(i) => Value::Int(i),
+            Dflt::Mac(m) => Value::Mac(m),
+            Dflt::Ip4(a) => Value::Ip4(Ipv4Addr::from(a)),
+            Dflt::Ip6(a) => Value::Ip6(Ipv6Addr::from(a)),
+            Dflt::Bytes(b) => Value::Bytes(b.to_vec()),
+            Dflt::Empty => match self.kind {
+                Kind::Records(_) => Value::Layers(Vec::new()),
+                _ => Value::List(Vec::new()),
+            },
+        }
+    }
+
+    pub fn is_auto(&self) -> bool {
+        matches!(self.default, Dflt::Auto)
+    }
+
+    /// The kind's name as `ls()` prints it (Scapy's field class names).
+    pub fn kind_name(&self) -> &'static str {
+        match (self.kind, self.show) {
+            (Kind::Custom(c), _) => c.kind_name(),
+            (Kind::Records(_), _) => "PacketListField",
+            (Kind::Bits(_), Show::Flags(..)) => "FlagsField",
+            (Kind::Bits(_), Show::Enum(_)) => "BitEnumField",
+            (Kind::Bits(_), _) => "BitField",
+            (Kind::U8, Show::Enum(_) | Show::EnumBy(..)) => "ByteEnumField",
+            (Kind::U8, Show::Flags(..)) => "FlagsField",
+            (Kind::U8, Show::Hex) => "XByteField",
+            (Kind::U8, _) => "ByteField",
+            (Kind::U16, Show::Enum(_)) => "ShortEnumField",
+            (Kind::U16, Show::HexEnum(_)) => "XShortEnumField",
+            (Kind::U16, Show::Flags(..)) => "FlagsField",
+            (Kind::U16, Show::Hex) => "XShortField",
+            (Kind::U16, _) => "ShortField",
+            (Kind::U32, Show::Enum(_)) => "IntEnumField",
+            (Kind::U32, Show::Hex) => "XIntField",
+            (Kind::U32, _) => "IntField",
+            (Kind::U64, _) => "LongField",
+            (Kind::LeU32, _) => "LEIntEnumField",
+            (Kind::Mac, _) => "MACField",
+            (Kind::Ip4, _) => "IPField",
+            (Kind::Ip6, _) => "IP6Field",
+            (Kind::Bytes(_), _) => "StrField",
+        }
+    }
+
+    /// Converts what the user gave into a value of this field's kind: parses addresses, flag strings, enum
+    /// names and networks; turns 2-tuples and lists into packet sets. The error says what was expected.
+    pub fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Gen(g) => Ok(Value::Gen(Box::new(self.coerce_gen(*g)?))),
+            Value::None => Ok(Value::None),
+            Value::List(items) if !matches!(self.kind, Kind::Custom(_) | Kind::Records(_)) => {
+                let items = items
+                    .into_iter()
+                    .map(|i| self.coerce(i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(Value::gen(Generator::Choice(items)))
+            }
+            v => self.coerce_one(v),
+        }
+    }
+
+    fn coerce_gen(&self, g: Generator) -> Result<Generator, String> {
+        Ok(match g {
+            Generator::Choice(items) => {
+                Generator::Choice(items.into_iter().map(|i| self.coerce(i)).collect::<Result<_, _>>()?)
+            }
+            Generator::Range(a, b) => {
+                if self.int_width().is_none() {
+                    return Err(format!("a range ({a}, {b}) needs an integer field"));
+                }
+                Generator::Range(a, b)
+            }
+            g => g,
+        })
+    }
+
+    fn coerce_one(&self, v: Value) -> Result<Value, String> {
+        match self.kind {
+            Kind::Custom(c) => c.coerce(v),
+            Kind::Records(_) => match v {
+                Value::Layers(l) => Ok(Value::Layers(l)),
+                other => Err(format!("expected a list of records, got {other}")),
+            },
+            Kind::Mac => match v {
+                Value::Mac(m) => Ok(Value::Mac(m)),
+                Value::Str(s) => parse_mac(&s)
+                    .map(Value::Mac)
+                    .ok_or_else(|| format!("'{s}' is not a MAC address")),
+                Value::Bytes(b) if b.len() == 6 => Ok(Value::Mac(b.try_into().unwrap_or([0; 6]))),
+                // ARP with an odd hardware length carries its addresses as bytes.
+                Value::Bytes(b) => Ok(Value::Bytes(b)),
+                other => Err(format!("expected a MAC address, got {other}")),
+            },
+            Kind::Ip4 => match v {
+                Value::Ip4(a) => Ok(Value::Ip4(a)),
+                Value::Str(s) => parse_ip4_or_net(&s),
+                Value::Int(i) if i <= u32::MAX as u64 => Ok(Value::Ip4(Ipv4Addr::from(i as u32))),
+                Value::Bytes(b) => Ok(Value::Bytes(b)),
+                other => Err(format!("expected an IPv4 address, got {other}")),
+            },
+            Kind::Ip6 => match v {
+                Value::Ip6(a) => Ok(Value::Ip6(a)),
+                Value::Str(s) => parse_ip6_or_net(&s),
+                other => Err(format!("expected an IPv6 address, got {other}")),
+            },
+            Kind::Bytes(_) => match v {
+                Value::Bytes(b) => Ok(Value::Bytes(b)),
+                Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+                Value::Int(i) => Ok(Value::Bytes(i.to_string().into_bytes())),
+                other => Err(format!("expected bytes, got {other}")),
+            },
+            Kind::Bits(_) | Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::LeU32 => {
+                let width = self.int_width().unwrap_or(64);
+                let i = match v {
+                    Value::Int(i) => i,
+                    Value::Str(s) => self.int_from_name(&s)?,
+                    other => return Err(format!("expected an integer, got {other}")),
+                };
+                if i > mask(width) {
+                    return Err(format!("{i} does not fit in {width} bits"));
+                }
+                Ok(Value::Int(i))
+            }
+        }
+    }
+
+    /// Parses a flag string (`"SA"`, `"DF+MF"`) or an enum name (`"echo-request"`), or a number in text.
+    fn int_from_name(&self, s: &str) -> Result<u64, String> {
+        if let Some(n) = parse_int(s) {
+            return Ok(n);
+        }
+        match self.show {
+            Show::Enum(table) | Show::HexEnum(table) => {
+                table.iter().find(|(_, n)| *n == s).map(|(v, _)| *v).ok_or_else(|| {
+                    let known: Vec<&str> = table.iter().take(12).map(|(_, n)| *n).collect();
+                    format!(
+                        "'{s}' is not a known value of {}; known: {}",
+                        self.name,
+                        known.join(", ")
+                    )
+                })
+            }
+            Show::EnumBy(..) => Err(format!("'{s}': give {} as a number", self.name)),
+            Show::Flags(names, _) => parse_flags(s, names).ok_or_else(|| {
+                format!(
+                    "'{s}' is not a combination of {} flags ({})",
+                    self.name,
+                    names.join(" ")
+                )
+            }),
+            _ => Err(format!("'{s}' is not a number")),
+        }
+    }
+
+    /// Scapy's `i2repr`: the value as `show()` prints it. `layer` gives the sibling fields `EnumBy` needs.
+    pub fn repr(&self, v: &Value, layer: &Layer) -> String {
+        match (v, self.kind) {
+            (Value::None, _) => "None".into(),
+            (Value::Gen(g), _) => g.to_string(),
+            (v, Kind::Custom(c)) => c.repr(v),
+            (Value::Int(i), _) => self.int_repr(*i, layer),
+            (Value::Mac(m), _) => fmt_mac(m),
+            (Value::Ip4(a), _) => a.to_string(),
+            (Value::Ip6(a), _) => a.to_string(),
+            (v, _) => v.to_string(),
+        }
+    }
+
+    fn int_repr(&self, i: u64, layer: &Layer) -> String {
+        match self.show {
+            Show::Dec => i.to_string(),
+            Show::Hex => format!("{i:#x}"),
+            Show::Enum(table) => lookup(table, i).map(str::to_string).unwrap_or_else(|| i.to_string()),
+            Show::HexEnum(table) => lookup(table, i)
+                .map(str::to_string)
+                .unwrap_or_else(|| format!("{i:#x}")),
+            Show::EnumBy(other, table) => {
+                let key = layer.get_int(other).unwrap_or(0);
+                lookup(table(key), i)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            }
+            Show::Flags(names, sep) => flags_repr(i, names, sep),
+        }
+    }
+}
+
+/// Looks a number up in a sorted or unsorted name table.
+pub fn lookup(table: &'static [(u64, &'static str)], v: u64) -> Option<&'static str> {
+    table.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+}
+
+/// Scapy's flag rendering: names of the set bits, lowest first, joined by `sep`; unnamed set bits by number.
+pub fn flags_repr(i: u64, names: &[&str], sep: &str) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for bit in 0..64 {
+        if i & (1 << bit) != 0 {
+            match names.get(bit) {
+                Some(n) if !n.is_empty() => parts.push((*n).to_string()),
+                _ => parts.push(format!("bit {bit}")),
+            }
+        }
+    }
+    parts.join(sep)
+}
+
+/// Parses a flag string: single letters (`"SA"`) when every name is one letter, else names joined by `+`, `|`
+/// or spaces (`"DF+MF"`).
+fn parse_flags(s: &str, names: &[&str]) -> Option<u64> {
+    let single = names.iter().all(|n| n.len() <= 1);
+    let mut v = 0u64;
+    if single {
+        for c in s.chars() {
+            let bit = names.iter().position(|n| n.len() == 1 && n.starts_with(c))?;
+            v |= 1 << bit;
+        }
+    } else {
+        for part in s.split(['+', '|', ' ']).filter(|p| !p.is_empty()) {
+            let bit = names.iter().position(|n| *n == part)?;
+            v |= 1 << bit;
+        }
+    }
+    Some(v)
+}
+
+/// Parses decimal, `0x` hex, `0o` octal and `0b` binary integers.
+pub fn parse_int(s: &str) -> Option<u64> {
+    let t = s.trim().replace('_', "");
+    if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u64::from_str_radix(h, 16).ok()
+    } else if let Some(o) = t.strip_prefix("0o") {
+        u64::from_str_radix(o, 8).ok()
+    } else if let Some(b) = t.strip_prefix("0b") {
+        u64::from_str_radix(b, 2).ok()
+    } else {
+        t.parse().ok()
+    }
+}
+
+/// Parses `aa:bb:cc:dd:ee:ff` (also with `-`).
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut m = [0u8; 6];
+    let mut parts = s.split([':', '-']);
+    for b in m.iter_mut() {
+        *b = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(m)
+}
+
+fn parse_ip4_or_net(s: &str) -> Result<Value, String> {
+    if let Some((a, p)) = s.split_once('/') {
+        let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
+        let prefix: u8 = p
+            .parse()
+            .ok()
+            .filter(|p| *p <= 32)
+            .ok_or_else(|| format!("'/{p}' is not an IPv4 prefix length"))?;
+        return Ok(Value::gen(Generator::Net4(addr, prefix)));
+    }
+    s.parse()
+        .map(Value::Ip4)
+        .map_err(|_| format!("'{s}' is not an IPv4 address"))
+}
+
+fn parse_ip6_or_net(s: &str) -> Result<Value, String> {
+    if let Some((a, p)) = s.split_once('/') {
+        let addr: Ipv6Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv6 address"))?;
+        let prefix: u8 = p
+            .parse()
+            .ok()
+            .filter(|p| *p <= 128)
+            .ok_or_else(|| format!("'/{p}' is not an IPv6 prefix length"))?;
+        return Ok(Value::gen(Generator::Net6(addr, prefix)));
+    }
+    s.parse()
+        .map(Value::Ip6)
+        .map_err(|_| format!("'{s}' is not an IPv6 address"))
+}

@@ -1,0 +1,457 @@
+//! The protocol-agnostic engine: packets as stacks of layers, each layer a protocol's field table plus the
+//! values set in it; building to bytes, dissecting from bytes, packet sets and Scapy-style rendering.
+
+mod build;
+mod dissect;
+pub mod field;
+mod render;
+mod set;
+pub mod value;
+
+use std::fmt;
+use std::ops::Div;
+
+pub use build::{inet_checksum, Built};
+pub use dissect::LinkType;
+pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
+pub use render::{field_repr, hexdump};
+pub use set::PacketIter;
+pub use value::{Generator, RandKind, Value};
+
+use crate::error::Error;
+use crate::layers;
+
+/// Chooses a payload's protocol from the layer and the payload bytes; `None` defers to the bindings.
+pub type PayloadGuess = fn(&Layer, &[u8]) -> Option<&'static Proto>;
+
+/// A protocol: its name, its field table and the hooks for what a table cannot say.
+pub struct Proto {
+    /// The class name users type: `Ether`, `IP`, `DNSQR`.
+    pub name: &'static str,
+    /// Scapy's long name shown in `show()` headers: `Ethernet`, `DNS Question Record`.
+    pub long_name: &'static str,
+    pub fields: &'static [Field],
+    /// Fills automatic fields once the whole frame is laid out (lengths, checksums, counts).
+    pub post_build: Option<fn(&mut build::Built)>,
+    /// Scapy's `mysummary`: this layer's part of `summary()`.
+    pub summary: Option<fn(&Packet, usize) -> String>,
+    /// Scapy's `extract_padding`: how many of the bytes after the header belong to the payload; the rest
+    /// becomes `Padding`.
+    pub payload_len: Option<fn(&Layer, usize) -> usize>,
+    /// Chooses the concrete protocol from the bytes (ICMPv6 by type, IP options by kind).
+    pub dispatch: Option<fn(&[u8]) -> &'static Proto>,
+    /// Chooses the payload's protocol where the bindings table cannot (IP fragments, ICMP quoting).
+    /// `None` falls back to the bindings table.
+    pub guess_payload: Option<PayloadGuess>,
+    /// Offsets inside this layer (DNS compression pointers) are relative to its start.
+    pub message_base: bool,
+    /// The built header is padded with zeros to a multiple of this (IP and TCP options: 4).
+    pub align: usize,
+}
+
+impl Proto {
+    /// The defaults of every hook, for `..Proto::BASE` in protocol definitions.
+    pub const BASE: Proto = Proto {
+        name: "",
+        long_name: "",
+        fields: &[],
+        post_build: None,
+        summary: None,
+        payload_len: None,
+        dispatch: None,
+        guess_payload: None,
+        message_base: false,
+        align: 1,
+    };
+
+    /// Index of the first field with this name, ignoring conditions.
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    /// Looks a protocol up by its class name.
+    pub fn by_name(name: &str) -> Option<&'static Proto> {
+        layers::by_name(name)
+    }
+
+    /// Scapy's `ls(Proto)`: one line per field with its kind and default.
+    pub fn ls(&'static self) -> String {
+        render::ls(self)
+    }
+}
+
+impl fmt::Debug for Proto {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
+impl PartialEq for Proto {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+/// Where a field's value came from. The rule for rebuilding an edited dissected packet hangs on this.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Slot {
+    /// Never set: shows the default (or the value stacking implies); automatic fields are computed.
+    Unset,
+    /// Set by the user: always sent as is, even when wrong.
+    User(Value),
+    /// Read from the wire by dissection. Kept as is while the packet is unedited (it then rebuilds to its
+    /// exact bytes); once the packet is edited, automatic fields read from the wire are computed afresh.
+    Wire(Value),
+}
+
+/// One layer: a protocol and the values set in its fields.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    proto: &'static Proto,
+    slots: Vec<Slot>,
+}
+
+impl Layer {
+    /// A layer with every field at its default.
+    pub fn new(proto: &'static Proto) -> Layer {
+        Layer {
+            proto,
+            slots: vec![Slot::Unset; proto.fields.len()],
+        }
+    }
+
+    /// A layer of the protocol with this class name, e.g. `Layer::named("TCP")`.
+    pub fn named(name: &str) -> Result<Layer, Error> {
+        Proto::by_name(name)
+            .map(Layer::new)
+            .ok_or_else(|| Error::UnknownLayer(name.to_string()))
+    }
+
+    pub fn proto(&self) -> &'static Proto {
+        self.proto
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.proto.name
+    }
+
+    /// Index of the field with this name that is present in this layer (conditions hold).
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.present_index(name, None)
+    }
+
+    fn present_index(&self, name: &str, under: Option<&'static Proto>) -> Option<usize> {
+        let mut first = None;
+        for (i, f) in self.proto.fields.iter().enumerate() {
+            if f.name == name {
+                if f.when.is_none_or(|c| c(self, under)) {
+                    return Some(i);
+                }
+                first.get_or_insert(i);
+            }
+        }
+        first
+    }
+
+    fn field_or_err(&self, name: &str) -> Result<usize, Error> {
+        self.field_index(name).ok_or_else(|| Error::no_field(self.proto, name))
+    }
+
+    /// Sets a field. Text is parsed as the field's kind (`"198.18.0.1"`, `"SA"`, `"echo-request"`); a 2-tuple,
+    /// list or CIDR network makes the packet a set.
+    pub fn set(&mut self, name: &str, v: impl Into<Value>) -> Result<&mut Layer, Error> {
+        let i = self.field_or_err(name)?;
+        let f = &self.proto.fields[i];
+        let v = f.coerce(v.into()).map_err(|why| Error::BadValue {
+            layer: self.proto.name,
+            field: f.name,
+            why,
+        })?;
+        self.slots[i] = if v == Value::None { Slot::Unset } else { Slot::User(v) };
+        Ok(self)
+    }
+
+    /// Builder form of [`Layer::set`].
+    pub fn with(mut self, name: &str, v: impl Into<Value>) -> Result<Layer, Error> {
+        self.set(name, v)?;
+        Ok(self)
+    }
+
+    /// Returns a field to its default (or to automatic), like Scapy's `del p.field`.
+    pub fn unset(&mut self, name: &str) -> Result<(), Error> {
+        let i = self.field_or_err(name)?;
+        self.slots[i] = Slot::Unset;
+        Ok(())
+    }
+
+    /// The field's value: set, dissected, or the default (`Value::None` for an automatic field not yet built).
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.field_index(name).map(|i| self.value_at(i))
+    }
+
+    /// The field's value as an integer, if it is one.
+    pub fn get_int(&self, name: &str) -> Option<u64> {
+        let i = self.field_index(name)?;
+        match &self.slots[i] {
+            Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
+            Slot::Unset => match self.proto.fields[i].default {
+                Dflt::Int(v) => Some(v),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(crate) fn value_at(&self, i: usize) -> Value {
+        match &self.slots[i] {
+            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::Unset => self.proto.fields[i].default_value(self),
+        }
+    }
+
+    /// Where field `i`'s value came from.
+    pub fn slot(&self, i: usize) -> &Slot {
+        &self.slots[i]
+    }
+
+    /// True when the user set field `name` (not dissected, not default).
+    pub fn is_set(&self, name: &str) -> bool {
+        self.field_index(name)
+            .is_some_and(|i| matches!(self.slots[i], Slot::User(_)))
+    }
+
+    /// Scapy's `repr` of this one layer: `<TCP  dport=http |>`.
+    pub fn repr(&self) -> String {
+        render::layer_repr(self, None)
+    }
+}
+
+/// A packet: a stack of layers, lowest first. A dissected packet also keeps its bytes, so that an unedited
+/// packet rebuilds to exactly what was read, malformed parts included.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Packet {
+    layers: Vec<Layer>,
+    wire: Option<Vec<u8>>,
+}
+
+impl Packet {
+    pub fn new(layers: Vec<Layer>) -> Packet {
+        Packet { layers, wire: None }
+    }
+
+    /// Dissects a frame of the given link type.
+    pub fn dissect(data: &[u8], link: LinkType) -> Packet {
+        dissect::dissect(data, link.proto())
+    }
+
+    /// Dissects bytes as the given protocol (Scapy's `IP(raw_bytes)`).
+    pub fn dissect_as(proto: &'static Proto, data: &[u8]) -> Packet {
+        dissect::dissect(data, proto)
+    }
+
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+
+    /// Mutable access to the layers. Counts as an edit: automatic fields are recomputed at the next build.
+    pub fn layers_mut(&mut self) -> &mut Vec<Layer> {
+        self.wire = None;
+        &mut self.layers
+    }
+
+    /// The bytes this packet was dissected from, while it is unedited.
+    pub fn wire(&self) -> Option<&[u8]> {
+        self.wire.as_deref()
+    }
+
+    /// Index of the first layer of exactly this protocol (`p[TCP]` does not match `TCPerror`).
+    pub fn index_of(&self, proto: &'static Proto) -> Option<usize> {
+        self.layers.iter().position(|l| l.proto == proto)
+    }
+
+    /// The first layer of this protocol, by class name.
+    pub fn layer(&self, name: &str) -> Option<&Layer> {
+        let p = Proto::by_name(name)?;
+        self.index_of(p).map(|i| &self.layers[i])
+    }
+
+    /// Mutable access to the first layer of this protocol. Counts as an edit.
+    pub fn layer_mut(&mut self, name: &str) -> Option<&mut Layer> {
+        let p = Proto::by_name(name)?;
+        let i = self.index_of(p)?;
+        self.wire = None;
+        Some(&mut self.layers[i])
+    }
+
+    /// Scapy's `haslayer`.
+    pub fn has(&self, name: &str) -> bool {
+        self.layer(name).is_some()
+    }
+
+    /// A field's value as Scapy shows it before building: set, dissected, implied by the layer above
+    /// (`Ether()/IP()` has `type=0x800`), or the default.
+    pub fn get(&self, layer: &str, field: &str) -> Option<Value> {
+        let p = Proto::by_name(layer)?;
+        let i = self.index_of(p)?;
+        let f = self.layers[i].field_index(field)?;
+        Some(self.value(i, f))
+    }
+
+    /// Sets a field in the first layer of that protocol.
+    pub fn set(&mut self, layer: &str, field: &str, v: impl Into<Value>) -> Result<(), Error> {
+        self.layer_mut(layer)
+            .ok_or_else(|| Error::NoLayer(layer.to_string()))?
+            .set(field, v)?;
+        Ok(())
+    }
+
+    /// Value of field `f` of layer `i`, with stacking overloads applied.
+    pub(crate) fn value(&self, i: usize, f: usize) -> Value {
+        let layer = &self.layers[i];
+        if let Slot::Unset = layer.slots[f] {
+            if let Some(v) = self.overload(i, f) {
+                return Value::Int(v);
+            }
+        }
+        layer.value_at(f)
+    }
+
+    /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
+    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<u64> {
+        let upper = self.layers.get(i + 1)?;
+        let name = self.layers[i].proto.fields[f].name;
+        layers::overload(self.layers[i].proto, upper.proto)
+            .and_then(|fields| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+    }
+
+    /// Appends a layer on top (Scapy's `/`).
+    pub fn push(&mut self, layer: Layer) {
+        self.wire = None;
+        self.layers.push(layer);
+    }
+
+    /// The frame's bytes: Scapy's `raw(p)`. A packet set builds its first packet; random values are drawn.
+    pub fn build(&self) -> Vec<u8> {
+        if let Some(w) = &self.wire {
+            return w.clone();
+        }
+        if self.is_set() || self.has_random() {
+            return build::build(&self.nth(0).resolve_random());
+        }
+        build::build(self)
+    }
+
+    /// Scapy's `show2()` packet: the built frame dissected again, with every automatic field filled.
+    pub fn rebuilt(&self) -> Packet {
+        match self.layers.first() {
+            Some(first) => dissect::dissect(&self.build(), first.proto),
+            None => self.clone(),
+        }
+    }
+
+    /// Length of the built frame.
+    pub fn len(&self) -> usize {
+        self.build().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.layers.is_empty()
+    }
+
+    /// Scapy's `summary()`.
+    pub fn summary(&self) -> String {
+        render::summary(self)
+    }
+
+    /// Scapy's `show()`: the fields as set, before building.
+    pub fn show(&self) -> String {
+        render::show(self)
+    }
+
+    /// Scapy's `show2()`: the fields after building.
+    pub fn show2(&self) -> String {
+        render::show(&self.rebuilt())
+    }
+
+    /// Scapy's `hexdump()` of the built frame.
+    pub fn hexdump(&self) -> String {
+        render::hexdump(&self.build())
+    }
+
+    /// Scapy's `command()`: an expression that rebuilds this packet.
+    pub fn command(&self) -> String {
+        render::command(self)
+    }
+
+    /// Scapy's `repr()`: the fields set explicitly or by stacking.
+    pub fn repr(&self) -> String {
+        render::repr(self)
+    }
+
+    /// Scapy's `fuzz()`: every field that is not automatic gets a fresh random value at each build.
+    pub fn fuzz(mut self) -> Packet {
+        self.wire = None;
+        set::fuzz(&mut self);
+        self
+    }
+}
+
+impl From<Layer> for Packet {
+    fn from(l: Layer) -> Packet {
+        Packet::new(vec![l])
+    }
+}
+
+impl Div<Layer> for Packet {
+    type Output = Packet;
+    fn div(mut self, rhs: Layer) -> Packet {
+        self.push(rhs);
+        self
+    }
+}
+
+impl Div<Packet> for Packet {
+    type Output = Packet;
+    fn div(mut self, rhs: Packet) -> Packet {
+        self.wire = None;
+        self.layers.extend(rhs.layers);
+        self
+    }
+}
+
+impl Div<Layer> for Layer {
+    type Output = Packet;
+    fn div(self, rhs: Layer) -> Packet {
+        Packet::new(vec![self, rhs])
+    }
+}
+
+impl Div<&[u8]> for Packet {
+    type Output = Packet;
+    /// Bytes on the right of `/` become `Raw`.
+    fn div(self, rhs: &[u8]) -> Packet {
+        self / crate::layers::raw::raw(rhs)
+    }
+}
+
+impl Div<&[u8]> for Layer {
+    type Output = Packet;
+    fn div(self, rhs: &[u8]) -> Packet {
+        Packet::from(self) / rhs
+    }
+}
+
+impl Div<&str> for Packet {
+    type Output = Packet;
+    /// A string on the right of `/` becomes `Raw`, as in Scapy.
+    fn div(self, rhs: &str) -> Packet {
+        self / rhs.as_bytes()
+    }
+}
+
+impl Div<&str> for Layer {
+    type Output = Packet;
+    fn div(self, rhs: &str) -> Packet {
+        Packet::from(self) / rhs.as_bytes()
+    }
+}

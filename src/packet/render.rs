@@ -1,0 +1,194 @@
+//! Rendering as Scapy does: `show()`, `summary()`, `hexdump()`, `command()`, `repr()` and `ls()`.
+
+use std::fmt::Write;
+
+use super::field::{Dflt, Kind};
+use super::value::Value;
+use super::{Layer, Packet, Proto, Slot};
+
+/// Scapy's `show()`: a `###[ Name ]###` header per layer, fields padded to 10 columns, each deeper layer
+/// indented 3 more spaces, packet-list fields as nested blocks prefixed with `|`.
+pub(crate) fn show(p: &Packet) -> String {
+    let mut s = String::new();
+    let mut lvl = String::new();
+    for i in 0..p.layers.len() {
+        show_layer(&mut s, p, i, &lvl, "");
+        lvl.push_str("   ");
+    }
+    s
+}
+
+fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
+    let layer = &p.layers[i];
+    let under = i.checked_sub(1).map(|u| p.layers[u].proto);
+    let _ = writeln!(s, "{label}###[ {} ]###", layer.proto.long_name);
+    for (f, field) in layer.proto.fields.iter().enumerate() {
+        if field.when.is_some_and(|c| !c(layer, under)) {
+            continue;
+        }
+        let pad = " ".repeat(10usize.saturating_sub(field.name.len()));
+        let v = p.value(i, f);
+        if let (Kind::Records(_), Value::Layers(records)) = (field.kind, &v) {
+            let _ = writeln!(s, "{label}{lvl}  \\{}{pad}\\", field.name);
+            let inner = format!("{label}{lvl}   |");
+            for r in records {
+                show_layer(s, &Packet::new(vec![r.clone()]), 0, "", &inner);
+            }
+            continue;
+        }
+        let repr = field.repr(&v, layer);
+        let indent = " ".repeat(label.len() + lvl.len() + field.name.len() + 4);
+        let _ = writeln!(
+            s,
+            "{label}{lvl}  {}{pad}= {}",
+            field.name,
+            repr.replace('\n', &format!("\n{indent}"))
+        );
+    }
+}
+
+/// Scapy's `summary()`: the names of the layers joined by ` / `, the topmost layer that has a summary of its
+/// own speaking for itself and everything below it.
+pub(crate) fn summary(p: &Packet) -> String {
+    let mut found = false;
+    let mut out = String::new();
+    for i in (0..p.layers.len()).rev() {
+        let proto = p.layers[i].proto;
+        let mut ret = String::new();
+        if !found {
+            if let Some(f) = proto.summary {
+                ret = f(p, i);
+            }
+        }
+        if !ret.is_empty() {
+            found = true;
+        } else {
+            ret = proto.name.to_string();
+        }
+        out = if out.is_empty() { ret } else { format!("{ret} / {out}") };
+    }
+    out
+}
+
+/// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does.
+pub fn field_repr(p: &Packet, i: usize, name: &str) -> String {
+    let layer = &p.layers[i];
+    match layer.field_index(name) {
+        Some(f) => layer.proto.fields[f].repr(&p.value(i, f), layer),
+        None => "??".into(),
+    }
+}
+
+/// Scapy's `hexdump()`: `%04x` offsets, 16 upper-case bytes, then ASCII with `.` for non-printables.
+pub fn hexdump(data: &[u8]) -> String {
+    let mut s = String::with_capacity(data.len() * 4 + 16);
+    for (row, chunk) in data.chunks(16).enumerate() {
+        if row > 0 {
+            s.push('\n');
+        }
+        let _ = write!(s, "{:04x}  ", row * 16);
+        for j in 0..16 {
+            match chunk.get(j) {
+                Some(b) => {
+                    let _ = write!(s, "{b:02X} ");
+                }
+                None => s.push_str("   "),
+            }
+        }
+        s.push(' ');
+        s.extend(
+            chunk
+                .iter()
+                .map(|&b| if (32..127).contains(&b) { b as char } else { '.' }),
+        );
+    }
+    s
+}
+
+/// Scapy's `repr()`: `<Ether  dst=… type=IPv4 |<IP  … |>>`, listing fields set explicitly, dissected or
+/// implied by stacking.
+pub(crate) fn repr(p: &Packet) -> String {
+    let mut s = String::new();
+    for i in 0..p.layers.len() {
+        let over: Vec<(usize, u64)> = (0..p.layers[i].proto.fields.len())
+            .filter_map(|f| p.overload(i, f).map(|v| (f, v)))
+            .collect();
+        let lr = layer_repr(&p.layers[i], Some(&over));
+        s.push_str(&lr[..lr.len() - 1]);
+    }
+    s.push_str(&">".repeat(p.layers.len()));
+    s
+}
+
+/// One layer's `repr`, closed: `<TCP  dport=http |>`. `over` lists values implied by the layer above.
+pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
+    let mut s = format!("<{} ", l.proto.name);
+    for (f, field) in l.proto.fields.iter().enumerate() {
+        if field.when.is_some_and(|c| !c(l, None)) {
+            continue;
+        }
+        let v = match &l.slots[f] {
+            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
+                Some((_, v)) => Value::Int(*v),
+                None => continue,
+            },
+        };
+        if matches!(&v, Value::List(x) if x.is_empty()) || matches!(&v, Value::Layers(x) if x.is_empty()) {
+            continue;
+        }
+        let _ = write!(s, " {}={}", field.name, field.repr(&v, l));
+    }
+    s.push_str(" |>");
+    s
+}
+
+/// Scapy's `command()`: `Ether(dst='…')/IP(ttl=3)/TCP()`, with the fields set explicitly or dissected.
+pub(crate) fn command(p: &Packet) -> String {
+    p.layers.iter().map(layer_command).collect::<Vec<_>>().join("/")
+}
+
+fn layer_command(l: &Layer) -> String {
+    let mut args = Vec::new();
+    for (f, field) in l.proto.fields.iter().enumerate() {
+        let (Slot::User(v) | Slot::Wire(v)) = &l.slots[f] else {
+            continue;
+        };
+        let text = match v {
+            Value::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
+            Value::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
+            Value::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
+            Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(v, l)),
+            v => v.to_string(),
+        };
+        args.push(format!("{}={text}", field.name));
+    }
+    format!("{}({})", l.proto.name, args.join(", "))
+}
+
+/// Scapy's `ls(Proto)`: `name : Kind (bits) = (default)` per field, the default as Python's `str` of it.
+pub(crate) fn ls(proto: &'static Proto) -> String {
+    let mut s = String::new();
+    for field in proto.fields {
+        let bits = match field.kind {
+            Kind::Bits(w) => format!(" ({w} bit{})", if w == 1 { "" } else { "s" }),
+            _ => String::new(),
+        };
+        let info = format!("{} {bits}", field.kind_name());
+        let dflt = match (field.default, field.show) {
+            (Dflt::Auto | Dflt::None, _) => "None".to_string(),
+            (Dflt::Empty, _) => "[]".to_string(),
+            (Dflt::Int(i), super::field::Show::Flags(names, sep)) => {
+                format!("<Flag {i} ({})>", super::field::flags_repr(i, names, sep))
+            }
+            (Dflt::Int(i), _) => i.to_string(),
+            (Dflt::Mac(m), _) => super::value::fmt_mac(&m),
+            (Dflt::Ip4(a), _) => std::net::Ipv4Addr::from(a).to_string(),
+            (Dflt::Ip6(a), _) => std::net::Ipv6Addr::from(a).to_string(),
+            (Dflt::Bytes(b), _) => super::value::py_bytes(b),
+            (Dflt::Dyn(f), _) => f(&Layer::new(proto)).to_string().trim_matches('\'').to_string(),
+        };
+        let _ = writeln!(s, "{:<10} : {:<35} = ('{dflt}')", field.name, info);
+    }
+    s
+}

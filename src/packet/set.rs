@@ -1,0 +1,141 @@
+//! Packet sets: a packet whose fields hold ranges, lists or networks stands for the cartesian product of them,
+//! enumerated lazily in Scapy's order. Random values are drawn afresh at each build.
+
+use super::field::Kind;
+use super::value::{Generator, RandKind, Value};
+use super::{Packet, Slot};
+
+/// One varying field: where it is and how many values it takes.
+struct Digit {
+    layer: usize,
+    field: usize,
+    count: u128,
+}
+
+impl Packet {
+    /// The varying fields, fastest first: Scapy's order is lowest layer outermost, the payload fastest, and
+    /// within a layer the field declared first fastest.
+    fn digits(&self) -> Vec<Digit> {
+        let mut out = Vec::new();
+        for (li, layer) in self.layers.iter().enumerate().rev() {
+            for (fi, slot) in layer.slots.iter().enumerate() {
+                if let Slot::User(Value::Gen(g)) = slot {
+                    if !matches!(**g, Generator::Rand(_)) {
+                        out.push(Digit {
+                            layer: li,
+                            field: fi,
+                            count: g.count(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// True when some field holds a range, a list or a network.
+    pub fn is_set(&self) -> bool {
+        self.layers.iter().any(|l| {
+            l.slots
+                .iter()
+                .any(|s| matches!(s, Slot::User(Value::Gen(g)) if !matches!(**g, Generator::Rand(_))))
+        })
+    }
+
+    /// True when some field holds a random value.
+    pub fn has_random(&self) -> bool {
+        self.layers.iter().any(|l| {
+            l.slots
+                .iter()
+                .any(|s| matches!(s, Slot::User(Value::Gen(g)) if matches!(**g, Generator::Rand(_))))
+        })
+    }
+
+    /// How many packets this set stands for (1 for a plain packet), without enumerating them.
+    pub fn count(&self) -> u128 {
+        self.digits().iter().fold(1u128, |a, d| a.saturating_mul(d.count))
+    }
+
+    /// The `i`-th packet of the set, in Scapy's order. Random values stay random until built.
+    pub fn nth(&self, mut i: u128) -> Packet {
+        let mut p = self.clone();
+        for d in self.digits() {
+            let (q, r) = (i.checked_div(d.count).unwrap_or(0), i.checked_rem(d.count).unwrap_or(0));
+            i = q;
+            if let Slot::User(Value::Gen(g)) = &self.layers[d.layer].slots[d.field] {
+                p.layers[d.layer].slots[d.field] = Slot::User(g.nth(r));
+            }
+        }
+        p
+    }
+
+    /// Iterates the packets of the set lazily; a plain packet yields itself once.
+    pub fn iter(&self) -> PacketIter<'_> {
+        PacketIter {
+            set: self,
+            next: 0,
+            count: self.count(),
+        }
+    }
+
+    /// A copy with every random value drawn.
+    pub(crate) fn resolve_random(mut self) -> Packet {
+        for l in &mut self.layers {
+            for s in &mut l.slots {
+                if let Slot::User(Value::Gen(g)) = s {
+                    if let Generator::Rand(k) = **g {
+                        *s = Slot::User(k.draw());
+                    }
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Lazy iterator over a packet set.
+pub struct PacketIter<'a> {
+    set: &'a Packet,
+    next: u128,
+    count: u128,
+}
+
+impl Iterator for PacketIter<'_> {
+    type Item = Packet;
+    fn next(&mut self) -> Option<Packet> {
+        (self.next < self.count).then(|| {
+            self.next += 1;
+            self.set.nth(self.next - 1)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = usize::try_from(self.count - self.next).unwrap_or(usize::MAX);
+        (left, usize::try_from(self.count - self.next).ok())
+    }
+}
+
+/// Scapy's `fuzz`: fields left at their plain default (not automatic, not implied by stacking, not set by the
+/// user) get a random value of their kind.
+pub(crate) fn fuzz(p: &mut Packet) {
+    for li in 0..p.layers.len() {
+        for (fi, field) in p.layers[li].proto.fields.iter().enumerate() {
+            if field.is_auto() || !matches!(p.layers[li].slots[fi], Slot::Unset) || p.overload(li, fi).is_some() {
+                continue;
+            }
+            let kind = match field.kind {
+                Kind::Bits(w) => RandKind::Bits(w),
+                Kind::U8 => RandKind::Byte,
+                Kind::U16 => RandKind::Short,
+                Kind::U32 | Kind::LeU32 => RandKind::Int,
+                Kind::U64 => RandKind::Long,
+                Kind::Mac => RandKind::Mac,
+                Kind::Ip4 => RandKind::Ip,
+                Kind::Ip6 => RandKind::Ip6,
+                Kind::Bytes(_) => RandKind::Bytes(32),
+                Kind::Custom(_) | Kind::Records(_) => continue,
+            };
+            p.layers[li].slots[fi] = Slot::User(Value::gen(Generator::Rand(kind)));
+        }
+    }
+}

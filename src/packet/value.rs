@@ -1,0 +1,403 @@
+//! Field values: what a field holds, and the generators that turn a packet into a packet set.
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::Layer;
+
+/// A field's value. Integers of every width are `Int`; addresses have their own variants so that they print
+/// and parse as addresses; packet-list fields (DNS records, IP options) hold `Layers`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Int(u64),
+    Bytes(Vec<u8>),
+    /// Text as the user typed it: coerced by the field kind when set (an address, a flag string, an enum name).
+    Str(String),
+    Mac([u8; 6]),
+    Ip4(Ipv4Addr),
+    Ip6(Ipv6Addr),
+    List(Vec<Value>),
+    /// An ordered pair or record, as in TCP options `("MSS", 1460)`.
+    Tuple(Vec<Value>),
+    /// The records of a packet-list field, each a one-layer packet.
+    Layers(Vec<Layer>),
+    None,
+    /// A set or random value: a field holding one makes the packet a set, or random at each build.
+    Gen(Box<Generator>),
+}
+
+/// Values that stand for many: packet sets (ranges, lists, networks) and random values drawn at build time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Generator {
+    /// Inclusive range, Scapy's `(a, b)` tuple.
+    Range(u64, u64),
+    /// Each of these values in turn; an element may itself be a range or a network.
+    Choice(Vec<Value>),
+    /// Every address of an IPv4 network, network and broadcast addresses included, as Scapy's `Net`.
+    Net4(Ipv4Addr, u8),
+    /// Every address of an IPv6 network.
+    Net6(Ipv6Addr, u8),
+    /// A fresh random value at each build.
+    Rand(RandKind),
+}
+
+/// Scapy's volatile random values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RandKind {
+    Byte,
+    Short,
+    Int,
+    Long,
+    /// A random number of `width` bits, for bit fields.
+    Bits(u8),
+    Ip,
+    Ip6,
+    Mac,
+    /// Random bytes, of a random length up to the given maximum.
+    Bytes(usize),
+}
+
+impl Generator {
+    /// How many values this generator stands for; random values count as one. Saturates at `u128::MAX`.
+    pub fn count(&self) -> u128 {
+        match self {
+            Generator::Range(a, b) => {
+                if b >= a {
+                    (*b - *a) as u128 + 1
+                } else {
+                    0
+                }
+            }
+            Generator::Choice(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::Gen(g) => g.count(),
+                    _ => 1,
+                })
+                .fold(0u128, |a, b| a.saturating_add(b)),
+            Generator::Net4(_, p) => 1u128 << (32 - (*p).min(32)),
+            Generator::Net6(_, p) => {
+                let bits = 128 - u32::from((*p).min(128));
+                if bits >= 128 {
+                    u128::MAX
+                } else {
+                    1u128 << bits
+                }
+            }
+            Generator::Rand(_) => 1,
+        }
+    }
+
+    /// The `i`-th value (0-based), for `i < count()`. Random generators draw a value.
+    pub fn nth(&self, i: u128) -> Value {
+        match self {
+            Generator::Range(a, _) => Value::Int(a.wrapping_add(i as u64)),
+            Generator::Choice(items) => {
+                let mut i = i;
+                for v in items {
+                    match v {
+                        Value::Gen(g) => {
+                            let n = g.count();
+                            if i < n {
+                                return g.nth(i);
+                            }
+                            i -= n;
+                        }
+                        other => {
+                            if i == 0 {
+                                return other.clone();
+                            }
+                            i -= 1;
+                        }
+                    }
+                }
+                Value::None
+            }
+            Generator::Net4(a, p) => {
+                let mask = if *p == 0 { 0 } else { u32::MAX << (32 - (*p).min(32)) };
+                Value::Ip4(Ipv4Addr::from((u32::from(*a) & mask).wrapping_add(i as u32)))
+            }
+            Generator::Net6(a, p) => {
+                let p = (*p).min(128);
+                let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+                Value::Ip6(Ipv6Addr::from((u128::from(*a) & mask).wrapping_add(i)))
+            }
+            Generator::Rand(k) => k.draw(),
+        }
+    }
+}
+
+impl RandKind {
+    /// Draws one value.
+    pub fn draw(self) -> Value {
+        match self {
+            RandKind::Byte => Value::Int(fastrand::u8(..) as u64),
+            RandKind::Short => Value::Int(fastrand::u16(..) as u64),
+            RandKind::Int => Value::Int(fastrand::u32(..) as u64),
+            RandKind::Long => Value::Int(fastrand::u64(..)),
+            RandKind::Bits(w) => Value::Int(fastrand::u64(..) & mask(w)),
+            RandKind::Ip => Value::Ip4(Ipv4Addr::from(fastrand::u32(..))),
+            RandKind::Ip6 => Value::Ip6(Ipv6Addr::from(fastrand::u128(..))),
+            RandKind::Mac => {
+                let mut m = [0u8; 6];
+                m.iter_mut().for_each(|b| *b = fastrand::u8(..));
+                Value::Mac(m)
+            }
+            RandKind::Bytes(max) => {
+                let n = fastrand::usize(..=max);
+                Value::Bytes((0..n).map(|_| fastrand::u8(..)).collect())
+            }
+        }
+    }
+
+    /// Scapy's name for this kind of random value.
+    pub fn name(self) -> &'static str {
+        match self {
+            RandKind::Byte => "RandByte",
+            RandKind::Short => "RandShort",
+            RandKind::Int => "RandInt",
+            RandKind::Long => "RandLong",
+            RandKind::Bits(_) => "RandNum",
+            RandKind::Ip => "RandIP",
+            RandKind::Ip6 => "RandIP6",
+            RandKind::Mac => "RandMAC",
+            RandKind::Bytes(_) => "RandBin",
+        }
+    }
+}
+
+/// All-ones mask of `width` bits.
+pub(crate) fn mask(width: u8) -> u64 {
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
+}
+
+impl Value {
+    /// A set or random value built from a generator.
+    pub fn gen(g: Generator) -> Value {
+        Value::Gen(Box::new(g))
+    }
+
+    /// The integer, if this is one.
+    pub fn as_int(&self) -> Option<u64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+
+    /// Bytes of a bytes or text value.
+    pub fn as_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Value::Bytes(b) => Some(b),
+            Value::Str(s) => Some(s.as_bytes()),
+            _ => None,
+        }
+    }
+
+    /// True when this value (or one nested inside a list) is a set or random generator.
+    pub fn is_gen(&self) -> bool {
+        matches!(self, Value::Gen(_))
+    }
+}
+
+impl From<u64> for Value {
+    fn from(v: u64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<u32> for Value {
+    fn from(v: u32) -> Self {
+        Value::Int(v as u64)
+    }
+}
+impl From<u16> for Value {
+    fn from(v: u16) -> Self {
+        Value::Int(v as u64)
+    }
+}
+impl From<u8> for Value {
+    fn from(v: u8) -> Self {
+        Value::Int(v as u64)
+    }
+}
+impl From<i32> for Value {
+    fn from(v: i32) -> Self {
+        Value::Int(v as u64)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Str(v.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Str(v)
+    }
+}
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Self {
+        Value::Bytes(v.to_vec())
+    }
+}
+impl<const N: usize> From<&[u8; N]> for Value {
+    fn from(v: &[u8; N]) -> Self {
+        Value::Bytes(v.to_vec())
+    }
+}
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Self {
+        Value::Bytes(v)
+    }
+}
+impl From<Ipv4Addr> for Value {
+    fn from(v: Ipv4Addr) -> Self {
+        Value::Ip4(v)
+    }
+}
+impl From<Ipv6Addr> for Value {
+    fn from(v: Ipv6Addr) -> Self {
+        Value::Ip6(v)
+    }
+}
+impl From<(u64, u64)> for Value {
+    /// A 2-tuple is an inclusive range, as in Scapy: `dport=(20, 22)`.
+    fn from((a, b): (u64, u64)) -> Self {
+        Value::gen(Generator::Range(a, b))
+    }
+}
+impl From<Vec<Layer>> for Value {
+    fn from(v: Vec<Layer>) -> Self {
+        Value::Layers(v)
+    }
+}
+impl From<Layer> for Value {
+    fn from(v: Layer) -> Self {
+        Value::Layers(vec![v])
+    }
+}
+
+/// Python-style rendering of bytes: `b'ab\x00'`, as Scapy prints them.
+pub fn py_bytes(b: &[u8]) -> String {
+    let quote = if b.contains(&b'\'') && !b.contains(&b'"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut s = String::with_capacity(b.len() + 3);
+    s.push('b');
+    s.push(quote);
+    for &c in b {
+        match c {
+            b'\\' => s.push_str("\\\\"),
+            b'\n' => s.push_str("\\n"),
+            b'\r' => s.push_str("\\r"),
+            b'\t' => s.push_str("\\t"),
+            c if c as char == quote => {
+                s.push('\\');
+                s.push(quote)
+            }
+            0x20..=0x7e => s.push(c as char),
+            _ => s.push_str(&format!("\\x{c:02x}")),
+        }
+    }
+    s.push(quote);
+    s
+}
+
+/// Python-style rendering of a text string: `'abc'`.
+pub fn py_str(t: &str) -> String {
+    let quote = if t.contains('\'') && !t.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut s = String::with_capacity(t.len() + 2);
+    s.push(quote);
+    for c in t.chars() {
+        match c {
+            '\\' => s.push_str("\\\\"),
+            '\n' => s.push_str("\\n"),
+            c if c == quote => {
+                s.push('\\');
+                s.push(c)
+            }
+            c => s.push(c),
+        }
+    }
+    s.push(quote);
+    s
+}
+
+/// Formats a MAC address as Scapy does: lower-case, colon-separated.
+pub fn fmt_mac(m: &[u8; 6]) -> String {
+    format!(
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    )
+}
+
+impl fmt::Display for Value {
+    /// Python-like rendering, as a value prints inside lists and tuples in Scapy's output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Bytes(b) => f.write_str(&py_bytes(b)),
+            Value::Str(s) => f.write_str(&py_str(s)),
+            Value::Mac(m) => f.write_str(&py_str(&fmt_mac(m))),
+            Value::Ip4(a) => f.write_str(&py_str(&a.to_string())),
+            Value::Ip6(a) => f.write_str(&py_str(&a.to_string())),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Tuple(items) => {
+                f.write_str("(")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                if items.len() == 1 {
+                    f.write_str(",")?;
+                }
+                f.write_str(")")
+            }
+            Value::Layers(ls) => {
+                f.write_str("[")?;
+                for (i, l) in ls.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", l.repr())?;
+                }
+                f.write_str("]")
+            }
+            Value::None => f.write_str("None"),
+            Value::Gen(g) => write!(f, "{g}"),
+        }
+    }
+}
+
+impl fmt::Display for Generator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Generator::Range(a, b) => write!(f, "({a}, {b})"),
+            Generator::Choice(items) => write!(f, "{}", Value::List(items.clone())),
+            Generator::Net4(a, p) => write!(f, "Net('{a}/{p}')"),
+            Generator::Net6(a, p) => write!(f, "Net6('{a}/{p}')"),
+            Generator::Rand(k) => write!(f, "{}()", k.name()),
+        }
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs whatever a fresh Debian/Ubuntu machine is missing to build wirecraft, then runs it or its tests.
+#
+#   bash tests/bootstrap.sh run [ARGS...]   install what is missing, then start wirecraft (release build)
+#   bash tests/bootstrap.sh test            install what is missing, then run the whole test suite
+#
+# Idempotent: it installs only packages that are absent, so a second run costs a few milliseconds of checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_pkgs=()
+for pkg in libpcap-dev iproute2 pkg-config gcc; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
+done
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "bootstrap: installing ${need_pkgs[*]}" >&2
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+if ! command -v cargo >/dev/null 2>&1; then
+    [ -x "$HOME/.cargo/bin/cargo" ] || {
+        echo "bootstrap: installing the Rust toolchain with rustup" >&2
+        command -v curl >/dev/null 2>&1 || { sudo apt-get install -y -qq curl ca-certificates >/dev/null; }
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
+    }
+    export PATH="$HOME/.cargo/bin:$PATH"
+fi
+
+case "${1:-run}" in
+    run)
+        shift || true
+        exec cargo run --quiet --release -- "$@"
+        ;;
+    test)
+        exec cargo test --no-fail-fast
+        ;;
+    *)
+        echo "usage: bash tests/bootstrap.sh run|test" >&2
+        exit 2
+        ;;
+esac
