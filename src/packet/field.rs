@@ -257,6 +257,7 @@ impl Field {
             (Kind::U64, _) => "LongField",
             (Kind::LeU32, _) => "LEIntEnumField",
             (Kind::Mac, _) => "MACField",
+            (Kind::Ip4, _) if matches!(self.default, Dflt::Dyn(_)) => "SourceIPField",
             (Kind::Ip4, _) => "IPField",
             (Kind::Ip6, _) => "IP6Field",
             (Kind::Bytes(_), _) => "StrField",
@@ -377,7 +378,17 @@ impl Field {
     pub fn repr(&self, v: &Value, layer: &Layer) -> String {
         match (v, self.kind) {
             (Value::None, _) => "None".into(),
-            (Value::Gen(g), _) => g.to_string(),
+            (Value::Gen(g), _) => match (&**g, self.show) {
+                // Scapy's enum fields show each element of a list by name, as a list of strings.
+                (Generator::Choice(items), Show::Enum(_) | Show::HexEnum(_) | Show::EnumBy(..) | Show::Flags(..)) => {
+                    let names: Vec<String> = items
+                        .iter()
+                        .map(|v| super::value::py_str(&self.repr(v, layer)))
+                        .collect();
+                    format!("[{}]", names.join(", "))
+                }
+                _ => g.to_string(),
+            },
             (v, Kind::Custom(c)) => c.repr(v),
             (Value::Int(i), _) => self.int_repr(*i, layer),
             (Value::Mac(m), _) => fmt_mac(m),

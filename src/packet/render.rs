@@ -170,13 +170,14 @@ fn layer_command(l: &Layer) -> String {
 pub(crate) fn ls(proto: &'static Proto) -> String {
     let mut s = String::new();
     for field in proto.fields {
-        let bits = match field.kind {
-            Kind::Bits(w) => format!(" ({w} bit{})", if w == 1 { "" } else { "s" }),
+        let bits = match (field.kind, field.show) {
+            (Kind::Bits(_), super::field::Show::Flags(..)) => String::new(),
+            (Kind::Bits(w), _) => format!(" ({w} bit{})", if w == 1 { "" } else { "s" }),
             _ => String::new(),
         };
         let info = format!("{} {bits}", field.kind_name());
         let dflt = match (field.default, field.show) {
-            (Dflt::Auto | Dflt::None, _) => "None".to_string(),
+            (Dflt::Auto | Dflt::None | Dflt::Dyn(_), _) => "None".to_string(),
             (Dflt::Empty, _) => "[]".to_string(),
             (Dflt::Int(i), super::field::Show::Flags(names, sep)) => {
                 format!("<Flag {i} ({})>", super::field::flags_repr(i, names, sep))
@@ -186,7 +187,6 @@ pub(crate) fn ls(proto: &'static Proto) -> String {
             (Dflt::Ip4(a), _) => std::net::Ipv4Addr::from(a).to_string(),
             (Dflt::Ip6(a), _) => std::net::Ipv6Addr::from(a).to_string(),
             (Dflt::Bytes(b), _) => super::value::py_bytes(b),
-            (Dflt::Dyn(f), _) => f(&Layer::new(proto)).to_string().trim_matches('\'').to_string(),
         };
         let _ = writeln!(s, "{:<10} : {:<35} = ('{dflt}')", field.name, info);
     }

@@ -395,8 +395,8 @@ impl fmt::Display for Generator {
         match self {
             Generator::Range(a, b) => write!(f, "({a}, {b})"),
             Generator::Choice(items) => write!(f, "{}", Value::List(items.clone())),
-            Generator::Net4(a, p) => write!(f, "Net('{a}/{p}')"),
-            Generator::Net6(a, p) => write!(f, "Net6('{a}/{p}')"),
+            Generator::Net4(a, p) => write!(f, "Net(\"{a}/{p}\")"),
+            Generator::Net6(a, p) => write!(f, "Net6(\"{a}/{p}\")"),
             Generator::Rand(k) => write!(f, "{}()", k.name()),
         }
     }
