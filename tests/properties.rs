@@ -255,7 +255,7 @@ fn errors_name_the_problem() {
     let e = Layer::named("TCP").unwrap().with("flags", "SX").unwrap_err();
     assert_eq!(
         e.to_string(),
-        "TCP.flags: 'SX' is not a combination of flags flags; they are F S R P A U E C N"
+        "TCP.flags: 'SX' is not made of the flags F S R P A U E C N"
     );
     assert_eq!(Layer::named("Nope").unwrap_err().to_string(), "unknown layer 'Nope'");
 }

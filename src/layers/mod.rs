@@ -16,6 +16,8 @@ pub mod tcp;
 pub mod udp;
 pub mod well_known;
 
+use std::sync::OnceLock;
+
 use crate::packet::{Layer, Proto};
 
 /// Every protocol a user can name, for lookup by class name and for `ls()`.
@@ -82,11 +84,40 @@ pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static
         .map(|b| b.fields)
 }
 
+/// A binding with its field names resolved to indices, for dissection's hot path.
+struct Guess {
+    lower: &'static Proto,
+    upper: &'static Proto,
+    fields: Vec<(usize, u64)>,
+}
+
+/// The bindings resolved once, on first use (not at start-up).
+fn guesses() -> &'static [Guess] {
+    static GUESSES: OnceLock<Vec<Guess>> = OnceLock::new();
+    GUESSES.get_or_init(|| {
+        BINDINGS
+            .iter()
+            .filter_map(|b| {
+                let fields = b
+                    .fields
+                    .iter()
+                    .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
+                    .collect::<Option<_>>()?;
+                Some(Guess {
+                    lower: b.lower,
+                    upper: b.upper,
+                    fields,
+                })
+            })
+            .collect()
+    })
+}
+
 /// The protocol that follows a dissected layer, by the first binding whose field values all match.
 pub fn guess(layer: &Layer) -> Option<&'static Proto> {
-    BINDINGS
+    guesses()
         .iter()
-        .filter(|b| b.lower == layer.proto())
-        .find(|b| b.fields.iter().all(|(f, v)| layer.get_int(f) == Some(*v)))
-        .map(|b| b.upper)
+        .filter(|g| g.lower == layer.proto())
+        .find(|g| g.fields.iter().all(|(f, v)| layer.int_at(*f) == Some(*v)))
+        .map(|g| g.upper)
 }

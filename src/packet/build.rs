@@ -130,28 +130,42 @@ pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
     out.extend_from_slice(&build(&Packet::new(vec![layer.clone()])));
 }
 
+/// Stands for an automatic field that is yet to be computed.
+static AUTO: Value = Value::None;
+
 /// Appends layer `i`'s header: every present field in table order, bit fields packed.
 fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
     let layer = &pkt.layers[i];
     let start = buf.len();
     let under = i.checked_sub(1).map(|u| pkt.layers[u].proto);
+    let over = pkt
+        .layers
+        .get(i + 1)
+        .and_then(|u| crate::layers::overload(layer.proto, u.proto));
     let mut acc: u64 = 0;
     let mut nbits: u32 = 0;
     for (f, field) in layer.proto.fields.iter().enumerate() {
         if field.when.is_some_and(|c| !c(layer, under)) {
             continue;
         }
+        let owned;
         let v = match &layer.slots[f] {
-            Slot::User(v) => v.clone(),
-            Slot::Wire(_) if field.is_auto() => Value::None,
-            _ => pkt.value(i, f),
+            Slot::User(v) => v,
+            Slot::Wire(_) if field.is_auto() => &AUTO,
+            Slot::Wire(v) => v,
+            Slot::Unset => {
+                owned = match over.and_then(|o| o.iter().find(|(n, _)| *n == field.name)) {
+                    Some((_, x)) => Value::Int(*x),
+                    None => field.default_value(layer),
+                };
+                &owned
+            }
         };
         if let Kind::Bits(w) = field.kind {
             acc = (acc << w) | (v.as_int().unwrap_or(0) & mask(w));
             nbits += u32::from(w);
-            while nbits >= 8 && nbits % 8 == 0 {
-                let n = nbits / 8;
-                for k in (0..n).rev() {
+            if nbits % 8 == 0 {
+                for k in (0..nbits / 8).rev() {
                     buf.push((acc >> (8 * k)) as u8);
                 }
                 acc = 0;
@@ -159,7 +173,7 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
             }
             continue;
         }
-        encode(field, &v, buf);
+        encode(field, v, buf);
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);

@@ -363,13 +363,9 @@ impl Field {
                 })
             }
             Show::EnumBy(..) => Err(format!("'{s}': give {} as a number", self.name)),
-            Show::Flags(names, _) => parse_flags(s, names).ok_or_else(|| {
-                format!(
-                    "'{s}' is not a combination of {} flags ({})",
-                    self.name,
-                    names.join(" ")
-                )
-            }),
+            Show::Flags(names, _) => {
+                parse_flags(s, names).ok_or_else(|| format!("'{s}' is not made of the flags {}", names.join(" ")))
+            }
             _ => Err(format!("'{s}' is not a number")),
         }
     }

@@ -191,7 +191,11 @@ impl Layer {
 
     /// The field's value as an integer, if it is one.
     pub fn get_int(&self, name: &str) -> Option<u64> {
-        let i = self.field_index(name)?;
+        self.int_at(self.field_index(name)?)
+    }
+
+    /// Field `i` as an integer: set, dissected or default.
+    pub fn int_at(&self, i: usize) -> Option<u64> {
         match &self.slots[i] {
             Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
             Slot::Unset => match self.proto.fields[i].default {
