@@ -158,7 +158,16 @@ impl Layer {
     }
 
     /// Sets a field. Text is parsed as the field's kind (`"198.18.0.1"`, `"SA"`, `"echo-request"`); a 2-tuple,
-    /// list or CIDR network makes the packet a set.
+    /// list or CIDR network makes the packet a set. A bad value is an error that says why.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let mut tcp = Layer::named("TCP")?;
+    /// tcp.set("flags", "SA")?.set("dport", 443)?;
+    /// assert_eq!(tcp.get_int("flags"), Some(0x12));
+    /// assert_eq!(tcp.set("dprot", 1).unwrap_err().to_string(), "TCP has no field 'dprot'; did you mean 'dport'?");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn set(&mut self, name: &str, v: impl Into<Value>) -> Result<&mut Layer, Error> {
         let i = self.field_or_err(name)?;
         let f = &self.proto.fields[i];
@@ -243,7 +252,17 @@ impl Packet {
         Packet { layers, wire: None }
     }
 
-    /// Dissects a frame of the given link type.
+    /// Dissects a frame of the given link type. Never fails: what does not parse is kept as `Raw`, bytes past a
+    /// declared length as `Padding`.
+    ///
+    /// ```
+    /// use wirecraft::{LinkType, Packet, Value};
+    /// let frame = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0x73, 0x73, 198, 18, 0, 1, 198, 18, 0, 2,
+    ///              0x30, 0x39, 0, 53, 0, 8, 0, 0];
+    /// let p = Packet::dissect(&frame, LinkType::RawIp);
+    /// assert_eq!(p.get("UDP", "sport"), Some(Value::Int(12345)));
+    /// assert_eq!(p.summary(), "IP / UDP 198.18.0.1:12345 > 198.18.0.2:domain");
+    /// ```
     pub fn dissect(data: &[u8], link: LinkType) -> Packet {
         dissect::dissect(data, link.proto())
     }
@@ -335,6 +354,17 @@ impl Packet {
     }
 
     /// The frame's bytes: Scapy's `raw(p)`. A packet set builds its first packet; random values are drawn.
+    /// Automatic fields (lengths, checksums, next-protocol numbers) are computed unless set.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = Layer::named("IP")?.with("dst", "198.18.0.2")?.with("src", "198.18.0.1")? / Layer::named("UDP")?;
+    /// let b = p.build();
+    /// assert_eq!(b.len(), 28);
+    /// assert_eq!(b[9], 17, "IP.proto follows the layer above");
+    /// assert_eq!(&b[2..4], &[0, 28], "IP.len is computed");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn build(&self) -> Vec<u8> {
         if let Some(w) = &self.wire {
             return w.clone();
@@ -362,12 +392,27 @@ impl Packet {
         self.layers.is_empty()
     }
 
-    /// Scapy's `summary()`.
+    /// Scapy's `summary()`: the top layer that has a summary speaks for the ones below.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = Layer::named("IP")?.with("src", "198.18.0.1")?.with("dst", "198.18.0.2")?
+    ///     / Layer::named("TCP")?.with("dport", 443)?.with("flags", "SA")?;
+    /// assert_eq!(p.summary(), "IP / TCP 198.18.0.1:ftp_data > 198.18.0.2:https SA");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn summary(&self) -> String {
         render::summary(self)
     }
 
-    /// Scapy's `show()`: the fields as set, before building.
+    /// Scapy's `show()`: the fields as set, before building; automatic fields show `None`.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = wirecraft::Packet::from(Layer::named("UDP")?.with("dport", 123)?);
+    /// assert_eq!(p.show(), "###[ UDP ]###\n  sport     = domain\n  dport     = ntp\n  len       = None\n  chksum    = None\n");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn show(&self) -> String {
         render::show(self)
     }
@@ -378,6 +423,13 @@ impl Packet {
     }
 
     /// Scapy's `hexdump()` of the built frame.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = wirecraft::Packet::from(Layer::named("Raw")?.with("load", "hello")?);
+    /// assert_eq!(p.hexdump(), "0000  68 65 6C 6C 6F                                   hello");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn hexdump(&self) -> String {
         render::hexdump(&self.build())
     }

@@ -70,6 +70,15 @@ impl Packet {
     }
 
     /// Iterates the packets of the set lazily; a plain packet yields itself once.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = Layer::named("IP")?.with("dst", "198.18.0.0/31")? / Layer::named("TCP")?.with("dport", (20, 22))?;
+    /// assert_eq!(p.count(), 6);
+    /// let dports: Vec<_> = p.iter().map(|q| q.get("TCP", "dport").unwrap()).take(4).collect();
+    /// assert_eq!(dports, [20u64, 21, 22, 20].map(wirecraft::Value::Int));
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
     pub fn iter(&self) -> PacketIter<'_> {
         PacketIter {
             set: self,
