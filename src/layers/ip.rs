@@ -6,6 +6,10 @@ use super::ip_options::OPTIONS;
 use super::well_known::IP_PROTOS;
 use crate::packet::{field_repr, inet_checksum, Built, Field, Kind, Layer, Packet, Proto, Value};
 
+/// Indices of the fields the dissection hot path reads (checked by a test below).
+const IHL: usize = 1;
+const LEN: usize = 3;
+
 /// The field table, shared by `IP` and `IPerror`.
 static FIELDS: &[Field] = &[
     Field::bits("version", 4, 4).doc("4"),
@@ -90,8 +94,8 @@ fn post_build(b: &mut Built) {
 /// Bytes past the total length are padding (Scapy's `extract_padding`); a length shorter than the header
 /// leaves everything to the payload.
 fn payload_len(l: &Layer, avail: usize) -> usize {
-    let len = l.get_int("len").unwrap_or(0) as i64;
-    let ihl = l.get_int("ihl").unwrap_or(0) as i64;
+    let len = l.int_at(LEN).unwrap_or(0) as i64;
+    let ihl = l.int_at(IHL).unwrap_or(0) as i64;
     let n = len - ihl * 4;
     if n < 0 {
         avail
@@ -108,4 +112,14 @@ fn summary(p: &Packet, i: usize) -> String {
         s.push_str(&format!(" frag:{frag}"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_path_indices_name_the_right_fields() {
+        assert_eq!((FIELDS[IHL].name, FIELDS[LEN].name), ("ihl", "len"));
+    }
 }

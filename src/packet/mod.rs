@@ -116,7 +116,9 @@ impl Layer {
     pub fn new(proto: &'static Proto) -> Layer {
         Layer {
             proto,
-            slots: vec![Slot::Unset; proto.fields.len()],
+            slots: std::iter::repeat_with(|| Slot::Unset)
+                .take(proto.fields.len())
+                .collect(),
         }
     }
 
