@@ -49,6 +49,8 @@ pub static DNS: Proto = Proto {
     fields: FIELDS,
     post_build: Some(post_build),
     summary: Some(summary),
+    // Over TCP, compression pointers count from after the length prefix (Scapy's `get_full`).
+    message_start: Some(|l| if l.get_int("length").is_some() { 2 } else { 0 }),
     ..Proto::BASE
 };
 
@@ -282,6 +284,25 @@ mod tests {
         // "ab" then a pointer back to offset 0: the loop is cut, the labels read so far are kept.
         let msg = [2, b'a', b'b', 0xc0, 0x00];
         assert_eq!(decode_name(&msg, 0, msg.len()), (b"ab.ab.".to_vec(), 5));
+    }
+
+    #[test]
+    fn tcp_pointers_count_from_after_the_length_prefix() {
+        // TCP header (sport 53, dataofs 5), then the length prefix and a response whose answer's owner name is a
+        // pointer to offset 12 of the message: the question's name.
+        let mut bytes = vec![
+            0, 53, 0x13, 0x88, 0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x18, 0x20, 0, 0, 0, 0, 0,
+        ];
+        let mut msg = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0];
+        msg.extend_from_slice(b"\x07example\x03com\x00\x00\x01\x00\x01");
+        msg.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 198, 18, 1, 1]);
+        bytes.extend_from_slice(&(msg.len() as u16).to_be_bytes());
+        bytes.extend_from_slice(&msg);
+        let p = Packet::dissect_as(&TCP, &bytes);
+        let Some(Value::Layers(an)) = p.get("DNS", "an") else {
+            panic!("no answers in {}", p.show())
+        };
+        assert_eq!(an[0].get("rrname"), Some(Value::Bytes(b"example.com.".to_vec())));
     }
 
     #[test]

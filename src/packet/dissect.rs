@@ -237,6 +237,13 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
                 Bound::Bytes(len) => (pos + resolve_len(len, layer, avail).min(avail), usize::MAX),
                 Bound::Count(f) => (data.len(), f(layer)),
             };
+            let base = layer
+                .proto
+                .message_start
+                .map_or(0, |f| f(layer))
+                .min(pos)
+                .min(data.len());
+            let msg = &data[base..];
             let mut records = Vec::new();
             let mut p = pos;
             // As Scapy's PacketListField: the list ends when the bytes do, even short of the count, and a record
@@ -244,7 +251,7 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
             while p < limit && records.len() < count {
                 let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
                 let mut rec = Layer::new(proto);
-                match decode_record(data, p, limit, &mut rec) {
+                match decode_record(msg, p - base, limit - base, &mut rec) {
                     Some(used) => {
                         records.push(rec);
                         p += used;
