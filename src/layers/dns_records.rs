@@ -1,6 +1,6 @@
 //! DNS resource records (RFC 1035 §4.1.3): Scapy's `DNSRR` with its type-dependent `rdata`, the classes Scapy
-//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`), and the EDNS0 options
-//! (RFC 6891) inside an OPT record.
+//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`, `DNSRRRSIG`), and the EDNS0
+//! options (RFC 6891) inside an OPT record.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -34,6 +34,7 @@ pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
         15 => &DNSRRMX,
         33 => &DNSRRSRV,
         41 => &DNSRROPT,
+        46 => &DNSRRRSIG,
         _ => &DNSRR,
     }
 }
@@ -150,6 +151,121 @@ pub static DNSRROPT: Proto = Proto {
     ],
     ..RR_BASE
 };
+
+/// `DNSRRRSIG` (RFC 4034 §3): a signature over a record set.
+pub static DNSRRRSIG: Proto = Proto {
+    name: "DNSRRRSIG",
+    long_name: "DNS RRSIG Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(46);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u16("typecovered", 1).names(DNS_TYPES),
+            Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
+            Field::u8("labels", 0),
+            Field::u32("originalttl", 0),
+            Field::new("expiration", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
+            Field::new("inception", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
+            Field::u16("keytag", 0),
+            Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
+            Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
+        ]
+    },
+    ..RR_BASE
+};
+
+/// The signature is the rest of the record data: `rdlen` less the 18 fixed bytes and the signer's name, which
+/// RFC 4034 forbids compressing.
+fn signature_len(l: &Layer) -> usize {
+    let mut name = Vec::new();
+    if let Some(Value::Bytes(b)) = l.get("signersname") {
+        encode_name(&b, &mut name);
+    }
+    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name.len())
+}
+
+/// DNSSEC algorithm numbers, Scapy's `dnssecalgotypes` (IANA, 12/2023).
+static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
+    (0, "Reserved"),
+    (1, "RSA/MD5"),
+    (2, "Diffie-Hellman"),
+    (3, "DSA/SHA-1"),
+    (4, "Reserved"),
+    (5, "RSA/SHA-1"),
+    (6, "DSA-NSEC3-SHA1"),
+    (7, "RSASHA1-NSEC3-SHA1"),
+    (8, "RSA/SHA-256"),
+    (9, "Reserved"),
+    (10, "RSA/SHA-512"),
+    (11, "Reserved"),
+    (12, "GOST R 34.10-2001"),
+    (13, "ECDSA Curve P-256 with SHA-256"),
+    (14, "ECDSA Curve P-384 with SHA-384"),
+    (15, "Ed25519"),
+    (16, "Ed448"),
+    (252, "Reserved for Indirect Keys"),
+    (253, "Private algorithms - domain name"),
+    (254, "Private algorithms - OID"),
+    (255, "Reserved"),
+];
+
+/// Seconds since 1970 in 32 bits, shown as a UTC date: Scapy's `UTCTimeField`.
+struct UtcTime;
+static UTC_TIME: UtcTime = UtcTime;
+
+impl Codec for UtcTime {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u32).to_be_bytes());
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        let b: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
+        Some((Value::Int(u64::from(u32::from_be_bytes(b))), 4))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Int(i) if i <= u64::from(u32::MAX) => Ok(Value::Int(i)),
+            other => Err(format!("expected seconds since 1970 in 32 bits, got {other}")),
+        }
+    }
+
+    /// `strftime("%a, %d %b %Y %H:%M:%S %z")` of a naive date (so `%z` is empty), then the seconds.
+    fn repr(&self, v: &Value) -> String {
+        let Some(t) = v.as_int() else { return v.to_string() };
+        let (days, secs) = (t / 86400, t % 86400);
+        // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
+        let z = days + 719_468;
+        let (era, doe) = (z / 146_097, z % 146_097);
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = era * 400 + yoe + u64::from(month <= 2);
+        const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "{}, {day:02} {} {year} {:02}:{:02}:{:02}  ({t})",
+            WEEKDAYS[(days % 7) as usize],
+            MONTHS[(month - 1) as usize],
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "UTCTimeField"
+    }
+}
 
 /// What every record class shares: names may point into the message, `rdlen` is computed, and Scapy forgets
 /// the dissected `rdlen` of a record in a DNS section.
@@ -416,5 +532,30 @@ impl Codec for HexBytes {
 
     fn kind_name(&self) -> &'static str {
         "XStrLenField"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_time_shows_as_scapy() {
+        assert_eq!(
+            UTC_TIME.repr(&Value::Int(1_700_000_000)),
+            "Tue, 14 Nov 2023 22:13:20  (1700000000)"
+        );
+        assert_eq!(UTC_TIME.repr(&Value::Int(0)), "Thu, 01 Jan 1970 00:00:00  (0)");
+    }
+
+    #[test]
+    fn rrsig_signature_stops_at_rdlen() {
+        // An RRSIG with a 2-byte signature, then bytes that belong to the next record.
+        let mut rr = vec![0, 0, 46, 0, 1, 0, 0, 0, 0, 0, 21];
+        rr.extend_from_slice(&[
+            0, 1, 8, 2, 0, 0, 0, 60, 0, 0, 0, 2, 0, 0, 0, 1, 0, 7, 0, 0xab, 0xcd, 0xee,
+        ]);
+        let p = crate::packet::Packet::dissect_as(&DNSRRRSIG, &rr);
+        assert_eq!(p.get("DNSRRRSIG", "signature"), Some(Value::Bytes(vec![0xab, 0xcd])));
     }
 }

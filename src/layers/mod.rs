@@ -48,6 +48,7 @@ pub static ALL: &[&Proto] = &[
     &dns_records::DNSRRSOA,
     &dns_records::DNSRRSRV,
     &dns_records::DNSRROPT,
+    &dns_records::DNSRRRSIG,
     &dns_records::EDNS0TLV,
     &dns_records::EDNS0COOKIE,
 ];
