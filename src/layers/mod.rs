@@ -1,6 +1,8 @@
 //! The protocols, one file each, and the one bindings table that drives both dissection (bottom-up: which
 //! protocol follows) and stacking (top-down: `Ether()/IP()` implies `type=0x800`).
 
+pub mod dns;
+pub mod dns_records;
 pub mod ether;
 pub mod icmp;
 mod icmp_timestamp;
@@ -40,6 +42,17 @@ pub static ALL: &[&Proto] = &[
     &loopback::LOOPBACK,
     &raw::RAW,
     &padding::PADDING,
+    // DNS
+    &dns::DNS,
+    &dns::DNSQR,
+    &dns_records::DNSRR,
+    &dns_records::DNSRRMX,
+    &dns_records::DNSRRSOA,
+    &dns_records::DNSRRSRV,
+    &dns_records::DNSRROPT,
+    &dns_records::DNSRRRSIG,
+    &dns_records::EDNS0TLV,
+    &dns_records::EDNS0COOKIE,
 ];
 
 /// One binding: when `lower` carries `upper`, `fields` of `lower` hold these values.
@@ -68,6 +81,13 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ip::IPERROR, &icmp::ICMPERROR, &[("frag", 0), ("proto", 1)]),
     bind(&ip::IPERROR, &tcp::TCPERROR, &[("frag", 0), ("proto", 6)]),
     bind(&ip::IPERROR, &udp::UDPERROR, &[("frag", 0), ("proto", 17)]),
+    // DNS
+    bind(&udp::UDP, &dns::DNS, &[("dport", 5353)]),
+    bind(&udp::UDP, &dns::DNS, &[("sport", 5353)]),
+    bind(&udp::UDP, &dns::DNS, &[("dport", 53)]),
+    bind(&udp::UDP, &dns::DNS, &[("sport", 53)]),
+    bind(&tcp::TCP, &dns::DNS, &[("dport", 53)]),
+    bind(&tcp::TCP, &dns::DNS, &[("sport", 53)]),
 ];
 
 /// Looks a protocol up by its class name.

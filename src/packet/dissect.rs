@@ -237,17 +237,30 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
                 Bound::Bytes(len) => (pos + resolve_len(len, layer, avail).min(avail), usize::MAX),
                 Bound::Count(f) => (data.len(), f(layer)),
             };
+            let base = layer
+                .proto
+                .message_start
+                .map_or(0, |f| f(layer))
+                .min(pos)
+                .min(data.len());
+            let msg = &data[base..];
             let mut records = Vec::new();
             let mut p = pos;
+            // As Scapy's PacketListField: the list ends when the bytes do, even short of the count, and a record
+            // that does not parse ends it as a `Raw` record holding the rest.
             while p < limit && records.len() < count {
                 let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
                 let mut rec = Layer::new(proto);
-                let used = decode_record(data, p, limit, &mut rec)?;
-                records.push(rec);
-                p += used;
-            }
-            if count != usize::MAX && records.len() < count {
-                return None;
+                match decode_record(msg, p - base, limit - base, &mut rec) {
+                    Some(used) => {
+                        records.push(rec);
+                        p += used;
+                    }
+                    None => {
+                        records.push(load_layer(&layers::raw::RAW, &data[p..limit]));
+                        p = limit;
+                    }
+                }
             }
             (Value::Layers(records), p - pos)
         }
@@ -262,6 +275,11 @@ fn decode_record(data: &[u8], pos: usize, limit: usize, rec: &mut Layer) -> Opti
     } else {
         decode_fields(&data[pos..limit], 0, rec, None)?
     };
+    for name in rec.proto.unset_in_list {
+        if let Some(i) = rec.proto.field_index(name) {
+            rec.slots[i] = Slot::Unset;
+        }
+    }
     (used > 0).then_some(used)
 }
 

@@ -45,6 +45,12 @@ pub struct Proto {
     pub guess_payload: Option<PayloadGuess>,
     /// Offsets inside this layer (DNS compression pointers) are relative to its start.
     pub message_base: bool,
+    /// Where, within this layer, the message its records' offsets refer to starts (DNS over TCP: after the
+    /// length prefix). `None`: at the layer's start.
+    pub message_start: Option<fn(&Layer) -> usize>,
+    /// Fields forgotten when this protocol is dissected as a record of a packet-list field, so they show as
+    /// unset (Scapy's `_DNSRR` deletes `rdlen`).
+    pub unset_in_list: &'static [&'static str],
     /// The built header is padded with zeros to a multiple of this (IP and TCP options: 4).
     pub align: usize,
 }
@@ -61,6 +67,8 @@ impl Proto {
         dispatch: None,
         guess_payload: None,
         message_base: false,
+        message_start: None,
+        unset_in_list: &[],
         align: 1,
     };
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::field::{Dflt, Kind};
+use super::field::{Dflt, Field, Kind};
 use super::value::Value;
 use super::{Layer, Packet, Proto, Slot};
 
@@ -131,6 +131,7 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
                 Some((_, v)) => Value::Int(*v),
+                None if list_default(field) => field.default_value(l),
                 None => continue,
             },
         };
@@ -150,20 +151,32 @@ pub(crate) fn command(p: &Packet) -> String {
 
 fn layer_command(l: &Layer) -> String {
     let mut args = Vec::new();
-    for (f, field) in l.proto.fields.iter().enumerate() {
-        let (Slot::User(v) | Slot::Wire(v)) = &l.slots[f] else {
-            continue;
+    // Packet-list fields are in Scapy's `p.fields` from the start, so they come first.
+    let fields = l.proto.fields.iter().enumerate();
+    let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| list_default(field));
+    for (f, field) in lists.into_iter().chain(others) {
+        let v = match &l.slots[f] {
+            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::Unset if list_default(field) => field.default_value(l),
+            Slot::Unset => continue,
         };
-        let text = match v {
+        let text = match &v {
             Value::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
-            Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(v, l)),
+            Value::List(xs) => format!("[{}]", xs.iter().map(Value::to_string).collect::<Vec<_>>().join(",")),
+            Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(&v, l)),
             v => v.to_string(),
         };
         args.push(format!("{}={text}", field.name));
     }
     format!("{}({})", l.proto.name, args.join(", "))
+}
+
+/// Scapy puts packet-list fields (their default is a list) into `p.fields` when the packet is created: they show
+/// in `repr()` and `command()` even when never set (`DNS(qd=[DNSQR()])`).
+fn list_default(field: &Field) -> bool {
+    matches!(field.kind, Kind::Records(_))
 }
 
 /// Scapy's `ls(Proto)`: `name : Kind (bits) = (default)` per field, the default as Python's `str` of it.

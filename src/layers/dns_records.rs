@@ -1,0 +1,561 @@
+//! DNS resource records (RFC 1035 §4.1.3): Scapy's `DNSRR` with its type-dependent `rdata`, the classes Scapy
+//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`, `DNSRRRSIG`), and the EDNS0
+//! options (RFC 6891) inside an OPT record.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::dns::{decode_name, encode_name, NAME_KIND};
+use super::raw::RAW;
+use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
+use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
+
+/// Scapy's `_DNSRR`: the record's class from its type, read past the owner name (pointers not followed);
+/// `Raw` when the fixed part is cut short.
+pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
+    let mut p = 0;
+    let mut after_pointer = None;
+    while let Some(&cur) = data.get(p) {
+        p += 1;
+        if cur & 0xc0 != 0 {
+            after_pointer.get_or_insert(p + 1);
+            p += 1;
+        } else if cur > 0 {
+            p += usize::from(cur);
+        } else {
+            break;
+        }
+    }
+    let p = after_pointer.unwrap_or(p);
+    if data.len() < p + 10 {
+        return &RAW;
+    }
+    match u16::from_be_bytes([data[p], data[p + 1]]) {
+        6 => &DNSRRSOA,
+        15 => &DNSRRMX,
+        33 => &DNSRRSRV,
+        41 => &DNSRROPT,
+        46 => &DNSRRRSIG,
+        _ => &DNSRR,
+    }
+}
+
+/// Owner name, type, class, TTL and data length, the start of every record but OPT and SOA.
+const fn header(rtype: u64) -> [Field; 6] {
+    [
+        Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::u16("type", rtype).names(DNS_TYPES),
+        Field::bits("cacheflush", 1, 0).doc("mDNS: replaces cached records"),
+        Field::bits("rclass", 15, 1).names(DNS_CLASSES),
+        Field::u32("ttl", 0),
+        Field::u16("rdlen", 0).auto().doc("length of the record data; computed"),
+    ]
+}
+
+/// `DNSRR`: `rdata` is an address, a name, a list of strings or bytes, depending on `type`.
+pub static DNSRR: Proto = Proto {
+    name: "DNSRR",
+    long_name: "DNS Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(1);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
+                .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
+        ]
+    },
+    ..RR_BASE
+};
+
+pub static DNSRRMX: Proto = Proto {
+    name: "DNSRRMX",
+    long_name: "DNS MX Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(15);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u16("preference", 0),
+            Field::new("exchange", NAME_KIND, Dflt::Bytes(b".")),
+        ]
+    },
+    ..RR_BASE
+};
+
+pub static DNSRRSRV: Proto = Proto {
+    name: "DNSRRSRV",
+    long_name: "DNS SRV Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(33);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u16("priority", 0),
+            Field::u16("weight", 0),
+            Field::u16("port", 0),
+            Field::new("target", NAME_KIND, Dflt::Bytes(b".")),
+        ]
+    },
+    ..RR_BASE
+};
+
+/// `DNSRRSOA`: no mDNS cache-flush bit, the class is a whole 16 bits.
+pub static DNSRRSOA: Proto = Proto {
+    name: "DNSRRSOA",
+    long_name: "DNS SOA Resource Record",
+    fields: &[
+        Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::u16("type", 6).names(DNS_TYPES),
+        Field::u16("rclass", 1).names(DNS_CLASSES),
+        Field::u32("ttl", 0),
+        Field::u16("rdlen", 0).auto().doc("length of the record data; computed"),
+        Field::new("mname", NAME_KIND, Dflt::Bytes(b".")).doc("primary name server"),
+        Field::new("rname", NAME_KIND, Dflt::Bytes(b".")).doc("mailbox of the person responsible"),
+        Field::u32("serial", 0),
+        Field::u32("refresh", 0),
+        Field::u32("retry", 0),
+        Field::u32("expire", 0),
+        Field::u32("minimum", 0),
+    ],
+    ..RR_BASE
+};
+
+/// `DNSRROPT`, the EDNS0 pseudo-record: the class is the UDP payload size, the TTL holds the extended rcode,
+/// version and flags.
+pub static DNSRROPT: Proto = Proto {
+    name: "DNSRROPT",
+    long_name: "DNS OPT Resource Record",
+    fields: &[
+        Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::u16("type", 41).names(DNS_TYPES),
+        Field::u16("rclass", 4096)
+            .names(DNS_CLASSES)
+            .doc("requestor's UDP payload size"),
+        Field::u8("extrcode", 0),
+        Field::u8("version", 0),
+        Field::bits("z", 16, 32768).names(&[(32768, "D0")]).doc("D0: DNSSEC OK"),
+        Field::u16("rdlen", 0).auto().doc("length of the options; computed"),
+        Field::new("rdata", Kind::Records(&EDNS0_OPTIONS), Dflt::Empty).doc("EDNS0 options (EDNS0TLV, ...)"),
+    ],
+    ..RR_BASE
+};
+
+/// `DNSRRRSIG` (RFC 4034 §3): a signature over a record set.
+pub static DNSRRRSIG: Proto = Proto {
+    name: "DNSRRRSIG",
+    long_name: "DNS RRSIG Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(46);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u16("typecovered", 1).names(DNS_TYPES),
+            Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
+            Field::u8("labels", 0),
+            Field::u32("originalttl", 0),
+            Field::new("expiration", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
+            Field::new("inception", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
+            Field::u16("keytag", 0),
+            Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
+            Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
+        ]
+    },
+    ..RR_BASE
+};
+
+/// The signature is the rest of the record data: `rdlen` less the 18 fixed bytes and the signer's name, which
+/// RFC 4034 forbids compressing.
+fn signature_len(l: &Layer) -> usize {
+    let mut name = Vec::new();
+    if let Some(Value::Bytes(b)) = l.get("signersname") {
+        encode_name(&b, &mut name);
+    }
+    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name.len())
+}
+
+/// DNSSEC algorithm numbers, Scapy's `dnssecalgotypes` (IANA, 12/2023).
+static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
+    (0, "Reserved"),
+    (1, "RSA/MD5"),
+    (2, "Diffie-Hellman"),
+    (3, "DSA/SHA-1"),
+    (4, "Reserved"),
+    (5, "RSA/SHA-1"),
+    (6, "DSA-NSEC3-SHA1"),
+    (7, "RSASHA1-NSEC3-SHA1"),
+    (8, "RSA/SHA-256"),
+    (9, "Reserved"),
+    (10, "RSA/SHA-512"),
+    (11, "Reserved"),
+    (12, "GOST R 34.10-2001"),
+    (13, "ECDSA Curve P-256 with SHA-256"),
+    (14, "ECDSA Curve P-384 with SHA-384"),
+    (15, "Ed25519"),
+    (16, "Ed448"),
+    (252, "Reserved for Indirect Keys"),
+    (253, "Private algorithms - domain name"),
+    (254, "Private algorithms - OID"),
+    (255, "Reserved"),
+];
+
+/// Seconds since 1970 in 32 bits, shown as a UTC date: Scapy's `UTCTimeField`.
+struct UtcTime;
+static UTC_TIME: UtcTime = UtcTime;
+
+impl Codec for UtcTime {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u32).to_be_bytes());
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        let b: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
+        Some((Value::Int(u64::from(u32::from_be_bytes(b))), 4))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Int(i) if i <= u64::from(u32::MAX) => Ok(Value::Int(i)),
+            other => Err(format!("expected seconds since 1970 in 32 bits, got {other}")),
+        }
+    }
+
+    /// `strftime("%a, %d %b %Y %H:%M:%S %z")` of a naive date (so `%z` is empty), then the seconds.
+    fn repr(&self, v: &Value) -> String {
+        let Some(t) = v.as_int() else { return v.to_string() };
+        let (days, secs) = (t / 86400, t % 86400);
+        // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
+        let z = days + 719_468;
+        let (era, doe) = (z / 146_097, z % 146_097);
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = era * 400 + yoe + u64::from(month <= 2);
+        const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        format!(
+            "{}, {day:02} {} {year} {:02}:{:02}:{:02}  ({t})",
+            WEEKDAYS[(days % 7) as usize],
+            MONTHS[(month - 1) as usize],
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "UTCTimeField"
+    }
+}
+
+/// What every record class shares: names may point into the message, `rdlen` is computed, and Scapy forgets
+/// the dissected `rdlen` of a record in a DNS section.
+const RR_BASE: Proto = Proto {
+    post_build: Some(rdlen_post_build),
+    message_base: true,
+    unset_in_list: &["rdlen"],
+    ..Proto::BASE
+};
+
+/// Fills an automatic `rdlen`: the record's length past its owner name and the 10 fixed bytes.
+fn rdlen_post_build(b: &mut Built) {
+    if b.is_auto("rdlen") {
+        let bytes = b.bytes();
+        let mut n = 0;
+        while let Some(&c) = bytes.get(n) {
+            n += match c {
+                0 => 1,
+                c if c & 0xc0 == 0xc0 => 2,
+                c => 1 + usize::from(c),
+            };
+            if c == 0 || c & 0xc0 == 0xc0 {
+                break;
+            }
+        }
+        let len = b.header_len().saturating_sub(n + 10);
+        b.put_u16(n + 8, len.min(0xffff) as u16);
+    }
+}
+
+/// Record types whose data is a domain name: NS, MD, MF, CNAME, PTR, DNAME.
+const NAME_TYPES: [u64; 6] = [2, 3, 4, 5, 12, 39];
+
+/// The `rdata` Scapy gives each record type by default.
+fn rdata_default(l: &Layer) -> Value {
+    match l.get_int("type").unwrap_or(1) {
+        1 => Value::Ip4(Ipv4Addr::UNSPECIFIED),
+        28 => Value::Ip6(Ipv6Addr::UNSPECIFIED),
+        16 => Value::List(vec![Value::Str(String::new())]),
+        t if NAME_TYPES.contains(&t) => Value::Bytes(b".".to_vec()),
+        _ => Value::Bytes(Vec::new()),
+    }
+}
+
+/// `DNSRR.rdata`, Scapy's `MultipleTypeField`: one field whose wire form follows the record's `type`. The value
+/// keeps the shape it was given (an address as text, bytes, a list of strings), so setting it before `type`
+/// works.
+struct Rdata;
+static RDATA: Rdata = Rdata;
+
+impl Codec for Rdata {
+    /// Without the record's type: by the value's shape.
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        match v {
+            Value::List(_) => encode_texts(v, out),
+            v => match parse_addr(v) {
+                Some(a) => out.extend_from_slice(&a),
+                None => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
+            },
+        }
+    }
+
+    fn encode_in(&self, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
+        match layer.get_int("type").unwrap_or(1) {
+            16 => encode_texts(v, out),
+            t if NAME_TYPES.contains(&t) => encode_name(v.as_bytes().unwrap_or(b"."), out),
+            _ => self.encode(v, out),
+        }
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let rdlen = (layer.get_int("rdlen").unwrap_or(0) as usize).min(end.saturating_sub(pos));
+        let rdata = data.get(pos..pos + rdlen)?;
+        Some(match layer.get_int("type").unwrap_or(1) {
+            1 => {
+                let a: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
+                (Value::Ip4(Ipv4Addr::from(a)), 4)
+            }
+            28 => {
+                let a: [u8; 16] = data.get(pos..pos + 16)?.try_into().ok()?;
+                (Value::Ip6(Ipv6Addr::from(a)), 16)
+            }
+            16 => (decode_texts(rdata), rdlen),
+            t if NAME_TYPES.contains(&t) => {
+                let (name, used) = decode_name(data, pos, pos + rdlen);
+                (Value::Bytes(name), used)
+            }
+            _ => (Value::Bytes(rdata.to_vec()), rdlen),
+        })
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Str(s) if s.parse::<Ipv4Addr>().is_ok() || s.parse::<Ipv6Addr>().is_ok() => Ok(Value::Str(s)),
+            Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+            Value::Bytes(_) | Value::Ip4(_) | Value::Ip6(_) => Ok(v),
+            Value::List(items) if items.iter().all(|i| i.as_bytes().is_some()) => Ok(Value::List(items)),
+            other => Err(format!(
+                "expected an address, a name, bytes or a list of strings, got {other}"
+            )),
+        }
+    }
+
+    /// As Python's `str`: addresses bare, bytes and lists as their repr.
+    fn repr(&self, v: &Value) -> String {
+        match v {
+            Value::Str(s) => s.clone(),
+            Value::Ip4(a) => a.to_string(),
+            Value::Ip6(a) => a.to_string(),
+            v => v.to_string(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "MultipleTypeField"
+    }
+}
+
+/// An address given as text or as an address value, in wire form.
+fn parse_addr(v: &Value) -> Option<Vec<u8>> {
+    match v {
+        Value::Ip4(a) => Some(a.octets().to_vec()),
+        Value::Ip6(a) => Some(a.octets().to_vec()),
+        Value::Str(s) => match s.parse::<Ipv4Addr>() {
+            Ok(a) => Some(a.octets().to_vec()),
+            Err(_) => s.parse::<Ipv6Addr>().ok().map(|a| a.octets().to_vec()),
+        },
+        _ => None,
+    }
+}
+
+/// Scapy's `DNSTextField.i2m`: each string length-prefixed, split into 255-byte pieces; an empty one is a
+/// zero byte. A single string is one text.
+fn encode_texts(v: &Value, out: &mut Vec<u8>) {
+    let texts = match v {
+        Value::List(items) => items.iter().filter_map(Value::as_bytes).collect(),
+        v => v.as_bytes().into_iter().collect::<Vec<_>>(),
+    };
+    for text in texts {
+        if text.is_empty() {
+            out.push(0);
+        }
+        for piece in text.chunks(255) {
+            out.push(piece.len() as u8);
+            out.extend_from_slice(piece);
+        }
+    }
+}
+
+/// Scapy's `DNSTextField.m2i`: length-prefixed strings, the last one cut short if the data ends.
+fn decode_texts(mut s: &[u8]) -> Value {
+    let mut texts = Vec::new();
+    while let Some(&n) = s.first() {
+        let end = (usize::from(n) + 1).min(s.len());
+        texts.push(Value::Bytes(s[1..end].to_vec()));
+        s = &s[end..];
+    }
+    Value::List(texts)
+}
+
+/// `DNSRROPT.rdata`: options up to `rdlen`.
+static EDNS0_OPTIONS: Records = Records {
+    dispatch: edns0_dispatch,
+    bound: Bound::Bytes(Len::From(|l| l.get_int("rdlen").unwrap_or(0) as usize)),
+};
+
+/// Scapy's `EDNS0TLV.dispatch_hook`: the option's class by its code.
+fn edns0_dispatch(data: &[u8]) -> &'static Proto {
+    match data.get(..2) {
+        None => &RAW,
+        Some([0, 10]) => &EDNS0COOKIE,
+        Some(_) => &EDNS0TLV,
+    }
+}
+
+/// Option code and length, the start of every option.
+const fn option_header(code: u64) -> [Field; 2] {
+    [
+        Field::u16("optcode", code).names(EDNS0_OPTCODES),
+        Field::u16("optlen", 0)
+            .auto()
+            .doc("length of the option data; computed"),
+    ]
+}
+
+/// `EDNS0TLV`, any option as code, length and bytes.
+pub static EDNS0TLV: Proto = Proto {
+    name: "EDNS0TLV",
+    long_name: "DNS EDNS0 TLV",
+    fields: &{
+        let [a, b] = option_header(0);
+        [
+            a,
+            b,
+            Field::new(
+                "optdata",
+                Kind::Bytes(Len::From(|l| l.get_int("optlen").unwrap_or(0) as usize)),
+                Dflt::Bytes(b""),
+            ),
+        ]
+    },
+    post_build: Some(optlen_post_build),
+    ..Proto::BASE
+};
+
+/// `EDNS0COOKIE` (RFC 7873): an 8-byte client cookie and an optional server cookie.
+pub static EDNS0COOKIE: Proto = Proto {
+    name: "EDNS0COOKIE",
+    long_name: "DNS EDNS0 COOKIE",
+    fields: &{
+        let [a, b] = option_header(10);
+        [
+            a,
+            b,
+            Field::new("client_cookie", Kind::Custom(&CLIENT_COOKIE), Dflt::Bytes(&[0; 8])),
+            Field::new("server_cookie", Kind::Custom(&SERVER_COOKIE), Dflt::Bytes(b"")),
+        ]
+    },
+    post_build: Some(optlen_post_build),
+    ..Proto::BASE
+};
+
+/// Fills an automatic `optlen` with the option's length past its 4-byte header.
+fn optlen_post_build(b: &mut Built) {
+    if b.is_auto("optlen") {
+        b.put_u16(2, b.header_len().saturating_sub(4).min(0xffff) as u16);
+    }
+}
+
+/// Bytes shown in hex, Scapy's `XStrFixedLenField` / `XStrLenField`.
+struct HexBytes(Len);
+static CLIENT_COOKIE: HexBytes = HexBytes(Len::Fixed(8));
+static SERVER_COOKIE: HexBytes = HexBytes(Len::From(|l| {
+    (l.get_int("optlen").unwrap_or(0) as usize).saturating_sub(8)
+}));
+
+impl Codec for HexBytes {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let n = match self.0 {
+            Len::Fixed(n) => n,
+            Len::From(f) => f(layer),
+            Len::Rest => usize::MAX,
+        };
+        let n = n.min(end.saturating_sub(pos));
+        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v.as_bytes() {
+            Some(b) => Ok(Value::Bytes(b.to_vec())),
+            None => Err(format!("expected bytes, got {v}")),
+        }
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        v.as_bytes()
+            .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
+            .unwrap_or_else(|| v.to_string())
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "XStrLenField"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_time_shows_as_scapy() {
+        assert_eq!(
+            UTC_TIME.repr(&Value::Int(1_700_000_000)),
+            "Tue, 14 Nov 2023 22:13:20  (1700000000)"
+        );
+        assert_eq!(UTC_TIME.repr(&Value::Int(0)), "Thu, 01 Jan 1970 00:00:00  (0)");
+    }
+
+    #[test]
+    fn rrsig_signature_stops_at_rdlen() {
+        // An RRSIG with a 2-byte signature, then bytes that belong to the next record.
+        let mut rr = vec![0, 0, 46, 0, 1, 0, 0, 0, 0, 0, 21];
+        rr.extend_from_slice(&[
+            0, 1, 8, 2, 0, 0, 0, 60, 0, 0, 0, 2, 0, 0, 0, 1, 0, 7, 0, 0xab, 0xcd, 0xee,
+        ]);
+        let p = crate::packet::Packet::dissect_as(&DNSRRRSIG, &rr);
+        assert_eq!(p.get("DNSRRRSIG", "signature"), Some(Value::Bytes(vec![0xab, 0xcd])));
+    }
+}
