@@ -28,7 +28,7 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
         }
         let pad = " ".repeat(10usize.saturating_sub(field.name.len()));
         let v = p.value(i, f);
-        if let (Kind::Records(_), Value::Layers(records)) = (field.kind, &v) {
+        if let Value::Layers(records) = &v {
             let _ = writeln!(s, "{label}{lvl}  \\{}{pad}\\", field.name);
             let inner = format!("{label}{lvl}   |");
             for r in records {
@@ -150,7 +150,19 @@ pub(crate) fn command(p: &Packet) -> String {
 
 fn layer_command(l: &Layer) -> String {
     let mut args = Vec::new();
-    for (f, field) in l.proto.fields.iter().enumerate() {
+    // Scapy puts fields whose default is a list into `p.fields` first, so they print first.
+    let list_default = |k: Kind| match k {
+        Kind::Records(_) => true,
+        Kind::Custom(c) => c.list_default(),
+        _ => false,
+    };
+    let (lists, rest): (Vec<_>, Vec<_>) = l
+        .proto
+        .fields
+        .iter()
+        .enumerate()
+        .partition(|(_, field)| list_default(field.kind));
+    for (f, field) in lists.into_iter().chain(rest) {
         let (Slot::User(v) | Slot::Wire(v)) = &l.slots[f] else {
             continue;
         };
@@ -158,6 +170,7 @@ fn layer_command(l: &Layer) -> String {
             Value::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
+            Value::List(xs) => format!("[{}]", xs.iter().map(Value::to_string).collect::<Vec<_>>().join(",")),
             Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(v, l)),
             v => v.to_string(),
         };
