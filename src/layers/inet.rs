@@ -27,10 +27,10 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
                 return Some(inet_checksum(&[&ph, data]));
             }
             "IPv6" | "IPerror6" => {
-                let src = match b.value_below(depth, "src") {
+                let src = home_address(b, depth).unwrap_or(match b.value_below(depth, "src") {
                     Some(Value::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,
-                };
+                });
                 let dst = final_destination(b, depth).unwrap_or(match b.value_below(depth, "dst") {
                     Some(Value::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,
@@ -52,12 +52,31 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
 fn final_destination(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
     (1..ipv6_depth).find_map(|d| {
         let l = b.below(d)?;
-        if l.name() != "IPv6ExtHdrRouting" || l.get_int("segleft").unwrap_or(0) == 0 {
+        // An automatic `segleft` counts the addresses, so it is not zero when there are any.
+        if l.name() != "IPv6ExtHdrRouting" || l.get_int("segleft") == Some(0) {
             return None;
         }
         match l.get("addresses") {
             Some(Value::List(a)) => match a.last() {
                 Some(Value::Ip6(x)) => Some(*x),
+                _ => None,
+            },
+            _ => None,
+        }
+    })
+}
+
+/// A Destination Options header holding just a Home Address option (Mobile IPv6) makes the home address the
+/// pseudo-header's source; the header nearest the IPv6 layer counts, as in Scapy.
+fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
+    (1..ipv6_depth).rev().find_map(|d| {
+        let l = b.below(d)?;
+        if l.name() != "IPv6ExtHdrDestOpt" {
+            return None;
+        }
+        match l.get("options") {
+            Some(Value::Layers(o)) if o.len() == 1 && o[0].name() == "HAO" => match o[0].get("hoa") {
+                Some(Value::Ip6(a)) => Some(a),
                 _ => None,
             },
             _ => None,

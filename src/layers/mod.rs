@@ -6,10 +6,14 @@ pub mod dns_records;
 pub mod ether;
 pub mod icmp;
 mod icmp_timestamp;
+pub mod icmpv6;
+pub mod icmpv6_nd;
 mod inet;
 pub mod ip;
 pub mod ip_options;
 pub mod ipv6;
+pub mod ipv6_ext;
+pub mod ipv6_options;
 pub mod loopback;
 pub mod padding;
 pub mod raw;
@@ -30,6 +34,37 @@ pub static ALL: &[&Proto] = &[
     &udp::UDP,
     &icmp::ICMP,
     &ipv6::IPV6,
+    // IPv6 family
+    &ipv6::IPERROR6,
+    &ipv6_ext::HOP_BY_HOP,
+    &ipv6_ext::DEST_OPT,
+    &ipv6_ext::ROUTING,
+    &ipv6_ext::FRAGMENT,
+    &ipv6_options::PAD1,
+    &ipv6_options::PADN,
+    &ipv6_options::ROUTER_ALERT,
+    &ipv6_options::RPL,
+    &ipv6_options::JUMBO,
+    &ipv6_options::HAO,
+    &ipv6_options::UNKNOWN,
+    &icmpv6::ECHO_REQUEST,
+    &icmpv6::ECHO_REPLY,
+    &icmpv6::DEST_UNREACH,
+    &icmpv6::PACKET_TOO_BIG,
+    &icmpv6::TIME_EXCEEDED,
+    &icmpv6::PARAM_PROBLEM,
+    &icmpv6::UNKNOWN,
+    &icmpv6_nd::RS,
+    &icmpv6_nd::RA,
+    &icmpv6_nd::NS,
+    &icmpv6_nd::NA,
+    &icmpv6_nd::REDIRECT,
+    &icmpv6_nd::SRC_LL_ADDR,
+    &icmpv6_nd::DST_LL_ADDR,
+    &icmpv6_nd::PREFIX_INFO,
+    &icmpv6_nd::REDIRECTED_HDR,
+    &icmpv6_nd::MTU,
+    &icmpv6_nd::OPT_UNKNOWN,
     &ip_options::EOL,
     &ip_options::NOP,
     &ip_options::GENERIC,
@@ -88,6 +123,47 @@ pub static BINDINGS: &[Binding] = &[
     bind(&udp::UDP, &dns::DNS, &[("sport", 53)]),
     bind(&tcp::TCP, &dns::DNS, &[("dport", 53)]),
     bind(&tcp::TCP, &dns::DNS, &[("sport", 53)]),
+    // IPv6 family
+    bind(&ether::ETHER, &ipv6::IPV6, &[("type", 0x86dd)]),
+    bind(&sll::SLL, &ipv6::IPV6, &[("proto", 0x86dd)]),
+    bind(&sll::SLL2, &ipv6::IPV6, &[("proto", 0x86dd)]),
+    bind(&loopback::LOOPBACK, &ipv6::IPV6, &[("type", 10)]),
+    bind(&ipv6::IPERROR6, &tcp::TCPERROR, &[("nh", 6)]),
+    bind(&ipv6::IPERROR6, &udp::UDPERROR, &[("nh", 17)]),
+    bind(&ipv6::IPV6, &tcp::TCP, &[("nh", 6)]),
+    bind(&ipv6::IPV6, &udp::UDP, &[("nh", 17)]),
+    bind(&ip::IP, &ipv6::IPV6, &[("proto", 41)]),
+    bind(&ipv6::IPV6, &ipv6::IPV6, &[("nh", 41)]),
+    bind(&ipv6::IPV6, &ip::IP, &[("nh", 4)]),
+    // Dissection picks the ICMPv6 message class by type; the bindings after it only give stacking overloads.
+    bind(&ipv6::IPV6, &icmpv6::ICMPV6, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &ipv6_ext::HOP_BY_HOP, &[("nh", 0)]),
+    bind(&ipv6::IPV6, &ipv6_ext::DEST_OPT, &[("nh", 60)]),
+    bind(&ipv6::IPV6, &ipv6_ext::ROUTING, &[("nh", 43)]),
+    bind(&ipv6::IPV6, &ipv6_ext::FRAGMENT, &[("nh", 44)]),
+    bind(&ipv6::IPV6, &icmpv6::ECHO_REQUEST, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::ECHO_REPLY, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::DEST_UNREACH, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::PACKET_TOO_BIG, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::TIME_EXCEEDED, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::PARAM_PROBLEM, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6::UNKNOWN, &[("nh", 58)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::RS, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::RA, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::NS, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::NA, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::REDIRECT, &[("nh", 58), ("hlim", 255)]),
+];
+
+/// Scapy's `aliastypes`: a layer here takes the overloads that the layer above gives to the protocol it stands
+/// for, when it has none of its own (an extension header or a quoted IPv6 header gets `nh` as IPv6 would).
+static ALIASES: &[(&Proto, &Proto)] = &[
+    // IPv6 family
+    (&ipv6::IPERROR6, &ipv6::IPV6),
+    (&ipv6_ext::HOP_BY_HOP, &ipv6::IPV6),
+    (&ipv6_ext::DEST_OPT, &ipv6::IPV6),
+    (&ipv6_ext::ROUTING, &ipv6::IPV6),
+    (&ipv6_ext::FRAGMENT, &ipv6::IPV6),
 ];
 
 /// Looks a protocol up by its class name.
@@ -97,11 +173,19 @@ pub fn by_name(name: &str) -> Option<&'static Proto> {
 
 /// The field values that stacking `upper` on `lower` implies.
 pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [(&'static str, u64)]> {
-    BINDINGS
-        .iter()
-        .rev()
-        .find(|b| b.lower == lower && b.upper == upper)
-        .map(|b| b.fields)
+    let direct = |lower: &Proto| {
+        BINDINGS
+            .iter()
+            .rev()
+            .find(|b| b.lower == lower && b.upper == upper)
+            .map(|b| b.fields)
+    };
+    direct(lower).or_else(|| {
+        ALIASES
+            .iter()
+            .find(|(a, _)| *a == lower)
+            .and_then(|(_, stands_for)| direct(stands_for))
+    })
 }
 
 /// A binding with its field names resolved to indices, for dissection's hot path.

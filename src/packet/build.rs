@@ -173,7 +173,10 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
             }
             continue;
         }
-        encode(field, v, layer, buf);
+        match field.encode_with {
+            Some(write) => write(layer, v, buf),
+            None => encode(field, v, layer, buf),
+        }
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);

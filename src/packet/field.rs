@@ -74,6 +74,10 @@ pub trait Codec: Sync {
     }
     /// The kind's name, for `ls()`.
     fn kind_name(&self) -> &'static str;
+    /// True when Scapy's default for this field is a list: such fields come first in `command()`.
+    fn list_default(&self) -> bool {
+        false
+    }
 }
 
 /// A field's default value.
@@ -119,6 +123,9 @@ pub struct Field {
     pub when: Option<fn(&Layer, Option<&'static Proto>) -> bool>,
     /// Dissection may stop after this field when no bytes are left (Scapy's `MayEnd`).
     pub may_end: bool,
+    /// Writes the field when its wire form depends on the layer's other fields (IPv6 options are padded only
+    /// while `autopad` is on); `None` writes the kind's encoding.
+    pub encode_with: Option<fn(&Layer, &Value, &mut Vec<u8>)>,
     pub doc: &'static str,
 }
 
@@ -131,6 +138,7 @@ impl Field {
             show: Show::Dec,
             when: None,
             may_end: false,
+            encode_with: None,
             doc: "",
         }
     }
@@ -200,6 +208,12 @@ impl Field {
     }
     pub const fn may_end(self) -> Field {
         Field { may_end: true, ..self }
+    }
+    pub const fn encode_with(self, f: fn(&Layer, &Value, &mut Vec<u8>)) -> Field {
+        Field {
+            encode_with: Some(f),
+            ..self
+        }
     }
     pub const fn doc(self, doc: &'static str) -> Field {
         Field { doc, ..self }
@@ -395,6 +409,11 @@ impl Field {
             (Value::Mac(m), _) => fmt_mac(m),
             (Value::Ip4(a), _) => a.to_string(),
             (Value::Ip6(a), _) => a.to_string(),
+            // Scapy's StrFixedLenField shows its bytes without the trailing zeros.
+            (Value::Bytes(b), Kind::Bytes(Len::Fixed(_))) => {
+                let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+                super::value::py_bytes(&b[..end])
+            }
             (v, _) => v.to_string(),
         }
     }

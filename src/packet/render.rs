@@ -28,7 +28,7 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
         }
         let pad = " ".repeat(10usize.saturating_sub(field.name.len()));
         let v = p.value(i, f);
-        if let (Kind::Records(_), Value::Layers(records)) = (field.kind, &v) {
+        if let Value::Layers(records) = &v {
             let _ = writeln!(s, "{label}{lvl}  \\{}{pad}\\", field.name);
             let inner = format!("{label}{lvl}   |");
             for r in records {
@@ -176,7 +176,11 @@ fn layer_command(l: &Layer) -> String {
 /// Scapy puts packet-list fields (their default is a list) into `p.fields` when the packet is created: they show
 /// in `repr()` and `command()` even when never set (`DNS(qd=[DNSQR()])`).
 fn list_default(field: &Field) -> bool {
-    matches!(field.kind, Kind::Records(_))
+    match field.kind {
+        Kind::Records(_) => true,
+        Kind::Custom(c) => c.list_default(),
+        _ => false,
+    }
 }
 
 /// Scapy's `ls(Proto)`: `name : Kind (bits) = (default)` per field, the default as Python's `str` of it.

@@ -1,0 +1,232 @@
+//! IPv6 extension headers (RFC 8200 §4): Scapy's `IPv6ExtHdrHopByHop`, `IPv6ExtHdrDestOpt`,
+//! `IPv6ExtHdrRouting` (type 0 address list) and `IPv6ExtHdrFragment`.
+
+use std::net::Ipv6Addr;
+
+use super::ipv6::{next_header, nh};
+use super::ipv6_options::{write_options, AUTOPAD, OPTIONS};
+use super::raw::RAW;
+use super::well_known::IPV6_NH;
+use crate::packet::{Built, Codec, Dflt, Field, Kind, Layer, PayloadGuess, Proto, Value};
+
+const fn next(default: u64) -> Field {
+    Field::u8("nh", default)
+        .names(IPV6_NH)
+        .doc("next header; set from the layer above")
+}
+
+/// What follows an extension header: the next-header table (Scapy's `_IPv6GuessPayload`).
+const GUESS: PayloadGuess = |l, p| Some(next_header(nh(l), p));
+
+/// The field table of both options headers.
+static OPTIONS_HEADER: &[Field] = &[
+    next(59),
+    Field::u8("len", 0)
+        .auto()
+        .doc("length in 8-byte units, not counting the first 8; computed"),
+    Field::new("autopad", Kind::Custom(&AUTOPAD), Dflt::Int(1))
+        .doc("pad the options with Pad1/PadN to their alignment and the header to 8 bytes (not on the wire)"),
+    Field::new("options", Kind::Records(&OPTIONS), Dflt::Empty)
+        .encode_with(write_options)
+        .doc("options: [RouterAlert(), PadN(optdata=b'...'), Jumbo(jumboplen=...), HAO(hoa=...)]"),
+];
+
+pub static HOP_BY_HOP: Proto = Proto {
+    name: "IPv6ExtHdrHopByHop",
+    long_name: "IPv6 Extension Header - Hop-by-Hop Options Header",
+    fields: OPTIONS_HEADER,
+    post_build: Some(options_post_build),
+    guess_payload: Some(GUESS),
+    ..Proto::BASE
+};
+
+pub static DEST_OPT: Proto = Proto {
+    name: "IPv6ExtHdrDestOpt",
+    long_name: "IPv6 Extension Header - Destination Options Header",
+    fields: OPTIONS_HEADER,
+    post_build: Some(options_post_build),
+    guess_payload: Some(GUESS),
+    ..Proto::BASE
+};
+
+fn options_post_build(b: &mut Built) {
+    if b.is_auto("len") {
+        b.put_u8(1, (b.header_len().div_ceil(8).saturating_sub(1)).min(255) as u8);
+    }
+}
+
+pub static ROUTING: Proto = Proto {
+    name: "IPv6ExtHdrRouting",
+    long_name: "IPv6 Option Header Routing",
+    fields: &[
+        next(59),
+        Field::u8("len", 0)
+            .auto()
+            .doc("length in 8-byte units, not counting the first 8; computed"),
+        Field::u8("type", 0).doc("routing type"),
+        Field::u8("segleft", 0)
+            .auto()
+            .doc("segments left; the number of addresses when not set"),
+        Field::bits("reserved", 32, 0),
+        Field::new("addresses", Kind::Custom(&ADDRESSES), Dflt::Empty).doc("addresses to visit: ['fd00::3', ...]"),
+    ],
+    post_build: Some(routing_post_build),
+    guess_payload: Some(GUESS),
+    ..Proto::BASE
+};
+
+fn routing_post_build(b: &mut Built) {
+    let addr_bytes = b.header_len().saturating_sub(8);
+    if b.is_auto("len") {
+        b.put_u8(1, (addr_bytes / 8).min(255) as u8);
+    }
+    if b.is_auto("segleft") {
+        b.put_u8(3, (addr_bytes / 16).min(255) as u8);
+    }
+}
+
+pub static FRAGMENT: Proto = Proto {
+    name: "IPv6ExtHdrFragment",
+    long_name: "IPv6 Extension Header - Fragmentation header",
+    fields: &[
+        next(59),
+        Field::bits("res1", 8, 0),
+        Field::bits("offset", 13, 0).doc("fragment offset in 8-byte units"),
+        Field::bits("res2", 2, 0),
+        Field::bits("m", 1, 0).doc("more fragments"),
+        Field::new("id", Kind::U32, Dflt::None).doc("identification; sent as 0 when not set"),
+    ],
+    // A fragment other than the first is not decoded.
+    guess_payload: Some(|l, p| match l.get_int("offset") {
+        Some(o) if o > 0 => Some(&RAW),
+        _ => GUESS(l, p),
+    }),
+    ..Proto::BASE
+};
+
+/// Scapy's `IP6ListField`: a list of IPv6 addresses, `8 * len` bytes of them when dissecting.
+pub struct AddressList;
+static ADDRESSES: AddressList = AddressList;
+
+impl Codec for AddressList {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        if let Value::List(addrs) = v {
+            for a in addrs {
+                if let Value::Ip6(a) = a {
+                    out.extend_from_slice(&a.octets());
+                }
+            }
+        }
+    }
+
+    /// Only whole addresses are taken; a shorter remainder is left to the next layer.
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let n = (8 * layer.get_int("len").unwrap_or(0) as usize).min(end.saturating_sub(pos));
+        let addrs: Vec<Value> = data
+            .get(pos..pos + n)?
+            .chunks_exact(16)
+            .filter_map(|c| <[u8; 16]>::try_from(c).ok())
+            .map(|c| Value::Ip6(Ipv6Addr::from(c)))
+            .collect();
+        let used = 16 * addrs.len();
+        Some((Value::List(addrs), used))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        let items = match v {
+            Value::List(items) => items,
+            one @ (Value::Str(_) | Value::Ip6(_)) => vec![one],
+            other => return Err(format!("expected a list of IPv6 addresses, got {other}")),
+        };
+        items
+            .into_iter()
+            .map(|a| match a {
+                Value::Ip6(a) => Ok(Value::Ip6(a)),
+                Value::Str(s) => s
+                    .parse()
+                    .map(Value::Ip6)
+                    .map_err(|_| format!("'{s}' is not an IPv6 address")),
+                other => Err(format!("expected an IPv6 address, got {other}")),
+            })
+            .collect::<Result<_, _>>()
+            .map(Value::List)
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        match v {
+            Value::List(addrs) => {
+                let parts: Vec<String> = addrs
+                    .iter()
+                    .map(|a| match a {
+                        Value::Ip6(a) => a.to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect();
+                format!("[ {} ]", parts.join(", "))
+            }
+            other => other.to_string(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "IP6ListField"
+    }
+
+    fn list_default(&self) -> bool {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Layer, Value};
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+
+    fn ipv6() -> Layer {
+        Layer::named("IPv6")
+            .unwrap()
+            .with("src", "fd00::1")
+            .unwrap()
+            .with("dst", "fd00::2")
+            .unwrap()
+    }
+
+    fn udp() -> Layer {
+        Layer::named("UDP")
+            .unwrap()
+            .with("sport", 1)
+            .unwrap()
+            .with("dport", 2)
+            .unwrap()
+    }
+
+    /// The pseudo-header takes the home address as source, and the last address of a routing header only while
+    /// segments are left (bytes from Scapy 2.8.0).
+    #[test]
+    fn pseudo_header_follows_hao_and_routing() {
+        let hao = Layer::named("HAO").unwrap().with("hoa", "fd00::9").unwrap();
+        let dest = Layer::named("IPv6ExtHdrDestOpt")
+            .unwrap()
+            .with("options", Value::Layers(vec![hao]))
+            .unwrap();
+        assert_eq!(
+            hex(&(ipv6() / dest / udp()).build()),
+            "6000000000203c40fd000000000000000000000000000001fd000000000000000000000000000002\
+             110201020000c910fd00000000000000000000000000000900010002000805cf"
+        );
+        let rt = Layer::named("IPv6ExtHdrRouting")
+            .unwrap()
+            .with("addresses", Value::List(vec!["fd00::3".into()]))
+            .unwrap()
+            .with("segleft", 0)
+            .unwrap();
+        assert_eq!(
+            hex(&(ipv6() / rt / udp()).build()),
+            "6000000000202b40fd000000000000000000000000000001fd000000000000000000000000000002\
+             1102000000000000fd00000000000000000000000000000300010002000805d7"
+        );
+    }
+}
