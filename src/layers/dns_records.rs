@@ -65,6 +65,7 @@ pub static DNSRR: Proto = Proto {
             e,
             f,
             Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
+                .encode_with(write_rdata)
                 .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
         ]
     },
@@ -316,6 +317,15 @@ fn rdata_default(l: &Layer) -> Value {
 struct Rdata;
 static RDATA: Rdata = Rdata;
 
+/// Writes `rdata` as the record's `type` says; other types by the value's shape.
+fn write_rdata(layer: &Layer, v: &Value, out: &mut Vec<u8>) {
+    match layer.get_int("type").unwrap_or(1) {
+        16 => encode_texts(v, out),
+        t if NAME_TYPES.contains(&t) => encode_name(v.as_bytes().unwrap_or(b"."), out),
+        _ => RDATA.encode(v, out),
+    }
+}
+
 impl Codec for Rdata {
     /// Without the record's type: by the value's shape.
     fn encode(&self, v: &Value, out: &mut Vec<u8>) {
@@ -325,14 +335,6 @@ impl Codec for Rdata {
                 Some(a) => out.extend_from_slice(&a),
                 None => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
             },
-        }
-    }
-
-    fn encode_in(&self, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
-        match layer.get_int("type").unwrap_or(1) {
-            16 => encode_texts(v, out),
-            t if NAME_TYPES.contains(&t) => encode_name(v.as_bytes().unwrap_or(b"."), out),
-            _ => self.encode(v, out),
         }
     }
 

@@ -175,15 +175,15 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
         }
         match field.encode_with {
             Some(write) => write(layer, v, buf),
-            None => encode(field, v, layer, buf),
+            None => encode(field, v, buf),
         }
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
 }
 
-/// Appends one non-bit field's wire form; `layer` holds the sibling fields some custom kinds depend on.
-pub(crate) fn encode(field: &Field, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
+/// Appends one non-bit field's wire form (fields whose form depends on their siblings use `Field::encode_with`).
+pub(crate) fn encode(field: &Field, v: &Value, out: &mut Vec<u8>) {
     let v = match v {
         Value::Gen(g) => &g.nth(0),
         v => v,
@@ -211,7 +211,7 @@ pub(crate) fn encode(field: &Field, v: &Value, layer: &Layer, out: &mut Vec<u8>)
             _ => out.extend_from_slice(&[0; 16]),
         },
         Kind::Bytes(_) => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
-        Kind::Custom(c) => c.encode_in(v, layer, out),
+        Kind::Custom(c) => c.encode(v, out),
         Kind::Records(_) => {
             if let Value::Layers(records) = v {
                 for r in records {
