@@ -242,9 +242,17 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
             while p < limit && records.len() < count {
                 let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
                 let mut rec = Layer::new(proto);
-                let used = decode_record(data, p, limit, &mut rec)?;
-                records.push(rec);
-                p += used;
+                match decode_record(data, p, limit, &mut rec) {
+                    Some(used) => {
+                        records.push(rec);
+                        p += used;
+                    }
+                    // As Scapy's `PacketListField`: a record that does not parse ends the list as `Raw`.
+                    None => {
+                        records.push(load_layer(&layers::raw::RAW, &data[p..limit]));
+                        p = limit;
+                    }
+                }
             }
             if count != usize::MAX && records.len() < count {
                 return None;
@@ -270,5 +278,13 @@ fn resolve_len(len: Len, layer: &Layer, avail: usize) -> usize {
         Len::Fixed(n) => n,
         Len::Rest => avail,
         Len::From(f) => f(layer),
+        Len::Slice(f) => {
+            let n = f(layer);
+            if n >= 0 {
+                n as usize
+            } else {
+                avail.saturating_sub(n.unsigned_abs() as usize)
+            }
+        }
     }
 }

@@ -36,6 +36,9 @@ pub enum Len {
     Rest,
     /// Computed from the fields decoded so far.
     From(fn(&Layer) -> usize),
+    /// Python's `s[:n]`, `n` computed from the fields decoded so far: a negative `n` leaves that many bytes off
+    /// the end (Scapy's `length_from` lambdas that go negative on malformed input).
+    Slice(fn(&Layer) -> i64),
 }
 
 /// A packet-list field: how to find each record's protocol and where the list ends.

@@ -158,11 +158,15 @@ fn layer_command(l: &Layer) -> String {
             Value::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
             Value::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
+            Value::List(xs) => format!("[{}]", xs.iter().map(Value::to_string).collect::<Vec<_>>().join(",")),
             Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(v, l)),
             v => v.to_string(),
         };
-        args.push(format!("{}={text}", field.name));
+        args.push((!matches!(field.default, Dflt::Empty), format!("{}={text}", field.name)));
     }
+    // Scapy puts fields with a list default into `p.fields` first, at construction.
+    args.sort_by_key(|(later, _)| *later);
+    let args: Vec<String> = args.into_iter().map(|(_, a)| a).collect();
     format!("{}({})", l.proto.name, args.join(", "))
 }
 
