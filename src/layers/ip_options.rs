@@ -292,4 +292,8 @@ impl Codec for Addresses {
     fn kind_name(&self) -> &'static str {
         "FieldListField"
     }
+
+    fn list_default(&self) -> bool {
+        true
+    }
 }

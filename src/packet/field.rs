@@ -73,6 +73,10 @@ pub trait Codec: Sync {
     }
     /// The kind's name, for `ls()`.
     fn kind_name(&self) -> &'static str;
+    /// True when Scapy's default is a Python list (not `""` as for TCP options): `command()` lists it first.
+    fn list_default(&self) -> bool {
+        false
+    }
 }
 
 /// A field's default value.
@@ -364,7 +368,11 @@ impl Field {
                     )
                 })
             }
-            Show::EnumBy(..) => Err(format!("'{s}': give {} as a number", self.name)),
+            // Fields may be set before the one the table depends on, so every table of a byte-sized key is
+            // searched, lowest key first (ICMP codes: names are unique across types).
+            Show::EnumBy(_, table) => (0..=255)
+                .find_map(|k| table(k).iter().find(|(_, n)| *n == s).map(|(v, _)| *v))
+                .ok_or_else(|| format!("'{s}' is not a known value of {}; give it as a number", self.name)),
             Show::Flags(names, _) => parse_flags(s, names).ok_or_else(|| {
                 format!(
                     "'{s}' is not a combination of {} flags ({})",
@@ -380,7 +388,19 @@ impl Field {
     pub fn repr(&self, v: &Value, layer: &Layer) -> String {
         match (v, self.kind) {
             (Value::None, _) => "None".into(),
-            (Value::Gen(g), _) => g.to_string(),
+            (Value::Gen(g), _) => match (&**g, self.show) {
+                // Scapy's `EnumField.i2repr` maps over a list: a Python list of the names, as strings.
+                (Generator::Choice(items), Show::Enum(_) | Show::HexEnum(_) | Show::EnumBy(..))
+                    if items.iter().all(|i| i.as_int().is_some()) =>
+                {
+                    let names: Vec<String> = items
+                        .iter()
+                        .map(|i| super::value::py_str(&self.int_repr(i.as_int().unwrap_or(0), layer)))
+                        .collect();
+                    format!("[{}]", names.join(", "))
+                }
+                _ => g.to_string(),
+            },
             (v, Kind::Custom(c)) => c.repr(v),
             (Value::Int(i), _) => self.int_repr(*i, layer),
             (Value::Mac(m), _) => fmt_mac(m),

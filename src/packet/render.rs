@@ -162,7 +162,13 @@ fn layer_command(l: &Layer) -> String {
             Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(v, l)),
             v => v.to_string(),
         };
-        args.push((!matches!(field.default, Dflt::Empty), format!("{}={text}", field.name)));
+        let list_default = matches!(field.default, Dflt::Empty)
+            && match field.kind {
+                Kind::Records(_) => true,
+                Kind::Custom(c) => c.list_default(),
+                _ => false,
+            };
+        args.push((!list_default, format!("{}={text}", field.name)));
     }
     // Scapy puts fields with a list default into `p.fields` first, at construction.
     args.sort_by_key(|(later, _)| *later);
