@@ -113,3 +113,26 @@ fn summary(p: &Packet, i: usize) -> String {
         _ => format!("ARP {} {} > {}", f("op"), f("psrc"), f("pdst")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{Layer, Packet, Value};
+
+    #[test]
+    fn odd_hardware_length_is_bytes_both_ways() {
+        let arp = Layer::named("ARP")
+            .and_then(|l| l.with("hwtype", 6))
+            .and_then(|l| l.with("hwsrc", Value::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8])))
+            .and_then(|l| l.with("hwdst", Value::Bytes(vec![0; 8])))
+            .unwrap();
+        let bytes = Packet::from(arp).build();
+        assert_eq!(bytes.len(), 8 + 2 * 8 + 2 * 4);
+        assert_eq!(bytes[4], 8, "hwlen follows hwsrc");
+        let back = Packet::dissect_as(&super::ARP, &bytes);
+        assert_eq!(
+            back.get("ARP", "hwsrc"),
+            Some(Value::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8]))
+        );
+        assert_eq!(back.get("ARP", "psrc"), Some(Value::Ip4([0, 0, 0, 0].into())));
+    }
+}

@@ -108,3 +108,20 @@ impl Codec for Seconds256 {
         "BCDFloatField"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{LinkType, Packet};
+
+    #[test]
+    fn length_counts_the_payload_and_trailer_is_padding() {
+        let p = Packet::from(crate::packet::Layer::new(&super::DOT3)) / crate::packet::Layer::new(&super::LLC);
+        let bytes = p.build();
+        assert_eq!(&bytes[12..14], &[0, 3]);
+        let mut frame = bytes.clone();
+        frame.extend_from_slice(&[0; 4]);
+        let back = Packet::dissect(&frame, LinkType::Ethernet);
+        let names: Vec<&str> = back.layers().iter().map(|l| l.name()).collect();
+        assert_eq!(names, ["Dot3", "LLC", "Padding"]);
+    }
+}

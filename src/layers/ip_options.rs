@@ -297,3 +297,42 @@ impl Codec for Addresses {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{Packet, Value};
+
+    /// An IP header with `ihl` 6 and these 4 option bytes.
+    fn ip_with_options(opts: [u8; 4]) -> Packet {
+        let mut b = vec![0x46, 0, 0, 24, 0, 1, 0, 0, 64, 1, 0, 0, 198, 18, 0, 1, 198, 18, 0, 2];
+        b.extend_from_slice(&opts);
+        Packet::dissect_as(&crate::layers::ip::IP, &b)
+    }
+
+    fn option_names(p: &Packet) -> Vec<&'static str> {
+        match p.layers()[0].get("options") {
+            Some(Value::Layers(o)) => o.iter().map(|l| l.name()).collect(),
+            _ => vec![],
+        }
+    }
+
+    #[test]
+    fn short_lengths_slice_from_the_end_like_python() {
+        // length 2: routers take `s[:-1]` of the one byte left, nothing; that byte is an EOL.
+        assert_eq!(
+            option_names(&ip_with_options([7, 2, 4, 0])),
+            ["IPOption_RR", "IPOption_EOL"]
+        );
+        // length 0: the value takes `s[:-2]`, nothing; the next two bytes are another option.
+        assert_eq!(
+            option_names(&ip_with_options([0x1e, 0, 0xaa, 0xbb])),
+            ["IPOption", "IPOption"]
+        );
+    }
+
+    #[test]
+    fn truncated_route_is_raw() {
+        let p = ip_with_options([7, 11, 4, 198]);
+        assert_eq!(option_names(&p), ["Raw"]);
+    }
+}
