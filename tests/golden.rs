@@ -36,20 +36,8 @@ fn value(j: &Json) -> Result<Value, String> {
                     let b = v[1].as_u64().ok_or("range end")?;
                     Value::gen(Generator::Range(a, b))
                 }
-                "list" => Value::List(
-                    v.as_array()
-                        .ok_or("list")?
-                        .iter()
-                        .map(value)
-                        .collect::<Result<_, _>>()?,
-                ),
-                "tuple" => Value::Tuple(
-                    v.as_array()
-                        .ok_or("tuple")?
-                        .iter()
-                        .map(value)
-                        .collect::<Result<_, _>>()?,
-                ),
+                "list" => Value::List(v.as_array().ok_or("list")?.iter().map(value).collect::<Result<_, _>>()?),
+                "tuple" => Value::Tuple(v.as_array().ok_or("tuple")?.iter().map(value).collect::<Result<_, _>>()?),
                 "layers" => Value::Layers(
                     v.as_array()
                         .ok_or("layers")?
@@ -76,9 +64,7 @@ fn layer(j: &Json) -> Result<Layer, String> {
 }
 
 fn hex(s: &str) -> Vec<u8> {
-    (0..s.len() / 2)
-        .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-        .collect()
+    (0..s.len() / 2).map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap()).collect()
 }
 
 fn to_hex(b: &[u8]) -> String {
@@ -110,10 +96,7 @@ impl Report {
             eprintln!("{f}");
         }
         eprintln!("{n} differences in {total} cases");
-        assert_eq!(
-            n, 0,
-            "{n} differences from Scapy 2.8.0 (run with GOLDEN=<id> to see one in full)"
-        );
+        assert_eq!(n, 0, "{n} differences from Scapy 2.8.0 (run with GOLDEN=<id> to see one in full)");
     }
 }
 
@@ -121,10 +104,7 @@ impl Report {
 fn build_vectors_match_scapy() {
     let cases = cases("build.jsonl");
     let verbose = std::env::var("GOLDEN").is_ok();
-    let mut r = Report {
-        failures: Vec::new(),
-        verbose,
-    };
+    let mut r = Report { failures: Vec::new(), verbose };
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         let layers: Result<Vec<Layer>, String> = c["layers"].as_array().unwrap().iter().map(layer).collect();
@@ -157,22 +137,14 @@ fn build_vectors_match_scapy() {
 fn dissect_vectors_match_scapy() {
     let cases = cases("dissect.jsonl");
     let verbose = std::env::var("GOLDEN").is_ok();
-    let mut r = Report {
-        failures: Vec::new(),
-        verbose,
-    };
+    let mut r = Report { failures: Vec::new(), verbose };
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         let bytes = hex(c["hex"].as_str().unwrap());
         let link = LinkType::from_dlt(c["linktype"].as_u64().unwrap() as u32);
         let p = Packet::dissect(&bytes, link);
         let names: Vec<&str> = p.layers().iter().map(|l| l.name()).collect();
-        let want: Vec<&str> = c["layers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|n| n.as_str().unwrap())
-            .collect();
+        let want: Vec<&str> = c["layers"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
         r.check(id, "layers", &names.join(" / "), &Json::String(want.join(" / ")));
         r.check(id, "summary", &p.summary(), &c["summary"]);
         r.check(id, "show", &p.show(), &c["show"]);
