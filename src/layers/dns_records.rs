@@ -510,12 +510,10 @@ impl Codec for HexBytes {
     }
 
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let n = match self.0 {
-            Len::Fixed(n) => n,
-            Len::From(f) => f(layer),
-            Len::Rest => usize::MAX,
-        };
-        let n = n.min(end.saturating_sub(pos));
+        let n = self
+            .0
+            .resolve(layer, end.saturating_sub(pos))
+            .min(end.saturating_sub(pos));
         Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 

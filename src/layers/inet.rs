@@ -1,8 +1,8 @@
 //! Checksums of transport layers over the IPv4 (RFC 793, RFC 768) and IPv6 (RFC 8200 §8.1) pseudo-headers.
 
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{inet_checksum, Built, Value};
+use crate::packet::{inet_checksum, Built, Layer, Value};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -19,6 +19,7 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
                 else {
                     return None;
                 };
+                let dst = b.below(depth).and_then(source_route_destination).unwrap_or(dst);
                 let mut ph = [0u8; 12];
                 ph[0..4].copy_from_slice(&src.octets());
                 ph[4..8].copy_from_slice(&dst.octets());
@@ -82,4 +83,25 @@ fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
             _ => None,
         }
     })
+}
+
+/// With exactly one loose or strict source route option, the pseudo-header's destination is the route's last
+/// address (Scapy's `in4_pseudoheader`); with more than one, Scapy falls back to the header's destination.
+fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
+    let Some(Value::Layers(options)) = ip.get("options") else {
+        return None;
+    };
+    let mut routes = options
+        .iter()
+        .filter(|o| matches!(o.name(), "IPOption_LSRR" | "IPOption_SSRR"));
+    let (Some(only), None) = (routes.next(), routes.next()) else {
+        return None;
+    };
+    match only.get("routers") {
+        Some(Value::List(routers)) => match routers.last() {
+            Some(Value::Ip4(a)) => Some(*a),
+            _ => None,
+        },
+        _ => None,
+    }
 }

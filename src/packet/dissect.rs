@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::field::{Bound, Kind, Len};
+use super::field::{Bound, Kind};
 use super::value::{mask, Value};
 use super::{Layer, Packet, Proto, Slot};
 use crate::layers;
@@ -227,14 +227,14 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
         }
         Kind::Bytes(len) => {
             let avail = data.len().saturating_sub(pos);
-            let n = resolve_len(len, layer, avail).min(avail);
+            let n = len.resolve(layer, avail).min(avail);
             (Value::Bytes(data.get(pos..pos + n)?.to_vec()), n)
         }
         Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let avail = data.len().saturating_sub(pos);
             let (limit, count) = match spec.bound {
-                Bound::Bytes(len) => (pos + resolve_len(len, layer, avail).min(avail), usize::MAX),
+                Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX),
                 Bound::Count(f) => (data.len(), f(layer)),
             };
             let base = layer
@@ -281,12 +281,4 @@ fn decode_record(data: &[u8], pos: usize, limit: usize, rec: &mut Layer) -> Opti
         }
     }
     (used > 0).then_some(used)
-}
-
-fn resolve_len(len: Len, layer: &Layer, avail: usize) -> usize {
-    match len {
-        Len::Fixed(n) => n,
-        Len::Rest => avail,
-        Len::From(f) => f(layer),
-    }
 }
