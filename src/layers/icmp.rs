@@ -33,27 +33,18 @@ static FIELDS: &[Field] = &[
         .hex()
         .when(|l, _| of_type(l, &ID_SEQ_TYPES))
         .doc("sequence number"),
-    Field::new(
-        "ts_ori",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("originate timestamp, ms since midnight UTC"),
-    Field::new(
-        "ts_rx",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("receive timestamp"),
-    Field::new(
-        "ts_tx",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("transmit timestamp"),
+    Field::new("ts_ori", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("originate timestamp, ms since midnight UTC"),
+    Field::new("ts_rx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("receive timestamp"),
+    Field::new("ts_tx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("transmit timestamp"),
     Field::ip4("gw", [0, 0, 0, 0])
         .when(|l, _| of_type(l, &[5]))
         .doc("gateway (redirect)"),

@@ -126,6 +126,8 @@ pub enum Show {
     HexEnum(&'static [(u64, &'static str)]),
     /// Flags with one letter (or name) per bit, lowest bit first; `sep` joins names when printing.
     Flags(&'static [&'static str], &'static str),
+    /// A number rendered by a function (timestamps shown as times of day or dates).
+    Fmt(fn(u64) -> String),
     /// Like `Enum`, but the table depends on another field (ICMP codes depend on the type).
     EnumBy(&'static str, fn(u64) -> &'static [(u64, &'static str)]),
 }
@@ -203,6 +205,12 @@ impl Field {
     pub const fn hex_names(self, table: &'static [(u64, &'static str)]) -> Field {
         Field {
             show: Show::HexEnum(table),
+            ..self
+        }
+    }
+    pub const fn fmt(self, f: fn(u64) -> String) -> Field {
+        Field {
+            show: Show::Fmt(f),
             ..self
         }
     }
@@ -457,6 +465,7 @@ impl Field {
                     .unwrap_or_else(|| i.to_string())
             }
             Show::Flags(names, sep) => flags_repr(i, names, sep),
+            Show::Fmt(f) => f(i),
         }
     }
 }
