@@ -12,8 +12,9 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
     let mut depth = 1;
     loop {
         let layer = b.below(depth)?;
+        let proto = layer.proto();
         match layer.name() {
-            "IP" | "IPerror" => {
+            _ if proto == &super::ip::IP || proto == &super::ip::IPERROR => {
                 let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) =
                     (b.value_below(depth, "src"), b.value_below(depth, "dst"))
                 else {
@@ -27,7 +28,7 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
                 ph[10..12].copy_from_slice(&(len as u16).to_be_bytes());
                 return Some(inet_checksum(&[&ph, data]));
             }
-            "IPv6" | "IPerror6" => {
+            _ if proto == &super::ipv6::IPV6 || proto == &super::ipv6::IPERROR6 => {
                 let src = home_address(b, depth).unwrap_or(match b.value_below(depth, "src") {
                     Some(Value::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,

@@ -238,38 +238,39 @@ pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static
 
 /// A binding with its field names resolved to indices, for dissection's hot path.
 struct Guess {
-    lower: &'static Proto,
     upper: &'static Proto,
     fields: Vec<(usize, u64)>,
 }
 
-/// The bindings resolved once, on first use (not at start-up).
-fn guesses() -> &'static [Guess] {
-    static GUESSES: OnceLock<Vec<Guess>> = OnceLock::new();
+/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol in table order.
+fn guesses() -> &'static [(&'static Proto, Vec<Guess>)] {
+    static GUESSES: OnceLock<Vec<(&'static Proto, Vec<Guess>)>> = OnceLock::new();
     GUESSES.get_or_init(|| {
-        BINDINGS
-            .iter()
-            .filter_map(|b| {
-                let fields = b
-                    .fields
-                    .iter()
-                    .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
-                    .collect::<Option<_>>()?;
-                Some(Guess {
-                    lower: b.lower,
-                    upper: b.upper,
-                    fields,
-                })
-            })
-            .collect()
+        let mut groups: Vec<(&'static Proto, Vec<Guess>)> = Vec::new();
+        for b in BINDINGS {
+            let Some(fields) = b
+                .fields
+                .iter()
+                .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
+                .collect()
+            else {
+                continue;
+            };
+            let guess = Guess { upper: b.upper, fields };
+            match groups.iter_mut().find(|(lower, _)| *lower == b.lower) {
+                Some((_, g)) => g.push(guess),
+                None => groups.push((b.lower, vec![guess])),
+            }
+        }
+        groups
     })
 }
 
 /// The protocol that follows a dissected layer, by the first binding whose field values all match.
 pub fn guess(layer: &Layer) -> Option<&'static Proto> {
-    guesses()
+    let (_, candidates) = guesses().iter().find(|(lower, _)| *lower == layer.proto())?;
+    candidates
         .iter()
-        .filter(|g| g.lower == layer.proto())
         .find(|g| g.fields.iter().all(|(f, v)| layer.int_at(*f) == Some(*v)))
         .map(|g| g.upper)
 }

@@ -130,6 +130,14 @@ impl Layer {
         }
     }
 
+    /// A layer whose slots dissection is about to push, in table order; slots not yet pushed read as unset.
+    pub(crate) fn unfilled(proto: &'static Proto) -> Layer {
+        Layer {
+            proto,
+            slots: Vec::with_capacity(proto.fields.len()),
+        }
+    }
+
     /// A layer of the protocol with this class name, e.g. `Layer::named("TCP")`.
     pub fn named(name: &str) -> Result<Layer, Error> {
         Proto::by_name(name)
@@ -215,7 +223,7 @@ impl Layer {
 
     /// Field `i` as an integer: set, dissected or default.
     pub fn int_at(&self, i: usize) -> Option<u64> {
-        match &self.slots[i] {
+        match self.slots.get(i).unwrap_or(&Slot::Unset) {
             Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
             Slot::Unset => match self.proto.fields[i].default {
                 Dflt::Int(v) => Some(v),
@@ -226,7 +234,7 @@ impl Layer {
     }
 
     pub(crate) fn value_at(&self, i: usize) -> Value {
-        match &self.slots[i] {
+        match self.slots.get(i).unwrap_or(&Slot::Unset) {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset => self.proto.fields[i].default_value(self),
         }
@@ -379,7 +387,7 @@ impl Packet {
         if let Some(w) = &self.wire {
             return w.clone();
         }
-        if self.is_set() || self.has_random() {
+        if self.generators() != (false, false) {
             return build::build(&self.nth(0).resolve_random());
         }
         build::build(self)
