@@ -1,10 +1,10 @@
 //! IPv4 options (RFC 791 §3.1), the records of `IP.options`: Scapy's `IPOption_*` classes.
 
-use std::net::Ipv4Addr;
+use crate::packet::addr_list::AddrList;
 
 use super::fixed_str::FixedStr;
 use super::well_known::{IP_OPTIONS, IP_OPTION_CLASSES};
-use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
+use crate::packet::{Bound, Built, Dflt, Field, Kind, Len, Proto, Records};
 
 /// `IP.options`: as many bytes as the header length leaves room for. With `ihl` < 5 the length is negative and
 /// Scapy slices with it, leaving that many bytes off the end.
@@ -132,7 +132,12 @@ const fn route(copy: u64, option: u64) -> [Field; 6] {
         ],
     )
 }
-static ROUTERS: Addresses = Addresses { skip: 3 };
+/// Route addresses fill the option after type, length and pointer (Python's slicing when `length` < 3).
+static ROUTERS: AddrList = AddrList {
+    v6: false,
+    len: Len::Slice(|l| l.get_int("length").unwrap_or(0) as i64 - 3),
+    partial_fails: true,
+};
 static RR_FIELDS: [Field; 6] = route(0, 7);
 static LSRR_FIELDS: [Field; 6] = route(1, 3);
 static SSRR_FIELDS: [Field; 6] = route(1, 9);
@@ -181,7 +186,11 @@ static ALERTS: &[(u64, &str)] = &[(0, "router_shall_examine_packet")];
 pub static ROUTER_ALERT: Proto = option("IPOption_Router_Alert", "IP Option Router Alert", &ROUTER_ALERT_FIELDS);
 static ROUTER_ALERT_FIELDS: [Field; 5] = fixed(1, 20, 4, [Field::u16("alert", 0).names(ALERTS)]);
 
-static SDBM_ADDRESSES: Addresses = Addresses { skip: 2 };
+static SDBM_ADDRESSES: AddrList = AddrList {
+    v6: false,
+    len: Len::Slice(|l| l.get_int("length").unwrap_or(0) as i64 - 2),
+    partial_fails: true,
+};
 pub static SDBM: Proto = option(
     "IPOption_SDBM",
     "IP Option Selective Directed Broadcast Mode",
@@ -218,83 +227,6 @@ static TIMESTAMP_FIELDS: [Field; 9] = sized(
 pub(crate) fn length_post_build(b: &mut Built) {
     if b.is_auto("length") {
         b.put_u8(1, b.total_len().min(255) as u8);
-    }
-}
-
-/// Scapy's `FieldListField` of IPv4 addresses taking `length - skip` bytes, negative lengths sliced as Python
-/// does; an address cut short fails the option (it then shows as `Raw`).
-pub struct Addresses {
-    skip: i64,
-}
-
-impl Codec for Addresses {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        if let Value::List(addrs) = v {
-            for a in addrs {
-                if let Value::Ip4(a) = a {
-                    out.extend_from_slice(&a.octets());
-                }
-            }
-        }
-    }
-
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let rest = data.get(pos..end)?;
-        let n = layer.get_int("length").unwrap_or(0) as i64 - self.skip;
-        let n = if n >= 0 {
-            (n as usize).min(rest.len())
-        } else {
-            rest.len().saturating_sub(n.unsigned_abs() as usize)
-        };
-        let mut addrs = Vec::new();
-        for chunk in rest[..n].chunks(4) {
-            let b: [u8; 4] = chunk.try_into().ok()?;
-            addrs.push(Value::Ip4(Ipv4Addr::from(b)));
-        }
-        Some((Value::List(addrs), n))
-    }
-
-    fn coerce(&self, v: Value) -> Result<Value, String> {
-        let Value::List(items) = v else {
-            return Err(format!("expected a list of IPv4 addresses, got {v}"));
-        };
-        items
-            .into_iter()
-            .map(|i| match i {
-                Value::Ip4(a) => Ok(Value::Ip4(a)),
-                Value::Str(s) => s
-                    .parse()
-                    .map(Value::Ip4)
-                    .map_err(|_| format!("'{s}' is not an IPv4 address")),
-                other => Err(format!("expected an IPv4 address, got {other}")),
-            })
-            .collect::<Result<_, _>>()
-            .map(Value::List)
-    }
-
-    /// `[198.18.0.3, 198.18.0.4]`: the addresses without quotes.
-    fn repr(&self, v: &Value) -> String {
-        match v {
-            Value::List(addrs) => {
-                let parts: Vec<String> = addrs
-                    .iter()
-                    .map(|a| match a {
-                        Value::Ip4(a) => a.to_string(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                format!("[{}]", parts.join(", "))
-            }
-            other => other.to_string(),
-        }
-    }
-
-    fn kind_name(&self) -> &'static str {
-        "FieldListField"
-    }
-
-    fn list_default(&self) -> bool {
-        true
     }
 }
 

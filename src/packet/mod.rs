@@ -1,6 +1,7 @@
 //! The protocol-agnostic engine: packets as stacks of layers, each layer a protocol's field table plus the
 //! values set in it; building to bytes, dissecting from bytes, packet sets and Scapy-style rendering.
 
+pub mod addr_list;
 mod build;
 mod dissect;
 pub mod field;
