@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{inet_checksum, Built, Layer, Value};
+use crate::packet::{field_repr, inet_checksum, Built, Layer, Packet, Value};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -104,5 +104,20 @@ fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// `NAME src:sport > dst:dport` over IP or IPv6, `NAME sport > dport` otherwise: Scapy's TCP and UDP summaries.
+pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    let ip = i
+        .checked_sub(1)
+        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"));
+    match ip {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!("{name} {}:{} > {}:{}", g("src"), f("sport"), g("dst"), f("dport"))
+        }
+        None => format!("{name} {} > {}", f("sport"), f("dport")),
     }
 }
