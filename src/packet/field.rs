@@ -115,6 +115,9 @@ pub struct Field {
     pub when: Option<fn(&Layer, Option<&'static Proto>) -> bool>,
     /// Dissection may stop after this field when no bytes are left (Scapy's `MayEnd`).
     pub may_end: bool,
+    /// The value is a port number whose names are services; numeric rendering (tcpdump's `-nn`) prints the
+    /// number instead of the name.
+    pub port: bool,
     pub doc: &'static str,
 }
 
@@ -127,6 +130,7 @@ impl Field {
             show: Show::Dec,
             when: None,
             may_end: false,
+            port: false,
             doc: "",
         }
     }
@@ -168,6 +172,13 @@ impl Field {
         Field {
             show: Show::Enum(table),
             ..self
+        }
+    }
+    /// A port number named by a service table (`http`); printed as a number in numeric summaries.
+    pub const fn ports(self, table: &'static [(u64, &'static str)]) -> Field {
+        Field {
+            port: true,
+            ..self.names(table)
         }
     }
     pub const fn hex_names(self, table: &'static [(u64, &'static str)]) -> Field {
