@@ -23,6 +23,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod analysis;
 mod error;
 mod format;
 mod frame;
@@ -33,6 +34,7 @@ mod writer;
 
 use std::path::Path;
 
+pub use analysis::{session_key, Conversation, Conversations, Level, Stats, Talker};
 pub use error::{Error, ErrorKind};
 pub use format::Format;
 pub use frame::{link_of, Frame, FrameBuf, Timestamp};
