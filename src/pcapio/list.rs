@@ -330,6 +330,15 @@ fn huge_pages(buf: &Vec<u8>) {
     }
 }
 
+impl std::ops::AddAssign for Tally {
+    fn add_assign(&mut self, o: Tally) {
+        self.tcp += o.tcp;
+        self.udp += o.udp;
+        self.icmp += o.icmp;
+        self.other += o.other;
+    }
+}
+
 /// Python's slice semantics: the indices `range(len)[start:stop:step]` selects.
 fn slice_indices(len: usize, start: Option<isize>, stop: Option<isize>, step: isize) -> Vec<usize> {
     let len = len as isize;

@@ -1,15 +1,18 @@
 //! The command form `rdpcap file.pcap`: one numbered summary line per packet, then Scapy's totals, holding
 //! one frame at a time whatever the file's size.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 
 use super::error::{Error, ErrorKind};
+use super::frame::{Frame, Timestamp};
 use super::list::Tally;
 use super::reader::{ReadOptions, Reader, Warning};
 use super::Format;
+use crate::packet::{LinkType, Packet};
 
 /// What a streamed read saw.
 #[derive(Debug)]
@@ -65,7 +68,6 @@ pub fn stream_summaries(
     let path = path.as_ref();
     let mut r = Reader::open(path, opts)?;
     let nano = matches!(r.format(), Format::Pcap { nano: true, .. });
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, out);
     let mut totals = Totals {
         name: super::list_name(path),
         tally: Tally::default(),
@@ -74,36 +76,155 @@ pub fn stream_summaries(
         warnings: r.take_notes(),
     };
     let out_err = |e| Error::new(Path::new("<output>"), ErrorKind::Io(e));
-    let mut first = None;
-    loop {
-        if interrupt.load(Ordering::Relaxed) {
-            totals.interrupted = true;
-            break;
-        }
-        let f = match r.next_frame() {
-            None => break,
-            Some(Err(e)) => {
-                totals.warnings.push(Warning::Damaged(e));
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        let mut pipe = Pipeline::start(s, lanes, nano);
+        let mut batch = Batch::default();
+        let mut t0 = None;
+        loop {
+            if interrupt.load(Ordering::Relaxed) {
+                totals.interrupted = true;
                 break;
             }
-            Some(Ok(f)) => f,
-        };
-        let t0 = *first.get_or_insert(f.ts);
-        let p = f.packet();
-        totals.tally.add(&p);
-        writeln!(
-            out,
-            "{:04} {} {}",
-            totals.packets,
-            Seconds(f.ts.nanos_since(t0), nano),
-            p.summary_numeric()
-        )
-        .map_err(out_err)?;
-        totals.packets += 1;
-    }
+            match r.next_frame() {
+                None => break,
+                Some(Err(e)) => {
+                    totals.warnings.push(Warning::Damaged(e));
+                    break;
+                }
+                Some(Ok(f)) => {
+                    batch.push(&f, *t0.get_or_insert(f.ts));
+                    totals.packets += 1;
+                }
+            }
+            if batch.frames.len() == BATCH {
+                let next = Batch::starting_at(totals.packets);
+                pipe.send(std::mem::replace(&mut batch, next), out, &mut totals.tally)
+                    .map_err(out_err)?;
+            }
+        }
+        pipe.send(batch, out, &mut totals.tally).map_err(out_err)?;
+        pipe.finish(out, &mut totals.tally).map_err(out_err)
+    })?;
     writeln!(out, "{totals}").map_err(out_err)?;
     out.flush().map_err(out_err)?;
     Ok(totals)
+}
+
+/// Frames per batch handed to a worker.
+const BATCH: usize = 1024;
+
+/// Frames copied out of the reader, for a worker to dissect and summarise.
+#[derive(Default)]
+struct Batch {
+    /// Index of the first frame in the file.
+    first: u64,
+    data: Vec<u8>,
+    /// Each frame's end in `data`, its time since the first packet, its link type.
+    frames: Vec<(usize, i128, LinkType)>,
+}
+
+impl Batch {
+    fn starting_at(first: u64) -> Batch {
+        Batch {
+            first,
+            ..Batch::default()
+        }
+    }
+
+    fn push(&mut self, f: &Frame<'_>, t0: Timestamp) {
+        self.data.extend_from_slice(f.data);
+        self.frames.push((self.data.len(), f.ts.nanos_since(t0), f.link));
+    }
+
+    /// The lines of the batch and the tally of its packets.
+    fn render(&self, nano: bool) -> (String, Tally) {
+        let mut text = String::with_capacity(self.frames.len() * 96);
+        let mut tally = Tally::default();
+        let mut start = 0;
+        for (i, &(end, rel, link)) in self.frames.iter().enumerate() {
+            let p = Packet::dissect(&self.data[start..end], link);
+            start = end;
+            tally.add(&p);
+            let _ = writeln!(
+                text,
+                "{:04} {} {}",
+                self.first + i as u64,
+                Seconds(rel, nano),
+                p.summary_numeric()
+            );
+        }
+        (text, tally)
+    }
+}
+
+/// A worker's input and output: batches in, their lines and tally out.
+type Lane = (SyncSender<Batch>, Receiver<(String, Tally)>);
+
+/// Dissecting and formatting are most of the work, so batches go round-robin to one worker per core while
+/// this thread reads; results are written in the order the batches were sent. At most two batches per
+/// worker are in flight, which bounds memory (a few MB) whatever the file's size.
+struct Pipeline {
+    lanes: Vec<Lane>,
+    sent: usize,
+    written: usize,
+}
+
+impl Pipeline {
+    fn start<'scope>(s: &'scope std::thread::Scope<'scope, '_>, lanes: usize, nano: bool) -> Pipeline {
+        let lanes = (0..lanes)
+            .map(|_| {
+                let (tx, rx) = sync_channel::<Batch>(2);
+                let (done_tx, done_rx) = sync_channel(2);
+                s.spawn(move || {
+                    for b in rx {
+                        if done_tx.send(b.render(nano)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                (tx, done_rx)
+            })
+            .collect();
+        Pipeline {
+            lanes,
+            sent: 0,
+            written: 0,
+        }
+    }
+
+    /// Hands a batch to the next worker, first writing the oldest result once every worker has two.
+    fn send(&mut self, b: Batch, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        if b.frames.is_empty() {
+            return Ok(());
+        }
+        if self.sent - self.written == 2 * self.lanes.len() {
+            self.write_oldest(out, tally)?;
+        }
+        let n = self.lanes.len();
+        // A worker only stops when its channel closes, so the send cannot fail.
+        let _ = self.lanes[self.sent % n].0.send(b);
+        self.sent += 1;
+        Ok(())
+    }
+
+    fn write_oldest(&mut self, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        let n = self.lanes.len();
+        if let Ok((text, t)) = self.lanes[self.written % n].1.recv() {
+            *tally += t;
+            out.write_all(text.as_bytes())?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes every result still in flight.
+    fn finish(mut self, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        while self.written < self.sent {
+            self.write_oldest(out, tally)?;
+        }
+        Ok(())
+    }
 }
 
 /// A duration in nanoseconds shown as seconds with 6 decimals, or 9 when `.1` is set.
