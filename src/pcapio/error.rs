@@ -68,14 +68,6 @@ impl Error {
         };
         Error::new(path, kind)
     }
-
-    /// True for damage after which the packets before it are still good (a truncated or corrupt record).
-    pub fn is_damaged_record(&self) -> bool {
-        matches!(
-            self.kind,
-            ErrorKind::TruncatedRecord { .. } | ErrorKind::AbsurdRecordLength { .. }
-        ) || (self.record.is_some() && matches!(self.kind, ErrorKind::Libpcap(_)))
-    }
 }
 
 impl fmt::Display for ErrorKind {

@@ -20,9 +20,15 @@ const PCAP_MICRO: u32 = 0xa1b2_c3d4;
 const PCAP_NANO: u32 = 0xa1b2_3c4d;
 pub(crate) const GLOBAL_HEADER_LEN: u64 = 24;
 const RECORD_HEADER_LEN: u64 = 16;
-/// libpcap's largest record for most link types (`MAXIMUM_SNAPLEN`); a few (D-Bus, USBPcap, EBHSCR) allow
-/// more, and a file's own larger snaplen is honoured too.
-const MAX_SNAPLEN: u64 = 262_144;
+/// libpcap's largest record (`max_snaplen_for_dlt`): 262144 bytes, more for D-Bus, USBPcap and EBHSCR.
+pub(crate) fn max_snaplen(linktype: u32) -> u64 {
+    match linktype {
+        231 => 128 * 1024 * 1024,
+        249 => 1024 * 1024,
+        279 => 8 * 1024 * 1024,
+        _ => 262_144,
+    }
+}
 /// libpcap's cap on a pcapng block (`MAX_BLOCKSIZE_MAX`).
 const MAX_BLOCK: u64 = 16 * 1024 * 1024;
 
@@ -124,7 +130,7 @@ pub(crate) fn locate_damage(path: &Path, format: Format) -> Option<Damage> {
     let size = file.metadata().ok()?.len();
     let mut r = BufReader::with_capacity(64 * 1024, file);
     match format {
-        Format::Pcap { swapped, snaplen, .. } => scan_pcap(&mut r, size, swapped, MAX_SNAPLEN.max(u64::from(snaplen))),
+        Format::Pcap { swapped, linktype, .. } => scan_pcap(&mut r, size, swapped, max_snaplen(linktype)),
         Format::PcapNg => scan_pcapng(&mut r, size),
     }
 }

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{Error, ErrorKind};
-use super::format::{locate_damage, sniff, Format};
+use super::format::{locate_damage, max_snaplen, sniff, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
 use crate::packet::{LinkType, Packet};
 
-/// libpcap's `MAXIMUM_SNAPLEN`: the snaplen written, and the largest record libpcap will read back.
+/// The snaplen written: libpcap's `MAXIMUM_SNAPLEN`, as tcpdump writes.
 const SNAPLEN: u32 = 262_144;
 
 /// How to write: append to an existing file, force a link type, force nanosecond timestamps.
@@ -140,7 +140,6 @@ struct Header {
     link: LinkType,
     nano: bool,
     swapped: bool,
-    snaplen: u32,
 }
 
 /// Distinguishes the temporary files of writers open at once in one process.
@@ -199,11 +198,9 @@ impl Writer {
             });
         }
         let caplen = f.data.len() as u64;
-        if caplen > u64::from(h.snaplen.max(SNAPLEN)) {
-            return err(ErrorKind::AbsurdRecordLength {
-                caplen,
-                max: u64::from(SNAPLEN),
-            });
+        let max = max_snaplen(h.link.dlt());
+        if caplen > max {
+            return err(ErrorKind::AbsurdRecordLength { caplen, max });
         }
         let frac = if h.nano { f.ts.nanos } else { f.ts.nanos / 1000 };
         let words = [f.ts.secs as u32, frac, caplen as u32, f.wirelen.max(caplen as u32)];
@@ -239,7 +236,6 @@ impl Writer {
             link,
             nano: nano || self.opts.nano,
             swapped: false,
-            snaplen: SNAPLEN,
         };
         let magic: u32 = if h.nano { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
         let mut b = Vec::with_capacity(24);
@@ -288,15 +284,14 @@ fn appendable(path: &Path) -> Result<Header, Error> {
         format @ Format::Pcap {
             nano,
             swapped,
-            snaplen,
             linktype,
+            ..
         } => match locate_damage(path, format) {
             Some(d) => Err(d.into_error(path)),
             None => Ok(Header {
                 link: LinkType::from_dlt(linktype),
                 nano,
                 swapped,
-                snaplen,
             }),
         },
     }
