@@ -3,6 +3,7 @@
 pub mod error;
 pub mod layers;
 pub mod packet;
+pub mod pcapio;
 
 pub use error::Error;
 pub use packet::{Layer, LinkType, Packet, Proto, Value};

@@ -8,8 +8,8 @@ use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Packet, 
 const DATAOFS: usize = 4;
 
 const FIELDS: [Field; 11] = [
-    Field::u16("sport", 20).names(TCP_SERVICES).doc("source port"),
-    Field::u16("dport", 80).names(TCP_SERVICES).doc("destination port"),
+    Field::u16("sport", 20).ports(TCP_SERVICES).doc("source port"),
+    Field::u16("dport", 80).ports(TCP_SERVICES).doc("destination port"),
     Field::u32("seq", 0).doc("sequence number"),
     Field::u32("ack", 0).doc("acknowledgment number"),
     Field::bits("dataofs", 4, 0)

@@ -5,8 +5,8 @@ use super::well_known::UDP_SERVICES;
 use crate::packet::{Built, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
-    Field::u16("sport", 53).names(UDP_SERVICES).doc("source port"),
-    Field::u16("dport", 53).names(UDP_SERVICES).doc("destination port"),
+    Field::u16("sport", 53).ports(UDP_SERVICES).doc("source port"),
+    Field::u16("dport", 53).ports(UDP_SERVICES).doc("destination port"),
     Field::u16("len", 0).auto().doc("header plus payload length; computed"),
     Field::u16("chksum", 0)
         .hex()

@@ -14,7 +14,8 @@ use crate::layers;
 pub enum LinkType {
     /// 1: Ethernet.
     Ethernet,
-    /// 101 (and 12, 14): raw IPv4 or IPv6, chosen by the version nibble.
+    /// 101 (and 12, 14, and 228/229 that Scapy writes for IP/IPv6): raw IPv4 or IPv6, chosen by the version
+    /// nibble.
     RawIp,
     /// 113: Linux cooked capture v1, as `-i any` captured before libpcap 1.10.
     LinuxSll,
@@ -31,7 +32,7 @@ impl LinkType {
     pub fn from_dlt(n: u32) -> LinkType {
         match n {
             1 => LinkType::Ethernet,
-            12 | 14 | 101 => LinkType::RawIp,
+            12 | 14 | 101 | 228 | 229 => LinkType::RawIp,
             113 => LinkType::LinuxSll,
             276 => LinkType::LinuxSll2,
             0 => LinkType::Null,

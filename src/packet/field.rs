@@ -146,6 +146,9 @@ pub struct Field {
     /// Writes the field when its wire form depends on the layer's other fields (IPv6 options are padded only
     /// while `autopad` is on); `None` writes the kind's encoding.
     pub encode_with: Option<fn(&Layer, &Value, &mut Vec<u8>)>,
+    /// The value is a port number whose names are services; numeric rendering (tcpdump's `-nn`) prints the
+    /// number instead of the name.
+    pub port: bool,
     pub doc: &'static str,
 }
 
@@ -159,6 +162,7 @@ impl Field {
             when: None,
             may_end: false,
             encode_with: None,
+            port: false,
             doc: "",
         }
     }
@@ -200,6 +204,13 @@ impl Field {
         Field {
             show: Show::Enum(table),
             ..self
+        }
+    }
+    /// A port number named by a service table (`http`); printed as a number in numeric summaries.
+    pub const fn ports(self, table: &'static [(u64, &'static str)]) -> Field {
+        Field {
+            port: true,
+            ..self.names(table)
         }
     }
     pub const fn hex_names(self, table: &'static [(u64, &'static str)]) -> Field {

@@ -424,6 +424,20 @@ impl Packet {
         render::summary(self)
     }
 
+    /// Scapy's `summary()` with port numbers instead of service names, as `tcpdump -nn` prints them.
+    ///
+    /// ```
+    /// use wirecraft::{Layer, Packet};
+    /// let p = Layer::named("IP")?.with("src", "198.18.0.1")?.with("dst", "198.18.0.2")?
+    ///     / Layer::named("TCP")?.with("sport", 1234)?;
+    /// assert_eq!(p.summary(), "IP / TCP 198.18.0.1:1234 > 198.18.0.2:http S");
+    /// assert_eq!(p.summary_numeric(), "IP / TCP 198.18.0.1:1234 > 198.18.0.2:80 S");
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
+    pub fn summary_numeric(&self) -> String {
+        render::summary_numeric(self)
+    }
+
     /// Scapy's `show()`: the fields as set, before building; automatic fields show `None`.
     ///
     /// ```

@@ -1,5 +1,6 @@
 //! Rendering as Scapy does: `show()`, `summary()`, `hexdump()`, `command()`, `repr()` and `ls()`.
 
+use std::cell::Cell;
 use std::fmt::Write;
 
 use super::field::{Dflt, Field, Kind};
@@ -70,11 +71,39 @@ pub(crate) fn summary(p: &Packet) -> String {
     out
 }
 
-/// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does.
+thread_local! {
+    /// Set while a numeric summary is rendered. A flag rather than a parameter, so that every protocol's
+    /// summary hook keeps its signature and gets numeric output for free through [`field_repr`].
+    static NUMERIC: Cell<bool> = const { Cell::new(false) };
+}
+
+/// `summary()` with port numbers instead of service names (tcpdump's `-nn`): `TCP 198.18.0.1:20 > …:80 S`.
+pub(crate) fn summary_numeric(p: &Packet) -> String {
+    /// Clears the flag on every exit path, a panicking summary hook included.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            NUMERIC.with(|n| n.set(false));
+        }
+    }
+    NUMERIC.with(|n| n.set(true));
+    let _reset = Reset;
+    summary(p)
+}
+
+/// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does (ports as numbers while a numeric
+/// summary is rendered).
 pub fn field_repr(p: &Packet, i: usize, name: &str) -> String {
     let layer = &p.layers[i];
     match layer.field_index(name) {
-        Some(f) => layer.proto.fields[f].repr(&p.value(i, f), layer),
+        Some(f) => {
+            let field = &layer.proto.fields[f];
+            let v = p.value(i, f);
+            match v {
+                Value::Int(n) if field.port && NUMERIC.with(Cell::get) => n.to_string(),
+                v => field.repr(&v, layer),
+            }
+        }
         None => "??".into(),
     }
 }

@@ -1,0 +1,128 @@
+//! Errors reading and writing capture files: each names the file and, where it applies, the record number
+//! (1-based, counting packet records) and the byte offset where the damage starts.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// What went wrong with a capture file.
+#[derive(Debug)]
+pub enum ErrorKind {
+    /// The file does not exist.
+    NotFound,
+    /// The path is a directory.
+    IsDirectory,
+    /// The operating system refused (permissions, I/O errors).
+    Io(std::io::Error),
+    /// The file does not start with a pcap or pcapng magic number.
+    NotCapture { magic: Option<u32> },
+    /// The file ends inside the 24-byte pcap global header.
+    TruncatedGlobalHeader { got: u64 },
+    /// The file ends inside a record header or a record's data.
+    TruncatedRecord { needed: u64, got: u64 },
+    /// A record header claims more bytes than any capture can hold.
+    AbsurdRecordLength { caplen: u64, max: u64 },
+    /// The link type number is not one libpcap knows.
+    UnknownLinkType(u32),
+    /// libpcap could not compile the BPF filter.
+    Filter { expr: String, why: String },
+    /// Frames of different link types cannot share a classic pcap file.
+    MixedLinkTypes { file: u32, frame: u32 },
+    /// The file to append to is not a classic pcap file this writer can extend.
+    CannotAppend(String),
+    /// Any other error reported by libpcap, in its words.
+    Libpcap(String),
+}
+
+/// An error reading or writing a capture file.
+#[derive(Debug)]
+pub struct Error {
+    pub path: PathBuf,
+    /// The packet record (1-based) where the damage is, when the error concerns one.
+    pub record: Option<u64>,
+    /// The byte offset in the file where that record starts.
+    pub offset: Option<u64>,
+    pub kind: ErrorKind,
+}
+
+impl Error {
+    pub(crate) fn new(path: &Path, kind: ErrorKind) -> Error {
+        Error {
+            path: path.to_path_buf(),
+            record: None,
+            offset: None,
+            kind,
+        }
+    }
+
+    pub(crate) fn at(mut self, record: u64, offset: Option<u64>) -> Error {
+        self.record = Some(record);
+        self.offset = offset;
+        self
+    }
+
+    pub(crate) fn io(path: &Path, e: std::io::Error) -> Error {
+        let kind = match e.kind() {
+            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
+            std::io::ErrorKind::IsADirectory => ErrorKind::IsDirectory,
+            _ => ErrorKind::Io(e),
+        };
+        Error::new(path, kind)
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::NotFound => f.write_str("no such file"),
+            ErrorKind::IsDirectory => f.write_str("is a directory, not a capture file"),
+            ErrorKind::Io(e) => write!(f, "{e}"),
+            ErrorKind::NotCapture { magic: Some(m) } => {
+                write!(f, "not a pcap or pcapng capture file (starts with {m:#010x})")
+            }
+            ErrorKind::NotCapture { magic: None } => {
+                f.write_str("not a pcap or pcapng capture file (shorter than a magic number)")
+            }
+            ErrorKind::TruncatedGlobalHeader { got } => {
+                write!(f, "truncated pcap global header: {got} of 24 bytes")
+            }
+            ErrorKind::TruncatedRecord { needed, got } => {
+                write!(f, "truncated record: needs {needed} bytes, the file has {got} left")
+            }
+            ErrorKind::AbsurdRecordLength { caplen, max } => {
+                write!(
+                    f,
+                    "record length {caplen} is absurd (the most a capture can hold is {max})"
+                )
+            }
+            ErrorKind::UnknownLinkType(n) => write!(f, "unknown link type {n}"),
+            ErrorKind::Filter { expr, why } => write!(f, "bad filter {expr:?}: {why}"),
+            ErrorKind::MixedLinkTypes { file, frame } => write!(
+                f,
+                "a frame of link type {frame} cannot go in a file of link type {file} (pass linktype= to force one)"
+            ),
+            ErrorKind::CannotAppend(why) => write!(f, "cannot append: {why}"),
+            ErrorKind::Libpcap(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.path.display())?;
+        match (self.record, self.offset) {
+            (Some(r), Some(o)) => write!(f, "record {r} at byte offset {o}: ")?,
+            (Some(r), None) => write!(f, "record {r}: ")?,
+            _ => {}
+        }
+        write!(f, "{}", self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            ErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

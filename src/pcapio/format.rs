@@ -1,0 +1,208 @@
+//! What libpcap does not tell: the file's format from its first bytes, and, after libpcap has stopped at
+//! damage, which record is damaged, where it starts and how.
+//!
+//! libpcap reads the packets (fast, both formats, BPF applied in its read loop), but its errors for damaged
+//! files name neither the record nor the offset ("truncated dump file; tried to read 1514 captured bytes,
+//! only got 300"). Counting offsets while reading would cost every packet a little and breaks down once a
+//! filter hides records, so the damage is located only after an error, by a light scan of the record headers
+//! (16 bytes per pcap record, 8 per pcapng block); the data in between is skipped, not read.
+
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::error::{Error, ErrorKind};
+
+/// The pcapng Section Header Block's type, which is also the file's magic.
+const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
+/// Magic numbers of classic pcap, as read little-endian: microsecond and nanosecond timestamps.
+const PCAP_MICRO: u32 = 0xa1b2_c3d4;
+const PCAP_NANO: u32 = 0xa1b2_3c4d;
+pub(crate) const GLOBAL_HEADER_LEN: u64 = 24;
+const RECORD_HEADER_LEN: u64 = 16;
+/// libpcap's largest record (`max_snaplen_for_dlt`): 262144 bytes, more for D-Bus, USBPcap and EBHSCR.
+pub(crate) fn max_snaplen(linktype: u32) -> u64 {
+    match linktype {
+        231 => 128 * 1024 * 1024,
+        249 => 1024 * 1024,
+        279 => 8 * 1024 * 1024,
+        _ => 262_144,
+    }
+}
+/// libpcap's cap on a pcapng block (`MAX_BLOCKSIZE_MAX`).
+const MAX_BLOCK: u64 = 16 * 1024 * 1024;
+
+/// A capture file's format, from its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Classic pcap. `swapped`: written on a machine of the other byte order.
+    Pcap {
+        nano: bool,
+        swapped: bool,
+        snaplen: u32,
+        linktype: u32,
+    },
+    PcapNg,
+}
+
+/// Identifies the format, turning the failures libpcap reports vaguely (a directory, an empty or foreign
+/// file, a cut global header) into precise errors.
+pub(crate) fn sniff(path: &Path) -> Result<Format, Error> {
+    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+    if f.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
+        return Err(Error::new(path, ErrorKind::IsDirectory));
+    }
+    let mut head = [0u8; GLOBAL_HEADER_LEN as usize];
+    let got = read_up_to(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
+    if got < 4 {
+        return Err(Error::new(path, ErrorKind::NotCapture { magic: None }));
+    }
+    let magic = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+    let (nano, swapped) = match magic {
+        PCAP_MICRO => (false, false),
+        PCAP_NANO => (true, false),
+        m if m.swap_bytes() == PCAP_MICRO => (false, true),
+        m if m.swap_bytes() == PCAP_NANO => (true, true),
+        PCAPNG_SHB => return Ok(Format::PcapNg),
+        m => return Err(Error::new(path, ErrorKind::NotCapture { magic: Some(m) })),
+    };
+    if (got as u64) < GLOBAL_HEADER_LEN {
+        return Err(Error::new(path, ErrorKind::TruncatedGlobalHeader { got: got as u64 }));
+    }
+    let word = |at: usize| read_u32(&head[at..at + 4], swapped);
+    Ok(Format::Pcap {
+        nano,
+        swapped,
+        snaplen: word(16),
+        // The upper bits carry FCS information, not the link type.
+        linktype: word(20) & 0xffff,
+    })
+}
+
+fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match f.read(&mut buf[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    Ok(got)
+}
+
+fn read_u32(b: &[u8], swapped: bool) -> u32 {
+    let w = [b[0], b[1], b[2], b[3]];
+    if swapped {
+        u32::from_be_bytes(w)
+    } else {
+        u32::from_le_bytes(w)
+    }
+}
+
+/// Where and how a file is damaged: the first packet record that is cut short or has an impossible length.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Damage {
+    pub record: u64,
+    pub offset: u64,
+    pub kind: DamageKind,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum DamageKind {
+    Truncated { needed: u64, got: u64 },
+    Absurd { caplen: u64, max: u64 },
+}
+
+impl Damage {
+    pub(crate) fn into_error(self, path: &Path) -> Error {
+        let kind = match self.kind {
+            DamageKind::Truncated { needed, got } => ErrorKind::TruncatedRecord { needed, got },
+            DamageKind::Absurd { caplen, max } => ErrorKind::AbsurdRecordLength { caplen, max },
+        };
+        Error::new(path, kind).at(self.record, Some(self.offset))
+    }
+}
+
+/// Scans the record headers for the first damaged record; `None` when every record is whole (the error was
+/// something else) or the file cannot be read again.
+pub(crate) fn locate_damage(path: &Path, format: Format) -> Option<Damage> {
+    let file = File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    let mut r = BufReader::with_capacity(64 * 1024, file);
+    match format {
+        Format::Pcap { swapped, linktype, .. } => scan_pcap(&mut r, size, swapped, max_snaplen(linktype)),
+        Format::PcapNg => scan_pcapng(&mut r, size),
+    }
+}
+
+fn scan_pcap(r: &mut BufReader<File>, size: u64, swapped: bool, max: u64) -> Option<Damage> {
+    let mut offset = GLOBAL_HEADER_LEN;
+    r.seek(SeekFrom::Start(offset)).ok()?;
+    let mut record = 1;
+    let mut hdr = [0u8; RECORD_HEADER_LEN as usize];
+    while offset < size {
+        let damage = |kind| Some(Damage { record, offset, kind });
+        let left = size - offset;
+        if left < RECORD_HEADER_LEN {
+            return damage(DamageKind::Truncated {
+                needed: RECORD_HEADER_LEN,
+                got: left,
+            });
+        }
+        r.read_exact(&mut hdr).ok()?;
+        let caplen = u64::from(read_u32(&hdr[8..12], swapped));
+        if caplen > max {
+            return damage(DamageKind::Absurd { caplen, max });
+        }
+        if RECORD_HEADER_LEN + caplen > left {
+            return damage(DamageKind::Truncated {
+                needed: RECORD_HEADER_LEN + caplen,
+                got: left,
+            });
+        }
+        r.seek_relative(caplen as i64).ok()?;
+        offset += RECORD_HEADER_LEN + caplen;
+        record += 1;
+    }
+    None
+}
+
+/// pcapng: blocks of `type, total length, body, total length`; a Section Header Block sets the byte order of
+/// its section. Enhanced (6), Simple (3) and obsolete (2) packet blocks are the records counted.
+fn scan_pcapng(r: &mut BufReader<File>, size: u64) -> Option<Damage> {
+    let mut offset = 0u64;
+    let mut record = 1;
+    let mut swapped = false;
+    let mut hdr = [0u8; 12];
+    while offset < size {
+        let left = size - offset;
+        let got = read_up_to(r, &mut hdr[..left.min(12) as usize]).ok()?;
+        let btype = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+        if btype == PCAPNG_SHB && got == 12 {
+            // The byte-order magic 0x1A2B3C4D follows the block length.
+            swapped = u32::from_le_bytes([hdr[8], hdr[9], hdr[10], hdr[11]]) != 0x1a2b_3c4d;
+        }
+        let is_packet = matches!(read_u32(&hdr[..4], swapped), 2 | 3 | 6);
+        let damage = |kind| Some(Damage { record, offset, kind });
+        if got < 8 {
+            return damage(DamageKind::Truncated { needed: 12, got: left });
+        }
+        let total = u64::from(read_u32(&hdr[4..8], swapped));
+        if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
+            return damage(DamageKind::Absurd {
+                caplen: total,
+                max: MAX_BLOCK,
+            });
+        }
+        if total > left {
+            return damage(DamageKind::Truncated {
+                needed: total,
+                got: left,
+            });
+        }
+        r.seek_relative(total as i64 - got as i64).ok()?;
+        offset += total;
+        record += u64::from(is_packet);
+    }
+    None
+}

@@ -1,0 +1,244 @@
+//! The command form `rdpcap file.pcap`: one numbered summary line per packet, then Scapy's totals, holding
+//! one frame at a time whatever the file's size.
+
+use std::fmt::{self, Write as _};
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+
+use super::error::{Error, ErrorKind};
+use super::frame::{Frame, Timestamp};
+use super::list::Tally;
+use super::reader::{ReadOptions, Reader, Warning};
+use super::Format;
+use crate::packet::{LinkType, Packet};
+
+/// What a streamed read saw.
+#[derive(Debug)]
+pub struct Totals {
+    /// The file's base name, as Scapy names the list.
+    pub name: String,
+    pub tally: Tally,
+    pub packets: u64,
+    /// Stopped by the interrupt flag (Ctrl-C) before the end of the file.
+    pub interrupted: bool,
+    /// Damage that stopped the read early, and notes such as a link type shown as Raw.
+    pub warnings: Vec<Warning>,
+}
+
+/// Scapy's repr of the list the file would load as: `<file.pcap: TCP:… UDP:… ICMP:… Other:…>`.
+impl fmt::Display for Totals {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.tally.render(&self.name))
+    }
+}
+
+/// Prints `index time summary` for each packet — the index `%04i` from 0 as Scapy's `nsummary`, the time in
+/// seconds since the first packet (to the nanosecond in nanosecond files), the summary with numeric ports —
+/// then the totals line. Checks `interrupt` before every packet; when it is set, prints the totals of what
+/// was read and returns with `interrupted` set. Damage in the file ends the listing with a warning, not an
+/// error. An error writing `out` (a closed pipe) is returned with the path `<output>`.
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ping.pcap");
+/// use std::sync::atomic::AtomicBool;
+/// use wirecraft::pcapio::{self, ReadOptions};
+/// use wirecraft::Layer;
+///
+/// let syn = Layer::named("IP")?.with("src", "198.18.0.1")?.with("dst", "198.18.0.2")?
+///     / Layer::named("TCP")?.with("sport", 1234)?;
+/// pcapio::write(&path, &syn, &Default::default())?;
+/// let mut out = Vec::new();
+/// let totals = pcapio::stream_summaries(&path, &ReadOptions::default(), &mut out, &AtomicBool::new(false))?;
+/// assert_eq!(
+///     String::from_utf8(out)?,
+///     "0000 0.000000 IP / TCP 198.18.0.1:1234 > 198.18.0.2:80 S\n<ping.pcap: TCP:1 UDP:0 ICMP:0 Other:0>\n"
+/// );
+/// assert_eq!(totals.packets, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn stream_summaries(
+    path: impl AsRef<Path>,
+    opts: &ReadOptions,
+    out: &mut impl Write,
+    interrupt: &AtomicBool,
+) -> Result<Totals, Error> {
+    let path = path.as_ref();
+    let mut r = Reader::open(path, opts)?;
+    let nano = matches!(r.format(), Format::Pcap { nano: true, .. });
+    let mut totals = Totals {
+        name: super::list_name(path),
+        tally: Tally::default(),
+        packets: 0,
+        interrupted: false,
+        warnings: r.take_notes(),
+    };
+    let out_err = |e| Error::new(Path::new("<output>"), ErrorKind::Io(e));
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+    std::thread::scope(|s| {
+        let mut pipe = Pipeline::start(s, lanes, nano);
+        let mut batch = Batch::default();
+        let mut t0 = None;
+        loop {
+            if interrupt.load(Ordering::Relaxed) {
+                totals.interrupted = true;
+                break;
+            }
+            match r.next_frame() {
+                None => break,
+                Some(Err(e)) => {
+                    totals.warnings.push(Warning::Damaged(e));
+                    break;
+                }
+                Some(Ok(f)) => {
+                    batch.push(&f, *t0.get_or_insert(f.ts));
+                    totals.packets += 1;
+                }
+            }
+            if batch.frames.len() == BATCH {
+                let next = Batch::starting_at(totals.packets);
+                pipe.send(std::mem::replace(&mut batch, next), out, &mut totals.tally)
+                    .map_err(out_err)?;
+            }
+        }
+        pipe.send(batch, out, &mut totals.tally).map_err(out_err)?;
+        pipe.finish(out, &mut totals.tally).map_err(out_err)
+    })?;
+    writeln!(out, "{totals}").map_err(out_err)?;
+    out.flush().map_err(out_err)?;
+    Ok(totals)
+}
+
+/// Frames per batch handed to a worker.
+const BATCH: usize = 1024;
+
+/// Frames copied out of the reader, for a worker to dissect and summarise.
+#[derive(Default)]
+struct Batch {
+    /// Index of the first frame in the file.
+    first: u64,
+    data: Vec<u8>,
+    /// Each frame's end in `data`, its time since the first packet, its link type.
+    frames: Vec<(usize, i128, LinkType)>,
+}
+
+impl Batch {
+    fn starting_at(first: u64) -> Batch {
+        Batch {
+            first,
+            ..Batch::default()
+        }
+    }
+
+    fn push(&mut self, f: &Frame<'_>, t0: Timestamp) {
+        self.data.extend_from_slice(f.data);
+        self.frames.push((self.data.len(), f.ts.nanos_since(t0), f.link));
+    }
+
+    /// The lines of the batch and the tally of its packets.
+    fn render(&self, nano: bool) -> (String, Tally) {
+        let mut text = String::with_capacity(self.frames.len() * 96);
+        let mut tally = Tally::default();
+        let mut start = 0;
+        for (i, &(end, rel, link)) in self.frames.iter().enumerate() {
+            let p = Packet::dissect(&self.data[start..end], link);
+            start = end;
+            tally.add(&p);
+            let _ = writeln!(
+                text,
+                "{:04} {} {}",
+                self.first + i as u64,
+                Seconds(rel, nano),
+                p.summary_numeric()
+            );
+        }
+        (text, tally)
+    }
+}
+
+/// A worker's input and output: batches in, their lines and tally out.
+type Lane = (SyncSender<Batch>, Receiver<(String, Tally)>);
+
+/// Dissecting and formatting are most of the work, so batches go round-robin to one worker per core while
+/// this thread reads; results are written in the order the batches were sent. At most two batches per
+/// worker are in flight, which bounds memory (a few MB) whatever the file's size.
+struct Pipeline {
+    lanes: Vec<Lane>,
+    sent: usize,
+    written: usize,
+}
+
+impl Pipeline {
+    fn start<'scope>(s: &'scope std::thread::Scope<'scope, '_>, lanes: usize, nano: bool) -> Pipeline {
+        let lanes = (0..lanes)
+            .map(|_| {
+                let (tx, rx) = sync_channel::<Batch>(2);
+                let (done_tx, done_rx) = sync_channel(2);
+                s.spawn(move || {
+                    for b in rx {
+                        if done_tx.send(b.render(nano)).is_err() {
+                            break;
+                        }
+                    }
+                });
+                (tx, done_rx)
+            })
+            .collect();
+        Pipeline {
+            lanes,
+            sent: 0,
+            written: 0,
+        }
+    }
+
+    /// Hands a batch to the next worker, first writing the oldest result once every worker has two.
+    fn send(&mut self, b: Batch, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        if b.frames.is_empty() {
+            return Ok(());
+        }
+        if self.sent - self.written == 2 * self.lanes.len() {
+            self.write_oldest(out, tally)?;
+        }
+        let n = self.lanes.len();
+        // A worker only stops when its channel closes, so the send cannot fail.
+        let _ = self.lanes[self.sent % n].0.send(b);
+        self.sent += 1;
+        Ok(())
+    }
+
+    fn write_oldest(&mut self, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        let n = self.lanes.len();
+        if let Ok((text, t)) = self.lanes[self.written % n].1.recv() {
+            *tally += t;
+            out.write_all(text.as_bytes())?;
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes every result still in flight.
+    fn finish(mut self, out: &mut impl Write, tally: &mut Tally) -> std::io::Result<()> {
+        while self.written < self.sent {
+            self.write_oldest(out, tally)?;
+        }
+        Ok(())
+    }
+}
+
+/// A duration in nanoseconds shown as seconds with 6 decimals, or 9 when `.1` is set.
+struct Seconds(i128, bool);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Seconds(ns, nano) = *self;
+        let sign = if ns < 0 { "-" } else { "" };
+        let (s, frac) = (ns.unsigned_abs() / 1_000_000_000, ns.unsigned_abs() % 1_000_000_000);
+        if nano {
+            write!(f, "{sign}{s}.{frac:09}")
+        } else {
+            write!(f, "{sign}{s}.{:06}", frac / 1000)
+        }
+    }
+}

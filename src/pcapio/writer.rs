@@ -1,0 +1,298 @@
+//! Writing classic pcap files, to a temporary name renamed into place at `close`, so that a crash or an
+//! error never leaves half a file under the real name.
+//!
+//! The writer is our own rather than libpcap's dumper: the format is a 24-byte header and a 16-byte header
+//! per record, and owning it gives what the dumper lacks — nanosecond or microsecond files chosen from the
+//! timestamps, appending to either byte order, and the temporary-then-rename discipline.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::error::{Error, ErrorKind};
+use super::format::{locate_damage, max_snaplen, sniff, Format};
+use super::frame::{Frame, FrameBuf};
+use super::list::PacketList;
+use crate::packet::{LinkType, Packet};
+
+/// The snaplen written: libpcap's `MAXIMUM_SNAPLEN`, as tcpdump writes.
+const SNAPLEN: u32 = 262_144;
+
+/// How to write: append to an existing file, force a link type, force nanosecond timestamps.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    /// Add to the end of an existing pcap file (its link type and precision are kept); a missing file is
+    /// created.
+    pub append: bool,
+    /// The file's link type; by default the first frame's (a crafted packet's from its bottom layer).
+    pub linktype: Option<LinkType>,
+    /// Nanosecond timestamps even when every timestamp is a whole microsecond.
+    pub nano: bool,
+}
+
+/// Anything that can be written as frames: packets (a packet set writes every packet it stands for),
+/// frames, packet lists, and slices, arrays and vectors of them.
+pub trait Frames {
+    /// Calls `f` with each frame in order, stopping at the first error.
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error>;
+
+    /// True when some timestamp is not a whole microsecond, so the file needs nanoseconds.
+    fn needs_nanos(&self) -> bool {
+        false
+    }
+}
+
+impl Frames for Packet {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self.iter().try_for_each(|p| f(FrameBuf::from_packet(&p).as_frame()))
+    }
+}
+
+impl Frames for FrameBuf {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        f(self.as_frame())
+    }
+    fn needs_nanos(&self) -> bool {
+        self.ts.needs_nanos()
+    }
+}
+
+impl Frames for PacketList {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self.iter().try_for_each(f)
+    }
+    fn needs_nanos(&self) -> bool {
+        self.iter().any(|fr| fr.ts.needs_nanos())
+    }
+}
+
+impl<T: Frames> Frames for [T] {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self.iter().try_for_each(|x| x.each_frame(f))
+    }
+    fn needs_nanos(&self) -> bool {
+        self.iter().any(Frames::needs_nanos)
+    }
+}
+
+impl<T: Frames, const N: usize> Frames for [T; N] {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self[..].each_frame(f)
+    }
+    fn needs_nanos(&self) -> bool {
+        self[..].needs_nanos()
+    }
+}
+
+impl<T: Frames> Frames for Vec<T> {
+    fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), Error>) -> Result<(), Error> {
+        self[..].each_frame(f)
+    }
+    fn needs_nanos(&self) -> bool {
+        self[..].needs_nanos()
+    }
+}
+
+/// Scapy's `wrpcap`: writes packets or frames to a pcap file, in nanoseconds when a timestamp needs them.
+/// Returns how many frames were written.
+///
+/// ```
+/// use wirecraft::pcapio::{self, ReadOptions, WriteOptions};
+/// use wirecraft::Layer;
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("ping.pcap");
+///
+/// let ping = Layer::named("Ether")? / Layer::named("IP")?.with("dst", "198.18.0.2")?
+///     / Layer::named("ICMP")?;
+/// assert_eq!(pcapio::write(&path, &ping, &WriteOptions::default())?, 1);
+/// let (pkts, _) = pcapio::read(&path, &ReadOptions::default())?;
+/// assert_eq!(pkts.get(0).unwrap().data, &ping.build()[..]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write(path: impl AsRef<Path>, frames: &(impl Frames + ?Sized), opts: &WriteOptions) -> Result<u64, Error> {
+    let opts = WriteOptions {
+        nano: opts.nano || frames.needs_nanos(),
+        ..opts.clone()
+    };
+    let mut w = Writer::create(path, &opts)?;
+    frames.each_frame(&mut |f| w.write_frame(f))?;
+    w.close()
+}
+
+/// Scapy's `PcapWriter`: frames written one at a time, published under the real name at [`Writer::close`].
+/// Dropped without `close`, it removes its temporary file and the real name is untouched.
+///
+/// The file's link type and precision are fixed by the first frame (or the options): in a microsecond file,
+/// a later frame's nanoseconds are truncated, as libpcap's own dumper does.
+pub struct Writer {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: Option<BufWriter<File>>,
+    /// Link type and precision once the header is written (or read from the file appended to).
+    header: Option<Header>,
+    opts: WriteOptions,
+    written: u64,
+}
+
+#[derive(Clone, Copy)]
+struct Header {
+    link: LinkType,
+    nano: bool,
+    swapped: bool,
+}
+
+/// Distinguishes the temporary files of writers open at once in one process.
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+impl Writer {
+    /// Starts a file. With `append`, the existing file is copied to the temporary name first and must be a
+    /// whole classic pcap file.
+    pub fn create(path: impl AsRef<Path>, opts: &WriteOptions) -> Result<Writer, Error> {
+        let path = path.as_ref().to_path_buf();
+        let name = path
+            .file_name()
+            .ok_or_else(|| Error::new(&path, ErrorKind::IsDirectory))?
+            .to_string_lossy();
+        let tmp = path.with_file_name(format!(
+            ".{name}.{}.{}.tmp",
+            std::process::id(),
+            TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        let header = if opts.append && path.exists() {
+            let h = appendable(&path)?;
+            fs::copy(&path, &tmp).map_err(|e| Error::io(&path, e))?;
+            Some(h)
+        } else {
+            None
+        };
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .append(header.is_some())
+            .truncate(header.is_none())
+            .open(&tmp)
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(Writer {
+            path,
+            tmp,
+            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            header,
+            opts: opts.clone(),
+            written: 0,
+        })
+    }
+
+    /// Writes one frame. A frame of another link type than the file's is refused, naming the record.
+    pub fn write_frame(&mut self, f: Frame<'_>) -> Result<(), Error> {
+        let record = self.written + 1;
+        let h = match self.header {
+            Some(h) => h,
+            None => self.write_header(self.opts.linktype.unwrap_or(f.link), f.ts.needs_nanos())?,
+        };
+        let err = |kind| Err(Error::new(&self.path, kind).at(record, None));
+        if self.opts.linktype.is_none() && f.link != h.link {
+            return err(ErrorKind::MixedLinkTypes {
+                file: h.link.dlt(),
+                frame: f.link.dlt(),
+            });
+        }
+        let caplen = f.data.len() as u64;
+        let max = max_snaplen(h.link.dlt());
+        if caplen > max {
+            return err(ErrorKind::AbsurdRecordLength { caplen, max });
+        }
+        let frac = if h.nano { f.ts.nanos } else { f.ts.nanos / 1000 };
+        let words = [f.ts.secs as u32, frac, caplen as u32, f.wirelen.max(caplen as u32)];
+        let mut rec = [0u8; 16];
+        for (i, w) in words.iter().enumerate() {
+            rec[i * 4..i * 4 + 4].copy_from_slice(&word(*w, h.swapped));
+        }
+        self.emit(&rec)?;
+        self.emit(f.data)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    /// Writes a packet (every packet of a packet set), stamped now.
+    pub fn write_packet(&mut self, p: &Packet) -> Result<(), Error> {
+        p.each_frame(&mut |f| self.write_frame(f))
+    }
+
+    /// Flushes, syncs and renames the file into place; returns how many frames this writer added.
+    pub fn close(mut self) -> Result<u64, Error> {
+        if self.header.is_none() {
+            self.write_header(self.opts.linktype.unwrap_or(LinkType::Ethernet), false)?;
+        }
+        let out = self.out.take().expect("a writer is closed once");
+        let file = out.into_inner().map_err(|e| Error::io(&self.path, e.into_error()))?;
+        file.sync_all().map_err(|e| Error::io(&self.path, e))?;
+        fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
+        Ok(self.written)
+    }
+
+    fn write_header(&mut self, link: LinkType, nano: bool) -> Result<Header, Error> {
+        let h = Header {
+            link,
+            nano: nano || self.opts.nano,
+            swapped: false,
+        };
+        let magic: u32 = if h.nano { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+        let mut b = Vec::with_capacity(24);
+        b.extend_from_slice(&magic.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&4u16.to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
+        b.extend_from_slice(&SNAPLEN.to_le_bytes());
+        b.extend_from_slice(&link.dlt().to_le_bytes());
+        self.emit(&b)?;
+        self.header = Some(h);
+        Ok(h)
+    }
+
+    fn emit(&mut self, b: &[u8]) -> Result<(), Error> {
+        match &mut self.out {
+            Some(out) => out.write_all(b).map_err(|e| Error::io(&self.path, e)),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        if self.out.take().is_some() {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+fn word(w: u32, swapped: bool) -> [u8; 4] {
+    if swapped {
+        w.to_be_bytes()
+    } else {
+        w.to_le_bytes()
+    }
+}
+
+/// The header of a file to append to: a classic pcap file whose every record is whole.
+fn appendable(path: &Path) -> Result<Header, Error> {
+    match sniff(path)? {
+        Format::PcapNg => Err(Error::new(
+            path,
+            ErrorKind::CannotAppend("it is a pcapng file; only classic pcap files can be appended to".into()),
+        )),
+        format @ Format::Pcap {
+            nano,
+            swapped,
+            linktype,
+            ..
+        } => match locate_damage(path, format) {
+            Some(d) => Err(d.into_error(path)),
+            None => Ok(Header {
+                link: LinkType::from_dlt(linktype),
+                nano,
+                swapped,
+            }),
+        },
+    }
+}

@@ -1,0 +1,605 @@
+//! pcap files: reading real captures (compared with Scapy 2.8.0's view of them), writing files tcpdump,
+//! tshark and Scapy read back, and every kind of bad input. Fixtures: `tests/data/pcap/`, made by
+//! `make_captures.sh` (captures) and `scapy_expected.py` (Scapy's output) there.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::AtomicBool;
+
+use wirecraft::packet::Generator;
+use wirecraft::pcapio::{
+    self, ErrorKind, Format, FrameBuf, PacketList, ReadOptions, Reader, Timestamp, Warning, WriteOptions, Writer,
+};
+use wirecraft::{Layer, LinkType, Packet, Value};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pcap").join(name)
+}
+
+fn load(name: &str) -> PacketList {
+    let (pkts, warnings) = pcapio::read(fixture(name), &ReadOptions::default()).expect("fixture reads");
+    assert!(warnings.is_empty(), "{name}: {warnings:?}");
+    pkts
+}
+
+fn layer(name: &str, fields: &[(&str, &str)]) -> Layer {
+    let mut l = Layer::named(name).expect("known layer");
+    for (k, v) in fields {
+        l.set(k, *v).expect("valid field");
+    }
+    l
+}
+
+/// Scapy's `repr`, `nsummary()` and session keys, as `scapy_expected.py` wrote them.
+struct ScapyView {
+    repr: String,
+    nsummary: String,
+    sessions: Vec<String>,
+}
+
+fn scapy_view(name: &str) -> ScapyView {
+    let text = std::fs::read_to_string(fixture(&format!("{name}.scapy.txt"))).expect("expected output");
+    let mut lines = text.lines();
+    let repr = lines.next().unwrap_or_default().to_string();
+    let (mut nsummary, mut sessions) = (String::new(), Vec::new());
+    for l in lines {
+        if l.len() > 5 && l[..4].bytes().all(|b| b.is_ascii_digit()) && &l[4..5] == " " {
+            nsummary.push_str(l);
+            nsummary.push('\n');
+        } else {
+            sessions.push(l.to_string());
+        }
+    }
+    ScapyView {
+        repr,
+        nsummary,
+        sessions,
+    }
+}
+
+#[test]
+fn real_captures_read_as_scapy_reads_them() {
+    // (fixture, layers the engine needs to dissect it as Scapy does)
+    let cases: &[(&str, &[&str])] = &[
+        ("http.pcap", &[]),
+        ("dns.pcap", &[]),
+        ("ping.pcap", &[]),
+        ("ping-nano.pcap", &[]),
+        ("any-sll.pcap", &[]),
+        ("any-sll2.pcap", &[]),
+        ("lo.pcapng", &[]),
+        ("two-interfaces.pcapng", &[]),
+        ("ping6.pcap", &["ICMPv6EchoRequest"]),
+    ];
+    for (name, needs) in cases {
+        if let Some(missing) = needs.iter().find(|n| Layer::named(n).is_err()) {
+            println!("{name}: skipped until the engine has {missing}");
+            continue;
+        }
+        let pkts = load(name);
+        let want = scapy_view(name);
+        assert_eq!(pkts.to_string(), want.repr, "{name}: repr");
+        assert_eq!(pkts.nsummary(), want.nsummary, "{name}: nsummary");
+        let keys: Vec<String> = pkts.sessions().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, want.sessions, "{name}: sessions");
+    }
+}
+
+#[test]
+fn link_types_and_formats() {
+    let cases = [
+        ("http.pcap", LinkType::Ethernet, 12),
+        ("any-sll.pcap", LinkType::LinuxSll, 4),
+        ("any-sll2.pcap", LinkType::LinuxSll2, 4),
+        ("lo.pcapng", LinkType::Ethernet, 4),
+        ("two-interfaces.pcapng", LinkType::Ethernet, 18),
+    ];
+    for (name, link, n) in cases {
+        let pkts = load(name);
+        assert_eq!(pkts.len(), n, "{name}");
+        assert!(pkts.iter().all(|f| f.link == link), "{name}");
+    }
+    let r = Reader::open(fixture("ping-nano.pcap"), &ReadOptions::default()).unwrap();
+    assert!(matches!(r.format(), Format::Pcap { nano: true, .. }));
+    assert_eq!(
+        Reader::open(fixture("lo.pcapng"), &ReadOptions::default())
+            .unwrap()
+            .format(),
+        Format::PcapNg
+    );
+}
+
+#[test]
+fn nanoseconds_are_kept() {
+    let pkts = load("ping-nano.pcap");
+    assert!(pkts.iter().any(|f| f.ts.needs_nanos()));
+    let f = pkts.get(1).unwrap();
+    assert_eq!(f.time(), f.ts.as_f64());
+    // tshark's view of the same timestamps, to the nanosecond.
+    if let Some(times) = tshark(&fixture("ping-nano.pcap"), &["frame.time_epoch"]) {
+        let ours: Vec<String> = pkts.iter().map(|f| f.ts.to_string()).collect();
+        assert_eq!(times, ours);
+    }
+}
+
+#[test]
+fn pcapng_with_two_link_types_is_explained() {
+    // libpcap reads one link type per pcapng file; the error says so, naming the record.
+    let (pkts, warnings) = pcapio::read(fixture("two-linktypes.pcapng"), &ReadOptions::default()).unwrap();
+    assert!(pkts.is_empty());
+    let w = warnings[0].to_string();
+    assert!(w.contains("two-linktypes.pcapng: record 1: "), "{w}");
+    assert!(w.contains("different from the type of the first interface"), "{w}");
+}
+
+#[test]
+fn count_and_bpf_filter() {
+    let path = fixture("http.pcap");
+    let (first, _) = pcapio::read(&path, &ReadOptions::count(3)).unwrap();
+    assert_eq!(first.len(), 3);
+    let syn = "tcp[tcpflags] & tcp-syn != 0";
+    let (syns, _) = pcapio::read(&path, &ReadOptions::filter(syn)).unwrap();
+    assert_eq!(syns.len(), 2);
+    assert_eq!(load("http.pcap").filter_bpf(syn).unwrap().len(), 2);
+    let both = ReadOptions {
+        count: Some(1),
+        filter: Some("tcp port 18080".into()),
+    };
+    assert_eq!(pcapio::read(&path, &both).unwrap().0.len(), 1);
+    let e = pcapio::read(&path, &ReadOptions::filter("tcp port eighty")).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::Filter { .. }), "{e}");
+    assert!(
+        e.to_string().starts_with(&format!("{}: bad filter", path.display())),
+        "{e}"
+    );
+}
+
+#[test]
+fn packet_list_operations() {
+    let pkts = load("two-interfaces.pcapng");
+    assert_eq!(pkts.get(-1), pkts.get(17));
+    assert_eq!(pkts.get(18), None);
+    assert_eq!(pkts.get(-19), None);
+    let tail = pkts.slice(Some(-6), None, 1);
+    assert_eq!(
+        tail.to_string(),
+        "<mod two-interfaces.pcapng: TCP:0 UDP:0 ICMP:6 Other:0>"
+    );
+    assert_eq!(pkts.slice(None, None, -1).get(0), pkts.get(-1));
+    assert_eq!(pkts.with_layer("ICMP").len(), 6);
+    let both = &pkts.with_layer("TCP") + &tail;
+    assert_eq!(
+        both.to_string(),
+        "<TCP from two-interfaces.pcapng+mod two-interfaces.pcapng: TCP:12 UDP:0 ICMP:6 Other:0>"
+    );
+    let big = pkts.filter(|p| p.len() > 100);
+    assert_eq!(big.name(), "filtered two-interfaces.pcapng");
+    assert!(big.iter().all(|f| f.data.len() > 100) && !big.is_empty());
+    assert_eq!(pkts.show(), pkts.nsummary());
+    assert_eq!(pkts.summary().lines().count(), 18);
+    let hex = pkts.slice(None, Some(1), 1).hexdump();
+    let mut lines = hex.lines();
+    assert!(lines
+        .next()
+        .unwrap()
+        .ends_with(" Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 S"));
+    assert!(lines
+        .next()
+        .unwrap()
+        .starts_with("0000  00 00 00 00 00 00 00 00 00 00 00 00 08 00 45"));
+}
+
+#[test]
+fn conversations_and_stats() {
+    let pkts = load("two-interfaces.pcapng");
+    let convs = pkts.conversations();
+    assert_eq!(convs.0.len(), 1);
+    let c = &convs.0[0];
+    let total: u64 = pkts.iter().map(|f| u64::from(f.wirelen)).sum();
+    assert_eq!((c.packets_ab + c.packets_ba, c.bytes_ab + c.bytes_ba), (18, total));
+    assert!(convs.to_string().lines().nth(1).unwrap().starts_with("127.0.0.1 "));
+    let stats = pkts.stats().to_string();
+    assert!(
+        stats.contains(&format!("{:<40} frames:18 bytes:{total}", "Ether")),
+        "{stats}"
+    );
+    assert!(stats.contains(&format!("{:<40} frames:12 ", "    TCP")), "{stats}");
+    assert!(stats.contains(&format!("{:<40} frames:6 ", "    ICMP")), "{stats}");
+    assert!(stats.contains("Top talkers"), "{stats}");
+}
+
+#[test]
+fn streamed_summaries_are_numbered_numeric_and_totalled() {
+    let mut out = Vec::new();
+    let totals = pcapio::stream_summaries(
+        fixture("http.pcap"),
+        &ReadOptions::default(),
+        &mut out,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 13);
+    assert_eq!(
+        lines[0],
+        "0000 0.000000 Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 S"
+    );
+    assert!(lines[11].starts_with("0011 0.00"));
+    assert_eq!(lines[12], "<http.pcap: TCP:12 UDP:0 ICMP:0 Other:0>");
+    assert_eq!((totals.packets, totals.interrupted), (12, false));
+
+    let mut out = Vec::new();
+    let nano = pcapio::stream_summaries(
+        fixture("ping-nano.pcap"),
+        &ReadOptions::default(),
+        &mut out,
+        &AtomicBool::new(false),
+    )
+    .unwrap();
+    assert_eq!(nano.tally.icmp, 6);
+    assert!(String::from_utf8(out)
+        .unwrap()
+        .starts_with("0000 0.000000000 Ether / IP / ICMP"));
+
+    let mut out = Vec::new();
+    let stopped = pcapio::stream_summaries(
+        fixture("http.pcap"),
+        &ReadOptions::default(),
+        &mut out,
+        &AtomicBool::new(true),
+    )
+    .unwrap();
+    assert!(stopped.interrupted);
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "<http.pcap: TCP:0 UDP:0 ICMP:0 Other:0>\n"
+    );
+}
+
+/// The fields tshark reads from a file, one line per packet, or `None` (with a note) without tshark.
+fn tshark(path: &Path, fields: &[&str]) -> Option<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(path).args(["-T", "fields", "-E", "separator=,"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    match cmd.output() {
+        Ok(o) if o.status.success() => Some(String::from_utf8_lossy(&o.stdout).lines().map(str::to_string).collect()),
+        Ok(o) => panic!(
+            "tshark failed on {}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => {
+            println!("tshark not run ({e}); skipping its checks");
+            None
+        }
+    }
+}
+
+#[test]
+fn round_trip_keeps_every_byte_and_tshark_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let fields = [
+        "frame.time_epoch",
+        "frame.len",
+        "frame.cap_len",
+        "ip.src",
+        "ip.dst",
+        "tcp.srcport",
+        "tcp.flags",
+    ];
+    for name in ["http.pcap", "ping-nano.pcap", "any-sll2.pcap", "lo.pcapng"] {
+        let pkts = load(name);
+        let out = dir.path().join(format!("{name}.out.pcap"));
+        assert_eq!(
+            pcapio::write(&out, &pkts, &WriteOptions::default()).unwrap(),
+            pkts.len() as u64
+        );
+        let again = pcapio::read(&out, &ReadOptions::default()).unwrap().0;
+        assert!(
+            pkts.iter().eq(again.iter()),
+            "{name}: frames differ after the round trip"
+        );
+        if name.ends_with(".pcap") {
+            // tcpdump's files and ours share the header (snaplen 262144), so whole files are identical.
+            assert_eq!(
+                std::fs::read(&out).unwrap(),
+                std::fs::read(fixture(name)).unwrap(),
+                "{name}"
+            );
+        }
+        if let (Some(a), Some(b)) = (tshark(&fixture(name), &fields), tshark(&out, &fields)) {
+            assert_eq!(a, b, "{name}: tshark sees a difference");
+        }
+    }
+}
+
+#[test]
+fn crafted_packets_choose_link_type_and_precision() {
+    let dir = tempfile::tempdir().unwrap();
+    let tcp = layer("Ether", &[("src", "02:00:00:00:00:01"), ("dst", "02:00:00:00:00:02")])
+        / layer("IP", &[("src", "198.18.0.1"), ("dst", "198.18.0.2")])
+        / layer("TCP", &[("sport", "1234"), ("dport", "80")]);
+    let eth = dir.path().join("eth.pcap");
+    pcapio::write(&eth, &tcp, &WriteOptions::default()).unwrap();
+    let bytes = std::fs::read(&eth).unwrap();
+    assert_eq!(
+        &bytes[..4],
+        &0xa1b2_c3d4u32.to_le_bytes(),
+        "crafted packets make a microsecond file"
+    );
+    assert_eq!(&bytes[20..24], &1u32.to_le_bytes());
+    assert_eq!(&bytes[40..], &tcp.build()[..]);
+    if let Some(f) = tshark(&eth, &["ip.dst", "tcp.srcport", "tcp.dstport"]) {
+        assert_eq!(f, ["198.18.0.2,1234,80"]);
+    }
+
+    let ip = layer("IP", &[("dst", "198.18.0.2")]) / layer("UDP", &[]);
+    let raw = dir.path().join("raw.pcap");
+    // A packet set writes every packet it stands for.
+    let mut set = ip.clone();
+    set.set("UDP", "dport", Value::gen(Generator::Range(1000, 1002)))
+        .unwrap();
+    assert_eq!(pcapio::write(&raw, &set, &WriteOptions::default()).unwrap(), 3);
+    assert_eq!(&std::fs::read(&raw).unwrap()[20..24], &101u32.to_le_bytes());
+    if let Some(f) = tshark(&raw, &["udp.dstport"]) {
+        assert_eq!(f, ["1000", "1001", "1002"]);
+    }
+
+    let stamped = FrameBuf {
+        ts: Timestamp::new(1_700_000_000, 123_456_789),
+        ..FrameBuf::from_packet(&tcp)
+    };
+    let nano = dir.path().join("nano.pcap");
+    pcapio::write(&nano, &stamped, &WriteOptions::default()).unwrap();
+    assert_eq!(&std::fs::read(&nano).unwrap()[..4], &0xa1b2_3c4du32.to_le_bytes());
+    let back = pcapio::read(&nano, &ReadOptions::default()).unwrap().0;
+    assert_eq!(back.get(0).unwrap().ts, stamped.ts);
+    if let Some(t) = tshark(&nano, &["frame.time_epoch"]) {
+        assert_eq!(t, ["1700000000.123456789"]);
+    }
+    if let Ok(o) = Command::new("tcpdump").arg("-nn").arg("-r").arg(&nano).output() {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(text.contains("198.18.0.1.1234 > 198.18.0.2.80"), "tcpdump: {text}");
+    }
+}
+
+#[test]
+fn append_adds_to_the_end_and_refuses_what_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.pcap");
+    std::fs::copy(fixture("ping.pcap"), &path).unwrap();
+    let append = WriteOptions {
+        append: true,
+        ..WriteOptions::default()
+    };
+    let p = layer("Ether", &[]) / layer("IP", &[("dst", "198.18.0.2")]) / layer("ICMP", &[]);
+    assert_eq!(pcapio::write(&path, &p, &append).unwrap(), 1);
+    let pkts = pcapio::read(&path, &ReadOptions::default()).unwrap().0;
+    assert_eq!(pkts.len(), 7);
+    assert_eq!(pkts.get(-1).unwrap().data, &p.build()[..]);
+
+    // A raw-IP packet does not belong in an Ethernet file; the file is left as it was.
+    let before = std::fs::read(&path).unwrap();
+    let e = pcapio::write(&path, &(layer("IP", &[]) / layer("ICMP", &[])), &append).unwrap_err();
+    assert!(
+        matches!(e.kind, ErrorKind::MixedLinkTypes { file: 1, frame: 101 }),
+        "{e}"
+    );
+    assert_eq!(e.record, Some(1));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+
+    let ng = dir.path().join("b.pcapng");
+    std::fs::copy(fixture("lo.pcapng"), &ng).unwrap();
+    let e = pcapio::write(&ng, &p, &append).unwrap_err();
+    assert!(matches!(e.kind, ErrorKind::CannotAppend(_)), "{e}");
+
+    // Appending to a missing file creates it.
+    let fresh = dir.path().join("fresh.pcap");
+    assert_eq!(pcapio::write(&fresh, &p, &append).unwrap(), 1);
+}
+
+#[test]
+fn an_unfinished_writer_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcap");
+    let mut w = Writer::create(&path, &WriteOptions::default()).unwrap();
+    w.write_packet(&(layer("Ether", &[]) / layer("IP", &[]))).unwrap();
+    drop(w);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+
+    let mut w = Writer::create(&path, &WriteOptions::default()).unwrap();
+    for f in load("http.pcap").iter() {
+        w.write_frame(f).unwrap();
+    }
+    assert!(!path.exists(), "the real name appears only at close");
+    assert_eq!(w.close().unwrap(), 12);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+}
+
+/// A damaged copy of a fixture: its first `keep` bytes, then `patch` applied.
+fn damaged(dir: &Path, name: &str, keep: usize, patch: &[(usize, &[u8])]) -> PathBuf {
+    let mut bytes = std::fs::read(fixture(name)).unwrap();
+    bytes.truncate(keep);
+    for (at, b) in patch {
+        bytes[*at..*at + b.len()].copy_from_slice(b);
+    }
+    let path = dir.join(format!("bad-{name}-{keep}-{}", patch.len()));
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn open_error(path: &Path) -> pcapio::Error {
+    let e = pcapio::read(path, &ReadOptions::default()).unwrap_err();
+    assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
+    assert!(Reader::open(path, &ReadOptions::default()).is_err());
+    e
+}
+
+#[test]
+fn files_that_cannot_be_read_fail_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.pcap");
+    assert!(matches!(open_error(&missing).kind, ErrorKind::NotFound));
+    assert!(matches!(open_error(dir.path()).kind, ErrorKind::IsDirectory));
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "hello, this is not a capture\n").unwrap();
+    let e = open_error(&text);
+    assert!(
+        matches!(
+            e.kind,
+            ErrorKind::NotCapture {
+                magic: Some(0x6c6c_6568)
+            }
+        ),
+        "{e}"
+    );
+    let empty = dir.path().join("empty.pcap");
+    std::fs::write(&empty, b"").unwrap();
+    assert!(matches!(open_error(&empty).kind, ErrorKind::NotCapture { magic: None }));
+
+    let cut = damaged(dir.path(), "ping.pcap", 10, &[]);
+    let e = open_error(&cut);
+    assert!(matches!(e.kind, ErrorKind::TruncatedGlobalHeader { got: 10 }), "{e}");
+    assert!(
+        e.to_string().ends_with("truncated pcap global header: 10 of 24 bytes"),
+        "{e}"
+    );
+
+    let unknown = damaged(dir.path(), "ping.pcap", 708, &[(20, &0xfff0u32.to_le_bytes())]);
+    assert!(matches!(open_error(&unknown).kind, ErrorKind::UnknownLinkType(0xfff0)));
+}
+
+#[test]
+fn damage_keeps_the_packets_before_it_and_names_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = std::fs::metadata(fixture("ping.pcap")).unwrap().len() as usize;
+    // ping.pcap: 24-byte header, then six records of 16 + 98 bytes.
+    let record_at = |n: usize| 24 + (n - 1) * 114;
+
+    let cases: Vec<(PathBuf, usize, &str)> = vec![
+        (
+            damaged(dir.path(), "ping.pcap", size - 10, &[]),
+            6,
+            "truncated record: needs 114 bytes, the file has 104 left",
+        ),
+        (
+            damaged(dir.path(), "ping.pcap", record_at(6) + 7, &[]),
+            6,
+            "truncated record: needs 16 bytes, the file has 7 left",
+        ),
+        (
+            damaged(
+                dir.path(),
+                "ping.pcap",
+                size,
+                &[(record_at(3) + 8, &0x7fff_fff0u32.to_le_bytes())],
+            ),
+            3,
+            "record length 2147483632 is absurd (the most a capture can hold is 262144)",
+        ),
+    ];
+    for (path, record, what) in cases {
+        let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(pkts.len(), record - 1, "{what}");
+        let [Warning::Damaged(e)] = &warnings[..] else {
+            panic!("{warnings:?}")
+        };
+        assert_eq!(
+            (e.record, e.offset),
+            (Some(record as u64), Some(record_at(record) as u64))
+        );
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: record {record} at byte offset {}: {what}",
+                path.display(),
+                record_at(record)
+            )
+        );
+        // The streaming reader gives the same packets, then the same error once.
+        let mut r = Reader::open(&path, &ReadOptions::default()).unwrap();
+        let results: Vec<_> = r.by_ref().collect();
+        assert_eq!(results.len(), record);
+        assert!(results[..record - 1].iter().all(Result::is_ok));
+        assert_eq!(results[record - 1].as_ref().unwrap_err().record, e.record);
+        assert!(r.next().is_none());
+    }
+
+    // The same with a filter that hides records: the damage is still located exactly.
+    let path = damaged(
+        dir.path(),
+        "http.pcap",
+        std::fs::metadata(fixture("http.pcap")).unwrap().len() as usize - 3,
+        &[],
+    );
+    let (pkts, warnings) = pcapio::read(&path, &ReadOptions::filter("tcp[tcpflags] & tcp-syn != 0")).unwrap();
+    assert_eq!(pkts.len(), 2);
+    let [Warning::Damaged(e)] = &warnings[..] else {
+        panic!("{warnings:?}")
+    };
+    assert_eq!(e.record, Some(12));
+
+    // pcapng (lo.pcapng: section header 164 bytes, interface 108, four 132-byte packet blocks from offset
+    // 272, statistics): the fourth packet block cut after 50 bytes.
+    let path = damaged(dir.path(), "lo.pcapng", 668 + 50, &[]);
+    let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(pkts.len(), 3);
+    let [Warning::Damaged(e)] = &warnings[..] else {
+        panic!("{warnings:?}")
+    };
+    assert_eq!((e.record, e.offset), (Some(4), Some(668)));
+    assert!(
+        e.to_string()
+            .ends_with("truncated record: needs 132 bytes, the file has 50 left"),
+        "{e}"
+    );
+}
+
+#[test]
+fn link_types_the_engine_does_not_dissect_are_raw_with_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    // 105: IEEE 802.11, which libpcap knows and the engine does not dissect yet.
+    let path = damaged(dir.path(), "ping.pcap", 708, &[(20, &105u32.to_le_bytes())]);
+    let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+    assert_eq!(pkts.len(), 6);
+    assert_eq!(pkts.get(0).unwrap().packet().summary(), "Raw");
+    let [w @ Warning::RawLinkType { dlt: 105, .. }] = &warnings[..] else {
+        panic!("{warnings:?}")
+    };
+    assert!(
+        w.to_string().contains("link type 105 (IEEE802_11) is not dissected"),
+        "{w}"
+    );
+}
+
+#[test]
+fn reading_arbitrary_bytes_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let header = &std::fs::read(fixture("ping.pcap")).unwrap()[..24];
+    let mut rng = fastrand::Rng::with_seed(7);
+    for i in 0..200 {
+        let mut bytes = if i % 2 == 0 { header.to_vec() } else { Vec::new() };
+        bytes.extend((0..rng.usize(0..600)).map(|_| rng.u8(..)));
+        let path = dir.path().join(format!("fuzz{i}"));
+        std::fs::write(&path, &bytes).unwrap();
+        if let Ok((pkts, _)) = pcapio::read(&path, &ReadOptions::default()) {
+            for f in pkts.iter() {
+                let _ = f.packet().summary_numeric();
+            }
+        }
+    }
+}
+
+#[test]
+fn frames_dissect_lazily_into_engine_packets() {
+    let pkts = load("dns.pcap");
+    let f = pkts.get(0).unwrap();
+    let p: Packet = f.packet();
+    assert_eq!(p.get("UDP", "dport"), Some(15353.into()));
+    assert_eq!(f.wirelen as usize, f.data.len());
+    assert!(f.time() > 1.7e9);
+}
