@@ -109,15 +109,21 @@ fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
 
 /// `NAME src:sport > dst:dport` over IP or IPv6, `NAME sport > dport` otherwise: Scapy's TCP and UDP summaries.
 pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
     let ip = i
         .checked_sub(1)
         .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"));
-    match ip {
-        Some(u) => {
-            let g = |n| field_repr(p, u, n);
-            format!("{name} {}:{} > {}:{}", g("src"), f("sport"), g("dst"), f("dport"))
+    let endpoint = |out: &mut String, addr: &str, port: &str| {
+        if let Some(u) = ip {
+            out.push_str(&field_repr(p, u, addr));
+            out.push(':');
         }
-        None => format!("{name} {} > {}", f("sport"), f("dport")),
-    }
+        out.push_str(&field_repr(p, i, port));
+    };
+    let mut s = String::with_capacity(64);
+    s.push_str(name);
+    s.push(' ');
+    endpoint(&mut s, "src", "sport");
+    s.push_str(" > ");
+    endpoint(&mut s, "dst", "dport");
+    s
 }

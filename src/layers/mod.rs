@@ -274,3 +274,33 @@ pub fn guess(layer: &Layer) -> Option<&'static Proto> {
         .find(|g| g.fields.iter().all(|(f, v)| layer.int_at(*f) == Some(*v)))
         .map(|g| g.upper)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::packet::Show;
+
+    /// Name lookups binary-search the tables, so every table must be sorted by number with no number twice.
+    #[test]
+    fn name_tables_are_sorted_and_unique() {
+        for proto in ALL {
+            for field in proto.fields {
+                let tables: Vec<&[(u64, &str)]> = match field.show {
+                    Show::Enum(t) | Show::HexEnum(t) => vec![t],
+                    Show::EnumBy(_, by) => (0..=255).map(by).collect(),
+                    _ => continue,
+                };
+                for w in tables.iter().flat_map(|t| t.windows(2)) {
+                    assert!(
+                        w[0].0 < w[1].0,
+                        "{}.{}: {:?} before {:?}",
+                        proto.name,
+                        field.name,
+                        w[0],
+                        w[1]
+                    );
+                }
+            }
+        }
+    }
+}

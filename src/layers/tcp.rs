@@ -72,7 +72,10 @@ fn post_build(b: &mut Built) {
 }
 
 fn summary(p: &Packet, i: usize) -> String {
-    format!("{} {}", ports_summary("TCP", p, i), field_repr(p, i, "flags"))
+    let mut s = ports_summary("TCP", p, i);
+    s.push(' ');
+    s.push_str(&field_repr(p, i, "flags"));
+    s
 }
 
 /// TCP options: a list of `(name, value)` pairs, Scapy's `TCPOptionsField`.

@@ -450,7 +450,7 @@ impl Field {
             (v, Kind::Custom(c)) => c.repr(v),
             (Value::Int(i), _) => self.int_repr(*i, layer),
             (Value::Mac(m), _) => fmt_mac(m),
-            (Value::Ip4(a), _) => a.to_string(),
+            (Value::Ip4(a), _) => fmt_ip4(*a),
             (Value::Ip6(a), _) => a.to_string(),
             // Scapy's StrFixedLenField shows its bytes without the trailing zeros.
             (Value::Bytes(b), Kind::Bytes(Len::Fixed(_))) => {
@@ -463,9 +463,12 @@ impl Field {
 
     fn int_repr(&self, i: u64, layer: &Layer) -> String {
         match self.show {
-            Show::Dec => i.to_string(),
+            Show::Dec => itoa::Buffer::new().format(i).to_string(),
             Show::Hex => format!("{i:#x}"),
-            Show::Enum(table) => lookup(table, i).map(str::to_string).unwrap_or_else(|| i.to_string()),
+            Show::Enum(table) => match lookup(table, i) {
+                Some(name) => name.to_string(),
+                None => itoa::Buffer::new().format(i).to_string(),
+            },
             Show::HexEnum(table) => lookup(table, i)
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("{i:#x}")),
@@ -481,23 +484,41 @@ impl Field {
     }
 }
 
-/// Looks a number up in a sorted or unsorted name table.
+/// Dotted-quad text of an IPv4 address, without the formatting machinery (summaries print millions of them).
+pub fn fmt_ip4(a: Ipv4Addr) -> String {
+    let mut s = String::with_capacity(15);
+    let mut digits = itoa::Buffer::new();
+    for (k, octet) in a.octets().into_iter().enumerate() {
+        if k > 0 {
+            s.push('.');
+        }
+        s.push_str(digits.format(octet));
+    }
+    s
+}
+
+/// Looks a number up in a name table.
 pub fn lookup(table: &'static [(u64, &'static str)], v: u64) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == v).map(|(_, n)| *n)
+    // Tables are sorted by number (a test in `layers` checks every one).
+    table.binary_search_by_key(&v, |(k, _)| *k).ok().map(|i| table[i].1)
 }
 
 /// Scapy's flag rendering: names of the set bits, lowest first, joined by `sep`; unnamed set bits by number.
 pub fn flags_repr(i: u64, names: &[&str], sep: &str) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for bit in 0..64 {
-        if i & (1 << bit) != 0 {
-            match names.get(bit) {
-                Some(n) if !n.is_empty() => parts.push((*n).to_string()),
-                _ => parts.push(format!("bit {bit}")),
+    let mut s = String::new();
+    for bit in (0..64).filter(|b| i & (1 << b) != 0) {
+        if !s.is_empty() {
+            s.push_str(sep);
+        }
+        match names.get(bit) {
+            Some(n) if !n.is_empty() => s.push_str(n),
+            _ => {
+                s.push_str("bit ");
+                s.push_str(itoa::Buffer::new().format(bit));
             }
         }
     }
-    parts.join(sep)
+    s
 }
 
 /// Parses a flag string: single letters (`"SA"`) when every name is one letter, else names joined by `+`, `|`

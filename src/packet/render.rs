@@ -51,22 +51,23 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
 /// Scapy's `summary()`: the names of the layers joined by ` / `, the topmost layer that has a summary of its
 /// own speaking for itself and everything below it.
 pub(crate) fn summary(p: &Packet) -> String {
-    let mut found = false;
-    let mut out = String::new();
-    for i in (0..p.layers.len()).rev() {
-        let proto = p.layers[i].proto;
-        let mut ret = String::new();
-        if !found {
-            if let Some(f) = proto.summary {
-                ret = f(p, i);
-            }
+    // The topmost layer with a summary of its own; the layers below it print their names.
+    let own = (0..p.layers.len()).rev().find_map(|i| {
+        p.layers[i]
+            .proto
+            .summary
+            .map(|f| (i, f(p, i)))
+            .filter(|(_, s)| !s.is_empty())
+    });
+    let mut out = String::with_capacity(96);
+    for (i, layer) in p.layers.iter().enumerate() {
+        if i > 0 {
+            out.push_str(" / ");
         }
-        if !ret.is_empty() {
-            found = true;
-        } else {
-            ret = proto.name.to_string();
+        match &own {
+            Some((at, s)) if *at == i => out.push_str(s),
+            _ => out.push_str(layer.proto.name),
         }
-        out = if out.is_empty() { ret } else { format!("{ret} / {out}") };
     }
     out
 }
@@ -100,7 +101,7 @@ pub fn field_repr(p: &Packet, i: usize, name: &str) -> String {
             let field = &layer.proto.fields[f];
             let v = p.value(i, f);
             match v {
-                Value::Int(n) if field.port && NUMERIC.with(Cell::get) => n.to_string(),
+                Value::Int(n) if field.port && NUMERIC.with(Cell::get) => itoa::Buffer::new().format(n).to_string(),
                 v => field.repr(&v, layer),
             }
         }
