@@ -17,6 +17,7 @@
 //! ```
 
 pub mod error;
+pub mod lang;
 pub mod layers;
 pub mod packet;
 

@@ -47,12 +47,13 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
     }
 }
 
-/// Scapy's `summary()`: the names of the layers joined by ` / `, the topmost layer that has a summary of its
-/// own speaking for itself and everything below it.
-pub(crate) fn summary(p: &Packet) -> String {
+/// Scapy's `summary()` of the packet from layer `start` up (`p[TCP].summary()`): the names of the layers joined
+/// by ` / `, the topmost layer that has a summary of its own speaking for itself and everything below it (the
+/// layers under `start` still feed it, as Scapy's underlayer does).
+pub(crate) fn summary(p: &Packet, start: usize) -> String {
     let mut found = false;
     let mut out = String::new();
-    for i in (0..p.layers.len()).rev() {
+    for i in (start..p.layers.len()).rev() {
         let proto = p.layers[i].proto;
         let mut ret = String::new();
         if !found {
