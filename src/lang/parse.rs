@@ -362,8 +362,8 @@ fn number(i: In) -> PResult<Expr> {
             }
         }
     };
-    if s[n..].starts_with(is_ident_start) {
-        return fatal(start, format!("invalid number '{}'", &s[..n + 1]));
+    if let Some(c) = s[n..].chars().next().filter(|c| is_ident_start(*c)) {
+        return fatal(start, format!("invalid number '{}{c}'", &s[..n]));
     }
     Ok((j.take_from(n), mk(kind, start, start + n)))
 }
@@ -855,9 +855,22 @@ fn opt_expr(i: In) -> PResult<Option<Box<Expr>>> {
 fn subscript(i: In) -> PResult<Sub> {
     let (i, lo) = opt_expr(i)?;
     let Some((":", i)) = peek_op(i) else {
-        return match lo {
-            Some(e) => Ok((i, Sub::Index(*e))),
-            None => fail(sp(i), "an index or a slice"),
+        return match (lo, peek_op(i)) {
+            // `d[1, 2]` indexes with a tuple.
+            (Some(first), Some((",", j))) => {
+                let (j, (mut rest, _)) = elements(j, "]")?;
+                rest.insert(0, *first);
+                let span = rest[0].span.to(rest[rest.len() - 1].span);
+                Ok((
+                    j,
+                    Sub::Index(Expr {
+                        kind: ExprKind::Tuple(rest),
+                        span,
+                    }),
+                ))
+            }
+            (Some(e), _) => Ok((i, Sub::Index(*e))),
+            (None, _) => fail(sp(i), "an index or a slice"),
         };
     };
     let (i, hi) = opt_expr(i)?;
@@ -1369,6 +1382,9 @@ fn bare_value(i: In) -> PResult<Expr> {
     }
     if s.starts_with(['(', '[', '{']) {
         return postfix(i);
+    }
+    if peek_kw(i, "lambda") {
+        return expr(i);
     }
     let n = s
         .find(|c: char| c.is_whitespace() || c == ';' || c == '#')
