@@ -79,6 +79,10 @@ fn strings_bytes_and_containers() {
         "(97, b'bc', 'cba', 3)"
     );
     assert_eq!(val("'%s:%d %04x %-3s|' % ('a', 5, 255, 'b')"), "'a:5 00ff b  |'");
+    assert_eq!(
+        val("p = IP(src='198.18.0.1')/TCP(); f'{p[IP].src}:{p[TCP].dport:>5}|{255:04x}|{1/3:.2f}|{p[TCP].flags}|{\"s\"!r}|{{}}'"),
+        "\"198.18.0.1:   80|00ff|0.33|S|'s'|{}\""
+    );
     assert_eq!(val("d = {'a': 1}; d['b'] = 2; d"), "{'a': 1, 'b': 2}");
     assert_eq!(
         val("d = {'a': 1}; d.get('z', 9), 'a' in d, list(d.items())"),

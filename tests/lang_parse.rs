@@ -2,7 +2,7 @@
 //! any input.
 
 use proptest::prelude::*;
-use wirecraft::lang::ast::{Arg, Comp, Expr, ExprKind, Stmt, StmtKind};
+use wirecraft::lang::ast::{Arg, Comp, Expr, ExprKind, FPart, Stmt, StmtKind};
 use wirecraft::lang::parse::{parse, parse_expr};
 
 /// A compact rendering of the tree, so tests state the shape they expect.
@@ -14,6 +14,17 @@ fn sx(e: &Expr) -> String {
         ExprKind::Int(i) => i.to_string(),
         ExprKind::Float(f) => format!("{f:?}"),
         ExprKind::Str(s) => format!("{s:?}"),
+        ExprKind::FString(parts) => format!(
+            "(f{})",
+            parts
+                .iter()
+                .map(|p| match p {
+                    FPart::Lit(t) => format!(" {t:?}"),
+                    FPart::Field(e, c, spec) =>
+                        format!(" {{{}{}:{spec}}}", sx(e), c.map_or(String::new(), |c| format!("!{c}"))),
+                })
+                .collect::<String>()
+        ),
         ExprKind::Bytes(b) => format!("b{:?}", b),
         ExprKind::Name(n) => n.to_string(),
         ExprKind::Word(w) => format!("word:{w}"),
@@ -153,6 +164,20 @@ fn literals() {
     assert_eq!(e("{'a': 1, 2: [3]}"), r#"{"a":1 2:[3]}"#);
     assert_eq!(e("{}"), "{}");
     assert_eq!(e("170141183460469231731687303715884105727"), i128::MAX.to_string());
+}
+
+#[test]
+fn f_strings() {
+    assert_eq!(
+        e("f'{p[IP].src}:{n!r:>5} {{x}}'"),
+        r#"(f {(. (idx p IP) src):} ":" {n!r:>5} " {x}")"#
+    );
+    assert_eq!(e("f'plain'"), r#""plain""#);
+    assert_eq!(e("'a' f'{x}'"), r#"(f "a" {x:})"#);
+    assert_eq!(e("f'{d[\"k\"]}'"), r#"(f {(idx d "k"):})"#);
+    assert_eq!(err("f'{1 +}'"), ("expected an expression, found '}'".into(), 1, 7));
+    assert_eq!(err("f'{x'"), ("f-string: expected '}'".into(), 1, 4));
+    assert_eq!(err("f'x}'"), ("f-string: single '}' is not allowed".into(), 1, 4));
 }
 
 #[test]

@@ -79,7 +79,7 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
             (c.len_utf8(), None)
         } else if c == '#' {
             (rest.len(), Some(TokenClass::Comment))
-        } else if let Some((_, _, plen, quote)) = parse::string_start(rest) {
+        } else if let Some((_, plen, quote)) = parse::string_start(rest) {
             (string_len(rest, plen, quote), Some(TokenClass::String))
         } else if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
             let n = rest

@@ -40,6 +40,8 @@ pub enum ExprKind {
     Int(i128),
     Float(f64),
     Str(Rc<str>),
+    /// An f-string: literal text and `{expr!conv:spec}` fields.
+    FString(Vec<FPart>),
     Bytes(Rc<[u8]>),
     Name(Rc<str>),
     /// A bare word of the command form (`ls IP`, `iface=eth0`): the named value if the name is bound, else the
@@ -68,6 +70,13 @@ pub enum ExprKind {
     Slice(Box<Expr>, [Option<Box<Expr>>; 3]),
     /// `[elt for … in … if …]`; a generator expression evaluates to the same list.
     ListComp(Box<Expr>, Vec<Comp>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FPart {
+    Lit(Rc<str>),
+    /// The expression, its conversion (`r` or `s`) and its format spec (`04x`, `>10`, `.2f`).
+    Field(Expr, Option<char>, Rc<str>),
 }
 
 #[derive(Clone, Debug, PartialEq)]

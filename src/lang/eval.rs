@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, OnceLock};
 
-use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, Span, Stmt, StmtKind, UnOp};
+use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, FPart, Span, Stmt, StmtKind, UnOp};
 use super::builtins::{self, Builtin, ParamKind, Recv, CONF};
 use super::error::{ErrorKind, LangError};
 use super::parse;
@@ -509,6 +509,24 @@ impl Session {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::FString(parts) => {
+                let mut out = String::new();
+                for part in parts {
+                    match part {
+                        FPart::Lit(t) => out.push_str(t),
+                        FPart::Field(e, conv, spec) => {
+                            let v = self.eval(e)?;
+                            let v = match conv {
+                                Some('r' | 'a') => Value::str(&self.repr(&v)),
+                                Some(_) => Value::str(&self.text(&v)),
+                                None => v,
+                            };
+                            out.push_str(&self.format_spec(&v, spec).map_err(|err| err.at(e.span))?);
+                        }
+                    }
+                }
+                Value::str(&out)
+            }
             ExprKind::Bytes(b) => Value::Bytes(b.clone()),
             ExprKind::Name(n) => self.lookup(n).ok_or_else(|| self.name_error(n))?,
             ExprKind::Word(w) => self.lookup(w).unwrap_or_else(|| Value::Str(w.clone())),
@@ -628,6 +646,29 @@ impl Session {
         })
     }
 
+    /// Python's format spec (`04x`, `>10`, `<8`, `.2f`), by way of the `%` formatting it maps onto.
+    fn format_spec(&self, v: &Value, spec: &str) -> Result<String, LangError> {
+        if spec.is_empty() {
+            return Ok(self.text(v));
+        }
+        let (align, rest) = match spec.as_bytes()[0] {
+            b'<' => ("-", &spec[1..]),
+            b'>' => ("", &spec[1..]),
+            _ => ("", spec),
+        };
+        let (body, conv) = match rest.chars().last() {
+            Some(c) if c.is_ascii_alphabetic() => (&rest[..rest.len() - 1], c),
+            _ if matches!(v, Value::Float(_)) => (rest, 'f'),
+            _ if v.as_int().is_some() && !matches!(v, Value::Flag(..)) => (rest, 'd'),
+            _ => (rest, 's'),
+        };
+        let arg = match v {
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_) => v.clone(),
+            other => Value::str(&self.text(other)),
+        };
+        percent_format(&format!("%{align}{body}{conv}"), &Value::Tuple(Rc::from([arg])))
+    }
+
     fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Value>, LangError> {
         items.iter().map(|x| self.eval(x)).collect()
     }
@@ -672,6 +713,15 @@ impl Session {
                     Value::None
                 })
             }
+            // Scapy's `name`: the layer's long name, unless a field is called so.
+            Value::Packet(p) if name == "name" && field_owner(p, name).is_err() => {
+                let pk = p.cell.borrow();
+                Ok(pk
+                    .layers()
+                    .get(p.start)
+                    .map_or(Value::None, |l| Value::str(l.proto().long_name)))
+            }
+            Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
             Value::Packet(p) => {
                 let (li, fi) = field_owner(p, name)?;
                 let pk = p.cell.borrow();

@@ -8,7 +8,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Input};
 use nom_locate::LocatedSpan;
 
-use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, Lambda, Span, Stmt, StmtKind, UnOp};
+use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind, UnOp};
 use super::builtins;
 use super::error::LangError;
 
@@ -368,20 +368,30 @@ fn number(i: In) -> PResult<Expr> {
     Ok((j.take_from(n), mk(kind, start, start + n)))
 }
 
-/// The prefix and quote of a string literal at the start of `s`: (raw, bytes, prefix length, quote).
-pub(crate) fn string_start(s: &str) -> Option<(bool, bool, usize, &'static str)> {
+/// The kind of a string literal, from its prefix.
+#[derive(Clone, Copy)]
+pub(crate) struct StrKind {
+    raw: bool,
+    bytes: bool,
+    fmt: bool,
+}
+
+/// The prefix and quote of a string literal at the start of `s`: its kind, the prefix length and the quote.
+pub(crate) fn string_start(s: &str) -> Option<(StrKind, usize, &'static str)> {
     let plen = s.find(['\'', '"'])?;
     let prefix = s[..plen].to_ascii_lowercase();
-    let (raw, bytes) = match prefix.as_str() {
-        "" => (false, false),
-        "r" => (true, false),
-        "b" => (false, true),
-        "rb" | "br" => (true, true),
+    let (raw, bytes, fmt) = match prefix.as_str() {
+        "" => (false, false, false),
+        "r" => (true, false, false),
+        "b" => (false, true, false),
+        "f" => (false, false, true),
+        "rb" | "br" => (true, true, false),
+        "rf" | "fr" => (true, false, true),
         _ => return None,
     };
     let rest = &s[plen..];
     let quote = ["'''", "\"\"\"", "'", "\""].into_iter().find(|q| rest.starts_with(q))?;
-    Some((raw, bytes, plen, quote))
+    Some((StrKind { raw, bytes, fmt }, plen, quote))
 }
 
 /// One string or bytes literal; adjacent literals are joined as in Python.
@@ -390,14 +400,20 @@ fn string(i: In) -> PResult<Expr> {
     let start = off(&j);
     let mut text = String::new();
     let mut data: Vec<u8> = Vec::new();
+    let mut parts: Vec<FPart> = Vec::new();
     let mut is_bytes = None;
     let mut k = j;
-    while let Some((raw, bytes, plen, quote)) = string_start(sp(k).fragment()) {
-        if is_bytes.is_some_and(|b| b != bytes) {
+    while let Some((kind, plen, quote)) = string_start(sp(k).fragment()) {
+        if is_bytes.is_some_and(|b| b != kind.bytes) {
             return fatal(off(&sp(k)), "cannot mix bytes and text literals");
         }
-        is_bytes = Some(bytes);
-        let (rest, ()) = string_body(sp(k).take_from(plen), raw, bytes, quote, &mut text, &mut data)?;
+        is_bytes = Some(kind.bytes);
+        let mut out = Decoded {
+            text: &mut text,
+            data: &mut data,
+            parts: &mut parts,
+        };
+        let (rest, ()) = string_body(sp(k).take_from(plen), kind, quote, &mut out)?;
         k = rest;
         if !k.extra.nl && !k.fragment().starts_with([' ', '\t']) {
             break;
@@ -406,19 +422,74 @@ fn string(i: In) -> PResult<Expr> {
     let kind = match is_bytes {
         None => return fail(j, "a string"),
         Some(true) => ExprKind::Bytes(Rc::from(data)),
-        Some(false) => ExprKind::Str(Rc::from(text)),
+        Some(false) if parts.is_empty() => ExprKind::Str(Rc::from(text)),
+        Some(false) => {
+            if !text.is_empty() {
+                parts.push(FPart::Lit(Rc::from(text)));
+            }
+            ExprKind::FString(parts)
+        }
     };
     Ok((k, mk(kind, start, off(&k))))
 }
 
-fn string_body<'a>(
-    i: In<'a>,
-    raw: bool,
-    bytes: bool,
-    quote: &'static str,
-    text: &mut String,
-    data: &mut Vec<u8>,
-) -> PResult<'a, ()> {
+/// Where a literal's contents go: text, bytes, and an f-string's parts (text before a field is moved there).
+struct Decoded<'o> {
+    text: &'o mut String,
+    data: &'o mut Vec<u8>,
+    parts: &'o mut Vec<FPart>,
+}
+
+/// An f-string field starting after `{` at byte `at` of `s` (the string body), whose source is `i` from
+/// there: the field, and the bytes it took including the closing `}`.
+fn fstring_field<'a>(i: In<'a>, s: &str, at: usize) -> PResult<'a, (FPart, usize)> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut end = None;
+    for (n, c) in s[at..].char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            (None, '}') if depth == 0 => {
+                end = Some(n);
+                break;
+            }
+            (None, '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    let Some(len) = end else {
+        return fatal(off(&i), "f-string: expected '}'");
+    };
+    let mut field = i.take(len);
+    field.extra.nl = true;
+    let (rest, e) = cut(expr(field))?;
+    let rest = sp(rest);
+    let tail = *rest.fragment();
+    let (conv, spec) = match tail.strip_prefix('!') {
+        Some(t) => {
+            let c = t.chars().next().filter(|c| matches!(c, 'r' | 's' | 'a'));
+            let Some(c) = c else {
+                return fatal(off(&rest), "f-string: expected 'r', 's' or 'a' after '!'");
+            };
+            (Some(c), &t[1..])
+        }
+        None => (None, tail),
+    };
+    let spec = match spec.strip_prefix(':') {
+        Some(spec) => spec,
+        None if spec.is_empty() => "",
+        None => return fatal(off(&rest), "f-string: expected '}', '!' or ':' after the expression"),
+    };
+    Ok((i.take_from(len + 1), (FPart::Field(e, conv, Rc::from(spec)), len + 1)))
+}
+
+fn string_body<'a>(i: In<'a>, kind: StrKind, quote: &'static str, out: &mut Decoded) -> PResult<'a, ()> {
+    let StrKind { raw, bytes, fmt } = kind;
+    let (text, data) = (&mut *out.text, &mut *out.data);
     let open = off(&i);
     let s = &i.fragment()[quote.len()..];
     let mut chars = s.char_indices().peekable();
@@ -435,6 +506,21 @@ fn string_body<'a>(
         }
         let pos = open + quote.len() + at;
         match c {
+            '{' | '}' if fmt && s[at + 1..].starts_with(c) => {
+                text.push(c);
+                chars.next();
+            }
+            '{' if fmt => {
+                if !text.is_empty() {
+                    out.parts.push(FPart::Lit(Rc::from(std::mem::take(text))));
+                }
+                let (_, (part, used)) = fstring_field(i.take_from(quote.len() + at + 1), s, at + 1)?;
+                out.parts.push(part);
+                while chars.peek().is_some_and(|(n, _)| *n < at + 1 + used) {
+                    chars.next();
+                }
+            }
+            '}' if fmt => return fatal(pos, "f-string: single '}' is not allowed"),
             '\n' if quote.len() == 1 => return fatal(pos, "unterminated string literal (a newline inside quotes)"),
             c if bytes && !c.is_ascii() => return fatal(pos, "bytes literals can hold only ASCII characters"),
             '\\' if raw => {
