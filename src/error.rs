@@ -27,13 +27,15 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn no_field(proto: &'static Proto, field: &str) -> Error {
-        let suggestion = proto
-            .fields
-            .iter()
-            .map(|f| (edit_distance(f.name, field), f.name))
-            .filter(|(d, name)| *d <= 2.max(name.len() / 3))
-            .min_by_key(|(d, _)| *d)
-            .map(|(_, n)| n);
+        let names: Vec<&'static str> = proto.fields.iter().map(|f| f.name).collect();
+        let best = closest(field, &names);
+        // A transport port typed on a network layer (`IP(dprot=…)`) means the address on the same side.
+        let port_side = closest(field, &["sport", "dport"])
+            .filter(|_| !names.contains(&"dport"))
+            .filter(|(d, _)| best.is_none_or(|(b, _)| d < &b))
+            .map(|(_, side)| if side == "sport" { "src" } else { "dst" })
+            .filter(|addr| names.contains(addr));
+        let suggestion = port_side.or(best.map(|(_, n)| n));
         Error::NoField {
             layer: proto.name,
             field: field.to_string(),
@@ -66,6 +68,15 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// The name nearest to `typed` and its distance, if it is close enough to be what was meant.
+pub(crate) fn closest<'a>(typed: &str, names: &[&'a str]) -> Option<(usize, &'a str)> {
+    names
+        .iter()
+        .map(|n| (edit_distance(n, typed), *n))
+        .filter(|(d, name)| *d <= 2.max(name.len() / 3) && *d < name.len().max(typed.len()))
+        .min_by_key(|(d, _)| *d)
+}
+
 /// Levenshtein distance, with transpositions counted as one edit (`dprot` is one edit from `dport`).
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
@@ -90,6 +101,15 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn port_names_on_network_layers_suggest_addresses() {
+        let e = |layer: &str, f: &str| Error::no_field(crate::layers::by_name(layer).expect("layer"), f).to_string();
+        assert_eq!(e("IP", "dprot"), "IP has no field 'dprot'; did you mean 'dst'?");
+        assert_eq!(e("IP", "sport"), "IP has no field 'sport'; did you mean 'src'?");
+        assert_eq!(e("TCP", "dprot"), "TCP has no field 'dprot'; did you mean 'dport'?");
+        assert_eq!(e("IP", "tll"), "IP has no field 'tll'; did you mean 'ttl'?");
+    }
 
     #[test]
     fn transposition_is_one_edit() {

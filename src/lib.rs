@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod error;
+pub mod lang;
 pub mod layers;
 pub mod packet;
 pub mod pcapio;

@@ -1,70 +1,122 @@
-//! The `wirecraft` command. Until the REPL lands it exposes the engine directly: list layers, show a layer's
-//! fields, and dissect a frame given in hex.
+//! The `wirecraft` command: thin over `wirecraft::lang::Session`. Runs `-c` statements, a script file or a
+//! piped stdin; otherwise (or with `-i` after them) reads statements interactively.
 
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use wirecraft::packet::LinkType;
-use wirecraft::{layers, Packet, Proto};
+use clap::Parser;
+use wirecraft::lang::{is_complete, ErrorKind, LangError, Session};
 
-const USAGE: &str = "usage:
-  wirecraft ls                     list the layers
-  wirecraft ls LAYER               a layer's fields, kinds and defaults (Scapy's ls)
-  wirecraft dissect [--link L] HEX show a frame: L is ether (default), raw, sll, sll2, null or a LINKTYPE number
-  wirecraft --version | --help";
+/// A fast, Scapy-compatible packet crafting language and REPL.
+#[derive(Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Run these statements (separated by newlines or `;`), then exit.
+    #[arg(short = 'c', value_name = "STATEMENTS")]
+    command: Option<String>,
+    /// Stay interactive after running the statements or the script.
+    #[arg(short = 'i')]
+    interactive: bool,
+    /// A script to run (`-` reads standard input).
+    script: Option<String>,
+}
+
+/// Deep expressions and recursive lambdas get a generous stack, whatever the platform's main thread has.
+const STACK: usize = 64 << 20;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    match run(&args) {
-        Ok(out) => {
-            print!("{out}");
-            ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let worker = std::thread::Builder::new().stack_size(STACK).spawn(move || run(cli));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        _ => ExitCode::from(70),
+    }
+}
+
+fn run(cli: Cli) -> u8 {
+    let mut session = Session::new();
+    let flag = session.interrupt_flag();
+    // Ctrl-C stops the running statement, not the program; a second one while nothing checks still exits.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            std::process::exit(130);
         }
-        Err(e) => {
-            eprintln!("wirecraft: {e}");
-            ExitCode::from(2)
+    });
+    let stdin_is_tty = std::io::stdin().is_terminal();
+    let batch = match (&cli.command, &cli.script) {
+        (Some(c), _) => Some((c.clone(), "<string>".to_string())),
+        (None, Some(path)) if path == "-" => Some((read_stdin(), "<stdin>".to_string())),
+        (None, Some(path)) => match std::fs::read_to_string(path) {
+            Ok(src) => Some((src, path.clone())),
+            Err(e) => {
+                eprintln!("wirecraft: cannot read {path}: {e}");
+                return 2;
+            }
+        },
+        (None, None) if !stdin_is_tty => Some((read_stdin(), "<stdin>".to_string())),
+        (None, None) => None,
+    };
+    if let Some((src, origin)) = &batch {
+        if let Err(e) = session.run(src, origin) {
+            let code = report(&e);
+            if !cli.interactive || matches!(e.kind, ErrorKind::Exit(_)) {
+                return code;
+            }
+        }
+        if !cli.interactive {
+            return 0;
+        }
+    }
+    interact(&mut session)
+}
+
+fn read_stdin() -> String {
+    let mut s = String::new();
+    let _ = std::io::stdin().read_to_string(&mut s);
+    s
+}
+
+/// Prints an error on stderr (nothing for a quiet exit) and gives the exit code it asks for.
+fn report(e: &LangError) -> u8 {
+    match e.kind {
+        ErrorKind::Exit(code) => u8::try_from(code).unwrap_or(1),
+        ErrorKind::Interrupted => {
+            eprintln!("{e}");
+            130
+        }
+        _ => {
+            eprintln!("{e}");
+            1
         }
     }
 }
 
-fn run(args: &[&str]) -> Result<String, String> {
-    match args {
-        [] | ["--help" | "-h"] => Ok(format!("{USAGE}\n")),
-        ["--version" | "-V"] => Ok(format!("wirecraft {}\n", env!("CARGO_PKG_VERSION"))),
-        ["ls"] => Ok(layers::ALL
-            .iter()
-            .map(|p| format!("{:<22}: {}\n", p.name, p.long_name))
-            .collect()),
-        ["ls", name] => Proto::by_name(name)
-            .map(|p| p.ls())
-            .ok_or_else(|| format!("unknown layer '{name}'")),
-        ["dissect", "--link", link, hex] => dissect(parse_link(link)?, hex),
-        ["dissect", hex] => dissect(LinkType::Ethernet, hex),
-        _ => Err(format!("cannot understand {:?}\n{USAGE}", args.join(" "))),
+/// A minimal prompt loop until the line editor lands: `>>> `, `... ` while the input is incomplete.
+fn interact(session: &mut Session) -> u8 {
+    session.echo = true;
+    let stdin = std::io::stdin();
+    let mut lines = stdin.lock().lines();
+    let mut buf = String::new();
+    loop {
+        eprint!("{}", if buf.is_empty() { ">>> " } else { "... " });
+        let _ = std::io::stderr().flush();
+        let Some(Ok(line)) = lines.next() else {
+            eprintln!();
+            return 0;
+        };
+        if !buf.is_empty() {
+            buf.push('\n');
+        }
+        buf.push_str(&line);
+        if !is_complete(&buf) {
+            continue;
+        }
+        let src = std::mem::take(&mut buf);
+        if let Err(e) = session.run(&src, "<stdin>") {
+            if let ErrorKind::Exit(_) = e.kind {
+                return report(&e);
+            }
+            report(&e);
+        }
     }
-}
-
-fn parse_link(s: &str) -> Result<LinkType, String> {
-    Ok(match s {
-        "ether" | "ethernet" | "en10mb" => LinkType::Ethernet,
-        "raw" | "ip" => LinkType::RawIp,
-        "sll" => LinkType::LinuxSll,
-        "sll2" => LinkType::LinuxSll2,
-        "null" | "loopback" => LinkType::Null,
-        n => LinkType::from_dlt(n.parse().map_err(|_| format!("unknown link type '{n}'"))?),
-    })
-}
-
-fn dissect(link: LinkType, hex: &str) -> Result<String, String> {
-    let hex: String = hex.chars().filter(|c| !c.is_whitespace() && *c != ':').collect();
-    if hex.len() % 2 != 0 {
-        return Err(format!("odd number of hex digits ({})", hex.len()));
-    }
-    let bytes = (0..hex.len() / 2)
-        .map(|i| {
-            u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| format!("not hex: '{}'", &hex[2 * i..2 * i + 2]))
-        })
-        .collect::<Result<Vec<u8>, String>>()?;
-    let p = Packet::dissect(&bytes, link);
-    Ok(format!("{}\n{}{}\n", p.summary(), p.show(), p.hexdump()))
 }

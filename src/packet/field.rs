@@ -152,6 +152,12 @@ pub struct Field {
     pub doc: &'static str,
 }
 
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name)
+    }
+}
+
 impl Field {
     pub const fn new(name: &'static str, kind: Kind, default: Dflt) -> Field {
         Field {

@@ -421,7 +421,23 @@ impl Packet {
     /// # Ok::<(), wirecraft::Error>(())
     /// ```
     pub fn summary(&self) -> String {
-        render::summary(self)
+        render::summary(self, 0)
+    }
+
+    /// Scapy's `p[X].summary()`: the summary from layer `start` up, the layers below still feeding it.
+    pub fn summary_from(&self, start: usize) -> String {
+        render::summary(self, start)
+    }
+
+    /// The packet from layer `start` up, as Scapy's `p[X]` sees it. An unedited dissected packet keeps the
+    /// matching tail of its bytes, so that `raw(p[TCP])` gives what was on the wire, checksum included.
+    pub fn from_layer(&self, start: usize) -> Packet {
+        let mut sub = Packet::new(self.layers.get(start..).unwrap_or_default().to_vec());
+        if let Some(w) = &self.wire {
+            let n = build::build(&sub).len();
+            sub.wire = w.len().checked_sub(n).map(|at| w[at..].to_vec());
+        }
+        sub
     }
 
     /// Scapy's `summary()` with port numbers instead of service names, as `tcpdump -nn` prints them.

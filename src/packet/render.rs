@@ -48,11 +48,11 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
     }
 }
 
-/// Scapy's `summary()`: the names of the layers joined by ` / `, the topmost layer that has a summary of its
-/// own speaking for itself and everything below it.
-pub(crate) fn summary(p: &Packet) -> String {
-    // The topmost layer with a summary of its own; the layers below it print their names.
-    let own = (0..p.layers.len()).rev().find_map(|i| {
+/// Scapy's `summary()` of the packet from layer `start` up (`p[TCP].summary()`): the names of the layers joined
+/// by ` / `, the topmost layer that has a summary of its own speaking for itself and everything below it (the
+/// layers under `start` still feed it, as Scapy's underlayer does).
+pub(crate) fn summary(p: &Packet, start: usize) -> String {
+    let own = (start..p.layers.len()).rev().find_map(|i| {
         p.layers[i]
             .proto
             .summary
@@ -60,8 +60,8 @@ pub(crate) fn summary(p: &Packet) -> String {
             .filter(|(_, s)| !s.is_empty())
     });
     let mut out = String::with_capacity(96);
-    for (i, layer) in p.layers.iter().enumerate() {
-        if i > 0 {
+    for (i, layer) in p.layers.iter().enumerate().skip(start) {
+        if i > start {
             out.push_str(" / ");
         }
         match &own {
@@ -89,7 +89,7 @@ pub(crate) fn summary_numeric(p: &Packet) -> String {
     }
     NUMERIC.with(|n| n.set(true));
     let _reset = Reset;
-    summary(p)
+    summary(p, 0)
 }
 
 /// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does (ports as numbers while a numeric

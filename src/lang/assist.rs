@@ -1,0 +1,434 @@
+//! What a line editor needs from the language: whether input is complete, completion candidates, the
+//! signature of the call being typed, and token classes for highlighting. Nothing here runs user code: values
+//! are only looked up (`p`, `p[TCP]`, `p.payload`), never called.
+
+use std::ops::Range;
+
+use super::ast::{Expr, ExprKind, StmtKind};
+use super::builtins::{self, signature, ParamKind, Recv, CONF, METHODS};
+use super::eval::{static_names, Session};
+use super::parse::{self, is_keyword, KEYWORDS};
+use super::value::Value;
+use crate::packet::Layer;
+
+/// True when `source` can run as it is; false when more lines could complete it: a bracket or string is
+/// still open, a block is expected after `:`, or a compound statement (`for`, `if`) has not yet been ended by
+/// a blank line, as at Python's prompt.
+pub fn is_complete(source: &str) -> bool {
+    match parse::parse(source) {
+        Err(e) => !e.incomplete,
+        Ok(stmts) => {
+            let compound = stmts
+                .iter()
+                .any(|s| matches!(s.kind, StmtKind::For { .. } | StmtKind::If { .. }));
+            !compound || source.rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && source.contains('\n')
+        }
+    }
+}
+
+/// What a completion candidate is, for the editor to show or colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateKind {
+    Keyword,
+    Builtin,
+    Layer,
+    Variable,
+    Field,
+    Method,
+    /// `name=` inside a call.
+    Argument,
+    Setting,
+}
+
+/// A completion: replace `line[start..cursor]` with `replacement`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Candidate {
+    pub start: usize,
+    pub replacement: String,
+    pub kind: CandidateKind,
+}
+
+/// Token classes for highlighting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenClass {
+    Keyword,
+    /// `None`, `True`, `False`.
+    Constant,
+    Builtin,
+    Layer,
+    Name,
+    Number,
+    String,
+    Operator,
+    Comment,
+    /// A character that cannot start any token.
+    Invalid,
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Splits a line into highlighted tokens (whitespace is left out).
+pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(c) = line[i..].chars().next() {
+        let rest = &line[i..];
+        let (len, class) = if c.is_whitespace() {
+            (c.len_utf8(), None)
+        } else if c == '#' {
+            (rest.len(), Some(TokenClass::Comment))
+        } else if let Some((_, plen, quote)) = parse::string_start(rest) {
+            (string_len(rest, plen, quote), Some(TokenClass::String))
+        } else if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
+            let n = rest
+                .find(|d: char| !(d.is_alphanumeric() || d == '.' || d == '_'))
+                .unwrap_or(rest.len());
+            (n, Some(TokenClass::Number))
+        } else if is_ident_char(c) {
+            let n = rest.find(|d: char| !is_ident_char(d)).unwrap_or(rest.len());
+            let w = &rest[..n];
+            let class = match w {
+                "None" | "True" | "False" => TokenClass::Constant,
+                w if is_keyword(w) => TokenClass::Keyword,
+                w if builtins::lookup(w).is_some() || w == "conf" => TokenClass::Builtin,
+                w if crate::layers::by_name(w).is_some() => TokenClass::Layer,
+                _ => TokenClass::Name,
+            };
+            (n, Some(class))
+        } else if let Some(op) = parse::peek_op_str(rest) {
+            (op.len(), Some(TokenClass::Operator))
+        } else {
+            (c.len_utf8(), Some(TokenClass::Invalid))
+        };
+        if let Some(class) = class {
+            out.push((i..i + len, class));
+        }
+        i += len.max(1);
+    }
+    out
+}
+
+/// Length of the string literal at the start of `s` (to the end of the line when it is not closed).
+fn string_len(s: &str, plen: usize, quote: &str) -> usize {
+    let body = plen + quote.len();
+    let mut chars = s[body..].char_indices();
+    while let Some((at, c)) = chars.next() {
+        if c == '\\' {
+            chars.next();
+        } else if s[body + at..].starts_with(quote) {
+            return body + at + quote.len();
+        }
+    }
+    s.len()
+}
+
+/// Start of the run of identifier characters that ends at `end`.
+fn word_start(s: &str, end: usize) -> usize {
+    s[..end]
+        .rfind(|c: char| !is_ident_char(c))
+        .map_or(0, |i| i + s[i..].chars().next().map_or(1, char::len_utf8))
+}
+
+/// The expression text ending at `end`: names, dots and balanced brackets (`p[TCP].payload`).
+fn receiver_start(s: &str, end: usize) -> usize {
+    let b = s.as_bytes();
+    let (mut i, mut depth) = (end, 0usize);
+    while i > 0 {
+        match b[i - 1] {
+            b')' | b']' => depth += 1,
+            b'(' | b'[' if depth == 0 => break,
+            b'(' | b'[' => depth -= 1,
+            _ if depth > 0 => {}
+            c if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' || c >= 0x80 => {}
+            _ => break,
+        }
+        i -= 1;
+    }
+    i
+}
+
+/// The innermost call still open at the end of `s`: the position of its `(`, and whether an argument starts
+/// at the end of `s` (it ends with `(` or `,`).
+fn open_call(s: &str) -> Option<(usize, bool)> {
+    let arg_start = s.trim_end().ends_with(['(', ',']);
+    let mut depth = 0usize;
+    for (i, c) in s.bytes().enumerate().rev() {
+        match c {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' if depth == 0 => return Some((i, arg_start)),
+            b'[' | b'{' if depth == 0 => return None,
+            b'(' | b'[' | b'{' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+impl Session {
+    /// Looks up a value named by a simple expression (`p`, `p[TCP]`, `p.payload`, `conf`) without running
+    /// anything; `None` for anything else.
+    fn peek(&self, e: &Expr) -> Option<Value> {
+        match &e.kind {
+            ExprKind::Name(n) => self.lookup(n),
+            ExprKind::Attr(obj, name) => match (self.peek(obj)?, &**name) {
+                (Value::Packet(p), "payload") => {
+                    let n = p.cell.borrow().layers().len();
+                    (p.start + 1 < n).then(|| {
+                        Value::Packet(super::value::Pkt {
+                            start: p.start + 1,
+                            ..p
+                        })
+                    })
+                }
+                (Value::Conf, n) => self.conf(n),
+                (v, n) => Recv::of(&v)
+                    .and_then(|r| builtins::method(r, n))
+                    .map(|m| Value::Method(std::rc::Rc::new((v, m)))),
+            },
+            ExprKind::Index(obj, key) => match (self.peek(obj)?, self.peek(key)?) {
+                (Value::Packet(p), cls @ Value::Class(_)) => builtins::layer_of(&p, &cls).ok().flatten(),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn peek_text(&self, text: &str) -> Option<Value> {
+        parse::parse_expr(text).ok().and_then(|e| self.peek(&e))
+    }
+
+    /// The function being called at the end of `before`: inside parentheses, or a command form's builtin
+    /// (`sniff co`). Also whether an argument starts at the cursor.
+    fn callee(&self, before: &str) -> Option<(Value, bool)> {
+        if let Some((paren, arg_start)) = open_call(before) {
+            let f = self.peek_text(&before[receiver_start(before, paren)..paren])?;
+            return Some((f, arg_start));
+        }
+        let trimmed = before.trim_start();
+        let (name, rest) = trimmed.split_once([' ', '\t'])?;
+        let b = builtins::lookup(name)?;
+        let arg_start = rest.is_empty() || rest.ends_with([' ', '\t']) || !rest.contains(char::is_whitespace);
+        Some((Value::Builtin(b), arg_start))
+    }
+
+    /// Completions for the word ending at `cursor`: after a `.`, the fields and methods of the value; at an
+    /// argument of a call, its parameter names (`TCP(dp` → `dport=`); otherwise keywords, builtins, layers and
+    /// variables.
+    pub fn completions(&self, line: &str, cursor: usize) -> Vec<Candidate> {
+        let cursor = (0..=cursor.min(line.len()))
+            .rev()
+            .find(|i| line.is_char_boundary(*i))
+            .unwrap_or(0);
+        let before = &line[..cursor];
+        let start = word_start(before, cursor);
+        let word = &before[start..];
+        let mut out: Vec<(String, CandidateKind)> = Vec::new();
+        if start > 0 && before[..start].ends_with('.') {
+            let recv = &before[receiver_start(before, start - 1)..start - 1];
+            if let Some(v) = self.peek_text(recv) {
+                attr_names(&v, &mut out);
+            }
+        } else {
+            if let Some((f, true)) = self.callee(&before[..start]) {
+                arg_names(&f, &mut out);
+            }
+            out.extend(KEYWORDS.iter().map(|k| (k.to_string(), CandidateKind::Keyword)));
+            for n in static_names() {
+                let kind = match crate::layers::by_name(n) {
+                    Some(_) => CandidateKind::Layer,
+                    None => CandidateKind::Builtin,
+                };
+                out.push((n.to_string(), kind));
+            }
+            out.extend(self.variables().map(|(n, _)| (n.to_string(), CandidateKind::Variable)));
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut cands: Vec<Candidate> = out
+            .into_iter()
+            .filter(|(n, _)| n.starts_with(word) && seen.insert(n.clone()))
+            .map(|(replacement, kind)| Candidate {
+                start,
+                replacement,
+                kind,
+            })
+            .collect();
+        cands.sort_by(|a, b| {
+            (a.kind != CandidateKind::Argument, &a.replacement)
+                .cmp(&(b.kind != CandidateKind::Argument, &b.replacement))
+        });
+        cands
+    }
+
+    /// The signature of the call being typed at `cursor`, as a hint: `sniff(count=0, …)`, `TCP(sport=ftp_data, …)`.
+    pub fn signature_at(&self, line: &str, cursor: usize) -> Option<String> {
+        let before = line.get(..cursor.min(line.len()))?;
+        let (f, _) = self.callee(before)?;
+        Some(match f {
+            Value::Builtin(b) => signature(b.name, b.params),
+            Value::Method(m) => signature(m.1.name, m.1.params),
+            Value::Class(p) => {
+                let layer = Layer::new(p);
+                let fields: Vec<String> = p
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let v = layer.get(f.name).unwrap_or(crate::packet::Value::None);
+                        format!("{}={}", f.name, f.repr(&v, &layer))
+                    })
+                    .collect();
+                format!("{}({})", p.name, fields.join(", "))
+            }
+            Value::Lambda(c) => {
+                let names: Vec<&str> = c.lambda.params.iter().map(|(n, _)| &**n).collect();
+                format!("<lambda>({})", names.join(", "))
+            }
+            _ => return None,
+        })
+    }
+}
+
+fn attr_names(v: &Value, out: &mut Vec<(String, CandidateKind)>) {
+    if let Some(r) = Recv::of(v) {
+        out.extend(
+            METHODS
+                .iter()
+                .filter(|m| m.recv == r)
+                .map(|m| (m.name.to_string(), CandidateKind::Method)),
+        );
+    }
+    match v {
+        Value::Packet(p) => {
+            out.push(("payload".into(), CandidateKind::Field));
+            for l in &p.cell.borrow().layers()[p.start..] {
+                out.extend(
+                    l.proto()
+                        .fields
+                        .iter()
+                        .map(|f| (f.name.to_string(), CandidateKind::Field)),
+                );
+            }
+        }
+        Value::Conf => out.extend(CONF.iter().map(|c| (c.name.to_string(), CandidateKind::Setting))),
+        _ => {}
+    }
+}
+
+fn arg_names(f: &Value, out: &mut Vec<(String, CandidateKind)>) {
+    let params = match f {
+        Value::Builtin(b) => b.params,
+        Value::Method(m) => m.1.params,
+        Value::Class(p) => {
+            out.extend(
+                p.fields
+                    .iter()
+                    .map(|f| (format!("{}=", f.name), CandidateKind::Argument)),
+            );
+            return;
+        }
+        Value::Lambda(c) => {
+            out.extend(
+                c.lambda
+                    .params
+                    .iter()
+                    .map(|(n, _)| (format!("{n}="), CandidateKind::Argument)),
+            );
+            return;
+        }
+        _ => return,
+    };
+    out.extend(
+        params
+            .iter()
+            .filter(|p| !matches!(p.kind, ParamKind::Star))
+            .map(|p| (format!("{}=", p.name), CandidateKind::Argument)),
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(s: &Session, line: &str) -> Vec<String> {
+        s.completions(line, line.len())
+            .into_iter()
+            .map(|c| c.replacement)
+            .collect()
+    }
+
+    #[test]
+    fn completes_keyword_arguments_of_layers_and_builtins() {
+        let s = Session::new();
+        assert_eq!(names(&s, "TCP(dp"), ["dport="]);
+        assert!(names(&s, "print(1, se").contains(&"sep=".to_string()));
+        assert_eq!(names(&s, "p = TCP(sport=1, dp")[0], "dport=");
+    }
+
+    #[test]
+    fn completes_fields_and_methods_after_a_dot() {
+        let mut s = Session::with_output(Vec::new());
+        s.run("p = IP()/TCP()", "<t>").expect("runs");
+        let n = names(&s, "p[TCP].dp");
+        assert_eq!(n, ["dport"]);
+        assert!(names(&s, "p.sh").contains(&"show".to_string()));
+        assert!(names(&s, "p.sh").contains(&"show2".to_string()));
+        assert_eq!(names(&s, "conf.ve"), ["verb"]);
+        assert_eq!(names(&s, "bytes.fro"), ["fromhex"]);
+    }
+
+    #[test]
+    fn completes_names() {
+        let mut s = Session::with_output(Vec::new());
+        s.run("pkts = 1", "<t>").expect("runs");
+        assert!(names(&s, "pk").contains(&"pkts".to_string()));
+        assert!(names(&s, "Eth").contains(&"Ether".to_string()));
+        assert!(names(&s, "hexd").contains(&"hexdump".to_string()));
+        let c = &s.completions("x = TC", 6)[0];
+        assert_eq!((c.start, c.kind), (4, CandidateKind::Layer));
+    }
+
+    #[test]
+    fn signatures_of_the_call_being_typed() {
+        let s = Session::new();
+        assert_eq!(
+            s.signature_at("print(1, ", 9).as_deref(),
+            Some("print(*objects, sep=' ', end='\\n')")
+        );
+        assert!(s
+            .signature_at("TCP(dport=", 10)
+            .is_some_and(|t| t.starts_with("TCP(sport=ftp_data, dport=http")));
+        assert_eq!(s.signature_at("ls I", 4).as_deref(), Some("ls(obj=None)"));
+        assert_eq!(s.signature_at("x = 1", 5), None);
+    }
+
+    #[test]
+    fn completeness() {
+        assert!(is_complete("p = IP()"));
+        assert!(!is_complete("p = IP(dst='1.2.3.4',"));
+        assert!(!is_complete("x = [1,\n 2"));
+        assert!(!is_complete("for x in range(3):"));
+        assert!(!is_complete("for x in range(3):\n    print(x)"));
+        assert!(is_complete("for x in range(3):\n    print(x)\n"));
+        assert!(!is_complete("s = '''abc"));
+        assert!(
+            is_complete("p = IP(dst=)"),
+            "a real syntax error is complete: it is reported"
+        );
+    }
+
+    #[test]
+    fn highlight_classes() {
+        let t = highlight_tokens("p = IP(ttl=0x10)/b'x' # hi");
+        let classes: Vec<TokenClass> = t.iter().map(|(_, c)| *c).collect();
+        use TokenClass::*;
+        assert_eq!(
+            classes,
+            [Name, Operator, Layer, Operator, Name, Operator, Number, Operator, Operator, String, Comment]
+        );
+        assert_eq!(t[9].0, 17..21);
+        assert!(highlight_tokens("for x in 'unclosed")
+            .iter()
+            .any(|(_, c)| *c == Keyword));
+    }
+}

@@ -1,0 +1,166 @@
+//! The syntax tree the parser produces and the evaluator walks. Every node keeps its byte span in the source so
+//! that runtime errors can put a caret under the expression that failed.
+
+use std::rc::Rc;
+
+/// Byte offsets `start..end` in the source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExprKind {
+    None,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(Rc<str>),
+    /// An f-string: literal text and `{expr!conv:spec}` fields.
+    FString(Vec<FPart>),
+    Bytes(Rc<[u8]>),
+    Name(Rc<str>),
+    /// A bare word of the command form (`ls IP`, `iface=eth0`): the named value if the name is bound, else the
+    /// word as a string.
+    Word(Rc<str>),
+    List(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    Dict(Vec<(Expr, Expr)>),
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// A chain of comparisons, `a < b <= c`, evaluated pairwise as in Python.
+    Compare(Box<Expr>, Vec<(CmpOp, Expr)>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    /// `body if cond else orelse`.
+    IfElse {
+        cond: Box<Expr>,
+        body: Box<Expr>,
+        orelse: Box<Expr>,
+    },
+    Lambda(Rc<Lambda>),
+    Call(Box<Expr>, Vec<Arg>),
+    Attr(Box<Expr>, Rc<str>),
+    Index(Box<Expr>, Box<Expr>),
+    Slice(Box<Expr>, [Option<Box<Expr>>; 3]),
+    /// `[elt for … in … if …]`; a generator expression evaluates to the same list.
+    ListComp(Box<Expr>, Vec<Comp>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum FPart {
+    Lit(Rc<str>),
+    /// The expression, its conversion (`r` or `s`) and its format spec (`04x`, `>10`, `.2f`).
+    Field(Expr, Option<char>, Rc<str>),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lambda {
+    /// Parameter names with their default expressions.
+    pub params: Vec<(Rc<str>, Option<Expr>)>,
+    pub body: Expr,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Pos(Expr),
+    /// `name=value`, with the span of the name for errors about it.
+    Kw(Rc<str>, Span, Expr),
+}
+
+/// One clause of a comprehension.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Comp {
+    For(Expr, Expr),
+    If(Expr),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Pos,
+    Invert,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    /// True division for numbers; stacking for packets, layers, bytes and strings (Scapy's `/`).
+    Div,
+    FloorDiv,
+    Mod,
+    Pow,
+    Shl,
+    Shr,
+    BitAnd,
+    BitOr,
+    BitXor,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    In,
+    NotIn,
+    Is,
+    IsNot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum StmtKind {
+    Expr(Expr),
+    /// `a = b = value`: every target gets the value.
+    Assign(Vec<Expr>, Expr),
+    AugAssign(Expr, BinOp, Expr),
+    Del(Vec<Expr>),
+    For {
+        target: Expr,
+        iter: Expr,
+        body: Vec<Stmt>,
+    },
+    If {
+        branches: Vec<(Expr, Vec<Stmt>)>,
+        orelse: Vec<Stmt>,
+    },
+    Pass,
+    Break,
+    Continue,
+}

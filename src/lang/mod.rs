@@ -1,0 +1,27 @@
+//! The wirecraft language: Scapy's Python subset for packets, plus a command form (`ls IP`, `help sniff`).
+//! The normative grammar is `grammar/wirecraft.ebnf`.
+//!
+//! ```
+//! use wirecraft::lang::Session;
+//!
+//! let mut s = Session::new();
+//! let v = s.run("p = IP(dst='198.18.0.2')/TCP(dport=(20, 22)); len(list(p))", "<doc>")?;
+//! assert_eq!(v.map(|v| v.repr()), Some("3".to_string()));
+//! # Ok::<(), wirecraft::lang::LangError>(())
+//! ```
+//!
+//! What the REPL needs is here too: [`is_complete`] for multi-line input, [`Session::completions`] and
+//! [`Session::signature_at`] for tab completion and hints, [`highlight_tokens`] for colouring.
+
+mod assist;
+pub mod ast;
+pub mod builtins;
+pub mod error;
+mod eval;
+pub mod parse;
+pub mod value;
+
+pub use assist::{highlight_tokens, is_complete, Candidate, CandidateKind, TokenClass};
+pub use error::{ErrorKind, LangError};
+pub use eval::Session;
+pub use value::Value;

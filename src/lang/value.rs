@@ -1,0 +1,446 @@
+//! The language's values. Containers and packets are shared by reference, as in Python: `q = p; q.ttl = 3`
+//! changes `p`, `p[TCP].dport = 443` writes through to `p`, and `p.copy()` makes an independent packet.
+//! Cloning a value is a reference-count increment, so loops over millions of packets copy nothing.
+
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::fmt::Write as _;
+use std::rc::Rc;
+
+use super::ast::Lambda;
+use super::builtins::{Builtin, MethodDef};
+use super::error::LangError;
+use crate::packet::field::{flags_repr, Field, Show};
+use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
+use crate::packet::{self, Layer, Packet, Proto};
+
+#[derive(Clone, Debug)]
+pub enum Value {
+    None,
+    Bool(bool),
+    /// Python's int, within 128 bits; arithmetic past that is an `OverflowError`.
+    Int(i128),
+    Float(f64),
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    List(Rc<RefCell<Vec<Value>>>),
+    Tuple(Rc<[Value]>),
+    /// Insertion-ordered pairs; dictionaries here are small, so lookups are linear.
+    Dict(Rc<RefCell<Vec<(Value, Value)>>>),
+    /// `range(start, stop, step)`, iterated lazily.
+    Range(Rc<[i128; 3]>),
+    Packet(Pkt),
+    /// Scapy's `PacketList`: a list of packets that prints as a per-protocol count.
+    PacketList(Rc<RefCell<Vec<Value>>>),
+    /// A protocol class: `TCP`. Calling it builds or dissects a layer.
+    Class(&'static Proto),
+    Builtin(&'static Builtin),
+    /// A method bound to its receiver: `p.show`.
+    Method(Rc<(Value, &'static MethodDef)>),
+    Lambda(Rc<Closure>),
+    /// A flags field's value, as Scapy's `FlagValue`: an int that prints and compares as its letters.
+    Flag(u64, &'static Field),
+    /// A set or random engine value read from a field or made by `RandShort()`.
+    Gen(Rc<Generator>),
+    /// The `conf` object.
+    Conf,
+}
+
+/// A packet value: a shared packet and the layer this value starts at (`p[TCP]` starts at TCP).
+#[derive(Clone, Debug)]
+pub struct Pkt {
+    pub cell: Rc<RefCell<Packet>>,
+    pub start: usize,
+}
+
+impl Pkt {
+    pub fn new(p: Packet) -> Pkt {
+        Pkt {
+            cell: Rc::new(RefCell::new(p)),
+            start: 0,
+        }
+    }
+
+    /// The packet from this value's first layer up, as an owned packet.
+    pub fn owned(&self) -> Packet {
+        let p = self.cell.borrow();
+        if self.start == 0 {
+            p.clone()
+        } else {
+            p.from_layer(self.start)
+        }
+    }
+}
+
+/// A lambda with the local variables it closed over.
+#[derive(Debug)]
+pub struct Closure {
+    pub lambda: Rc<Lambda>,
+    pub defaults: Vec<Option<Value>>,
+    pub captured: Vec<(Rc<str>, Value)>,
+}
+
+impl Value {
+    pub fn str(s: &str) -> Value {
+        Value::Str(Rc::from(s))
+    }
+
+    pub fn list(v: Vec<Value>) -> Value {
+        Value::List(Rc::new(RefCell::new(v)))
+    }
+
+    pub fn bytes(b: &[u8]) -> Value {
+        Value::Bytes(Rc::from(b))
+    }
+
+    pub fn packet(p: Packet) -> Value {
+        Value::Packet(Pkt::new(p))
+    }
+
+    /// Python's type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::None => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::Str(_) => "str",
+            Value::Bytes(_) => "bytes",
+            Value::List(_) => "list",
+            Value::Tuple(_) => "tuple",
+            Value::Dict(_) => "dict",
+            Value::Range(_) => "range",
+            Value::Packet(_) => "Packet",
+            Value::PacketList(_) => "PacketList",
+            Value::Class(_) => "class",
+            Value::Builtin(_) => "builtin_function",
+            Value::Method(_) => "method",
+            Value::Lambda(_) => "function",
+            Value::Flag(..) => "FlagValue",
+            Value::Gen(_) => "RandValue",
+            Value::Conf => "Conf",
+        }
+    }
+
+    pub fn truthy(&self) -> bool {
+        match self {
+            Value::None => false,
+            Value::Bool(b) => *b,
+            Value::Int(i) => *i != 0,
+            Value::Float(f) => *f != 0.0,
+            Value::Str(s) => !s.is_empty(),
+            Value::Bytes(b) => !b.is_empty(),
+            Value::List(l) | Value::PacketList(l) => !l.borrow().is_empty(),
+            Value::Tuple(t) => !t.is_empty(),
+            Value::Dict(d) => !d.borrow().is_empty(),
+            Value::Range(r) => range_len(r) > 0,
+            Value::Flag(v, _) => *v != 0,
+            _ => true,
+        }
+    }
+
+    /// The value as an integer, if it is one (bools and flags count, as in Python and Scapy).
+    pub fn as_int(&self) -> Option<i128> {
+        match self {
+            Value::Int(i) => Some(*i),
+            Value::Bool(b) => Some(i128::from(*b)),
+            Value::Flag(v, _) => Some(i128::from(*v)),
+            _ => None,
+        }
+    }
+
+    pub fn as_float(&self) -> Option<f64> {
+        match self {
+            Value::Float(f) => Some(*f),
+            v => v.as_int().map(|i| i as f64),
+        }
+    }
+
+    /// Python's `==`.
+    pub fn equals(&self, other: &Value) -> bool {
+        match (self, other) {
+            (Value::None, Value::None) => true,
+            (Value::Flag(v, f), Value::Str(s)) | (Value::Str(s), Value::Flag(v, f)) => {
+                f.coerce(packet::Value::Str(s.to_string())) == Ok(packet::Value::Int(*v))
+            }
+            (Value::Float(_), _) | (_, Value::Float(_)) => match (self.as_float(), other.as_float()) {
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            },
+            (a, b) if a.as_int().is_some() && b.as_int().is_some() => a.as_int() == b.as_int(),
+            (Value::Str(a), Value::Str(b)) => a == b,
+            (Value::Bytes(a), Value::Bytes(b)) => a == b,
+            (Value::List(a), Value::List(b)) | (Value::PacketList(a), Value::PacketList(b)) => {
+                Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow())
+            }
+            (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
+            (Value::Dict(a), Value::Dict(b)) => {
+                let (a, b) = (a.borrow(), b.borrow());
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, v)| b.iter().any(|(k2, v2)| k.equals(k2) && v.equals(v2)))
+            }
+            (Value::Range(a), Value::Range(b)) => a == b,
+            (Value::Packet(a), Value::Packet(b)) => {
+                (Rc::ptr_eq(&a.cell, &b.cell) && a.start == b.start) || a.owned().layers() == b.owned().layers()
+            }
+            (Value::Class(a), Value::Class(b)) => std::ptr::eq(*a, *b),
+            (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
+            (Value::Lambda(a), Value::Lambda(b)) => Rc::ptr_eq(a, b),
+            (Value::Gen(a), Value::Gen(b)) => a == b,
+            (Value::Conf, Value::Conf) => true,
+            _ => false,
+        }
+    }
+
+    /// Python's ordering for `<`, `sorted`, `min` and `max`; `None` when the types do not compare.
+    pub fn compare(&self, other: &Value) -> Option<Ordering> {
+        match (self, other) {
+            (Value::Float(_), _) | (_, Value::Float(_)) => self.as_float()?.partial_cmp(&other.as_float()?),
+            (Value::Str(a), Value::Str(b)) => Some(a.cmp(b)),
+            (Value::Bytes(a), Value::Bytes(b)) => Some(a.cmp(b)),
+            (Value::List(a), Value::List(b)) => seq_cmp(&a.borrow(), &b.borrow()),
+            (Value::Tuple(a), Value::Tuple(b)) => seq_cmp(a, b),
+            (a, b) => Some(a.as_int()?.cmp(&b.as_int()?)),
+        }
+    }
+
+    /// Python's `repr()`: how the prompt shows a value.
+    pub fn repr(&self) -> String {
+        let mut s = String::new();
+        self.write_repr(&mut s);
+        s
+    }
+
+    fn write_repr(&self, s: &mut String) {
+        match self {
+            Value::Str(t) => s.push_str(&py_str(t)),
+            Value::List(items) => write_seq(s, "[", "]", &items.borrow(), false),
+            Value::Tuple(items) => write_seq(s, "(", ")", items, items.len() == 1),
+            Value::Dict(d) => {
+                s.push('{');
+                for (i, (k, v)) in d.borrow().iter().enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    k.write_repr(s);
+                    s.push_str(": ");
+                    v.write_repr(s);
+                }
+                s.push('}');
+            }
+            Value::Packet(p) => s.push_str(&p.owned().repr()),
+            Value::Flag(v, f) => {
+                let _ = write!(s, "<Flag {v} ({})>", flag_letters(*v, f));
+            }
+            Value::Method(m) => {
+                let _ = write!(s, "<bound method {}.{}>", m.0.type_name(), m.1.name);
+            }
+            other => s.push_str(&other.to_text()),
+        }
+    }
+
+    /// Python's `str()`: how `print()` shows a value. A packet prints its summary, as Scapy's `str(p)`.
+    pub fn to_text(&self) -> String {
+        match self {
+            Value::None => "None".into(),
+            Value::Bool(b) => if *b { "True" } else { "False" }.into(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => float_repr(*f),
+            Value::Str(s) => s.to_string(),
+            Value::Bytes(b) => py_bytes(b),
+            Value::Range(r) => match r[2] {
+                1 => format!("range({}, {})", r[0], r[1]),
+                step => format!("range({}, {}, {step})", r[0], r[1]),
+            },
+            Value::Packet(p) => p.cell.borrow().summary_from(p.start),
+            Value::PacketList(l) => packet_list_repr(&l.borrow()),
+            Value::Class(p) => format!("<class '{}'>", p.name),
+            Value::Builtin(b) => format!("<built-in function {}>", b.name),
+            Value::Lambda(_) => "<function <lambda>>".into(),
+            Value::Flag(v, f) => flag_letters(*v, f),
+            Value::Gen(g) => g.to_string(),
+            Value::Conf => "<conf>".into(),
+            other => other.repr(),
+        }
+    }
+}
+
+fn flag_letters(v: u64, f: &Field) -> String {
+    match f.show {
+        Show::Flags(names, sep) => flags_repr(v, names, sep),
+        _ => v.to_string(),
+    }
+}
+
+fn write_seq(s: &mut String, open: &str, close: &str, items: &[Value], trailing_comma: bool) {
+    s.push_str(open);
+    for (i, v) in items.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        v.write_repr(s);
+    }
+    if trailing_comma {
+        s.push(',');
+    }
+    s.push_str(close);
+}
+
+fn seq_eq(a: &[Value], b: &[Value]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equals(y))
+}
+
+fn seq_cmp(a: &[Value], b: &[Value]) -> Option<Ordering> {
+    for (x, y) in a.iter().zip(b) {
+        match x.compare(y)? {
+            Ordering::Equal => continue,
+            o => return Some(o),
+        }
+    }
+    Some(a.len().cmp(&b.len()))
+}
+
+/// Number of values a `range` yields.
+pub fn range_len(r: &[i128; 3]) -> i128 {
+    let [start, stop, step] = *r;
+    if step > 0 && stop > start {
+        (stop - start + step - 1) / step
+    } else if step < 0 && start > stop {
+        (start - stop - step - 1) / -step
+    } else {
+        0
+    }
+}
+
+/// Python's float repr: `1.0`, `0.1`, `1e+20`, `inf`.
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "nan".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let a = f.abs();
+    if a != 0.0 && !(1e-4..1e16).contains(&a) {
+        let s = format!("{f:e}");
+        let (m, e) = s.split_once('e').unwrap_or((&s, "0"));
+        let (sign, digits) = e.strip_prefix('-').map_or(("+", e), |d| ("-", d));
+        return format!("{m}e{sign}{digits:0>2}");
+    }
+    if f.fract() == 0.0 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}
+
+/// Scapy's `<PacketList: TCP:2 UDP:0 ICMP:0 Other:0>`.
+fn packet_list_repr(items: &[Value]) -> String {
+    let mut counts = [0usize; 4];
+    for v in items {
+        let slot = match v {
+            Value::Packet(p) => {
+                let p = p.cell.borrow();
+                ["TCP", "UDP", "ICMP"].iter().position(|n| p.has(n)).unwrap_or(3)
+            }
+            _ => 3,
+        };
+        counts[slot] += 1;
+    }
+    format!(
+        "<PacketList: TCP:{} UDP:{} ICMP:{} Other:{}>",
+        counts[0], counts[1], counts[2], counts[3]
+    )
+}
+
+/// A field value as the language sees it: addresses as text (as Scapy returns them), flags as `FlagValue`,
+/// records as packets.
+pub fn from_field(v: packet::Value, field: &'static Field) -> Value {
+    match v {
+        packet::Value::Int(i) if matches!(field.show, Show::Flags(..)) => Value::Flag(i, field),
+        packet::Value::Int(i) => Value::Int(i128::from(i)),
+        packet::Value::Bytes(b) => Value::Bytes(Rc::from(b)),
+        packet::Value::Str(s) => Value::Str(Rc::from(s)),
+        packet::Value::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
+        packet::Value::Ip4(a) => Value::Str(Rc::from(a.to_string())),
+        packet::Value::Ip6(a) => Value::Str(Rc::from(a.to_string())),
+        packet::Value::List(items) => Value::list(items.into_iter().map(|v| from_field(v, field)).collect()),
+        packet::Value::Tuple(items) => Value::Tuple(items.into_iter().map(|v| from_field(v, field)).collect()),
+        packet::Value::Layers(ls) => Value::list(ls.into_iter().map(|l| Value::packet(Packet::from(l))).collect()),
+        packet::Value::None => Value::None,
+        packet::Value::Gen(g) => Value::Gen(Rc::from(g)),
+    }
+}
+
+/// A language value for a field: a 2-tuple of ints is a range, a list a set of choices, packets are records.
+pub fn to_field(v: &Value) -> Result<packet::Value, LangError> {
+    Ok(match v {
+        Value::None => packet::Value::None,
+        Value::Bool(b) => packet::Value::Int(u64::from(*b)),
+        Value::Int(i) => packet::Value::Int(field_int(*i)?),
+        Value::Flag(i, _) => packet::Value::Int(*i),
+        Value::Str(s) => packet::Value::Str(s.to_string()),
+        Value::Bytes(b) => packet::Value::Bytes(b.to_vec()),
+        Value::Tuple(t) => match (
+            t.len(),
+            t.first().and_then(Value::as_int),
+            t.get(1).and_then(Value::as_int),
+        ) {
+            (2, Some(a), Some(b)) => packet::Value::gen(Generator::Range(field_int(a)?, field_int(b)?)),
+            _ => packet::Value::Tuple(t.iter().map(to_field).collect::<Result<_, _>>()?),
+        },
+        Value::List(l) => {
+            let items = l.borrow();
+            if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Packet(_))) {
+                packet::Value::Layers(items.iter().flat_map(record_layers).collect())
+            } else {
+                packet::Value::List(items.iter().map(to_field).collect::<Result<_, _>>()?)
+            }
+        }
+        Value::Packet(_) => packet::Value::Layers(record_layers(v)),
+        Value::Gen(g) => packet::Value::Gen(Box::new((**g).clone())),
+        Value::Range(r) if r[2] == 1 && r[1] > r[0] => {
+            packet::Value::gen(Generator::Range(field_int(r[0])?, field_int(r[1] - 1)?))
+        }
+        other => {
+            return Err(LangError::type_err(format!(
+                "a {} cannot be a field value",
+                other.type_name()
+            )))
+        }
+    })
+}
+
+fn record_layers(v: &Value) -> Vec<Layer> {
+    match v {
+        Value::Packet(p) => p.owned().layers().to_vec(),
+        _ => Vec::new(),
+    }
+}
+
+fn field_int(i: i128) -> Result<u64, LangError> {
+    u64::try_from(i).map_err(|_| LangError::value_err(format!("{i} is not a field value: fields hold 0 to 2**64-1")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_print_as_python() {
+        assert_eq!(float_repr(1.0), "1.0");
+        assert_eq!(float_repr(0.1), "0.1");
+        assert_eq!(float_repr(1e20), "1e+20");
+        assert_eq!(float_repr(1.5e-7), "1.5e-07");
+        assert_eq!(float_repr(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn range_lengths() {
+        assert_eq!(range_len(&[0, 10, 1]), 10);
+        assert_eq!(range_len(&[0, 10, 3]), 4);
+        assert_eq!(range_len(&[10, 0, -3]), 4);
+        assert_eq!(range_len(&[5, 5, 1]), 0);
+    }
+}

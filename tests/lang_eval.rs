@@ -1,0 +1,376 @@
+//! Evaluator tests: values, operators, packets as Scapy users handle them, builtins, and error messages.
+
+use std::cell::RefCell;
+use std::io::Write;
+use std::rc::Rc;
+
+use wirecraft::lang::{ErrorKind, LangError, Session};
+
+/// An output sink the test can read back.
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn session() -> (Session, Sink) {
+    let sink = Sink::default();
+    (Session::with_output(sink.clone()), sink)
+}
+
+/// The repr of the last expression's value.
+fn val(src: &str) -> String {
+    let (mut s, _) = session();
+    match s.run(src, "<t>") {
+        Ok(v) => v.map(|v| s.repr(&v)).unwrap_or_else(|| "None".into()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// What the program printed.
+fn out(src: &str) -> String {
+    let (mut s, sink) = session();
+    if let Err(e) = s.run(src, "<t>") {
+        panic!("{e}");
+    }
+    let text = String::from_utf8(sink.0.borrow().clone()).expect("utf-8");
+    text
+}
+
+fn fails(src: &str) -> LangError {
+    let (mut s, _) = session();
+    s.run(src, "<t>").expect_err("should fail")
+}
+
+#[test]
+fn numbers_follow_python() {
+    assert_eq!(val("7 // 2, -7 // 2, 7 % -3, -7 % 3"), "(3, -4, -2, 2)");
+    assert_eq!(val("7 / 2"), "3.5");
+    assert_eq!(val("4 / 2"), "2.0");
+    assert_eq!(val("2 ** 10, 2 ** -1"), "(1024, 0.5)");
+    assert_eq!(val("1 << 4 | 1, 0xff & 0x0f, 5 ^ 1, ~0"), "(17, 15, 4, -1)");
+    assert_eq!(val("True + 1, 1 == 1.0, 0.1 + 0.2"), "(2, True, 0.30000000000000004)");
+    assert_eq!(val("1 < 2 < 3, 1 < 3 < 2"), "(True, False)");
+    assert_eq!(fails("2 ** 200").kind, ErrorKind::Overflow);
+    assert_eq!(fails("1 / 0").kind, ErrorKind::ZeroDivision);
+    assert_eq!(fails("1 // 0").kind, ErrorKind::ZeroDivision);
+    assert_eq!(
+        fails("1 + 'a'").message,
+        "unsupported operand types for +: 'int' and 'str'"
+    );
+}
+
+#[test]
+fn strings_bytes_and_containers() {
+    assert_eq!(val("'ab' + 'c', 'ab' * 2, 'b' in 'abc'"), "('abc', 'abab', True)");
+    assert_eq!(
+        val("b'\\x00\\xff'.hex(), bytes.fromhex('00 ff')"),
+        "('00ff', b'\\x00\\xff')"
+    );
+    assert_eq!(
+        val("b'ab'[0], b'abc'[1:], 'abc'[::-1], [1, 2, 3][-1]"),
+        "(97, b'bc', 'cba', 3)"
+    );
+    assert_eq!(val("'%s:%d %04x %-3s|' % ('a', 5, 255, 'b')"), "'a:5 00ff b  |'");
+    assert_eq!(
+        val("p = IP(src='198.18.0.1')/TCP(); f'{p[IP].src}:{p[TCP].dport:>5}|{255:04x}|{1/3:.2f}|{p[TCP].flags}|{\"s\"!r}|{{}}'"),
+        "\"198.18.0.1:   80|00ff|0.33|S|'s'|{}\""
+    );
+    assert_eq!(val("d = {'a': 1}; d['b'] = 2; d"), "{'a': 1, 'b': 2}");
+    assert_eq!(
+        val("d = {'a': 1}; d.get('z', 9), 'a' in d, list(d.items())"),
+        "(9, True, [('a', 1)])"
+    );
+    assert_eq!(val("l = [3, 1, 2]; l.append(0); sorted(l)"), "[0, 1, 2, 3]");
+    assert_eq!(val("a, b = 1, 2; a, b = b, a; (a, b)"), "(2, 1)");
+    assert_eq!(val("x = [1]; y = x; y.append(2); x"), "[1, 2]");
+    assert_eq!(val("','.join(['a', 'b']).upper().split(',')"), "['A', 'B']");
+    assert_eq!(
+        val("list(range(2, 10, 3)), len(range(5)), 3 in range(5)"),
+        "([2, 5, 8], 5, True)"
+    );
+    assert_eq!(
+        val("list(enumerate('ab')), list(zip([1, 2], 'xy'))"),
+        "([(0, 'a'), (1, 'b')], [(1, 'x'), (2, 'y')])"
+    );
+    assert_eq!(
+        val("sum([1, 2, 3]), min(3, 1, 2), max([1, 5]), abs(-2), any([0, 1]), all([])"),
+        "(6, 1, 5, 2, True, True)"
+    );
+    assert_eq!(
+        val("int('0x10', 0), int('ff', 16), int(3.9), hex(255), str(1.0), float('1.5')"),
+        "(16, 255, 3, '0xff', '1.0', 1.5)"
+    );
+    assert_eq!(
+        val("bytes([1, 2]), bytes(2), repr('a')"),
+        "(b'\\x01\\x02', b'\\x00\\x00', \"'a'\")"
+    );
+    assert_eq!(fails("[1][5]").message, "list index out of range");
+    assert_eq!(fails("{}['k']").kind, ErrorKind::Key);
+    assert_eq!(
+        fails("a, b = [1, 2, 3]").message,
+        "too many values to unpack (expected 2, got 3)"
+    );
+}
+
+#[test]
+fn control_flow_comprehensions_and_lambdas() {
+    assert_eq!(val("[x * 2 for x in range(5) if x % 2]"), "[2, 6]");
+    assert_eq!(
+        val("[(x, y) for x in range(2) for y in 'ab']"),
+        "[(0, 'a'), (0, 'b'), (1, 'a'), (1, 'b')]"
+    );
+    assert_eq!(val("sum(x for x in range(4))"), "6");
+    assert_eq!(val("f = lambda x, y=10: x + y; f(1), f(1, y=2)"), "(11, 3)");
+    assert_eq!(val("k = 3; f = lambda x: x * k; k = 4; f(2)"), "8");
+    assert_eq!(val("add = lambda a: lambda b: a + b; add(1)(2)"), "3");
+    assert_eq!(
+        val("sorted(['bb', 'a', 'ccc'], key=lambda s: len(s), reverse=True)"),
+        "['ccc', 'bb', 'a']"
+    );
+    assert_eq!(
+        val("n = 0\nfor i in range(10):\n    if i == 5: break\n    if i % 2: continue\n    n += i\n\nn"),
+        "6"
+    );
+    assert_eq!(val("x = 5\nif x > 3: y = 'big'\nelse: y = 'small'\ny"), "'big'");
+    assert_eq!(val("'yes' if 0 else 'no'"), "'no'");
+    assert_eq!(val("x = [i for i in range(3)]; i = 7; i"), "7");
+    assert_eq!(val("1; 2; _ + 1"), "3");
+    let deep = fails("f = lambda n: f(n + 1); f(0)");
+    assert_eq!(deep.kind, ErrorKind::Recursion);
+}
+
+#[test]
+fn names_errors_suggest_fixes() {
+    assert_eq!(fails("TPC()").message, "name 'TPC' is not defined; did you mean 'TCP'?");
+    assert_eq!(
+        fails("IP(dprot=80)").message,
+        "IP has no field 'dprot'; did you mean 'dst'?"
+    );
+    assert_eq!(
+        fails("TCP(dprot=80)").message,
+        "TCP has no field 'dprot'; did you mean 'dport'?"
+    );
+    let e = fails("p = IP()/TCP(); p.dprot").message;
+    assert_eq!(e, "IP / TCP has no field 'dprot'; did you mean 'dport'?");
+    assert_eq!(
+        fails("print(1, sepp='')").message,
+        "print() got an unexpected keyword argument 'sepp'; did you mean 'sep'?"
+    );
+    assert_eq!(fails("len()").message, "len() missing required argument 'obj'");
+    assert_eq!(fails("IP(ttl=300)").message, "IP.ttl: 300 does not fit in 8 bits");
+    assert_eq!(
+        fails("IP(ttl=-1)").message,
+        "-1 is not a field value: fields hold 0 to 2**64-1"
+    );
+    assert_eq!(
+        fails("IP/TCP").message,
+        "IP is a class: call it to make a layer, as IP()"
+    );
+    assert_eq!(fails("p = IP(); p[TCP]").message, "Layer [TCP] not found");
+    assert_eq!(
+        fails("'a'.uper()").message,
+        "'str' object has no attribute 'uper'; did you mean 'upper'?"
+    );
+    assert_eq!(
+        fails("conf.verbb").message,
+        "conf has no setting 'verbb'; did you mean 'verb'?"
+    );
+    let e = fails("x = 1\ny = IP(dprot=1)").locate("<t>", "x = 1\ny = IP(dprot=1)");
+    let l = e.location.expect("located");
+    assert_eq!(
+        (l.line, l.column, l.width),
+        (2, 8, 5),
+        "the caret is under the field name"
+    );
+}
+
+const SYN: &str = "p = Ether(dst='ff:ff:ff:ff:ff:ff', src='02:00:00:00:00:01')/IP(src='198.18.0.1', dst='198.18.0.2')/TCP(dport=(20, 22), flags='S')";
+
+#[test]
+fn packets_as_in_scapy() {
+    let frame0 =
+        "ffffffffffff020000000001080045000028000100004006eea7c6120001c61200020014001400000000000000005002200003930000";
+    assert_eq!(
+        out(&format!("{SYN}; print(raw(p).hex()); print(len(list(p)))")),
+        format!("{frame0}\n3\n")
+    );
+    let frames = out(&format!("{SYN}\nfor q in p: print(raw(q).hex())"));
+    assert_eq!(frames.lines().count(), 3);
+    assert_eq!(frames.lines().next(), Some(frame0));
+    assert!(frames.lines().nth(2).is_some_and(|l| l.contains("0014001600")));
+    assert_eq!(
+        out(&format!("{SYN}; print(p)")),
+        "Ether / IP / TCP 198.18.0.1:ftp_data > 198.18.0.2:(20, 22) S\n"
+    );
+    assert_eq!(
+        val(&format!("{SYN}; p")),
+        "<Ether  dst=ff:ff:ff:ff:ff:ff src=02:00:00:00:00:01 type=IPv4 |<IP  frag=0 proto=tcp src=198.18.0.1 dst=198.18.0.2 |<TCP  dport=(20, 22) flags=S |>>>"
+    );
+    assert_eq!(
+        val(&format!("{SYN}; p[TCP].dport, p[IP].src, p.ttl, p[TCP].flags")),
+        "((20, 22), '198.18.0.1', 64, <Flag 2 (S)>)"
+    );
+    assert_eq!(
+        val(&format!(
+            "{SYN}; p[TCP].flags == 'S', p[TCP].flags == 2, str(p[TCP].flags)"
+        )),
+        "(True, True, 'S')"
+    );
+    assert_eq!(
+        val(&format!("{SYN}; TCP in p, UDP in p, p.haslayer(IP), p.layers()")),
+        "(True, False, True, [<class 'Ether'>, <class 'IP'>, <class 'TCP'>])"
+    );
+    assert_eq!(
+        out(&format!("{SYN}; print(p[TCP])")),
+        "TCP 198.18.0.1:ftp_data > 198.18.0.2:(20, 22) S\n"
+    );
+    assert_eq!(
+        val(&format!("{SYN}; p.payload.payload is not None, p[TCP].payload")),
+        "(True, None)"
+    );
+    assert_eq!(
+        val(&format!(
+            "{SYN}; p.getlayer(TCP).summary() == p[TCP].summary(), p.getlayer('UDP')"
+        )),
+        "(True, None)"
+    );
+}
+
+#[test]
+fn packet_edits_write_through() {
+    assert_eq!(
+        val("p = IP()/TCP(); p[TCP].dport = 443; p.ttl = 3; (p[TCP].dport, p[IP].ttl)"),
+        "(443, 3)"
+    );
+    assert_eq!(val("p = IP()/TCP(); t = p[TCP]; t.sport = 1; p[TCP].sport"), "1");
+    assert_eq!(
+        val("p = IP()/TCP(); q = p.copy(); q.ttl = 9; (p.ttl, q.ttl)"),
+        "(64, 9)"
+    );
+    assert_eq!(val("p = IP(chksum=0)/TCP(); del p[IP].chksum; p[IP].chksum"), "None");
+    assert_eq!(val("p = IP(chksum=0); p2 = IP(raw(p)); p2.chksum"), "0");
+    assert_eq!(val("p = IP(ttl=1); p.ttl += 1; p.ttl"), "2");
+}
+
+#[test]
+fn dissection_and_stacking() {
+    assert_eq!(
+        val("q = Ether(raw(Ether()/IP()/UDP())); q.summary()"),
+        "'Ether / IP / UDP 127.0.0.1:domain > 127.0.0.1:domain'"
+    );
+    assert_eq!(val("q = IP(raw(IP()/ICMP())); q[ICMP].type"), "8");
+    assert_eq!(
+        val("p = Ether(raw(Ether()/IP()/TCP())); raw(p[TCP]) == raw(p)[34:]"),
+        "True"
+    );
+    assert_eq!(val("p = IP()/b'abc'; p[Raw].load"), "b'abc'");
+    assert_eq!(val("p = IP()/'abc'; len(p)"), "23");
+    assert_eq!(val("p = b'xy'/IP(); p.layers()"), "[<class 'Raw'>, <class 'IP'>]");
+    assert_eq!(val("Raw('hi').load"), "b'hi'");
+    assert_eq!(val("bytes(IP()) == raw(IP()), len(IP())"), "(True, 20)");
+    assert_eq!(val("IP(dst='198.18.0.0/30').dst"), "Net(\"198.18.0.0/30\")");
+    assert_eq!(val("len(list(IP(dst='198.18.0.0/30', ttl=[1, 2])))"), "8");
+    assert_eq!(val("IP(dst='198.18.0.2').command()"), "\"IP(dst='198.18.0.2')\"");
+}
+
+#[test]
+fn displays_and_builtins() {
+    assert!(out("IP().show()").starts_with("###[ IP ]###\n  version   = 4\n"));
+    assert!(out("IP().show2()").contains("chksum    = 0x7ce7"));
+    assert_eq!(
+        out("hexdump(b'AB')"),
+        "0000  41 42                                            AB\n"
+    );
+    assert!(out("ls(TCP)").starts_with("sport      : ShortEnumField"));
+    assert!(out("ls TCP").starts_with("sport      : ShortEnumField"));
+    assert!(out("ls").contains("Ether     : Ethernet\n"));
+    assert!(out("lsc").contains("hexdump   : Print a packet's frame"));
+    assert!(out("help(print)").starts_with("print(*objects, sep=' ', end='\\n')\n"));
+    assert!(out("help len").starts_with("len(obj)\n"));
+    assert!(out("help(IP)").starts_with("IP (IP): call it"));
+    assert_eq!(out("print(1, 'a', None, sep='-', end='!')"), "1-a-None!");
+    assert_eq!(out("print 'hi' 42"), "hi 42\n");
+    assert_eq!(val("conf.verb"), "2");
+    assert_eq!(val("conf.verb = 0; conf.verb"), "0");
+    assert!(val("conf").starts_with("iface      = None\nverb       = 2"));
+    assert_eq!(val("RandShort()"), "RandShort()");
+    assert_eq!(val("len(raw(IP()/TCP(sport=RandShort())))"), "40");
+    assert_eq!(val("f = fuzz(IP()/UDP()); len(raw(f)) >= 28"), "True");
+    assert_eq!(fails("exit(3)").kind, ErrorKind::Exit(3));
+    assert_eq!(fails("quit").kind, ErrorKind::Exit(0));
+}
+
+#[test]
+fn echo_prints_each_expression_like_a_prompt() {
+    let (mut s, sink) = session();
+    s.echo = true;
+    s.run("1; x = 2; x; None; 'a'", "<t>").expect("runs");
+    assert_eq!(
+        String::from_utf8(sink.0.borrow().clone()).expect("utf-8"),
+        "1\n2\n'a'\n"
+    );
+}
+
+#[test]
+fn interrupt_stops_a_loop_and_keeps_partial_results() {
+    let (mut s, _) = session();
+    s.run("n = 0", "<t>").expect("runs");
+    let flag = s.interrupt_flag();
+    // The flag is cleared when a run starts; set it from "another thread" while the loop runs.
+    let setter = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let e = s.run("for i in range(10**12): n += 1", "<t>").expect_err("interrupted");
+    setter.join().expect("joined");
+    assert_eq!(e.kind, ErrorKind::Interrupted);
+    let n = s.get("n").and_then(|v| v.as_int()).expect("n");
+    assert!(n > 0, "partial results kept: n = {n}");
+}
+
+#[test]
+fn no_panic_on_hostile_programs() {
+    let (mut s, _) = session();
+    for src in [
+        "[][0]",
+        "x = []; x.pop()",
+        "range(0, 10, 0)",
+        "'%d' % 'a'",
+        "'%s %s' % (1,)",
+        "b'a' * -1",
+        "[1] * (2 ** 100)",
+        "1 << -1",
+        "-(-170141183460469231731687303715884105727 - 1)",
+        "int('zz')",
+        "sorted([1, 'a'])",
+        "IP()[0]",
+        "IP(b'\\x45')[TCP]",
+        "Ether(b'')",
+        "p = IP(); p.nope = 1",
+        "del nothing",
+        "break",
+        "x = 1; x.y",
+        "None()",
+        "list(5)",
+        "bytes.fromhex('abc')",
+        "IP(1, 2)",
+        "range(10**30)[10**29]",
+        "[x for x in 5]",
+        "(lambda x: x)()",
+        "(lambda: 1)(2)",
+        "zip(1)",
+        "'abc'[10]",
+        "{[1]: 2}",
+        "p = IP(); p.payload.ttl",
+    ] {
+        let _ = s.run(src, "<t>");
+    }
+}
