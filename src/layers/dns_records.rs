@@ -170,8 +170,8 @@ pub static DNSRRRSIG: Proto = Proto {
             Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
             Field::u8("labels", 0),
             Field::u32("originalttl", 0),
-            Field::new("expiration", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
-            Field::new("inception", Kind::Custom(&UTC_TIME), Dflt::Int(0)),
+            Field::u32("expiration", 0).fmt(utc_date),
+            Field::u32("inception", 0).fmt(utc_date),
             Field::u16("keytag", 0),
             Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
             Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
@@ -215,57 +215,31 @@ static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
     (255, "Reserved"),
 ];
 
-/// Seconds since 1970 in 32 bits, shown as a UTC date: Scapy's `UTCTimeField`.
-struct UtcTime;
-static UTC_TIME: UtcTime = UtcTime;
-
-impl Codec for UtcTime {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u32).to_be_bytes());
-    }
-
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
-        let b: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
-        Some((Value::Int(u64::from(u32::from_be_bytes(b))), 4))
-    }
-
-    fn coerce(&self, v: Value) -> Result<Value, String> {
-        match v {
-            Value::Int(i) if i <= u64::from(u32::MAX) => Ok(Value::Int(i)),
-            other => Err(format!("expected seconds since 1970 in 32 bits, got {other}")),
-        }
-    }
-
-    /// `strftime("%a, %d %b %Y %H:%M:%S %z")` of a naive date (so `%z` is empty), then the seconds.
-    fn repr(&self, v: &Value) -> String {
-        let Some(t) = v.as_int() else { return v.to_string() };
-        let (days, secs) = (t / 86400, t % 86400);
-        // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
-        let z = days + 719_468;
-        let (era, doe) = (z / 146_097, z % 146_097);
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = era * 400 + yoe + u64::from(month <= 2);
-        const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-        const MONTHS: [&str; 12] = [
-            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-        ];
-        format!(
-            "{}, {day:02} {} {year} {:02}:{:02}:{:02}  ({t})",
-            WEEKDAYS[(days % 7) as usize],
-            MONTHS[(month - 1) as usize],
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        )
-    }
-
-    fn kind_name(&self) -> &'static str {
-        "UTCTimeField"
-    }
+/// Seconds since 1970 shown as a UTC date, as Scapy's `UTCTimeField`: `strftime("%a, %d %b %Y %H:%M:%S %z")` of a
+/// naive date (so `%z` is empty), then the seconds.
+fn utc_date(t: u64) -> String {
+    let (days, secs) = (t / 86400, t % 86400);
+    // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
+    let z = days + 719_468;
+    let (era, doe) = (z / 146_097, z % 146_097);
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = era * 400 + yoe + u64::from(month <= 2);
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    format!(
+        "{}, {day:02} {} {year} {:02}:{:02}:{:02}  ({t})",
+        WEEKDAYS[(days % 7) as usize],
+        MONTHS[(month - 1) as usize],
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
 }
 
 /// What every record class shares: names may point into the message, `rdlen` is computed, and Scapy forgets
@@ -510,12 +484,10 @@ impl Codec for HexBytes {
     }
 
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let n = match self.0 {
-            Len::Fixed(n) => n,
-            Len::From(f) => f(layer),
-            Len::Rest => usize::MAX,
-        };
-        let n = n.min(end.saturating_sub(pos));
+        let n = self
+            .0
+            .resolve(layer, end.saturating_sub(pos))
+            .min(end.saturating_sub(pos));
         Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
@@ -543,11 +515,8 @@ mod tests {
 
     #[test]
     fn utc_time_shows_as_scapy() {
-        assert_eq!(
-            UTC_TIME.repr(&Value::Int(1_700_000_000)),
-            "Tue, 14 Nov 2023 22:13:20  (1700000000)"
-        );
-        assert_eq!(UTC_TIME.repr(&Value::Int(0)), "Thu, 01 Jan 1970 00:00:00  (0)");
+        assert_eq!(utc_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20  (1700000000)");
+        assert_eq!(utc_date(0), "Thu, 01 Jan 1970 00:00:00  (0)");
     }
 
     #[test]

@@ -25,11 +25,20 @@ pub static ETHER: Proto = Proto {
     answers: Some(|r, i, q, j| {
         layer_of(q, j, &[&ETHER]).is_some() && int(r, i, "type") == int(q, j, "type") && answers_at(r, i + 1, q, j + 1)
     }),
+    dispatch: Some(dispatch),
     ..Proto::BASE
 };
 
+/// A type up to 1500 is an 802.3 length: the frame is `Dot3` (Scapy's `Ether.dispatch_hook`).
+fn dispatch(data: &[u8]) -> &'static Proto {
+    match data.get(12..14) {
+        Some(t) if u16::from_be_bytes([t[0], t[1]]) <= 1500 => &super::dot3::DOT3,
+        _ => &ETHER,
+    }
+}
+
 /// An unset destination is sent as broadcast, as Scapy does when it cannot resolve one.
-fn post_build(b: &mut crate::packet::Built) {
+pub(crate) fn post_build(b: &mut crate::packet::Built) {
     if b.is_auto("dst") {
         for i in 0..6 {
             b.put_u8(i, 0xff);

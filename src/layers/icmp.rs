@@ -4,7 +4,9 @@
 
 use super::ip::IPERROR;
 use super::well_known::{ICMP_CODES, ICMP_TYPES};
-use crate::packet::{field_repr, inet_checksum, int, layer_of, Built, Dflt, Field, Kind, Layer, Len, Packet, Proto};
+use crate::packet::{
+    field_repr, inet_checksum, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+};
 
 /// Types that carry an identifier and sequence number.
 const ID_SEQ_TYPES: [u64; 10] = [0, 8, 13, 14, 15, 16, 17, 18, 37, 38];
@@ -27,7 +29,7 @@ fn codes(t: u64) -> &'static [(u64, &'static str)] {
     ICMP_CODES.iter().find(|(k, _)| *k == t).map_or(&[], |(_, c)| c)
 }
 
-const FIELDS: [Field; 18] = [
+static FIELDS: &[Field] = &[
     Field::u8("type", 8)
         .names(ICMP_TYPES)
         .doc("message type: echo-request, dest-unreach, ..."),
@@ -41,27 +43,18 @@ const FIELDS: [Field; 18] = [
         .hex()
         .when(|l, _| of_type(l, &ID_SEQ_TYPES))
         .doc("sequence number"),
-    Field::new(
-        "ts_ori",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("originate timestamp, ms since midnight UTC"),
-    Field::new(
-        "ts_rx",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("receive timestamp"),
-    Field::new(
-        "ts_tx",
-        Kind::Custom(&super::icmp_timestamp::TIMESTAMP),
-        Dflt::Dyn(super::icmp_timestamp::now),
-    )
-    .when(|l, _| of_type(l, &[13, 14]))
-    .doc("transmit timestamp"),
+    Field::new("ts_ori", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("originate timestamp, ms since midnight UTC"),
+    Field::new("ts_rx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("receive timestamp"),
+    Field::new("ts_tx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
+        .fmt(super::icmp_timestamp::time_of_day)
+        .when(|l, _| of_type(l, &[13, 14]))
+        .doc("transmit timestamp"),
     Field::ip4("gw", [0, 0, 0, 0])
         .when(|l, _| of_type(l, &[5]))
         .doc("gateway (redirect)"),
@@ -83,27 +76,40 @@ const FIELDS: [Field; 18] = [
     Field::new("unused", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b""))
         .when(|l, _| of_type(l, &[0, 3, 5, 8, 13, 14, 15, 16, 17, 18])),
     Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")).when(|l, _| of_type(l, &[3, 11, 12])),
+    Field::new("ext", Kind::Custom(&EXTENSION), Dflt::None)
+        .when(|l, _| of_type(l, &[3, 11, 12]))
+        .doc("RFC 4884 extension structure; not supported, always None"),
 ];
 
-static ICMP_FIELDS: [Field; 19] = with_ext(FIELDS);
+/// RFC 4884 extension objects. Scapy looks for them only in messages of 144 bytes or more; they are neither
+/// built nor dissected here, so the field always shows `None`.
+struct Extension;
+static EXTENSION: Extension = Extension;
 
-/// RFC 4884 extension objects, shown as `ext = None` for error types; not built or dissected yet.
-const fn with_ext(f: [Field; 18]) -> [Field; 19] {
-    let mut out = [Field::new("ext", Kind::Bytes(Len::Fixed(0)), Dflt::None); 19];
-    let mut i = 0;
-    while i < 18 {
-        out[i] = f[i];
-        i += 1;
+impl Codec for Extension {
+    fn encode(&self, _v: &Value, _out: &mut Vec<u8>) {}
+
+    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        Some((Value::None, 0))
     }
-    out[18] = out[18].when(|l, _| of_type(l, &[3, 11, 12]));
-    out
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::None => Ok(Value::None),
+            other => Err(format!("ICMP extensions are not supported, got {other}")),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "TrailerField"
+    }
 }
 
 /// `ICMP`.
 pub static ICMP: Proto = Proto {
     name: "ICMP",
     long_name: "ICMP",
-    fields: &ICMP_FIELDS,
+    fields: FIELDS,
     post_build: Some(post_build),
     summary: Some(summary),
     guess_payload: Some(guess_payload),
@@ -120,7 +126,7 @@ pub static ICMP: Proto = Proto {
 pub static ICMPERROR: Proto = Proto {
     name: "ICMPerror",
     long_name: "ICMP in ICMP",
-    fields: &ICMP_FIELDS,
+    fields: FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(guess_payload),
     hashret: Some(hashret),

@@ -1,8 +1,8 @@
 //! Checksums of transport layers over the IPv4 (RFC 793, RFC 768) and IPv6 (RFC 8200 §8.1) pseudo-headers.
 
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{inet_checksum, Built, Value};
+use crate::packet::{field_repr, inet_checksum, Built, Layer, Packet, Value};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -12,13 +12,15 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
     let mut depth = 1;
     loop {
         let layer = b.below(depth)?;
+        let proto = layer.proto();
         match layer.name() {
-            "IP" | "IPerror" => {
+            _ if proto == &super::ip::IP || proto == &super::ip::IPERROR => {
                 let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) =
                     (b.value_below(depth, "src"), b.value_below(depth, "dst"))
                 else {
                     return None;
                 };
+                let dst = b.below(depth).and_then(source_route_destination).unwrap_or(dst);
                 let mut ph = [0u8; 12];
                 ph[0..4].copy_from_slice(&src.octets());
                 ph[4..8].copy_from_slice(&dst.octets());
@@ -26,7 +28,7 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
                 ph[10..12].copy_from_slice(&(len as u16).to_be_bytes());
                 return Some(inet_checksum(&[&ph, data]));
             }
-            "IPv6" | "IPerror6" => {
+            _ if proto == &super::ipv6::IPV6 || proto == &super::ipv6::IPERROR6 => {
                 let src = home_address(b, depth).unwrap_or(match b.value_below(depth, "src") {
                     Some(Value::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,
@@ -82,4 +84,40 @@ fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
             _ => None,
         }
     })
+}
+
+/// With exactly one loose or strict source route option, the pseudo-header's destination is the route's last
+/// address (Scapy's `in4_pseudoheader`); with more than one, Scapy falls back to the header's destination.
+fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
+    let Some(Value::Layers(options)) = ip.get("options") else {
+        return None;
+    };
+    let mut routes = options
+        .iter()
+        .filter(|o| matches!(o.name(), "IPOption_LSRR" | "IPOption_SSRR"));
+    let (Some(only), None) = (routes.next(), routes.next()) else {
+        return None;
+    };
+    match only.get("routers") {
+        Some(Value::List(routers)) => match routers.last() {
+            Some(Value::Ip4(a)) => Some(*a),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// `NAME src:sport > dst:dport` over IP or IPv6, `NAME sport > dport` otherwise: Scapy's TCP and UDP summaries.
+pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    let ip = i
+        .checked_sub(1)
+        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"));
+    match ip {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!("{name} {}:{} > {}:{}", g("src"), f("sport"), g("dst"), f("dport"))
+        }
+        None => format!("{name} {} > {}", f("sport"), f("dport")),
+    }
 }

@@ -1,13 +1,13 @@
 //! IPv6 extension headers (RFC 8200 §4): Scapy's `IPv6ExtHdrHopByHop`, `IPv6ExtHdrDestOpt`,
 //! `IPv6ExtHdrRouting` (type 0 address list) and `IPv6ExtHdrFragment`.
 
-use std::net::Ipv6Addr;
+use crate::packet::addr_list::AddrList;
 
 use super::ipv6::{next_header, nh};
 use super::ipv6_options::{write_options, AUTOPAD, OPTIONS};
 use super::raw::RAW;
 use super::well_known::IPV6_NH;
-use crate::packet::{Built, Codec, Dflt, Field, Kind, Layer, PayloadGuess, Proto, Value};
+use crate::packet::{Built, Dflt, Field, Kind, Len, PayloadGuess, Proto};
 
 const fn next(default: u64) -> Field {
     Field::u8("nh", default)
@@ -104,78 +104,12 @@ pub static FRAGMENT: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Scapy's `IP6ListField`: a list of IPv6 addresses, `8 * len` bytes of them when dissecting.
-pub struct AddressList;
-static ADDRESSES: AddressList = AddressList;
-
-impl Codec for AddressList {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        if let Value::List(addrs) = v {
-            for a in addrs {
-                if let Value::Ip6(a) = a {
-                    out.extend_from_slice(&a.octets());
-                }
-            }
-        }
-    }
-
-    /// Only whole addresses are taken; a shorter remainder is left to the next layer.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let n = (8 * layer.get_int("len").unwrap_or(0) as usize).min(end.saturating_sub(pos));
-        let addrs: Vec<Value> = data
-            .get(pos..pos + n)?
-            .chunks_exact(16)
-            .filter_map(|c| <[u8; 16]>::try_from(c).ok())
-            .map(|c| Value::Ip6(Ipv6Addr::from(c)))
-            .collect();
-        let used = 16 * addrs.len();
-        Some((Value::List(addrs), used))
-    }
-
-    fn coerce(&self, v: Value) -> Result<Value, String> {
-        let items = match v {
-            Value::List(items) => items,
-            one @ (Value::Str(_) | Value::Ip6(_)) => vec![one],
-            other => return Err(format!("expected a list of IPv6 addresses, got {other}")),
-        };
-        items
-            .into_iter()
-            .map(|a| match a {
-                Value::Ip6(a) => Ok(Value::Ip6(a)),
-                Value::Str(s) => s
-                    .parse()
-                    .map(Value::Ip6)
-                    .map_err(|_| format!("'{s}' is not an IPv6 address")),
-                other => Err(format!("expected an IPv6 address, got {other}")),
-            })
-            .collect::<Result<_, _>>()
-            .map(Value::List)
-    }
-
-    fn repr(&self, v: &Value) -> String {
-        match v {
-            Value::List(addrs) => {
-                let parts: Vec<String> = addrs
-                    .iter()
-                    .map(|a| match a {
-                        Value::Ip6(a) => a.to_string(),
-                        other => other.to_string(),
-                    })
-                    .collect();
-                format!("[ {} ]", parts.join(", "))
-            }
-            other => other.to_string(),
-        }
-    }
-
-    fn kind_name(&self) -> &'static str {
-        "IP6ListField"
-    }
-
-    fn list_default(&self) -> bool {
-        true
-    }
-}
+/// The routing header's addresses: `8 * len` bytes of them when dissecting, whole addresses only.
+static ADDRESSES: AddrList = AddrList {
+    v6: true,
+    len: Len::From(|l| 8 * l.get_int("len").unwrap_or(0) as usize),
+    partial_fails: false,
+};
 
 #[cfg(test)]
 mod tests {

@@ -1,14 +1,52 @@
-//! BSD loopback / NULL link type (LINKTYPE_NULL, 0): a 4-byte address family in the capturing host's byte
-//! order, little-endian here as in Scapy's `Loopback` on Linux.
+//! BSD loopback / NULL link type (LINKTYPE_NULL, 0), Scapy's `Loopback`: a 4-byte address family in the
+//! capturing host's byte order.
 
 use super::well_known::LOOPBACK_TYPES;
-use crate::packet::{Dflt, Field, Kind, Proto};
+use crate::packet::{field::lookup, Codec, Dflt, Field, Kind, Layer, Proto, Value};
 
 pub static LOOPBACK: Proto = Proto {
     name: "Loopback",
     long_name: "Loopback",
-    fields: &[Field::new("type", Kind::LeU32, Dflt::Int(2))
-        .names(LOOPBACK_TYPES)
-        .doc("address family: 2 IPv4; 24, 28 or 30 IPv6")],
+    fields: &[Field::new("type", Kind::Custom(&FAMILY), Dflt::Int(2))
+        .doc("address family: 2 IPv4; 10 IPv6 on Linux; 24, 28 or 30 IPv6 on the BSDs")],
     ..Proto::BASE
 };
+
+/// Scapy's `LoIntEnumField` on Linux: the four bytes are read big-endian and shifted right by 24, so only the
+/// first byte counts (`02 00 00 00` is AF_INET, `00 00 00 02` is family 0), and the family is written as that
+/// first byte followed by three zeros. This reads little-endian families below 256 right, as captured on
+/// little-endian hosts, and ignores the rest.
+pub struct Family;
+static FAMILY: Family = Family;
+
+impl Codec for Family {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(&[v.as_int().unwrap_or(0) as u8, 0, 0, 0]);
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        let b = data.get(pos..pos + 4)?;
+        Some((Value::Int(u64::from(b[0])), 4))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Int(i) if i <= 0xff => Ok(Value::Int(i)),
+            Value::Str(s) => LOOPBACK_TYPES
+                .iter()
+                .find(|(_, n)| *n == s)
+                .map(|(k, _)| Value::Int(*k))
+                .ok_or_else(|| format!("'{s}' is not a known address family")),
+            other => Err(format!("expected an address family below 256, got {other}")),
+        }
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        let i = v.as_int().unwrap_or(0);
+        lookup(LOOPBACK_TYPES, i).map_or_else(|| i.to_string(), str::to_string)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "LoIntEnumField"
+    }
+}

@@ -1,9 +1,13 @@
 //! The protocols, one file each, and the one bindings table that drives both dissection (bottom-up: which
 //! protocol follows) and stacking (top-down: `Ether()/IP()` implies `type=0x800`).
 
+pub mod arp;
 pub mod dns;
 pub mod dns_records;
+pub mod dot1q;
+pub mod dot3;
 pub mod ether;
+mod fixed_str;
 pub mod icmp;
 mod icmp_timestamp;
 pub mod icmpv6;
@@ -68,6 +72,18 @@ pub static ALL: &[&Proto] = &[
     &ip_options::EOL,
     &ip_options::NOP,
     &ip_options::GENERIC,
+    &ip_options::SECURITY,
+    &ip_options::RR,
+    &ip_options::LSRR,
+    &ip_options::SSRR,
+    &ip_options::STREAM_ID,
+    &ip_options::MTU_PROBE,
+    &ip_options::MTU_REPLY,
+    &ip_options::TRACEROUTE,
+    &ip_options::TIMESTAMP,
+    &ip_options::ADDRESS_EXTENSION,
+    &ip_options::ROUTER_ALERT,
+    &ip_options::SDBM,
     &ip::IPERROR,
     &tcp::TCPERROR,
     &udp::UDPERROR,
@@ -75,6 +91,12 @@ pub static ALL: &[&Proto] = &[
     &sll::SLL,
     &sll::SLL2,
     &loopback::LOOPBACK,
+    &arp::ARP,
+    &dot1q::DOT1Q,
+    &dot1q::DOT1AD,
+    &dot3::DOT3,
+    &dot3::LLC,
+    &dot3::STP,
     &raw::RAW,
     &padding::PADDING,
     // DNS
@@ -107,7 +129,33 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ether::ETHER, &ip::IP, &[("type", 0x0800)]),
     bind(&sll::SLL, &ip::IP, &[("proto", 0x0800)]),
     bind(&sll::SLL2, &ip::IP, &[("proto", 0x0800)]),
+    // ARP, VLANs, 802.3
+    // Linux reads AF_UNSPEC as IPv4 too; the later type 2 is what stacking implies.
+    bind(&loopback::LOOPBACK, &ip::IP, &[("type", 0)]),
     bind(&loopback::LOOPBACK, &ip::IP, &[("type", 2)]),
+    bind(&loopback::LOOPBACK, &ipv6::IPV6, &[("type", 10)]),
+    bind(&ether::ETHER, &dot3::LLC, &[("type", 122)]),
+    bind(&ether::ETHER, &dot3::LLC, &[("type", 0x8870)]),
+    bind(&ether::ETHER, &dot1q::DOT1Q, &[("type", 0x8100)]),
+    bind(&ether::ETHER, &dot1q::DOT1AD, &[("type", 0x88a8)]),
+    bind(&ether::ETHER, &arp::ARP, &[("type", 0x0806)]),
+    bind(&sll::SLL, &arp::ARP, &[("proto", 0x0806)]),
+    bind(&sll::SLL2, &arp::ARP, &[("proto", 0x0806)]),
+    bind(&sll::SLL, &dot1q::DOT1Q, &[("proto", 0x8100)]),
+    bind(&sll::SLL2, &dot1q::DOT1Q, &[("proto", 0x8100)]),
+    bind(&dot3::DOT3, &dot3::LLC, &[]),
+    bind(&dot3::LLC, &dot3::STP, &[("dsap", 0x42), ("ssap", 0x42), ("ctrl", 3)]),
+    // Tags take their payload's type as Ethernet would (Scapy's `aliastypes`): S-tag, C-tag, then EtherTypes.
+    bind(&dot1q::DOT1AD, &dot1q::DOT1AD, &[("type", 0x88a8)]),
+    bind(&dot1q::DOT1AD, &dot1q::DOT1Q, &[("type", 0x8100)]),
+    bind(&dot1q::DOT1AD, &arp::ARP, &[("type", 0x0806)]),
+    bind(&dot1q::DOT1AD, &ip::IP, &[("type", 0x0800)]),
+    bind(&dot1q::DOT1AD, &ipv6::IPV6, &[("type", 0x86dd)]),
+    bind(&dot1q::DOT1Q, &dot1q::DOT1AD, &[("type", 0x88a8)]),
+    bind(&dot1q::DOT1Q, &dot1q::DOT1Q, &[("type", 0x8100)]),
+    bind(&dot1q::DOT1Q, &arp::ARP, &[("type", 0x0806)]),
+    bind(&dot1q::DOT1Q, &ip::IP, &[("type", 0x0800)]),
+    bind(&dot1q::DOT1Q, &ipv6::IPV6, &[("type", 0x86dd)]),
     bind(&ip::IP, &tcp::TCP, &[("frag", 0), ("proto", 6)]),
     bind(&ip::IP, &udp::UDP, &[("frag", 0), ("proto", 17)]),
     bind(&ip::IP, &icmp::ICMP, &[("frag", 0), ("proto", 1)]),
@@ -190,38 +238,39 @@ pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static
 
 /// A binding with its field names resolved to indices, for dissection's hot path.
 struct Guess {
-    lower: &'static Proto,
     upper: &'static Proto,
     fields: Vec<(usize, u64)>,
 }
 
-/// The bindings resolved once, on first use (not at start-up).
-fn guesses() -> &'static [Guess] {
-    static GUESSES: OnceLock<Vec<Guess>> = OnceLock::new();
+/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol in table order.
+fn guesses() -> &'static [(&'static Proto, Vec<Guess>)] {
+    static GUESSES: OnceLock<Vec<(&'static Proto, Vec<Guess>)>> = OnceLock::new();
     GUESSES.get_or_init(|| {
-        BINDINGS
-            .iter()
-            .filter_map(|b| {
-                let fields = b
-                    .fields
-                    .iter()
-                    .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
-                    .collect::<Option<_>>()?;
-                Some(Guess {
-                    lower: b.lower,
-                    upper: b.upper,
-                    fields,
-                })
-            })
-            .collect()
+        let mut groups: Vec<(&'static Proto, Vec<Guess>)> = Vec::new();
+        for b in BINDINGS {
+            let Some(fields) = b
+                .fields
+                .iter()
+                .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
+                .collect()
+            else {
+                continue;
+            };
+            let guess = Guess { upper: b.upper, fields };
+            match groups.iter_mut().find(|(lower, _)| *lower == b.lower) {
+                Some((_, g)) => g.push(guess),
+                None => groups.push((b.lower, vec![guess])),
+            }
+        }
+        groups
     })
 }
 
 /// The protocol that follows a dissected layer, by the first binding whose field values all match.
 pub fn guess(layer: &Layer) -> Option<&'static Proto> {
-    guesses()
+    let (_, candidates) = guesses().iter().find(|(lower, _)| *lower == layer.proto())?;
+    candidates
         .iter()
-        .filter(|g| g.lower == layer.proto())
         .find(|g| g.fields.iter().all(|(f, v)| layer.int_at(*f) == Some(*v)))
         .map(|g| g.upper)
 }

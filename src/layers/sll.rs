@@ -1,8 +1,12 @@
 //! Linux cooked captures, as libpcap records frames captured on the `any` device: SLL (LINKTYPE_LINUX_SLL,
 //! 113) and SLL2 (LINKTYPE_LINUX_SLL2, 276). Scapy's `CookedLinux` and `CookedLinuxV2`.
 
+use super::fixed_str::FixedStr;
 use super::well_known::{ETHER_TYPES, SLL_PKTTYPES};
-use crate::packet::{Dflt, Field, Kind, Len, Proto};
+use crate::packet::{Dflt, Field, Kind, Proto};
+
+/// The link-layer address, always 8 bytes, zero-padded.
+static SRC: FixedStr = FixedStr { len: |_| 8 };
 
 pub static SLL: Proto = Proto {
     name: "CookedLinux",
@@ -13,7 +17,7 @@ pub static SLL: Proto = Proto {
             .doc("to us, broadcast, multicast, to others, outgoing"),
         Field::u16("lladdrtype", 512).hex().doc("ARPHRD_ type of the device"),
         Field::u16("lladdrlen", 0).doc("length of the link-layer address"),
-        Field::new("src", Kind::Bytes(Len::Fixed(8)), Dflt::Bytes(b"")).doc("link-layer address, zero-padded"),
+        Field::new("src", Kind::Custom(&SRC), Dflt::Bytes(b"")).doc("link-layer address, zero-padded"),
         Field::u16("proto", 0x800)
             .hex_names(ETHER_TYPES)
             .doc("EtherType of the payload"),
@@ -35,7 +39,7 @@ pub static SLL2: Proto = Proto {
             .names(SLL_PKTTYPES)
             .doc("to us, broadcast, multicast, to others, outgoing"),
         Field::u8("lladdrlen", 0).doc("length of the link-layer address"),
-        Field::new("src", Kind::Bytes(Len::Fixed(8)), Dflt::Bytes(b"")).doc("link-layer address, zero-padded"),
+        Field::new("src", Kind::Custom(&SRC), Dflt::Bytes(b"")).doc("link-layer address, zero-padded"),
     ],
     ..Proto::BASE
 };

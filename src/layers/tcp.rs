@@ -1,6 +1,6 @@
 //! TCP (RFC 9293) with its options, Scapy's `TCP`, and `TCPerror`, the TCP header quoted inside an ICMP error.
 
-use super::inet::l4_checksum;
+use super::inet::{l4_checksum, ports_summary};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
 use crate::packet::{field_repr, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
@@ -117,24 +117,7 @@ fn post_build(b: &mut Built) {
 }
 
 fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    match i
-        .checked_sub(1)
-        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"))
-    {
-        Some(u) => {
-            let g = |n| field_repr(p, u, n);
-            format!(
-                "TCP {}:{} > {}:{} {}",
-                g("src"),
-                f("sport"),
-                g("dst"),
-                f("dport"),
-                f("flags")
-            )
-        }
-        _ => format!("TCP {} > {} {}", f("sport"), f("dport"), f("flags")),
-    }
+    format!("{} {}", ports_summary("TCP", p, i), field_repr(p, i, "flags"))
 }
 
 /// TCP options: a list of `(name, value)` pairs, Scapy's `TCPOptionsField`.

@@ -1,8 +1,8 @@
 //! UDP (RFC 768), Scapy's `UDP`, and `UDPerror`, the UDP header quoted inside an ICMP error.
 
-use super::inet::l4_checksum;
+use super::inet::{l4_checksum, ports_summary};
 use super::well_known::UDP_SERVICES;
-use crate::packet::{answers_at, field_repr, int, layer_of, Built, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Built, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::u16("sport", 53).names(UDP_SERVICES).doc("source port"),
@@ -71,15 +71,5 @@ fn payload_len(l: &Layer, avail: usize) -> usize {
 }
 
 fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    match i
-        .checked_sub(1)
-        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"))
-    {
-        Some(u) => {
-            let g = |n| field_repr(p, u, n);
-            format!("UDP {}:{} > {}:{}", g("src"), f("sport"), g("dst"), f("dport"))
-        }
-        None => format!("UDP {} > {}", f("sport"), f("dport")),
-    }
+    ports_summary("UDP", p, i)
 }

@@ -217,4 +217,16 @@ mod tests {
         assert!(matches(&a, &q));
         assert!(!matches(&wrong, &q));
     }
+
+    #[test]
+    fn arp_is_at_answers_who_has() {
+        let eth = |dst: &str| l("Ether", &[("dst", dst), ("src", "02:00:00:00:00:01")]);
+        let arp = |op, psrc: &str, pdst: &str| l("ARP", &[("op", op), ("psrc", psrc), ("pdst", pdst)]);
+        let frame = |layers| Packet::dissect(&Packet::new(layers).build(), LinkType::Ethernet);
+        let who = frame(vec![eth("ff:ff:ff:ff:ff:ff"), arp("1", "198.18.0.1", "198.18.0.2")]);
+        let is_at = frame(vec![eth("02:00:00:00:00:01"), arp("2", "198.18.0.2", "198.18.0.1")]);
+        let other = frame(vec![eth("02:00:00:00:00:01"), arp("2", "198.18.0.3", "198.18.0.1")]);
+        assert!(matches(&is_at, &who));
+        assert!(!matches(&other, &who));
+    }
 }

@@ -1,7 +1,7 @@
 //! Building: lay every header out from its field table, then let each protocol fill its automatic fields
 //! (lengths, checksums, counts) from the top layer down, as Scapy's `post_build` does.
 
-use super::field::{Field, Kind};
+use super::field::{Dflt, Field, Kind};
 use super::value::{mask, Value};
 use super::{Layer, Packet, Slot};
 
@@ -142,8 +142,7 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
         .layers
         .get(i + 1)
         .and_then(|u| crate::layers::overload(layer.proto, u.proto));
-    let mut acc: u64 = 0;
-    let mut nbits: u32 = 0;
+    let mut bits = BitWriter::default();
     for (f, field) in layer.proto.fields.iter().enumerate() {
         if field.when.is_some_and(|c| !c(layer, under)) {
             continue;
@@ -154,32 +153,63 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
             Slot::Wire(_) if field.is_auto() => &AUTO,
             Slot::Wire(v) => v,
             Slot::Unset => {
-                owned = match over.and_then(|o| o.iter().find(|(n, _)| *n == field.name)) {
-                    Some((_, x)) => Value::Int(*x),
-                    None => field.default_value(layer),
+                // Integers, the common case, go straight to the wire without building a value.
+                let implied = over
+                    .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
+                    .map(|(_, x)| *x);
+                let int = match (implied, field.default) {
+                    (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
+                    (None, Dflt::Auto) => Some(0),
+                    _ => None,
                 };
+                match (int, field.int_width(), field.encode_with) {
+                    (Some(x), Some(_), None) => {
+                        put_int(field.kind, x, &mut bits, buf);
+                        continue;
+                    }
+                    (Some(x), ..) => owned = Value::Int(x),
+                    (None, ..) => owned = field.default_value(layer),
+                }
                 &owned
             }
         };
-        if let Kind::Bits(w) = field.kind {
-            acc = (acc << w) | (v.as_int().unwrap_or(0) & mask(w));
-            nbits += u32::from(w);
-            if nbits % 8 == 0 {
-                for k in (0..nbits / 8).rev() {
-                    buf.push((acc >> (8 * k)) as u8);
-                }
-                acc = 0;
-                nbits = 0;
-            }
-            continue;
-        }
-        match field.encode_with {
-            Some(write) => write(layer, v, buf),
-            None => encode(field, v, buf),
+        match (field.kind, field.encode_with) {
+            (_, Some(write)) => write(layer, v, buf),
+            (Kind::Bits(_), None) => put_int(field.kind, v.as_int().unwrap_or(0), &mut bits, buf),
+            (_, None) => encode(field, v, buf),
         }
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
+}
+
+/// Packs consecutive bit fields, most significant first, into whole bytes.
+#[derive(Default)]
+struct BitWriter {
+    acc: u64,
+    nbits: u32,
+}
+
+/// Appends an integer field: bit fields through the packer, the others big- or little-endian by kind.
+fn put_int(kind: Kind, x: u64, bits: &mut BitWriter, buf: &mut Vec<u8>) {
+    match kind {
+        Kind::Bits(w) => {
+            bits.acc = (bits.acc << w) | (x & mask(w));
+            bits.nbits += u32::from(w);
+            if bits.nbits % 8 == 0 {
+                for k in (0..bits.nbits / 8).rev() {
+                    buf.push((bits.acc >> (8 * k)) as u8);
+                }
+                *bits = BitWriter::default();
+            }
+        }
+        Kind::U8 => buf.push(x as u8),
+        Kind::U16 => buf.extend_from_slice(&(x as u16).to_be_bytes()),
+        Kind::U32 => buf.extend_from_slice(&(x as u32).to_be_bytes()),
+        Kind::U64 => buf.extend_from_slice(&x.to_be_bytes()),
+        Kind::LeU32 => buf.extend_from_slice(&(x as u32).to_le_bytes()),
+        _ => {}
+    }
 }
 
 /// Appends one non-bit field's wire form (fields whose form depends on their siblings use `Field::encode_with`).
@@ -188,14 +218,10 @@ pub(crate) fn encode(field: &Field, v: &Value, out: &mut Vec<u8>) {
         Value::Gen(g) => &g.nth(0),
         v => v,
     };
-    let int = v.as_int().unwrap_or(0);
     match field.kind {
-        Kind::Bits(_) => {}
-        Kind::U8 => out.push(int as u8),
-        Kind::U16 => out.extend_from_slice(&(int as u16).to_be_bytes()),
-        Kind::U32 => out.extend_from_slice(&(int as u32).to_be_bytes()),
-        Kind::U64 => out.extend_from_slice(&int.to_be_bytes()),
-        Kind::LeU32 => out.extend_from_slice(&(int as u32).to_le_bytes()),
+        Kind::Bits(_) | Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::LeU32 => {
+            put_int(field.kind, v.as_int().unwrap_or(0), &mut BitWriter::default(), out)
+        }
         Kind::Mac => match v {
             Value::Mac(m) => out.extend_from_slice(m),
             Value::Bytes(b) => out.extend_from_slice(b),

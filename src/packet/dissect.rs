@@ -4,7 +4,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::field::{Bound, Kind, Len};
+use super::field::{Bound, Kind};
 use super::value::{mask, Value};
 use super::{Layer, Packet, Proto, Slot};
 use crate::layers;
@@ -87,7 +87,7 @@ fn dissect_into(data: &[u8], proto: &'static Proto, under: Option<&'static Proto
             out.push(load_layer(proto, &data[start..end]));
             break;
         }
-        let mut layer = Layer::new(proto);
+        let mut layer = Layer::unfilled(proto);
         let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under) else {
             out.push(load_layer(&layers::raw::RAW, &data[start..end]));
             break;
@@ -160,9 +160,13 @@ pub(crate) fn decode_fields(
     layer: &mut Layer,
     under: Option<&'static Proto>,
 ) -> Option<usize> {
+    // Slots are pushed in table order, so the fields decoded so far are what conditions and lengths see.
+    let fields = layer.proto.fields;
+    layer.slots.clear();
     let mut bitpos = start * 8;
-    for (f, field) in layer.proto.fields.iter().enumerate() {
+    for field in fields {
         if field.when.is_some_and(|c| !c(layer, under)) {
+            layer.slots.push(Slot::Unset);
             continue;
         }
         let v = if let Kind::Bits(w) = field.kind {
@@ -175,11 +179,12 @@ pub(crate) fn decode_fields(
             bitpos = (pos + used) * 8;
             v
         };
-        layer.slots[f] = Slot::Wire(v);
+        layer.slots.push(Slot::Wire(v));
         if field.may_end && bitpos / 8 >= data.len() {
             break;
         }
     }
+    layer.slots.resize_with(fields.len(), || Slot::Unset);
     Some(bitpos.div_ceil(8) - start)
 }
 
@@ -227,14 +232,14 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
         }
         Kind::Bytes(len) => {
             let avail = data.len().saturating_sub(pos);
-            let n = resolve_len(len, layer, avail).min(avail);
+            let n = len.resolve(layer, avail).min(avail);
             (Value::Bytes(data.get(pos..pos + n)?.to_vec()), n)
         }
         Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let avail = data.len().saturating_sub(pos);
             let (limit, count) = match spec.bound {
-                Bound::Bytes(len) => (pos + resolve_len(len, layer, avail).min(avail), usize::MAX),
+                Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX),
                 Bound::Count(f) => (data.len(), f(layer)),
             };
             let base = layer
@@ -250,7 +255,7 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
             // that does not parse ends it as a `Raw` record holding the rest.
             while p < limit && records.len() < count {
                 let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
-                let mut rec = Layer::new(proto);
+                let mut rec = Layer::unfilled(proto);
                 match decode_record(msg, p - base, limit - base, &mut rec) {
                     Some(used) => {
                         records.push(rec);
@@ -281,12 +286,4 @@ fn decode_record(data: &[u8], pos: usize, limit: usize, rec: &mut Layer) -> Opti
         }
     }
     (used > 0).then_some(used)
-}
-
-fn resolve_len(len: Len, layer: &Layer, avail: usize) -> usize {
-    match len {
-        Len::Fixed(n) => n,
-        Len::Rest => avail,
-        Len::From(f) => f(layer),
-    }
 }

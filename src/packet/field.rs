@@ -36,6 +36,28 @@ pub enum Len {
     Rest,
     /// Computed from the fields decoded so far.
     From(fn(&Layer) -> usize),
+    /// Python's `s[:n]`, `n` computed from the fields decoded so far: a negative `n` leaves that many bytes off
+    /// the end (Scapy's `length_from` lambdas that go negative on malformed input).
+    Slice(fn(&Layer) -> i64),
+}
+
+impl Len {
+    /// How many bytes, out of `avail`, the field takes, given the fields decoded before it.
+    pub fn resolve(self, layer: &Layer, avail: usize) -> usize {
+        match self {
+            Len::Fixed(n) => n,
+            Len::Rest => avail,
+            Len::From(f) => f(layer),
+            Len::Slice(f) => {
+                let n = f(layer);
+                if n >= 0 {
+                    n as usize
+                } else {
+                    avail.saturating_sub(n.unsigned_abs() as usize)
+                }
+            }
+        }
+    }
 }
 
 /// A packet-list field: how to find each record's protocol and where the list ends.
@@ -104,6 +126,8 @@ pub enum Show {
     HexEnum(&'static [(u64, &'static str)]),
     /// Flags with one letter (or name) per bit, lowest bit first; `sep` joins names when printing.
     Flags(&'static [&'static str], &'static str),
+    /// A number rendered by a function (timestamps shown as times of day or dates).
+    Fmt(fn(u64) -> String),
     /// Like `Enum`, but the table depends on another field (ICMP codes depend on the type).
     EnumBy(&'static str, fn(u64) -> &'static [(u64, &'static str)]),
 }
@@ -181,6 +205,12 @@ impl Field {
     pub const fn hex_names(self, table: &'static [(u64, &'static str)]) -> Field {
         Field {
             show: Show::HexEnum(table),
+            ..self
+        }
+    }
+    pub const fn fmt(self, f: fn(u64) -> String) -> Field {
+        Field {
+            show: Show::Fmt(f),
             ..self
         }
     }
@@ -377,7 +407,11 @@ impl Field {
                     )
                 })
             }
-            Show::EnumBy(..) => Err(format!("'{s}': give {} as a number", self.name)),
+            // Fields may be set before the one the table depends on, so every table of a byte-sized key is
+            // searched, lowest key first (ICMP codes: names are unique across types).
+            Show::EnumBy(_, table) => (0..=255)
+                .find_map(|k| table(k).iter().find(|(_, n)| *n == s).map(|(v, _)| *v))
+                .ok_or_else(|| format!("'{s}' is not a known value of {}; give it as a number", self.name)),
             Show::Flags(names, _) => {
                 parse_flags(s, names).ok_or_else(|| format!("'{s}' is not made of the flags {}", names.join(" ")))
             }
@@ -390,11 +424,13 @@ impl Field {
         match (v, self.kind) {
             (Value::None, _) => "None".into(),
             (Value::Gen(g), _) => match (&**g, self.show) {
-                // Scapy's enum fields show each element of a list by name, as a list of strings.
-                (Generator::Choice(items), Show::Enum(_) | Show::HexEnum(_) | Show::EnumBy(..) | Show::Flags(..)) => {
+                // Scapy's `EnumField.i2repr` maps over a list: a Python list of the names, as strings.
+                (Generator::Choice(items), Show::Enum(_) | Show::HexEnum(_) | Show::EnumBy(..))
+                    if items.iter().all(|i| i.as_int().is_some()) =>
+                {
                     let names: Vec<String> = items
                         .iter()
-                        .map(|v| super::value::py_str(&self.repr(v, layer)))
+                        .map(|i| super::value::py_str(&self.int_repr(i.as_int().unwrap_or(0), layer)))
                         .collect();
                     format!("[{}]", names.join(", "))
                 }
@@ -429,6 +465,7 @@ impl Field {
                     .unwrap_or_else(|| i.to_string())
             }
             Show::Flags(names, sep) => flags_repr(i, names, sep),
+            Show::Fmt(f) => f(i),
         }
     }
 }

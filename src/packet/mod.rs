@@ -1,6 +1,7 @@
 //! The protocol-agnostic engine: packets as stacks of layers, each layer a protocol's field table plus the
 //! values set in it; building to bytes, dissecting from bytes, packet sets and Scapy-style rendering.
 
+pub mod addr_list;
 mod answer;
 mod build;
 mod dissect;
@@ -140,6 +141,14 @@ impl Layer {
         }
     }
 
+    /// A layer whose slots dissection is about to push, in table order; slots not yet pushed read as unset.
+    pub(crate) fn unfilled(proto: &'static Proto) -> Layer {
+        Layer {
+            proto,
+            slots: Vec::with_capacity(proto.fields.len()),
+        }
+    }
+
     /// A layer of the protocol with this class name, e.g. `Layer::named("TCP")`.
     pub fn named(name: &str) -> Result<Layer, Error> {
         Proto::by_name(name)
@@ -225,7 +234,7 @@ impl Layer {
 
     /// Field `i` as an integer: set, dissected or default.
     pub fn int_at(&self, i: usize) -> Option<u64> {
-        match &self.slots[i] {
+        match self.slots.get(i).unwrap_or(&Slot::Unset) {
             Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
             Slot::Unset => match self.proto.fields[i].default {
                 Dflt::Int(v) => Some(v),
@@ -236,7 +245,7 @@ impl Layer {
     }
 
     pub(crate) fn value_at(&self, i: usize) -> Value {
-        match &self.slots[i] {
+        match self.slots.get(i).unwrap_or(&Slot::Unset) {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset => self.proto.fields[i].default_value(self),
         }
@@ -389,7 +398,7 @@ impl Packet {
         if let Some(w) = &self.wire {
             return w.clone();
         }
-        if self.is_set() || self.has_random() {
+        if self.generators() != (false, false) {
             return build::build(&self.nth(0).resolve_random());
         }
         build::build(self)

@@ -33,22 +33,28 @@ impl Packet {
         out
     }
 
+    /// What kinds of generators the fields hold: (sets, random values).
+    pub(crate) fn generators(&self) -> (bool, bool) {
+        let mut found = (false, false);
+        for s in self.layers.iter().flat_map(|l| &l.slots) {
+            if let Slot::User(Value::Gen(g)) = s {
+                match **g {
+                    Generator::Rand(_) => found.1 = true,
+                    _ => found.0 = true,
+                }
+            }
+        }
+        found
+    }
+
     /// True when some field holds a range, a list or a network.
     pub fn is_set(&self) -> bool {
-        self.layers.iter().any(|l| {
-            l.slots
-                .iter()
-                .any(|s| matches!(s, Slot::User(Value::Gen(g)) if !matches!(**g, Generator::Rand(_))))
-        })
+        self.generators().0
     }
 
     /// True when some field holds a random value.
     pub fn has_random(&self) -> bool {
-        self.layers.iter().any(|l| {
-            l.slots
-                .iter()
-                .any(|s| matches!(s, Slot::User(Value::Gen(g)) if matches!(**g, Generator::Rand(_))))
-        })
+        self.generators().1
     }
 
     /// How many packets this set stands for (1 for a plain packet), without enumerating them.

@@ -1,0 +1,68 @@
+//! IEEE 802.1Q VLAN tags, Scapy's `Dot1Q`, and the 802.1ad service tag of QinQ, Scapy's `Dot1AD` (same fields,
+//! EtherType 0x88a8).
+
+use super::dot3::LLC;
+use super::well_known::ETHER_TYPES;
+use crate::packet::{answers_at, field_repr, int, layer_of, Field, Layer, Packet, Proto};
+
+static FIELDS: &[Field] = &[
+    Field::bits("prio", 3, 0).doc("priority code point"),
+    Field::bits("dei", 1, 0).doc("drop eligible indicator"),
+    Field::bits("vlan", 12, 1).doc("VLAN identifier"),
+    Field::u16("type", 0)
+        .hex_names(ETHER_TYPES)
+        .doc("EtherType of the payload (a length up to 1500); set from the layer above"),
+];
+
+/// `Dot1Q`.
+pub static DOT1Q: Proto = tag("Dot1Q", "802.1Q");
+
+/// `Dot1AD`: the outer (service) tag of QinQ.
+pub static DOT1AD: Proto = tag("Dot1AD", "802_1AD");
+
+const fn tag(name: &'static str, long_name: &'static str) -> Proto {
+    Proto {
+        name,
+        long_name,
+        fields: FIELDS,
+        summary: Some(summary),
+        payload_len: Some(payload_len),
+        guess_payload: Some(guess_payload),
+        answers: Some(answers),
+        ..Proto::BASE
+    }
+}
+
+/// Scapy's `Dot1Q.answers`: a tagged request is answered on the same VLAN; an untagged one by what the tag
+/// carries.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&DOT1Q, &DOT1AD]).is_none() {
+        return answers_at(r, i + 1, q, j);
+    }
+    int(r, i, "type") == int(q, j, "type") && int(r, i, "vlan") == int(q, j, "vlan") && answers_at(r, i + 1, q, j + 1)
+}
+
+/// A type up to 1500 is an 802.3 length: the payload is that long, the rest is padding.
+fn payload_len(l: &Layer, avail: usize) -> usize {
+    match l.get_int("type") {
+        Some(n) if n <= 1500 => n as usize,
+        _ => avail,
+    }
+}
+
+/// A length instead of a type means LLC follows (Scapy's `default_payload_class`).
+fn guess_payload(l: &Layer, _payload: &[u8]) -> Option<&'static Proto> {
+    l.get_int("type").is_some_and(|n| n <= 1500).then_some(&LLC)
+}
+
+/// Scapy names the Ethernet addresses when the tag sits right on Ethernet.
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    match i.checked_sub(1).filter(|&u| p.layers()[u].name() == "Ether") {
+        Some(u) => {
+            let g = |n| field_repr(p, u, n);
+            format!("802.1q {} > {} ({}) vlan {}", g("src"), g("dst"), f("type"), f("vlan"))
+        }
+        None => format!("802.1q ({}) vlan {}", f("type"), f("vlan")),
+    }
+}

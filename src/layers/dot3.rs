@@ -1,0 +1,127 @@
+//! IEEE 802.3 framing with a length instead of an EtherType, Scapy's `Dot3`, the 802.2 LLC header that
+//! follows it, Scapy's `LLC`, and the spanning tree BPDU LLC carries, Scapy's `STP`.
+
+use super::ether::ETHER;
+use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+
+/// `Dot3`: destination, source, length of the payload.
+pub static DOT3: Proto = Proto {
+    name: "Dot3",
+    long_name: "802.3",
+    fields: &[
+        Field::mac("dst", [0xff; 6])
+            .auto()
+            .doc("destination MAC; broadcast when not set"),
+        Field::mac("src", [0; 6]).doc("source MAC"),
+        Field::u16("len", 0).auto().doc("payload length; computed"),
+    ],
+    post_build: Some(post_build),
+    summary: Some(summary),
+    payload_len: Some(|l, avail| l.get_int("len").map_or(avail, |n| n as usize)),
+    dispatch: Some(dispatch),
+    ..Proto::BASE
+};
+
+/// A frame whose type/length field exceeds 1500 is Ethernet II after all (Scapy's `Dot3.dispatch_hook`).
+fn dispatch(data: &[u8]) -> &'static Proto {
+    match data.get(12..14) {
+        Some(t) if u16::from_be_bytes([t[0], t[1]]) > 1500 => &ETHER,
+        _ => &DOT3,
+    }
+}
+
+fn post_build(b: &mut Built) {
+    super::ether::post_build(b);
+    if b.is_auto("len") {
+        b.put_u16(12, b.payload_len().min(0xffff) as u16);
+    }
+}
+
+fn summary(p: &Packet, i: usize) -> String {
+    let f = |n| field_repr(p, i, n);
+    format!("802.3 {} > {}", f("src"), f("dst"))
+}
+
+/// `LLC`: IEEE 802.2 logical link control.
+pub static LLC: Proto = Proto {
+    name: "LLC",
+    long_name: "LLC",
+    fields: &[
+        Field::u8("dsap", 0).hex().doc("destination service access point"),
+        Field::u8("ssap", 0).hex().doc("source service access point"),
+        Field::u8("ctrl", 0).doc("control"),
+    ],
+    ..Proto::BASE
+};
+
+/// `STP`: an 802.1D configuration BPDU. The four times are in 1/256 seconds.
+pub static STP: Proto = Proto {
+    name: "STP",
+    long_name: "Spanning Tree Protocol",
+    fields: &[
+        Field::u16("proto", 0),
+        Field::u8("version", 0),
+        Field::u8("bpdutype", 0),
+        Field::u8("bpduflags", 0),
+        Field::u16("rootid", 0).doc("root bridge priority"),
+        Field::mac("rootmac", [0; 6]),
+        Field::u32("pathcost", 0),
+        Field::u16("bridgeid", 0).doc("bridge priority"),
+        Field::mac("bridgemac", [0; 6]),
+        Field::u16("portid", 0),
+        Field::new("age", Kind::Custom(&SECONDS_256), Dflt::Int(256)).doc("message age, seconds"),
+        Field::new("maxage", Kind::Custom(&SECONDS_256), Dflt::Int(20 * 256)).doc("seconds"),
+        Field::new("hellotime", Kind::Custom(&SECONDS_256), Dflt::Int(2 * 256)).doc("seconds"),
+        Field::new("fwddelay", Kind::Custom(&SECONDS_256), Dflt::Int(15 * 256)).doc("seconds"),
+    ],
+    ..Proto::BASE
+};
+
+/// Scapy's `BCDFloatField`: a 16-bit count of 1/256 seconds, shown as a float of seconds. Held as the wire
+/// integer.
+pub struct Seconds256;
+static SECONDS_256: Seconds256 = Seconds256;
+
+impl Codec for Seconds256 {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        let b = data.get(pos..pos + 2)?;
+        Some((Value::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Int(i) if i <= 0xff => Ok(Value::Int(i * 256)),
+            other => Err(format!("expected whole seconds below 256, got {other}")),
+        }
+    }
+
+    /// Python's `repr` of the float: `0.0`, `20.0`, `0.00390625`.
+    fn repr(&self, v: &Value) -> String {
+        format!("{:?}", v.as_int().unwrap_or(0) as f64 / 256.0)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "BCDFloatField"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{LinkType, Packet};
+
+    #[test]
+    fn length_counts_the_payload_and_trailer_is_padding() {
+        let p = Packet::from(crate::packet::Layer::new(&super::DOT3)) / crate::packet::Layer::new(&super::LLC);
+        let bytes = p.build();
+        assert_eq!(&bytes[12..14], &[0, 3]);
+        let mut frame = bytes.clone();
+        frame.extend_from_slice(&[0; 4]);
+        let back = Packet::dissect(&frame, LinkType::Ethernet);
+        let names: Vec<&str> = back.layers().iter().map(|l| l.name()).collect();
+        assert_eq!(names, ["Dot3", "LLC", "Padding"]);
+    }
+}

@@ -1,0 +1,42 @@
+//! Scapy's `StrFixedLenField`: bytes whose length another field (or a constant) gives. `show()` prints them
+//! with trailing NUL bytes stripped, `command()` prints them whole.
+
+use crate::packet::value::py_bytes;
+use crate::packet::{Codec, Layer, Value};
+
+pub struct FixedStr {
+    /// The length when dissecting, from the fields decoded so far.
+    pub len: fn(&Layer) -> usize,
+}
+
+impl Codec for FixedStr {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
+    }
+
+    /// Like Scapy's `s[:len]`, a short input gives fewer bytes rather than an error.
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let rest = data.get(pos..end)?;
+        let n = (self.len)(layer).min(rest.len());
+        Some((Value::Bytes(rest[..n].to_vec()), n))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Bytes(b) => Ok(Value::Bytes(b)),
+            Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+            other => Err(format!("expected bytes, got {other}")),
+        }
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        match v.as_bytes() {
+            Some(b) => py_bytes(&b[..b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1)]),
+            None => v.to_string(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "StrFixedLenField"
+    }
+}

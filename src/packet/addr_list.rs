@@ -1,0 +1,119 @@
+//! A list of IP addresses laid back to back: Scapy's `FieldListField(IPField)` (IPv4 route options) and
+//! `IP6ListField` (the IPv6 routing header).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::field::{Codec, Len};
+use super::{Layer, Value};
+
+/// A list of IPv4 or IPv6 addresses.
+pub struct AddrList {
+    /// IPv6 addresses rather than IPv4.
+    pub v6: bool,
+    /// How many bytes the list takes when dissecting.
+    pub len: Len,
+    /// Whether a trailing partial address fails the field (IPv4 options, which then show as `Raw`) or is left
+    /// to what follows (the IPv6 routing header).
+    pub partial_fails: bool,
+}
+
+impl AddrList {
+    fn width(&self) -> usize {
+        if self.v6 {
+            16
+        } else {
+            4
+        }
+    }
+
+    fn parse(&self, v: Value) -> Result<Value, String> {
+        let family = if self.v6 { "IPv6" } else { "IPv4" };
+        match (v, self.v6) {
+            (a @ Value::Ip4(_), false) | (a @ Value::Ip6(_), true) => Ok(a),
+            (Value::Str(s), false) => s
+                .parse()
+                .map(Value::Ip4)
+                .map_err(|_| format!("'{s}' is not an {family} address")),
+            (Value::Str(s), true) => s
+                .parse()
+                .map(Value::Ip6)
+                .map_err(|_| format!("'{s}' is not an {family} address")),
+            (other, _) => Err(format!("expected an {family} address, got {other}")),
+        }
+    }
+}
+
+impl Codec for AddrList {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        let Value::List(addrs) = v else { return };
+        for a in addrs {
+            match a {
+                Value::Ip4(a) if !self.v6 => out.extend_from_slice(&a.octets()),
+                Value::Ip6(a) if self.v6 => out.extend_from_slice(&a.octets()),
+                _ => {}
+            }
+        }
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let avail = end.saturating_sub(pos);
+        let n = self.len.resolve(layer, avail).min(avail);
+        let bytes = data.get(pos..pos + n)?;
+        let width = self.width();
+        if self.partial_fails && n % width != 0 {
+            return None;
+        }
+        let addrs: Vec<Value> = bytes
+            .chunks_exact(width)
+            .map(|c| match <[u8; 16]>::try_from(c) {
+                Ok(b) => Value::Ip6(Ipv6Addr::from(b)),
+                Err(_) => Value::Ip4(Ipv4Addr::new(c[0], c[1], c[2], c[3])),
+            })
+            .collect();
+        let used = addrs.len() * width;
+        Some((Value::List(addrs), used))
+    }
+
+    /// A list of addresses as text or addresses; a single address is a list of one.
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        let items = match v {
+            Value::List(items) => items,
+            one => vec![one],
+        };
+        items
+            .into_iter()
+            .map(|a| self.parse(a))
+            .collect::<Result<_, _>>()
+            .map(Value::List)
+    }
+
+    /// `[198.18.0.3, 198.18.0.4]` for IPv4; Scapy's `IP6ListField` pads the brackets: `[ fd00::3, fd00::4 ]`.
+    fn repr(&self, v: &Value) -> String {
+        let Value::List(addrs) = v else { return v.to_string() };
+        let parts: Vec<String> = addrs
+            .iter()
+            .map(|a| match a {
+                Value::Ip4(a) => a.to_string(),
+                Value::Ip6(a) => a.to_string(),
+                other => other.to_string(),
+            })
+            .collect();
+        if self.v6 {
+            format!("[ {} ]", parts.join(", "))
+        } else {
+            format!("[{}]", parts.join(", "))
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        if self.v6 {
+            "IP6ListField"
+        } else {
+            "FieldListField"
+        }
+    }
+
+    fn list_default(&self) -> bool {
+        true
+    }
+}
