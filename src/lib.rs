@@ -2,6 +2,7 @@
 
 pub mod error;
 pub mod layers;
+pub mod net;
 pub mod packet;
 
 pub use error::Error;

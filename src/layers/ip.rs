@@ -76,11 +76,11 @@ pub static IP_OR_IPV6: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Without a routing table, the source is the loopback address for loopback destinations and 0.0.0.0
-/// otherwise (what Scapy picks when no route matches).
+/// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
+/// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
 fn default_src(l: &Layer) -> Value {
     match l.get("dst") {
-        Some(Value::Ip4(d)) if d.is_loopback() => Value::Ip4(Ipv4Addr::LOCALHOST),
+        Some(Value::Ip4(d)) => super::inet::default_source(d.into()),
         _ => Value::Ip4(Ipv4Addr::UNSPECIFIED),
     }
 }

@@ -56,11 +56,11 @@ pub static IPERROR6: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Without a routing table, the source is the loopback address for a loopback destination and `::` otherwise
-/// (what Scapy picks when no route matches).
+/// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
+/// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
 fn default_src(l: &Layer) -> Value {
     match l.get("dst") {
-        Some(Value::Ip6(d)) if d.is_loopback() => Value::Ip6(Ipv6Addr::LOCALHOST),
+        Some(Value::Ip6(d)) => super::inet::default_source(d.into()),
         _ => Value::Ip6(Ipv6Addr::UNSPECIFIED),
     }
 }
