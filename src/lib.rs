@@ -3,6 +3,7 @@
 pub mod error;
 pub mod lang;
 pub mod layers;
+pub mod net;
 pub mod packet;
 pub mod pcapio;
 

@@ -3,7 +3,7 @@
 
 use super::fixed_str::FixedStr;
 use super::well_known::{ARP_HWTYPES, ARP_OPS, ETHER_TYPES};
-use crate::packet::{field_repr, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{addr, field_repr, int, layer_of, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
 /// The hardware addresses are MACs for Ethernet with a 6-byte (or automatic) length.
 fn hw_is_mac(l: &Layer) -> bool {
@@ -82,6 +82,8 @@ pub static ARP: Proto = Proto {
     summary: Some(summary),
     // Nothing follows ARP: whatever is left is padding.
     payload_len: Some(|_, _| 0),
+    hashret: Some(hashret),
+    answers: Some(answers),
     ..Proto::BASE
 };
 
@@ -112,6 +114,25 @@ fn summary(p: &Packet, i: usize) -> String {
         Some(2) => format!("ARP is at {} says {}", f("hwsrc"), f("psrc")),
         _ => format!("ARP {} {} > {}", f("op"), f("psrc"), f("pdst")),
     }
+}
+
+/// Scapy's `ARP.hashret`: hardware and protocol types, and which request/reply pair the operation belongs to.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    out.extend((int(p, i, "hwtype") as u16).to_be_bytes());
+    out.extend((int(p, i, "ptype") as u16).to_be_bytes());
+    out.extend((int(p, i, "op").div_ceil(2) as u16).to_be_bytes());
+    Some(i + 1)
+}
+
+/// Scapy's `ARP.answers`: the next operation (is-at after who-has) from the address asked about. Compared on
+/// the shorter of the two addresses, as Scapy does, to catch answers that leak other bytes.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&ARP]).is_none() || int(r, i, "op") != int(q, j, "op") + 1 {
+        return false;
+    }
+    let (psrc, pdst) = (addr(r, i, "psrc"), addr(q, j, "pdst"));
+    let n = psrc.len().min(pdst.len());
+    psrc[..n] == pdst[..n]
 }
 
 #[cfg(test)]

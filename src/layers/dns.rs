@@ -6,7 +6,7 @@ use super::dns_records::{rr_dispatch, DNSRR};
 use super::tcp::TCP;
 use super::udp::UDP;
 use super::well_known::{DNS_OPCODES, DNS_QCLASSES, DNS_QTYPES, DNS_RCODES};
-use crate::packet::{field_repr, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
+use crate::packet::{field_repr, int, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
 
 static FIELDS: &[Field] = &[
     Field::new("length", Kind::Custom(&TCP_LENGTH), Dflt::Auto)
@@ -51,6 +51,13 @@ pub static DNS: Proto = Proto {
     summary: Some(summary),
     // Over TCP, compression pointers count from after the length prefix (Scapy's `get_full`).
     message_start: Some(|l| if l.get_int("length").is_some() { 2 } else { 0 }),
+    // Scapy's `DNS.answers`: a response with the query's id.
+    answers: Some(|r, i, q, j| {
+        crate::packet::layer_of(q, j, &[&DNS]).is_some()
+            && int(r, i, "id") == int(q, j, "id")
+            && int(r, i, "qr") == 1
+            && int(q, j, "qr") == 0
+    }),
     ..Proto::BASE
 };
 

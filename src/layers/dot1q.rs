@@ -3,7 +3,7 @@
 
 use super::dot3::LLC;
 use super::well_known::ETHER_TYPES;
-use crate::packet::{field_repr, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, field_repr, int, layer_of, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::bits("prio", 3, 0).doc("priority code point"),
@@ -28,8 +28,18 @@ const fn tag(name: &'static str, long_name: &'static str) -> Proto {
         summary: Some(summary),
         payload_len: Some(payload_len),
         guess_payload: Some(guess_payload),
+        answers: Some(answers),
         ..Proto::BASE
     }
+}
+
+/// Scapy's `Dot1Q.answers`: a tagged request is answered on the same VLAN; an untagged one by what the tag
+/// carries.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&DOT1Q, &DOT1AD]).is_none() {
+        return answers_at(r, i + 1, q, j);
+    }
+    int(r, i, "type") == int(q, j, "type") && int(r, i, "vlan") == int(q, j, "vlan") && answers_at(r, i + 1, q, j + 1)
 }
 
 /// A type up to 1500 is an 802.3 length: the payload is that long, the rest is padding.

@@ -1,7 +1,7 @@
 //! Ethernet II (IEEE 802.3 framing with an EtherType), Scapy's `Ether`.
 
 use super::well_known::ETHER_TYPES;
-use crate::packet::{Field, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Field, Packet, Proto};
 
 /// `Ether`: destination, source, EtherType. The type follows the layer above when not set.
 pub static ETHER: Proto = Proto {
@@ -18,6 +18,13 @@ pub static ETHER: Proto = Proto {
     ],
     post_build: Some(post_build),
     summary: Some(summary),
+    hashret: Some(|p, i, out| {
+        out.extend((int(p, i, "type") as u16).to_ne_bytes());
+        Some(i + 1)
+    }),
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&ETHER]).is_some() && int(r, i, "type") == int(q, j, "type") && answers_at(r, i + 1, q, j + 1)
+    }),
     dispatch: Some(dispatch),
     ..Proto::BASE
 };

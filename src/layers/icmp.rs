@@ -4,12 +4,22 @@
 
 use super::ip::IPERROR;
 use super::well_known::{ICMP_CODES, ICMP_TYPES};
-use crate::packet::{field_repr, inet_checksum, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value};
+use crate::packet::{
+    field_repr, inet_checksum, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+};
 
 /// Types that carry an identifier and sequence number.
 const ID_SEQ_TYPES: [u64; 10] = [0, 8, 13, 14, 15, 16, 17, 18, 37, 38];
 /// Types that quote the offending datagram.
 const ERROR_TYPES: [u64; 5] = [3, 4, 5, 11, 12];
+
+/// Request and reply types, as Scapy pairs them.
+const REQUEST_REPLY: [(u64, u64); 7] = [(8, 0), (13, 14), (15, 16), (17, 18), (33, 34), (35, 36), (37, 38)];
+
+/// True for the types that quote the offending datagram.
+pub(crate) fn is_error(t: u64) -> bool {
+    ERROR_TYPES.contains(&t)
+}
 
 fn of_type(l: &Layer, types: &[u64]) -> bool {
     types.contains(&l.get_int("type").unwrap_or(8))
@@ -103,6 +113,12 @@ pub static ICMP: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     guess_payload: Some(guess_payload),
+    hashret: Some(hashret),
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&ICMP, &ICMPERROR]).is_some()
+            && REQUEST_REPLY.contains(&(int(q, j, "type"), int(r, i, "type")))
+            && same_id_seq(r, i, q, j)
+    }),
     ..Proto::BASE
 };
 
@@ -113,8 +129,35 @@ pub static ICMPERROR: Proto = Proto {
     fields: FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(guess_payload),
+    hashret: Some(hashret),
+    answers: Some(error_answers),
     ..Proto::BASE
 };
+
+/// Scapy's `ICMP.hashret`: identifier and sequence number for the types that have them.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    if ID_SEQ_TYPES.contains(&int(p, i, "type")) {
+        out.extend((int(p, i, "id") as u16).to_ne_bytes());
+        out.extend((int(p, i, "seq") as u16).to_ne_bytes());
+    }
+    Some(i + 1)
+}
+
+fn same_id_seq(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    int(r, i, "id") == int(q, j, "id") && int(r, i, "seq") == int(q, j, "seq")
+}
+
+/// Scapy's `ICMPerror.answers`: the quoted ICMP header is the request's. (Scapy tests the *code* against the
+/// echo-like types before comparing id and seq; kept as is for identical matching.)
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&ICMP, &ICMPERROR]).is_none()
+        || int(r, i, "type") != int(q, j, "type")
+        || int(r, i, "code") != int(q, j, "code")
+    {
+        return false;
+    }
+    ![0, 8, 13, 14, 17, 18].contains(&int(r, i, "code")) || same_id_seq(r, i, q, j)
+}
 
 fn post_build(b: &mut Built) {
     if b.is_auto("chksum") {

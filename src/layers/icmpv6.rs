@@ -4,9 +4,12 @@
 use super::icmpv6_nd as nd;
 use super::inet::l4_checksum;
 use super::ipv6::IPERROR6;
+use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::raw::RAW;
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
-use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value};
+use crate::packet::{
+    field_repr, int, layer_of, Answers, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+};
 
 /// ICMPv6 as a next header: chooses the message class from the type byte (Scapy's guess for `nh` 58).
 pub static ICMPV6: Proto = Proto {
@@ -85,6 +88,43 @@ pub(crate) fn f(p: &Packet, i: usize, name: &str) -> String {
     field_repr(p, i, name)
 }
 
+/// Every message class: what follows an IPv6 header whose next header is 58.
+pub(crate) static MESSAGES: [&Proto; 12] = [
+    &DEST_UNREACH,
+    &PACKET_TOO_BIG,
+    &TIME_EXCEEDED,
+    &PARAM_PROBLEM,
+    &ECHO_REQUEST,
+    &ECHO_REPLY,
+    &UNKNOWN,
+    &nd::RS,
+    &nd::RA,
+    &nd::NS,
+    &nd::NA,
+    &nd::REDIRECT,
+];
+
+/// The type of layer `i` when it is an ICMPv6 message.
+pub(crate) fn message_type(p: &Packet, i: usize) -> Option<u64> {
+    layer_of(p, i, &MESSAGES).map(|_| int(p, i, "type"))
+}
+
+/// Scapy's `_ICMPv6.answers`: a message answers only as the quote inside an error (under `IPerror6` or an
+/// extension header), where type and code must be the request's.
+pub(crate) const QUOTED_ANSWERS: Answers = |r, i, q, j| {
+    let under = i.checked_sub(1).map(|u| r.layers()[u].proto());
+    under.is_some_and(|u| [&IPERROR6, &HOP_BY_HOP, &DEST_OPT, &ROUTING, &FRAGMENT].contains(&u))
+        && message_type(q, j).is_some_and(|t| t == int(r, i, "type"))
+        && int(r, i, "code") == int(q, j, "code")
+};
+
+/// Scapy's echo `hashret`: identifier and sequence number.
+fn echo_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    out.extend((int(p, i, "id") as u16).to_ne_bytes());
+    out.extend((int(p, i, "seq") as u16).to_ne_bytes());
+    Some(i + 1)
+}
+
 /// Errors quote the offending packet.
 const QUOTE: crate::packet::PayloadGuess = |_, _| Some(&IPERROR6);
 
@@ -111,6 +151,7 @@ pub static DEST_UNREACH: Proto = Proto {
     fields: &DEST_UNREACH_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(QUOTE),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -120,6 +161,7 @@ pub static TIME_EXCEEDED: Proto = Proto {
     fields: &TIME_EXCEEDED_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(QUOTE),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -134,6 +176,7 @@ pub static PACKET_TOO_BIG: Proto = Proto {
     fields: &PACKET_TOO_BIG_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(QUOTE),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -153,6 +196,7 @@ pub static PARAM_PROBLEM: Proto = Proto {
     fields: &PARAM_PROBLEM_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(QUOTE),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -177,6 +221,8 @@ pub static ECHO_REQUEST: Proto = Proto {
     fields: &ECHO_REQUEST_FIELDS,
     post_build: Some(post_build),
     summary: Some(echo_summary),
+    hashret: Some(echo_hashret),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -186,6 +232,14 @@ pub static ECHO_REPLY: Proto = Proto {
     fields: &ECHO_REPLY_FIELDS,
     post_build: Some(post_build),
     summary: Some(echo_summary),
+    hashret: Some(echo_hashret),
+    // Scapy's `ICMPv6EchoReply.answers`: same identifier, sequence number and data.
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&ECHO_REQUEST, &ECHO_REPLY]).is_some()
+            && ["id", "seq", "data"]
+                .iter()
+                .all(|n| r.layers()[i].get(n) == q.layers()[j].get(n))
+    }),
     ..Proto::BASE
 };
 
@@ -209,6 +263,7 @@ pub static UNKNOWN: Proto = Proto {
     long_name: "Scapy6 ICMPv6 fallback class",
     fields: &UNKNOWN_FIELDS,
     post_build: Some(post_build),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 

@@ -2,10 +2,10 @@
 //! their options. As in Scapy, the options are layers stacked after the message, each choosing the class of
 //! the next one from its type byte.
 
-use super::icmpv6::{f, header, named, post_build};
+use super::icmpv6::{f, header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
 use super::raw::RAW;
-use crate::packet::{Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, PayloadGuess, Proto, Value};
+use crate::packet::{addr, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, PayloadGuess, Proto, Value};
 
 /// What follows a message or an option: the next option, by its type; a lone byte is `Raw`.
 const NEXT_OPTION: PayloadGuess = |_, p| {
@@ -43,6 +43,7 @@ pub static RS: Proto = Proto {
     fields: &RS_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(NEXT_OPTION),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 
@@ -83,6 +84,7 @@ pub static RA: Proto = Proto {
         )
     }),
     guess_payload: Some(NEXT_OPTION),
+    answers: Some(|_, _, q, j| layer_of(q, j, &[&RS]).is_some()),
     ..Proto::BASE
 };
 
@@ -98,6 +100,8 @@ pub static NS: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(target_summary),
     guess_payload: Some(NEXT_OPTION),
+    answers: Some(QUOTED_ANSWERS),
+    hashret: Some(target_hashret),
     ..Proto::BASE
 };
 
@@ -116,8 +120,17 @@ pub static NA: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(target_summary),
     guess_payload: Some(NEXT_OPTION),
+    hashret: Some(target_hashret),
+    // Scapy's `ICMPv6ND_NA.answers`: an advertisement for the solicited target.
+    answers: Some(|r, i, q, j| layer_of(q, j, &[&NS]).is_some() && addr(r, i, "tgt") == addr(q, j, "tgt")),
     ..Proto::BASE
 };
+
+/// Scapy's `hashret` for solicitations and advertisements: the target address.
+fn target_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    out.extend(addr(p, i, "tgt"));
+    Some(i + 1)
+}
 
 fn target_summary(p: &Packet, i: usize) -> String {
     named(p, i, &format!("(tgt: {})", f(p, i, "tgt")))
@@ -135,6 +148,7 @@ pub static REDIRECT: Proto = Proto {
     fields: &REDIRECT_FIELDS,
     post_build: Some(post_build),
     guess_payload: Some(NEXT_OPTION),
+    answers: Some(QUOTED_ANSWERS),
     ..Proto::BASE
 };
 

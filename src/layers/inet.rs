@@ -127,3 +127,31 @@ pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
     endpoint(&mut s, "dst", "dport");
     s
 }
+
+/// Finds the source address for a destination (the routing table's answer), once a caller installs one.
+pub type SourceResolver = fn(std::net::IpAddr) -> Option<std::net::IpAddr>;
+
+static SOURCE: std::sync::OnceLock<SourceResolver> = std::sync::OnceLock::new();
+
+/// Makes unset `IP().src` / `IPv6().src` come from `resolve` (see `net::use_routes_for_source`). Without it,
+/// the source is the loopback address for a loopback destination and unspecified otherwise, so offline
+/// builds never depend on the machine. The first resolver installed stays.
+pub fn set_source_resolver(resolve: SourceResolver) {
+    let _ = SOURCE.set(resolve);
+}
+
+/// The source for `dst` from the installed resolver; loopback for loopback, unspecified when nothing answers.
+pub(crate) fn default_source(dst: std::net::IpAddr) -> Value {
+    let found = SOURCE
+        .get()
+        .and_then(|r| r(dst))
+        .filter(|s| s.is_ipv6() == dst.is_ipv6());
+    match (found, dst) {
+        (Some(std::net::IpAddr::V4(s)), _) => Value::Ip4(s),
+        (Some(std::net::IpAddr::V6(s)), _) => Value::Ip6(s),
+        (None, std::net::IpAddr::V4(d)) if d.is_loopback() => Value::Ip4(Ipv4Addr::LOCALHOST),
+        (None, std::net::IpAddr::V4(_)) => Value::Ip4(Ipv4Addr::UNSPECIFIED),
+        (None, std::net::IpAddr::V6(d)) if d.is_loopback() => Value::Ip6(Ipv6Addr::LOCALHOST),
+        (None, std::net::IpAddr::V6(_)) => Value::Ip6(Ipv6Addr::UNSPECIFIED),
+    }
+}

@@ -2,9 +2,13 @@
 
 use std::net::Ipv4Addr;
 
+use super::icmp::{self, ICMP};
 use super::ip_options::OPTIONS;
 use super::well_known::IP_PROTOS;
-use crate::packet::{field_repr, inet_checksum, Built, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{
+    addr, answers_at, field_repr, inet_checksum, int, layer_of, push_xor, Built, Field, Kind, Layer, Packet, Proto,
+    Value,
+};
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
 const IHL: usize = 1;
@@ -43,6 +47,8 @@ pub static IP: Proto = Proto {
     summary: Some(summary),
     payload_len: Some(payload_len),
     align: 4,
+    hashret: Some(hashret),
+    answers: Some(answers),
     ..Proto::BASE
 };
 
@@ -54,6 +60,8 @@ pub static IPERROR: Proto = Proto {
     post_build: Some(post_build),
     payload_len: Some(payload_len),
     align: 4,
+    hashret: Some(hashret),
+    answers: Some(error_answers),
     ..Proto::BASE
 };
 
@@ -68,13 +76,63 @@ pub static IP_OR_IPV6: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Without a routing table, the source is the loopback address for loopback destinations and 0.0.0.0
-/// otherwise (what Scapy picks when no route matches).
+/// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
+/// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
 fn default_src(l: &Layer) -> Value {
     match l.get("dst") {
-        Some(Value::Ip4(d)) if d.is_loopback() => Value::Ip4(Ipv4Addr::LOCALHOST),
+        Some(Value::Ip4(d)) => super::inet::default_source(d.into()),
         _ => Value::Ip4(Ipv4Addr::UNSPECIFIED),
     }
+}
+
+/// mDNS answers come from the responder's address to the group, so only the protocol is hashed.
+const MDNS: [u8; 4] = [224, 0, 0, 251];
+
+/// True when layer `i` is an ICMP error, whose quoted datagram is what the answer is matched on.
+fn icmp_error_at(p: &Packet, i: usize) -> bool {
+    layer_of(p, i, &[&ICMP]).is_some() && icmp::is_error(int(p, i, "type"))
+}
+
+/// Scapy's `IP.hashret` (with `checkIPsrc`, `checkIPaddr` and `checkIPinIP` at their defaults): ICMP errors hash
+/// as the datagram they quote; otherwise source XOR destination, then the protocol.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let proto = int(p, i, "proto");
+    if proto == 1 && icmp_error_at(p, i + 1) {
+        return Some(i + 2);
+    }
+    let dst = addr(p, i, "dst");
+    if dst != MDNS {
+        push_xor(out, &addr(p, i, "src"), &dst);
+    }
+    out.push(proto as u8);
+    Some(i + 1)
+}
+
+/// Scapy's `IP.answers`: the reply comes back from where the request went, or is an ICMP error quoting it.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&IP, &IPERROR]).is_none() {
+        return false;
+    }
+    let (rdst, qdst) = (addr(r, i, "dst"), addr(q, j, "dst"));
+    if rdst == MDNS && qdst == MDNS {
+        return answers_at(r, i + 1, q, j + 1);
+    }
+    if rdst != addr(q, j, "src") {
+        return false;
+    }
+    if int(r, i, "proto") == 1 && icmp_error_at(r, i + 1) {
+        return answers_at(r, i + 2, q, j);
+    }
+    addr(r, i, "src") == qdst && int(r, i, "proto") == int(q, j, "proto") && answers_at(r, i + 1, q, j + 1)
+}
+
+/// Scapy's `IPerror.answers`: the quoted header is the request's (same addresses and protocol).
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    layer_of(q, j, &[&IP, &IPERROR]).is_some()
+        && addr(r, i, "src") == addr(q, j, "src")
+        && addr(r, i, "dst") == addr(q, j, "dst")
+        && int(r, i, "proto") == int(q, j, "proto")
+        && answers_at(r, i + 1, q, j + 1)
 }
 
 fn post_build(b: &mut Built) {

@@ -2,9 +2,13 @@
 
 use std::net::Ipv6Addr;
 
+use super::icmpv6::message_type;
+use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::IPV6_NH;
 use super::{icmpv6, ipv6_ext, raw, tcp, udp};
-use crate::packet::{field_repr, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{
+    addr, answers_at, field_repr, int, layer_of, push_xor, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value,
+};
 
 /// The field table, shared by `IPv6` and `IPerror6`.
 static FIELDS: &[Field] = &[
@@ -28,6 +32,8 @@ pub static IPV6: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     payload_len: Some(payload_len),
+    hashret: Some(hashret),
+    answers: Some(answers),
     ..Proto::BASE
 };
 
@@ -45,14 +51,16 @@ pub static IPERROR6: Proto = Proto {
             n => next_header(n, p),
         })
     }),
+    hashret: Some(hashret),
+    answers: Some(error_answers),
     ..Proto::BASE
 };
 
-/// Without a routing table, the source is the loopback address for a loopback destination and `::` otherwise
-/// (what Scapy picks when no route matches).
+/// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
+/// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
 fn default_src(l: &Layer) -> Value {
     match l.get("dst") {
-        Some(Value::Ip6(d)) if d.is_loopback() => Value::Ip6(Ipv6Addr::LOCALHOST),
+        Some(Value::Ip6(d)) => super::inet::default_source(d.into()),
         _ => Value::Ip6(Ipv6Addr::UNSPECIFIED),
     }
 }
@@ -75,6 +83,85 @@ pub(crate) fn next_header(nh: u64, payload: &[u8]) -> &'static Proto {
         60 => &ipv6_ext::DEST_OPT,
         _ => &raw::RAW,
     }
+}
+
+fn is_multicast(a: &[u8]) -> bool {
+    a.first() == Some(&0xff)
+}
+
+/// Scapy's `IPv6.hashret`: ICMPv6 errors hash as the packet they quote; neighbour and router discovery by the
+/// protocol alone (their answers come from another address than the one asked); otherwise source XOR
+/// destination (unless multicast) and the upper protocol, looking through fragment, hop-by-hop, destination
+/// and routing headers. (Scapy also folds a routing header's addresses into the destination; not done here.)
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    let mut next = nh(&p.layers()[i]);
+    match message_type(p, i + 1) {
+        Some(t) if t < 128 => return Some(i + 2),
+        Some(133..=136 | 144 | 145) => {
+            out.push(58);
+            return Some(i + 1);
+        }
+        _ => {}
+    }
+    if layer_of(p, i + 1, &[&FRAGMENT, &HOP_BY_HOP, &DEST_OPT, &ROUTING]).is_some() {
+        next = int(p, i + 1, "nh");
+    }
+    let dst = addr(p, i, "dst");
+    if !is_multicast(&dst) {
+        push_xor(out, &dst, &addr(p, i, "src"));
+    }
+    out.push(next as u8);
+    Some(i + 1)
+}
+
+/// Scapy's `IPv6.answers`: the reply comes from where the request went (a request to a multicast group may be
+/// answered by any member), or is an ICMPv6 error quoting the request.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&IPV6, &IPERROR6]).is_none() {
+        return false;
+    }
+    let (sd, os, od) = (addr(r, i, "dst"), addr(q, j, "src"), addr(q, j, "dst"));
+    if is_multicast(&od) {
+        if is_multicast(&sd) {
+            let all_nodes_to_all_routers = sd == ALL_NODES && od == ALL_ROUTERS;
+            return (od == sd || all_nodes_to_all_routers) && answers_at(r, i + 1, q, j + 1);
+        }
+        return os == sd && answers_at(r, i + 1, q, j + 1);
+    }
+    if sd != os {
+        return false;
+    }
+    if message_type(r, i + 1).is_some_and(|t| t < 128) {
+        return answers_at(r, i + 2, q, j);
+    }
+    if layer_of(q, j + 1, &[&FRAGMENT, &ROUTING]).is_some() {
+        return answers_at(r, i + 1, q, j + 2);
+    }
+    (int(q, j, "nh") == 0 || int(r, i, "nh") == int(q, j, "nh")) && answers_at(r, i + 1, q, j + 1)
+}
+
+const ALL_NODES: [u8; 16] = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+const ALL_ROUTERS: [u8; 16] = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2];
+
+/// Scapy's `IPerror6.answers`: the quote has the request's addresses, and its upper layer is the request's as
+/// far as it goes. Scapy compares the raw bytes; here the fields the quote holds are compared one by one, so
+/// a quote cut short matches on what it has. (Scapy's allowance for MSS clamping is not reproduced.)
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&IPV6, &IPERROR6]).is_none()
+        || addr(r, i, "src") != addr(q, j, "src")
+        || addr(r, i, "dst") != addr(q, j, "dst")
+    {
+        return false;
+    }
+    let ext = [&HOP_BY_HOP, &DEST_OPT, &ROUTING, &FRAGMENT];
+    let upper = |p: &Packet, from: usize| (from..p.layers().len()).find(|&k| layer_of(p, k, &ext).is_none());
+    let (Some(a), Some(b)) = (upper(r, i + 1), upper(q, j + 1)) else {
+        return false;
+    };
+    let (quoted, sent) = (&r.layers()[a], &q.layers()[b]);
+    quoted.proto().fields.iter().enumerate().all(|(f, field)| {
+        !matches!(quoted.slot(f), crate::packet::Slot::Wire(_)) || sent.get(field.name) == Some(quoted.value_at(f))
+    })
 }
 
 fn post_build(b: &mut Built) {

@@ -26,6 +26,8 @@ pub mod tcp;
 pub mod udp;
 pub mod well_known;
 
+pub use inet::{set_source_resolver, SourceResolver};
+
 use std::sync::OnceLock;
 
 use crate::packet::{Layer, Proto};

@@ -2,7 +2,7 @@
 
 use super::inet::{l4_checksum, ports_summary};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
-use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{field_repr, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
 /// Index of `dataofs`, read on the dissection hot path (checked by a test below).
 const DATAOFS: usize = 4;
@@ -46,6 +46,8 @@ pub static TCP: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     align: 4,
+    hashret: Some(hashret),
+    answers: Some(answers),
     ..Proto::BASE
 };
 
@@ -56,8 +58,51 @@ pub static TCPERROR: Proto = Proto {
     fields: &TCPERROR_FIELDS,
     post_build: Some(post_build),
     align: 4,
+    hashret: Some(hashret),
+    // Scapy's `TCPerror.answers` (`check_TCPerror_seqack` off): the quoted ports are the request's.
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&TCP, &TCPERROR]).is_some()
+            && int(r, i, "sport") == int(q, j, "sport")
+            && int(r, i, "dport") == int(q, j, "dport")
+    }),
     ..Proto::BASE
 };
+
+const SYN: u64 = 0x02;
+const RST: u64 = 0x04;
+const ACK: u64 = 0x10;
+
+/// Scapy's `TCP.hashret`: source XOR destination port, the same in both directions.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+    out.extend(((int(p, i, "sport") ^ int(p, i, "dport")) as u16).to_ne_bytes());
+    Some(i + 1)
+}
+
+/// Scapy's `TCP.answers`: ports swapped; a SYN is answered only by a SYN-ACK; the reply's seq and ack are within
+/// a few bytes of what the request implies; nothing answers a RST.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+    if layer_of(q, j, &[&TCP, &TCPERROR]).is_none() {
+        return false;
+    }
+    let (rf, qf) = (int(r, i, "flags"), int(q, j, "flags"));
+    let has = |f: u64, bit: u64| f & bit != 0;
+    if has(qf, RST) || (has(rf, SYN) && !(has(rf, ACK) && has(qf, SYN))) {
+        return false;
+    }
+    if int(r, i, "sport") != int(q, j, "dport") || int(r, i, "dport") != int(q, j, "sport") {
+        return false;
+    }
+    let dist = |a: u64, b: u64| a.abs_diff(b);
+    let bare_syn = has(qf, SYN) && !has(qf, ACK);
+    if !bare_syn && dist(int(q, j, "ack"), int(r, i, "seq")) > 2 {
+        return false;
+    }
+    if has(rf, RST) && !has(rf, ACK) {
+        return true;
+    }
+    let payload = Packet::new(q.layers()[j + 1..].to_vec()).build().len() as u64;
+    dist(int(q, j, "seq"), int(r, i, "ack")) <= 2 + payload
+}
 
 fn post_build(b: &mut Built) {
     if b.is_auto("dataofs") {

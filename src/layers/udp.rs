@@ -2,7 +2,7 @@
 
 use super::inet::{l4_checksum, ports_summary};
 use super::well_known::UDP_SERVICES;
-use crate::packet::{Built, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Built, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::u16("sport", 53).ports(UDP_SERVICES).doc("source port"),
@@ -22,6 +22,12 @@ pub static UDP: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     payload_len: Some(payload_len),
+    // Scapy's `UDP.answers`: the reply goes back to the request's source port; then the payloads decide.
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&UDP, &UDPERROR]).is_some()
+            && int(r, i, "dport") == int(q, j, "sport")
+            && answers_at(r, i + 1, q, j + 1)
+    }),
     ..Proto::BASE
 };
 
@@ -32,6 +38,12 @@ pub static UDPERROR: Proto = Proto {
     fields: FIELDS,
     post_build: Some(post_build),
     payload_len: Some(payload_len),
+    // Scapy's `UDPerror.answers`: the quoted ports are the request's.
+    answers: Some(|r, i, q, j| {
+        layer_of(q, j, &[&UDP, &UDPERROR]).is_some()
+            && int(r, i, "sport") == int(q, j, "sport")
+            && int(r, i, "dport") == int(q, j, "dport")
+    }),
     ..Proto::BASE
 };
 

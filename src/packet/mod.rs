@@ -2,6 +2,7 @@
 //! values set in it; building to bytes, dissecting from bytes, packet sets and Scapy-style rendering.
 
 pub mod addr_list;
+mod answer;
 mod build;
 mod dissect;
 pub mod field;
@@ -12,6 +13,7 @@ pub mod value;
 use std::fmt;
 use std::ops::Div;
 
+pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answers, HashRet};
 pub use build::{inet_checksum, Built};
 pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
@@ -54,6 +56,12 @@ pub struct Proto {
     pub unset_in_list: &'static [&'static str],
     /// The built header is padded with zeros to a multiple of this (IP and TCP options: 4).
     pub align: usize,
+    /// Scapy's `hashret`: this layer's part of the key that a request and its answer share. `None`: the
+    /// payload's.
+    pub hashret: Option<HashRet>,
+    /// Scapy's `answers`: whether this layer of a reply answers a layer of a request. `None`: same protocol,
+    /// then the payloads decide.
+    pub answers: Option<Answers>,
 }
 
 impl Proto {
@@ -71,6 +79,8 @@ impl Proto {
         message_start: None,
         unset_in_list: &[],
         align: 1,
+        hashret: None,
+        answers: None,
     };
 
     /// Index of the first field with this name, ignoring conditions.

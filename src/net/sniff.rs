@@ -1,0 +1,242 @@
+//! `sniff`, with Scapy's parameters and meanings.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::capture::{Frame, Live, Stats};
+use super::{conf, Error, Result};
+use crate::Packet;
+
+/// Scapy's `sniff` parameters. `Default` is Scapy's defaults: forever, on `conf.iface`, store, print.
+#[derive(Clone, Debug)]
+pub struct SniffOptions {
+    /// Stop after this many packets (those `lfilter` kept); 0: no limit.
+    pub count: usize,
+    /// Interfaces to capture on; empty: `conf.iface`.
+    pub iface: Vec<String>,
+    /// A BPF filter, compiled by libpcap.
+    pub filter: Option<String>,
+    /// Stop after this long.
+    pub timeout: Option<Duration>,
+    /// Keep the packets in the result (turn off for long captures streamed to `wrpcap`).
+    pub store: bool,
+    /// Read this pcap file instead of an interface.
+    pub offline: Option<PathBuf>,
+    /// Do not print a summary line per packet nor the closing counters.
+    pub quiet: bool,
+    pub promisc: bool,
+    /// Stream every kept packet to this pcap file as it arrives (bounded memory with `store: false`).
+    pub wrpcap: Option<PathBuf>,
+}
+
+impl Default for SniffOptions {
+    fn default() -> SniffOptions {
+        SniffOptions {
+            count: 0,
+            iface: Vec::new(),
+            filter: None,
+            timeout: None,
+            store: true,
+            offline: None,
+            quiet: false,
+            promisc: true,
+            wrpcap: None,
+        }
+    }
+}
+
+/// A callback on a packet: `prn` returns the line to print, `lfilter` and `stop_filter` a decision.
+pub type PacketFn<'a, T> = Box<dyn FnMut(&Packet) -> T + 'a>;
+/// Where printed lines go.
+pub type LineFn<'a> = Box<dyn FnMut(&str) + 'a>;
+
+/// Scapy's callbacks, as Rust closures, and where printed lines go.
+#[derive(Default)]
+pub struct Hooks<'a> {
+    /// Called on each kept packet; a returned line is printed (instead of the summary).
+    pub prn: Option<PacketFn<'a, Option<String>>>,
+    /// Keeps only the packets for which it returns true.
+    pub lfilter: Option<PacketFn<'a, bool>>,
+    /// Ends the capture after the first packet for which it returns true.
+    pub stop_filter: Option<PacketFn<'a, bool>>,
+    /// Receives every printed line; stdout when `None`.
+    pub out: Option<LineFn<'a>>,
+}
+
+impl Hooks<'_> {
+    fn print(&mut self, line: &str) {
+        match &mut self.out {
+            Some(out) => out(line),
+            None => println!("{line}"),
+        }
+    }
+}
+
+/// What `sniff` returns.
+#[derive(Debug, Default)]
+pub struct SniffResult {
+    /// The kept packets, as captured (dissect with [`Frame::packet`]).
+    pub packets: Vec<Frame>,
+    /// How many packets were kept (also counted when `store` is off).
+    pub kept: u64,
+    /// libpcap's counters (zero when reading a file).
+    pub stats: Stats,
+    /// True when `stop` ended the capture (Ctrl-C).
+    pub interrupted: bool,
+}
+
+impl Frame {
+    /// The frame dissected.
+    pub fn packet(&self) -> Packet {
+        Packet::dissect(&self.data, self.link)
+    }
+}
+
+/// Scapy's `sniff`: captures until `count`, `timeout`, `stop_filter` or `stop`, then reports libpcap's
+/// received / dropped-by-kernel / dropped-by-interface counters. Everything captured before the end is
+/// returned, also after Ctrl-C.
+///
+/// ```no_run
+/// use std::sync::atomic::AtomicBool;
+/// use wirecraft::net::{sniff, Hooks, SniffOptions};
+/// let opts = SniffOptions { count: 10, filter: Some("icmp".into()), ..SniffOptions::default() };
+/// let res = sniff(&opts, Hooks::default(), &AtomicBool::new(false))?;
+/// println!("{} packets, {}", res.kept, res.stats);
+/// # Ok::<(), wirecraft::net::Error>(())
+/// ```
+pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Result<SniffResult> {
+    let mut run = Run {
+        opts,
+        res: SniffResult::default(),
+        dump: None,
+    };
+    if let Some(path) = &opts.offline {
+        let mut cap = pcap::Capture::from_file(path).map_err(|e| Error::pcap(&path.display().to_string(), e))?;
+        if let Some(f) = &opts.filter {
+            cap.filter(f, true).map_err(|e| Error::Filter {
+                filter: f.clone(),
+                msg: e.to_string(),
+            })?;
+        }
+        let link = crate::LinkType::from_dlt(cap.get_datalink().0 as u32);
+        while !stop.load(Ordering::Relaxed) {
+            let Ok(p) = cap.next_packet() else { break };
+            let ts = p.header.ts;
+            let frame = Frame {
+                time: ts.tv_sec as f64 + ts.tv_usec as f64 * 1e-6,
+                link,
+                data: p.data.to_vec(),
+            };
+            if run.take(frame, &mut hooks)? {
+                break;
+            }
+        }
+        run.res.interrupted = stop.load(Ordering::Relaxed);
+        return Ok(run.res);
+    }
+    let ifaces = if opts.iface.is_empty() {
+        vec![conf().iface().to_string()]
+    } else {
+        opts.iface.clone()
+    };
+    let live = Live::start(&ifaces, opts.filter.as_deref(), opts.promisc, false)?;
+    let deadline = opts.timeout.map(|t| Instant::now() + t);
+    let mut done = false;
+    while !done {
+        if stop.load(Ordering::Relaxed) {
+            run.res.interrupted = true;
+            break;
+        }
+        let left = deadline.map_or(Duration::from_millis(50), |d| {
+            d.saturating_duration_since(Instant::now())
+        });
+        if left.is_zero() {
+            break;
+        }
+        if let Some(frame) = live.next(left.min(Duration::from_millis(50))) {
+            done = run.take(frame, &mut hooks)?;
+        }
+    }
+    let (stats, queued) = live.finish();
+    if !done {
+        // Captured before the end but not yet consumed: kept, as promised.
+        for frame in queued {
+            if run.take(frame, &mut hooks)? {
+                break;
+            }
+        }
+    }
+    run.res.stats = stats;
+    if !opts.quiet {
+        hooks.print(&stats.to_string());
+    }
+    Ok(run.res)
+}
+
+/// The consuming side of one sniff.
+struct Run<'o> {
+    opts: &'o SniffOptions,
+    res: SniffResult,
+    dump: Option<pcap::Savefile>,
+}
+
+impl Run<'_> {
+    /// Handles one frame; true when the capture is complete.
+    fn take(&mut self, frame: Frame, hooks: &mut Hooks<'_>) -> Result<bool> {
+        let needs_packet =
+            hooks.lfilter.is_some() || hooks.stop_filter.is_some() || hooks.prn.is_some() || !self.opts.quiet;
+        let packet = needs_packet.then(|| frame.packet());
+        if let (Some(f), Some(p)) = (&mut hooks.lfilter, &packet) {
+            if !f(p) {
+                return Ok(false);
+            }
+        }
+        self.res.kept += 1;
+        if let Some(path) = &self.opts.wrpcap {
+            self.write(path, &frame)?;
+        }
+        if let Some(p) = &packet {
+            let line = match &mut hooks.prn {
+                Some(prn) => prn(p),
+                None => (!self.opts.quiet).then(|| p.summary()),
+            };
+            if let Some(line) = line {
+                hooks.print(&line);
+            }
+        }
+        let stop = match (&mut hooks.stop_filter, &packet) {
+            (Some(f), Some(p)) => f(p),
+            _ => false,
+        };
+        if self.opts.store {
+            self.res.packets.push(frame);
+        }
+        Ok(stop || (self.opts.count > 0 && self.res.kept >= self.opts.count as u64))
+    }
+
+    /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes).
+    fn write(&mut self, path: &std::path::Path, frame: &Frame) -> Result<()> {
+        if self.dump.is_none() {
+            let dead =
+                pcap::Capture::dead(pcap::Linktype(frame.link.dlt() as i32)).map_err(|e| Error::pcap("pcap", e))?;
+            self.dump = Some(
+                dead.savefile(path)
+                    .map_err(|e| Error::pcap(&path.display().to_string(), e))?,
+            );
+        }
+        let secs = frame.time.trunc();
+        let header = pcap::PacketHeader {
+            ts: libc::timeval {
+                tv_sec: secs as libc::time_t,
+                tv_usec: ((frame.time - secs) * 1e6) as libc::suseconds_t,
+            },
+            caplen: frame.data.len() as u32,
+            len: frame.data.len() as u32,
+        };
+        if let Some(d) = &mut self.dump {
+            d.write(&pcap::Packet::new(&header, &frame.data));
+        }
+        Ok(())
+    }
+}

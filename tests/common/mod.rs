@@ -1,0 +1,176 @@
+//! A throwaway test bed: two network namespaces joined by a veth pair whose ends are both created inside them
+//! (nothing in the root namespace), 198.18.0.1 / fd00:198:18::1 in A and .2 / ::2 in B, no default route.
+//! Names are unique per process and bed; everything is removed when the bed is dropped, panics included.
+//! Without root the tests skip with a printed reason, unless `CI` is set, where that is a failure.
+
+#![allow(dead_code)] // each test binary uses its own part of the helper
+
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const A4: &str = "198.18.0.1";
+pub const B4: &str = "198.18.0.2";
+pub const A6: &str = "fd00:198:18::1";
+pub const B6: &str = "fd00:198:18::2";
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+pub struct Bed {
+    pub a: String,
+    pub b: String,
+    pub if_a: String,
+    pub if_b: String,
+    children: Vec<Child>,
+}
+
+fn ip(args: &[&str]) {
+    let st = Command::new("ip")
+        .args(args)
+        .stderr(Stdio::inherit())
+        .status()
+        .expect("run ip");
+    assert!(st.success(), "ip {}", args.join(" "));
+}
+
+/// Root, or a reason to skip (a failure under CI).
+pub fn privileged(test: &str) -> bool {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        return true;
+    }
+    assert!(std::env::var_os("CI").is_none(), "{test}: live tests need root in CI");
+    eprintln!("skipping {test}: needs root (CAP_NET_ADMIN to create namespaces, CAP_NET_RAW to capture)");
+    false
+}
+
+impl Bed {
+    /// Builds the bed, or `None` when the test must be skipped.
+    pub fn new(test: &str) -> Option<Bed> {
+        if !privileged(test) {
+            return None;
+        }
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let bed = Bed {
+            a: format!("wct{pid}n{n}a"),
+            b: format!("wct{pid}n{n}b"),
+            if_a: format!("v{}n{n}a", pid % 100_000),
+            if_b: format!("v{}n{n}b", pid % 100_000),
+            children: Vec::new(),
+        };
+        ip(&["netns", "add", &bed.a]);
+        ip(&["netns", "add", &bed.b]);
+        ip(&[
+            "link", "add", "name", &bed.if_a, "netns", &bed.a, "type", "veth", "peer", "name", &bed.if_b, "netns",
+            &bed.b,
+        ]);
+        for (ns, ifc, v4, v6) in [(&bed.a, &bed.if_a, A4, A6), (&bed.b, &bed.if_b, B4, B6)] {
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "addr", "add", &format!("{v4}/24"), "dev", ifc]);
+            ip(&["-n", ns, "addr", "add", &format!("{v6}/64"), "dev", ifc, "nodad"]);
+            ip(&["-n", ns, "link", "set", ifc, "up"]);
+        }
+        // Answer every probe: no ICMP rate limits inside the bed (the 1,000-probe test needs them all).
+        for ns in [&bed.a, &bed.b] {
+            let st = Command::new("ip")
+                .args([
+                    "netns",
+                    "exec",
+                    ns,
+                    "sysctl",
+                    "-qw",
+                    "net.ipv4.icmp_ratelimit=0",
+                    "net.ipv4.icmp_msgs_per_sec=1000000",
+                    "net.ipv4.icmp_msgs_burst=100000",
+                    "net.ipv6.icmp.ratelimit=0",
+                ])
+                .status();
+            assert!(st.is_ok_and(|s| s.success()), "sysctl in {ns}");
+        }
+        // Wait for both ends to carry traffic (a veth reports NO-CARRIER for a moment after coming up).
+        for _ in 0..100 {
+            let up = [(&bed.a, &bed.if_a), (&bed.b, &bed.if_b)].iter().all(|(ns, ifc)| {
+                let out = Command::new("ip")
+                    .args(["-n", ns, "-br", "link", "show", ifc])
+                    .output()
+                    .map(|o| o.stdout)
+                    .unwrap_or_default();
+                String::from_utf8_lossy(&out).contains(" UP ")
+            });
+            if up {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        // The veth must not exist in the root namespace.
+        assert!(!Command::new("ip")
+            .args(["link", "show", &bed.if_a])
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success());
+        Some(bed)
+    }
+
+    /// Moves the calling thread into namespace A (or B) until the guard drops. Sockets and captures opened
+    /// meanwhile stay in that namespace.
+    pub fn enter(&self, ns: &str) -> Inside {
+        let home = File::open("/proc/thread-self/ns/net").expect("own netns");
+        let target = File::open(format!("/var/run/netns/{ns}")).expect("netns file");
+        // SAFETY: setns on valid descriptors; affects only the calling thread.
+        assert_eq!(
+            unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) },
+            0,
+            "setns {ns}"
+        );
+        wirecraft::net::resync();
+        Inside { home }
+    }
+
+    /// Starts a command inside namespace `ns`; it is killed (by its PID) when the bed drops.
+    pub fn spawn(&mut self, ns: &str, cmd: &[&str]) {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(cmd)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn in netns");
+        self.children.push(child);
+    }
+}
+
+impl Drop for Bed {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in [&self.a, &self.b] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
+    }
+}
+
+/// The calling thread is inside a test namespace until this drops.
+pub struct Inside {
+    home: File,
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        // SAFETY: returning to the namespace the thread came from.
+        unsafe { libc::setns(self.home.as_raw_fd(), libc::CLONE_NEWNET) };
+        wirecraft::net::resync();
+    }
+}
+
+/// A layer with fields given as text.
+pub fn l(name: &str, fields: &[(&str, &str)]) -> wirecraft::Layer {
+    fields.iter().fold(wirecraft::Layer::named(name).unwrap(), |l, (k, v)| {
+        l.with(k, *v).unwrap()
+    })
+}
