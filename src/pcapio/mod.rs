@@ -68,7 +68,7 @@ pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<(PacketList, V
 }
 
 /// The name Scapy gives a list read from a file: its base name.
-fn list_name(path: &Path) -> String {
+pub(crate) fn list_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
