@@ -1,4 +1,5 @@
-//! The pcap API from Rust, and the harness `benches/pcap.sh` times:
+//! The pcap API from Rust: what `rdpcap file.pcap`, `len(rdpcap(file))` and a filtered count do in the
+//! language, without it:
 //!
 //! ```text
 //! cargo run --release --example rdpcap -- summary FILE        # numbered summaries, then the totals

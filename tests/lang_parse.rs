@@ -99,6 +99,7 @@ fn stmt_sx(s: &Stmt) -> String {
     let block = |b: &[Stmt]| b.iter().map(stmt_sx).collect::<Vec<_>>().join("; ");
     match &s.kind {
         StmtKind::Expr(e) => sx(e),
+        StmtKind::Command(e) => format!("cmd {}", sx(e)),
         StmtKind::Assign(ts, v) => format!("{} = {}", ts.iter().map(sx).collect::<Vec<_>>().join(" = "), sx(v)),
         StmtKind::AugAssign(t, op, v) => format!("{} {op:?}= {}", sx(t), sx(v)),
         StmtKind::Del(ts) => format!("del {}", ts.iter().map(sx).collect::<Vec<_>>().join(" ")),
@@ -284,26 +285,38 @@ fn blocks() {
 
 #[test]
 fn command_form() {
-    assert_eq!(p("ls IP"), ["(call ls word:IP)"]);
-    assert_eq!(p("help sniff"), ["(call help word:sniff)"]);
+    assert_eq!(p("ls IP"), ["cmd (call ls word:IP)"]);
+    assert_eq!(p("help sniff"), ["cmd (call help word:sniff)"]);
     assert_eq!(
         p("print 'hi' 42 -1 1.5 x.pcap /tmp/a"),
-        [r#"(call print "hi" 42 -1 1.5 "x.pcap" "/tmp/a")"#]
+        [r#"cmd (call print "hi" 42 -1 1.5 "x.pcap" "/tmp/a")"#]
     );
     assert_eq!(
         p("hexdump count=10 filter=\"icmp\" iface=eth0; x"),
-        [r#"(call hexdump count=10 filter="icmp" iface=word:eth0)"#, "x"]
+        [r#"cmd (call hexdump count=10 filter="icmp" iface=word:eth0)"#, "x"]
     );
     assert_eq!(
         p("print [1, 2]"),
         ["(idx print (tuple 1 2))"],
         "a bracket after a name is an index"
     );
-    assert_eq!(p("print(1)"), ["(call print 1)"]);
+    assert_eq!(
+        p("print(1)"),
+        ["(call print 1)"],
+        "the call form is an expression, not a command"
+    );
+    assert_eq!(
+        p("rdpcap /tmp/x.pcap count=10 filter=\"tcp port 80\""),
+        [r#"cmd (call rdpcap "/tmp/x.pcap" count=10 filter="tcp port 80")"#]
+    );
+    assert_eq!(p("pkts = rdpcap(\"x.pcap\")"), [r#"pkts = (call rdpcap "x.pcap")"#]);
     assert_eq!(p("print - 1"), ["(Sub print 1)"]);
     assert_eq!(p("len = 3"), ["len = 3"]);
     assert_eq!(p("ls"), ["ls"]);
-    assert_eq!(p("print p=lambda q: q.ttl"), ["(call print p=(lambda q (. q ttl)))"]);
+    assert_eq!(
+        p("print p=lambda q: q.ttl"),
+        ["cmd (call print p=(lambda q (. q ttl)))"]
+    );
 }
 
 #[test]

@@ -147,6 +147,9 @@ pub struct Stmt {
 #[derive(Clone, Debug, PartialEq)]
 pub enum StmtKind {
     Expr(Expr),
+    /// A builtin called in the command form (`rdpcap file.pcap`), always a call. Its result is shown, never
+    /// kept, so a builtin may run a variant that streams its output instead of building a value.
+    Command(Expr),
     /// `a = b = value`: every target gets the value.
     Assign(Vec<Expr>, Expr),
     AugAssign(Expr, BinOp, Expr),

@@ -1,14 +1,14 @@
 //! The one table of builtins: each entry's name, parameters with their defaults, and help text feed
 //! evaluation, `help()`, `lsc()`, tab completion and call signatures alike. Methods of values and the `conf`
-//! settings are tables of the same shape. Later issues add `rdpcap`, `sniff`, `send` and tools here.
+//! settings are tables of the same shape. Later issues add `sniff`, `send` and tools here.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::fmt::Write as _;
 use std::rc::Rc;
 
 use super::error::{ErrorKind, LangError};
 use super::eval::Session;
+use super::pcap;
 use super::value::{range_len, Pkt, Value};
 use crate::packet::{hexdump, Generator, RandKind};
 
@@ -31,8 +31,14 @@ pub struct Builtin {
     pub help: &'static str,
     /// Also called when its name stands alone as a statement (`exit`, `lsc`), as the command form allows.
     pub bare: bool,
-    pub(crate) run: fn(&mut Session, Vec<Value>) -> Result<Value, LangError>,
+    pub(crate) run: BuiltinFn,
+    /// What the command form runs instead of `run`, when the builtin has a variant that shows its result as it
+    /// goes rather than building it (`rdpcap file.pcap` streams the listing).
+    pub(crate) command: Option<BuiltinFn>,
 }
+
+/// A builtin's body: the session and the arguments bound to its parameters, in table order.
+pub(crate) type BuiltinFn = fn(&mut Session, Vec<Value>) -> Result<Value, LangError>;
 
 /// A method of a kind of value: `p.show()`, `b.hex()`, `bytes.fromhex(s)`.
 pub struct MethodDef {
@@ -48,6 +54,8 @@ pub struct MethodDef {
 pub enum Recv {
     Packet,
     PacketList,
+    PcapReader,
+    PcapWriter,
     Bytes,
     Str,
     List,
@@ -61,6 +69,8 @@ impl Recv {
         Some(match v {
             Value::Packet(_) => Recv::Packet,
             Value::PacketList(_) => Recv::PacketList,
+            Value::PcapReader(_) => Recv::PcapReader,
+            Value::PcapWriter(_) => Recv::PcapWriter,
             Value::Bytes(_) => Recv::Bytes,
             Value::Str(_) => Recv::Str,
             Value::List(_) => Recv::List,
@@ -141,10 +151,13 @@ pub fn signature(name: &str, params: &[Param]) -> String {
 
 macro_rules! builtin {
     ($name:literal, [$($p:expr),*], $help:literal, $run:expr) => {
-        Builtin { name: $name, params: &[$($p),*], help: $help, bare: false, run: $run }
+        Builtin { name: $name, params: &[$($p),*], help: $help, bare: false, run: $run, command: None }
     };
     (bare $name:literal, [$($p:expr),*], $help:literal, $run:expr) => {
-        Builtin { name: $name, params: &[$($p),*], help: $help, bare: true, run: $run }
+        Builtin { name: $name, params: &[$($p),*], help: $help, bare: true, run: $run, command: None }
+    };
+    ($name:literal, [$($p:expr),*], $help:literal, $run:expr, command $command:expr) => {
+        Builtin { name: $name, params: &[$($p),*], help: $help, bare: false, run: $run, command: Some($command) }
     };
 }
 
@@ -306,6 +319,45 @@ pub static BUILTINS: &[Builtin] = &[
         "Random bytes, up to size long, drawn at each build.",
         b_randbin
     ),
+    builtin!(
+        "rdpcap",
+        [req("filename"), opt("count", Const::Int(-1)), opt("filter", Const::None)],
+        "Read a pcap or pcapng file into a PacketList: at most count packets, those a BPF filter (\"tcp port 80\") \
+         accepts. As a command, rdpcap file.pcap lists the packets as it reads them (index, seconds since the \
+         first, summary), then the totals, in constant memory.",
+        pcap::b_rdpcap,
+        command pcap::c_rdpcap
+    ),
+    builtin!(
+        "wrpcap",
+        [
+            req("filename"),
+            req("pkt"),
+            opt("append", Const::Bool(false)),
+            opt("linktype", Const::None),
+            opt("nano", Const::Bool(false))
+        ],
+        "Write a packet, a PacketList or a list of them to a pcap file (replaced only once complete); append adds \
+         to an existing file, linktype forces a link-type number.",
+        pcap::b_wrpcap
+    ),
+    builtin!(
+        "PcapReader",
+        [req("filename"), opt("filter", Const::None)],
+        "A capture file read one packet at a time: for p in PcapReader(\"f.pcap\"): … holds one packet in memory.",
+        pcap::b_pcapreader
+    ),
+    builtin!(
+        "PcapWriter",
+        [
+            req("filename"),
+            opt("append", Const::Bool(false)),
+            opt("linktype", Const::None),
+            opt("nano", Const::Bool(false))
+        ],
+        "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it.",
+        pcap::b_pcapwriter
+    ),
     builtin!(bare "exit", [opt("code", Const::Int(0))], "Leave wirecraft with this exit code.", b_exit),
     builtin!(bare "quit", [opt("code", Const::Int(0))], "Leave wirecraft with this exit code.", b_exit),
 ];
@@ -429,29 +481,90 @@ pub static METHODS: &[MethodDef] = &[
         "True if the packet has a layer of this class.",
         |_, p, a| { Ok(Value::Bool(layer_of(pkt(p), &a[0])?.is_some())) }
     ),
-    method!(PacketList, "summary", [], "Print each packet's summary.", |s, l, _| {
-        let lines = packet_lines(l, false);
-        s.write(&lines)
-    }),
+    method!(
+        PacketList,
+        "summary",
+        [],
+        "Print each packet's summary.",
+        pcap::m_summary
+    ),
     method!(
         PacketList,
         "nsummary",
         [],
         "Print each packet's summary, numbered.",
-        |s, l, _| {
-            let lines = packet_lines(l, true);
-            s.write(&lines)
-        }
+        pcap::m_nsummary
     ),
     method!(
         PacketList,
         "show",
         [],
         "Print each packet's summary, numbered.",
-        |s, l, _| {
-            let lines = packet_lines(l, true);
-            s.write(&lines)
-        }
+        pcap::m_nsummary
+    ),
+    method!(
+        PacketList,
+        "filter",
+        [req("func")],
+        "The packets func(p) is true for; with text, those a BPF filter (\"tcp port 80\") accepts.",
+        pcap::m_filter
+    ),
+    method!(
+        PacketList,
+        "hexdump",
+        [],
+        "Print each packet's index, time of day (UTC), summary and bytes.",
+        pcap::m_hexdump
+    ),
+    method!(
+        PacketList,
+        "sessions",
+        [],
+        "A dict of the packets by session (\"TCP a:1 > b:2\", one per direction).",
+        pcap::m_sessions
+    ),
+    method!(
+        PacketList,
+        "conversations",
+        [],
+        "Print a table of IP conversations: packets and bytes each way, largest first.",
+        pcap::m_conversations
+    ),
+    method!(
+        PacketList,
+        "stats",
+        [],
+        "Print the protocol hierarchy and the top talkers.",
+        pcap::m_stats
+    ),
+    method!(
+        PcapReader,
+        "read_packet",
+        [],
+        "The next packet, or None at the end of the file.",
+        pcap::m_read_packet
+    ),
+    method!(
+        PcapReader,
+        "read_all",
+        [opt("count", Const::Int(-1))],
+        "The rest of the file (at most count packets) as a PacketList.",
+        pcap::m_read_all
+    ),
+    method!(PcapReader, "close", [], "Close the file.", pcap::m_reader_close),
+    method!(
+        PcapWriter,
+        "write",
+        [req("pkt")],
+        "Write a packet (each packet of a set), a PacketList or a list of them.",
+        pcap::m_write
+    ),
+    method!(
+        PcapWriter,
+        "close",
+        [],
+        "Finish the file and publish it under its name.",
+        pcap::m_writer_close
     ),
     method!(
         Bytes,
@@ -672,7 +785,7 @@ fn as_str(v: &Value) -> &str {
 
 fn list_of(v: &Value) -> &Rc<RefCell<Vec<Value>>> {
     match v {
-        Value::List(l) | Value::PacketList(l) => l,
+        Value::List(l) => l,
         _ => unreachable!("list methods are looked up for lists only"),
     }
 }
@@ -711,21 +824,10 @@ pub(crate) fn layer_of(p: &Pkt, cls: &Value) -> Result<Option<Value>, LangError>
     };
     Ok(found.map(|i| {
         Value::Packet(Pkt {
-            cell: p.cell.clone(),
             start: p.start + i,
+            ..p.clone()
         })
     }))
-}
-
-fn packet_lines(l: &Value, numbered: bool) -> String {
-    let mut s = String::new();
-    for (i, v) in list_of(l).borrow().iter().enumerate() {
-        if numbered {
-            let _ = write!(s, "{i:04} ");
-        }
-        let _ = writeln!(s, "{}", v.to_text());
-    }
-    s
 }
 
 fn from_hex(s: &str) -> Result<Vec<u8>, LangError> {
@@ -781,7 +883,8 @@ fn b_len(_: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
     let n = match &a[0] {
         Value::Str(s) => s.chars().count(),
         Value::Bytes(b) => b.len(),
-        Value::List(l) | Value::PacketList(l) => l.borrow().len(),
+        Value::List(l) => l.borrow().len(),
+        Value::PacketList(l) => l.len(),
         Value::Tuple(t) => t.len(),
         Value::Dict(d) => d.borrow().len(),
         Value::Range(r) => return Ok(Value::Int(range_len(r))),

@@ -20,8 +20,10 @@ pub enum ErrorKind {
     Recursion,
     /// Ctrl-C stopped a running statement.
     Interrupted,
-    /// Writing output failed (a closed pipe).
+    /// Reading or writing a file or the output failed (a closed pipe, a damaged capture).
     Io,
+    /// A file to read does not exist.
+    FileNotFound,
     /// `exit(code)` was called: not an error for the user, a request to stop.
     Exit(i32),
 }
@@ -41,6 +43,7 @@ impl ErrorKind {
             ErrorKind::Recursion => "RecursionError",
             ErrorKind::Interrupted => "KeyboardInterrupt",
             ErrorKind::Io => "OSError",
+            ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Exit(_) => "SystemExit",
         }
     }

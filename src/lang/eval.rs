@@ -12,9 +12,13 @@ use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, FPart, Span, Stmt, Stm
 use super::builtins::{self, Builtin, ParamKind, Recv, CONF};
 use super::error::{ErrorKind, LangError};
 use super::parse;
+use super::pcap;
 use super::value::{range_len, to_field, Closure, Pkt, Value};
 use crate::error::closest;
 use crate::packet::{Layer, Packet, Proto};
+
+/// Positional arguments, and keyword arguments with the span of their name.
+type CallArgs = (Vec<Value>, Vec<(Rc<str>, Value, Span)>);
 
 /// Lambda calls nested deeper than this raise `RecursionError` instead of overflowing the stack.
 const MAX_CALL_DEPTH: usize = 64;
@@ -115,10 +119,11 @@ impl Session {
         for s in stmts {
             last = None;
             match &s.kind {
-                StmtKind::Expr(e) => {
-                    let v = match &e.kind {
+                StmtKind::Expr(e) | StmtKind::Command(e) => {
+                    let v = match (&s.kind, &e.kind) {
+                        (StmtKind::Command(_), _) => self.command(e),
                         // A bare `exit` or `lsc` runs, as its command form with no arguments.
-                        ExprKind::Name(n) => match self.lookup(n) {
+                        (_, ExprKind::Name(n)) => match self.lookup(n) {
                             Some(Value::Builtin(b)) if b.bare => self.call(&Value::Builtin(b), Vec::new(), Vec::new()),
                             _ => self.eval(e),
                         },
@@ -190,7 +195,18 @@ impl Session {
         }
     }
 
-    fn check_interrupt(&self) -> Result<(), LangError> {
+    /// Where `print`, `show` and the streamed listings write.
+    pub(crate) fn output(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    /// A warning (a capture cut short): on stderr, apart from the output, and the program goes on.
+    pub(crate) fn warn(&self, w: &dyn std::fmt::Display) {
+        eprintln!("warning: {w}");
+    }
+
+    /// Stops with `KeyboardInterrupt` if Ctrl-C was pressed since the last check, clearing the flag.
+    pub(crate) fn check_interrupt(&self) -> Result<(), LangError> {
         if self.interrupt.swap(false, AtomicOrdering::Relaxed) {
             return Err(LangError::new(ErrorKind::Interrupted, "interrupted"));
         }
@@ -204,6 +220,9 @@ impl Session {
         match &s.kind {
             StmtKind::Expr(e) => {
                 self.eval(e)?;
+            }
+            StmtKind::Command(e) => {
+                self.command(e)?;
             }
             StmtKind::Assign(targets, value) => {
                 let v = self.eval(value)?;
@@ -250,6 +269,19 @@ impl Session {
             StmtKind::Continue => return Ok(Flow::Continue),
         }
         Ok(Flow::Normal)
+    }
+
+    /// A command statement: the builtin's command variant when it has one (`rdpcap file.pcap` streams the
+    /// listing instead of loading the file), else the plain call.
+    fn command(&mut self, e: &Expr) -> Result<Value, LangError> {
+        if let ExprKind::Call(f, args) = &e.kind {
+            if let Value::Builtin(b @ Builtin { command: Some(run), .. }) = self.eval(f)? {
+                let (pos, kw) = self.eval_args(args)?;
+                let args = bind(b.name, b.params, pos, kw).map_err(|err| err.at(e.span))?;
+                return run(self, args).map_err(|err| err.at(e.span));
+            }
+        }
+        self.eval(e)
     }
 
     fn exec_block(&mut self, body: &[Stmt]) -> Result<Flow, LangError> {
@@ -332,7 +364,7 @@ impl Session {
 
     fn set_item(&mut self, obj: &Value, key: Value, v: Value) -> Result<(), LangError> {
         match obj {
-            Value::List(l) | Value::PacketList(l) => {
+            Value::List(l) => {
                 let mut items = l.borrow_mut();
                 let i = index_in(&key, items.len(), "list")?;
                 items[i] = v;
@@ -374,7 +406,7 @@ impl Session {
             ExprKind::Index(obj, key) => {
                 let (o, k) = (self.eval(obj)?, self.eval(key)?);
                 match o {
-                    Value::List(l) | Value::PacketList(l) => {
+                    Value::List(l) => {
                         let mut items = l.borrow_mut();
                         let i = index_in(&k, items.len(), "list")?;
                         items.remove(i);
@@ -420,7 +452,18 @@ impl Session {
             };
         }
         match v {
-            Value::List(l) | Value::PacketList(l) => {
+            Value::PacketList(l) => each!(l.iter().map(pcap::frame_value)),
+            // Lazily: one packet in memory at a time, however large the file.
+            Value::PcapReader(r) => loop {
+                self.check_interrupt()?;
+                let Some(item) = pcap::next_packet(self, r) else {
+                    break;
+                };
+                if !f(self, item)? {
+                    break;
+                }
+            },
+            Value::List(l) => {
                 let mut i = 0;
                 loop {
                     let item = match l.borrow().get(i) {
@@ -601,14 +644,7 @@ impl Session {
             }
             ExprKind::Call(f, args) => {
                 let fv = self.eval(f)?;
-                let mut pos = Vec::with_capacity(args.len());
-                let mut kw = Vec::new();
-                for a in args {
-                    match a {
-                        Arg::Pos(x) => pos.push(self.eval(x)?),
-                        Arg::Kw(n, span, x) => kw.push((n.clone(), self.eval(x)?, *span)),
-                    }
-                }
+                let (pos, kw) = self.eval_args(args)?;
                 self.call(&fv, pos, kw)?
             }
             ExprKind::Attr(obj, name) => {
@@ -669,6 +705,19 @@ impl Session {
         percent_format(&format!("%{align}{body}{conv}"), &Value::Tuple(Rc::from([arg])))
     }
 
+    /// A call's positional and keyword arguments, evaluated left to right.
+    fn eval_args(&mut self, args: &[Arg]) -> Result<CallArgs, LangError> {
+        let mut pos = Vec::with_capacity(args.len());
+        let mut kw = Vec::new();
+        for a in args {
+            match a {
+                Arg::Pos(x) => pos.push(self.eval(x)?),
+                Arg::Kw(n, span, x) => kw.push((n.clone(), self.eval(x)?, *span)),
+            }
+        }
+        Ok((pos, kw))
+    }
+
     fn eval_all(&mut self, items: &[Expr]) -> Result<Vec<Value>, LangError> {
         items.iter().map(|x| self.eval(x)).collect()
     }
@@ -706,8 +755,8 @@ impl Session {
                 let n = p.cell.borrow().layers().len();
                 Ok(if p.start + 1 < n {
                     Value::Packet(Pkt {
-                        cell: p.cell.clone(),
                         start: p.start + 1,
+                        ..p.clone()
                     })
                 } else {
                     Value::None
@@ -722,6 +771,8 @@ impl Session {
                     .map_or(Value::None, |l| Value::str(l.proto().long_name)))
             }
             Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
+            // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
+            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time.as_f64())),
             Value::Packet(p) => {
                 let (li, fi) = field_owner(p, name)?;
                 let pk = p.cell.borrow();
@@ -824,7 +875,8 @@ impl Session {
     }
 }
 
-fn io_error(e: std::io::Error) -> LangError {
+/// An output error: a closed pipe (`| head`) ends the program quietly with exit code 0.
+pub(crate) fn io_error(e: std::io::Error) -> LangError {
     if e.kind() == std::io::ErrorKind::BrokenPipe {
         LangError::new(ErrorKind::Exit(0), "broken pipe")
     } else {
@@ -1046,9 +1098,7 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
         (BinOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
         (BinOp::Add, Bytes(x), Bytes(y)) => Value::bytes(&[&x[..], &y[..]].concat()),
         (BinOp::Add, List(x), List(y)) => Value::list([&x.borrow()[..], &y.borrow()[..]].concat()),
-        (BinOp::Add, PacketList(x), PacketList(y)) => PacketList(Rc::new(std::cell::RefCell::new(
-            [&x.borrow()[..], &y.borrow()[..]].concat(),
-        ))),
+        (BinOp::Add, PacketList(x), PacketList(y)) => PacketList(Rc::new(&**x + &**y)),
         (BinOp::Add, Tuple(x), Tuple(y)) => Tuple([&x[..], &y[..]].concat().into()),
         (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if n.as_int().is_some() => {
             Value::str(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
@@ -1264,7 +1314,8 @@ fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError> {
 
 fn identical(a: &Value, b: &Value) -> bool {
     match (a, b) {
-        (Value::List(x), Value::List(y)) | (Value::PacketList(x), Value::PacketList(y)) => Rc::ptr_eq(x, y),
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        (Value::PacketList(x), Value::PacketList(y)) => Rc::ptr_eq(x, y),
         (Value::Packet(x), Value::Packet(y)) => Rc::ptr_eq(&x.cell, &y.cell) && x.start == y.start,
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Bool(_) | Value::None, _) | (Value::Class(_), _) | (Value::Builtin(_), _) => a.equals(b),
@@ -1282,7 +1333,12 @@ fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
                 .any(|l| std::ptr::eq(l.proto(), *c))
         }
         (Value::Packet(p), Value::Str(name)) => builtins::layer_of(p, item)?.is_some() || p.cell.borrow().has(name),
-        (Value::List(l) | Value::PacketList(l), x) => l.borrow().iter().any(|v| v.equals(x)),
+        (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
+        // A packet is in a list when a frame has its bytes.
+        (Value::PacketList(l), Value::Packet(p)) => {
+            let bytes = p.owned().build();
+            l.iter().any(|f| f.data == &bytes[..])
+        }
         (Value::Tuple(t), x) => t.iter().any(|v| v.equals(x)),
         (Value::Dict(d), x) => d.borrow().iter().any(|(k, _)| k.equals(x)),
         (Value::Str(s), Value::Str(x)) => s.contains(&**x),
@@ -1320,10 +1376,19 @@ fn index_in(key: &Value, len: usize, what: &str) -> Result<usize, LangError> {
 
 fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
     match o {
-        Value::List(l) | Value::PacketList(l) => {
+        Value::List(l) => {
             let items = l.borrow();
             Ok(items[index_in(k, items.len(), "list")?].clone())
         }
+        // Scapy's `pkts[TCP]`: the packets that have the layer.
+        Value::PacketList(l) => match k {
+            Value::Class(c) => Ok(Value::PacketList(Rc::new(l.with_layer(c.name)))),
+            Value::Str(name) => Ok(Value::PacketList(Rc::new(l.with_layer(name)))),
+            k => {
+                let i = index_in(k, l.len(), "list")?;
+                Ok(l.get(i as isize).map_or(Value::None, pcap::frame_value))
+            }
+        },
         Value::Tuple(t) => Ok(t[index_in(k, t.len(), "tuple")?].clone()),
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();
@@ -1391,9 +1456,8 @@ fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Value, LangErro
             Value::list(pick(items.len()).into_iter().map(|i| items[i].clone()).collect())
         }
         Value::PacketList(l) => {
-            let items = l.borrow();
-            let picked = pick(items.len()).into_iter().map(|i| items[i].clone()).collect();
-            Value::PacketList(Rc::new(std::cell::RefCell::new(picked)))
+            let at = |v: Option<i128>| v.map(|v| v.clamp(isize::MIN as i128, isize::MAX as i128) as isize);
+            Value::PacketList(Rc::new(l.slice(at(lo), at(hi), at(Some(step)).unwrap_or(1))))
         }
         Value::Tuple(t) => Value::Tuple(pick(t.len()).into_iter().map(|i| t[i].clone()).collect()),
         Value::Str(s) => {

@@ -19,6 +19,7 @@ pub mod builtins;
 pub mod error;
 mod eval;
 pub mod parse;
+mod pcap;
 pub mod value;
 
 pub use assist::{highlight_tokens, is_complete, Candidate, CandidateKind, TokenClass};

@@ -1224,7 +1224,7 @@ fn statement(i: In) -> PResult<Stmt> {
         _ => match command(j) {
             Some(r) => {
                 let (k, e) = r?;
-                (k, StmtKind::Expr(e))
+                (k, StmtKind::Command(e))
             }
             None => simple(j)?,
         },

@@ -10,9 +10,11 @@ use std::rc::Rc;
 use super::ast::Lambda;
 use super::builtins::{Builtin, MethodDef};
 use super::error::LangError;
+use super::pcap::{PcapReader, PcapWriter};
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
 use crate::packet::{self, Layer, Packet, Proto};
+use crate::pcapio::{self, Timestamp};
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -30,8 +32,13 @@ pub enum Value {
     /// `range(start, stop, step)`, iterated lazily.
     Range(Rc<[i128; 3]>),
     Packet(Pkt),
-    /// Scapy's `PacketList`: a list of packets that prints as a per-protocol count.
-    PacketList(Rc<RefCell<Vec<Value>>>),
+    /// Scapy's `PacketList`: frames stored compactly, dissected only when an item is asked for; immutable, so
+    /// sharing it is a reference-count increment. Prints as Scapy's per-protocol count.
+    PacketList(Rc<pcapio::PacketList>),
+    /// Scapy's `PcapReader`: a capture file read one packet at a time as it is iterated.
+    PcapReader(Rc<PcapReader>),
+    /// Scapy's `PcapWriter`: a capture file written one packet at a time.
+    PcapWriter(Rc<PcapWriter>),
     /// A protocol class: `TCP`. Calling it builds or dissects a layer.
     Class(&'static Proto),
     Builtin(&'static Builtin),
@@ -46,18 +53,27 @@ pub enum Value {
     Conf,
 }
 
-/// A packet value: a shared packet and the layer this value starts at (`p[TCP]` starts at TCP).
+/// A packet value: a shared packet, the layer this value starts at (`p[TCP]` starts at TCP), and its time.
 #[derive(Clone, Debug)]
 pub struct Pkt {
     pub cell: Rc<RefCell<Packet>>,
     pub start: usize,
+    /// Scapy's `p.time`: when the packet was captured, or made (a file written from it keeps this time).
+    pub time: Timestamp,
 }
 
 impl Pkt {
+    /// A packet made now.
     pub fn new(p: Packet) -> Pkt {
+        Pkt::captured(p, Timestamp::now())
+    }
+
+    /// A packet captured at `time`, to the nanosecond.
+    pub fn captured(p: Packet, time: Timestamp) -> Pkt {
         Pkt {
             cell: Rc::new(RefCell::new(p)),
             start: 0,
+            time,
         }
     }
 
@@ -112,6 +128,8 @@ impl Value {
             Value::Range(_) => "range",
             Value::Packet(_) => "Packet",
             Value::PacketList(_) => "PacketList",
+            Value::PcapReader(_) => "PcapReader",
+            Value::PcapWriter(_) => "PcapWriter",
             Value::Class(_) => "class",
             Value::Builtin(_) => "builtin_function",
             Value::Method(_) => "method",
@@ -130,7 +148,8 @@ impl Value {
             Value::Float(f) => *f != 0.0,
             Value::Str(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
-            Value::List(l) | Value::PacketList(l) => !l.borrow().is_empty(),
+            Value::List(l) => !l.borrow().is_empty(),
+            Value::PacketList(l) => !l.is_empty(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Range(r) => range_len(r) > 0,
@@ -170,9 +189,8 @@ impl Value {
             (a, b) if a.as_int().is_some() && b.as_int().is_some() => a.as_int() == b.as_int(),
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
-            (Value::List(a), Value::List(b)) | (Value::PacketList(a), Value::PacketList(b)) => {
-                Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow())
-            }
+            (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow()),
+            (Value::PacketList(a), Value::PacketList(b)) => Rc::ptr_eq(a, b) || a.iter().eq(b.iter()),
             (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => {
                 let (a, b) = (a.borrow(), b.borrow());
@@ -254,7 +272,9 @@ impl Value {
                 step => format!("range({}, {}, {step})", r[0], r[1]),
             },
             Value::Packet(p) => p.cell.borrow().summary_from(p.start),
-            Value::PacketList(l) => packet_list_repr(&l.borrow()),
+            Value::PacketList(l) => l.to_string(),
+            Value::PcapReader(r) => format!("<PcapReader: {}>", r.name()),
+            Value::PcapWriter(w) => format!("<PcapWriter: {}>", w.name()),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),
             Value::Lambda(_) => "<function <lambda>>".into(),
@@ -333,25 +353,6 @@ pub fn float_repr(f: f64) -> String {
     } else {
         format!("{f}")
     }
-}
-
-/// Scapy's `<PacketList: TCP:2 UDP:0 ICMP:0 Other:0>`.
-fn packet_list_repr(items: &[Value]) -> String {
-    let mut counts = [0usize; 4];
-    for v in items {
-        let slot = match v {
-            Value::Packet(p) => {
-                let p = p.cell.borrow();
-                ["TCP", "UDP", "ICMP"].iter().position(|n| p.has(n)).unwrap_or(3)
-            }
-            _ => 3,
-        };
-        counts[slot] += 1;
-    }
-    format!(
-        "<PacketList: TCP:{} UDP:{} ICMP:{} Other:{}>",
-        counts[0], counts[1], counts[2], counts[3]
-    )
 }
 
 /// A field value as the language sees it: addresses as text (as Scapy returns them), flags as `FlagValue`,

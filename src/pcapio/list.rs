@@ -134,17 +134,6 @@ impl PacketList {
         self.iter().map(|f| f.packet())
     }
 
-    /// A list of the frames whose index `keep` accepts, named `name`.
-    fn select(&self, name: String, mut keep: impl FnMut(usize, Frame<'_>) -> bool) -> PacketList {
-        let mut out = PacketList::new(name);
-        for (i, f) in self.iter().enumerate() {
-            if keep(i, f) {
-                out.push(f);
-            }
-        }
-        out
-    }
-
     /// Python's `pkts[start:stop:step]` (Scapy names the result `mod <name>`). A zero step gives an empty list.
     pub fn slice(&self, start: Option<isize>, stop: Option<isize>, step: isize) -> PacketList {
         let mut out = PacketList::new(format!("mod {}", self.name));
@@ -156,12 +145,27 @@ impl PacketList {
 
     /// Scapy's `pkts[TCP]`: the packets that have a layer of exactly this protocol.
     pub fn with_layer(&self, layer: &str) -> PacketList {
-        self.select(format!("{layer} from {}", self.name), |_, f| f.packet().has(layer))
+        let mut out = self.filter(|p| p.has(layer));
+        out.set_name(format!("{layer} from {}", self.name));
+        out
     }
 
     /// Scapy's `pkts.filter(lambda p: …)`.
     pub fn filter(&self, keep: impl Fn(&Packet) -> bool) -> PacketList {
-        self.select(format!("filtered {}", self.name), |_, f| keep(&f.packet()))
+        let kept: Result<_, std::convert::Infallible> = self.try_filter(|f| Ok(keep(&f.packet())));
+        kept.unwrap_or_else(|never| match never {})
+    }
+
+    /// [`PacketList::filter`] for a test that sees the whole frame (its time) and may fail, as a language's
+    /// function can: the first error stops the filter and is returned.
+    pub fn try_filter<E>(&self, mut keep: impl FnMut(Frame<'_>) -> Result<bool, E>) -> Result<PacketList, E> {
+        let mut out = PacketList::new(format!("filtered {}", self.name));
+        for f in self.iter() {
+            if keep(f)? {
+                out.push(f);
+            }
+        }
+        Ok(out)
     }
 
     /// The packets a BPF expression accepts, compiled by libpcap once per link type in the list. The

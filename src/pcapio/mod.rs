@@ -48,13 +48,11 @@ pub use writer::{write, Frames, WriteOptions, Writer};
 pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<(PacketList, Vec<Warning>), Error> {
     let path = path.as_ref();
     let mut r = Reader::open(path, opts)?;
-    // Frames take at most the file's size; reserving it up front means no copy while loading.
-    let room = match opts {
-        ReadOptions {
-            count: None,
-            filter: None,
-        } => std::fs::metadata(path).map_or(0, |m| m.len() as usize),
-        _ => 0,
+    // Frames take at most the file's size; reserving it up front means no copy while loading. A filtered
+    // read reserves it too: the pages it never fills are address space, not memory.
+    let room = match opts.count {
+        None => std::fs::metadata(path).map_or(0, |m| m.len() as usize),
+        Some(_) => 0,
     };
     let mut list = PacketList::with_capacity(list_name(path), room);
     let mut warnings = r.take_notes();
@@ -68,7 +66,7 @@ pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<(PacketList, V
 }
 
 /// The name Scapy gives a list read from a file: its base name.
-fn list_name(path: &Path) -> String {
+pub(crate) fn list_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

@@ -1,0 +1,452 @@
+//! Capture files through the language (issue #4): the `rdpcap file.pcap` command's listing and totals against
+//! Scapy 2.8.0's `nsummary()` and repr recorded in `tests/data/pcap/`, PacketList operations, writing and
+//! reading back, streaming readers and writers, Ctrl-C, and bad input through the binary's exit codes.
+
+use std::cell::RefCell;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::rc::Rc;
+
+use wirecraft::lang::{ErrorKind, Session};
+use wirecraft::pcapio::{self, FrameBuf, Timestamp, WriteOptions};
+use wirecraft::{Layer, LinkType};
+
+fn fixture(name: &str) -> String {
+    format!("tests/data/pcap/{name}")
+}
+
+fn wirecraft(src: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_wirecraft"))
+        .args(["-c", src])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::null())
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// An output sink the test can read back.
+#[derive(Clone, Default)]
+struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Runs a program in a session started in the repository's root; returns what it printed.
+fn run(src: &str) -> String {
+    std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("repository root");
+    let sink = Sink::default();
+    let mut s = Session::with_output(sink.clone());
+    if let Err(e) = s.run(src, "<t>") {
+        panic!("{e}");
+    }
+    let out = sink.0.borrow().clone();
+    String::from_utf8(out).expect("utf-8")
+}
+
+fn tmp(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("wirecraft-lang-pcap-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+const CAPTURES: [&str; 9] = [
+    "http.pcap",
+    "dns.pcap",
+    "ping.pcap",
+    "ping-nano.pcap",
+    "ping6.pcap",
+    "any-sll.pcap",
+    "any-sll2.pcap",
+    "lo.pcapng",
+    "two-interfaces.pcapng",
+];
+
+#[test]
+fn command_form_lists_as_scapy_and_totals_as_its_repr() {
+    for name in CAPTURES {
+        let scapy = std::fs::read_to_string(fixture(&format!("{name}.scapy.txt"))).expect("Scapy's view");
+        let repr = scapy.lines().next().unwrap_or_default();
+        let nsummary: Vec<&str> = scapy
+            .lines()
+            .skip(1)
+            .filter(|l| l.as_bytes()[0].is_ascii_digit())
+            .collect();
+        let o = wirecraft(&format!("rdpcap {}", fixture(name)));
+        assert!(o.status.success(), "{name}: {}", text(&o.stderr));
+        assert!(o.stderr.is_empty(), "{name}: {}", text(&o.stderr));
+        let out = text(&o.stdout);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.last(), Some(&repr), "{name}: totals");
+        assert_eq!(lines.len() - 1, nsummary.len(), "{name}: one line per packet");
+        let digits = if name == "ping-nano.pcap" { 9 } else { 6 };
+        for (line, want) in lines.iter().zip(&nsummary) {
+            // `index time summary`; Scapy's nsummary is `index summary`.
+            let (index, rest) = line.split_at(5);
+            let (time, summary) = rest.split_once(' ').expect("a time column");
+            assert_eq!(format!("{index}{summary}"), *want, "{name}");
+            let (secs, frac) = time.split_once('.').expect("seconds.fraction");
+            assert!(
+                secs.parse::<u64>().is_ok() && frac.len() == digits,
+                "{name}: time {time}"
+            );
+        }
+        assert!(
+            lines[0].starts_with(&format!("0000 0.{} ", "0".repeat(digits))),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn command_form_takes_count_and_filter_and_the_call_form_loads() {
+    let o = wirecraft(&format!(
+        "rdpcap {} count=2\nrdpcap {} filter=\"tcp[13] & 8 != 0\"",
+        fixture("http.pcap"),
+        fixture("http.pcap")
+    ));
+    assert_eq!(
+        text(&o.stdout),
+        "0000 0.000000 Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 S\n\
+         0001 0.000014 Ether / IP / TCP 127.0.0.1:18080 > 127.0.0.1:59214 SA\n\
+         <http.pcap: TCP:2 UDP:0 ICMP:0 Other:0>\n\
+         0000 0.000000 Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 PA / Raw\n\
+         0001 0.006748 Ether / IP / TCP 127.0.0.1:18080 > 127.0.0.1:59214 PA / Raw\n\
+         0002 0.006826 Ether / IP / TCP 127.0.0.1:18080 > 127.0.0.1:59214 PA / Raw\n\
+         <http.pcap: TCP:3 UDP:0 ICMP:0 Other:0>\n"
+    );
+    // Assigned, or called with parentheses, it is the function: a PacketList, nothing printed.
+    let o = wirecraft(&format!("pkts = rdpcap(\"{}\"); rdpcap(\"{0}\")", fixture("http.pcap")));
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", text(&o.stderr));
+}
+
+#[test]
+fn packet_lists_index_slice_select_and_add() {
+    let http = fixture("http.pcap");
+    let out = run(&format!(
+        r#"pkts = rdpcap("{http}")
+print(len(pkts), pkts)
+print(pkts[0])
+print(pkts[-1])
+print(pkts[1:3], len(pkts[::2]), len(pkts[::-1]), pkts[::-1][0] == pkts[-1])
+print(pkts[TCP], pkts[UDP], len(pkts[Raw]))
+print(pkts + pkts[:2], len(pkts + pkts))
+print(pkts.filter(lambda p: p[TCP].flags == "S"))
+print(pkts.filter("tcp src port 18080"))
+print(sum(len(p) for p in pkts), [p[TCP].sport for p in pkts[:2]])
+print(pkts[0] in pkts, IP(dst="198.18.0.9") in pkts, not pkts, not pkts[20:])
+print(list(rdpcap("{http}", count=3)) == list(pkts[:3]))
+print(len(rdpcap("{http}", filter="tcp port 18080 and tcp[13] & 8 != 0")))
+"#
+    ));
+    assert_eq!(
+        out,
+        "12 <http.pcap: TCP:12 UDP:0 ICMP:0 Other:0>\n\
+         Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 S\n\
+         Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 A\n\
+         <mod http.pcap: TCP:2 UDP:0 ICMP:0 Other:0> 6 12 True\n\
+         <TCP from http.pcap: TCP:12 UDP:0 ICMP:0 Other:0> <UDP from http.pcap: TCP:0 UDP:0 ICMP:0 Other:0> 3\n\
+         <http.pcap+mod http.pcap: TCP:14 UDP:0 ICMP:0 Other:0> 24\n\
+         <filtered http.pcap: TCP:1 UDP:0 ICMP:0 Other:0>\n\
+         <filtered http.pcap: TCP:5 UDP:0 ICMP:0 Other:0>\n\
+         1103 [59214, 18080]\n\
+         True False False True\n\
+         True\n\
+         3\n"
+    );
+}
+
+#[test]
+fn packet_list_methods_print_what_the_library_renders() {
+    let http = fixture("http.pcap");
+    let (pkts, _) = pcapio::read(&http, &Default::default()).expect("reads");
+    let rendered = [
+        ("summary", pkts.summary()),
+        ("nsummary", pkts.nsummary()),
+        ("show", pkts.show()),
+        ("hexdump", pkts.hexdump()),
+        ("conversations", pkts.conversations().to_string()),
+        ("stats", pkts.stats().to_string()),
+    ];
+    for (method, want) in rendered {
+        assert_eq!(run(&format!("rdpcap(\"{http}\").{method}()")), want, "{method}");
+    }
+    let scapy = std::fs::read_to_string(fixture("http.pcap.scapy.txt")).expect("Scapy's view");
+    let keys: String = scapy
+        .lines()
+        .filter(|l| l.starts_with("TCP "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        run(&format!("for k in rdpcap(\"{http}\").sessions(): print(k)")),
+        keys,
+        "session keys as Scapy's"
+    );
+    assert_eq!(
+        run(&format!(
+            "s = rdpcap(\"{http}\").sessions(); print(s['TCP 127.0.0.1:18080 > 127.0.0.1:59214'])"
+        )),
+        "<PacketList: TCP:5 UDP:0 ICMP:0 Other:0>\n"
+    );
+}
+
+#[test]
+fn time_keeps_nanoseconds_through_a_round_trip() {
+    let dir = tmp("nano");
+    let out = dir.join("copy.pcap");
+    let got = run(&format!(
+        r#"a = rdpcap("{}")
+wrpcap("{}", a)
+b = rdpcap("{1}")
+print(a == b, a[1].time == b[1].time, a[0].time > 1.7e9)
+"#,
+        fixture("ping-nano.pcap"),
+        out.display()
+    ));
+    assert_eq!(got, "True True True\n");
+    let (orig, _) = pcapio::read(fixture("ping-nano.pcap"), &Default::default()).expect("reads");
+    let (copy, _) = pcapio::read(&out, &Default::default()).expect("reads");
+    assert!(
+        orig.iter().eq(copy.iter()),
+        "bytes, times to the nanosecond and wire lengths kept"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn wrpcap_writes_packets_sets_lists_and_appends() {
+    let dir = tmp("wr");
+    let f = dir.join("w.pcap");
+    let got = run(&format!(
+        r#"pkts = rdpcap("{}")
+wrpcap("{f}", [pkts[0], pkts[2]])
+back = rdpcap("{f}")
+print(back[0] == pkts[0], back[1] == pkts[2], back[0].time == pkts[0].time)
+wrpcap("{f}", Ether()/IP(dst="198.18.0.2")/TCP(dport=(80, 82)), append=True)
+print(rdpcap("{f}"))
+wrpcap("{f}", IP(dst="198.18.0.2")/UDP(), linktype=1)
+rdpcap {f}
+"#,
+        fixture("http.pcap"),
+        f = f.display()
+    ));
+    let lines: Vec<&str> = got.lines().collect();
+    assert_eq!(lines[..2], ["True True True", "<w.pcap: TCP:5 UDP:0 ICMP:0 Other:0>"]);
+    assert_eq!(
+        lines[3], "<w.pcap: TCP:0 UDP:0 ICMP:0 Other:1>",
+        "raw IP bytes read as Ethernet"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn pcap_reader_iterates_lazily_and_pcap_writer_streams() {
+    let dir = tmp("stream");
+    let f = dir.join("out.pcap");
+    let got = run(&format!(
+        r#"r = PcapReader("{http}")
+print(r.read_packet())
+n = 0
+for p in r:
+    n += 1
+    if n == 3: break
+print(n, r.read_all(count=2), len(r.read_all()), r.read_packet())
+w = PcapWriter("{f}")
+for p in PcapReader("{http}"):
+    if Raw in p: w.write(p)
+w.write(rdpcap("{dns}")[:1])
+w.close()
+w.close()
+print(rdpcap("{f}"))
+for p in PcapReader("{http}", filter="tcp[13] & 1 != 0"): print(p.summary())
+"#,
+        http = fixture("http.pcap"),
+        dns = fixture("dns.pcap"),
+        f = f.display()
+    ));
+    assert_eq!(
+        got,
+        "Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 S\n\
+         3 <http.pcap: TCP:2 UDP:0 ICMP:0 Other:0> 6 None\n\
+         <out.pcap: TCP:3 UDP:1 ICMP:0 Other:0>\n\
+         Ether / IP / TCP 127.0.0.1:59214 > 127.0.0.1:18080 FA\n\
+         Ether / IP / TCP 127.0.0.1:18080 > 127.0.0.1:59214 FA\n"
+    );
+    // A writer nobody closed is closed, like a Python file, when the program ends.
+    let g = dir.join("unclosed.pcap");
+    let o = wirecraft(&format!(
+        "w = PcapWriter('{}'); w.write(Ether()/IP()/ICMP())",
+        g.display()
+    ));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let (back, _) = pcapio::read(&g, &Default::default()).expect("published at exit");
+    assert_eq!(back.len(), 1);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A capture of `n` TCP SYNs, for the tests that need more packets than the fixtures have.
+fn many_syns(path: &Path, n: usize) {
+    let syn =
+        Layer::named("Ether").expect("Ether") / Layer::named("IP").expect("IP") / Layer::named("TCP").expect("TCP");
+    let data = syn.build();
+    let frames: Vec<FrameBuf> = (0..n)
+        .map(|i| FrameBuf {
+            data: data.clone(),
+            ts: Timestamp::new(1_700_000_000 + i as i64, 0),
+            wirelen: data.len() as u32,
+            link: LinkType::Ethernet,
+        })
+        .collect();
+    pcapio::write(path, &frames, &WriteOptions::default()).expect("written");
+}
+
+#[test]
+fn ctrl_c_stops_the_listing_with_the_totals_so_far() {
+    let dir = tmp("sigint");
+    let f = dir.join("big.pcap");
+    let n = 300_000;
+    many_syns(&f, n);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirecraft"))
+        .args(["-c", &format!("rdpcap {}\nprint('not reached')", f.display())])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    // The listing has started once its first line arrives; it then waits on the full pipe.
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).expect("first line");
+    // SAFETY: the pid is our own child's, still running (it is blocked writing to the pipe).
+    unsafe {
+        libc::kill(child.id() as i32, libc::SIGINT);
+    }
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).expect("rest");
+    let o = child.wait_with_output().expect("exits");
+    let out = text(&[&first[..], &rest[..]].concat());
+    let last = out.lines().last().unwrap_or_default().to_string();
+    let listed = out.lines().count() - 1;
+    assert!(listed < n, "stopped early: {listed} lines");
+    assert_eq!(last, format!("<big.pcap: TCP:{listed} UDP:0 ICMP:0 Other:0>"));
+    assert!(!out.contains("not reached"));
+    assert_eq!(o.status.code(), Some(130));
+    assert!(text(&o.stderr).contains("KeyboardInterrupt"), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_closed_pipe_ends_the_listing_quietly() {
+    let dir = tmp("pipe");
+    let f = dir.join("big.pcap");
+    many_syns(&f, 100_000);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wirecraft"))
+        .args(["-c", &format!("rdpcap {}", f.display())])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut head = [0u8; 100];
+    stdout.read_exact(&mut head).expect("a few lines");
+    drop(stdout);
+    let o = child.wait_with_output().expect("exits");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_input_errors_and_warnings() {
+    let dir = tmp("bad");
+    // Missing file: an error naming it, exit code 1.
+    let o = wirecraft("pkts = rdpcap('/nonexistent/x.pcap')");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).starts_with("<string>:1:8: FileNotFoundError: /nonexistent/x.pcap: no such file\n"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = wirecraft("rdpcap /nonexistent/x.pcap");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stdout.is_empty());
+    // Not a capture, and a bad filter.
+    let o = wirecraft("rdpcap Cargo.toml");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("OSError: Cargo.toml: not a pcap or pcapng capture file"));
+    let o = wirecraft(&format!("rdpcap {} filter='tcp prot 80'", fixture("http.pcap")));
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o.stderr).contains("ValueError: tests/data/pcap/http.pcap: bad filter \"tcp prot 80\""));
+    // Cut short: every packet before the damage, the warning on stderr, exit code 0.
+    let cut = dir.join("cut.pcap");
+    let whole = std::fs::read(fixture("http.pcap")).expect("fixture");
+    std::fs::write(&cut, &whole[..700]).expect("written");
+    let warning = format!(
+        "warning: {}: record 6 at byte offset 538: truncated record: needs 268 bytes, the file has 162 left; \
+         the packets before it were read\n",
+        cut.display()
+    );
+    for src in [
+        format!("rdpcap {}", cut.display()),
+        format!("print(len(rdpcap('{}')))", cut.display()),
+        format!("print(len([p for p in PcapReader('{}')]))", cut.display()),
+    ] {
+        let o = wirecraft(&src);
+        assert_eq!(o.status.code(), Some(0), "{src}");
+        assert_eq!(text(&o.stderr), warning, "{src}");
+        assert!(
+            text(&o.stdout).ends_with("5\n") || text(&o.stdout).ends_with("Other:0>\n"),
+            "{src}"
+        );
+    }
+    // Writing what is not a packet.
+    let mut s = Session::with_output(std::io::sink());
+    let e = s.run("wrpcap('/tmp/never.pcap', [IP(), 3])", "<t>").expect_err("fails");
+    assert_eq!(e.kind, ErrorKind::Type);
+    assert!(e.message.contains("not a int"), "{}", e.message);
+    assert!(!Path::new("/tmp/never.pcap").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn help_and_completion_know_the_pcap_builtins() {
+    let out = run("help(rdpcap); lsc");
+    assert!(out.starts_with("rdpcap(filename, count=-1, filter=None)\n"), "{out}");
+    for name in ["rdpcap", "wrpcap", "PcapReader", "PcapWriter"] {
+        assert!(out.contains(&format!("\n{name:<10}: ")), "{name} in lsc");
+    }
+    let mut s = Session::with_output(std::io::sink());
+    let names = |s: &Session, line: &str| -> Vec<String> {
+        s.completions(line, line.len())
+            .into_iter()
+            .map(|c| c.replacement)
+            .collect()
+    };
+    assert!(names(&s, "pkts = rdp").contains(&"rdpcap".to_string()));
+    s.run(
+        &format!(
+            "pkts = rdpcap('{}/{}')",
+            env!("CARGO_MANIFEST_DIR"),
+            fixture("http.pcap")
+        ),
+        "<t>",
+    )
+    .expect("reads");
+    assert!(
+        names(&s, "pkts.fil").contains(&"filter".to_string()),
+        "{:?}",
+        names(&s, "pkts.fil")
+    );
+}
