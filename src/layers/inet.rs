@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{field_repr, inet_checksum, Built, Layer, Packet, Value};
+use crate::packet::{inet_checksum, write_field, Built, Layer, Packet, Value};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -109,15 +109,16 @@ fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
 
 /// `NAME src:sport > dst:dport` over IP or IPv6, `NAME sport > dport` otherwise: Scapy's TCP and UDP summaries.
 pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
-    let ip = i
-        .checked_sub(1)
-        .filter(|&u| matches!(p.layers()[u].name(), "IP" | "IPv6"));
+    let ip = i.checked_sub(1).filter(|&u| {
+        let proto = p.layers()[u].proto();
+        proto == &super::ip::IP || proto == &super::ipv6::IPV6
+    });
     let endpoint = |out: &mut String, addr: &str, port: &str| {
         if let Some(u) = ip {
-            out.push_str(&field_repr(p, u, addr));
+            write_field(out, p, u, addr);
             out.push(':');
         }
-        out.push_str(&field_repr(p, i, port));
+        write_field(out, p, i, port);
     };
     let mut s = String::with_capacity(64);
     s.push_str(name);

@@ -2,7 +2,7 @@
 
 use super::inet::{l4_checksum, ports_summary};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
-use crate::packet::{field_repr, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{int, layer_of, write_field, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
 /// Index of `dataofs`, read on the dissection hot path (checked by a test below).
 const DATAOFS: usize = 4;
@@ -119,7 +119,7 @@ fn post_build(b: &mut Built) {
 fn summary(p: &Packet, i: usize) -> String {
     let mut s = ports_summary("TCP", p, i);
     s.push(' ');
-    s.push_str(&field_repr(p, i, "flags"));
+    write_field(&mut s, p, i, "flags");
     s
 }
 

@@ -456,8 +456,8 @@ impl Field {
             (v, Kind::Custom(c)) => c.repr(v),
             (Value::Int(i), _) => self.int_repr(*i, layer),
             (Value::Mac(m), _) => fmt_mac(m),
-            (Value::Ip4(a), _) => fmt_ip4(*a),
-            (Value::Ip6(a), _) => a.to_string(),
+            (Value::Ip4(a), _) => a.to_string(),
+            (Value::Ip6(a), _) => super::value::fmt_ip6(*a),
             // Scapy's StrFixedLenField shows its bytes without the trailing zeros.
             (Value::Bytes(b), Kind::Bytes(Len::Fixed(_))) => {
                 let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
@@ -490,19 +490,6 @@ impl Field {
     }
 }
 
-/// Dotted-quad text of an IPv4 address, without the formatting machinery (summaries print millions of them).
-pub fn fmt_ip4(a: Ipv4Addr) -> String {
-    let mut s = String::with_capacity(15);
-    let mut digits = itoa::Buffer::new();
-    for (k, octet) in a.octets().into_iter().enumerate() {
-        if k > 0 {
-            s.push('.');
-        }
-        s.push_str(digits.format(octet));
-    }
-    s
-}
-
 /// Looks a number up in a name table.
 pub fn lookup(table: &'static [(u64, &'static str)], v: u64) -> Option<&'static str> {
     // Tables are sorted by number (a test in `layers` checks every one).
@@ -512,8 +499,18 @@ pub fn lookup(table: &'static [(u64, &'static str)], v: u64) -> Option<&'static 
 /// Scapy's flag rendering: names of the set bits, lowest first, joined by `sep`; unnamed set bits by number.
 pub fn flags_repr(i: u64, names: &[&str], sep: &str) -> String {
     let mut s = String::new();
-    for bit in (0..64).filter(|b| i & (1 << b) != 0) {
-        if !s.is_empty() {
+    write_flags(&mut s, i, names, sep);
+    s
+}
+
+/// [`flags_repr`] appended to `out`.
+pub fn write_flags(s: &mut String, i: u64, names: &[&str], sep: &str) {
+    let start = s.len();
+    let mut rest = i;
+    while rest != 0 {
+        let bit = rest.trailing_zeros() as usize;
+        rest &= rest - 1;
+        if s.len() > start {
             s.push_str(sep);
         }
         match names.get(bit) {
@@ -524,7 +521,6 @@ pub fn flags_repr(i: u64, names: &[&str], sep: &str) -> String {
             }
         }
     }
-    s
 }
 
 /// Parses a flag string: single letters (`"SA"`) when every name is one letter, else names joined by `+`, `|`

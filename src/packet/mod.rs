@@ -17,7 +17,7 @@ pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answer
 pub use build::{inet_checksum, Built};
 pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
-pub use render::{field_repr, hexdump};
+pub use render::{field_repr, hexdump, write_field};
 pub use set::PacketIter;
 pub use value::{Generator, RandKind, Value};
 

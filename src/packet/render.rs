@@ -3,7 +3,7 @@
 use std::cell::Cell;
 use std::fmt::Write;
 
-use super::field::{Dflt, Field, Kind};
+use super::field::{lookup, Dflt, Field, Kind, Show};
 use super::value::Value;
 use super::{Layer, Packet, Proto, Slot};
 
@@ -95,17 +95,38 @@ pub(crate) fn summary_numeric(p: &Packet) -> String {
 /// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does (ports as numbers while a numeric
 /// summary is rendered).
 pub fn field_repr(p: &Packet, i: usize, name: &str) -> String {
+    let mut s = String::new();
+    write_field(&mut s, p, i, name);
+    s
+}
+
+/// [`field_repr`] appended to `out`: summaries call it for every packet of a capture, so the common kinds
+/// (numbers, names, IPv4 addresses) are written without building an intermediate string.
+pub fn write_field(out: &mut String, p: &Packet, i: usize, name: &str) {
     let layer = &p.layers[i];
-    match layer.field_index(name) {
-        Some(f) => {
-            let field = &layer.proto.fields[f];
-            let v = p.value(i, f);
-            match v {
-                Value::Int(n) if field.port && NUMERIC.with(Cell::get) => itoa::Buffer::new().format(n).to_string(),
-                v => field.repr(&v, layer),
+    let Some(f) = layer.field_index(name) else {
+        out.push_str("??");
+        return;
+    };
+    let field = &layer.proto.fields[f];
+    match (p.value(i, f), field.show) {
+        (Value::Int(n), _) if field.port && NUMERIC.with(Cell::get) => out.push_str(itoa::Buffer::new().format(n)),
+        (Value::Int(n), Show::Dec) => out.push_str(itoa::Buffer::new().format(n)),
+        (Value::Int(n), Show::Enum(table)) => match lookup(table, n) {
+            Some(name) => out.push_str(name),
+            None => out.push_str(itoa::Buffer::new().format(n)),
+        },
+        (Value::Int(n), Show::Flags(names, sep)) => super::field::write_flags(out, n, names, sep),
+        (Value::Ip4(a), _) => {
+            let mut digits = itoa::Buffer::new();
+            for (k, octet) in a.octets().into_iter().enumerate() {
+                if k > 0 {
+                    out.push('.');
+                }
+                out.push_str(digits.format(octet));
             }
         }
-        None => "??".into(),
+        (v, _) => out.push_str(&field.repr(&v, layer)),
     }
 }
 

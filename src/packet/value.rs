@@ -333,6 +333,51 @@ pub fn py_str(t: &str) -> String {
     s
 }
 
+/// Formats an IPv6 address as RFC 5952 (and `inet_ntop`) does, without the formatting machinery: summaries
+/// print millions. Addresses with an embedded IPv4 part keep the standard library's form.
+pub fn fmt_ip6(a: Ipv6Addr) -> String {
+    if a.to_ipv4_mapped().is_some() {
+        return a.to_string();
+    }
+    let g = a.segments();
+    // The longest run of two or more zero groups (the first of equals) becomes `::`.
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, &x) in g.iter().enumerate() {
+        if x == 0 {
+            run = if run.1 == 0 { (i, 1) } else { (run.0, run.1 + 1) };
+            if run.1 > best.1 {
+                best = run;
+            }
+        } else {
+            run = (0, 0);
+        }
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(39);
+    let mut i = 0;
+    while i < 8 {
+        if best.1 >= 2 && i == best.0 {
+            s.push_str("::");
+            i += best.1;
+            continue;
+        }
+        if i > 0 && !s.ends_with(':') {
+            s.push(':');
+        }
+        let x = g[i];
+        let mut started = false;
+        for shift in [12, 8, 4, 0] {
+            let d = (x >> shift) & 0xf;
+            if d != 0 || started || shift == 0 {
+                s.push(HEX[d as usize] as char);
+                started = true;
+            }
+        }
+        i += 1;
+    }
+    s
+}
+
 /// Formats a MAC address as Scapy does: lower-case, colon-separated.
 pub fn fmt_mac(m: &[u8; 6]) -> String {
     format!(
@@ -350,7 +395,7 @@ impl fmt::Display for Value {
             Value::Str(s) => f.write_str(&py_str(s)),
             Value::Mac(m) => f.write_str(&py_str(&fmt_mac(m))),
             Value::Ip4(a) => f.write_str(&py_str(&a.to_string())),
-            Value::Ip6(a) => f.write_str(&py_str(&a.to_string())),
+            Value::Ip6(a) => f.write_str(&py_str(&fmt_ip6(*a))),
             Value::List(items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
@@ -398,6 +443,41 @@ impl fmt::Display for Generator {
             Generator::Net4(a, p) => write!(f, "Net(\"{a}/{p}\")"),
             Generator::Net6(a, p) => write!(f, "Net6(\"{a}/{p}\")"),
             Generator::Rand(k) => write!(f, "{}()", k.name()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_text_matches_the_standard_form() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            // Groups are zero half the time, so every shape of zero run turns up.
+            let g: [u16; 8] = std::array::from_fn(|_| if next() % 2 == 0 { 0 } else { next() as u16 });
+            let a = Ipv6Addr::from(g);
+            if a.to_ipv4_mapped().is_none() {
+                assert_eq!(fmt_ip6(a), a.to_string(), "{g:?}");
+            }
+        }
+        for t in [
+            "::",
+            "::1",
+            "fd00::1",
+            "fe80::1:0:0:1",
+            "1:0:0:2::3",
+            "2001:db8::ff00:42:8329",
+        ] {
+            let a: Ipv6Addr = t.parse().unwrap();
+            assert_eq!(fmt_ip6(a), t);
         }
     }
 }

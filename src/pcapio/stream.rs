@@ -1,7 +1,7 @@
 //! The command form `rdpcap file.pcap`: one numbered summary line per packet, then Scapy's totals, holding
 //! one frame at a time whatever the file's size.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -146,13 +146,12 @@ impl Batch {
             let p = Packet::dissect(&self.data[start..end], link);
             start = end;
             tally.add(&p);
-            let _ = writeln!(
-                text,
-                "{:04} {} {}",
-                self.first + i as u64,
-                Seconds(rel, nano),
-                p.summary_numeric()
-            );
+            push_padded(&mut text, self.first + i as u64, 4);
+            text.push(' ');
+            push_seconds(&mut text, rel, nano);
+            text.push(' ');
+            text.push_str(&p.summary_numeric());
+            text.push('\n');
         }
         (text, tally)
     }
@@ -227,18 +226,26 @@ impl Pipeline {
     }
 }
 
-/// A duration in nanoseconds shown as seconds with 6 decimals, or 9 when `.1` is set.
-struct Seconds(i128, bool);
+/// Appends `n` in decimal, zero-padded to `width` digits (`%04d`); a line per packet is written this way
+/// rather than through the formatting machinery, which would cost more than the summary itself.
+fn push_padded(out: &mut String, n: u64, width: usize) {
+    let mut digits = itoa::Buffer::new();
+    let d = digits.format(n);
+    out.extend(std::iter::repeat_n('0', width.saturating_sub(d.len())));
+    out.push_str(d);
+}
 
-impl fmt::Display for Seconds {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Seconds(ns, nano) = *self;
-        let sign = if ns < 0 { "-" } else { "" };
-        let (s, frac) = (ns.unsigned_abs() / 1_000_000_000, ns.unsigned_abs() % 1_000_000_000);
-        if nano {
-            write!(f, "{sign}{s}.{frac:09}")
-        } else {
-            write!(f, "{sign}{s}.{:06}", frac / 1000)
-        }
+/// Appends a time in seconds since the first packet: 6 decimals, or 9 for a nanosecond file.
+fn push_seconds(out: &mut String, ns: i128, nano: bool) {
+    if ns < 0 {
+        out.push('-');
+    }
+    let (s, frac) = (ns.unsigned_abs() / 1_000_000_000, ns.unsigned_abs() % 1_000_000_000);
+    out.push_str(itoa::Buffer::new().format(s));
+    out.push('.');
+    if nano {
+        push_padded(out, frac as u64, 9);
+    } else {
+        push_padded(out, (frac / 1000) as u64, 6);
     }
 }
