@@ -26,7 +26,7 @@ fn value(j: &Json) -> Result<Value, String> {
         Json::Null => Value::None,
         Json::Bool(b) => Value::Int(u64::from(*b)),
         Json::Number(n) => Value::Int(n.as_u64().ok_or_else(|| format!("not a u64: {n}"))?),
-        Json::String(s) => Value::Str(s.clone()),
+        Json::String(s) => Value::from(s.as_str()),
         Json::Object(o) => {
             let (k, v) = o.iter().next().ok_or("empty object")?;
             match k.as_str() {

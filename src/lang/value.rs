@@ -180,7 +180,7 @@ impl Value {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Flag(v, f), Value::Str(s)) | (Value::Str(s), Value::Flag(v, f)) => {
-                f.coerce(packet::Value::Str(s.to_string())) == Ok(packet::Value::Int(*v))
+                f.coerce(packet::Value::from(&**s)) == Ok(packet::Value::Int(*v))
             }
             (Value::Float(_), _) | (_, Value::Float(_)) => match (self.as_float(), other.as_float()) {
                 (Some(a), Some(b)) => a == b,
@@ -381,7 +381,7 @@ pub fn to_field(v: &Value) -> Result<packet::Value, LangError> {
         Value::Bool(b) => packet::Value::Int(u64::from(*b)),
         Value::Int(i) => packet::Value::Int(field_int(*i)?),
         Value::Flag(i, _) => packet::Value::Int(*i),
-        Value::Str(s) => packet::Value::Str(s.to_string()),
+        Value::Str(s) => packet::Value::from(&**s),
         Value::Bytes(b) => packet::Value::Bytes(b.to_vec()),
         Value::Tuple(t) => match (
             t.len(),

@@ -279,7 +279,7 @@ fn rdata_default(l: &Layer) -> Value {
     match l.get_int("type").unwrap_or(1) {
         1 => Value::Ip4(Ipv4Addr::UNSPECIFIED),
         28 => Value::Ip6(Ipv6Addr::UNSPECIFIED),
-        16 => Value::List(vec![Value::Str(String::new())]),
+        16 => Value::List(vec![Value::Str("".into())]),
         t if NAME_TYPES.contains(&t) => Value::Bytes(b".".to_vec()),
         _ => Value::Bytes(Vec::new()),
     }
@@ -336,7 +336,7 @@ impl Codec for Rdata {
     fn coerce(&self, v: Value) -> Result<Value, String> {
         match v {
             Value::Str(s) if s.parse::<Ipv4Addr>().is_ok() || s.parse::<Ipv6Addr>().is_ok() => Ok(Value::Str(s)),
-            Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
             Value::Bytes(_) | Value::Ip4(_) | Value::Ip6(_) => Ok(v),
             Value::List(items) if items.iter().all(|i| i.as_bytes().is_some()) => Ok(Value::List(items)),
             other => Err(format!(
@@ -348,7 +348,7 @@ impl Codec for Rdata {
     /// As Python's `str`: addresses bare, bytes and lists as their repr.
     fn repr(&self, v: &Value) -> String {
         match v {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             Value::Ip4(a) => a.to_string(),
             Value::Ip6(a) => a.to_string(),
             v => v.to_string(),

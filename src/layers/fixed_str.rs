@@ -24,7 +24,7 @@ impl Codec for FixedStr {
     fn coerce(&self, v: Value) -> Result<Value, String> {
         match v {
             Value::Bytes(b) => Ok(Value::Bytes(b)),
-            Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
             other => Err(format!("expected bytes, got {other}")),
         }
     }

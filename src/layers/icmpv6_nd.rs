@@ -337,7 +337,7 @@ impl Codec for QuotedPacket {
 fn bytes(v: Value) -> Result<Value, String> {
     match v {
         Value::Bytes(b) => Ok(Value::Bytes(b)),
-        Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+        Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
         other => Err(format!("expected bytes, got {other}")),
     }
 }

@@ -389,7 +389,7 @@ impl Field {
             },
             Kind::Bytes(_) => match v {
                 Value::Bytes(b) => Ok(Value::Bytes(b)),
-                Value::Str(s) => Ok(Value::Bytes(s.into_bytes())),
+                Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
                 Value::Int(i) => Ok(Value::Bytes(i.to_string().into_bytes())),
                 other => Err(format!("expected bytes, got {other}")),
             },

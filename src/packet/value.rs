@@ -1,5 +1,6 @@
 //! Field values: what a field holds, and the generators that turn a packet into a packet set.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -12,7 +13,8 @@ pub enum Value {
     Int(u64),
     Bytes(Vec<u8>),
     /// Text as the user typed it: coerced by the field kind when set (an address, a flag string, an enum name).
-    Str(String),
+    /// Borrowed for names the engine itself produces (TCP option names), so dissection allocates nothing for them.
+    Str(Cow<'static, str>),
     Mac([u8; 6]),
     Ip4(Ipv4Addr),
     Ip6(Ipv6Addr),
@@ -231,12 +233,12 @@ impl From<i32> for Value {
 }
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
-        Value::Str(v.to_string())
+        Value::Str(Cow::Owned(v.to_string()))
     }
 }
 impl From<String> for Value {
     fn from(v: String) -> Self {
-        Value::Str(v)
+        Value::Str(Cow::Owned(v))
     }
 }
 impl From<&[u8]> for Value {
