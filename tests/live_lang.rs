@@ -247,3 +247,26 @@ fn without_capabilities_every_live_builtin_says_how_to_fix_it() {
         );
     }
 }
+
+#[test]
+fn the_live_example_runs_in_a_namespace() {
+    let Some(mut bed) = Bed::new("the_live_example_runs") else {
+        return;
+    };
+    let b = bed.b.clone();
+    bed.spawn(&b, &["ping", "-c", "100", "-i", "0.05", A4]);
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sniff_send.wc");
+    let o = std::process::Command::new("ip")
+        .args(["netns", "exec", &bed.a, env!("CARGO_BIN_EXE_wirecraft"), example])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{text}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.starts_with(&format!("{}\n", bed.if_a)), "{text}");
+    assert!(text.contains("echo-reply"), "{text}");
+    for port in 20..=22 {
+        assert!(text.contains(&format!("{port} RA\n")), "{text}");
+    }
+    assert!(text.contains("Sent 3 packets.\n"), "{text}");
+    assert!(text.trim_end().ends_with("dropped by interface"), "{text}");
+}
