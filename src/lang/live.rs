@@ -24,6 +24,9 @@ use crate::pcapio::{self, PacketList, Tally, Timestamp};
 
 /// The library's error as the language's, its words unchanged.
 fn lang_error(e: net::Error) -> LangError {
+    if let net::Error::File(e) = e {
+        return pcap::lang_error(e);
+    }
     let kind = match e {
         net::Error::Privilege { .. } => ErrorKind::Permission,
         net::Error::Filter { .. } | net::Error::NoInterface(_) | net::Error::Unsendable(_) => ErrorKind::Value,
