@@ -187,33 +187,7 @@ fn without_cap_net_raw_every_live_call_says_how_to_fix_it() {
     }
     // Capabilities are per thread: drop them on a thread of our own.
     let msg = std::thread::spawn(|| {
-        #[repr(C)]
-        struct Header {
-            version: u32,
-            pid: i32,
-        }
-        #[repr(C)]
-        #[derive(Clone, Copy)]
-        struct Data {
-            effective: u32,
-            permitted: u32,
-            inheritable: u32,
-        }
-        let mut h = Header {
-            version: 0x2008_0522,
-            pid: 0,
-        };
-        let mut d = [Data {
-            effective: 0,
-            permitted: 0,
-            inheritable: 0,
-        }; 2];
-        // SAFETY: capget/capset with the v3 header and two data words, on this thread only.
-        unsafe {
-            assert_eq!(libc::syscall(libc::SYS_capget, &mut h, d.as_mut_ptr()), 0);
-            d[0].effective &= !((1 << 12) | (1 << 13));
-            assert_eq!(libc::syscall(libc::SYS_capset, &mut h, d.as_ptr()), 0);
-        }
+        common::drop_net_capabilities();
         let o = wirecraft::net::SniffOptions {
             iface: vec!["lo".into()],
             ..Default::default()

@@ -1,6 +1,6 @@
 //! The one table of builtins: each entry's name, parameters with their defaults, and help text feed
 //! evaluation, `help()`, `lsc()`, tab completion and call signatures alike. Methods of values and the `conf`
-//! settings are tables of the same shape. Later issues add `sniff`, `send` and tools here.
+//! settings are tables of the same shape.
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
@@ -8,6 +8,7 @@ use std::rc::Rc;
 
 use super::error::{ErrorKind, LangError};
 use super::eval::Session;
+use super::live;
 use super::pcap;
 use super::value::{range_len, Pkt, Value};
 use crate::packet::{hexdump, Generator, RandKind};
@@ -56,6 +57,7 @@ pub enum Recv {
     PacketList,
     PcapReader,
     PcapWriter,
+    Results,
     Bytes,
     Str,
     List,
@@ -71,6 +73,7 @@ impl Recv {
             Value::PacketList(_) => Recv::PacketList,
             Value::PcapReader(_) => Recv::PcapReader,
             Value::PcapWriter(_) => Recv::PcapWriter,
+            Value::Results(_) => Recv::Results,
             Value::Bytes(_) => Recv::Bytes,
             Value::Str(_) => Recv::Str,
             Value::List(_) => Recv::List,
@@ -156,10 +159,36 @@ macro_rules! builtin {
     (bare $name:literal, [$($p:expr),*], $help:literal, $run:expr) => {
         Builtin { name: $name, params: &[$($p),*], help: $help, bare: true, run: $run, command: None }
     };
+    ($name:literal, $params:ident, $help:literal, $run:expr) => {
+        Builtin { name: $name, params: $params, help: $help, bare: false, run: $run, command: None }
+    };
     ($name:literal, [$($p:expr),*], $help:literal, $run:expr, command $command:expr) => {
         Builtin { name: $name, params: &[$($p),*], help: $help, bare: false, run: $run, command: Some($command) }
     };
 }
+
+/// `send` and `sendp`, as Scapy's `__gen_send` takes them.
+const SEND_PARAMS: &[Param] = &[
+    req("x"),
+    opt("inter", Const::Int(0)),
+    opt("loop", Const::Int(0)),
+    opt("count", Const::None),
+    opt("verbose", Const::None),
+    opt("iface", Const::None),
+    opt("rate", Const::None),
+];
+
+/// `sr`, `sr1`, `srp` and `srp1`, as Scapy's `sndrcv` takes them.
+const SR_PARAMS: &[Param] = &[
+    req("x"),
+    opt("filter", Const::None),
+    opt("iface", Const::None),
+    opt("timeout", Const::None),
+    opt("inter", Const::Int(0)),
+    opt("retry", Const::Int(0)),
+    opt("multi", Const::Bool(false)),
+    opt("verbose", Const::None),
+];
 
 /// Every builtin function, in the order `lsc()` lists them.
 pub static BUILTINS: &[Builtin] = &[
@@ -358,6 +387,72 @@ pub static BUILTINS: &[Builtin] = &[
         "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it.",
         pcap::b_pcapwriter
     ),
+    builtin!(
+        "sniff",
+        [
+            opt("count", Const::Int(0)),
+            opt("iface", Const::None),
+            opt("filter", Const::None),
+            opt("timeout", Const::None),
+            opt("store", Const::Bool(true)),
+            opt("prn", Const::None),
+            opt("lfilter", Const::None),
+            opt("stop_filter", Const::None),
+            opt("offline", Const::None),
+            opt("quiet", Const::Bool(false)),
+            opt("promisc", Const::Bool(true)),
+            opt("wrpcap", Const::None)
+        ],
+        "Capture packets into a PacketList until count (0: no limit), timeout seconds, stop_filter(p) or Ctrl-C \
+         (the packets so far are kept). iface: a name or a list (default conf.iface); filter: BPF; lfilter(p) \
+         keeps a packet; prn(p) is printed instead of the summary line; wrpcap=\"f.pcap\" streams to disk \
+         (with store=False, in constant memory); offline=\"f.pcap\" reads a file instead (no privileges \
+         needed). Prints a line per packet and libpcap's counters unless quiet.",
+        live::b_sniff
+    ),
+    builtin!(
+        "send",
+        SEND_PARAMS,
+        "Send packets at layer 3 (IP / IPv6, routed by the kernel): a packet, a packet set, a list or a \
+         PacketList, count times (loop: until Ctrl-C), inter seconds apart or at rate packets per second.",
+        live::b_send
+    ),
+    builtin!(
+        "sendp",
+        SEND_PARAMS,
+        "Send frames at layer 2 on iface (default: the route's interface). An unset Ether src is the \
+         interface's MAC, an unset dst the next hop's (neighbour table, then ARP / ND); unresolvable is an \
+         error unless conf.broadcast_fallback.",
+        live::b_sendp
+    ),
+    builtin!(
+        "sr",
+        SR_PARAMS,
+        "Send at layer 3 and match the answers: ans, unans = sr(...). ans holds (sent, received) pairs \
+         (ans.summary() prints them), unans is a PacketList. timeout: seconds to wait after the last packet; \
+         retry: resend the unanswered (negative: until that many rounds bring nothing).",
+        live::b_sr
+    ),
+    builtin!(
+        "sr1",
+        SR_PARAMS,
+        "Send at layer 3 and return the first answer, or None.",
+        live::b_sr1
+    ),
+    builtin!(
+        "srp",
+        SR_PARAMS,
+        "Send at layer 2 (Ether filled as sendp does) and match the answers: ans, unans = srp(...).",
+        live::b_srp
+    ),
+    builtin!(
+        "srp1",
+        SR_PARAMS,
+        "Send at layer 2 and return the first answer, or None.",
+        live::b_srp1
+    ),
+    builtin!(bare "ifaces", [],
+        "List the network interfaces: name, index, MAC, flags (UP, LOOPBACK) and addresses.", live::b_ifaces),
     builtin!(bare "exit", [opt("code", Const::Int(0))], "Leave wirecraft with this exit code.", b_exit),
     builtin!(bare "quit", [opt("code", Const::Int(0))], "Leave wirecraft with this exit code.", b_exit),
 ];
@@ -391,6 +486,26 @@ pub static CONF: &[Setting] = &[
         name: "color",
         default: Const::Bool(true),
         help: "colours in the REPL (NO_COLOR in the environment turns them off)",
+    },
+    Setting {
+        name: "ifaces",
+        default: Const::None,
+        help: "the network interfaces (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "route",
+        default: Const::None,
+        help: "the IPv4 routing table (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "route6",
+        default: Const::None,
+        help: "the IPv6 routing table (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "broadcast_fallback",
+        default: Const::Bool(false),
+        help: "send to ff:ff:ff:ff:ff:ff when a next hop's MAC cannot be resolved, as Scapy does (False: an error)",
     },
 ];
 
@@ -565,6 +680,27 @@ pub static METHODS: &[MethodDef] = &[
         [],
         "Finish the file and publish it under its name.",
         pcap::m_writer_close
+    ),
+    method!(
+        Results,
+        "summary",
+        [],
+        "Print each pair as request ==> answer.",
+        live::m_summary
+    ),
+    method!(
+        Results,
+        "nsummary",
+        [],
+        "Print each pair as request ==> answer, numbered.",
+        live::m_nsummary
+    ),
+    method!(
+        Results,
+        "show",
+        [],
+        "Print each pair as request ==> answer, numbered.",
+        live::m_nsummary
     ),
     method!(
         Bytes,
@@ -885,6 +1021,7 @@ fn b_len(_: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.borrow().len(),
         Value::PacketList(l) => l.len(),
+        Value::Results(r) => r.len(),
         Value::Tuple(t) => t.len(),
         Value::Dict(d) => d.borrow().len(),
         Value::Range(r) => return Ok(Value::Int(range_len(r))),

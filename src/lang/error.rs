@@ -24,6 +24,8 @@ pub enum ErrorKind {
     Io,
     /// A file to read does not exist.
     FileNotFound,
+    /// Live traffic without the capabilities it needs; the message says how to grant them.
+    Permission,
     /// `exit(code)` was called: not an error for the user, a request to stop.
     Exit(i32),
 }
@@ -44,6 +46,7 @@ impl ErrorKind {
             ErrorKind::Interrupted => "KeyboardInterrupt",
             ErrorKind::Io => "OSError",
             ErrorKind::FileNotFound => "FileNotFoundError",
+            ErrorKind::Permission => "PermissionError",
             ErrorKind::Exit(_) => "SystemExit",
         }
     }

@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, FPart, Span, Stmt, StmtKind, UnOp};
 use super::builtins::{self, Builtin, ParamKind, Recv, CONF};
 use super::error::{ErrorKind, LangError};
+use super::live;
 use super::parse;
 use super::pcap;
 use super::value::{range_len, to_field, Closure, Pkt, Value};
@@ -174,7 +175,7 @@ impl Session {
         Ok(Value::None)
     }
 
-    /// Python's `repr`, with `conf` listing its settings.
+    /// Python's `repr`, with `conf` listing its settings as set (reading `conf.route` shows the machine's).
     pub fn repr(&self, v: &Value) -> String {
         match v {
             Value::Conf => CONF
@@ -453,6 +454,7 @@ impl Session {
         }
         match v {
             Value::PacketList(l) => each!(l.iter().map(pcap::frame_value)),
+            Value::Results(r) => each!(r.items()),
             // Lazily: one packet in memory at a time, however large the file.
             Value::PcapReader(r) => loop {
                 self.check_interrupt()?;
@@ -779,7 +781,7 @@ impl Session {
                 let field = &pk.layers()[li].proto().fields[fi];
                 Ok(super::value::from_field(pk.value(li, fi), field))
             }
-            Value::Conf => Ok(self.conf[conf_index(name)?].clone()),
+            Value::Conf => Ok(live::conf_value(self, name, &self.conf[conf_index(name)?])),
             other => {
                 let methods: Vec<&str> = Recv::of(other)
                     .map(|r| {
@@ -1389,6 +1391,7 @@ fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
                 Ok(l.get(i as isize).map_or(Value::None, pcap::frame_value))
             }
         },
+        Value::Results(r) => Ok(r.item(index_in(k, r.len(), "list")?)),
         Value::Tuple(t) => Ok(t[index_in(k, t.len(), "tuple")?].clone()),
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();

@@ -18,6 +18,7 @@ pub mod ast;
 pub mod builtins;
 pub mod error;
 mod eval;
+mod live;
 pub mod parse;
 mod pcap;
 pub mod value;

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use super::error::{ErrorKind, LangError};
 use super::eval::Session;
 use super::value::{Pkt, Value};
-use crate::packet::LinkType;
+use crate::packet::{LinkType, Packet};
 use crate::pcapio::{self, Frame, Frames, PacketList, ReadOptions, Reader, WriteOptions, Writer};
 
 /// A frame as a packet value: dissected now, stamped with the frame's time.
@@ -157,6 +157,19 @@ fn items(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Item>, LangError>
     Ok(out)
 }
 
+/// The packets of the same arguments, for sending: a PacketList's frames dissected (and so sent exactly as
+/// read), a crafted packet as it is (a packet set is expanded when it is built).
+pub(crate) fn packets(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Packet>, LangError> {
+    let mut out = Vec::new();
+    for item in items(s, v, func)? {
+        match item {
+            Item::List(l) => out.extend(l.packets()),
+            Item::Packet(p) => out.push(p.owned()),
+        }
+    }
+    Ok(out)
+}
+
 fn push_items(s: &mut Session, v: &Value, func: &str, out: &mut Vec<Item>) -> Result<(), LangError> {
     match v {
         Value::PacketList(l) => out.push(Item::List(l.clone())),
@@ -168,7 +181,7 @@ fn push_items(s: &mut Session, v: &Value, func: &str, out: &mut Vec<Item>) -> Re
         }
         other => {
             return Err(LangError::type_err(format!(
-                "{func}() writes packets, PacketLists and lists of them, not a {}",
+                "{func}() takes packets, PacketLists and lists of them, not a {}",
                 other.type_name()
             )))
         }

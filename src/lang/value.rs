@@ -10,6 +10,7 @@ use std::rc::Rc;
 use super::ast::Lambda;
 use super::builtins::{Builtin, MethodDef};
 use super::error::LangError;
+use super::live::{NetTable, Results};
 use super::pcap::{PcapReader, PcapWriter};
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
@@ -39,6 +40,10 @@ pub enum Value {
     PcapReader(Rc<PcapReader>),
     /// Scapy's `PcapWriter`: a capture file written one packet at a time.
     PcapWriter(Rc<PcapWriter>),
+    /// Scapy's `SndRcvList`: the answered (request, answer) pairs of `sr`.
+    Results(Rc<Results>),
+    /// `conf.route`, `conf.route6`, `conf.ifaces`: the machine's tables, printed as Scapy prints them.
+    NetTable(NetTable),
     /// A protocol class: `TCP`. Calling it builds or dissects a layer.
     Class(&'static Proto),
     Builtin(&'static Builtin),
@@ -130,6 +135,8 @@ impl Value {
             Value::PacketList(_) => "PacketList",
             Value::PcapReader(_) => "PcapReader",
             Value::PcapWriter(_) => "PcapWriter",
+            Value::Results(_) => "SndRcvList",
+            Value::NetTable(t) => t.type_name(),
             Value::Class(_) => "class",
             Value::Builtin(_) => "builtin_function",
             Value::Method(_) => "method",
@@ -150,6 +157,7 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::PacketList(l) => !l.is_empty(),
+            Value::Results(r) => !r.is_empty(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Range(r) => range_len(r) > 0,
@@ -191,6 +199,8 @@ impl Value {
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow()),
             (Value::PacketList(a), Value::PacketList(b)) => Rc::ptr_eq(a, b) || a.iter().eq(b.iter()),
+            (Value::Results(a), Value::Results(b)) => Rc::ptr_eq(a, b),
+            (Value::NetTable(a), Value::NetTable(b)) => a == b,
             (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => {
                 let (a, b) = (a.borrow(), b.borrow());
@@ -275,6 +285,8 @@ impl Value {
             Value::PacketList(l) => l.to_string(),
             Value::PcapReader(r) => format!("<PcapReader: {}>", r.name()),
             Value::PcapWriter(w) => format!("<PcapWriter: {}>", w.name()),
+            Value::Results(r) => r.to_string(),
+            Value::NetTable(t) => t.to_string(),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),
             Value::Lambda(_) => "<function <lambda>>".into(),

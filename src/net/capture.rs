@@ -104,12 +104,24 @@ impl Live {
             .collect::<Result<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel();
         let halt = Arc::new(AtomicBool::new(false));
+        // Non-blocking, polled here: libpcap's own timeout does not end a blocking read on an idle
+        // interface (TPACKET_V3 in immediate mode waits for the first frame), so a quiet `sniff(timeout=1)`
+        // never returned.
+        let caps = caps
+            .into_iter()
+            .map(|c| c.setnonblock().map_err(|e| Error::pcap("capture", e)))
+            .collect::<Result<Vec<_>>>()?;
         let readers = caps
             .into_iter()
             .map(|mut cap| {
                 let (tx, halt) = (tx.clone(), halt.clone());
                 let link = LinkType::from_dlt(cap.get_datalink().0 as u32);
                 std::thread::spawn(move || {
+                    let mut fds = libc::pollfd {
+                        fd: std::os::fd::AsRawFd::as_raw_fd(&cap),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
                     while !halt.load(Ordering::Relaxed) {
                         match cap.next_packet() {
                             Ok(p) => {
@@ -123,7 +135,11 @@ impl Live {
                                     break;
                                 }
                             }
-                            Err(pcap::Error::TimeoutExpired) => {}
+                            // Nothing queued: wait for the socket, at most POLL_MS.
+                            Err(pcap::Error::TimeoutExpired) => {
+                                // SAFETY: one valid pollfd for the capture's descriptor, which `cap` keeps open.
+                                unsafe { libc::poll(&mut fds, 1, POLL_MS) };
+                            }
                             Err(_) => break,
                         }
                     }

@@ -20,6 +20,8 @@ pub enum Error {
     NoRoute(IpAddr),
     /// Neither the kernel's neighbour table nor ARP / ND on the wire gave a MAC for this address.
     Unresolved { ip: IpAddr, iface: String },
+    /// A capture file (`sniff(offline=…)`) could not be read; pcapio's error names the file, record and offset.
+    File(crate::pcapio::Error),
     /// The packet cannot be sent as asked (no IP layer for `send`, nothing to send…).
     Unsendable(String),
 }
@@ -56,6 +58,7 @@ impl fmt::Display for Error {
                 "cannot resolve the MAC address of {ip} on {iface} (no neighbour entry, no ARP/ND answer); \
                  set Ether(dst=...) or enable broadcast fallback"
             ),
+            Error::File(e) => e.fmt(f),
             Error::Unsendable(why) => f.write_str(why),
         }
     }

@@ -31,7 +31,7 @@ pub use privilege::require as require_privileges;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, sendp, SendOptions, SendReport};
 pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
-pub use sr::{sr, sr1, srp, srp1, SndRcv, SrOptions};
+pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 
 /// The machine's network view: Scapy's `conf.ifaces`, `conf.route`, `conf.route6`, `conf.iface`.
 #[derive(Debug)]

@@ -112,21 +112,21 @@ pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Re
         dump: None,
     };
     if let Some(path) = &opts.offline {
-        let mut cap = pcap::Capture::from_file(path).map_err(|e| Error::pcap(&path.display().to_string(), e))?;
-        if let Some(f) = &opts.filter {
-            cap.filter(f, true).map_err(|e| Error::Filter {
-                filter: f.clone(),
-                msg: e.to_string(),
-            })?;
-        }
-        let link = crate::LinkType::from_dlt(cap.get_datalink().0 as u32);
+        // pcapio's reader: the formats, BPF filtering and error words (file, record, offset) of `rdpcap`.
+        let read = crate::pcapio::ReadOptions {
+            count: None,
+            filter: opts.filter.clone(),
+        };
+        let mut r = crate::pcapio::Reader::open(path, &read).map_err(Error::File)?;
         while !stop.load(Ordering::Relaxed) {
-            let Ok(p) = cap.next_packet() else { break };
-            let ts = p.header.ts;
-            let frame = Frame {
-                time: ts.tv_sec as f64 + ts.tv_usec as f64 * 1e-6,
-                link,
-                data: p.data.to_vec(),
+            let frame = match r.next_frame() {
+                Some(Ok(f)) => Frame {
+                    time: f.time(),
+                    link: f.link,
+                    data: f.data.to_vec(),
+                },
+                // Damage ends the file; the packets before it are kept, as `rdpcap` keeps them.
+                Some(Err(_)) | None => break,
             };
             if run.take(frame, &mut hooks)? {
                 break;

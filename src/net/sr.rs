@@ -47,16 +47,18 @@ pub struct SndRcv {
 impl SndRcv {
     /// Scapy's `ans.summary()`: one `request ==> answer` line per pair.
     pub fn summary(&self) -> String {
-        self.ans
-            .iter()
-            .map(|(q, r)| format!("{} ==> {}\n", q.summary(), r.summary()))
-            .collect()
+        self.ans.iter().map(|(q, r)| answer_line(q, r) + "\n").collect()
     }
 
     /// The plain `(ans, unans)` pair.
     pub fn into_pair(self) -> (Vec<(Packet, Packet)>, Vec<Packet>) {
         (self.ans, self.unans)
     }
+}
+
+/// One pair as Scapy's `summary()` shows it: `request ==> answer`.
+pub fn answer_line(request: &Packet, answer: &Packet) -> String {
+    format!("{} ==> {}", request.summary(), answer.summary())
 }
 
 /// Scapy's `sr`: IP / IPv6 packets sent through a raw socket; answers captured on the route's interface.

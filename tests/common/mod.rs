@@ -174,3 +174,35 @@ pub fn l(name: &str, fields: &[(&str, &str)]) -> wirecraft::Layer {
         l.with(k, *v).unwrap()
     })
 }
+
+/// Clears CAP_NET_RAW and CAP_NET_ADMIN from the calling thread's effective set (capabilities are per thread,
+/// so run it on a thread of the test's own).
+pub fn drop_net_capabilities() {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: i32,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    let mut h = Header {
+        version: 0x2008_0522,
+        pid: 0,
+    };
+    let mut d = [Data {
+        effective: 0,
+        permitted: 0,
+        inheritable: 0,
+    }; 2];
+    // SAFETY: capget/capset with the v3 header and two data words, on this thread only.
+    unsafe {
+        assert_eq!(libc::syscall(libc::SYS_capget, &mut h, d.as_mut_ptr()), 0);
+        d[0].effective &= !((1 << 12) | (1 << 13));
+        assert_eq!(libc::syscall(libc::SYS_capset, &mut h, d.as_ptr()), 0);
+    }
+}
