@@ -29,6 +29,10 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
     if ip == IpAddr::from([255, 255, 255, 255]) {
         return Ok([0xff; 6]);
     }
+    // Loopback has no neighbours: its frames carry zero addresses, as Scapy sends them.
+    if conf.iface_named(iface).is_ok_and(|i| i.loopback) {
+        return Ok([0; 6]);
+    }
     let key = (netns_id(), ip);
     let cached = CACHE.lock().ok().and_then(|c| c.as_ref()?.get(&key).copied());
     if let Some((mac, _)) = cached.filter(|(_, at)| at.elapsed() < CACHE_TTL) {
