@@ -86,6 +86,10 @@ fn tab_completes_variables_fields_and_paths() {
     s.expect("'capture.pcap").expect("path completed inside a string");
     line(&mut s, "'");
     assert!(line(&mut s, "f").contains("'capture.pcap'"));
+    s.send("print capt\t").expect("typed");
+    s.expect("print capture.pcap")
+        .expect("path completed at a command form's argument");
+    assert!(line(&mut s, "").contains("capture.pcap\r\n"));
     quit(s);
 }
 
@@ -116,6 +120,23 @@ fn history_is_kept_across_sessions_owner_only() {
     s.expect("answer = 41 + 1").expect("the previous session's line");
     line(&mut s, "");
     assert!(line(&mut s, "answer").contains("42"));
+    quit(s);
+}
+
+#[test]
+fn an_existing_history_file_is_made_owner_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("history");
+    std::fs::write(&path, "#V2\nold = 1\n").expect("history");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let mut s = start(dir.path(), &[]);
+    assert_eq!(
+        std::fs::metadata(&path).expect("history").permissions().mode() & 0o777,
+        0o600
+    );
+    s.send(UP).expect("Up");
+    s.expect("old = 1").expect("the file's line");
+    line(&mut s, "");
     quit(s);
 }
 

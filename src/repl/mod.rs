@@ -40,7 +40,7 @@ pub fn run(session: Session, color: bool) -> u8 {
     let history = history_path().filter(|p| {
         typed
             && match open_history(&mut editor, p) {
-                Ok(()) => true,
+                Ok(kept) => kept,
                 Err(e) => {
                     eprintln!("wirecraft: history not kept ({}): {e}", p.display());
                     false
@@ -117,9 +117,12 @@ fn history_path() -> Option<PathBuf> {
 }
 
 /// Creates the history file readable by its owner only (typed lines can hold addresses and secrets), then
-/// loads it.
-fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> std::io::Result<()> {
+/// loads it. A path that is not a regular file (`/dev/null`) turns history off, untouched: `false`.
+fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> std::io::Result<bool> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Ok(false);
+    }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
     }
@@ -129,5 +132,6 @@ fn open_history(editor: &mut Editor<ReplHelper, FileHistory>, path: &Path) -> st
         .mode(0o600)
         .open(path)?;
     file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    editor.load_history(path).map_err(std::io::Error::other)
+    editor.load_history(path).map_err(std::io::Error::other)?;
+    Ok(true)
 }
