@@ -190,7 +190,7 @@ fn statements_from_c_then_interactive() {
 }
 
 #[test]
-fn colour_always_wins_over_no_color() {
+fn colour_always_wins_over_no_color_and_conf_color_turns_it_off() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut s = start(dir.path(), &["--color=always"]);
     s.send("TCP").expect("typed");
@@ -198,5 +198,12 @@ fn colour_always_wins_over_no_color() {
     s.send(ControlCode::EndOfText).expect("Ctrl-C");
     s.expect("\r\n").expect("the line dropped");
     s.expect(Regex("\x1b\\[[0-9;]*m>>> ")).expect("a coloured prompt");
+    line(&mut s, "conf.color = False");
+    let out = line(&mut s, "TCP");
+    let sgr = out.split("\x1b[").skip(1).any(|t| {
+        t.trim_start_matches(|c: char| c.is_ascii_digit() || c == ';')
+            .starts_with('m')
+    });
+    assert!(!sgr, "conf.color = False turns colours off: {out:?}");
     quit(s);
 }

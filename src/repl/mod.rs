@@ -33,7 +33,6 @@ pub fn run(session: Session, color: bool) -> u8 {
             return 1;
         }
     };
-    editor.set_color_mode(if color { ColorMode::Forced } else { ColorMode::Disabled });
     editor.set_helper(Some(ReplHelper::new(session.clone())));
     // Lines piped to `-i` are a script's, not the user's: they stay out of the history.
     let typed = std::io::stdin().is_terminal();
@@ -50,6 +49,14 @@ pub fn run(session: Session, color: bool) -> u8 {
 
     let mut pending = String::new();
     loop {
+        // `--color` and NO_COLOR say whether colours may be used; `conf.color = False` turns them off from here.
+        let painted = color && session.borrow().conf("color").is_some_and(|v| v.truthy());
+        colored::control::set_override(painted);
+        editor.set_color_mode(if painted {
+            ColorMode::Forced
+        } else {
+            ColorMode::Disabled
+        });
         let columns = editor.dimensions().map_or(80, |(columns, _)| columns as usize);
         if let Some(h) = editor.helper() {
             h.set_width(columns);
@@ -84,6 +91,9 @@ pub fn run(session: Session, color: bool) -> u8 {
         // A Ctrl-C that came after the last check must not stop the next statement.
         session.borrow().interrupt_flag().store(false, Ordering::Relaxed);
         if let Err(e) = result {
+            if e.kind == ErrorKind::Interrupted {
+                eprintln!(); // off the `^C` the terminal echoed
+            }
             let code = crate::report(&e);
             if let ErrorKind::Exit(_) = e.kind {
                 return code;
