@@ -1,11 +1,14 @@
 //! The `wirecraft` command: thin over `wirecraft::lang::Session`. Runs `-c` statements, a script file or a
-//! piped stdin; otherwise (or with `-i` after them) reads statements interactively.
+//! piped stdin; otherwise (or with `-i` after them) hands the session to the REPL.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+mod repl;
+
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use clap::Parser;
-use wirecraft::lang::{is_complete, ErrorKind, LangError, Session};
+use clap::{Parser, ValueEnum};
+use colored::Colorize;
+use wirecraft::lang::{ErrorKind, LangError, Session};
 
 /// A fast, Scapy-compatible packet crafting language and REPL.
 #[derive(Parser)]
@@ -17,8 +20,30 @@ struct Cli {
     /// Stay interactive after running the statements or the script.
     #[arg(short = 'i')]
     interactive: bool,
+    /// Colours for the prompt, highlighting and errors; `auto` means when standard output is a terminal and
+    /// `NO_COLOR` is not set.
+    #[arg(long, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    color: Color,
     /// A script to run (`-` reads standard input).
     script: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// An explicit `always` or `never` wins over the environment.
+    fn enabled(self) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 /// Deep expressions and recursive lambdas get a generous stack, whatever the platform's main thread has.
@@ -34,6 +59,8 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> u8 {
+    let color = cli.color.enabled();
+    colored::control::set_override(color);
     let mut session = Session::new();
     let flag = session.interrupt_flag();
     // Ctrl-C stops the running statement, not the program; a second one while nothing checks still exits.
@@ -67,7 +94,7 @@ fn run(cli: Cli) -> u8 {
             return 0;
         }
     }
-    interact(&mut session)
+    repl::run(session, color)
 }
 
 fn read_stdin() -> String {
@@ -81,42 +108,12 @@ fn report(e: &LangError) -> u8 {
     match e.kind {
         ErrorKind::Exit(code) => u8::try_from(code).unwrap_or(1),
         ErrorKind::Interrupted => {
-            eprintln!("{e}");
+            eprintln!("{}", e.to_string().red());
             130
         }
         _ => {
-            eprintln!("{e}");
+            eprintln!("{}", e.to_string().red());
             1
-        }
-    }
-}
-
-/// A minimal prompt loop until the line editor lands: `>>> `, `... ` while the input is incomplete.
-fn interact(session: &mut Session) -> u8 {
-    session.echo = true;
-    let stdin = std::io::stdin();
-    let mut lines = stdin.lock().lines();
-    let mut buf = String::new();
-    loop {
-        eprint!("{}", if buf.is_empty() { ">>> " } else { "... " });
-        let _ = std::io::stderr().flush();
-        let Some(Ok(line)) = lines.next() else {
-            eprintln!();
-            return 0;
-        };
-        if !buf.is_empty() {
-            buf.push('\n');
-        }
-        buf.push_str(&line);
-        if !is_complete(&buf) {
-            continue;
-        }
-        let src = std::mem::take(&mut buf);
-        if let Err(e) = session.run(&src, "<stdin>") {
-            if let ErrorKind::Exit(_) = e.kind {
-                return report(&e);
-            }
-            report(&e);
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum CandidateKind {
     /// `name=` inside a call.
     Argument,
     Setting,
+    /// A file or directory (directories end with `/`), inside a string or a command form's argument.
+    Path,
 }
 
 /// A completion: replace `line[start..cursor]` with `replacement`.
@@ -80,7 +82,8 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
         } else if c == '#' {
             (rest.len(), Some(TokenClass::Comment))
         } else if let Some((_, plen, quote)) = parse::string_start(rest) {
-            (string_len(rest, plen, quote), Some(TokenClass::String))
+            let len = string_end(rest, plen, quote).unwrap_or(rest.len());
+            (len, Some(TokenClass::String))
         } else if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
             let n = rest
                 .find(|d: char| !(d.is_alphanumeric() || d == '.' || d == '_'))
@@ -110,18 +113,73 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
     out
 }
 
-/// Length of the string literal at the start of `s` (to the end of the line when it is not closed).
-fn string_len(s: &str, plen: usize, quote: &str) -> usize {
+/// Length of the string literal at the start of `s`; `None` when it is not closed.
+fn string_end(s: &str, plen: usize, quote: &str) -> Option<usize> {
     let body = plen + quote.len();
     let mut chars = s[body..].char_indices();
     while let Some((at, c)) = chars.next() {
         if c == '\\' {
             chars.next();
         } else if s[body + at..].starts_with(quote) {
-            return body + at + quote.len();
+            return Some(body + at + quote.len());
         }
     }
-    s.len()
+    None
+}
+
+/// Where a file path being typed at the end of `before` starts: after the quote of a string left open
+/// (`rdpcap("tests/da`), or at a bare argument of a command form (`rdpcap tests/da`, `wrpcap filename=o`),
+/// which the parser reads as text. The flag says the path is inside a string, where no name can be typed.
+fn path_start(before: &str) -> Option<(usize, bool)> {
+    if let Some((r, TokenClass::String)) = highlight_tokens(before).pop() {
+        let (_, plen, quote) = parse::string_start(&before[r.start..])?;
+        if string_end(&before[r.start..], plen, quote).is_none() {
+            return Some((r.start + plen + quote.len(), true));
+        }
+    }
+    let line_at = before.rfind('\n').map_or(0, |i| i + 1);
+    if !parse::is_command_form(&before[line_at..]) {
+        return None;
+    }
+    let word_at = before.rfind([' ', '\t']).map_or(0, |i| i + 1);
+    let value_at = match before[word_at..].split_once('=') {
+        Some((key, _)) if key.chars().all(is_ident_char) => word_at + key.len() + 1,
+        _ => word_at,
+    };
+    let bracketed = before[value_at..].starts_with(['(', '[', '{', '\'', '"']);
+    (!bracketed).then_some((value_at, false))
+}
+
+/// The files and directories whose path starts with `typed` (`~/` is the home directory); hidden ones only
+/// when `typed` names them with a leading dot.
+fn path_candidates(typed: &str, start: usize) -> Vec<Candidate> {
+    let dir = &typed[..typed.rfind('/').map_or(0, |i| i + 1)];
+    let file = &typed[dir.len()..];
+    let listed = match (dir.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+        _ if dir.is_empty() => ".".into(),
+        _ => dir.into(),
+    };
+    let Ok(entries) = std::fs::read_dir(listed) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Candidate> = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(file) || (name.starts_with('.') && !file.starts_with('.')) {
+                return None;
+            }
+            let slash = if e.path().is_dir() { "/" } else { "" };
+            Some(Candidate {
+                start,
+                replacement: format!("{dir}{name}{slash}"),
+                kind: CandidateKind::Path,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| a.replacement.cmp(&b.replacement));
+    out
 }
 
 /// Start of the run of identifier characters that ends at `end`.
@@ -215,14 +273,28 @@ impl Session {
 
     /// Completions for the word ending at `cursor`: after a `.`, the fields and methods of the value; at an
     /// argument of a call, its parameter names (`TCP(dp` → `dport=`); otherwise keywords, builtins, layers and
-    /// variables.
+    /// variables. Inside a string, and at a command form's argument, file paths too (`rdpcap te` → `tests/`).
     pub fn completions(&self, line: &str, cursor: usize) -> Vec<Candidate> {
         let cursor = (0..=cursor.min(line.len()))
             .rev()
             .find(|i| line.is_char_boundary(*i))
             .unwrap_or(0);
         let before = &line[..cursor];
-        let start = word_start(before, cursor);
+        let path = path_start(before);
+        let mut cands = match path {
+            Some((_, true)) => Vec::new(),
+            _ => self.name_completions(before),
+        };
+        if let Some((start, _)) = path {
+            cands.retain(|c| c.start == start);
+            cands.extend(path_candidates(&before[start..], start));
+        }
+        cands
+    }
+
+    /// The names that can complete the word at the end of `before`.
+    fn name_completions(&self, before: &str) -> Vec<Candidate> {
+        let start = word_start(before, before.len());
         let word = &before[start..];
         let mut out: Vec<(String, CandidateKind)> = Vec::new();
         if start > 0 && before[..start].ends_with('.') {
@@ -254,10 +326,12 @@ impl Session {
                 kind,
             })
             .collect();
-        cands.sort_by(|a, b| {
-            (a.kind != CandidateKind::Argument, &a.replacement)
-                .cmp(&(b.kind != CandidateKind::Argument, &b.replacement))
-        });
+        // A parameter of the call that matches is what a Scapy user means (`sniff(co` → `count=`, not `conf`):
+        // names come back only when no parameter matches.
+        if cands.iter().any(|c| c.kind == CandidateKind::Argument) {
+            cands.retain(|c| c.kind == CandidateKind::Argument);
+        }
+        cands.sort_by(|a, b| a.replacement.cmp(&b.replacement));
         cands
     }
 
@@ -361,8 +435,17 @@ mod tests {
     fn completes_keyword_arguments_of_layers_and_builtins() {
         let s = Session::new();
         assert_eq!(names(&s, "TCP(dp"), ["dport="]);
-        assert!(names(&s, "print(1, se").contains(&"sep=".to_string()));
+        assert_eq!(
+            names(&s, "print(1, se"),
+            ["sep="],
+            "a matching parameter wins over `send`"
+        );
+        assert_eq!(names(&s, "sniff(co"), ["count="]);
         assert_eq!(names(&s, "p = TCP(sport=1, dp")[0], "dport=");
+        assert!(
+            names(&s, "sniff(count=rd").contains(&"rdpcap".to_string()),
+            "names when no parameter matches"
+        );
     }
 
     #[test]
@@ -386,6 +469,28 @@ mod tests {
         assert!(names(&s, "hexd").contains(&"hexdump".to_string()));
         let c = &s.completions("x = TC", 6)[0];
         assert_eq!((c.start, c.kind), (4, CandidateKind::Layer));
+    }
+
+    #[test]
+    fn completes_paths_in_strings_and_command_arguments() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        std::fs::create_dir(dir.path().join("caps")).expect("mkdir");
+        std::fs::write(dir.path().join("capture.pcap"), b"").expect("write");
+        std::fs::write(dir.path().join(".hidden"), b"").expect("write");
+        let d = dir.path().display();
+        let s = Session::new();
+        let quoted = format!("rdpcap(\"{d}/ca");
+        assert_eq!(names(&s, &quoted), [format!("{d}/caps/"), format!("{d}/capture.pcap")]);
+        assert_eq!(s.completions(&quoted, quoted.len())[0].start, 8);
+        assert_eq!(names(&s, &format!("print {d}/caps")), [format!("{d}/caps/")]);
+        assert_eq!(names(&s, &format!("print sep={d}/.h")), [format!("{d}/.hidden")]);
+        assert!(names(&s, &format!("x = '{d}/")).iter().all(|n| !n.contains(".hidden")));
+        assert!(names(&s, "print('pr").is_empty(), "no names inside a string");
+        assert!(
+            names(&s, "ls I").contains(&"IP".to_string()),
+            "names stay at a command form's argument"
+        );
+        assert!(names(&s, "x = (1, pr").contains(&"print".to_string()));
     }
 
     #[test]

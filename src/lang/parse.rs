@@ -1408,6 +1408,11 @@ fn line_statements(i: In) -> PResult<Vec<Stmt>> {
 // ---------------------------------------------------------------------------------------------------------
 // Command form: `ls IP`, `help sniff`, `rdpcap file.pcap`, `sniff count=10 filter="icmp"`.
 
+/// Whether the statement that `line` starts is in the command form, for completing its bare arguments.
+pub(crate) fn is_command_form(line: &str) -> bool {
+    command(In::new_extra(line, Ctx::default())).is_some()
+}
+
 /// The command form, when the statement is a builtin's name followed by bare words or key=value pairs.
 fn command(i: In) -> Option<PResult<Expr>> {
     let (w, k) = word(i)?;
