@@ -67,12 +67,17 @@ impl LinkType {
 
 /// Dissects `data` as `first` and whatever its bindings say follows.
 pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
+    Packet {
+        wire: Some(data.to_vec()),
+        ..dissect_fields(data, first)
+    }
+}
+
+/// The layers alone, without a copy of the bytes: see [`Packet::dissect_fields`].
+pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
     let mut layers = Vec::with_capacity(5);
     dissect_into(data, first, None, &mut layers);
-    Packet {
-        layers,
-        wire: Some(data.to_vec()),
-    }
+    Packet { layers, wire: None }
 }
 
 /// Dissects `data` as `proto` and its payloads, appending the layers. Iterative, so a deep chain of headers

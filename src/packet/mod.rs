@@ -296,6 +296,13 @@ impl Packet {
         dissect::dissect(data, link.proto())
     }
 
+    /// Dissects a frame for reading its fields only (summaries and statistics over whole captures): the packet
+    /// does not keep a copy of the bytes, so building it again recomputes its automatic fields instead of
+    /// reproducing the original bytes exactly. Use [`Packet::dissect`] for anything that may be rebuilt.
+    pub fn dissect_fields(data: &[u8], link: LinkType) -> Packet {
+        dissect::dissect_fields(data, link.proto())
+    }
+
     /// Dissects bytes as the given protocol (Scapy's `IP(raw_bytes)`).
     pub fn dissect_as(proto: &'static Proto, data: &[u8]) -> Packet {
         dissect::dissect(data, proto)

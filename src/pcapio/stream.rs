@@ -143,7 +143,7 @@ impl Batch {
         let mut tally = Tally::default();
         let mut start = 0;
         for (i, &(end, rel, link)) in self.frames.iter().enumerate() {
-            let p = Packet::dissect(&self.data[start..end], link);
+            let p = Packet::dissect_fields(&self.data[start..end], link);
             start = end;
             tally.add(&p);
             push_padded(&mut text, self.first + i as u64, 4);
