@@ -1,24 +1,9 @@
 //! Evaluator tests: values, operators, packets as Scapy users handle them, builtins, and error messages.
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
+mod common;
 
+use common::Sink;
 use wirecraft::lang::{ErrorKind, LangError, Session};
-
-/// An output sink the test can read back.
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 fn session() -> (Session, Sink) {
     let sink = Sink::default();
@@ -40,8 +25,7 @@ fn out(src: &str) -> String {
     if let Err(e) = s.run(src, "<t>") {
         panic!("{e}");
     }
-    let text = String::from_utf8(sink.0.borrow().clone()).expect("utf-8");
-    text
+    sink.take()
 }
 
 fn fails(src: &str) -> LangError {
@@ -313,10 +297,7 @@ fn echo_prints_each_expression_like_a_prompt() {
     let (mut s, sink) = session();
     s.echo = true;
     s.run("1; x = 2; x; None; 'a'", "<t>").expect("runs");
-    assert_eq!(
-        String::from_utf8(sink.0.borrow().clone()).expect("utf-8"),
-        "1\n2\n'a'\n"
-    );
+    assert_eq!(sink.take(), "1\n2\n'a'\n");
 }
 
 #[test]

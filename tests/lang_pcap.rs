@@ -2,12 +2,13 @@
 //! Scapy 2.8.0's `nsummary()` and repr recorded in `tests/data/pcap/`, PacketList operations, writing and
 //! reading back, streaming readers and writers, Ctrl-C, and bad input through the binary's exit codes.
 
-use std::cell::RefCell;
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::rc::Rc;
 
+use common::Sink;
 use wirecraft::lang::{ErrorKind, Session};
 use wirecraft::pcapio::{self, FrameBuf, Timestamp, WriteOptions};
 use wirecraft::{Layer, LinkType};
@@ -29,20 +30,6 @@ fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// An output sink the test can read back.
-#[derive(Clone, Default)]
-struct Sink(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Runs a program in a session started in the repository's root; returns what it printed.
 fn run(src: &str) -> String {
     std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("repository root");
@@ -51,8 +38,7 @@ fn run(src: &str) -> String {
     if let Err(e) = s.run(src, "<t>") {
         panic!("{e}");
     }
-    let out = sink.0.borrow().clone();
-    String::from_utf8(out).expect("utf-8")
+    sink.take()
 }
 
 fn tmp(tag: &str) -> PathBuf {

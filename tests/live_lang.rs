@@ -3,42 +3,19 @@
 
 mod common;
 
-use std::cell::RefCell;
-use std::io::Write;
-use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use common::{Bed, A4, B4};
+use common::{Bed, Sink, A4, B4};
 use wirecraft::lang::{ErrorKind, LangError, Session};
 
-/// A session whose output the test reads.
-#[derive(Clone, Default)]
-struct Out(Rc<RefCell<Vec<u8>>>);
-
-impl Write for Out {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.borrow_mut().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Out {
-    fn take(&self) -> String {
-        String::from_utf8(std::mem::take(&mut *self.0.borrow_mut())).unwrap()
-    }
-}
-
-fn session() -> (Session, Out) {
-    let out = Out::default();
+fn session() -> (Session, Sink) {
+    let out = Sink::default();
     (Session::with_output(out.clone()), out)
 }
 
 /// Runs `code` and returns what it printed, failing the test with the rendered error.
-fn run(s: &mut Session, out: &Out, code: &str) -> String {
+fn run(s: &mut Session, out: &Sink, code: &str) -> String {
     if let Err(e) = s.run(code, "<test>") {
         panic!("{e}\n(output so far: {})", out.take());
     }

@@ -17,6 +17,7 @@ use super::pcap;
 use super::value::{range_len, to_field, Closure, Pkt, Value};
 use crate::error::closest;
 use crate::packet::{Layer, Packet, Proto};
+use crate::pcapio::slice_indices;
 
 /// Positional arguments, and keyword arguments with the span of their name.
 type CallArgs = (Vec<Value>, Vec<(Rc<str>, Value, Span)>);
@@ -1431,37 +1432,15 @@ fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Value, LangErro
     if step == 0 {
         return Err(LangError::value_err("slice step cannot be zero"));
     }
-    let pick = |n: usize| -> Vec<usize> {
-        let n = n as i128;
-        let clamp = |v: i128, lo: i128, hi: i128| if v < 0 { (v + n).max(lo) } else { v.min(hi) };
-        let mut out = Vec::new();
-        if step > 0 {
-            let (mut i, end) = (lo.map_or(0, |v| clamp(v, 0, n)), hi.map_or(n, |v| clamp(v, 0, n)));
-            while i < end {
-                out.push(i as usize);
-                i += step;
-            }
-        } else {
-            let (mut i, end) = (
-                lo.map_or(n - 1, |v| clamp(v, -1, n - 1)),
-                hi.map_or(-1, |v| clamp(v, -1, n - 1)),
-            );
-            while i > end {
-                out.push(i as usize);
-                i += step;
-            }
-        }
-        out
-    };
+    let at = |v: Option<i128>| v.map(|v| v.clamp(isize::MIN as i128, isize::MAX as i128) as isize);
+    let (lo, hi, step) = (at(lo), at(hi), at(Some(step)).unwrap_or(1));
+    let pick = |n: usize| slice_indices(n, lo, hi, step);
     Ok(match o {
         Value::List(l) => {
             let items = l.borrow();
             Value::list(pick(items.len()).into_iter().map(|i| items[i].clone()).collect())
         }
-        Value::PacketList(l) => {
-            let at = |v: Option<i128>| v.map(|v| v.clamp(isize::MIN as i128, isize::MAX as i128) as isize);
-            Value::PacketList(Rc::new(l.slice(at(lo), at(hi), at(Some(step)).unwrap_or(1))))
-        }
+        Value::PacketList(l) => Value::PacketList(Rc::new(l.slice(lo, hi, step))),
         Value::Tuple(t) => Value::Tuple(pick(t.len()).into_iter().map(|i| t[i].clone()).collect()),
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();

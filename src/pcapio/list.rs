@@ -343,8 +343,9 @@ impl std::ops::AddAssign for Tally {
     }
 }
 
-/// Python's slice semantics: the indices `range(len)[start:stop:step]` selects.
-fn slice_indices(len: usize, start: Option<isize>, stop: Option<isize>, step: isize) -> Vec<usize> {
+/// Python's slice semantics: the indices `range(len)[start:stop:step]` selects (the language's lists, strings
+/// and bytes slice the same way).
+pub fn slice_indices(len: usize, start: Option<isize>, stop: Option<isize>, step: isize) -> Vec<usize> {
     let len = len as isize;
     let clamp = |v: isize, lo: isize, hi: isize| {
         let v = if v < 0 { v + len } else { v };

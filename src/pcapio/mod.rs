@@ -38,7 +38,7 @@ pub use analysis::{session_key, Conversation, Conversations, Level, Stats, Talke
 pub use error::{Error, ErrorKind};
 pub use format::Format;
 pub use frame::{link_of, Frame, FrameBuf, Timestamp};
-pub use list::{PacketList, Tally};
+pub use list::{slice_indices, PacketList, Tally};
 pub use reader::{ReadOptions, Reader, Warning};
 pub use stream::{stream_summaries, Totals};
 pub use writer::{write, Frames, WriteOptions, Writer};

@@ -5,9 +5,12 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the helper
 
+use std::cell::RefCell;
 use std::fs::File;
+use std::io::Write;
 use std::os::fd::AsRawFd;
 use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const A4: &str = "198.18.0.1";
@@ -204,5 +207,26 @@ pub fn drop_net_capabilities() {
         assert_eq!(libc::syscall(libc::SYS_capget, &mut h, d.as_mut_ptr()), 0);
         d[0].effective &= !((1 << 12) | (1 << 13));
         assert_eq!(libc::syscall(libc::SYS_capset, &mut h, d.as_ptr()), 0);
+    }
+}
+
+/// An output a test reads back: give a clone to `Session::with_output`, then `take()` what was written.
+#[derive(Clone, Default)]
+pub struct Sink(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Sink {
+    /// What was written since the last call, as text.
+    pub fn take(&self) -> String {
+        String::from_utf8_lossy(&std::mem::take(&mut *self.0.borrow_mut())).into_owned()
     }
 }
