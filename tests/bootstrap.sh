@@ -8,13 +8,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Building needs libpcap's headers; the tests also drive real programs: ping (traffic inside their network
+# namespaces), and tcpdump and tshark (oracles that read back the capture files wirecraft writes).
+pkgs=(libpcap-dev iproute2 pkg-config gcc)
+if [ "${1:-run}" = test ]; then
+    pkgs+=(iputils-ping tcpdump tshark)
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
 need_pkgs=()
-for pkg in libpcap-dev iproute2 pkg-config gcc; do
+for pkg in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
     echo "bootstrap: installing ${need_pkgs[*]}" >&2
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
@@ -23,7 +29,7 @@ fi
 if ! command -v cargo >/dev/null 2>&1; then
     [ -x "$HOME/.cargo/bin/cargo" ] || {
         echo "bootstrap: installing the Rust toolchain with rustup" >&2
-        command -v curl >/dev/null 2>&1 || { sudo apt-get install -y -qq curl ca-certificates >/dev/null; }
+        command -v curl >/dev/null 2>&1 || $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl ca-certificates >/dev/null
         curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c rustfmt,clippy
     }
     export PATH="$HOME/.cargo/bin:$PATH"
