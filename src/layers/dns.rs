@@ -8,6 +8,10 @@ use super::udp::UDP;
 use super::well_known::{DNS_OPCODES, DNS_QCLASSES, DNS_QTYPES, DNS_RCODES};
 use crate::packet::{field_repr, int, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
 
+/// Indices of the fields the dissection hot path reads (checked by a test below).
+const LENGTH: usize = 0;
+const QDCOUNT: usize = 12;
+
 static FIELDS: &[Field] = &[
     Field::new("length", Kind::Custom(&TCP_LENGTH), Dflt::Auto)
         .when(|_, under| under == Some(&TCP))
@@ -50,7 +54,7 @@ pub static DNS: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     // Over TCP, compression pointers count from after the length prefix (Scapy's `get_full`).
-    message_start: Some(|l| if l.get_int("length").is_some() { 2 } else { 0 }),
+    message_start: Some(|l| if l.int_at(LENGTH).is_some() { 2 } else { 0 }),
     // Scapy's `DNS.answers`: a response with the query's id.
     answers: Some(|r, i, q, j| {
         crate::packet::layer_of(q, j, &[&DNS]).is_some()
@@ -77,23 +81,24 @@ pub static DNSQR: Proto = Proto {
 
 static QD: Records = Records {
     dispatch: |_| &DNSQR,
-    bound: Bound::Count(|l| count(l, "qdcount")),
+    bound: Bound::Count(|l| count(l, QDCOUNT)),
 };
 static AN: Records = Records {
     dispatch: rr_dispatch,
-    bound: Bound::Count(|l| count(l, "ancount")),
+    bound: Bound::Count(|l| count(l, QDCOUNT + 1)),
 };
 static NS: Records = Records {
     dispatch: rr_dispatch,
-    bound: Bound::Count(|l| count(l, "nscount")),
+    bound: Bound::Count(|l| count(l, QDCOUNT + 2)),
 };
 static AR: Records = Records {
     dispatch: rr_dispatch,
-    bound: Bound::Count(|l| count(l, "arcount")),
+    bound: Bound::Count(|l| count(l, QDCOUNT + 3)),
 };
 
-fn count(l: &Layer, name: &str) -> usize {
-    l.get_int(name).unwrap_or(0) as usize
+/// The record count in field `i`: `QDCOUNT` and the three counters after it.
+fn count(l: &Layer, i: usize) -> usize {
+    l.int_at(i).unwrap_or(0) as usize
 }
 
 fn post_build(b: &mut Built) {
@@ -285,6 +290,15 @@ pub(crate) fn decode_name(msg: &[u8], start: usize, end: usize) -> (Vec<u8>, usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hot_path_indices_name_their_fields() {
+        let names: Vec<&str> = (LENGTH..=QDCOUNT + 3).map(|i| FIELDS[i].name).collect();
+        assert_eq!(
+            (names[LENGTH], &names[QDCOUNT..]),
+            ("length", &["qdcount", "ancount", "nscount", "arcount"][..])
+        );
+    }
 
     #[test]
     fn name_pointer_to_itself_stops() {

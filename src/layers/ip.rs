@@ -11,7 +11,7 @@ use crate::packet::{
 };
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
-const IHL: usize = 1;
+pub(super) const IHL: usize = 1;
 const LEN: usize = 3;
 
 /// The field table, shared by `IP` and `IPerror`.

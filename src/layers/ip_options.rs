@@ -10,7 +10,7 @@ use crate::packet::{Bound, Built, Dflt, Field, Kind, Len, Proto, Records};
 /// Scapy slices with it, leaving that many bytes off the end.
 pub static OPTIONS: Records = Records {
     dispatch,
-    bound: Bound::Bytes(Len::Slice(|ip| ip.get_int("ihl").unwrap_or(5) as i64 * 4 - 20)),
+    bound: Bound::Bytes(Len::Slice(|ip| ip.int_at(super::ip::IHL).unwrap_or(5) as i64 * 4 - 20)),
 };
 
 /// Chooses the option's class from its number (the low 5 bits of the type byte).

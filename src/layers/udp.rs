@@ -4,6 +4,9 @@ use super::inet::{l4_checksum, ports_summary};
 use super::well_known::UDP_SERVICES;
 use crate::packet::{answers_at, int, layer_of, Built, Field, Layer, Packet, Proto};
 
+/// Index of `len`, read on the dissection hot path (checked by a test below).
+const LEN: usize = 2;
+
 static FIELDS: &[Field] = &[
     Field::u16("sport", 53).ports(UDP_SERVICES).doc("source port"),
     Field::u16("dport", 53).ports(UDP_SERVICES).doc("destination port"),
@@ -62,7 +65,7 @@ fn post_build(b: &mut Built) {
 /// Bytes past `len` are padding. A `len` below the header size trims that many bytes off the end, exactly as
 /// Scapy's `s[:len - 8]` does with a negative index.
 fn payload_len(l: &Layer, avail: usize) -> usize {
-    let n = l.get_int("len").unwrap_or(0) as i64 - 8;
+    let n = l.int_at(LEN).unwrap_or(0) as i64 - 8;
     if n >= 0 {
         n as usize
     } else {
@@ -72,4 +75,14 @@ fn payload_len(l: &Layer, avail: usize) -> usize {
 
 fn summary(p: &Packet, i: usize) -> String {
     ports_summary("UDP", p, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_path_index_names_len() {
+        assert_eq!(FIELDS[LEN].name, "len");
+    }
 }
