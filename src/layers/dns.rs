@@ -258,7 +258,8 @@ pub(crate) fn decode_name(msg: &[u8], start: usize, end: usize) -> (Vec<u8>, usi
     let own = msg.get(start..end.min(msg.len())).unwrap_or(&[]);
     let mut s = own;
     let mut p = 0usize;
-    let mut name = Vec::new();
+    // Without pointers the name is one byte shorter than its wire form: one allocation, no growing.
+    let mut name = Vec::with_capacity(own.len().min(256));
     let mut after_pointer = None;
     let mut jumps: Vec<usize> = Vec::new();
     while let Some(&cur) = s.get(p) {

@@ -244,9 +244,13 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
         Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let avail = data.len().saturating_sub(pos);
-            let (limit, count) = match spec.bound {
-                Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX),
-                Bound::Count(f) => (data.len(), f(layer)),
+            // A counted list is allocated once: every record takes at least a byte, so the bytes left bound it.
+            let (limit, count, capacity) = match spec.bound {
+                Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX, 0),
+                Bound::Count(f) => {
+                    let n = f(layer);
+                    (data.len(), n, n.min(avail))
+                }
             };
             let base = layer
                 .proto
@@ -255,7 +259,7 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
                 .min(pos)
                 .min(data.len());
             let msg = &data[base..];
-            let mut records = Vec::new();
+            let mut records = Vec::with_capacity(capacity);
             let mut p = pos;
             // As Scapy's PacketListField: the list ends when the bytes do, even short of the count, and a record
             // that does not parse ends it as a `Raw` record holding the rest.
