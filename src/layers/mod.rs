@@ -282,6 +282,14 @@ mod tests {
     use super::*;
     use crate::packet::Show;
 
+    /// A layer keeps one origin bit per field.
+    #[test]
+    fn every_protocol_fits_the_origin_masks() {
+        for proto in ALL {
+            assert!(proto.fields.len() <= Layer::MAX_FIELDS, "{}", proto.name);
+        }
+    }
+
     /// Name lookups binary-search the tables, so every table must be sorted by number with no number twice.
     #[test]
     fn name_tables_are_sorted_and_unique() {

@@ -47,7 +47,7 @@ impl<'a> Built<'a> {
         let layer = self.layer();
         layer
             .field_index(name)
-            .is_some_and(|i| !matches!(layer.slots[i], Slot::User(_)))
+            .is_some_and(|i| !matches!(layer.slot(i), Slot::User(_)))
     }
 
     /// Length of this layer's own header.
@@ -148,7 +148,7 @@ fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
             continue;
         }
         let owned;
-        let v = match &layer.slots[f] {
+        let v = match layer.slot(f) {
             Slot::User(v) => v,
             Slot::Wire(_) if field.is_auto() => &AUTO,
             Slot::Wire(v) => v,

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::field::{Bound, Kind};
 use super::value::{mask, Value};
-use super::{Layer, Packet, Proto, Slot};
+use super::{Layer, Packet, Proto};
 use crate::layers;
 
 /// Link-layer types (pcap's LINKTYPE_* numbers) that frames arrive with.
@@ -153,8 +153,9 @@ fn guess_payload(layer: &Layer, payload: &[u8]) -> &'static Proto {
 }
 
 fn load_layer(proto: &'static Proto, data: &[u8]) -> Layer {
-    let mut l = Layer::new(proto);
-    l.slots[0] = Slot::Wire(Value::Bytes(data.to_vec()));
+    let mut l = Layer::unfilled(proto);
+    l.values.push(Value::Bytes(data.to_vec()));
+    l.wire = 1;
     l
 }
 
@@ -166,13 +167,14 @@ pub(crate) fn decode_fields(
     layer: &mut Layer,
     under: Option<&'static Proto>,
 ) -> Option<usize> {
-    // Slots are pushed in table order, so the fields decoded so far are what conditions and lengths see.
+    // Values are pushed in table order, so the fields decoded so far are what conditions and lengths see.
     let fields = layer.proto.fields;
-    layer.slots.clear();
+    layer.values.clear();
+    (layer.user, layer.wire) = (0, 0);
     let mut bitpos = start * 8;
-    for field in fields {
+    for (i, field) in fields.iter().enumerate() {
         if field.when.is_some_and(|c| !c(layer, under)) {
-            layer.slots.push(Slot::Unset);
+            layer.values.push(Value::None);
             continue;
         }
         let v = if let Kind::Bits(w) = field.kind {
@@ -185,12 +187,13 @@ pub(crate) fn decode_fields(
             bitpos = (pos + used) * 8;
             v
         };
-        layer.slots.push(Slot::Wire(v));
+        layer.values.push(v);
+        layer.wire |= 1 << i;
         if field.may_end && bitpos / 8 >= data.len() {
             break;
         }
     }
-    layer.slots.resize_with(fields.len(), || Slot::Unset);
+    layer.values.resize_with(fields.len(), || Value::None);
     Some(bitpos.div_ceil(8) - start)
 }
 
@@ -292,7 +295,7 @@ fn decode_record(data: &[u8], pos: usize, limit: usize, rec: &mut Layer) -> Opti
     };
     for name in rec.proto.unset_in_list {
         if let Some(i) = rec.proto.field_index(name) {
-            rec.slots[i] = Slot::Unset;
+            rec.clear(i);
         }
     }
     (used > 0).then_some(used)

@@ -112,40 +112,60 @@ impl PartialEq for Proto {
 }
 
 /// Where a field's value came from. The rule for rebuilding an edited dissected packet hangs on this.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Slot {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Slot<'a> {
     /// Never set: shows the default (or the value stacking implies); automatic fields are computed.
     Unset,
     /// Set by the user: always sent as is, even when wrong.
-    User(Value),
+    User(&'a Value),
     /// Read from the wire by dissection. Kept as is while the packet is unedited (it then rebuilds to its
     /// exact bytes); once the packet is edited, automatic fields read from the wire are computed afresh.
-    Wire(Value),
+    Wire(&'a Value),
 }
 
 /// One layer: a protocol and the values set in its fields.
+///
+/// Each field's origin is a bit beside its value rather than an enum around it: a value is then all a slot
+/// holds, which makes dissecting and dropping layers cheaper.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Layer {
     proto: &'static Proto,
-    slots: Vec<Slot>,
+    /// One value per field, `Value::None` where unset.
+    values: Vec<Value>,
+    /// Bit `i`: field `i` was set by the user.
+    user: u64,
+    /// Bit `i`: field `i` was read from the wire.
+    wire: u64,
 }
 
 impl Layer {
+    /// The most fields a protocol may have: one bit each in the origin masks (a test in `layers` checks them).
+    pub(crate) const MAX_FIELDS: usize = 64;
+
     /// A layer with every field at its default.
     pub fn new(proto: &'static Proto) -> Layer {
+        debug_assert!(
+            proto.fields.len() <= Self::MAX_FIELDS,
+            "{} has too many fields",
+            proto.name
+        );
         Layer {
             proto,
-            slots: std::iter::repeat_with(|| Slot::Unset)
+            values: std::iter::repeat_with(|| Value::None)
                 .take(proto.fields.len())
                 .collect(),
+            user: 0,
+            wire: 0,
         }
     }
 
-    /// A layer whose slots dissection is about to push, in table order; slots not yet pushed read as unset.
+    /// A layer whose values dissection is about to push, in table order; fields not yet pushed read as unset.
     pub(crate) fn unfilled(proto: &'static Proto) -> Layer {
         Layer {
             proto,
-            slots: Vec::with_capacity(proto.fields.len()),
+            values: Vec::with_capacity(proto.fields.len()),
+            user: 0,
+            wire: 0,
         }
     }
 
@@ -205,7 +225,11 @@ impl Layer {
             field: f.name,
             why,
         })?;
-        self.slots[i] = if v == Value::None { Slot::Unset } else { Slot::User(v) };
+        if v == Value::None {
+            self.clear(i);
+        } else {
+            self.put_user(i, v);
+        }
         Ok(self)
     }
 
@@ -218,7 +242,7 @@ impl Layer {
     /// Returns a field to its default (or to automatic), like Scapy's `del p.field`.
     pub fn unset(&mut self, name: &str) -> Result<(), Error> {
         let i = self.field_or_err(name)?;
-        self.slots[i] = Slot::Unset;
+        self.clear(i);
         Ok(())
     }
 
@@ -234,7 +258,7 @@ impl Layer {
 
     /// Field `i` as an integer: set, dissected or default.
     pub fn int_at(&self, i: usize) -> Option<u64> {
-        match self.slots.get(i).unwrap_or(&Slot::Unset) {
+        match self.slot(i) {
             Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
             Slot::Unset => match self.proto.fields[i].default {
                 Dflt::Int(v) => Some(v),
@@ -245,26 +269,69 @@ impl Layer {
     }
 
     pub(crate) fn value_at(&self, i: usize) -> Value {
-        match self.slots.get(i).unwrap_or(&Slot::Unset) {
+        match self.slot(i) {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset => self.proto.fields[i].default_value(self),
         }
     }
 
     /// Where field `i`'s value came from.
-    pub fn slot(&self, i: usize) -> &Slot {
-        &self.slots[i]
+    pub fn slot(&self, i: usize) -> Slot<'_> {
+        let bit = 1u64 << i;
+        match self.values.get(i) {
+            Some(v) if self.user & bit != 0 => Slot::User(v),
+            Some(v) if self.wire & bit != 0 => Slot::Wire(v),
+            _ => Slot::Unset,
+        }
+    }
+
+    /// Indices of the fields the user set, lowest first.
+    pub(crate) fn user_fields(&self) -> impl Iterator<Item = usize> {
+        let mut rest = self.user;
+        std::iter::from_fn(move || {
+            let i = rest.trailing_zeros();
+            rest &= rest.wrapping_sub(1);
+            (i < 64).then_some(i as usize)
+        })
+    }
+
+    /// Sets field `i` as the user's.
+    pub(crate) fn put_user(&mut self, i: usize, v: Value) {
+        self.values[i] = v;
+        self.user |= 1 << i;
+        self.wire &= !(1 << i);
+    }
+
+    /// Returns field `i` to unset.
+    pub(crate) fn clear(&mut self, i: usize) {
+        self.values[i] = Value::None;
+        self.user &= !(1 << i);
+        self.wire &= !(1 << i);
     }
 
     /// True when the user set field `name` (not dissected, not default).
     pub fn is_set(&self, name: &str) -> bool {
         self.field_index(name)
-            .is_some_and(|i| matches!(self.slots[i], Slot::User(_)))
+            .is_some_and(|i| matches!(self.slot(i), Slot::User(_)))
     }
 
     /// Scapy's `repr` of this one layer: `<TCP  dport=http |>`.
     pub fn repr(&self) -> String {
         render::layer_repr(self, None)
+    }
+}
+
+impl Drop for Layer {
+    /// Forgets the values that own nothing (integers, addresses, unset) instead of running `Value`'s drop glue on
+    /// each: the glue is an out-of-line call that saves and restores six registers, and dissecting a packet
+    /// drops dozens of such values.
+    fn drop(&mut self) {
+        for v in self.values.drain(..) {
+            match v {
+                Value::Int(_) | Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) | Value::None => std::mem::forget(v),
+                v => drop(v),
+            }
+        }
     }
 }
 
@@ -367,7 +434,7 @@ impl Packet {
     /// Value of field `f` of layer `i`, with stacking overloads applied.
     pub(crate) fn value(&self, i: usize, f: usize) -> Value {
         let layer = &self.layers[i];
-        if let Slot::Unset = layer.slots[f] {
+        if let Slot::Unset = layer.slot(f) {
             if let Some(v) = self.overload(i, f) {
                 return Value::Int(v);
             }

@@ -178,7 +178,7 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
         if field.when.is_some_and(|c| !c(l, None)) {
             continue;
         }
-        let v = match &l.slots[f] {
+        let v = match l.slot(f) {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
                 Some((_, v)) => Value::Int(*v),
@@ -206,7 +206,7 @@ fn layer_command(l: &Layer) -> String {
     let fields = l.proto.fields.iter().enumerate();
     let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| list_default(field));
     for (f, field) in lists.into_iter().chain(others) {
-        let v = match &l.slots[f] {
+        let v = match l.slot(f) {
             Slot::User(v) | Slot::Wire(v) => v.clone(),
             Slot::Unset if list_default(field) => field.default_value(l),
             Slot::Unset => continue,

@@ -18,8 +18,8 @@ impl Packet {
     fn digits(&self) -> Vec<Digit> {
         let mut out = Vec::new();
         for (li, layer) in self.layers.iter().enumerate().rev() {
-            for (fi, slot) in layer.slots.iter().enumerate() {
-                if let Slot::User(Value::Gen(g)) = slot {
+            for fi in layer.user_fields() {
+                if let Value::Gen(g) = &layer.values[fi] {
                     if !matches!(**g, Generator::Rand(_)) {
                         out.push(Digit {
                             layer: li,
@@ -36,8 +36,9 @@ impl Packet {
     /// What kinds of generators the fields hold: (sets, random values).
     pub(crate) fn generators(&self) -> (bool, bool) {
         let mut found = (false, false);
-        for s in self.layers.iter().flat_map(|l| &l.slots) {
-            if let Slot::User(Value::Gen(g)) = s {
+        for l in &self.layers {
+            for i in l.user_fields() {
+                let Value::Gen(g) = &l.values[i] else { continue };
                 match **g {
                     Generator::Rand(_) => found.1 = true,
                     _ => found.0 = true,
@@ -68,8 +69,8 @@ impl Packet {
         for d in self.digits() {
             let (q, r) = (i.checked_div(d.count).unwrap_or(0), i.checked_rem(d.count).unwrap_or(0));
             i = q;
-            if let Slot::User(Value::Gen(g)) = &self.layers[d.layer].slots[d.field] {
-                p.layers[d.layer].slots[d.field] = Slot::User(g.nth(r));
+            if let Slot::User(Value::Gen(g)) = self.layers[d.layer].slot(d.field) {
+                p.layers[d.layer].put_user(d.field, g.nth(r));
             }
         }
         p
@@ -96,10 +97,10 @@ impl Packet {
     /// A copy with every random value drawn.
     pub(crate) fn resolve_random(mut self) -> Packet {
         for l in &mut self.layers {
-            for s in &mut l.slots {
-                if let Slot::User(Value::Gen(g)) = s {
+            for i in l.user_fields() {
+                if let Value::Gen(g) = &l.values[i] {
                     if let Generator::Rand(k) = **g {
-                        *s = Slot::User(k.draw());
+                        l.put_user(i, k.draw());
                     }
                 }
             }
@@ -135,7 +136,7 @@ impl Iterator for PacketIter<'_> {
 pub(crate) fn fuzz(p: &mut Packet) {
     for li in 0..p.layers.len() {
         for (fi, field) in p.layers[li].proto.fields.iter().enumerate() {
-            if field.is_auto() || !matches!(p.layers[li].slots[fi], Slot::Unset) || p.overload(li, fi).is_some() {
+            if field.is_auto() || !matches!(p.layers[li].slot(fi), Slot::Unset) || p.overload(li, fi).is_some() {
                 continue;
             }
             let kind = match field.kind {
@@ -150,7 +151,7 @@ pub(crate) fn fuzz(p: &mut Packet) {
                 Kind::Bytes(_) => RandKind::Bytes(32),
                 Kind::Custom(_) | Kind::Records(_) => continue,
             };
-            p.layers[li].slots[fi] = Slot::User(Value::gen(Generator::Rand(kind)));
+            p.layers[li].put_user(fi, Value::gen(Generator::Rand(kind)));
         }
     }
 }
