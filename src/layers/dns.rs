@@ -104,21 +104,17 @@ fn count(l: &Layer, i: usize) -> usize {
 fn post_build(b: &mut Built) {
     let tcp = b.under().is_some_and(|u| u.proto() == &TCP);
     let base = if tcp { 2 } else { 0 };
-    if tcp && b.is_auto("length") {
+    if tcp && b.is_auto_at(LENGTH) {
         b.put_u16(0, b.header_len().saturating_sub(2).min(0xffff) as u16);
     }
-    for (off, counter, list) in [
-        (4, "qdcount", "qd"),
-        (6, "ancount", "an"),
-        (8, "nscount", "ns"),
-        (10, "arcount", "ar"),
-    ] {
-        if b.is_auto(counter) {
-            let n = match b.layer().get(list) {
-                Some(Value::Layers(records)) => records.len(),
+    // Each counter is followed, four fields later, by its record list.
+    for k in 0..4 {
+        if b.is_auto_at(QDCOUNT + k) {
+            let n = match &*b.layer().value_ref(QDCOUNT + 4 + k) {
+                Value::Layers(records) => records.len(),
                 _ => 0,
             };
-            b.put_u16(base + off, n.min(0xffff) as u16);
+            b.put_u16(base + 4 + 2 * k, n.min(0xffff) as u16);
         }
     }
 }
@@ -294,11 +290,9 @@ mod tests {
 
     #[test]
     fn hot_path_indices_name_their_fields() {
-        let names: Vec<&str> = (LENGTH..=QDCOUNT + 3).map(|i| FIELDS[i].name).collect();
-        assert_eq!(
-            (names[LENGTH], &names[QDCOUNT..]),
-            ("length", &["qdcount", "ancount", "nscount", "arcount"][..])
-        );
+        let names: Vec<&str> = (LENGTH..=QDCOUNT + 7).map(|i| FIELDS[i].name).collect();
+        let counts = ["qdcount", "ancount", "nscount", "arcount", "qd", "an", "ns", "ar"];
+        assert_eq!((names[LENGTH], &names[QDCOUNT..]), ("length", &counts[..]));
     }
 
     #[test]

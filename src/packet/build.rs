@@ -3,11 +3,12 @@
 
 use super::field::{Dflt, Field, Kind};
 use super::value::{mask, Value};
-use super::{Layer, Packet, Slot};
+use super::{Layer, Slot};
 
 /// A frame being built, as the `post_build` hook of layer `index` sees it.
 pub struct Built<'a> {
-    pkt: &'a Packet,
+    /// The layers being built: a packet's, or a record's alone.
+    layers: &'a [Layer],
     index: usize,
     /// Header start of each layer; `starts[n]` is the end of the frame (padding excluded).
     starts: Vec<usize>,
@@ -17,7 +18,7 @@ pub struct Built<'a> {
 impl<'a> Built<'a> {
     /// The layer being finished.
     pub fn layer(&self) -> &'a Layer {
-        &self.pkt.layers[self.index]
+        &self.layers[self.index]
     }
 
     /// The layer below, if any.
@@ -27,27 +28,29 @@ impl<'a> Built<'a> {
 
     /// The layer `depth` below this one (0 = this layer).
     pub fn below(&self, depth: usize) -> Option<&'a Layer> {
-        self.index.checked_sub(depth).map(|i| &self.pkt.layers[i])
+        self.index.checked_sub(depth).map(|i| &self.layers[i])
     }
 
     /// The layer above, if any.
     pub fn upper(&self) -> Option<&'a Layer> {
-        self.pkt.layers.get(self.index + 1)
+        self.layers.get(self.index + 1)
     }
 
     /// Value of a field of the layer `depth` below this one (0 = this layer), overloads applied.
     pub fn value_below(&self, depth: usize, name: &str) -> Option<Value> {
         let i = self.index.checked_sub(depth)?;
-        let f = self.pkt.layers[i].field_index(name)?;
-        Some(self.pkt.value(i, f))
+        let f = self.layers[i].field_index(name)?;
+        Some(super::stacked_value(self.layers, i, f))
     }
 
     /// True when field `name` of this layer is to be computed: the user did not set it.
     pub fn is_auto(&self, name: &str) -> bool {
-        let layer = self.layer();
-        layer
-            .field_index(name)
-            .is_some_and(|i| !matches!(layer.slot(i), Slot::User(_)))
+        self.layer().field_index(name).is_some_and(|i| self.is_auto_at(i))
+    }
+
+    /// [`Built::is_auto`] by field index, for hooks that run at every build.
+    pub fn is_auto_at(&self, i: usize) -> bool {
+        !matches!(self.layer().slot(i), Slot::User(_))
     }
 
     /// Length of this layer's own header.
@@ -92,12 +95,12 @@ impl<'a> Built<'a> {
     }
 }
 
-/// Builds the frame's bytes. Sets and random values must already be resolved.
-pub(crate) fn build(pkt: &Packet) -> Vec<u8> {
+/// Builds the frame's bytes from a stack of layers. Sets and random values must already be resolved.
+pub(crate) fn build(layers: &[Layer]) -> Vec<u8> {
     let mut buf = Vec::with_capacity(128);
-    let mut starts = Vec::with_capacity(pkt.layers.len() + 1);
+    let mut starts = Vec::with_capacity(layers.len() + 1);
     let mut padding = Vec::new();
-    for (i, layer) in pkt.layers.iter().enumerate() {
+    for (i, layer) in layers.iter().enumerate() {
         starts.push(buf.len());
         if layer.proto == &crate::layers::padding::PADDING {
             if let Some(Value::Bytes(b)) = layer.get("load") {
@@ -105,17 +108,17 @@ pub(crate) fn build(pkt: &Packet) -> Vec<u8> {
             }
             continue;
         }
-        write_header(pkt, i, &mut buf);
+        write_header(layers, i, &mut buf);
     }
     starts.push(buf.len());
     let mut built = Built {
-        pkt,
+        layers,
         index: 0,
         starts,
         buf,
     };
-    for i in (0..pkt.layers.len()).rev() {
-        if let Some(hook) = pkt.layers[i].proto.post_build {
+    for i in (0..layers.len()).rev() {
+        if let Some(hook) = layers[i].proto.post_build {
             built.index = i;
             hook(&mut built);
         }
@@ -127,19 +130,18 @@ pub(crate) fn build(pkt: &Packet) -> Vec<u8> {
 
 /// Builds one record of a packet-list field (a DNS question, an IP option) on its own.
 pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
-    out.extend_from_slice(&build(&Packet::new(vec![layer.clone()])));
+    out.extend_from_slice(&build(std::slice::from_ref(layer)));
 }
 
 /// Stands for an automatic field that is yet to be computed.
 static AUTO: Value = Value::None;
 
 /// Appends layer `i`'s header: every present field in table order, bit fields packed.
-fn write_header(pkt: &Packet, i: usize, buf: &mut Vec<u8>) {
-    let layer = &pkt.layers[i];
+fn write_header(layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
+    let layer = &layers[i];
     let start = buf.len();
-    let under = i.checked_sub(1).map(|u| pkt.layers[u].proto);
-    let over = pkt
-        .layers
+    let under = i.checked_sub(1).map(|u| layers[u].proto);
+    let over = layers
         .get(i + 1)
         .and_then(|u| crate::layers::overload(layer.proto, u.proto));
     let mut bits = BitWriter::default();

@@ -10,6 +10,7 @@ mod render;
 mod set;
 pub mod value;
 
+use std::borrow::Cow;
 use std::fmt;
 use std::ops::Div;
 
@@ -275,6 +276,14 @@ impl Layer {
         }
     }
 
+    /// Field `i`'s value, borrowed when set or dissected: reading a list does not copy it.
+    pub fn value_ref(&self, i: usize) -> Cow<'_, Value> {
+        match self.slot(i) {
+            Slot::User(v) | Slot::Wire(v) => Cow::Borrowed(v),
+            Slot::Unset => Cow::Owned(self.proto.fields[i].default_value(self)),
+        }
+    }
+
     /// Where field `i`'s value came from.
     pub fn slot(&self, i: usize) -> Slot<'_> {
         let bit = 1u64 << i;
@@ -433,21 +442,12 @@ impl Packet {
 
     /// Value of field `f` of layer `i`, with stacking overloads applied.
     pub(crate) fn value(&self, i: usize, f: usize) -> Value {
-        let layer = &self.layers[i];
-        if let Slot::Unset = layer.slot(f) {
-            if let Some(v) = self.overload(i, f) {
-                return Value::Int(v);
-            }
-        }
-        layer.value_at(f)
+        stacked_value(&self.layers, i, f)
     }
 
     /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
     pub(crate) fn overload(&self, i: usize, f: usize) -> Option<u64> {
-        let upper = self.layers.get(i + 1)?;
-        let name = self.layers[i].proto.fields[f].name;
-        layers::overload(self.layers[i].proto, upper.proto)
-            .and_then(|fields| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+        implied(&self.layers, i, f)
     }
 
     /// Appends a layer on top (Scapy's `/`).
@@ -473,9 +473,9 @@ impl Packet {
             return w.clone();
         }
         if self.generators() != (false, false) {
-            return build::build(&self.nth(0).resolve_random());
+            return build::build(&self.nth(0).resolve_random().layers);
         }
-        build::build(self)
+        build::build(&self.layers)
     }
 
     /// Scapy's `show2()` packet: the built frame dissected again, with every automatic field filled.
@@ -518,7 +518,7 @@ impl Packet {
     pub fn from_layer(&self, start: usize) -> Packet {
         let mut sub = Packet::new(self.layers.get(start..).unwrap_or_default().to_vec());
         if let Some(w) = &self.wire {
-            let n = build::build(&sub).len();
+            let n = build::build(&sub.layers).len();
             sub.wire = w.len().checked_sub(n).map(|at| w[at..].to_vec());
         }
         sub
@@ -583,6 +583,25 @@ impl Packet {
         set::fuzz(&mut self);
         self
     }
+}
+
+/// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
+fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
+    let layer = &stack[i];
+    if let Slot::Unset = layer.slot(f) {
+        if let Some(v) = implied(stack, i, f) {
+            return Value::Int(v);
+        }
+    }
+    layer.value_at(f)
+}
+
+/// [`Packet::overload`] over a stack of layers.
+fn implied(stack: &[Layer], i: usize, f: usize) -> Option<u64> {
+    let upper = stack.get(i + 1)?;
+    let name = stack[i].proto.fields[f].name;
+    layers::overload(stack[i].proto, upper.proto)
+        .and_then(|fields| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
 }
 
 impl From<Layer> for Packet {
