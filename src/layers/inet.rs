@@ -15,9 +15,10 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
         let proto = layer.proto();
         match layer.name() {
             _ if proto == &super::ip::IP || proto == &super::ip::IPERROR => {
-                let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) =
-                    (b.value_below(depth, "src"), b.value_below(depth, "dst"))
-                else {
+                let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) = (
+                    b.value_below_at(depth, super::ip::SRC),
+                    b.value_below_at(depth, super::ip::DST),
+                ) else {
                     return None;
                 };
                 let dst = b.below(depth).and_then(source_route_destination).unwrap_or(dst);
@@ -89,7 +90,7 @@ fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
 /// With exactly one loose or strict source route option, the pseudo-header's destination is the route's last
 /// address (Scapy's `in4_pseudoheader`); with more than one, Scapy falls back to the header's destination.
 fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
-    let Some(Value::Layers(options)) = ip.get("options") else {
+    let Value::Layers(options) = &*ip.value_ref(super::ip::OPTIONS_FIELD) else {
         return None;
     };
     let mut routes = options

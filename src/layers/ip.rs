@@ -13,6 +13,10 @@ use crate::packet::{
 /// Indices of the fields the dissection hot path reads (checked by a test below).
 pub(super) const IHL: usize = 1;
 const LEN: usize = 3;
+/// Indices of the addresses, read by every transport checksum (checked by the same test).
+pub(super) const SRC: usize = 10;
+pub(super) const DST: usize = 11;
+pub(super) const OPTIONS_FIELD: usize = 12;
 
 /// The field table, shared by `IP` and `IPerror`.
 static FIELDS: &[Field] = &[
@@ -179,5 +183,9 @@ mod tests {
     #[test]
     fn hot_path_indices_name_the_right_fields() {
         assert_eq!((FIELDS[IHL].name, FIELDS[LEN].name), ("ihl", "len"));
+        assert_eq!(
+            (FIELDS[SRC].name, FIELDS[DST].name, FIELDS[OPTIONS_FIELD].name),
+            ("src", "dst", "options")
+        );
     }
 }

@@ -38,8 +38,13 @@ impl<'a> Built<'a> {
 
     /// Value of a field of the layer `depth` below this one (0 = this layer), overloads applied.
     pub fn value_below(&self, depth: usize, name: &str) -> Option<Value> {
+        let f = self.below(depth)?.field_index(name)?;
+        self.value_below_at(depth, f)
+    }
+
+    /// [`Built::value_below`] by field index, for hooks that run at every build.
+    pub fn value_below_at(&self, depth: usize, f: usize) -> Option<Value> {
         let i = self.index.checked_sub(depth)?;
-        let f = self.layers[i].field_index(name)?;
         Some(super::stacked_value(self.layers, i, f))
     }
 
