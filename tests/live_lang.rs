@@ -178,6 +178,15 @@ fn sniff_offline_needs_no_privileges() {
     assert_eq!(lines[0], "<Sniffed: TCP:0 UDP:4 ICMP:0 Other:0>");
     assert_eq!(lines.len(), 7, "{text}");
     assert!(lines[5].ends_with(" S") && lines[6].ends_with(" SA"), "{text}");
+    // Inside the callbacks, `p.time` is when the packet was captured, as in the list returned.
+    let text = run(
+        &mut s,
+        &out,
+        "t = []
+x = sniff(offline='tests/data/pcap/ping.pcap', count=3, quiet=True, prn=lambda p: t.append(p.time))
+         print(t == [p.time for p in x])",
+    );
+    assert_eq!(text, "True\n");
 }
 
 #[test]

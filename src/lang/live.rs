@@ -118,21 +118,23 @@ impl Calls<'_> {
     }
 
     /// `f(p)`, or `None` once anything failed.
-    fn call(&self, f: &Value, p: &Packet) -> Option<Value> {
+    /// Calls a callback on a captured packet; `p.time` inside it is the capture time.
+    fn call(&self, f: &Value, p: &Packet, time: f64) -> Option<Value> {
         if self.err.borrow().is_some() {
             return None;
         }
-        let r = self.s.borrow_mut().call(f, vec![Value::packet(p.clone())], Vec::new());
+        let arg = Value::Packet(Pkt::captured(p.clone(), timestamp(time)));
+        let r = self.s.borrow_mut().call(f, vec![arg], Vec::new());
         r.map_err(|e| self.fail(e)).ok()
     }
 
-    fn decide(&self, f: &Value, p: &Packet) -> bool {
-        self.call(f, p).is_some_and(|v| v.truthy())
+    fn decide(&self, f: &Value, p: &Packet, time: f64) -> bool {
+        self.call(f, p, time).is_some_and(|v| v.truthy())
     }
 
     /// `prn`'s line: the text of what it returned, nothing for None.
-    fn line(&self, f: &Value, p: &Packet) -> Option<String> {
-        match self.call(f, p)? {
+    fn line(&self, f: &Value, p: &Packet, time: f64) -> Option<String> {
+        match self.call(f, p, time)? {
             Value::None => None,
             v => Some(self.s.borrow().text(&v)),
         }
@@ -190,9 +192,9 @@ pub(crate) fn b_sniff(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError
     };
     let c = &calls;
     let hooks = Hooks {
-        prn: callback(&a[5]).map(|f| Box::new(move |p: &Packet| c.line(f, p)) as _),
-        lfilter: callback(&a[6]).map(|f| Box::new(move |p: &Packet| c.decide(f, p)) as _),
-        stop_filter: callback(&a[7]).map(|f| Box::new(move |p: &Packet| c.decide(f, p)) as _),
+        prn: callback(&a[5]).map(|f| Box::new(move |p: &Packet, t| c.line(f, p, t)) as _),
+        lfilter: callback(&a[6]).map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
+        stop_filter: callback(&a[7]).map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
         out: Some(Box::new(move |line: &str| c.print(line))),
     };
     let res = interruptible(&flag, |stop| net::sniff(&opts, hooks, stop));

@@ -46,8 +46,9 @@ impl Default for SniffOptions {
     }
 }
 
-/// A callback on a packet: `prn` returns the line to print, `lfilter` and `stop_filter` a decision.
-pub type PacketFn<'a, T> = Box<dyn FnMut(&Packet) -> T + 'a>;
+/// A callback on a packet and its capture time (seconds since the epoch): `prn` returns the line to print,
+/// `lfilter` and `stop_filter` a decision.
+pub type PacketFn<'a, T> = Box<dyn FnMut(&Packet, f64) -> T + 'a>;
 /// Where printed lines go.
 pub type LineFn<'a> = Box<dyn FnMut(&str) + 'a>;
 
@@ -188,7 +189,7 @@ impl Run<'_> {
             hooks.lfilter.is_some() || hooks.stop_filter.is_some() || hooks.prn.is_some() || !self.opts.quiet;
         let packet = needs_packet.then(|| frame.packet());
         if let (Some(f), Some(p)) = (&mut hooks.lfilter, &packet) {
-            if !f(p) {
+            if !f(p, frame.time) {
                 return Ok(false);
             }
         }
@@ -198,7 +199,7 @@ impl Run<'_> {
         }
         if let Some(p) = &packet {
             let line = match &mut hooks.prn {
-                Some(prn) => prn(p),
+                Some(prn) => prn(p, frame.time),
                 None => (!self.opts.quiet).then(|| p.summary()),
             };
             if let Some(line) = line {
@@ -206,7 +207,7 @@ impl Run<'_> {
             }
         }
         let stop = match (&mut hooks.stop_filter, &packet) {
-            (Some(f), Some(p)) => f(p),
+            (Some(f), Some(p)) => f(p, frame.time),
             _ => false,
         };
         if self.opts.store {
