@@ -56,14 +56,15 @@ fn sr_pairs_syn_ack_and_rst_ack_and_unpacks_as_scapy() {
              print(len(ans), len(unans), ans)\n\
              for q, r in sorted(ans, key=lambda p: p[0].dport): print(q.dport, r[TCP].flags)\n\
              print(ans[0][0].dport in (8080, 8081))\n\
+             print(len(ans[1:]), len(ans + ans), ans[::-1][1][0].dport == ans[0][0].dport)\n\
              ans.summary()"
         ),
     );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "2 0 <Results: TCP:2 UDP:0 ICMP:0 Other:0>", "{text}");
-    assert_eq!(&lines[1..4], ["8080 SA", "8081 RA", "True"], "{text}");
+    assert_eq!(&lines[1..5], ["8080 SA", "8081 RA", "True", "1 4 True"], "{text}");
     assert!(
-        lines[4..]
+        lines[5..]
             .iter()
             .all(|l| l.starts_with(&format!("IP / TCP {A4}:ftp_data > {B4}:")) && l.contains(" S ==> IP / TCP ")),
         "{text}"

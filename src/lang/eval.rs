@@ -1101,6 +1101,7 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
         (BinOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
         (BinOp::Add, Bytes(x), Bytes(y)) => Value::bytes(&[&x[..], &y[..]].concat()),
         (BinOp::Add, List(x), List(y)) => Value::list([&x.borrow()[..], &y.borrow()[..]].concat()),
+        (BinOp::Add, Results(x), Results(y)) => Value::Results(Rc::new(x.concat(y))),
         (BinOp::Add, PacketList(x), PacketList(y)) => PacketList(Rc::new(&**x + &**y)),
         (BinOp::Add, Tuple(x), Tuple(y)) => Tuple([&x[..], &y[..]].concat().into()),
         (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if n.as_int().is_some() => {
@@ -1441,6 +1442,7 @@ fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Value, LangErro
             Value::list(pick(items.len()).into_iter().map(|i| items[i].clone()).collect())
         }
         Value::PacketList(l) => Value::PacketList(Rc::new(l.slice(lo, hi, step))),
+        Value::Results(r) => Value::Results(Rc::new(r.pick(pick(r.len())))),
         Value::Tuple(t) => Value::Tuple(pick(t.len()).into_iter().map(|i| t[i].clone()).collect()),
         Value::Str(s) => {
             let chars: Vec<char> = s.chars().collect();

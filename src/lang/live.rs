@@ -393,6 +393,19 @@ impl Results {
         Value::Tuple(Rc::from([Value::Packet(q.clone()), Value::Packet(r.clone())]))
     }
 
+    /// The pairs at these indices (a slice), or of both lists (`+`), as a new answer list.
+    pub(crate) fn pick(&self, indices: impl IntoIterator<Item = usize>) -> Results {
+        Results {
+            pairs: indices.into_iter().map(|i| self.pairs[i].clone()).collect(),
+        }
+    }
+
+    pub(crate) fn concat(&self, other: &Results) -> Results {
+        Results {
+            pairs: self.pairs.iter().chain(&other.pairs).cloned().collect(),
+        }
+    }
+
     pub(crate) fn items(&self) -> impl Iterator<Item = Value> + '_ {
         (0..self.len()).map(|i| self.item(i))
     }
