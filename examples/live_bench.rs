@@ -25,6 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let o = SendOptions {
                 iface: Some(iface.into()),
                 verbose: false,
+                progress: false,
                 ..SendOptions::default()
             };
             let r = net::sendp(&pkts, &o, &go)?;

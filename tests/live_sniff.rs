@@ -98,6 +98,7 @@ fn sigint_during_sniff_keeps_the_packets() {
             let quiet = SendOptions {
                 count: 5,
                 verbose: false,
+                progress: false,
                 ..SendOptions::default()
             };
             // Well after the capture is open (its 128 MiB ring takes a moment to set up).

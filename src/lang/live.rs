@@ -9,6 +9,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -224,8 +225,9 @@ fn transmit(s: &mut Session, a: &[Value], func: &str, run: SendFn) -> Result<Val
         inter: seconds(&a[1], "inter")?.unwrap_or_default(),
         looping: a[2].truthy(),
         count: count(&a[3], "count")?.unwrap_or(1),
-        // The report goes to the session's output, below, not to stderr.
+        // The report goes to the session's output, below; the progress of a long send to a terminal's stderr.
         verbose: false,
+        progress: verbose(s, &a[4]) && std::io::stderr().is_terminal(),
         iface: text(&a[5], "iface")?,
         rate: match &a[6] {
             Value::None => None,

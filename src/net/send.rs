@@ -20,8 +20,10 @@ pub struct SendOptions {
     pub looping: bool,
     /// Layer 3: bind the socket to this interface. Layer 2: inject here (default: the route's interface).
     pub iface: Option<String>,
-    /// Print a progress line on long sends and `Sent N packets.` at the end.
+    /// Print `Sent N packets.` on stderr at the end.
     pub verbose: bool,
+    /// Print a progress line on stderr, at most once a second, while a long send runs.
+    pub progress: bool,
     /// Packets per second (overrides `inter`).
     pub rate: Option<f64>,
 }
@@ -34,6 +36,7 @@ impl Default for SendOptions {
             looping: false,
             iface: None,
             verbose: true,
+            progress: true,
             rate: None,
         }
     }
@@ -178,7 +181,7 @@ fn pace(
             send_one(f)?;
             report.sent += 1;
             report.bytes += f.len() as u64;
-            if opts.verbose && report.sent % 1024 == 0 && last_progress.elapsed() >= Duration::from_secs(1) {
+            if opts.progress && report.sent % 1024 == 0 && last_progress.elapsed() >= Duration::from_secs(1) {
                 last_progress = Instant::now();
                 let rate = report.sent as f64 / start.elapsed().as_secs_f64();
                 eprint!("\rSent {} packets ({rate:.0} pkt/s)", report.sent);
@@ -189,8 +192,11 @@ fn pace(
         }
     }
     report.elapsed = start.elapsed();
+    if opts.progress && last_progress > start {
+        eprint!("\r\x1b[K"); // the progress line gives way to what follows
+    }
     if opts.verbose {
-        eprintln!("\r{report}");
+        eprintln!("{report}");
     }
     Ok(report)
 }
