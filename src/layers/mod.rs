@@ -244,7 +244,8 @@ struct Guess {
     fields: Vec<(usize, u64)>,
 }
 
-/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol in table order.
+/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol (each group in
+/// table order).
 fn guesses() -> &'static [(&'static Proto, Vec<Guess>)] {
     static GUESSES: OnceLock<Vec<(&'static Proto, Vec<Guess>)>> = OnceLock::new();
     GUESSES.get_or_init(|| {
@@ -264,6 +265,9 @@ fn guesses() -> &'static [(&'static Proto, Vec<Guess>)] {
                 None => groups.push((b.lower, vec![guess])),
             }
         }
+        // `guess` scans for a layer's group: in `ALL`'s order the common protocols come first, so the scan for
+        // an Ether/IP/TCP frame ends within its first entries.
+        groups.sort_by_key(|(lower, _)| ALL.iter().position(|p| p == lower));
         groups
     })
 }
