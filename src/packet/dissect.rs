@@ -193,7 +193,10 @@ pub(crate) fn decode_fields(
             break;
         }
     }
-    layer.values.resize_with(fields.len(), || Value::None);
+    // `resize_with` is an out-of-line call even when nothing is missing, as after most headers.
+    if layer.values.len() < fields.len() {
+        layer.values.resize_with(fields.len(), || Value::None);
+    }
     Some(bitpos.div_ceil(8) - start)
 }
 
