@@ -36,20 +36,8 @@ fn value(j: &Json) -> Result<Value, String> {
                     let b = v[1].as_u64().ok_or("range end")?;
                     Value::gen(Generator::Range(a, b))
                 }
-                "list" => Value::List(
-                    v.as_array()
-                        .ok_or("list")?
-                        .iter()
-                        .map(value)
-                        .collect::<Result<_, _>>()?,
-                ),
-                "tuple" => Value::Tuple(
-                    v.as_array()
-                        .ok_or("tuple")?
-                        .iter()
-                        .map(value)
-                        .collect::<Result<_, _>>()?,
-                ),
+                "list" => Value::List(values(v)?),
+                "tuple" => Value::Tuple(values(v)?),
                 "layers" => Value::Layers(
                     v.as_array()
                         .ok_or("layers")?
@@ -62,6 +50,11 @@ fn value(j: &Json) -> Result<Value, String> {
         }
         Json::Array(_) => return Err(format!("bare array {j}")),
     })
+}
+
+/// The elements of an encoded list or tuple.
+fn values(j: &Json) -> Result<Vec<Value>, String> {
+    j.as_array().ok_or("a list of values")?.iter().map(value).collect()
 }
 
 fn layer(j: &Json) -> Result<Layer, String> {

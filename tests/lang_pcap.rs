@@ -297,19 +297,24 @@ fn many_syns(path: &Path, n: usize) {
     pcapio::write(path, &frames, &WriteOptions::default()).expect("written");
 }
 
+/// The binary running `-c src` with its output piped to the test, which reads it as it comes.
+fn spawn_piped(src: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_wirecraft"))
+        .args(["-c", src])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs")
+}
+
 #[test]
 fn ctrl_c_stops_the_listing_with_the_totals_so_far() {
     let dir = tmp("sigint");
     let f = dir.join("big.pcap");
     let n = 300_000;
     many_syns(&f, n);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirecraft"))
-        .args(["-c", &format!("rdpcap {}\nprint('not reached')", f.display())])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
+    let mut child = spawn_piped(&format!("rdpcap {}\nprint('not reached')", f.display()));
     let mut stdout = child.stdout.take().expect("stdout");
     // The listing has started once its first line arrives; it then waits on the full pipe.
     let mut first = [0u8; 64];
@@ -337,13 +342,7 @@ fn a_closed_pipe_ends_the_listing_quietly() {
     let dir = tmp("pipe");
     let f = dir.join("big.pcap");
     many_syns(&f, 100_000);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wirecraft"))
-        .args(["-c", &format!("rdpcap {}", f.display())])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
+    let mut child = spawn_piped(&format!("rdpcap {}", f.display()));
     let mut stdout = child.stdout.take().expect("stdout");
     let mut head = [0u8; 100];
     stdout.read_exact(&mut head).expect("a few lines");
