@@ -244,6 +244,8 @@ fn utc_date(t: u64) -> String {
 
 /// What every record class shares: names may point into the message, `rdlen` is computed, and Scapy forgets
 /// the dissected `rdlen` of a record in a DNS section.
+// Used only as `..RR_BASE` in statics, each of which gets its own layout cell (see `Proto::BASE`).
+#[allow(clippy::declare_interior_mutable_const)]
 const RR_BASE: Proto = Proto {
     post_build: Some(rdlen_post_build),
     message_base: true,

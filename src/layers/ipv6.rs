@@ -159,9 +159,12 @@ fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
         return false;
     };
     let (quoted, sent) = (&r.layers()[a], &q.layers()[b]);
-    quoted.proto().fields.iter().enumerate().all(|(f, field)| {
-        !matches!(quoted.slot(f), crate::packet::Slot::Wire(_)) || sent.get(field.name) == Some(quoted.value_at(f))
-    })
+    quoted
+        .proto()
+        .fields
+        .iter()
+        .enumerate()
+        .all(|(f, field)| !quoted.is_from_wire(f) || sent.get(field.name) == Some(quoted.value_at(f)))
 }
 
 fn post_build(b: &mut Built) {

@@ -238,46 +238,81 @@ pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static
     })
 }
 
-/// A binding with its field names resolved to indices, for dissection's hot path.
+/// The most distinct fields the bindings of one lower protocol test (a test below checks it).
+const MAX_TESTED: usize = 8;
+
+/// A binding with its field names resolved, for dissection's hot path.
 struct Guess {
     upper: &'static Proto,
-    fields: Vec<(usize, u64)>,
+    /// (index into the group's `tested`, value it must have).
+    tests: Vec<(usize, u64)>,
 }
 
-/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol (each group in
-/// table order).
-fn guesses() -> &'static [(&'static Proto, Vec<Guess>)] {
-    static GUESSES: OnceLock<Vec<(&'static Proto, Vec<Guess>)>> = OnceLock::new();
+/// The bindings of one lower protocol, in table order.
+struct Group {
+    lower: &'static Proto,
+    /// The fields any of them tests, by index.
+    tested: Vec<usize>,
+    guesses: Vec<Guess>,
+}
+
+/// The bindings resolved once, on first use (not at start-up), and grouped by lower protocol.
+fn guesses() -> &'static [Group] {
+    static GUESSES: OnceLock<Vec<Group>> = OnceLock::new();
     GUESSES.get_or_init(|| {
-        let mut groups: Vec<(&'static Proto, Vec<Guess>)> = Vec::new();
+        let mut groups: Vec<Group> = Vec::new();
         for b in BINDINGS {
             let Some(fields) = b
                 .fields
                 .iter()
                 .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
-                .collect()
+                .collect::<Option<Vec<_>>>()
             else {
                 continue;
             };
-            let guess = Guess { upper: b.upper, fields };
-            match groups.iter_mut().find(|(lower, _)| *lower == b.lower) {
-                Some((_, g)) => g.push(guess),
-                None => groups.push((b.lower, vec![guess])),
-            }
+            let at = match groups.iter().position(|g| g.lower == b.lower) {
+                Some(at) => at,
+                None => {
+                    groups.push(Group {
+                        lower: b.lower,
+                        tested: Vec::new(),
+                        guesses: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[at];
+            let tests = fields
+                .into_iter()
+                .map(|(f, v)| {
+                    let t = group.tested.iter().position(|x| *x == f).unwrap_or_else(|| {
+                        group.tested.push(f);
+                        group.tested.len() - 1
+                    });
+                    (t, v)
+                })
+                .collect();
+            group.guesses.push(Guess { upper: b.upper, tests });
         }
         // `guess` scans for a layer's group: in `ALL`'s order the common protocols come first, so the scan for
         // an Ether/IP/TCP frame ends within its first entries.
-        groups.sort_by_key(|(lower, _)| ALL.iter().position(|p| p == lower));
+        groups.sort_by_key(|g| ALL.iter().position(|p| *p == g.lower));
         groups
     })
 }
 
 /// The protocol that follows a dissected layer, by the first binding whose field values all match.
 pub fn guess(layer: &Layer) -> Option<&'static Proto> {
-    let (_, candidates) = guesses().iter().find(|(lower, _)| *lower == layer.proto())?;
-    candidates
+    let group = guesses().iter().find(|g| g.lower == layer.proto())?;
+    // Many bindings test the same few fields (UDP's ports): each is read once.
+    let mut read = [None; MAX_TESTED];
+    for (v, f) in read.iter_mut().zip(&group.tested) {
+        *v = layer.int_at(*f);
+    }
+    group
+        .guesses
         .iter()
-        .find(|g| g.fields.iter().all(|(f, v)| layer.int_at(*f) == Some(*v)))
+        .find(|g| g.tests.iter().all(|(t, v)| read.get(*t) == Some(&Some(*v))))
         .map(|g| g.upper)
 }
 
@@ -285,6 +320,14 @@ pub fn guess(layer: &Layer) -> Option<&'static Proto> {
 mod tests {
     use super::*;
     use crate::packet::Show;
+
+    /// `guess` reads the fields a protocol's bindings test into a fixed array.
+    #[test]
+    fn bindings_test_few_fields() {
+        for g in guesses() {
+            assert!(g.tested.len() <= MAX_TESTED, "{}", g.lower.name);
+        }
+    }
 
     /// A layer keeps one origin bit per field.
     #[test]

@@ -3,7 +3,7 @@
 
 use super::field::{Dflt, Field, Kind};
 use super::value::{mask, Value};
-use super::{Layer, Slot};
+use super::Layer;
 
 /// A frame being built, as the `post_build` hook of layer `index` sees it.
 pub struct Built<'a> {
@@ -55,7 +55,7 @@ impl<'a> Built<'a> {
 
     /// [`Built::is_auto`] by field index, for hooks that run at every build.
     pub fn is_auto_at(&self, i: usize) -> bool {
-        !matches!(self.layer().slot(i), Slot::User(_))
+        self.layer().user_value(i).is_none()
     }
 
     /// Length of this layer's own header.
@@ -155,30 +155,35 @@ fn write_header(layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
             continue;
         }
         let owned;
-        let v = match layer.slot(f) {
-            Slot::User(v) => v,
-            Slot::Wire(_) if field.is_auto() => &AUTO,
-            Slot::Wire(v) => v,
-            Slot::Unset => {
-                // Integers, the common case, go straight to the wire without building a value.
-                let implied = over
-                    .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
-                    .map(|(_, x)| *x);
-                let int = match (implied, field.default) {
-                    (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
-                    (None, Dflt::Auto) => Some(0),
-                    _ => None,
-                };
-                match (int, field.int_width(), field.encode_with) {
-                    (Some(x), Some(_), None) => {
-                        put_int(field.kind, x, &mut bits, buf);
-                        continue;
-                    }
-                    (Some(x), ..) => owned = Value::Int(x),
-                    (None, ..) => owned = field.default_value(layer),
-                }
-                &owned
+        let read;
+        let v = if let Some(v) = layer.user_value(f) {
+            v
+        } else if layer.wire & (1 << f) != 0 {
+            if field.is_auto() {
+                &AUTO
+            } else {
+                read = layer.value_ref(f);
+                &*read
             }
+        } else {
+            // Integers, the common case, go straight to the wire without building a value.
+            let implied = over
+                .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
+                .map(|(_, x)| *x);
+            let int = match (implied, field.default) {
+                (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
+                (None, Dflt::Auto) => Some(0),
+                _ => None,
+            };
+            match (int, field.int_width(), field.encode_with) {
+                (Some(x), Some(_), None) => {
+                    put_int(field.kind, x, &mut bits, buf);
+                    continue;
+                }
+                (Some(x), ..) => owned = Value::Int(x),
+                (None, ..) => owned = field.default_value(layer),
+            }
+            &owned
         };
         match (field.kind, field.encode_with) {
             (_, Some(write)) => write(layer, v, buf),

@@ -3,8 +3,10 @@
 //! `Padding`.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use super::field::{Bound, Kind};
+use super::layout::FrameRef;
 use super::value::{mask, Value};
 use super::{Layer, Packet, Proto};
 use crate::layers;
@@ -67,42 +69,51 @@ impl LinkType {
 
 /// Dissects `data` as `first` and whatever its bindings say follows.
 pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
+    let frame: Arc<[u8]> = Arc::from(data);
     Packet {
-        wire: Some(data.to_vec()),
-        ..dissect_fields(data, first)
+        wire: Some(Arc::clone(&frame)),
+        layers: dissect_frame(&frame, first),
     }
 }
 
-/// The layers alone, without a copy of the bytes: see [`Packet::dissect_fields`].
+/// The layers alone, not kept as the packet's bytes: see [`Packet::dissect_fields`].
 pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
+    Packet {
+        layers: dissect_frame(&Arc::from(data), first),
+        wire: None,
+    }
+}
+
+fn dissect_frame(frame: &Arc<[u8]>, first: &'static Proto) -> Vec<Layer> {
     let mut layers = Vec::with_capacity(5);
-    dissect_into(data, first, None, &mut layers);
-    Packet { layers, wire: None }
+    dissect_into(frame, first, None, &mut layers);
+    layers
 }
 
 /// Dissects `data` as `proto` and its payloads, appending the layers. Iterative, so a deep chain of headers
 /// cannot exhaust the stack; every step consumes bytes or stops, so it always ends.
-fn dissect_into(data: &[u8], proto: &'static Proto, under: Option<&'static Proto>, out: &mut Vec<Layer>) {
+fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, under: Option<&'static Proto>, out: &mut Vec<Layer>) {
+    let data: &[u8] = frame;
     let mut proto = proto;
     let mut under = under;
     let (mut start, mut end) = (0usize, data.len());
-    let mut paddings: Vec<&[u8]> = Vec::new();
+    let mut paddings: Vec<(usize, usize)> = Vec::new();
     loop {
         proto = resolve(proto, &data[start..end]);
         if proto == &layers::raw::RAW || proto == &layers::padding::PADDING {
-            out.push(load_layer(proto, &data[start..end]));
+            out.push(load_layer(proto, frame, start, end));
             break;
         }
         let mut layer = Layer::unfilled(proto);
-        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under) else {
-            out.push(load_layer(&layers::raw::RAW, &data[start..end]));
+        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, Some((frame, start))) else {
+            out.push(load_layer(&layers::raw::RAW, frame, start, end));
             break;
         };
         let hdr_end = start + hdr_len;
         let avail = end - hdr_end;
         let pay_end = hdr_end + proto.payload_len.map_or(avail, |f| f(&layer, avail).min(avail));
         if pay_end < end {
-            paddings.push(&data[pay_end..end]);
+            paddings.push((pay_end, end));
         }
         let next = if pay_end > hdr_end {
             Some(guess_payload(&layer, &data[hdr_end..pay_end]))
@@ -120,8 +131,8 @@ fn dissect_into(data: &[u8], proto: &'static Proto, under: Option<&'static Proto
             None => break,
         }
     }
-    for pad in paddings.into_iter().rev() {
-        out.push(load_layer(&layers::padding::PADDING, pad));
+    for (pad_start, pad_end) in paddings.into_iter().rev() {
+        out.push(load_layer(&layers::padding::PADDING, frame, pad_start, pad_end));
     }
 }
 
@@ -152,27 +163,61 @@ fn guess_payload(layer: &Layer, payload: &[u8]) -> &'static Proto {
     layers::guess(layer).unwrap_or(&layers::raw::RAW)
 }
 
-fn load_layer(proto: &'static Proto, data: &[u8]) -> Layer {
+/// A `Raw` or `Padding` layer of `frame[start..end]`, read from the frame when asked.
+fn load_layer(proto: &'static Proto, frame: &Arc<[u8]>, start: usize, end: usize) -> Layer {
     let mut l = Layer::unfilled(proto);
+    l.frame = Some(FrameRef::new(frame, start, end, proto.layout()));
+    l.wire = 1;
+    l
+}
+
+/// A `Raw` record holding `data`, where no frame is at hand.
+fn raw_record(data: &[u8]) -> Layer {
+    let mut l = Layer::unfilled(&layers::raw::RAW);
     l.values.push(Value::Bytes(data.to_vec()));
     l.wire = 1;
     l
 }
 
 /// Decodes the fields of `layer` from `data[start..]`; returns the header length, or `None` when the data
-/// ends inside a fixed-size field or a field's own decoder rejects it.
+/// ends inside a fixed-size field or a field's own decoder rejects it. With `frame` (the frame `data` is part
+/// of, and where in it `data` starts), the protocol's fixed leading fields are left in the frame, to be read
+/// when asked (see [`super::Layout`]).
 pub(crate) fn decode_fields(
     data: &[u8],
     start: usize,
     layer: &mut Layer,
     under: Option<&'static Proto>,
+    frame: Option<(&Arc<[u8]>, usize)>,
 ) -> Option<usize> {
     // Values are pushed in table order, so the fields decoded so far are what conditions and lengths see.
     let fields = layer.proto.fields;
     layer.values.clear();
     (layer.user, layer.wire) = (0, 0);
+    layer.frame = None;
+    let layout = layer.proto.layout();
+    let mut held = fields.len();
     let mut bitpos = start * 8;
-    for (i, field) in fields.iter().enumerate() {
+    let mut i = 0;
+    while i < fields.len() {
+        if i == layout.first() && layout.count() > 0 && bitpos % 8 == 0 {
+            if let Some((frame, at)) = frame {
+                let (run, avail) = (bitpos / 8, data.len().saturating_sub(bitpos / 8));
+                if avail >= layout.fixed_bytes() {
+                    layer.frame = Some(FrameRef::new(frame, at + run, at + data.len(), layout));
+                    layer.wire |= mask(layout.count() as u8) << i;
+                    bitpos += layout.used_bytes(avail) * 8;
+                    held -= layout.count();
+                    i += layout.count();
+                    continue;
+                }
+            }
+        }
+        let field = &fields[i];
+        i += 1;
+        if layer.values.capacity() == 0 {
+            layer.values.reserve_exact(held);
+        }
         if field.when.is_some_and(|c| !c(layer, under)) {
             layer.values.push(Value::None);
             continue;
@@ -183,31 +228,43 @@ pub(crate) fn decode_fields(
             Value::Int(v)
         } else {
             let pos = bitpos.div_ceil(8);
-            let (v, used) = decode_one(data, pos, layer, field.kind)?;
+            let (v, used) = decode_one(data, pos, layer, field.kind, frame)?;
             bitpos = (pos + used) * 8;
             v
         };
         layer.values.push(v);
-        layer.wire |= 1 << i;
+        layer.wire |= 1 << (i - 1);
         if field.may_end && bitpos / 8 >= data.len() {
             break;
         }
     }
     // `resize_with` is an out-of-line call even when nothing is missing, as after most headers.
-    if layer.values.len() < fields.len() {
-        layer.values.resize_with(fields.len(), || Value::None);
+    if layer.values.len() < held {
+        layer.values.resize_with(held, || Value::None);
     }
     Some(bitpos.div_ceil(8) - start)
 }
 
-fn read_bits(data: &[u8], bitpos: usize, w: u8) -> Option<u64> {
+#[inline]
+pub(crate) fn read_bits(data: &[u8], bitpos: usize, w: u8) -> Option<u64> {
+    // Common case: an 8-byte window holds the field; one load and two shifts.
+    let byte = bitpos / 8;
+    if let Some(window) = data.get(byte..byte + 8) {
+        let skip = (bitpos % 8) as u32;
+        if skip + u32::from(w) <= 64 && w > 0 {
+            let word = u64::from_be_bytes(window.try_into().ok()?);
+            return Some((word << skip) >> (64 - u32::from(w)));
+        }
+    }
     let last = (bitpos + w as usize).div_ceil(8);
     let bytes = data.get(bitpos / 8..last)?;
-    let mut acc: u128 = 0;
-    for b in bytes {
-        acc = (acc << 8) | u128::from(*b);
-    }
     let shift = last * 8 - (bitpos + w as usize);
+    // Bit fields are narrow: most fit in a `u64` window, the rare wide one at an odd offset needs 128 bits.
+    if bytes.len() <= 8 {
+        let acc = bytes.iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
+        return Some((acc >> shift) & mask(w));
+    }
+    let acc = bytes.iter().fold(0u128, |a, b| (a << 8) | u128::from(*b));
     Some(((acc >> shift) as u64) & mask(w))
 }
 
@@ -219,7 +276,14 @@ fn be(data: &[u8], pos: usize, n: usize) -> Option<u64> {
     )
 }
 
-fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Value, usize)> {
+/// Decodes one field of `kind` at `data[pos..]`; `frame` as for [`decode_fields`], for the records of a list.
+pub(crate) fn decode_one(
+    data: &[u8],
+    pos: usize,
+    layer: &Layer,
+    kind: Kind,
+    frame: Option<(&Arc<[u8]>, usize)>,
+) -> Option<(Value, usize)> {
     Some(match kind {
         Kind::Bits(w) => (Value::Int(read_bits(data, pos * 8, w)?), usize::from(w) / 8),
         Kind::U8 => (Value::Int(be(data, pos, 1)?), 1),
@@ -258,6 +322,9 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
                     (data.len(), n, n.min(avail))
                 }
             };
+            if count == 0 || pos >= limit {
+                return Some((Value::Layers(Vec::new()), 0));
+            }
             let base = layer
                 .proto
                 .message_start
@@ -272,13 +339,14 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
             while p < limit && records.len() < count {
                 let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
                 let mut rec = Layer::unfilled(proto);
-                match decode_record(msg, p - base, limit - base, &mut rec) {
+                let msg_frame = frame.map(|(f, at)| (f, at + base));
+                match decode_record(msg, p - base, limit - base, &mut rec, msg_frame) {
                     Some(used) => {
                         records.push(rec);
                         p += used;
                     }
                     None => {
-                        records.push(load_layer(&layers::raw::RAW, &data[p..limit]));
+                        records.push(raw_record(&data[p..limit]));
                         p = limit;
                     }
                 }
@@ -290,15 +358,21 @@ fn decode_one(data: &[u8], pos: usize, layer: &Layer, kind: Kind) -> Option<(Val
 
 /// Decodes one record of a packet-list field. Records whose fields refer to the enclosing message (DNS names)
 /// see the whole message; the others see only their own bytes. A record must use at least one byte.
-fn decode_record(data: &[u8], pos: usize, limit: usize, rec: &mut Layer) -> Option<usize> {
+fn decode_record(
+    data: &[u8],
+    pos: usize,
+    limit: usize,
+    rec: &mut Layer,
+    frame: Option<(&Arc<[u8]>, usize)>,
+) -> Option<usize> {
     let used = if rec.proto.message_base {
-        decode_fields(&data[..limit], pos, rec, None)?
+        decode_fields(&data[..limit], pos, rec, None, frame)?
     } else {
-        decode_fields(&data[pos..limit], 0, rec, None)?
+        decode_fields(&data[pos..limit], 0, rec, None, frame.map(|(f, at)| (f, at + pos)))?
     };
     for name in rec.proto.unset_in_list {
         if let Some(i) = rec.proto.field_index(name) {
-            rec.clear(i);
+            rec.forget_wire(i);
         }
     }
     (used > 0).then_some(used)

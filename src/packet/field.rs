@@ -274,6 +274,17 @@ impl Field {
         }
     }
 
+    /// Width in bits when every packet has the field at the same size: integers, addresses, fixed bytes.
+    pub fn fixed_bits(&self) -> Option<u32> {
+        match self.kind {
+            Kind::Mac => Some(48),
+            Kind::Ip4 => Some(32),
+            Kind::Ip6 => Some(128),
+            Kind::Bytes(Len::Fixed(n)) => u32::try_from(n * 8).ok(),
+            _ => self.int_width().map(u32::from),
+        }
+    }
+
     /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
     pub fn default_value(&self, layer: &Layer) -> Value {
         match self.default {

@@ -6,6 +6,7 @@ mod answer;
 mod build;
 mod dissect;
 pub mod field;
+mod layout;
 mod render;
 mod set;
 pub mod value;
@@ -13,11 +14,14 @@ pub mod value;
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Div;
+use std::sync::Arc;
 
 pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answers, HashRet};
 pub use build::{inet_checksum, Built};
 pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
+use layout::FrameRef;
+pub use layout::{Layout, LayoutCell};
 pub use render::{field_repr, hexdump, write_field};
 pub use set::PacketIter;
 pub use value::{Generator, RandKind, Value};
@@ -63,10 +67,15 @@ pub struct Proto {
     /// Scapy's `answers`: whether this layer of a reply answers a layer of a request. `None`: same protocol,
     /// then the payloads decide.
     pub answers: Option<Answers>,
+    /// Where the run of fixed fields sits, worked out at the first dissection: leave it as `Proto::BASE` has it.
+    pub layout: LayoutCell,
 }
 
 impl Proto {
     /// The defaults of every hook, for `..Proto::BASE` in protocol definitions.
+    // Each protocol is a static built from this with `..Proto::BASE`, so each gets its own `layout` cell: the
+    // lint's concern, a cell shared through the constant, cannot arise.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const BASE: Proto = Proto {
         name: "",
         long_name: "",
@@ -82,6 +91,7 @@ impl Proto {
         align: 1,
         hashret: None,
         answers: None,
+        layout: LayoutCell::new(),
     };
 
     /// Index of the first field with this name, ignoring conditions.
@@ -92,6 +102,11 @@ impl Proto {
     /// Looks a protocol up by its class name.
     pub fn by_name(name: &str) -> Option<&'static Proto> {
         layers::by_name(name)
+    }
+
+    /// Where this protocol's run of fixed fields sits.
+    pub fn layout(&'static self) -> &'static Layout {
+        self.layout.get_or_init(|| Layout::of(self.fields))
     }
 
     /// Scapy's `ls(Proto)`: one line per field with its kind and default.
@@ -113,7 +128,7 @@ impl PartialEq for Proto {
 }
 
 /// Where a field's value came from. The rule for rebuilding an edited dissected packet hangs on this.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Slot<'a> {
     /// Never set: shows the default (or the value stacking implies); automatic fields are computed.
     Unset,
@@ -121,18 +136,30 @@ pub enum Slot<'a> {
     User(&'a Value),
     /// Read from the wire by dissection. Kept as is while the packet is unedited (it then rebuilds to its
     /// exact bytes); once the packet is edited, automatic fields read from the wire are computed afresh.
-    Wire(&'a Value),
+    /// Owned when the field is read from the frame on demand (see [`Layout`]).
+    Wire(Cow<'a, Value>),
+}
+
+/// Where a layer keeps a field: see [`Layer::place`].
+enum Place<'a> {
+    Frame(&'a Layout, usize, &'a FrameRef),
+    Held(usize),
 }
 
 /// One layer: a protocol and the values set in its fields.
 ///
 /// Each field's origin is a bit beside its value rather than an enum around it: a value is then all a slot
-/// holds, which makes dissecting and dropping layers cheaper.
-#[derive(Clone, Debug, PartialEq)]
+/// holds, which makes dissecting and dropping layers cheaper. A dissected layer does not hold values for its
+/// run of fixed fields: it reads them from the frame it shares with the packet's other layers, and gets its
+/// own copies only when edited.
+#[derive(Clone)]
 pub struct Layer {
     proto: &'static Proto,
-    /// One value per field, `Value::None` where unset.
+    /// One value per field, `Value::None` where unset; for a layer read from `frame`, the fields before and
+    /// after its protocol's run of fixed fields.
     values: Vec<Value>,
+    /// Set on a dissected layer: where its run of fixed fields is read from.
+    frame: Option<FrameRef>,
     /// Bit `i`: field `i` was set by the user.
     user: u64,
     /// Bit `i`: field `i` was read from the wire.
@@ -155,18 +182,62 @@ impl Layer {
             values: std::iter::repeat_with(|| Value::None)
                 .take(proto.fields.len())
                 .collect(),
+            frame: None,
             user: 0,
             wire: 0,
         }
     }
 
-    /// A layer whose values dissection is about to push, in table order; fields not yet pushed read as unset.
+    /// A layer whose values dissection is about to fill, in table order; fields not yet filled read as unset.
     pub(crate) fn unfilled(proto: &'static Proto) -> Layer {
         Layer {
             proto,
-            values: Vec::with_capacity(proto.fields.len()),
+            values: Vec::new(),
+            frame: None,
             user: 0,
             wire: 0,
+        }
+    }
+
+    /// Where field `i` is: in the frame (its index in the protocol's run of fixed fields) or held (its index in
+    /// `values`).
+    #[inline]
+    fn place(&self, i: usize) -> Place<'_> {
+        if let Some(frame) = &self.frame {
+            let layout = frame.layout();
+            let k = i.wrapping_sub(layout.first());
+            if k < layout.count() {
+                return Place::Frame(layout, k, frame);
+            }
+            if i > layout.first() {
+                return Place::Held(i - layout.count());
+            }
+        }
+        Place::Held(i)
+    }
+
+    /// Gives a layer read from its frame its own values, before an edit.
+    fn materialize(&mut self) {
+        if let Some(frame) = self.frame.take() {
+            let layout = frame.layout();
+            let first = layout.first();
+            let mut values: Vec<Value> = Vec::with_capacity(self.proto.fields.len());
+            values.extend(self.values.drain(..first.min(self.values.len())));
+            values.extend((0..layout.count()).map(|k| match self.wire & (1 << (first + k)) {
+                0 => Value::None,
+                _ => layout.read(self, k, &frame),
+            }));
+            values.append(&mut self.values);
+            values.resize_with(self.proto.fields.len(), || Value::None);
+            self.values = values;
+        }
+    }
+
+    /// Forgets that field `i` was read from the wire: it shows as unset.
+    pub(crate) fn forget_wire(&mut self, i: usize) {
+        self.wire &= !(1 << i);
+        if let Place::Held(h) = self.place(i) {
+            self.values[h] = Value::None;
         }
     }
 
@@ -258,9 +329,23 @@ impl Layer {
     }
 
     /// Field `i` as an integer: set, dissected or default.
+    #[inline]
     pub fn int_at(&self, i: usize) -> Option<u64> {
+        // Dissection's next-protocol and length tests read integers of the frame: kept short to inline.
+        if let Some(frame) = &self.frame {
+            let layout = frame.layout();
+            let k = i.wrapping_sub(layout.first());
+            if k < layout.count() && self.wire & (1 << i) != 0 {
+                return layout.read_int(self, k, frame);
+            }
+        }
+        self.held_int(i)
+    }
+
+    fn held_int(&self, i: usize) -> Option<u64> {
         match self.slot(i) {
-            Slot::User(Value::Int(v)) | Slot::Wire(Value::Int(v)) => Some(*v),
+            Slot::User(Value::Int(v)) => Some(*v),
+            Slot::Wire(v) => v.as_int(),
             Slot::Unset => match self.proto.fields[i].default {
                 Dflt::Int(v) => Some(v),
                 _ => None,
@@ -271,7 +356,8 @@ impl Layer {
 
     pub(crate) fn value_at(&self, i: usize) -> Value {
         match self.slot(i) {
-            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::User(v) => v.clone(),
+            Slot::Wire(v) => v.into_owned(),
             Slot::Unset => self.proto.fields[i].default_value(self),
         }
     }
@@ -279,7 +365,8 @@ impl Layer {
     /// Field `i`'s value, borrowed when set or dissected: reading a list does not copy it.
     pub fn value_ref(&self, i: usize) -> Cow<'_, Value> {
         match self.slot(i) {
-            Slot::User(v) | Slot::Wire(v) => Cow::Borrowed(v),
+            Slot::User(v) => Cow::Borrowed(v),
+            Slot::Wire(v) => v,
             Slot::Unset => Cow::Owned(self.proto.fields[i].default_value(self)),
         }
     }
@@ -287,10 +374,35 @@ impl Layer {
     /// Where field `i`'s value came from.
     pub fn slot(&self, i: usize) -> Slot<'_> {
         let bit = 1u64 << i;
-        match self.values.get(i) {
-            Some(v) if self.user & bit != 0 => Slot::User(v),
-            Some(v) if self.wire & bit != 0 => Slot::Wire(v),
-            _ => Slot::Unset,
+        if (self.user | self.wire) & bit == 0 {
+            return Slot::Unset;
+        }
+        match self.place(i) {
+            Place::Frame(layout, k, frame) => Slot::Wire(Cow::Owned(layout.read(self, k, frame))),
+            Place::Held(h) => match self.values.get(h) {
+                Some(v) if self.user & bit != 0 => Slot::User(v),
+                Some(v) => Slot::Wire(Cow::Borrowed(v)),
+                None => Slot::Unset,
+            },
+        }
+    }
+
+    /// True when field `i` was set by the user or read from the wire.
+    pub(crate) fn has_value(&self, i: usize) -> bool {
+        (self.user | self.wire) & (1 << i) != 0
+    }
+
+    /// True when field `i` was read from the wire (and not set since).
+    pub fn is_from_wire(&self, i: usize) -> bool {
+        self.wire & (1 << i) != 0
+    }
+
+    /// The user's value of field `i`, if the user set it.
+    pub(crate) fn user_value(&self, i: usize) -> Option<&Value> {
+        // A layer the user set a field in holds all its values (`put_user` materializes it).
+        match self.user & (1 << i) {
+            0 => None,
+            _ => self.values.get(i),
         }
     }
 
@@ -306,6 +418,7 @@ impl Layer {
 
     /// Sets field `i` as the user's.
     pub(crate) fn put_user(&mut self, i: usize, v: Value) {
+        self.materialize();
         self.values[i] = v;
         self.user |= 1 << i;
         self.wire &= !(1 << i);
@@ -313,6 +426,7 @@ impl Layer {
 
     /// Returns field `i` to unset.
     pub(crate) fn clear(&mut self, i: usize) {
+        self.materialize();
         self.values[i] = Value::None;
         self.user &= !(1 << i);
         self.wire &= !(1 << i);
@@ -320,8 +434,7 @@ impl Layer {
 
     /// True when the user set field `name` (not dissected, not default).
     pub fn is_set(&self, name: &str) -> bool {
-        self.field_index(name)
-            .is_some_and(|i| matches!(self.slot(i), Slot::User(_)))
+        self.field_index(name).is_some_and(|i| self.user_value(i).is_some())
     }
 
     /// Scapy's `repr` of this one layer: `<TCP  dport=http |>`.
@@ -330,17 +443,22 @@ impl Layer {
     }
 }
 
-impl Drop for Layer {
-    /// Forgets the values that own nothing (integers, addresses, unset) instead of running `Value`'s drop glue on
-    /// each: the glue is an out-of-line call that saves and restores six registers, and dissecting a packet
-    /// drops dozens of such values.
-    fn drop(&mut self) {
-        for v in self.values.drain(..) {
-            match v {
-                Value::Int(_) | Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) | Value::None => std::mem::forget(v),
-                v => drop(v),
-            }
-        }
+/// Layers are equal when they hold the same values with the same origins, however they hold them.
+impl PartialEq for Layer {
+    fn eq(&self, other: &Layer) -> bool {
+        self.proto == other.proto
+            && (self.user, self.wire) == (other.user, other.wire)
+            && (0..self.proto.fields.len()).all(|i| self.slot(i) == other.slot(i))
+    }
+}
+
+impl fmt::Debug for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let slots: Vec<Slot<'_>> = (0..self.proto.fields.len()).map(|i| self.slot(i)).collect();
+        f.debug_struct("Layer")
+            .field("proto", &self.proto)
+            .field("slots", &slots)
+            .finish()
     }
 }
 
@@ -349,7 +467,7 @@ impl Drop for Layer {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Packet {
     layers: Vec<Layer>,
-    wire: Option<Vec<u8>>,
+    wire: Option<Arc<[u8]>>,
 }
 
 impl Packet {
@@ -470,7 +588,7 @@ impl Packet {
     /// ```
     pub fn build(&self) -> Vec<u8> {
         if let Some(w) = &self.wire {
-            return w.clone();
+            return w.to_vec();
         }
         if self.generators() != (false, false) {
             return build::build(&self.nth(0).resolve_random().layers);
@@ -519,7 +637,7 @@ impl Packet {
         let mut sub = Packet::new(self.layers.get(start..).unwrap_or_default().to_vec());
         if let Some(w) = &self.wire {
             let n = build::build(&sub.layers).len();
-            sub.wire = w.len().checked_sub(n).map(|at| w[at..].to_vec());
+            sub.wire = w.len().checked_sub(n).map(|at| Arc::from(&w[at..]));
         }
         sub
     }
@@ -588,7 +706,7 @@ impl Packet {
 /// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
 fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
     let layer = &stack[i];
-    if let Slot::Unset = layer.slot(f) {
+    if !layer.has_value(f) {
         if let Some(v) = implied(stack, i, f) {
             return Value::Int(v);
         }

@@ -179,7 +179,8 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
             continue;
         }
         let v = match l.slot(f) {
-            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::User(v) => v.clone(),
+            Slot::Wire(v) => v.into_owned(),
             Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
                 Some((_, v)) => Value::Int(*v),
                 None if list_default(field) => field.default_value(l),
@@ -207,7 +208,8 @@ fn layer_command(l: &Layer) -> String {
     let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| list_default(field));
     for (f, field) in lists.into_iter().chain(others) {
         let v = match l.slot(f) {
-            Slot::User(v) | Slot::Wire(v) => v.clone(),
+            Slot::User(v) => v.clone(),
+            Slot::Wire(v) => v.into_owned(),
             Slot::Unset if list_default(field) => field.default_value(l),
             Slot::Unset => continue,
         };

@@ -3,7 +3,7 @@
 
 use super::field::Kind;
 use super::value::{Generator, RandKind, Value};
-use super::{Packet, Slot};
+use super::Packet;
 
 /// One varying field: where it is and how many values it takes.
 struct Digit {
@@ -19,7 +19,7 @@ impl Packet {
         let mut out = Vec::new();
         for (li, layer) in self.layers.iter().enumerate().rev() {
             for fi in layer.user_fields() {
-                if let Value::Gen(g) = &layer.values[fi] {
+                if let Some(Value::Gen(g)) = layer.user_value(fi) {
                     if !matches!(**g, Generator::Rand(_)) {
                         out.push(Digit {
                             layer: li,
@@ -38,7 +38,7 @@ impl Packet {
         let mut found = (false, false);
         for l in &self.layers {
             for i in l.user_fields() {
-                let Value::Gen(g) = &l.values[i] else { continue };
+                let Some(Value::Gen(g)) = l.user_value(i) else { continue };
                 match **g {
                     Generator::Rand(_) => found.1 = true,
                     _ => found.0 = true,
@@ -69,7 +69,7 @@ impl Packet {
         for d in self.digits() {
             let (q, r) = (i.checked_div(d.count).unwrap_or(0), i.checked_rem(d.count).unwrap_or(0));
             i = q;
-            if let Slot::User(Value::Gen(g)) = self.layers[d.layer].slot(d.field) {
+            if let Some(Value::Gen(g)) = self.layers[d.layer].user_value(d.field) {
                 p.layers[d.layer].put_user(d.field, g.nth(r));
             }
         }
@@ -98,7 +98,7 @@ impl Packet {
     pub(crate) fn resolve_random(mut self) -> Packet {
         for l in &mut self.layers {
             for i in l.user_fields() {
-                if let Value::Gen(g) = &l.values[i] {
+                if let Some(Value::Gen(g)) = l.user_value(i) {
                     if let Generator::Rand(k) = **g {
                         l.put_user(i, k.draw());
                     }
@@ -136,7 +136,7 @@ impl Iterator for PacketIter<'_> {
 pub(crate) fn fuzz(p: &mut Packet) {
     for li in 0..p.layers.len() {
         for (fi, field) in p.layers[li].proto.fields.iter().enumerate() {
-            if field.is_auto() || !matches!(p.layers[li].slot(fi), Slot::Unset) || p.overload(li, fi).is_some() {
+            if field.is_auto() || p.layers[li].has_value(fi) || p.overload(li, fi).is_some() {
                 continue;
             }
             let kind = match field.kind {

@@ -1,0 +1,232 @@
+//! A protocol's fixed leading fields: they sit at the same bit offsets in every packet, so a dissected layer
+//! keeps a reference to its frame and reads them when asked instead of decoding each into a value up front.
+//! Most of a header is such fields (all of Ethernet, UDP and the DNS header; IP and TCP up to their options),
+//! and most dissections read only a few of them (the next protocol, a length, the addresses of a summary).
+
+use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::Arc;
+
+use super::dissect::{decode_one, read_bits};
+use super::field::{Field, Kind, Len};
+use super::value::Value;
+use super::Layer;
+
+/// Where a protocol's run of fixed-size fields sits, computed once per protocol.
+#[derive(Debug)]
+pub struct Layout {
+    /// Index of the run's first field.
+    first: usize,
+    /// Bit offset of each field of the run, from the run's start.
+    starts: Vec<u32>,
+    /// Integer width in bits of each field of the run (0: not an integer), so that integer reads, the hot
+    /// ones, need not look at the field table.
+    int_widths: Vec<u8>,
+    /// The run's end, in bits: a layer is read lazily only when its bytes reach this far.
+    fixed_end: u32,
+    /// The run's last field is bytes taking the rest of the layer (`Raw.load`).
+    rest: bool,
+}
+
+impl Layout {
+    /// The first run of fields that can be read at a fixed offset from where the run starts: fixed-size kinds
+    /// that are always present, ending on a byte boundary; a final "rest of the layer" bytes field may close
+    /// it. Fields before the run (a conditional length prefix, a DNS name) are decoded as they come.
+    pub(crate) fn of(fields: &[Field]) -> Layout {
+        let fixed = |f: &Field| f.when.is_none() && !f.may_end && f.fixed_bits().is_some();
+        let rest_last = |i: usize| i + 1 == fields.len() && matches!(fields[i].kind, Kind::Bytes(Len::Rest));
+        let first = (0..fields.len())
+            .find(|&i| fixed(&fields[i]) || (rest_last(i) && fields[i].when.is_none()))
+            .unwrap_or(fields.len());
+        let mut starts = Vec::new();
+        let mut at = 0u32;
+        // Fields up to here end on a byte boundary: the run may stop there.
+        let (mut whole, mut whole_end) = (0, 0);
+        let mut rest = false;
+        for (i, f) in fields.iter().enumerate().skip(first) {
+            if rest_last(i) && f.when.is_none() {
+                if at % 8 == 0 {
+                    starts.push(at);
+                    (whole, whole_end, rest) = (starts.len(), at, true);
+                }
+                break;
+            }
+            if !fixed(f) {
+                break;
+            }
+            starts.push(at);
+            at += f.fixed_bits().unwrap_or(0);
+            if at % 8 == 0 {
+                (whole, whole_end) = (starts.len(), at);
+            }
+        }
+        starts.truncate(whole);
+        let int_widths = fields[first..first + starts.len()]
+            .iter()
+            .map(|f| match f.kind {
+                Kind::LeU32 => 0,
+                _ => f.int_width().unwrap_or(0),
+            })
+            .collect();
+        Layout {
+            first,
+            starts,
+            int_widths,
+            fixed_end: whole_end,
+            rest,
+        }
+    }
+
+    /// Index of the run's first field.
+    pub(crate) fn first(&self) -> usize {
+        self.first
+    }
+
+    /// How many fields the run has.
+    pub(crate) fn count(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Bytes a layer needs, from the run's start, for the run to be read lazily.
+    pub(crate) fn fixed_bytes(&self) -> usize {
+        self.fixed_end as usize / 8
+    }
+
+    /// Bytes the run takes when `len` bytes are left from its start (at least [`Layout::fixed_bytes`]).
+    pub(crate) fn used_bytes(&self, len: usize) -> usize {
+        if self.rest {
+            len
+        } else {
+            self.fixed_bytes()
+        }
+    }
+
+    /// Field `k` of the run of a layer of this layout in `frame`.
+    pub(crate) fn read(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Value {
+        let data = frame.bytes();
+        let bit = self.starts[k] as usize;
+        let kind = layer.proto().fields[self.first + k].kind;
+        // Lazily read layers have every leading field's bytes: the `None` arms are not taken.
+        match kind {
+            Kind::Bits(w) => read_bits(data, bit, w).map_or(Value::None, Value::Int),
+            _ => decode_one(data, bit / 8, layer, kind, None).map_or(Value::None, |(v, _)| v),
+        }
+    }
+
+    /// Field `k` of the run as an integer, without building a value; `None` for other kinds.
+    #[inline]
+    pub(crate) fn read_int(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Option<u64> {
+        match *self.int_widths.get(k)? {
+            // Big-endian integers and bit fields alike are `width` bits at a bit offset.
+            w @ 1.. => read_bits(frame.bytes(), self.starts[k] as usize, w),
+            0 => self.read(layer, k, frame).as_int(),
+        }
+    }
+}
+
+/// A protocol's layout, worked out at its first dissection and kept for the life of the program. An atomic
+/// pointer rather than a `OnceLock`, which has drop glue and so cannot sit in the `Proto::BASE` constant that
+/// every protocol static is built from.
+pub struct LayoutCell(AtomicPtr<Layout>);
+
+impl LayoutCell {
+    pub const fn new() -> LayoutCell {
+        LayoutCell(AtomicPtr::new(std::ptr::null_mut()))
+    }
+
+    pub(crate) fn get_or_init(&self, init: impl FnOnce() -> Layout) -> &Layout {
+        let mut ptr = self.0.load(Ordering::Acquire);
+        if ptr.is_null() {
+            let fresh = Box::into_raw(Box::new(init()));
+            ptr = match self
+                .0
+                .compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => fresh,
+                Err(first) => {
+                    // SAFETY: `fresh` came from `Box::into_raw` above and was not published: another thread's
+                    // layout won, so this one is freed, once.
+                    drop(unsafe { Box::from_raw(fresh) });
+                    first
+                }
+            };
+        }
+        // SAFETY: a non-null pointer here was published by the exchange above from `Box::into_raw`, and is
+        // never freed or written through afterwards, so it points to a valid `Layout` for the program's life.
+        unsafe { &*ptr }
+    }
+}
+
+impl Default for LayoutCell {
+    fn default() -> LayoutCell {
+        LayoutCell::new()
+    }
+}
+
+impl std::fmt::Debug for LayoutCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LayoutCell")
+    }
+}
+
+/// A dissected layer's place in its frame, which all the packet's layers share.
+#[derive(Clone)]
+pub(crate) struct FrameRef {
+    frame: Arc<[u8]>,
+    start: usize,
+    end: usize,
+    /// The layer's protocol's layout, at hand for every read.
+    layout: &'static Layout,
+}
+
+impl FrameRef {
+    pub(crate) fn new(frame: &Arc<[u8]>, start: usize, end: usize, layout: &'static Layout) -> FrameRef {
+        FrameRef {
+            frame: Arc::clone(frame),
+            start,
+            end,
+            layout,
+        }
+    }
+
+    pub(crate) fn layout(&self) -> &'static Layout {
+        self.layout
+    }
+
+    /// The layer's bytes from the run's start, header and payload.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        self.frame.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{Layer, LinkType, Packet, Proto, Value};
+
+    fn layout_of(name: &str) -> (usize, usize) {
+        let l = Proto::by_name(name).expect("known").layout();
+        (l.first(), l.count())
+    }
+
+    #[test]
+    fn runs_cover_the_fixed_headers() {
+        assert_eq!(layout_of("Ether"), (0, 3));
+        assert_eq!(layout_of("IP"), (0, 12), "up to dst; options are decoded");
+        assert_eq!(layout_of("DNS"), (1, 15), "after the TCP-only length, up to arcount");
+        assert_eq!(layout_of("DNSQR"), (1, 3), "after the name");
+        assert_eq!(layout_of("Raw"), (0, 1), "the rest of the layer");
+    }
+
+    /// Editing a field of a dissected layer keeps every other field, read from the frame or held.
+    #[test]
+    fn an_edit_keeps_the_other_fields() {
+        let p = Layer::named("IP").unwrap().with("ttl", 9).unwrap() / Layer::named("UDP").unwrap() / "payload";
+        let mut d = Packet::dissect(&p.build(), LinkType::RawIp);
+        let before = d.show();
+        d.set("IP", "tos", 4).unwrap();
+        assert_eq!(d.get("IP", "tos"), Some(Value::Int(4)));
+        assert_eq!(d.get("IP", "ttl"), Some(Value::Int(9)));
+        assert_eq!(d.get("IP", "options"), Some(Value::Layers(vec![])));
+        assert_eq!(d.show().replace("tos       = 0x4", "tos       = 0x0"), before);
+        assert_eq!(d.get("Raw", "load"), Some(Value::Bytes(b"payload".to_vec())));
+    }
+}
