@@ -199,6 +199,10 @@ impl Codec for DnsName {
         Some((Value::Bytes(name), used))
     }
 
+    fn measure(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
+        Some(walk_name(data, pos, end, None))
+    }
+
     fn coerce(&self, v: Value) -> Result<Value, String> {
         match v.as_bytes() {
             Some(b) => Ok(Value::Bytes(normalize_name(b))),
@@ -251,11 +255,21 @@ pub(crate) fn encode_name(x: &[u8], out: &mut Vec<u8>) {
 /// message. Returns the name (`.` when empty) and the bytes it takes at `start`. A pointer seen twice, more
 /// than 20 jumps, or data running out ends the name with what was read so far.
 pub(crate) fn decode_name(msg: &[u8], start: usize, end: usize) -> (Vec<u8>, usize) {
+    // Without pointers the name is one byte shorter than its wire form: one allocation, no growing.
+    let mut name = Vec::with_capacity(end.min(msg.len()).saturating_sub(start).min(256));
+    let used = walk_name(msg, start, end, Some(&mut name));
+    if name.is_empty() {
+        name.push(b'.');
+    }
+    (name, used)
+}
+
+/// Walks the name at `msg[start..end]` as [`decode_name`] reads it, appending its labels to `name` when
+/// given; returns the bytes it takes at `start`.
+fn walk_name(msg: &[u8], start: usize, end: usize, mut name: Option<&mut Vec<u8>>) -> usize {
     let own = msg.get(start..end.min(msg.len())).unwrap_or(&[]);
     let mut s = own;
     let mut p = 0usize;
-    // Without pointers the name is one byte shorter than its wire form: one allocation, no growing.
-    let mut name = Vec::with_capacity(own.len().min(256));
     let mut after_pointer = None;
     let mut jumps: Vec<usize> = Vec::new();
     while let Some(&cur) = s.get(p) {
@@ -271,17 +285,16 @@ pub(crate) fn decode_name(msg: &[u8], start: usize, end: usize) -> (Vec<u8>, usi
             s = msg;
         } else if cur > 0 {
             let n = usize::from(cur);
-            name.extend_from_slice(s.get(p..(p + n).min(s.len())).unwrap_or(&[]));
-            name.push(b'.');
+            if let Some(name) = name.as_deref_mut() {
+                name.extend_from_slice(s.get(p..(p + n).min(s.len())).unwrap_or(&[]));
+                name.push(b'.');
+            }
             p += n;
         } else {
             break;
         }
     }
-    if name.is_empty() {
-        name.push(b'.');
-    }
-    (name, after_pointer.unwrap_or(p).min(own.len()))
+    after_pointer.unwrap_or(p).min(own.len())
 }
 
 #[cfg(test)]

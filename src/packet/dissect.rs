@@ -5,7 +5,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 
-use super::field::{Bound, Kind};
+use super::field::{Bound, Kind, Records};
 use super::layout::FrameRef;
 use super::value::{mask, Value};
 use super::{Layer, Packet, Proto};
@@ -86,30 +86,37 @@ pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
 
 fn dissect_frame(frame: &Arc<[u8]>, first: &'static Proto) -> Vec<Layer> {
     let mut layers = Vec::with_capacity(5);
-    dissect_into(frame, first, None, &mut layers);
+    dissect_into(frame, first, true, &mut layers);
     layers
 }
 
-/// Dissects `data` as `proto` and its payloads, appending the layers. Iterative, so a deep chain of headers
-/// cannot exhaust the stack; every step consumes bytes or stops, so it always ends.
-fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, under: Option<&'static Proto>, out: &mut Vec<Layer>) {
+/// Dissects `frame` as `proto` and its payloads, appending the layers: `lazy`ly (see [`super::Layout`]), or
+/// decoding every field, which the tests compare it with. Iterative, so a deep chain of headers cannot
+/// exhaust the stack; every step consumes bytes or stops, so it always ends.
+fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, lazy: bool, out: &mut Vec<Layer>) {
     let data: &[u8] = frame;
     let mut proto = proto;
-    let mut under = under;
+    let mut under = None;
+    let layer_of = |proto, start, end| match lazy {
+        true => load_layer(proto, frame, start, end),
+        false => raw_record_as(proto, &data[start..end]),
+    };
     let (mut start, mut end) = (0usize, data.len());
     let mut paddings: Vec<(usize, usize)> = Vec::new();
     loop {
         proto = resolve(proto, &data[start..end]);
         if proto == &layers::raw::RAW || proto == &layers::padding::PADDING {
-            out.push(load_layer(proto, frame, start, end));
+            out.push(layer_of(proto, start, end));
             break;
         }
         let mut layer = Layer::unfilled(proto);
-        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, Some((frame, start))) else {
-            out.push(load_layer(&layers::raw::RAW, frame, start, end));
+        let at = lazy.then_some((frame, start));
+        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, at, false) else {
+            out.push(layer_of(&layers::raw::RAW, start, end));
             break;
         };
-        let hdr_end = start + hdr_len;
+        // Fields never take more than the bytes they get; the bound keeps a faulty codec from panicking here.
+        let hdr_end = (start + hdr_len).min(end);
         let avail = end - hdr_end;
         let pay_end = hdr_end + proto.payload_len.map_or(avail, |f| f(&layer, avail).min(avail));
         if pay_end < end {
@@ -132,7 +139,7 @@ fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, under: Option<&'static
         }
     }
     for (pad_start, pad_end) in paddings.into_iter().rev() {
-        out.push(load_layer(&layers::padding::PADDING, frame, pad_start, pad_end));
+        out.push(layer_of(&layers::padding::PADDING, pad_start, pad_end));
     }
 }
 
@@ -166,83 +173,135 @@ fn guess_payload(layer: &Layer, payload: &[u8]) -> &'static Proto {
 /// A `Raw` or `Padding` layer of `frame[start..end]`, read from the frame when asked.
 fn load_layer(proto: &'static Proto, frame: &Arc<[u8]>, start: usize, end: usize) -> Layer {
     let mut l = Layer::unfilled(proto);
-    l.frame = Some(FrameRef::new(frame, start, end, proto.layout()));
+    l.frame = Some(FrameRef::new(frame, (start, start, end), proto.layout(), None));
     l.wire = 1;
     l
 }
 
 /// A `Raw` record holding `data`, where no frame is at hand.
 fn raw_record(data: &[u8]) -> Layer {
-    let mut l = Layer::unfilled(&layers::raw::RAW);
+    raw_record_as(&layers::raw::RAW, data)
+}
+
+/// A `Raw` or `Padding` layer holding `data`.
+fn raw_record_as(proto: &'static Proto, data: &[u8]) -> Layer {
+    let mut l = Layer::unfilled(proto);
     l.values.push(Value::Bytes(data.to_vec()));
     l.wire = 1;
     l
 }
 
 /// Decodes the fields of `layer` from `data[start..]`; returns the header length, or `None` when the data
-/// ends inside a fixed-size field or a field's own decoder rejects it. With `frame` (the frame `data` is part
-/// of, and where in it `data` starts), the protocol's fixed leading fields are left in the frame, to be read
-/// when asked (see [`super::Layout`]).
+/// ends inside a fixed-size field or a field's own decoder rejects it.
+///
+/// With `frame` (the frame `data` is part of, and where in it `data` starts), the layer is dissected lazily
+/// (see [`super::Layout`]): its run of fixed fields stays in the frame and its deferred fields are only
+/// measured. `measure_only` keeps no value at all (a record of a deferred list, measured to find its end);
+/// it needs `frame`, whose run the measuring reads lengths and counts from.
 pub(crate) fn decode_fields(
     data: &[u8],
     start: usize,
     layer: &mut Layer,
     under: Option<&'static Proto>,
     frame: Option<(&Arc<[u8]>, usize)>,
+    measure_only: bool,
 ) -> Option<usize> {
-    // Values are pushed in table order, so the fields decoded so far are what conditions and lengths see.
+    // Values are held in table order, so the fields decoded so far are what conditions and lengths see.
     let fields = layer.proto.fields;
     layer.values.clear();
     (layer.user, layer.wire) = (0, 0);
     layer.frame = None;
     let layout = layer.proto.layout();
-    let mut held = fields.len();
+    let room = match frame {
+        Some(_) => layout.deferred() - layout.count(),
+        None => fields.len(),
+    };
     let mut bitpos = start * 8;
     let mut i = 0;
+    // Fields read from the frame are not held: a held field's index in `values` is `i - skipped`.
+    let mut skipped = 0;
+    let mut measuring = measure_only;
     while i < fields.len() {
         if i == layout.first() && layout.count() > 0 && bitpos % 8 == 0 {
             if let Some((frame, at)) = frame {
                 let (run, avail) = (bitpos / 8, data.len().saturating_sub(bitpos / 8));
                 if avail >= layout.fixed_bytes() {
-                    layer.frame = Some(FrameRef::new(frame, at + run, at + data.len(), layout));
+                    let place = (at + start, at + run, at + data.len());
+                    layer.frame = Some(FrameRef::new(frame, place, layout, under));
                     layer.wire |= mask(layout.count() as u8) << i;
                     bitpos += layout.used_bytes(avail) * 8;
-                    held -= layout.count();
+                    skipped = layout.count();
                     i += layout.count();
+                    measuring |= i == layout.deferred();
                     continue;
                 }
             }
         }
         let field = &fields[i];
         i += 1;
-        if layer.values.capacity() == 0 {
-            layer.values.reserve_exact(held);
-        }
         if field.when.is_some_and(|c| !c(layer, under)) {
-            layer.values.push(Value::None);
             continue;
         }
-        let v = if let Kind::Bits(w) = field.kind {
+        if let Kind::Bits(w) = field.kind {
             let v = read_bits(data, bitpos, w)?;
             bitpos += w as usize;
-            Value::Int(v)
+            if !measuring {
+                hold(layer, i - 1 - skipped, Value::Int(v), room);
+            }
         } else {
             let pos = bitpos.div_ceil(8);
-            let (v, used) = decode_one(data, pos, layer, field.kind, frame)?;
+            let used = if measuring {
+                measure_one(data, pos, layer, field.kind, frame)?
+            } else {
+                let (v, used) = decode_one(data, pos, layer, field.kind, frame)?;
+                hold(layer, i - 1 - skipped, v, room);
+                used
+            };
             bitpos = (pos + used) * 8;
-            v
-        };
-        layer.values.push(v);
+        }
         layer.wire |= 1 << (i - 1);
         if field.may_end && bitpos / 8 >= data.len() {
             break;
         }
     }
-    // `resize_with` is an out-of-line call even when nothing is missing, as after most headers.
-    if layer.values.len() < held {
-        layer.values.resize_with(held, || Value::None);
+    // A layer holding all its values holds one per field.
+    if layer.frame.is_none() && !measure_only && layer.values.len() < fields.len() {
+        layer.values.resize_with(fields.len(), || Value::None);
     }
     Some(bitpos.div_ceil(8) - start)
+}
+
+/// Holds `v` as the layer's held value `h`, the ones before it unset; `room` is how many it will hold.
+fn hold(layer: &mut Layer, h: usize, v: Value, room: usize) {
+    if layer.values.capacity() == 0 {
+        layer.values.reserve_exact(room);
+    }
+    // `resize_with` is an out-of-line call even when nothing is missing, as for most fields.
+    if layer.values.len() < h {
+        layer.values.resize_with(h, || Value::None);
+    }
+    layer.values.push(v);
+}
+
+/// The bytes a field of `kind` takes at `data[pos..]`, exactly as [`decode_one`] would use them (or reject
+/// them), without building its value.
+fn measure_one(
+    data: &[u8],
+    pos: usize,
+    layer: &Layer,
+    kind: Kind,
+    frame: Option<(&Arc<[u8]>, usize)>,
+) -> Option<usize> {
+    match kind {
+        Kind::Bytes(len) => {
+            let avail = data.len().saturating_sub(pos);
+            let n = len.resolve(layer, avail).min(avail);
+            data.get(pos..pos + n).map(|_| n)
+        }
+        Kind::Custom(c) => c.measure(data, pos, data.len(), layer),
+        Kind::Records(spec) => records(data, pos, layer, spec, frame, true).map(|(_, used)| used),
+        _ => decode_one(data, pos, layer, kind, frame).map(|(_, used)| used),
+    }
 }
 
 #[inline]
@@ -313,47 +372,66 @@ pub(crate) fn decode_one(
         }
         Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
         Kind::Records(spec) => {
-            let avail = data.len().saturating_sub(pos);
-            // A counted list is allocated once: every record takes at least a byte, so the bytes left bound it.
-            let (limit, count, capacity) = match spec.bound {
-                Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX, 0),
-                Bound::Count(f) => {
-                    let n = f(layer);
-                    (data.len(), n, n.min(avail))
-                }
-            };
-            if count == 0 || pos >= limit {
-                return Some((Value::Layers(Vec::new()), 0));
-            }
-            let base = layer
-                .proto
-                .message_start
-                .map_or(0, |f| f(layer))
-                .min(pos)
-                .min(data.len());
-            let msg = &data[base..];
-            let mut records = Vec::with_capacity(capacity);
-            let mut p = pos;
-            // As Scapy's PacketListField: the list ends when the bytes do, even short of the count, and a record
-            // that does not parse ends it as a `Raw` record holding the rest.
-            while p < limit && records.len() < count {
-                let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
-                let mut rec = Layer::unfilled(proto);
-                let msg_frame = frame.map(|(f, at)| (f, at + base));
-                match decode_record(msg, p - base, limit - base, &mut rec, msg_frame) {
-                    Some(used) => {
-                        records.push(rec);
-                        p += used;
-                    }
-                    None => {
-                        records.push(raw_record(&data[p..limit]));
-                        p = limit;
-                    }
-                }
-            }
-            (Value::Layers(records), p - pos)
+            let (records, used) = records(data, pos, layer, spec, frame, false)?;
+            (Value::Layers(records), used)
         }
     })
+}
+
+/// The records of a packet-list field at `data[pos..]`, and the bytes they take. `measure_only` keeps none
+/// (and needs `frame`): the bytes taken are all it finds out.
+fn records(
+    data: &[u8],
+    pos: usize,
+    layer: &Layer,
+    spec: &Records,
+    frame: Option<(&Arc<[u8]>, usize)>,
+    measure_only: bool,
+) -> Option<(Vec<Layer>, usize)> {
+    let avail = data.len().saturating_sub(pos);
+    // A counted list is allocated once: every record takes at least a byte, so the bytes left bound it.
+    let (limit, count, capacity) = match spec.bound {
+        Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX, 0),
+        Bound::Count(f) => {
+            let n = f(layer);
+            (data.len(), n, n.min(avail))
+        }
+    };
+    if count == 0 || pos >= limit {
+        return Some((Vec::new(), 0));
+    }
+    let base = layer
+        .proto
+        .message_start
+        .map_or(0, |f| f(layer))
+        .min(pos)
+        .min(data.len());
+    let msg = &data[base..];
+    let msg_frame = frame.map(|(f, at)| (f, at + base));
+    let mut records = Vec::with_capacity(if measure_only { 0 } else { capacity });
+    let (mut p, mut n) = (pos, 0);
+    // As Scapy's PacketListField: the list ends when the bytes do, even short of the count, and a record
+    // that does not parse ends it as a `Raw` record holding the rest.
+    while p < limit && n < count {
+        let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
+        let mut rec = Layer::unfilled(proto);
+        n += 1;
+        match decode_record(msg, p - base, limit - base, &mut rec, msg_frame, measure_only) {
+            Some(used) => {
+                if !measure_only {
+                    records.push(rec);
+                }
+                p += used;
+            }
+            None => {
+                if !measure_only {
+                    records.push(raw_record(&data[p..limit]));
+                }
+                p = limit;
+            }
+        }
+    }
+    Some((records, p - pos))
 }
 
 /// Decodes one record of a packet-list field. Records whose fields refer to the enclosing message (DNS names)
@@ -364,11 +442,13 @@ fn decode_record(
     limit: usize,
     rec: &mut Layer,
     frame: Option<(&Arc<[u8]>, usize)>,
+    measure_only: bool,
 ) -> Option<usize> {
     let used = if rec.proto.message_base {
-        decode_fields(&data[..limit], pos, rec, None, frame)?
+        decode_fields(&data[..limit], pos, rec, None, frame, measure_only)?
     } else {
-        decode_fields(&data[pos..limit], 0, rec, None, frame.map(|(f, at)| (f, at + pos)))?
+        let frame = frame.map(|(f, at)| (f, at + pos));
+        decode_fields(&data[pos..limit], 0, rec, None, frame, measure_only)?
     };
     for name in rec.proto.unset_in_list {
         if let Some(i) = rec.proto.field_index(name) {
@@ -376,4 +456,101 @@ fn decode_record(
         }
     }
     (used > 0).then_some(used)
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Lazy dissection finds the same layers, fields and origins as decoding every field.
+    fn same_as_eager(data: &[u8], link: LinkType) -> Result<(), TestCaseError> {
+        let frame: Arc<[u8]> = Arc::from(data);
+        let lazy = dissect_frame(&frame, link.proto());
+        let mut eager = Vec::new();
+        dissect_into(&frame, link.proto(), false, &mut eager);
+        prop_assert_eq!(lazy, eager, "{:02x?}", data);
+        Ok(())
+    }
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn lazy_dissection_of_every_golden_vector_is_exact() {
+        let text = include_str!("../../tests/data/vectors/dissect.jsonl");
+        for line in text.lines() {
+            let field = |name: &str| {
+                let at = line.find(&format!("\"{name}\": ")).expect(name) + name.len() + 4;
+                line[at..]
+                    .split([',', '}'])
+                    .next()
+                    .unwrap()
+                    .trim_matches('"')
+                    .to_string()
+            };
+            let link = LinkType::from_dlt(field("linktype").parse().unwrap());
+            same_as_eager(&hex(&field("hex")), link).unwrap();
+        }
+    }
+
+    /// Headers that lead the dissector into the lazily read protocols (DNS over UDP and TCP, TCP and IP
+    /// options, IPv6 extension headers), lengths at their largest so the noise after them is all payload.
+    fn frames() -> impl Strategy<Value = (Vec<u8>, LinkType)> {
+        let eth = "02000000000202000000000108004";
+        let prefixes: Vec<(String, LinkType)> = vec![
+            (
+                format!("{eth}5000ffff000100004011000001010101020202020035003500ffff0000"),
+                LinkType::Ethernet,
+            ),
+            (
+                format!("{eth}5000ffff00010000400600000101010102020202003500350000000000000000f0020000000000"),
+                LinkType::Ethernet,
+            ),
+            (
+                format!("{eth}5000ffff000100004006000001010101020202020400005000000000000000000f00000000000000"),
+                LinkType::Ethernet,
+            ),
+            (
+                format!("{eth}f00ffff0001000040060000010101010202020207"),
+                LinkType::Ethernet,
+            ),
+            (
+                "60000000ffff1140fd000000000000000000000000000001fd00000000000000000000000000000214e914e9ffff0000"
+                    .into(),
+                LinkType::RawIp,
+            ),
+            (
+                "60000000ffff0040fd000000000000000000000000000001fd000000000000000000000000000002".into(),
+                LinkType::RawIp,
+            ),
+            (
+                "60000000ffff3a40fd000000000000000000000000000001fd000000000000000000000000000002".into(),
+                LinkType::RawIp,
+            ),
+            ("45000fff00010000400100000101010102020202".into(), LinkType::RawIp),
+        ];
+        (
+            proptest::sample::select(prefixes),
+            proptest::collection::vec(any::<u8>(), 0..160),
+        )
+            .prop_map(|((p, link), tail)| {
+                let mut f = hex(&p);
+                f.extend(tail);
+                (f, link)
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn lazy_dissection_of_noise_is_exact((data, link) in frames()) {
+            same_as_eager(&data, link)?;
+        }
+    }
 }

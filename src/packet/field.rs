@@ -82,6 +82,11 @@ pub trait Codec: Sync {
     /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
     /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)>;
+    /// The bytes `decode` would use (or `None` where it would fail), for lazy dissection; codecs whose values
+    /// cost allocations say it without building them.
+    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        self.decode(data, pos, end, layer).map(|(_, used)| used)
+    }
     /// Converts what the user typed into this field's value, or says why it cannot.
     fn coerce(&self, v: Value) -> Result<Value, String> {
         Ok(v)

@@ -1,15 +1,17 @@
-//! A protocol's fixed leading fields: they sit at the same bit offsets in every packet, so a dissected layer
-//! keeps a reference to its frame and reads them when asked instead of decoding each into a value up front.
-//! Most of a header is such fields (all of Ethernet, UDP and the DNS header; IP and TCP up to their options),
-//! and most dissections read only a few of them (the next protocol, a length, the addresses of a summary).
+//! Lazy dissection. A protocol's run of fixed-size fields sits at the same bit offsets in every packet, so a
+//! dissected layer keeps a reference to its frame and reads them when asked instead of decoding each into a
+//! value up front. Most of a header is such a run (all of Ethernet and UDP, the DNS header; IP and TCP up to
+//! their options), and most dissections read only a few of its fields (the next protocol, a length, the
+//! addresses of a summary). The variable fields after the run (options, DNS records) are only measured when
+//! dissecting, to find where the payload starts, and decoded at their first reading.
 
 use std::sync::atomic::{AtomicPtr, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::dissect::{decode_one, read_bits};
 use super::field::{Field, Kind, Len};
 use super::value::Value;
-use super::Layer;
+use super::{Layer, Proto};
 
 /// Where a protocol's run of fixed-size fields sits, computed once per protocol.
 #[derive(Debug)]
@@ -25,6 +27,10 @@ pub struct Layout {
     fixed_end: u32,
     /// The run's last field is bytes taking the rest of the layer (`Raw.load`).
     rest: bool,
+    /// Index of the first deferred field: the fields from here to the table's end follow the run, are
+    /// unconditional, and are measured at dissection but decoded when first read. The table's length when
+    /// there are none.
+    deferred: usize,
 }
 
 impl Layout {
@@ -67,13 +73,25 @@ impl Layout {
                 _ => f.int_width().unwrap_or(0),
             })
             .collect();
+        let run_end = first + starts.len();
+        let deferred = if !rest && run_end > first && fields[run_end..].iter().all(|f| f.when.is_none()) {
+            run_end
+        } else {
+            fields.len()
+        };
         Layout {
             first,
             starts,
             int_widths,
             fixed_end: whole_end,
             rest,
+            deferred,
         }
+    }
+
+    /// Index of the first deferred field (the table's length when there are none).
+    pub(crate) fn deferred(&self) -> usize {
+        self.deferred
     }
 
     /// Index of the run's first field.
@@ -168,23 +186,39 @@ impl std::fmt::Debug for LayoutCell {
     }
 }
 
-/// A dissected layer's place in its frame, which all the packet's layers share.
+/// A dissected layer's place in its frame, which all the packet's layers share, and its deferred fields once
+/// decoded.
 #[derive(Clone)]
 pub(crate) struct FrameRef {
     frame: Arc<[u8]>,
-    start: usize,
+    /// Where the layer starts in the frame.
+    layer_start: usize,
+    /// Where its run of fixed fields starts.
+    run_start: usize,
+    /// Where the layer's bytes (header and payload) end.
     end: usize,
     /// The layer's protocol's layout, at hand for every read.
     layout: &'static Layout,
+    /// The protocol below, which conditions may look at when the deferred fields are decoded.
+    under: Option<&'static Proto>,
+    deferred: OnceLock<Vec<Value>>,
 }
 
 impl FrameRef {
-    pub(crate) fn new(frame: &Arc<[u8]>, start: usize, end: usize, layout: &'static Layout) -> FrameRef {
+    pub(crate) fn new(
+        frame: &Arc<[u8]>,
+        (layer_start, run_start, end): (usize, usize, usize),
+        layout: &'static Layout,
+        under: Option<&'static Proto>,
+    ) -> FrameRef {
         FrameRef {
             frame: Arc::clone(frame),
-            start,
+            layer_start,
+            run_start,
             end,
             layout,
+            under,
+            deferred: OnceLock::new(),
         }
     }
 
@@ -194,7 +228,31 @@ impl FrameRef {
 
     /// The layer's bytes from the run's start, header and payload.
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.frame.get(self.start..self.end).unwrap_or_default()
+        self.frame.get(self.run_start..self.end).unwrap_or_default()
+    }
+
+    /// The deferred fields' values (from [`Layout::deferred`] on), decoded at the first call.
+    pub(crate) fn deferred(&self, proto: &'static Proto) -> &[Value] {
+        self.deferred.get_or_init(|| self.decode_deferred(proto))
+    }
+
+    /// The deferred fields' values, taken out, for a layer about to hold all its values.
+    pub(crate) fn into_deferred(self, proto: &'static Proto) -> Vec<Value> {
+        match self.deferred.get() {
+            Some(_) => self.deferred.into_inner().unwrap_or_default(),
+            None => self.decode_deferred(proto),
+        }
+    }
+
+    /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
+    /// measured them the same way, so this cannot fail; if it did, they would read as unset.
+    fn decode_deferred(&self, proto: &'static Proto) -> Vec<Value> {
+        let data = self.frame.get(self.layer_start..self.end).unwrap_or_default();
+        let mut whole = Layer::unfilled(proto);
+        match super::dissect::decode_fields(data, 0, &mut whole, self.under, None, false) {
+            Some(_) => whole.values.split_off(self.layout.deferred().min(whole.values.len())),
+            None => Vec::new(),
+        }
     }
 }
 

@@ -142,7 +142,11 @@ pub enum Slot<'a> {
 
 /// Where a layer keeps a field: see [`Layer::place`].
 enum Place<'a> {
+    /// In the run of fixed fields, at this index.
     Frame(&'a Layout, usize, &'a FrameRef),
+    /// Among the deferred fields, at this index.
+    Deferred(usize, &'a FrameRef),
+    /// In `values`, at this index.
     Held(usize),
 }
 
@@ -199,8 +203,7 @@ impl Layer {
         }
     }
 
-    /// Where field `i` is: in the frame (its index in the protocol's run of fixed fields) or held (its index in
-    /// `values`).
+    /// Where field `i` is: see [`Place`].
     #[inline]
     fn place(&self, i: usize) -> Place<'_> {
         if let Some(frame) = &self.frame {
@@ -209,6 +212,9 @@ impl Layer {
             if k < layout.count() {
                 return Place::Frame(layout, k, frame);
             }
+            if i >= layout.deferred() {
+                return Place::Deferred(i - layout.deferred(), frame);
+            }
             if i > layout.first() {
                 return Place::Held(i - layout.count());
             }
@@ -216,28 +222,37 @@ impl Layer {
         Place::Held(i)
     }
 
-    /// Gives a layer read from its frame its own values, before an edit.
+    /// Gives a layer read from its frame its own values, one per field, before an edit.
     fn materialize(&mut self) {
-        if let Some(frame) = self.frame.take() {
-            let layout = frame.layout();
-            let first = layout.first();
-            let mut values: Vec<Value> = Vec::with_capacity(self.proto.fields.len());
-            values.extend(self.values.drain(..first.min(self.values.len())));
-            values.extend((0..layout.count()).map(|k| match self.wire & (1 << (first + k)) {
-                0 => Value::None,
-                _ => layout.read(self, k, &frame),
-            }));
-            values.append(&mut self.values);
-            values.resize_with(self.proto.fields.len(), || Value::None);
-            self.values = values;
+        let Some(frame) = self.frame.take() else { return };
+        let layout = frame.layout();
+        let n = self.proto.fields.len();
+        let mut held = std::mem::take(&mut self.values).into_iter();
+        let mut values: Vec<Value> = Vec::with_capacity(n);
+        values.extend(held.by_ref().take(layout.first()));
+        values.resize_with(layout.first(), || Value::None);
+        values.extend((0..layout.count()).map(|k| layout.read(self, k, &frame)));
+        values.extend(held);
+        if layout.deferred() < n {
+            values.resize_with(layout.deferred(), || Value::None);
+            values.extend(frame.into_deferred(self.proto));
         }
+        values.resize_with(n, || Value::None);
+        for (i, v) in values.iter_mut().enumerate() {
+            if !self.has_value(i) {
+                *v = Value::None;
+            }
+        }
+        self.values = values;
     }
 
     /// Forgets that field `i` was read from the wire: it shows as unset.
     pub(crate) fn forget_wire(&mut self, i: usize) {
         self.wire &= !(1 << i);
         if let Place::Held(h) = self.place(i) {
-            self.values[h] = Value::None;
+            if let Some(v) = self.values.get_mut(h) {
+                *v = Value::None;
+            }
         }
     }
 
@@ -379,6 +394,10 @@ impl Layer {
         }
         match self.place(i) {
             Place::Frame(layout, k, frame) => Slot::Wire(Cow::Owned(layout.read(self, k, frame))),
+            Place::Deferred(d, frame) => match frame.deferred(self.proto).get(d) {
+                Some(v) => Slot::Wire(Cow::Borrowed(v)),
+                None => Slot::Unset,
+            },
             Place::Held(h) => match self.values.get(h) {
                 Some(v) if self.user & bit != 0 => Slot::User(v),
                 Some(v) => Slot::Wire(Cow::Borrowed(v)),
