@@ -71,7 +71,8 @@ pub(crate) fn open_one(
 ) -> Result<pcap::Capture<pcap::Active>> {
     let mut cap = pcap::Capture::from_device(iface)
         .and_then(|c| {
-            c.immediate_mode(true)
+            // Not immediate mode: it would mean TPACKET_V2 (see above).
+            c.immediate_mode(false)
                 .buffer_size(BUFFER)
                 .promisc(promisc)
                 .snaplen(SNAPLEN)
