@@ -117,12 +117,7 @@ pub(crate) struct Live {
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
-pub(crate) fn open_one(
-    iface: &str,
-    filter: Option<&str>,
-    promisc: bool,
-    inbound: bool,
-) -> Result<pcap::Capture<pcap::Active>> {
+fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> Result<pcap::Capture<pcap::Active>> {
     let mut cap = pcap::Capture::from_device(iface)
         .and_then(|c| {
             // Not immediate mode: it would mean TPACKET_V2 (see above).

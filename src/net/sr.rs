@@ -8,7 +8,7 @@ use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
 use super::capture::{Live, Stats};
-use super::send::{build_all, fill_ether, l3_dst, L3Socket};
+use super::send::{build_all, fill_ether, l3_dst, L2Socket, L3Socket};
 use super::{conf, Error, Result};
 use crate::{pcapio, LinkType, Packet};
 
@@ -92,14 +92,14 @@ pub fn srp1(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool) -> Result<Opti
 /// Where the requests go out.
 enum Out {
     L3(L3Socket),
-    L2(pcap::Capture<pcap::Active>, String),
+    L2(L2Socket),
 }
 
 impl Out {
     fn send(&mut self, f: &[u8]) -> Result<()> {
         match self {
             Out::L3(s) => s.send(f),
-            Out::L2(c, iface) => c.sendpacket(f).map_err(|e| Error::pcap(iface, e)),
+            Out::L2(s) => s.send(f),
         }
     }
 }
@@ -151,7 +151,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
     }
     let live = Live::start(std::slice::from_ref(&iface), opts.filter.as_deref(), false, true)?;
     let mut out = Some(if l2 {
-        Out::L2(super::capture::open_one(&iface, None, false, false)?, iface.clone())
+        Out::L2(L2Socket::new(&iface)?)
     } else {
         Out::L3(L3Socket::new(opts.iface.as_deref())?)
     });
