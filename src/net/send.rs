@@ -1,4 +1,4 @@
-//! `send` (layer 3, raw IP socket: the kernel routes, loopback works) and `sendp` (layer 2, libpcap injection).
+//! `send` (layer 3, raw IP socket: the kernel routes, loopback works) and `sendp` (layer 2, raw packet socket).
 //! One socket per call; every frame is built before the first is sent, so the send loop only sends.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -93,21 +93,8 @@ pub fn sendp(pkts: &[Packet], opts: &SendOptions, stop: &AtomicBool) -> Result<S
         .map(|p| fill_ether(&c, &iface, p, stop))
         .collect::<Result<Vec<_>>>()?;
     let frames = build_all(&filled);
-    let mut cap = super::capture::open_one(&iface, None, false, false)?;
-    pace(&frames, opts, stop, |f| {
-        // A full transmit queue (ENOBUFS) is transient: retry briefly rather than lose the frame.
-        let mut tries = 0;
-        loop {
-            match cap.sendpacket(f) {
-                Ok(()) => return Ok(()),
-                Err(_) if tries < 1000 => {
-                    tries += 1;
-                    std::thread::yield_now();
-                }
-                Err(e) => return Err(Error::pcap(&iface, e)),
-            }
-        }
-    })
+    let mut sock = L2Socket::new(&iface)?;
+    pace(&frames, opts, stop, |f| sock.send(f))
 }
 
 /// The destination of the packet's first IP or IPv6 layer.
@@ -293,5 +280,66 @@ impl L3Socket {
             return Err(Error::io("sendto", std::io::Error::last_os_error()));
         }
         Ok(())
+    }
+}
+
+/// A raw packet socket bound to one interface: frames leave exactly as given. libpcap injects with the same
+/// `send()`, but its handle first sets up a 128 MiB capture ring that sending never reads (about 50 ms per
+/// `sendp`, and a copy of every frame the interface receives meanwhile); protocol 0 here receives nothing.
+pub(crate) struct L2Socket {
+    fd: Fd,
+    iface: String,
+}
+
+impl L2Socket {
+    pub(crate) fn new(iface: &str) -> Result<L2Socket> {
+        let name = std::ffi::CString::new(iface).map_err(|_| Error::NoInterface(iface.to_string()))?;
+        // SAFETY: if_nametoindex reads a NUL-terminated name; socket/bind on a fresh descriptor owned by the
+        // returned guard, with a zeroed sockaddr_ll filled with the family and index, passed with its size.
+        unsafe {
+            let index = libc::if_nametoindex(name.as_ptr());
+            if index == 0 {
+                return Err(Error::NoInterface(iface.to_string()));
+            }
+            let fd = libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0);
+            if fd < 0 {
+                return Err(Error::io("packet socket", std::io::Error::last_os_error()));
+            }
+            let fd = Fd(fd);
+            let mut sa: libc::sockaddr_ll = std::mem::zeroed();
+            sa.sll_family = libc::AF_PACKET as u16;
+            sa.sll_ifindex = index as i32;
+            let r = libc::bind(
+                fd.0,
+                (&sa as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of_val(&sa) as u32,
+            );
+            if r < 0 {
+                return Err(Error::io(format!("bind to {iface}"), std::io::Error::last_os_error()));
+            }
+            Ok(L2Socket {
+                fd,
+                iface: iface.to_string(),
+            })
+        }
+    }
+
+    /// Sends one frame. A full transmit queue (ENOBUFS) is transient: retried briefly rather than lose it.
+    pub(crate) fn send(&mut self, frame: &[u8]) -> Result<()> {
+        for _ in 0..1000 {
+            // SAFETY: the frame's bytes, with their length, on the descriptor this socket owns.
+            if unsafe { libc::send(self.fd.0, frame.as_ptr().cast(), frame.len(), 0) } >= 0 {
+                return Ok(());
+            }
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::ENOBUFS) {
+                return Err(Error::io(format!("send on {}", self.iface), err));
+            }
+            std::thread::yield_now();
+        }
+        Err(Error::io(
+            format!("send on {}", self.iface),
+            std::io::Error::from_raw_os_error(libc::ENOBUFS),
+        ))
     }
 }

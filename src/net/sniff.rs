@@ -4,9 +4,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::capture::{Frame, Live, Stats};
+use super::capture::{Batch, Frame, Live, Stats};
 use super::{conf, Error, Result};
-use crate::Packet;
+use crate::{pcapio, Packet};
 
 /// Scapy's `sniff` parameters. `Default` is Scapy's defaults: forever, on `conf.iface`, store, print.
 #[derive(Clone, Debug)]
@@ -121,11 +121,7 @@ pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Re
         let mut r = crate::pcapio::Reader::open(path, &read).map_err(Error::File)?;
         while !stop.load(Ordering::Relaxed) {
             let frame = match r.next_frame() {
-                Some(Ok(f)) => Frame {
-                    time: f.time(),
-                    link: f.link,
-                    data: f.data.to_vec(),
-                },
+                Some(Ok(f)) => f,
                 // Damage ends the file; the packets before it are kept, as `rdpcap` keeps them.
                 Some(Err(_)) | None => break,
             };
@@ -155,15 +151,15 @@ pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Re
         if left.is_zero() {
             break;
         }
-        if let Some(frame) = live.next(left.min(Duration::from_millis(50))) {
-            done = run.take(frame, &mut hooks)?;
+        if let Some(batch) = live.next(left.min(Duration::from_millis(50))) {
+            done = run.take_all(&batch, &mut hooks)?;
         }
     }
     let (stats, queued) = live.finish();
     if !done {
         // Captured before the end but not yet consumed: kept, as promised.
-        for frame in queued {
-            if run.take(frame, &mut hooks)? {
+        for batch in &queued {
+            if run.take_all(batch, &mut hooks)? {
                 break;
             }
         }
@@ -183,13 +179,23 @@ struct Run<'o> {
 }
 
 impl Run<'_> {
-    /// Handles one frame; true when the capture is complete.
-    fn take(&mut self, frame: Frame, hooks: &mut Hooks<'_>) -> Result<bool> {
+    /// Handles a batch's frames until the capture is complete (then true).
+    fn take_all(&mut self, batch: &Batch, hooks: &mut Hooks<'_>) -> Result<bool> {
+        for frame in batch.frames() {
+            if self.take(frame, hooks)? {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Handles one frame, copied only if it is stored; true when the capture is complete.
+    fn take(&mut self, frame: pcapio::Frame<'_>, hooks: &mut Hooks<'_>) -> Result<bool> {
         let needs_packet =
             hooks.lfilter.is_some() || hooks.stop_filter.is_some() || hooks.prn.is_some() || !self.opts.quiet;
         let packet = needs_packet.then(|| frame.packet());
         if let (Some(f), Some(p)) = (&mut hooks.lfilter, &packet) {
-            if !f(p, frame.time) {
+            if !f(p, frame.time()) {
                 return Ok(false);
             }
         }
@@ -199,7 +205,7 @@ impl Run<'_> {
         }
         if let Some(p) = &packet {
             let line = match &mut hooks.prn {
-                Some(prn) => prn(p, frame.time),
+                Some(prn) => prn(p, frame.time()),
                 None => (!self.opts.quiet).then(|| p.summary()),
             };
             if let Some(line) = line {
@@ -207,17 +213,17 @@ impl Run<'_> {
             }
         }
         let stop = match (&mut hooks.stop_filter, &packet) {
-            (Some(f), Some(p)) => f(p, frame.time),
+            (Some(f), Some(p)) => f(p, frame.time()),
             _ => false,
         };
         if self.opts.store {
-            self.res.packets.push(frame);
+            self.res.packets.push(frame.into());
         }
         Ok(stop || (self.opts.count > 0 && self.res.kept >= self.opts.count as u64))
     }
 
     /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes).
-    fn write(&mut self, path: &std::path::Path, frame: &Frame) -> Result<()> {
+    fn write(&mut self, path: &std::path::Path, frame: &pcapio::Frame<'_>) -> Result<()> {
         if self.dump.is_none() {
             let dead =
                 pcap::Capture::dead(pcap::Linktype(frame.link.dlt() as i32)).map_err(|e| Error::pcap("pcap", e))?;
@@ -226,17 +232,16 @@ impl Run<'_> {
                     .map_err(|e| Error::pcap(&path.display().to_string(), e))?,
             );
         }
-        let secs = frame.time.trunc();
         let header = pcap::PacketHeader {
             ts: libc::timeval {
-                tv_sec: secs as libc::time_t,
-                tv_usec: ((frame.time - secs) * 1e6) as libc::suseconds_t,
+                tv_sec: frame.ts.secs as libc::time_t,
+                tv_usec: (frame.ts.nanos / 1000) as libc::suseconds_t,
             },
             caplen: frame.data.len() as u32,
-            len: frame.data.len() as u32,
+            len: frame.wirelen.max(frame.data.len() as u32),
         };
         if let Some(d) = &mut self.dump {
-            d.write(&pcap::Packet::new(&header, &frame.data));
+            d.write(&pcap::Packet::new(&header, frame.data));
         }
         Ok(())
     }

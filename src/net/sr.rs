@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use super::capture::{Frame, Live, Stats};
-use super::send::{build_all, fill_ether, l3_dst, L3Socket};
+use super::capture::{Live, Stats};
+use super::send::{build_all, fill_ether, l3_dst, L2Socket, L3Socket};
 use super::{conf, Error, Result};
-use crate::{LinkType, Packet};
+use crate::{pcapio, LinkType, Packet};
 
 /// Scapy's `sr` parameters.
 #[derive(Clone, Debug, Default)]
@@ -92,20 +92,20 @@ pub fn srp1(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool) -> Result<Opti
 /// Where the requests go out.
 enum Out {
     L3(L3Socket),
-    L2(pcap::Capture<pcap::Active>, String),
+    L2(L2Socket),
 }
 
 impl Out {
     fn send(&mut self, f: &[u8]) -> Result<()> {
         match self {
             Out::L3(s) => s.send(f),
-            Out::L2(c, iface) => c.sendpacket(f).map_err(|e| Error::pcap(iface, e)),
+            Out::L2(s) => s.send(f),
         }
     }
 }
 
 /// The layer-3 view of a captured frame: what follows the link header, so that it compares with an IP request.
-fn l3_view(f: &Frame) -> Option<Packet> {
+fn l3_view(f: &pcapio::Frame<'_>) -> Option<Packet> {
     let skip = match f.link {
         LinkType::RawIp => 0,
         LinkType::Ethernet => match f.data.get(12..14)? {
@@ -151,7 +151,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
     }
     let live = Live::start(std::slice::from_ref(&iface), opts.filter.as_deref(), false, true)?;
     let mut out = Some(if l2 {
-        Out::L2(super::capture::open_one(&iface, None, false, false)?, iface.clone())
+        Out::L2(L2Socket::new(&iface)?)
     } else {
         Out::L3(L3Socket::new(opts.iface.as_deref())?)
     });
@@ -189,28 +189,30 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
                 if (all && sent_done.is_some()) || timed_out || (first_only && !res.ans.is_empty()) {
                     break;
                 }
-                let Some(frame) = live.next(Duration::from_millis(20)) else {
+                let Some(batch) = live.next(Duration::from_millis(20)) else {
                     continue;
                 };
-                let reply = if l2 { Some(frame.packet()) } else { l3_view(&frame) };
-                let Some(reply) = reply else { continue };
-                received += 1;
-                let hit = by_hash.get(&reply.hashret()).and_then(|cands| {
-                    cands
-                        .iter()
-                        .copied()
-                        .find(|&i| (opts.multi || !answered[i]) && reply.answers(&sent[i]))
-                });
-                match hit {
-                    Some(i) => {
-                        if !answered[i] {
-                            remaining -= 1;
+                for frame in batch.frames() {
+                    let reply = if l2 { Some(frame.packet()) } else { l3_view(&frame) };
+                    let Some(reply) = reply else { continue };
+                    received += 1;
+                    let hit = by_hash.get(&reply.hashret()).and_then(|cands| {
+                        cands
+                            .iter()
+                            .copied()
+                            .find(|&i| (opts.multi || !answered[i]) && reply.answers(&sent[i]))
+                    });
+                    match hit {
+                        Some(i) => {
+                            if !answered[i] {
+                                remaining -= 1;
+                            }
+                            answered[i] = true;
+                            res.ans.push((sent[i].clone(), reply));
                         }
-                        answered[i] = true;
-                        res.ans.push((sent[i].clone(), reply));
+                        None if opts.debug => res.unmatched.push(reply),
+                        None => {}
                     }
-                    None if opts.debug => res.unmatched.push(reply),
-                    None => {}
                 }
             }
             // Let the sender finish its current packet before deciding on another round.
