@@ -103,6 +103,12 @@ impl<'a> Built<'a> {
 /// Builds the frame's bytes from a stack of layers. Sets and random values must already be resolved.
 pub(crate) fn build(layers: &[Layer]) -> Vec<u8> {
     let mut buf = Vec::with_capacity(128);
+    build_into(layers, &mut buf);
+    buf
+}
+
+/// [`build`], appending to `buf`: the layers' automatic fields see only their own bytes.
+fn build_into(layers: &[Layer], buf: &mut Vec<u8>) {
     let mut starts = Vec::with_capacity(layers.len() + 1);
     let mut padding = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
@@ -113,14 +119,14 @@ pub(crate) fn build(layers: &[Layer]) -> Vec<u8> {
             }
             continue;
         }
-        write_header(layers, i, &mut buf);
+        write_header(layers, i, buf);
     }
     starts.push(buf.len());
     let mut built = Built {
         layers,
         index: 0,
         starts,
-        buf,
+        buf: std::mem::take(buf),
     };
     for i in (0..layers.len()).rev() {
         if let Some(hook) = layers[i].proto.post_build {
@@ -128,14 +134,13 @@ pub(crate) fn build(layers: &[Layer]) -> Vec<u8> {
             hook(&mut built);
         }
     }
-    let mut out = built.buf;
-    out.extend_from_slice(&padding);
-    out
+    *buf = built.buf;
+    buf.extend_from_slice(&padding);
 }
 
-/// Builds one record of a packet-list field (a DNS question, an IP option) on its own.
+/// Builds one record of a packet-list field (a DNS question, an IP option) on its own, at the end of `out`.
 pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
-    out.extend_from_slice(&build(std::slice::from_ref(layer)));
+    build_into(std::slice::from_ref(layer), out);
 }
 
 /// Stands for an automatic field that is yet to be computed.

@@ -86,7 +86,9 @@ pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
 
 fn dissect_frame(frame: &Arc<[u8]>, first: &'static Proto) -> Vec<Layer> {
     let mut layers = Vec::with_capacity(5);
-    dissect_into(frame, first, true, &mut layers);
+    // Layers address their frame with 32-bit offsets (see `FrameRef`).
+    let lazy = u32::try_from(frame.len()).is_ok();
+    dissect_into(frame, first, lazy, &mut layers);
     layers
 }
 
@@ -315,10 +317,17 @@ pub(crate) fn read_bits(data: &[u8], bitpos: usize, w: u8) -> Option<u64> {
             return Some((word << skip) >> (64 - u32::from(w)));
         }
     }
+    read_bits_near_end(data, bitpos, w)
+}
+
+/// [`read_bits`] within 8 bytes of the data's end, or for a wide field at an odd offset: kept out of line, so
+/// that the common case needs no saved registers.
+#[cold]
+#[inline(never)]
+fn read_bits_near_end(data: &[u8], bitpos: usize, w: u8) -> Option<u64> {
     let last = (bitpos + w as usize).div_ceil(8);
     let bytes = data.get(bitpos / 8..last)?;
     let shift = last * 8 - (bitpos + w as usize);
-    // Bit fields are narrow: most fit in a `u64` window, the rare wide one at an odd offset needs 128 bits.
     if bytes.len() <= 8 {
         let acc = bytes.iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
         return Some((acc >> shift) & mask(w));
@@ -389,6 +398,10 @@ fn records(
     measure_only: bool,
 ) -> Option<(Vec<Layer>, usize)> {
     let avail = data.len().saturating_sub(pos);
+    // No bytes, no records, whatever the bound says (the common case of empty DNS sections).
+    if avail == 0 {
+        return Some((Vec::new(), 0));
+    }
     // A counted list is allocated once: every record takes at least a byte, so the bytes left bound it.
     let (limit, count, capacity) = match spec.bound {
         Bound::Bytes(len) => (pos + len.resolve(layer, avail).min(avail), usize::MAX, 0),

@@ -136,8 +136,15 @@ impl Layout {
         match *self.int_widths.get(k)? {
             // Big-endian integers and bit fields alike are `width` bits at a bit offset.
             w @ 1.. => read_bits(frame.bytes(), self.starts[k] as usize, w),
-            0 => self.read(layer, k, frame).as_int(),
+            0 => self.read_other_int(layer, k, frame),
         }
+    }
+
+    /// [`Layout::read_int`] for fields that are not big-endian integers: out of line, being rare.
+    #[cold]
+    #[inline(never)]
+    fn read_other_int(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Option<u64> {
+        self.read(layer, k, frame).as_int()
     }
 }
 
@@ -151,25 +158,35 @@ impl LayoutCell {
         LayoutCell(AtomicPtr::new(std::ptr::null_mut()))
     }
 
+    #[inline]
     pub(crate) fn get_or_init(&self, init: impl FnOnce() -> Layout) -> &Layout {
-        let mut ptr = self.0.load(Ordering::Acquire);
+        let ptr = self.0.load(Ordering::Acquire);
         if ptr.is_null() {
-            let fresh = Box::into_raw(Box::new(init()));
-            ptr = match self
-                .0
-                .compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => fresh,
-                Err(first) => {
-                    // SAFETY: `fresh` came from `Box::into_raw` above and was not published: another thread's
-                    // layout won, so this one is freed, once.
-                    drop(unsafe { Box::from_raw(fresh) });
-                    first
-                }
-            };
+            return self.init(init);
         }
-        // SAFETY: a non-null pointer here was published by the exchange above from `Box::into_raw`, and is
-        // never freed or written through afterwards, so it points to a valid `Layout` for the program's life.
+        // SAFETY: a non-null pointer was published by `init` from `Box::into_raw`, and is never freed or
+        // written through afterwards, so it points to a valid `Layout` for the program's life.
+        unsafe { &*ptr }
+    }
+
+    /// The first call's work: computes the layout and publishes it, unless another thread did first.
+    #[cold]
+    fn init(&self, init: impl FnOnce() -> Layout) -> &Layout {
+        let fresh = Box::into_raw(Box::new(init()));
+        let ptr = match self
+            .0
+            .compare_exchange(std::ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => fresh,
+            Err(first) => {
+                // SAFETY: `fresh` came from `Box::into_raw` above and was not published: another thread's
+                // layout won, so this one is freed, once.
+                drop(unsafe { Box::from_raw(fresh) });
+                first
+            }
+        };
+        // SAFETY: `ptr` was published by the exchange from `Box::into_raw`, and is never freed or written
+        // through afterwards, so it points to a valid `Layout` for the program's life.
         unsafe { &*ptr }
     }
 }
@@ -192,16 +209,16 @@ impl std::fmt::Debug for LayoutCell {
 pub(crate) struct FrameRef {
     frame: Arc<[u8]>,
     /// Where the layer starts in the frame.
-    layer_start: usize,
+    layer_start: u32,
     /// Where its run of fixed fields starts.
-    run_start: usize,
+    run_start: u32,
     /// Where the layer's bytes (header and payload) end.
-    end: usize,
+    end: u32,
     /// The layer's protocol's layout, at hand for every read.
     layout: &'static Layout,
     /// The protocol below, which conditions may look at when the deferred fields are decoded.
     under: Option<&'static Proto>,
-    deferred: OnceLock<Vec<Value>>,
+    deferred: OnceLock<Box<[Value]>>,
 }
 
 impl FrameRef {
@@ -211,11 +228,13 @@ impl FrameRef {
         layout: &'static Layout,
         under: Option<&'static Proto>,
     ) -> FrameRef {
+        // Offsets as `u32` keep layers small; lazy dissection is only used on frames below 4 GiB.
+        debug_assert!(u32::try_from(frame.len()).is_ok());
         FrameRef {
             frame: Arc::clone(frame),
-            layer_start,
-            run_start,
-            end,
+            layer_start: layer_start as u32,
+            run_start: run_start as u32,
+            end: end as u32,
             layout,
             under,
             deferred: OnceLock::new(),
@@ -228,7 +247,9 @@ impl FrameRef {
 
     /// The layer's bytes from the run's start, header and payload.
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.frame.get(self.run_start..self.end).unwrap_or_default()
+        self.frame
+            .get(self.run_start as usize..self.end as usize)
+            .unwrap_or_default()
     }
 
     /// The deferred fields' values (from [`Layout::deferred`] on), decoded at the first call.
@@ -239,19 +260,25 @@ impl FrameRef {
     /// The deferred fields' values, taken out, for a layer about to hold all its values.
     pub(crate) fn into_deferred(self, proto: &'static Proto) -> Vec<Value> {
         match self.deferred.get() {
-            Some(_) => self.deferred.into_inner().unwrap_or_default(),
-            None => self.decode_deferred(proto),
+            Some(_) => self.deferred.into_inner().unwrap_or_default().into_vec(),
+            None => self.decode_deferred(proto).into_vec(),
         }
     }
 
     /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
     /// measured them the same way, so this cannot fail; if it did, they would read as unset.
-    fn decode_deferred(&self, proto: &'static Proto) -> Vec<Value> {
-        let data = self.frame.get(self.layer_start..self.end).unwrap_or_default();
+    fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {
+        let data = self
+            .frame
+            .get(self.layer_start as usize..self.end as usize)
+            .unwrap_or_default();
         let mut whole = Layer::unfilled(proto);
         match super::dissect::decode_fields(data, 0, &mut whole, self.under, None, false) {
-            Some(_) => whole.values.split_off(self.layout.deferred().min(whole.values.len())),
-            None => Vec::new(),
+            Some(_) => whole
+                .values
+                .split_off(self.layout.deferred().min(whole.values.len()))
+                .into(),
+            None => Box::default(),
         }
     }
 }
