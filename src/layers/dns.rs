@@ -241,10 +241,17 @@ pub(crate) fn encode_name(x: &[u8], out: &mut Vec<u8>) {
         out.extend_from_slice(x);
         return;
     }
-    for label in x.split(|&c| c == b'.') {
-        let label = &label[..label.len().min(63)];
+    out.reserve(x.len() + 2);
+    let mut rest = x;
+    loop {
+        let end = rest.iter().position(|&c| c == b'.').unwrap_or(rest.len());
+        let label = &rest[..end.min(63)];
         out.push(label.len() as u8);
         out.extend_from_slice(label);
+        match rest.get(end + 1..) {
+            Some(after) => rest = after,
+            None => break,
+        }
     }
     if out.last() != Some(&0) {
         out.push(0);

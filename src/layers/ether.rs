@@ -39,7 +39,8 @@ fn dispatch(data: &[u8]) -> &'static Proto {
 
 /// An unset destination is sent as broadcast, as Scapy does when it cannot resolve one.
 pub(crate) fn post_build(b: &mut crate::packet::Built) {
-    if b.is_auto("dst") {
+    // `dst` is the first field.
+    if b.is_auto_at(0) {
         for i in 0..6 {
             b.put_u8(i, 0xff);
         }

@@ -13,6 +13,8 @@ use crate::packet::{
 /// Indices of the fields the dissection hot path reads (checked by a test below).
 pub(super) const IHL: usize = 1;
 const LEN: usize = 3;
+/// Index of the checksum, computed at every build (checked by the same test).
+const CHKSUM: usize = 9;
 /// Indices of the addresses, read by every transport checksum (checked by the same test).
 pub(super) const SRC: usize = 10;
 pub(super) const DST: usize = 11;
@@ -140,14 +142,14 @@ fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 }
 
 fn post_build(b: &mut Built) {
-    if b.is_auto("ihl") {
+    if b.is_auto_at(IHL) {
         let ihl = (b.header_len() / 4).min(15) as u8;
         b.put_u8(0, (b.get_u8(0) & 0xf0) | ihl);
     }
-    if b.is_auto("len") {
+    if b.is_auto_at(LEN) {
         b.put_u16(2, b.total_len().min(0xffff) as u16);
     }
-    if b.is_auto("chksum") {
+    if b.is_auto_at(CHKSUM) {
         let ck = inet_checksum(&[&b.bytes()[..b.header_len()]]);
         b.put_u16(10, ck);
     }
@@ -182,7 +184,10 @@ mod tests {
 
     #[test]
     fn hot_path_indices_name_the_right_fields() {
-        assert_eq!((FIELDS[IHL].name, FIELDS[LEN].name), ("ihl", "len"));
+        assert_eq!(
+            (FIELDS[IHL].name, FIELDS[LEN].name, FIELDS[CHKSUM].name),
+            ("ihl", "len", "chksum")
+        );
         assert_eq!(
             (FIELDS[SRC].name, FIELDS[DST].name, FIELDS[OPTIONS_FIELD].name),
             ("src", "dst", "options")

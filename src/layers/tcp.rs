@@ -4,8 +4,10 @@ use super::inet::{l4_checksum, ports_summary};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
 use crate::packet::{int, layer_of, write_field, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
-/// Index of `dataofs`, read on the dissection hot path (checked by a test below).
+/// Indices of `dataofs`, read on the dissection hot path, and `chksum`, computed at every build (checked by a
+/// test below).
 const DATAOFS: usize = 4;
+const CHKSUM: usize = 8;
 
 const FIELDS: [Field; 11] = [
     Field::u16("sport", 20).ports(TCP_SERVICES).doc("source port"),
@@ -105,11 +107,11 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 }
 
 fn post_build(b: &mut Built) {
-    if b.is_auto("dataofs") {
+    if b.is_auto_at(DATAOFS) {
         let ofs = (b.header_len() / 4).min(15) as u8;
         b.put_u8(12, (b.get_u8(12) & 0x0f) | (ofs << 4));
     }
-    if b.is_auto("chksum") {
+    if b.is_auto_at(CHKSUM) {
         if let Some(ck) = l4_checksum(b, 6) {
             b.put_u16(16, ck);
         }
@@ -282,6 +284,6 @@ mod tests {
 
     #[test]
     fn hot_path_index_names_dataofs() {
-        assert_eq!(FIELDS[DATAOFS].name, "dataofs");
+        assert_eq!((FIELDS[DATAOFS].name, FIELDS[CHKSUM].name), ("dataofs", "chksum"));
     }
 }

@@ -4,8 +4,10 @@ use super::inet::{l4_checksum, ports_summary};
 use super::well_known::UDP_SERVICES;
 use crate::packet::{answers_at, int, layer_of, Built, Field, Layer, Packet, Proto};
 
-/// Index of `len`, read on the dissection hot path (checked by a test below).
+/// Indices of `len`, read on the dissection hot path, and `chksum`, computed at every build (checked by a test
+/// below).
 const LEN: usize = 2;
+const CHKSUM: usize = 3;
 
 static FIELDS: &[Field] = &[
     Field::u16("sport", 53).ports(UDP_SERVICES).doc("source port"),
@@ -51,10 +53,10 @@ pub static UDPERROR: Proto = Proto {
 };
 
 fn post_build(b: &mut Built) {
-    if b.is_auto("len") {
+    if b.is_auto_at(LEN) {
         b.put_u16(4, b.total_len().min(0xffff) as u16);
     }
-    if b.is_auto("chksum") {
+    if b.is_auto_at(CHKSUM) {
         if let Some(ck) = l4_checksum(b, 17) {
             // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
             b.put_u16(6, if ck == 0 { 0xffff } else { ck });
@@ -83,6 +85,6 @@ mod tests {
 
     #[test]
     fn hot_path_index_names_len() {
-        assert_eq!(FIELDS[LEN].name, "len");
+        assert_eq!((FIELDS[LEN].name, FIELDS[CHKSUM].name), ("len", "chksum"));
     }
 }

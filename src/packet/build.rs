@@ -1,7 +1,10 @@
 //! Building: lay every header out from its field table, then let each protocol fill its automatic fields
 //! (lengths, checksums, counts) from the top layer down, as Scapy's `post_build` does.
 
+use std::borrow::Cow;
+
 use super::field::{Dflt, Field, Kind};
+use super::layout::Layout;
 use super::value::{mask, Value};
 use super::Layer;
 
@@ -146,7 +149,8 @@ pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
 /// Stands for an automatic field that is yet to be computed.
 static AUTO: Value = Value::None;
 
-/// Appends layer `i`'s header: every present field in table order, bit fields packed.
+/// Appends layer `i`'s header: every present field in table order, bit fields packed. The protocol's run of
+/// fixed fields is copied from its default image and patched where the layer differs (see [`write_run`]).
 fn write_header(layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
     let layer = &layers[i];
     let start = buf.len();
@@ -154,50 +158,202 @@ fn write_header(layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
     let over = layers
         .get(i + 1)
         .and_then(|u| crate::layers::overload(layer.proto, u.proto));
+    let layout = layer.proto.layout();
+    let fields = layer.proto.fields;
     let mut bits = BitWriter::default();
-    for (f, field) in layer.proto.fields.iter().enumerate() {
-        if field.when.is_some_and(|c| !c(layer, under)) {
+    let mut f = 0;
+    while f < fields.len() {
+        if f == layout.first() && bits.nbits == 0 && write_run(layer, layout, over, buf) {
+            f += layout.count();
             continue;
         }
-        let owned;
-        let read;
-        let v = if let Some(v) = layer.user_value(f) {
-            v
-        } else if layer.wire & (1 << f) != 0 {
-            if field.is_auto() {
-                &AUTO
-            } else {
-                read = layer.value_ref(f);
-                &*read
-            }
-        } else {
-            // Integers, the common case, go straight to the wire without building a value.
-            let implied = over
-                .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
-                .map(|(_, x)| *x);
-            let int = match (implied, field.default) {
-                (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
-                (None, Dflt::Auto) => Some(0),
-                _ => None,
-            };
-            match (int, field.int_width(), field.encode_with) {
-                (Some(x), Some(_), None) => {
-                    put_int(field.kind, x, &mut bits, buf);
-                    continue;
-                }
-                (Some(x), ..) => owned = Value::Int(x),
-                (None, ..) => owned = field.default_value(layer),
-            }
-            &owned
-        };
-        match (field.kind, field.encode_with) {
-            (_, Some(write)) => write(layer, v, buf),
-            (Kind::Bits(_), None) => put_int(field.kind, v.as_int().unwrap_or(0), &mut bits, buf),
-            (_, None) => encode(field, v, buf),
+        let field = &fields[f];
+        if field.when.is_none_or(|c| c(layer, under)) {
+            write_field(layer, f, over, &mut bits, buf);
         }
+        f += 1;
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
+}
+
+/// What a field builds from: an integer (the common case, written without building a value) or a value.
+enum Out<'a> {
+    Int(u64),
+    Val(Cow<'a, Value>),
+}
+
+/// Field `f` as it builds: set by the user, read from the wire (automatic ones computed afresh), implied by
+/// the layer above (`over`), or its default.
+fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[(&str, u64)]>) -> Out<'a> {
+    let field = &layer.proto.fields[f];
+    if let Some(v) = layer.user_value(f) {
+        return Out::Val(Cow::Borrowed(v));
+    }
+    if layer.wire & (1 << f) != 0 {
+        return match field.is_auto() {
+            true => Out::Val(Cow::Borrowed(&AUTO)),
+            false => Out::Val(layer.value_ref(f)),
+        };
+    }
+    let implied = over
+        .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
+        .map(|(_, x)| *x);
+    let int = match (implied, field.default) {
+        (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
+        (None, Dflt::Auto) => Some(0),
+        _ => None,
+    };
+    match (int, field.int_width(), field.encode_with) {
+        (Some(x), Some(_), None) => Out::Int(x),
+        (Some(x), ..) => Out::Val(Cow::Owned(Value::Int(x))),
+        (None, ..) => Out::Val(Cow::Owned(field.default_value(layer))),
+    }
+}
+
+/// Appends field `f` of `layer`.
+fn write_field(layer: &Layer, f: usize, over: Option<&[(&str, u64)]>, bits: &mut BitWriter, buf: &mut Vec<u8>) {
+    let field = &layer.proto.fields[f];
+    match field_out(layer, f, over) {
+        Out::Int(x) => put_int(field.kind, x, bits, buf),
+        Out::Val(v) => match (field.kind, field.encode_with) {
+            (_, Some(write)) => write(layer, &v, buf),
+            (Kind::Bits(_), None) => put_int(field.kind, v.as_int().unwrap_or(0), bits, buf),
+            (_, None) => encode(field, &v, buf),
+        },
+    }
+}
+
+/// Appends the layer's run of fixed fields (see [`Layout`]) as its protocol's default image, then writes the
+/// fields that differ from their defaults into it: those set, read from the wire, implied by the layer above
+/// or with a computed default. Most fields of a built header are defaults, so this saves writing each in
+/// turn. Returns false, having appended nothing, where the protocol has no image or a value's wire form is
+/// not the field's fixed size (a field set to bytes of another length): the caller then writes each field.
+fn write_run(layer: &Layer, layout: &Layout, over: Option<&[(&str, u64)]>, buf: &mut Vec<u8>) -> bool {
+    let Some(image) = layout.image() else {
+        return false;
+    };
+    let (first, count) = (layout.first(), layout.count());
+    let fields = &layer.proto.fields[first..first + count];
+    let mut differ = (layer.user | layer.wire | layout.computed_defaults()) >> first;
+    for (name, _) in over.unwrap_or_default() {
+        if let Some(k) = fields.iter().position(|f| f.name == *name) {
+            differ |= 1 << k;
+        }
+    }
+    differ &= mask(count as u8);
+    let at = buf.len();
+    buf.extend_from_slice(image);
+    while differ != 0 {
+        let k = differ.trailing_zeros() as usize;
+        differ &= differ - 1;
+        if !patch_field(layer, first + k, over, &mut buf[at..], layout.bit_offset(k)) {
+            buf.truncate(at);
+            return false;
+        }
+    }
+    true
+}
+
+/// Writes field `f` over its place in a run's image, `bit` bits from the run's start; false when its wire
+/// form is not the field's fixed size.
+fn patch_field(layer: &Layer, f: usize, over: Option<&[(&str, u64)]>, run: &mut [u8], bit: usize) -> bool {
+    let field = &layer.proto.fields[f];
+    let out = field_out(layer, f, over);
+    let int = match &out {
+        Out::Int(x) => Some(*x),
+        Out::Val(v) => match (&**v, field.kind) {
+            (Value::Int(x), _) => Some(*x),
+            (v, Kind::Bits(_)) => Some(v.as_int().unwrap_or(0)),
+            _ => None,
+        },
+    };
+    // Addresses, the other fields commonly set, go in without an intermediate buffer.
+    let mut octets = [0u8; 16];
+    let address = match (&out, field.kind) {
+        (Out::Val(v), kind) => match (&**v, kind) {
+            (Value::Mac(m), Kind::Mac) => Some(fill(&mut octets, m)),
+            (Value::Ip4(a), Kind::Ip4) => Some(fill(&mut octets, &a.octets())),
+            (Value::Ip6(a), Kind::Ip6) => Some(fill(&mut octets, &a.octets())),
+            _ => None,
+        },
+        _ => None,
+    };
+    match (int, field.kind, field.int_width(), address) {
+        (Some(x), kind, Some(w), _) if !matches!(kind, Kind::LeU32) => {
+            put_bits_at(run, bit, w, x);
+            true
+        }
+        (_, _, _, Some(bytes)) => match run.get_mut(bit / 8..bit / 8 + bytes.len()) {
+            Some(dst) if bit % 8 == 0 => {
+                dst.copy_from_slice(bytes);
+                true
+            }
+            _ => false,
+        },
+        _ => {
+            let mut wire = Vec::new();
+            match out {
+                Out::Int(x) => put_int(field.kind, x, &mut BitWriter::default(), &mut wire),
+                Out::Val(v) => encode(field, &v, &mut wire),
+            }
+            let fits = bit % 8 == 0 && field.fixed_bits() == Some(wire.len() as u32 * 8);
+            if let (true, Some(dst)) = (fits, run.get_mut(bit / 8..bit / 8 + wire.len())) {
+                dst.copy_from_slice(&wire);
+            }
+            fits
+        }
+    }
+}
+
+/// Copies `bytes` to the front of `room`, returning that part.
+fn fill<'a>(room: &'a mut [u8; 16], bytes: &[u8]) -> &'a [u8] {
+    let n = bytes.len().min(room.len());
+    room[..n].copy_from_slice(&bytes[..n]);
+    &room[..n]
+}
+
+/// Overwrites `w` bits at bit `bit` of `bytes` with `x`, most significant first.
+fn put_bits_at(bytes: &mut [u8], bit: usize, w: u8, x: u64) {
+    // Whole bytes, as most integer fields are: a plain big-endian copy.
+    if bit % 8 == 0 && w % 8 == 0 && w <= 64 {
+        let n = usize::from(w / 8);
+        if let Some(dst) = bytes.get_mut(bit / 8..bit / 8 + n) {
+            dst.copy_from_slice(&x.to_be_bytes()[8 - n..]);
+        }
+        return;
+    }
+    let last = (bit + usize::from(w)).div_ceil(8);
+    let Some(window) = bytes.get_mut(bit / 8..last) else {
+        return;
+    };
+    let shift = last * 8 - (bit + usize::from(w));
+    let m = u128::from(mask(w)) << shift;
+    let acc = window.iter().fold(0u128, |a, b| (a << 8) | u128::from(*b));
+    let acc = (acc & !m) | (u128::from(x & mask(w)) << shift);
+    for (i, b) in window.iter_mut().rev().enumerate() {
+        *b = (acc >> (8 * i)) as u8;
+    }
+}
+
+/// The bytes of a run of fixed fields as a layer with nothing set builds them (fields with a computed
+/// default as zeros), or `None` when the run cannot be laid out ahead (a field with its own writer).
+pub(crate) fn run_image(proto: &'static super::Proto, first: usize, count: usize) -> Option<Box<[u8]>> {
+    let layer = Layer::new(proto);
+    let run = &proto.fields[first..first + count];
+    if run.iter().any(|f| f.encode_with.is_some()) {
+        return None;
+    }
+    let (mut bits, mut buf) = (BitWriter::default(), Vec::new());
+    for (k, field) in run.iter().enumerate() {
+        match (field.default, field.int_width()) {
+            // Computed for each layer (IP's source address follows the routes): patched at every build.
+            (Dflt::Dyn(_), Some(_)) => put_int(field.kind, 0, &mut bits, &mut buf),
+            (Dflt::Dyn(_), None) => buf.resize(buf.len() + field.fixed_bits().unwrap_or(0) as usize / 8, 0),
+            _ => write_field(&layer, first + k, None, &mut bits, &mut buf),
+        }
+    }
+    (bits.nbits == 0).then(|| buf.into_boxed_slice())
 }
 
 /// Packs consecutive bit fields, most significant first, into whole bytes.
@@ -208,15 +364,15 @@ struct BitWriter {
 }
 
 /// Appends an integer field: bit fields through the packer, the others big- or little-endian by kind.
+#[inline]
 fn put_int(kind: Kind, x: u64, bits: &mut BitWriter, buf: &mut Vec<u8>) {
     match kind {
         Kind::Bits(w) => {
             bits.acc = (bits.acc << w) | (x & mask(w));
             bits.nbits += u32::from(w);
             if bits.nbits % 8 == 0 {
-                for k in (0..bits.nbits / 8).rev() {
-                    buf.push((bits.acc >> (8 * k)) as u8);
-                }
+                let n = ((bits.nbits / 8) as usize).min(8);
+                buf.extend_from_slice(&bits.acc.to_be_bytes()[8 - n..]);
                 *bits = BitWriter::default();
             }
         }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::dissect::{decode_one, read_bits};
-use super::field::{Field, Kind, Len};
+use super::field::{Dflt, Field, Kind, Len};
 use super::value::Value;
 use super::{Layer, Proto};
 
@@ -31,13 +31,18 @@ pub struct Layout {
     /// unconditional, and are measured at dissection but decoded when first read. The table's length when
     /// there are none.
     deferred: usize,
+    /// The run as a layer with nothing set builds it, for building (see `build::write_run`).
+    image: Option<Box<[u8]>>,
+    /// Fields of the run whose default is computed for each layer, by index: always written over the image.
+    computed_defaults: u64,
 }
 
 impl Layout {
     /// The first run of fields that can be read at a fixed offset from where the run starts: fixed-size kinds
     /// that are always present, ending on a byte boundary; a final "rest of the layer" bytes field may close
     /// it. Fields before the run (a conditional length prefix, a DNS name) are decoded as they come.
-    pub(crate) fn of(fields: &[Field]) -> Layout {
+    pub(crate) fn of(proto: &'static Proto) -> Layout {
+        let fields = proto.fields;
         let fixed = |f: &Field| f.when.is_none() && !f.may_end && f.fixed_bits().is_some();
         let rest_last = |i: usize| i + 1 == fields.len() && matches!(fields[i].kind, Kind::Bytes(Len::Rest));
         let first = (0..fields.len())
@@ -79,6 +84,16 @@ impl Layout {
         } else {
             fields.len()
         };
+        let count = starts.len();
+        let image = match (count, rest) {
+            (1.., false) => {
+                super::build::run_image(proto, first, count).filter(|image| image.len() * 8 == whole_end as usize)
+            }
+            _ => None,
+        };
+        let computed_defaults = (first..first + count)
+            .filter(|&i| matches!(fields[i].default, Dflt::Dyn(_)))
+            .fold(0, |m, i| m | 1 << i);
         Layout {
             first,
             starts,
@@ -86,7 +101,24 @@ impl Layout {
             fixed_end: whole_end,
             rest,
             deferred,
+            image,
+            computed_defaults,
         }
+    }
+
+    /// The run as a layer with nothing set builds it.
+    pub(crate) fn image(&self) -> Option<&[u8]> {
+        self.image.as_deref()
+    }
+
+    /// Fields of the run (by index) whose default is computed for each layer.
+    pub(crate) fn computed_defaults(&self) -> u64 {
+        self.computed_defaults
+    }
+
+    /// Bit offset of field `k` of the run from the run's start.
+    pub(crate) fn bit_offset(&self, k: usize) -> usize {
+        self.starts[k] as usize
     }
 
     /// Index of the first deferred field (the table's length when there are none).

@@ -106,7 +106,7 @@ impl Proto {
 
     /// Where this protocol's run of fixed fields sits.
     pub fn layout(&'static self) -> &'static Layout {
-        self.layout.get_or_init(|| Layout::of(self.fields))
+        self.layout.get_or_init(|| Layout::of(self))
     }
 
     /// Scapy's `ls(Proto)`: one line per field with its kind and default.
