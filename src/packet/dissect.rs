@@ -70,9 +70,10 @@ impl LinkType {
 /// Dissects `data` as `first` and whatever its bindings say follows.
 pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
     let frame: Arc<[u8]> = Arc::from(data);
+    let layers = dissect_frame(&frame, first);
     Packet {
-        wire: Some(Arc::clone(&frame)),
-        layers: dissect_frame(&frame, first),
+        layers,
+        wire: Some(frame),
     }
 }
 

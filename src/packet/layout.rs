@@ -35,6 +35,8 @@ pub struct Layout {
     image: Option<Box<[u8]>>,
     /// Fields of the run whose default is computed for each layer, by index: always written over the image.
     computed_defaults: u64,
+    /// How many fields the protocol has.
+    fields: usize,
 }
 
 impl Layout {
@@ -103,6 +105,7 @@ impl Layout {
             deferred,
             image,
             computed_defaults,
+            fields: fields.len(),
         }
     }
 
@@ -124,6 +127,11 @@ impl Layout {
     /// Index of the first deferred field (the table's length when there are none).
     pub(crate) fn deferred(&self) -> usize {
         self.deferred
+    }
+
+    /// True when some fields are deferred.
+    pub(crate) fn has_deferred(&self) -> bool {
+        self.deferred < self.fields
     }
 
     /// Index of the run's first field.
@@ -235,22 +243,37 @@ impl std::fmt::Debug for LayoutCell {
     }
 }
 
-/// A dissected layer's place in its frame, which all the packet's layers share, and its deferred fields once
-/// decoded.
+/// A dissected layer's place in its frame, and its deferred fields once decoded.
 #[derive(Clone)]
 pub(crate) struct FrameRef {
-    frame: Arc<[u8]>,
-    /// Where the layer starts in the frame.
-    layer_start: u32,
-    /// Where its run of fixed fields starts.
-    run_start: u32,
-    /// Where the layer's bytes (header and payload) end.
-    end: u32,
     /// The layer's protocol's layout, at hand for every read.
     layout: &'static Layout,
-    /// The protocol below, which conditions may look at when the deferred fields are decoded.
-    under: Option<&'static Proto>,
-    deferred: OnceLock<Box<[Value]>>,
+    bytes: LayerBytes,
+}
+
+/// The most bytes a layer copies rather than share the frame.
+const COPIED: usize = 40;
+
+/// Where a dissected layer reads its fields from.
+#[derive(Clone)]
+enum LayerBytes {
+    /// Its own copy of the run, for a layer with nothing deferred and a small run (Ethernet, UDP, a short
+    /// payload): cheaper than sharing the frame, whose reference count costs an atomic operation on each
+    /// layer's creation and drop.
+    Copied { run: [u8; COPIED], len: u8 },
+    /// The frame, shared by the packet's layers.
+    Shared {
+        frame: Arc<[u8]>,
+        /// Where the layer starts in the frame.
+        layer_start: u32,
+        /// Where its run of fixed fields starts.
+        run_start: u32,
+        /// Where the layer's bytes (header and payload) end.
+        end: u32,
+        /// The protocol below, which conditions may look at when the deferred fields are decoded.
+        under: Option<&'static Proto>,
+        deferred: OnceLock<Box<[Value]>>,
+    },
 }
 
 impl FrameRef {
@@ -260,52 +283,80 @@ impl FrameRef {
         layout: &'static Layout,
         under: Option<&'static Proto>,
     ) -> FrameRef {
-        // Offsets as `u32` keep layers small; lazy dissection is only used on frames below 4 GiB.
-        debug_assert!(u32::try_from(frame.len()).is_ok());
-        FrameRef {
-            frame: Arc::clone(frame),
-            layer_start: layer_start as u32,
-            run_start: run_start as u32,
-            end: end as u32,
-            layout,
-            under,
-            deferred: OnceLock::new(),
-        }
+        let needed = match layout.rest {
+            true => end - run_start,
+            false => layout.fixed_bytes(),
+        };
+        let bytes = match frame.get(run_start..run_start + needed) {
+            Some(run) if !layout.has_deferred() && needed <= COPIED => {
+                let mut copy = [0; COPIED];
+                copy[..needed].copy_from_slice(run);
+                LayerBytes::Copied {
+                    run: copy,
+                    len: needed as u8,
+                }
+            }
+            // Offsets as `u32` keep layers small; lazy dissection is only used on frames below 4 GiB.
+            _ => LayerBytes::Shared {
+                frame: Arc::clone(frame),
+                layer_start: layer_start as u32,
+                run_start: run_start as u32,
+                end: end as u32,
+                under,
+                deferred: OnceLock::new(),
+            },
+        };
+        FrameRef { layout, bytes }
     }
 
     pub(crate) fn layout(&self) -> &'static Layout {
         self.layout
     }
 
-    /// The layer's bytes from the run's start, header and payload.
+    /// The layer's bytes from the run's start: its run, and for a shared frame the rest of the layer.
     pub(crate) fn bytes(&self) -> &[u8] {
-        self.frame
-            .get(self.run_start as usize..self.end as usize)
-            .unwrap_or_default()
+        match &self.bytes {
+            LayerBytes::Copied { run, len } => &run[..usize::from(*len)],
+            LayerBytes::Shared {
+                frame, run_start, end, ..
+            } => frame.get(*run_start as usize..*end as usize).unwrap_or_default(),
+        }
     }
 
     /// The deferred fields' values (from [`Layout::deferred`] on), decoded at the first call.
     pub(crate) fn deferred(&self, proto: &'static Proto) -> &[Value] {
-        self.deferred.get_or_init(|| self.decode_deferred(proto))
+        match &self.bytes {
+            LayerBytes::Shared { deferred, .. } => deferred.get_or_init(|| self.decode_deferred(proto)),
+            LayerBytes::Copied { .. } => &[],
+        }
     }
 
     /// The deferred fields' values, taken out, for a layer about to hold all its values.
     pub(crate) fn into_deferred(self, proto: &'static Proto) -> Vec<Value> {
-        match self.deferred.get() {
-            Some(_) => self.deferred.into_inner().unwrap_or_default().into_vec(),
-            None => self.decode_deferred(proto).into_vec(),
+        match &self.bytes {
+            LayerBytes::Shared { deferred, .. } if deferred.get().is_some() => {
+                deferred.get().map(|v| v.to_vec()).unwrap_or_default()
+            }
+            _ => self.decode_deferred(proto).into_vec(),
         }
     }
 
     /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
     /// measured them the same way, so this cannot fail; if it did, they would read as unset.
     fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {
-        let data = self
-            .frame
-            .get(self.layer_start as usize..self.end as usize)
-            .unwrap_or_default();
+        let LayerBytes::Shared {
+            frame,
+            layer_start,
+            end,
+            under,
+            ..
+        } = &self.bytes
+        else {
+            return Box::default();
+        };
+        let data = frame.get(*layer_start as usize..*end as usize).unwrap_or_default();
         let mut whole = Layer::unfilled(proto);
-        match super::dissect::decode_fields(data, 0, &mut whole, self.under, None, false) {
+        match super::dissect::decode_fields(data, 0, &mut whole, *under, None, false) {
             Some(_) => whole
                 .values
                 .split_off(self.layout.deferred().min(whole.values.len()))
