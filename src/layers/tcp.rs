@@ -148,6 +148,12 @@ fn option_name(kind: u64) -> Option<&'static str> {
     TCP_OPTIONS.iter().find(|(k, _)| *k == kind).map(|(_, n)| *n)
 }
 
+/// The options' bytes: what `dataofs` says beyond the fixed header, within the bytes there are.
+fn options_size(layer: &Layer, pos: usize, end: usize) -> usize {
+    let size = (layer.int_at(DATAOFS).unwrap_or(5) as usize).saturating_sub(5) * 4;
+    size.min(end.saturating_sub(pos))
+}
+
 impl Codec for TcpOptions {
     fn encode(&self, v: &Value, out: &mut Vec<u8>) {
         let Value::List(opts) = v else { return };
@@ -175,9 +181,12 @@ impl Codec for TcpOptions {
         }
     }
 
+    fn measure(&self, _data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        Some(options_size(layer, pos, end))
+    }
+
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let size = (layer.int_at(DATAOFS).unwrap_or(5) as usize).saturating_sub(5) * 4;
-        let size = size.min(end.saturating_sub(pos));
+        let size = options_size(layer, pos, end);
         let mut x = &data[pos..pos + size];
         let mut opts = Vec::new();
         while let Some(&kind) = x.first() {

@@ -3,6 +3,7 @@
 //! `Padding`.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::field::{Bound, Kind, Records};
@@ -70,7 +71,7 @@ impl LinkType {
 /// Dissects `data` as `first` and whatever its bindings say follows.
 pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
     let frame: Arc<[u8]> = Arc::from(data);
-    let layers = dissect_frame(&frame, first);
+    let layers = dissect_frame(&frame, 0..frame.len(), first);
     Packet {
         layers,
         wire: Some(frame),
@@ -79,24 +80,30 @@ pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
 
 /// The layers alone, not kept as the packet's bytes: see [`Packet::dissect_fields`].
 pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
+    dissect_fields_in(&Arc::from(data), 0..data.len(), first)
+}
+
+/// [`dissect_fields`] of `frames[range]`, sharing `frames` (a batch of frames read from a file) rather than
+/// copying the frame.
+pub(crate) fn dissect_fields_in(frames: &Arc<[u8]>, range: Range<usize>, first: &'static Proto) -> Packet {
     Packet {
-        layers: dissect_frame(&Arc::from(data), first),
+        layers: dissect_frame(frames, range, first),
         wire: None,
     }
 }
 
-fn dissect_frame(frame: &Arc<[u8]>, first: &'static Proto) -> Vec<Layer> {
+fn dissect_frame(frame: &Arc<[u8]>, range: Range<usize>, first: &'static Proto) -> Vec<Layer> {
     let mut layers = Vec::with_capacity(5);
     // Layers address their frame with 32-bit offsets (see `FrameRef`).
     let lazy = u32::try_from(frame.len()).is_ok();
-    dissect_into(frame, first, lazy, &mut layers);
+    dissect_into(frame, range, first, lazy, &mut layers);
     layers
 }
 
 /// Dissects `frame` as `proto` and its payloads, appending the layers: `lazy`ly (see [`super::Layout`]), or
 /// decoding every field, which the tests compare it with. Iterative, so a deep chain of headers cannot
 /// exhaust the stack; every step consumes bytes or stops, so it always ends.
-fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, lazy: bool, out: &mut Vec<Layer>) {
+fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, lazy: bool, out: &mut Vec<Layer>) {
     let data: &[u8] = frame;
     let mut proto = proto;
     let mut under = None;
@@ -104,7 +111,7 @@ fn dissect_into(frame: &Arc<[u8]>, proto: &'static Proto, lazy: bool, out: &mut 
         true => load_layer(proto, frame, start, end),
         false => raw_record_as(proto, &data[start..end]),
     };
-    let (mut start, mut end) = (0usize, data.len());
+    let (mut start, mut end) = (range.start, range.end.min(data.len()));
     let mut paddings: Vec<(usize, usize)> = Vec::new();
     loop {
         proto = resolve(proto, &data[start..end]);
@@ -481,9 +488,9 @@ mod tests {
     /// Lazy dissection finds the same layers, fields and origins as decoding every field.
     fn same_as_eager(data: &[u8], link: LinkType) -> Result<(), TestCaseError> {
         let frame: Arc<[u8]> = Arc::from(data);
-        let lazy = dissect_frame(&frame, link.proto());
+        let lazy = dissect_frame(&frame, 0..data.len(), link.proto());
         let mut eager = Vec::new();
-        dissect_into(&frame, link.proto(), false, &mut eager);
+        dissect_into(&frame, 0..data.len(), link.proto(), false, &mut eager);
         prop_assert_eq!(lazy, eager, "{:02x?}", data);
         Ok(())
     }

@@ -279,6 +279,13 @@ impl Field {
         }
     }
 
+    /// True when the field is called `name`. Summaries look fields up by name for every packet of a capture:
+    /// the first byte settles most mismatches without a call to compare the whole names.
+    #[inline]
+    pub fn is_named(&self, name: &str) -> bool {
+        self.name.len() == name.len() && self.name.as_bytes().first() == name.as_bytes().first() && self.name == name
+    }
+
     /// Width in bits when every packet has the field at the same size: integers, addresses, fixed bytes.
     pub fn fixed_bits(&self) -> Option<u32> {
         match self.kind {

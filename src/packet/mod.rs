@@ -96,7 +96,7 @@ impl Proto {
 
     /// Index of the first field with this name, ignoring conditions.
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.name == name)
+        self.fields.iter().position(|f| f.is_named(name))
     }
 
     /// Looks a protocol up by its class name.
@@ -279,7 +279,7 @@ impl Layer {
     fn present_index(&self, name: &str, under: Option<&'static Proto>) -> Option<usize> {
         let mut first = None;
         for (i, f) in self.proto.fields.iter().enumerate() {
-            if f.name == name {
+            if f.is_named(name) {
                 if f.when.is_none_or(|c| c(self, under)) {
                     return Some(i);
                 }
@@ -516,6 +516,12 @@ impl Packet {
         dissect::dissect_fields(data, link.proto())
     }
 
+    /// [`Packet::dissect_fields`] of `frames[range]`, sharing `frames` (a batch of frames read from a file)
+    /// instead of copying the frame.
+    pub(crate) fn dissect_fields_in(frames: &Arc<[u8]>, range: std::ops::Range<usize>, link: LinkType) -> Packet {
+        dissect::dissect_fields_in(frames, range, link.proto())
+    }
+
     /// Dissects bytes as the given protocol (Scapy's `IP(raw_bytes)`).
     pub fn dissect_as(proto: &'static Proto, data: &[u8]) -> Packet {
         dissect::dissect(data, proto)
@@ -672,7 +678,14 @@ impl Packet {
     /// # Ok::<(), wirecraft::Error>(())
     /// ```
     pub fn summary_numeric(&self) -> String {
-        render::summary_numeric(self)
+        let mut out = String::with_capacity(96);
+        self.write_summary_numeric(&mut out);
+        out
+    }
+
+    /// [`Packet::summary_numeric`] appended to `out`, for listings of whole captures.
+    pub fn write_summary_numeric(&self, out: &mut String) {
+        render::write_summary_numeric(out, self)
     }
 
     /// Scapy's `show()`: the fields as set, before building; automatic fields show `None`.

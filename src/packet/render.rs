@@ -52,6 +52,13 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
 /// by ` / `, the topmost layer that has a summary of its own speaking for itself and everything below it (the
 /// layers under `start` still feed it, as Scapy's underlayer does).
 pub(crate) fn summary(p: &Packet, start: usize) -> String {
+    let mut out = String::with_capacity(96);
+    write_summary(&mut out, p, start);
+    out
+}
+
+/// [`summary`] appended to `out`.
+fn write_summary(out: &mut String, p: &Packet, start: usize) {
     let own = (start..p.layers.len()).rev().find_map(|i| {
         p.layers[i]
             .proto
@@ -59,7 +66,6 @@ pub(crate) fn summary(p: &Packet, start: usize) -> String {
             .map(|f| (i, f(p, i)))
             .filter(|(_, s)| !s.is_empty())
     });
-    let mut out = String::with_capacity(96);
     for (i, layer) in p.layers.iter().enumerate().skip(start) {
         if i > start {
             out.push_str(" / ");
@@ -69,7 +75,6 @@ pub(crate) fn summary(p: &Packet, start: usize) -> String {
             _ => out.push_str(layer.proto.name),
         }
     }
-    out
 }
 
 thread_local! {
@@ -78,8 +83,9 @@ thread_local! {
     static NUMERIC: Cell<bool> = const { Cell::new(false) };
 }
 
-/// `summary()` with port numbers instead of service names (tcpdump's `-nn`): `TCP 198.18.0.1:20 > …:80 S`.
-pub(crate) fn summary_numeric(p: &Packet) -> String {
+/// `summary()` with port numbers instead of service names (tcpdump's `-nn`): `TCP 198.18.0.1:20 > …:80 S`,
+/// appended to `out`.
+pub(crate) fn write_summary_numeric(out: &mut String, p: &Packet) {
     /// Clears the flag on every exit path, a panicking summary hook included.
     struct Reset;
     impl Drop for Reset {
@@ -89,7 +95,7 @@ pub(crate) fn summary_numeric(p: &Packet) -> String {
     }
     NUMERIC.with(|n| n.set(true));
     let _reset = Reset;
-    summary(p, 0)
+    write_summary(out, p, 0);
 }
 
 /// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does (ports as numbers while a numeric

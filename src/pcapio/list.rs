@@ -10,6 +10,7 @@ use pcap::{Capture, Linktype};
 
 use super::error::{Error, ErrorKind};
 use super::frame::{Frame, Timestamp};
+use crate::layers;
 use crate::packet::{hexdump, LinkType, Packet};
 
 /// Where one frame's bytes are in the buffer, and what pcap says about it.
@@ -297,11 +298,13 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, p: &Packet) {
-        let n = if p.has("TCP") {
+        // By protocol, not by name: a name is looked up among all protocols, and this runs for every packet.
+        let has = |proto| p.index_of(proto).is_some();
+        let n = if has(&layers::tcp::TCP) {
             &mut self.tcp
-        } else if p.has("UDP") {
+        } else if has(&layers::udp::UDP) {
             &mut self.udp
-        } else if p.has("ICMP") {
+        } else if has(&layers::icmp::ICMP) {
             &mut self.icmp
         } else {
             &mut self.other

@@ -6,6 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::Arc;
 
 use super::error::{Error, ErrorKind};
 use super::frame::{Frame, Timestamp};
@@ -112,7 +113,7 @@ pub fn stream_summaries(
 }
 
 /// Frames per batch handed to a worker.
-const BATCH: usize = 1024;
+const BATCH: usize = 256;
 
 /// Frames copied out of the reader, for a worker to dissect and summarise.
 #[derive(Default)]
@@ -139,18 +140,20 @@ impl Batch {
 
     /// The lines of the batch and the tally of its packets.
     fn render(&self, nano: bool) -> (String, Tally) {
-        let mut text = String::with_capacity(self.frames.len() * 96);
+        let mut text = String::with_capacity(self.frames.len() * 128);
         let mut tally = Tally::default();
+        // One shared copy of the batch: its packets' layers read from it instead of each copying its frame.
+        let data: Arc<[u8]> = Arc::from(&self.data[..]);
         let mut start = 0;
         for (i, &(end, rel, link)) in self.frames.iter().enumerate() {
-            let p = Packet::dissect_fields(&self.data[start..end], link);
+            let p = Packet::dissect_fields_in(&data, start..end, link);
             start = end;
             tally.add(&p);
             push_padded(&mut text, self.first + i as u64, 4);
             text.push(' ');
             push_seconds(&mut text, rel, nano);
             text.push(' ');
-            text.push_str(&p.summary_numeric());
+            p.write_summary_numeric(&mut text);
             text.push('\n');
         }
         (text, tally)
