@@ -258,9 +258,13 @@ impl PacketList {
 
     /// Appends every frame of `other`.
     pub fn extend(&mut self, other: &PacketList) {
-        for f in other.iter() {
-            self.push(f);
-        }
+        let base = self.data.len() as u64;
+        self.data.extend_from_slice(&other.data);
+        let moved = other.index.iter().map(|e| Entry {
+            off: e.off + base,
+            ..*e
+        });
+        self.index.extend(moved);
     }
 }
 
