@@ -121,7 +121,7 @@ fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, l
         }
         let mut layer = Layer::unfilled(proto);
         let at = lazy.then_some((frame, start));
-        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, at, false) else {
+        let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, at, Depth::Lazy) else {
             out.push(layer_of(&layers::raw::RAW, start, end));
             break;
         };
@@ -183,7 +183,7 @@ fn guess_payload(layer: &Layer, payload: &[u8]) -> &'static Proto {
 /// A `Raw` or `Padding` layer of `frame[start..end]`, read from the frame when asked.
 fn load_layer(proto: &'static Proto, frame: &Arc<[u8]>, start: usize, end: usize) -> Layer {
     let mut l = Layer::unfilled(proto);
-    l.frame = Some(FrameRef::new(frame, (start, start, end), proto.layout(), None));
+    l.frame = Some(FrameRef::new(frame, (start, start, start, end), proto.layout(), None));
     l.wire = 1;
     l
 }
@@ -205,16 +205,15 @@ fn raw_record_as(proto: &'static Proto, data: &[u8]) -> Layer {
 /// ends inside a fixed-size field or a field's own decoder rejects it.
 ///
 /// With `frame` (the frame `data` is part of, and where in it `data` starts), the layer is dissected lazily
-/// (see [`super::Layout`]): its run of fixed fields stays in the frame and its deferred fields are only
-/// measured. `measure_only` keeps no value at all (a record of a deferred list, measured to find its end);
-/// it needs `frame`, whose run the measuring reads lengths and counts from.
+/// (see [`super::Layout`]): its run of fixed fields stays in the frame, and `depth` says what becomes of the
+/// rest.
 pub(crate) fn decode_fields(
     data: &[u8],
     start: usize,
     layer: &mut Layer,
     under: Option<&'static Proto>,
     frame: Option<(&Arc<[u8]>, usize)>,
-    measure_only: bool,
+    depth: Depth,
 ) -> Option<usize> {
     // Values are held in table order, so the fields decoded so far are what conditions and lengths see.
     let fields = layer.proto.fields;
@@ -230,13 +229,13 @@ pub(crate) fn decode_fields(
     let mut i = 0;
     // Fields read from the frame are not held: a held field's index in `values` is `i - skipped`.
     let mut skipped = 0;
-    let mut measuring = measure_only;
+    let mut measuring = depth == Depth::SizeOnly;
     while i < fields.len() {
         if i == layout.first() && layout.count() > 0 && bitpos % 8 == 0 {
             if let Some((frame, at)) = frame {
                 let (run, avail) = (bitpos / 8, data.len().saturating_sub(bitpos / 8));
                 if avail >= layout.fixed_bytes() {
-                    let place = (at + start, at + run, at + data.len());
+                    let place = (at, at + start, at + run, at + data.len());
                     layer.frame = Some(FrameRef::new(frame, place, layout, under));
                     layer.wire |= mask(layout.count() as u8) << i;
                     bitpos += layout.used_bytes(avail) * 8;
@@ -275,10 +274,20 @@ pub(crate) fn decode_fields(
         }
     }
     // A layer holding all its values holds one per field.
-    if layer.frame.is_none() && !measure_only && layer.values.len() < fields.len() {
+    if layer.frame.is_none() && depth != Depth::SizeOnly && layer.values.len() < fields.len() {
         layer.values.resize_with(fields.len(), || Value::None);
     }
     Some(bitpos.div_ceil(8) - start)
+}
+
+/// What [`decode_fields`] makes of the fields after a run it leaves in the frame.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// Deferred fields are measured, to be decoded when first read: dissection.
+    Lazy,
+    /// Nothing is kept, every field is measured: a record of a deferred list, measured to find its end.
+    /// Needs the frame, whose run the measuring reads lengths and counts from.
+    SizeOnly,
 }
 
 /// Holds `v` as the layer's held value `h`, the ones before it unset; `room` is how many it will hold.
@@ -437,7 +446,8 @@ fn records(
         let proto = resolve((spec.dispatch)(&data[p..limit]), &data[p..limit]);
         let mut rec = Layer::unfilled(proto);
         n += 1;
-        match decode_record(msg, p - base, limit - base, &mut rec, msg_frame, measure_only) {
+        let depth = if measure_only { Depth::SizeOnly } else { Depth::Lazy };
+        match decode_record(msg, p - base, limit - base, &mut rec, msg_frame, depth) {
             Some(used) => {
                 if !measure_only {
                     records.push(rec);
@@ -463,13 +473,13 @@ fn decode_record(
     limit: usize,
     rec: &mut Layer,
     frame: Option<(&Arc<[u8]>, usize)>,
-    measure_only: bool,
+    depth: Depth,
 ) -> Option<usize> {
     let used = if rec.proto.message_base {
-        decode_fields(&data[..limit], pos, rec, None, frame, measure_only)?
+        decode_fields(&data[..limit], pos, rec, None, frame, depth)?
     } else {
         let frame = frame.map(|(f, at)| (f, at + pos));
-        decode_fields(&data[pos..limit], 0, rec, None, frame, measure_only)?
+        decode_fields(&data[pos..limit], 0, rec, None, frame, depth)?
     };
     for name in rec.proto.unset_in_list {
         if let Some(i) = rec.proto.field_index(name) {

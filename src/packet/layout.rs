@@ -8,7 +8,7 @@
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use super::dissect::{decode_one, read_bits};
+use super::dissect::{self, decode_one, read_bits, Depth};
 use super::field::{Dflt, Field, Kind, Len};
 use super::value::Value;
 use super::{Layer, Proto};
@@ -264,6 +264,9 @@ enum LayerBytes {
     /// The frame, shared by the packet's layers.
     Shared {
         frame: Arc<[u8]>,
+        /// Where the bytes the layer was decoded from start: the enclosing message, for a record whose names
+        /// point into it.
+        base: u32,
         /// Where the layer starts in the frame.
         layer_start: u32,
         /// Where its run of fixed fields starts.
@@ -279,7 +282,7 @@ enum LayerBytes {
 impl FrameRef {
     pub(crate) fn new(
         frame: &Arc<[u8]>,
-        (layer_start, run_start, end): (usize, usize, usize),
+        (base, layer_start, run_start, end): (usize, usize, usize, usize),
         layout: &'static Layout,
         under: Option<&'static Proto>,
     ) -> FrameRef {
@@ -299,6 +302,7 @@ impl FrameRef {
             // Offsets as `u32` keep layers small; lazy dissection is only used on frames below 4 GiB.
             _ => LayerBytes::Shared {
                 frame: Arc::clone(frame),
+                base: base as u32,
                 layer_start: layer_start as u32,
                 run_start: run_start as u32,
                 end: end as u32,
@@ -346,6 +350,7 @@ impl FrameRef {
     fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {
         let LayerBytes::Shared {
             frame,
+            base,
             layer_start,
             end,
             under,
@@ -354,9 +359,10 @@ impl FrameRef {
         else {
             return Box::default();
         };
-        let data = frame.get(*layer_start as usize..*end as usize).unwrap_or_default();
+        let (base, start, end) = (*base as usize, *layer_start as usize, *end as usize);
+        let data = frame.get(base..end).unwrap_or_default();
         let mut whole = Layer::unfilled(proto);
-        match super::dissect::decode_fields(data, 0, &mut whole, *under, None, false) {
+        match dissect::decode_fields(data, start - base, &mut whole, *under, None, Depth::Lazy) {
             Some(_) => whole
                 .values
                 .split_off(self.layout.deferred().min(whole.values.len()))

@@ -115,7 +115,16 @@ pub fn write_field(out: &mut String, p: &Packet, i: usize, name: &str) {
         return;
     };
     let field = &layer.proto.fields[f];
-    match (p.value(i, f), field.show) {
+    // An integer read from the wire, as most fields of a dissected packet's summary: no value is built.
+    let wire_int = match field.int_width() {
+        Some(_) if layer.is_from_wire(f) => layer.int_at(f),
+        _ => None,
+    };
+    let value = match wire_int {
+        Some(n) => Value::Int(n),
+        None => p.value(i, f),
+    };
+    match (value, field.show) {
         (Value::Int(n), _) if field.port && NUMERIC.with(Cell::get) => out.push_str(itoa::Buffer::new().format(n)),
         (Value::Int(n), Show::Dec) => out.push_str(itoa::Buffer::new().format(n)),
         (Value::Int(n), Show::Enum(table)) => match lookup(table, n) {
@@ -123,6 +132,7 @@ pub fn write_field(out: &mut String, p: &Packet, i: usize, name: &str) {
             None => out.push_str(itoa::Buffer::new().format(n)),
         },
         (Value::Int(n), Show::Flags(names, sep)) => super::field::write_flags(out, n, names, sep),
+        (Value::Ip6(a), _) => out.push_str(&super::value::fmt_ip6(a)),
         (Value::Ip4(a), _) => {
             let mut digits = itoa::Buffer::new();
             for (k, octet) in a.octets().into_iter().enumerate() {
