@@ -223,12 +223,25 @@ pub fn by_name(name: &str) -> Option<&'static Proto> {
 
 /// The field values that stacking `upper` on `lower` implies.
 pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [(&'static str, u64)]> {
+    // Every build asks this for each layer: the bindings grouped by lower protocol, in `ALL`'s order, spare
+    // scanning the whole table.
+    type Uppers = Vec<(&'static Proto, &'static [(&'static str, u64)])>;
+    static BY_LOWER: OnceLock<Vec<(&'static Proto, Uppers)>> = OnceLock::new();
+    let groups = BY_LOWER.get_or_init(|| {
+        let mut groups: Vec<(&'static Proto, Uppers)> = Vec::new();
+        // The last binding of a pair wins: taken first.
+        for b in BINDINGS.iter().rev() {
+            match groups.iter_mut().find(|(l, _)| *l == b.lower) {
+                Some((_, uppers)) => uppers.push((b.upper, b.fields)),
+                None => groups.push((b.lower, vec![(b.upper, b.fields)])),
+            }
+        }
+        groups.sort_by_key(|(lower, _)| ALL.iter().position(|p| p == lower));
+        groups
+    });
     let direct = |lower: &Proto| {
-        BINDINGS
-            .iter()
-            .rev()
-            .find(|b| b.lower == lower && b.upper == upper)
-            .map(|b| b.fields)
+        let (_, uppers) = groups.iter().find(|(l, _)| *l == lower)?;
+        uppers.iter().find(|(u, _)| *u == upper).map(|(_, f)| *f)
     };
     direct(lower).or_else(|| {
         ALIASES

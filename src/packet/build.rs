@@ -197,7 +197,7 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[(&str, u64)]>) -> Ou
         };
     }
     let implied = over
-        .and_then(|o| o.iter().find(|(n, _)| *n == field.name))
+        .and_then(|o| o.iter().find(|(n, _)| field.is_named(n)))
         .map(|(_, x)| *x);
     let int = match (implied, field.default) {
         (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
@@ -237,7 +237,7 @@ fn write_run(layer: &Layer, layout: &Layout, over: Option<&[(&str, u64)]>, buf: 
     let fields = &layer.proto.fields[first..first + count];
     let mut differ = (layer.user | layer.wire | layout.computed_defaults()) >> first;
     for (name, _) in over.unwrap_or_default() {
-        if let Some(k) = fields.iter().position(|f| f.name == *name) {
+        if let Some(k) = fields.iter().position(|f| f.is_named(name)) {
             differ |= 1 << k;
         }
     }
