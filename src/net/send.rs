@@ -1,4 +1,4 @@
-//! `send` (layer 3, raw IP socket: the kernel routes, loopback works) and `sendp` (layer 2, raw packet socket).
+//! `send` (layer 3, raw IP socket: the kernel routes, loopback works) and `sendp` (layer 2, libpcap injection).
 //! One socket per call; every frame is built before the first is sent, so the send loop only sends.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -283,63 +283,40 @@ impl L3Socket {
     }
 }
 
-/// A raw packet socket bound to one interface: frames leave exactly as given. libpcap injects with the same
-/// `send()`, but its handle first sets up a 128 MiB capture ring that sending never reads (about 50 ms per
-/// `sendp`, and a copy of every frame the interface receives meanwhile); protocol 0 here receives nothing.
+/// Layer-2 injection through libpcap on one interface: frames leave exactly as given. libpcap sets up a
+/// capture ring for every handle, which sending never reads; this handle's is kept small (with the capture's
+/// 128 MiB ring, opening took about 50 ms per `sendp`).
 pub(crate) struct L2Socket {
-    fd: Fd,
+    cap: pcap::Capture<pcap::Active>,
     iface: String,
 }
 
+/// The capture ring of an injection handle: libpcap's minimum is enough, nothing reads it.
+const SEND_RING: i32 = 1 << 16;
+
 impl L2Socket {
     pub(crate) fn new(iface: &str) -> Result<L2Socket> {
-        let name = std::ffi::CString::new(iface).map_err(|_| Error::NoInterface(iface.to_string()))?;
-        // SAFETY: if_nametoindex reads a NUL-terminated name; socket/bind on a fresh descriptor owned by the
-        // returned guard, with a zeroed sockaddr_ll filled with the family and index, passed with its size.
-        unsafe {
-            let index = libc::if_nametoindex(name.as_ptr());
-            if index == 0 {
-                return Err(Error::NoInterface(iface.to_string()));
-            }
-            let fd = libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0);
-            if fd < 0 {
-                return Err(Error::io("packet socket", std::io::Error::last_os_error()));
-            }
-            let fd = Fd(fd);
-            let mut sa: libc::sockaddr_ll = std::mem::zeroed();
-            sa.sll_family = libc::AF_PACKET as u16;
-            sa.sll_ifindex = index as i32;
-            let r = libc::bind(
-                fd.0,
-                (&sa as *const libc::sockaddr_ll).cast(),
-                std::mem::size_of_val(&sa) as u32,
-            );
-            if r < 0 {
-                return Err(Error::io(format!("bind to {iface}"), std::io::Error::last_os_error()));
-            }
-            Ok(L2Socket {
-                fd,
-                iface: iface.to_string(),
-            })
-        }
+        let cap = pcap::Capture::from_device(iface)
+            .and_then(|c| c.snaplen(64).buffer_size(SEND_RING).promisc(false).timeout(1).open())
+            .map_err(|e| Error::pcap(iface, e))?;
+        Ok(L2Socket {
+            cap,
+            iface: iface.to_string(),
+        })
     }
 
     /// Sends one frame. A full transmit queue (ENOBUFS) is transient: retried briefly rather than lose it.
     pub(crate) fn send(&mut self, frame: &[u8]) -> Result<()> {
-        for _ in 0..1000 {
-            // SAFETY: the frame's bytes, with their length, on the descriptor this socket owns.
-            if unsafe { libc::send(self.fd.0, frame.as_ptr().cast(), frame.len(), 0) } >= 0 {
-                return Ok(());
+        let mut tries = 0;
+        loop {
+            match self.cap.sendpacket(frame) {
+                Ok(()) => return Ok(()),
+                Err(_) if tries < 1000 => {
+                    tries += 1;
+                    std::thread::yield_now();
+                }
+                Err(e) => return Err(Error::pcap(&self.iface, e)),
             }
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::ENOBUFS) {
-                return Err(Error::io(format!("send on {}", self.iface), err));
-            }
-            std::thread::yield_now();
         }
-        Err(Error::io(
-            format!("send on {}", self.iface),
-            std::io::Error::from_raw_os_error(libc::ENOBUFS),
-        ))
     }
 }
