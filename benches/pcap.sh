@@ -4,7 +4,8 @@
 # Usage: benches/pcap.sh CORPUS_DIR [SCAPY_FRAMES]
 #   CORPUS_DIR   holds mix-1m.pcap and mix-100k.pcap (python3 ../shared/bench/gen_corpus.py --out DIR)
 #   SCAPY_FRAMES frames of mix-100k.pcap Scapy reads (default 100000; Scapy needs ~1 min for them)
-# Each of our figures is the median of 3 runs; each peer runs once. Times are wall clock; memory is peak RSS.
+# Each of our figures is the median of 5 runs (needs hyperfine); each peer runs once. Times are wall clock; memory
+# is peak RSS.
 set -euo pipefail
 DIR=${1:?usage: benches/pcap.sh CORPUS_DIR [SCAPY_FRAMES]}
 SCAPY_FRAMES=${2:-100000}
@@ -21,12 +22,12 @@ run() {
     /usr/bin/time -o "$TMP/t" -f "%e %M" "$@" >/dev/null 2>"$TMP/err" || { cat "$TMP/err"; exit 1; }
     read -r SECS KB <"$TMP/t"
 }
-# median3 CMD...: the median time of three runs, and the largest peak RSS.
+# median3 CMD...: the median wall time of 5 runs timed by hyperfine (millisecond resolution, where /usr/bin/time
+# gives 10 ms: too coarse for the 100k-frame listing), and the peak RSS of one more run.
 median3() {
-    local ts=() kb=0
-    for _ in 1 2 3; do run "$@"; ts+=("$SECS"); ((KB > kb)) && kb=$KB; done
-    SECS=$(printf '%s\n' "${ts[@]}" | sort -n | sed -n 2p)
-    KB=$kb
+    run "$@"
+    hyperfine -N -w 1 -r 5 --export-json "$TMP/h.json" "$(printf '%q ' "$@")" >/dev/null 2>&1
+    SECS=$(python3 -c "import json; print(f\"{json.load(open('$TMP/h.json'))['results'][0]['median']:.3f}\")")
 }
 rate() { python3 -c "r = $1 / $2; print(f'{r / 1e6:.2f}M/s' if r >= 1e6 else f'{r / 1e3:.1f}k/s')"; }
 ratio() { python3 -c "print(f'{$1 / $2:.1f}x')"; }

@@ -185,6 +185,7 @@ enum Out<'a> {
 
 /// Field `f` as it builds: set by the user, read from the wire (automatic ones computed afresh), implied by
 /// the layer above (`over`), or its default.
+#[inline]
 fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[(&str, u64)]>) -> Out<'a> {
     let field = &layer.proto.fields[f];
     if let Some(v) = layer.user_value(f) {

@@ -280,6 +280,8 @@ enum LayerBytes {
 }
 
 impl FrameRef {
+    // Inlined: it runs for every layer dissected, and a call costs as much as the small copy it makes.
+    #[inline]
     pub(crate) fn new(
         frame: &Arc<[u8]>,
         (base, layer_start, run_start, end): (usize, usize, usize, usize),
