@@ -15,7 +15,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use super::{Error, Result};
-use crate::pcapio::{self, Timestamp};
+use crate::pcapio::{self, PacketList, Timestamp};
 use crate::LinkType;
 
 /// Kernel ring per interface: large enough to absorb a burst while the reader thread is descheduled (64 MiB
@@ -50,42 +50,19 @@ impl From<pcapio::Frame<'_>> for Frame {
     }
 }
 
-/// Frames captured in a row, stored back to back: one allocation and one channel message for many frames
-/// (an allocation and a message per frame took about twice the CPU time to capture a 1M-frame burst).
-pub(crate) struct Batch {
-    link: LinkType,
-    bytes: Vec<u8>,
-    /// Per frame: where its bytes end in `bytes`, its timestamp and its length on the wire.
-    ends: Vec<(usize, Timestamp, u32)>,
-}
+/// Frames captured in a row, stored back to back in a PacketList: one allocation and one channel message for
+/// many frames (an allocation and a message per frame took about twice the CPU time to capture a 1M-frame
+/// burst).
+pub(crate) type Batch = PacketList;
 
-impl Batch {
-    fn new(link: LinkType) -> Batch {
-        Batch {
-            link,
-            bytes: Vec::new(),
-            ends: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, p: &pcap::Packet<'_>) {
-        self.bytes.extend_from_slice(p.data);
-        let ts = Timestamp::new(p.header.ts.tv_sec, p.header.ts.tv_usec as u32 * 1000);
-        self.ends.push((self.bytes.len(), ts, p.header.len));
-    }
-
-    /// The frames, in capture order.
-    pub(crate) fn frames(&self) -> impl Iterator<Item = pcapio::Frame<'_>> {
-        let starts = std::iter::once(0).chain(self.ends.iter().map(|e| e.0));
-        starts
-            .zip(&self.ends)
-            .map(|(start, &(end, ts, wirelen))| pcapio::Frame {
-                data: &self.bytes[start..end],
-                ts,
-                wirelen,
-                link: self.link,
-            })
-    }
+/// Appends a captured frame to a batch.
+fn push(batch: &mut Batch, p: &pcap::Packet<'_>, link: LinkType) {
+    batch.push(pcapio::Frame {
+        data: p.data,
+        ts: Timestamp::new(p.header.ts.tv_sec, p.header.ts.tv_usec as u32 * 1000),
+        wirelen: p.header.len,
+        link,
+    });
 }
 
 /// libpcap's counters, summed over the interfaces: what `sniff` reports at the end.
@@ -199,19 +176,19 @@ fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>
         events: libc::POLLIN,
         revents: 0,
     };
-    let mut batch = Batch::new(link);
+    let mut batch = Batch::default();
     while !halt.load(Ordering::Relaxed) {
         let idle = match cap.next_packet() {
             Ok(p) => {
-                batch.push(&p);
+                push(&mut batch, &p, link);
                 false
             }
             Err(pcap::Error::TimeoutExpired) => true,
             Err(_) => break,
         };
-        if (idle || batch.bytes.len() >= BATCH_BYTES)
-            && !batch.ends.is_empty()
-            && tx.send(std::mem::replace(&mut batch, Batch::new(link))).is_err()
+        if (idle || batch.byte_len() >= BATCH_BYTES)
+            && !batch.is_empty()
+            && tx.send(std::mem::take(&mut batch)).is_err()
         {
             break;
         }
@@ -221,7 +198,7 @@ fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>
             unsafe { libc::poll(&mut fds, 1, POLL_MS) };
         }
     }
-    if !batch.ends.is_empty() {
+    if !batch.is_empty() {
         // Read before the halt: queued for `finish`, which hands it to the caller.
         let _ = tx.send(batch);
     }

@@ -181,7 +181,7 @@ struct Run<'o> {
 impl Run<'_> {
     /// Handles a batch's frames until the capture is complete (then true).
     fn take_all(&mut self, batch: &Batch, hooks: &mut Hooks<'_>) -> Result<bool> {
-        for frame in batch.frames() {
+        for frame in batch.iter() {
             if self.take(frame, hooks)? {
                 return Ok(true);
             }

@@ -192,7 +192,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
                 let Some(batch) = live.next(Duration::from_millis(20)) else {
                     continue;
                 };
-                for frame in batch.frames() {
+                for frame in batch.iter() {
                     let reply = if l2 { Some(frame.packet()) } else { l3_view(&frame) };
                     let Some(reply) = reply else { continue };
                     received += 1;

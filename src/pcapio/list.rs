@@ -130,6 +130,21 @@ impl PacketList {
         self.index.iter().map(|e| self.frame(e))
     }
 
+    /// Bytes of frame data held.
+    pub(crate) fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+
+    /// All frames' bytes, back to back, with each frame's place in them: for sharing one copy among many
+    /// packets.
+    pub(crate) fn spans(&self) -> (&[u8], impl Iterator<Item = (std::ops::Range<usize>, Frame<'_>)> + '_) {
+        let spans = self.index.iter().map(|e| {
+            let start = e.off as usize;
+            (start..start + e.caplen as usize, self.frame(e))
+        });
+        (&self.data, spans)
+    }
+
     /// The frames dissected, one at a time.
     pub fn packets(&self) -> impl Iterator<Item = Packet> + '_ {
         self.iter().map(|f| f.packet())

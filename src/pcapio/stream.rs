@@ -9,11 +9,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use super::error::{Error, ErrorKind};
-use super::frame::{Frame, Timestamp};
-use super::list::Tally;
+use super::frame::Timestamp;
+use super::list::{PacketList, Tally};
 use super::reader::{ReadOptions, Reader, Warning};
 use super::Format;
-use crate::packet::{LinkType, Packet};
+use crate::packet::Packet;
 
 /// What a streamed read saw.
 #[derive(Debug)]
@@ -94,12 +94,13 @@ pub fn stream_summaries(
                     break;
                 }
                 Some(Ok(f)) => {
-                    batch.push(&f, *t0.get_or_insert(f.ts));
+                    batch.t0 = *t0.get_or_insert(f.ts);
+                    batch.frames.push(f);
                     totals.packets += 1;
                 }
             }
             if batch.frames.len() == BATCH {
-                let next = Batch::starting_at(totals.packets);
+                let next = Batch::starting_at(totals.packets, batch.t0);
                 pipe.send(std::mem::replace(&mut batch, next), out, &mut totals.tally)
                     .map_err(out_err)?;
             }
@@ -120,22 +121,18 @@ const BATCH: usize = 256;
 struct Batch {
     /// Index of the first frame in the file.
     first: u64,
-    data: Vec<u8>,
-    /// Each frame's end in `data`, its time since the first packet, its link type.
-    frames: Vec<(usize, i128, LinkType)>,
+    /// The first packet's time, which the lines count from.
+    t0: Timestamp,
+    frames: PacketList,
 }
 
 impl Batch {
-    fn starting_at(first: u64) -> Batch {
+    fn starting_at(first: u64, t0: Timestamp) -> Batch {
         Batch {
             first,
-            ..Batch::default()
+            t0,
+            frames: PacketList::default(),
         }
-    }
-
-    fn push(&mut self, f: &Frame<'_>, t0: Timestamp) {
-        self.data.extend_from_slice(f.data);
-        self.frames.push((self.data.len(), f.ts.nanos_since(t0), f.link));
     }
 
     /// The lines of the batch and the tally of its packets.
@@ -143,15 +140,14 @@ impl Batch {
         let mut text = String::with_capacity(self.frames.len() * 128);
         let mut tally = Tally::default();
         // One shared copy of the batch: its packets' layers read from it instead of each copying its frame.
-        let data: Arc<[u8]> = Arc::from(&self.data[..]);
-        let mut start = 0;
-        for (i, &(end, rel, link)) in self.frames.iter().enumerate() {
-            let p = Packet::dissect_fields_in(&data, start..end, link);
-            start = end;
+        let (bytes, spans) = self.frames.spans();
+        let data: Arc<[u8]> = Arc::from(bytes);
+        for (i, (span, f)) in spans.enumerate() {
+            let p = Packet::dissect_fields_in(&data, span, f.link);
             tally.add(&p);
             push_padded(&mut text, self.first + i as u64, 4);
             text.push(' ');
-            push_seconds(&mut text, rel, nano);
+            push_seconds(&mut text, f.ts.nanos_since(self.t0), nano);
             text.push(' ');
             p.write_summary_numeric(&mut text);
             text.push('\n');
