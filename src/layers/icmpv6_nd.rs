@@ -344,13 +344,8 @@ fn bytes(v: Value) -> Result<Value, String> {
 
 #[cfg(test)]
 mod tests {
+    use crate::packet::dissect_tests::unhex;
     use crate::{LinkType, Packet};
-
-    fn unhex(s: &str) -> Vec<u8> {
-        (0..s.len() / 2)
-            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
-            .collect()
-    }
 
     /// An unknown option claiming zero length still takes one 8-byte unit, so dissection moves on.
     #[test]

@@ -490,7 +490,7 @@ fn decode_record(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -505,7 +505,8 @@ mod tests {
         Ok(())
     }
 
-    fn hex(s: &str) -> Vec<u8> {
+    /// Bytes from hex digits, for the engine's unit tests.
+    pub(crate) fn unhex(s: &str) -> Vec<u8> {
         (0..s.len() / 2)
             .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
             .collect()
@@ -525,7 +526,7 @@ mod tests {
                     .to_string()
             };
             let link = LinkType::from_dlt(field("linktype").parse().unwrap());
-            same_as_eager(&hex(&field("hex")), link).unwrap();
+            same_as_eager(&unhex(&field("hex")), link).unwrap();
         }
     }
 
@@ -570,7 +571,7 @@ mod tests {
             proptest::collection::vec(any::<u8>(), 0..160),
         )
             .prop_map(|((p, link), tail)| {
-                let mut f = hex(&p);
+                let mut f = unhex(&p);
                 f.extend(tail);
                 (f, link)
             })

@@ -5,6 +5,8 @@ pub mod addr_list;
 mod answer;
 mod build;
 mod dissect;
+#[cfg(test)]
+pub(crate) use dissect::tests as dissect_tests;
 pub mod field;
 mod layout;
 mod render;
