@@ -122,21 +122,16 @@ fn post_build(b: &mut Built) {
 /// Scapy's `mysummary`: `DNS Qry <first qname>`, `DNS Ans <first rdata>` (or the rcode), `mDNS` on port 5353.
 fn summary(p: &Packet, i: usize) -> String {
     let layer = &p.layers()[i];
-    // The lists are borrowed, not copied: a summary reads only their first record.
-    let (qd, an) = (layer.value_ref(QDCOUNT + 4), layer.value_ref(QDCOUNT + 5));
-    let first = |list: &Value| match list {
-        Value::Layers(records) => records.first().cloned(),
-        _ => None,
-    };
+    // Only the first record of a list is shown: the others are not decoded for it.
     let (kind, name) = if layer.get_int("qr").unwrap_or(0) != 0 {
-        let name = match first(&an) {
+        let name = match layer.first_record(QDCOUNT + 5) {
             Some(rr) if rr.proto() == &DNSRR => format!(" {}", field_text(&rr, "rdata")),
             _ if layer.get_int("rcode").unwrap_or(0) != 0 => format!(" {}", field_repr(p, i, "rcode")),
             _ => String::new(),
         };
         ("Ans", name)
     } else {
-        let name = match first(&qd) {
+        let name = match layer.first_record(QDCOUNT + 4) {
             Some(q) if q.proto() == &DNSQR => format!(" {}", field_text(&q, "qname")),
             _ => String::new(),
         };

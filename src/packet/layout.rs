@@ -347,6 +347,33 @@ impl FrameRef {
         }
     }
 
+    /// The first record of deferred list field `f`, decoded alone (the fields before it only measured), while
+    /// the deferred fields are not decoded yet: what a summary shows of a DNS message. `None` when they are.
+    pub(crate) fn first_record(&self, proto: &'static Proto, f: usize) -> Option<Layer> {
+        let LayerBytes::Shared {
+            frame,
+            base,
+            layer_start,
+            end,
+            under,
+            deferred,
+            ..
+        } = &self.bytes
+        else {
+            return None;
+        };
+        let (Kind::Records(spec), None) = (proto.fields[f].kind, deferred.get()) else {
+            return None;
+        };
+        let (base, start) = (*base as usize, (*layer_start - *base) as usize);
+        let data = frame.get(base..*end as usize)?;
+        let at = Some((frame, base));
+        let mut before = Layer::unfilled(proto);
+        let pos = start + dissect::decode_fields(data, start, &mut before, *under, at, Depth::Until(f))?;
+        let (mut first, _) = dissect::records(data, pos, &before, spec, at, false, 1)?;
+        first.pop()
+    }
+
     /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
     /// measured them the same way, so this cannot fail; if it did, they would read as unset.
     fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {

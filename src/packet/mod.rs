@@ -248,6 +248,20 @@ impl Layer {
         self.values = values;
     }
 
+    /// The first record of list field `f` (`None` for an empty list or another kind). On a dissected layer whose
+    /// lists are not decoded yet it decodes that record alone: a summary needs no more.
+    pub fn first_record(&self, f: usize) -> Option<Layer> {
+        if let (Place::Deferred(..), Some(frame), true) = (self.place(f), &self.frame, self.is_from_wire(f)) {
+            if let Some(first) = frame.first_record(self.proto, f) {
+                return Some(first);
+            }
+        }
+        match &*self.value_ref(f) {
+            Value::Layers(records) => records.first().cloned(),
+            _ => None,
+        }
+    }
+
     /// Forgets that field `i` was read from the wire: it shows as unset.
     pub(crate) fn forget_wire(&mut self, i: usize) {
         self.wire &= !(1 << i);
