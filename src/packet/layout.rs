@@ -347,51 +347,54 @@ impl FrameRef {
         }
     }
 
-    /// The first record of deferred list field `f`, decoded alone (the fields before it only measured), while
-    /// the deferred fields are not decoded yet: what a summary shows of a DNS message. `None` when they are.
-    pub(crate) fn first_record(&self, proto: &'static Proto, f: usize) -> Option<Layer> {
+    /// What decoding a shared layer's deferred fields starts from: the bytes from its message's start to
+    /// the layer's end, where the layer starts in them, where they start in the frame, and the protocol below.
+    fn message(&self) -> Option<Message<'_>> {
         let LayerBytes::Shared {
             frame,
             base,
             layer_start,
             end,
             under,
-            deferred,
             ..
         } = &self.bytes
         else {
             return None;
         };
+        Some(Message {
+            frame,
+            data: frame.get(*base as usize..*end as usize)?,
+            start: (layer_start - base) as usize,
+            base: *base as usize,
+            under: *under,
+        })
+    }
+
+    /// The first record of deferred list field `f`, decoded alone (the fields before it only measured), while
+    /// the deferred fields are not decoded yet: what a summary shows of a DNS message. `None` when they are.
+    pub(crate) fn first_record(&self, proto: &'static Proto, f: usize) -> Option<Layer> {
+        let LayerBytes::Shared { deferred, .. } = &self.bytes else {
+            return None;
+        };
         let (Kind::Records(spec), None) = (proto.fields[f].kind, deferred.get()) else {
             return None;
         };
-        let (base, start) = (*base as usize, (*layer_start - *base) as usize);
-        let data = frame.get(base..*end as usize)?;
-        let at = Some((frame, base));
+        let m = self.message()?;
+        let at = Some((m.frame, m.base));
         let mut before = Layer::unfilled(proto);
-        let pos = start + dissect::decode_fields(data, start, &mut before, *under, at, Depth::Until(f))?;
-        let (mut first, _) = dissect::records(data, pos, &before, spec, at, false, 1)?;
+        let pos = m.start + dissect::decode_fields(m.data, m.start, &mut before, m.under, at, Depth::Until(f))?;
+        let (mut first, _) = dissect::records(m.data, pos, &before, spec, at, false, 1)?;
         first.pop()
     }
 
     /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
     /// measured them the same way, so this cannot fail; if it did, they would read as unset.
     fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {
-        let LayerBytes::Shared {
-            frame,
-            base,
-            layer_start,
-            end,
-            under,
-            ..
-        } = &self.bytes
-        else {
+        let Some(m) = self.message() else {
             return Box::default();
         };
-        let (base, start, end) = (*base as usize, *layer_start as usize, *end as usize);
-        let data = frame.get(base..end).unwrap_or_default();
         let mut whole = Layer::unfilled(proto);
-        match dissect::decode_fields(data, start - base, &mut whole, *under, None, Depth::Lazy) {
+        match dissect::decode_fields(m.data, m.start, &mut whole, m.under, None, Depth::Lazy) {
             Some(_) => whole
                 .values
                 .split_off(self.layout.deferred().min(whole.values.len()))
@@ -399,6 +402,15 @@ impl FrameRef {
             None => Box::default(),
         }
     }
+}
+
+/// See [`FrameRef::message`].
+struct Message<'a> {
+    frame: &'a Arc<[u8]>,
+    data: &'a [u8],
+    start: usize,
+    base: usize,
+    under: Option<&'static Proto>,
 }
 
 #[cfg(test)]
