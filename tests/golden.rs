@@ -85,6 +85,14 @@ struct Report {
 }
 
 impl Report {
+    /// An empty report; `GOLDEN=<id>` in the environment asks for differences in full.
+    fn new() -> Report {
+        Report {
+            failures: Vec::new(),
+            verbose: std::env::var("GOLDEN").is_ok(),
+        }
+    }
+
     fn check(&mut self, id: &str, what: &str, got: &str, want: &Json) {
         let Some(want) = want.as_str() else { return };
         if got != want {
@@ -113,11 +121,7 @@ impl Report {
 #[test]
 fn build_vectors_match_scapy() {
     let cases = cases("build.jsonl");
-    let verbose = std::env::var("GOLDEN").is_ok();
-    let mut r = Report {
-        failures: Vec::new(),
-        verbose,
-    };
+    let mut r = Report::new();
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         let layers: Result<Vec<Layer>, String> = c["layers"].as_array().unwrap().iter().map(layer).collect();
@@ -183,11 +187,7 @@ fn empty_input_is_an_empty_raw() {
 #[test]
 fn dissect_vectors_match_scapy() {
     let cases = cases("dissect.jsonl");
-    let verbose = std::env::var("GOLDEN").is_ok();
-    let mut r = Report {
-        failures: Vec::new(),
-        verbose,
-    };
+    let mut r = Report::new();
     for c in &cases {
         let id = c["id"].as_str().unwrap();
         if let Some((_, why)) = DISSECT_DEVIATIONS.iter().find(|(d, _)| *d == id) {
