@@ -78,6 +78,8 @@ impl fmt::Display for Warning {
 /// ```
 pub struct Reader {
     cap: Capture<Offline>,
+    /// The stream's buffer: declared after `cap`, so dropped after libpcap closes the stream.
+    _read_buffer: Box<[u8]>,
     path: PathBuf,
     format: Format,
     link: LinkType,
@@ -94,8 +96,7 @@ impl Reader {
     pub fn open(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Reader, Error> {
         let path = path.as_ref();
         let format = sniff(path)?;
-        let mut cap = Capture::from_file_with_precision(path, Precision::Nano)
-            .map_err(|e| Error::new(path, ErrorKind::Libpcap(libpcap_message(e))))?;
+        let (mut cap, read_buffer) = open_buffered(path).map_err(|why| Error::new(path, ErrorKind::Libpcap(why)))?;
         let dlt = cap.get_datalink();
         let name = dlt
             .get_name()
@@ -122,6 +123,7 @@ impl Reader {
         }
         Ok(Reader {
             cap,
+            _read_buffer: read_buffer,
             path: path.to_path_buf(),
             format,
             link,
@@ -198,6 +200,45 @@ impl Iterator for Reader {
     type Item = Result<FrameBuf, Error>;
     fn next(&mut self) -> Option<Self::Item> {
         self.next_frame().map(|r| r.map(|f| f.to_owned()))
+    }
+}
+
+/// Bytes libpcap's stream reads at a time. glibc sizes a stream's buffer by the file system's block (4 KiB),
+/// so reading a 500 MB capture took 124,000 `read` calls, about a third of a filtered count's time.
+const READ_BUFFER: usize = 1 << 20;
+
+/// Opens a capture file through libpcap, in nanoseconds, on a stream we made with the returned 1 MiB buffer
+/// (to be kept until the capture is closed): `pcap_open_offline` would `fopen` it with the default one.
+fn open_buffered(path: &Path) -> Result<(Capture<Offline>, Box<[u8]>), String> {
+    extern "C" {
+        fn pcap_fopen_offline_with_tstamp_precision(
+            fp: *mut libc::FILE,
+            precision: libc::c_uint,
+            errbuf: *mut libc::c_char,
+        ) -> *mut libc::c_void;
+    }
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
+    // SAFETY: `fdopen` takes the descriptor we own (closed with the stream, by `pcap_close` or below);
+    // `setvbuf` comes before any read, with a buffer the caller keeps alive longer than the stream (a boxed
+    // slice's heap memory does not move with the box); libpcap takes the stream
+    // and writes at most PCAP_ERRBUF_SIZE (256) bytes of message into `errbuf`. The pointer it returns is the
+    // `pcap_t` that `Capture` owns from then on (and closes), as its own constructors do.
+    unsafe {
+        let fp = libc::fdopen(std::os::fd::IntoRawFd::into_raw_fd(file), c"r".as_ptr());
+        if fp.is_null() {
+            return Err(std::io::Error::last_os_error().to_string());
+        }
+        libc::setvbuf(fp, buffer.as_mut_ptr().cast(), libc::_IOFBF, buffer.len());
+        let mut errbuf = [0 as libc::c_char; 256];
+        let handle = pcap_fopen_offline_with_tstamp_precision(fp, Precision::Nano as libc::c_uint, errbuf.as_mut_ptr());
+        match std::ptr::NonNull::new(handle) {
+            Some(handle) => Ok((Capture::from(handle.cast()), buffer)),
+            None => {
+                libc::fclose(fp);
+                Err(std::ffi::CStr::from_ptr(errbuf.as_ptr()).to_string_lossy().into_owned())
+            }
+        }
     }
 }
 
