@@ -3,7 +3,7 @@
 
 use super::fixed_str::FixedStr;
 use super::well_known::{ARP_HWTYPES, ARP_OPS, ETHER_TYPES};
-use crate::packet::{addr, field_repr, int, layer_of, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{addr, int, layer_of, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
 /// The hardware addresses are MACs for Ethernet with a 6-byte (or automatic) length.
 fn hw_is_mac(l: &Layer) -> bool {
@@ -107,13 +107,13 @@ fn post_build(b: &mut Built) {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    match p.layers()[i].get_int("op") {
-        Some(1) => format!("ARP who has {} says {}", f("pdst"), f("psrc")),
-        Some(2) => format!("ARP is at {} says {}", f("hwsrc"), f("psrc")),
-        _ => format!("ARP {} {} > {}", f("op"), f("psrc"), f("pdst")),
-    }
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    let template = match p.layers()[i].get_int("op") {
+        Some(1) => "ARP who has %pdst% says %psrc%",
+        Some(2) => "ARP is at %hwsrc% says %psrc%",
+        _ => "ARP %op% %psrc% > %pdst%",
+    };
+    sprintf(out, p, i, template);
 }
 
 /// Scapy's `ARP.hashret`: hardware and protocol types, and which request/reply pair the operation belongs to.

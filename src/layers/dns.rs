@@ -6,7 +6,7 @@ use super::dns_records::{rr_dispatch, DNSRR};
 use super::tcp::TCP;
 use super::udp::UDP;
 use super::well_known::{DNS_OPCODES, DNS_QCLASSES, DNS_QTYPES, DNS_RCODES};
-use crate::packet::{field_repr, int, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
+use crate::packet::{int, sprintf, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
 const LENGTH: usize = 0;
@@ -120,35 +120,34 @@ fn post_build(b: &mut Built) {
 }
 
 /// Scapy's `mysummary`: `DNS Qry <first qname>`, `DNS Ans <first rdata>` (or the rcode), `mDNS` on port 5353.
-fn summary(p: &Packet, i: usize) -> String {
+fn summary(p: &Packet, i: usize, out: &mut String) {
     let layer = &p.layers()[i];
-    // Only the first record of a list is shown: the others are not decoded for it.
-    let (kind, name) = if layer.get_int("qr").unwrap_or(0) != 0 {
-        let name = match layer.first_record(QDCOUNT + 5) {
-            Some(rr) if rr.proto() == &DNSRR => format!(" {}", field_text(&rr, "rdata")),
-            _ if layer.get_int("rcode").unwrap_or(0) != 0 => format!(" {}", field_repr(p, i, "rcode")),
-            _ => String::new(),
-        };
-        ("Ans", name)
-    } else {
-        let name = match layer.first_record(QDCOUNT + 4) {
-            Some(q) if q.proto() == &DNSQR => format!(" {}", field_text(&q, "qname")),
-            _ => String::new(),
-        };
-        ("Qry", name)
-    };
     let mdns = i
         .checked_sub(1)
         .map(|u| &p.layers()[u])
         .is_some_and(|u| u.proto() == &UDP && u.get_int("dport") == Some(5353));
-    format!("{}DNS {kind}{name}", if mdns { "m" } else { "" })
+    out.push_str(if mdns { "mDNS" } else { "DNS" });
+    // Only the first record of a list is shown: the others are not decoded for it.
+    if layer.get_int("qr").unwrap_or(0) != 0 {
+        out.push_str(" Ans");
+        match layer.first_record(QDCOUNT + 5) {
+            Some(rr) if rr.proto() == &DNSRR => write_record_field(out, &rr, "rdata"),
+            _ if layer.get_int("rcode").unwrap_or(0) != 0 => sprintf(out, p, i, " %rcode%"),
+            _ => {}
+        }
+    } else {
+        out.push_str(" Qry");
+        if let Some(q) = layer.first_record(QDCOUNT + 4).filter(|q| q.proto() == &DNSQR) {
+            write_record_field(out, &q, "qname");
+        }
+    }
 }
 
-/// A record's field as Python's `str` prints it inside the summary.
-fn field_text(record: &Layer, name: &str) -> String {
-    match (record.field_index(name), record.get(name)) {
-        (Some(f), Some(v)) => record.proto().fields[f].repr(&v, record),
-        _ => String::new(),
+/// A space and a record's field as Python's `str` prints it inside the summary.
+fn write_record_field(out: &mut String, record: &Layer, name: &str) {
+    if let (Some(f), Some(v)) = (record.field_index(name), record.get(name)) {
+        out.push(' ');
+        out.push_str(&record.proto().fields[f].repr(&v, record));
     }
 }
 

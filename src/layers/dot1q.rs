@@ -3,7 +3,7 @@
 
 use super::dot3::LLC;
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, field_repr, int, layer_of, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, sprintf, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::bits("prio", 3, 0).doc("priority code point"),
@@ -56,13 +56,10 @@ fn guess_payload(l: &Layer, _payload: &[u8]) -> Option<&'static Proto> {
 }
 
 /// Scapy names the Ethernet addresses when the tag sits right on Ethernet.
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    match i.checked_sub(1).filter(|&u| p.layers()[u].name() == "Ether") {
-        Some(u) => {
-            let g = |n| field_repr(p, u, n);
-            format!("802.1q {} > {} ({}) vlan {}", g("src"), g("dst"), f("type"), f("vlan"))
-        }
-        None => format!("802.1q ({}) vlan {}", f("type"), f("vlan")),
-    }
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    let template = match i.checked_sub(1).map(|u| p.layers()[u].name()) {
+        Some("Ether") => "802.1q %Ether.src% > %Ether.dst% (%type%) vlan %vlan%",
+        _ => "802.1q (%type%) vlan %vlan%",
+    };
+    sprintf(out, p, i, template);
 }

@@ -2,7 +2,7 @@
 //! follows it, Scapy's `LLC`, and the spanning tree BPDU LLC carries, Scapy's `STP`.
 
 use super::ether::ETHER;
-use crate::packet::{field_repr, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{sprintf, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
 
 /// `Dot3`: destination, source, length of the payload.
 pub static DOT3: Proto = Proto {
@@ -37,9 +37,8 @@ fn post_build(b: &mut Built) {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    format!("802.3 {} > {}", f("src"), f("dst"))
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    sprintf(out, p, i, "802.3 %src% > %dst%");
 }
 
 /// `LLC`: IEEE 802.2 logical link control.

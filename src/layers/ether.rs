@@ -47,7 +47,6 @@ pub(crate) fn post_build(b: &mut crate::packet::Built) {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| crate::packet::field_repr(p, i, n);
-    format!("{} > {} ({})", f("src"), f("dst"), f("type"))
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    crate::packet::sprintf(out, p, i, "%src% > %dst% (%type%)");
 }

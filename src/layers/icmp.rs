@@ -5,7 +5,7 @@
 use super::ip::IPERROR;
 use super::well_known::{ICMP_CODES, ICMP_TYPES};
 use crate::packet::{
-    field_repr, inet_checksum, int, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+    inet_checksum, int, layer_of, sprintf, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
 };
 
 /// Types that carry an identifier and sequence number.
@@ -170,13 +170,10 @@ fn guess_payload(l: &Layer, _payload: &[u8]) -> Option<&'static Proto> {
     of_type(l, &ERROR_TYPES).then_some(&IPERROR)
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    match i.checked_sub(1).filter(|&u| p.layers()[u].name() == "IP") {
-        Some(u) => {
-            let g = |n| field_repr(p, u, n);
-            format!("ICMP {} > {} {} {}", g("src"), g("dst"), f("type"), f("code"))
-        }
-        None => format!("ICMP {} {}", f("type"), f("code")),
-    }
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    let template = match i.checked_sub(1).map(|u| p.layers()[u].name()) {
+        Some("IP") => "ICMP %IP.src% > %IP.dst% %type% %code%",
+        _ => "ICMP %type% %code%",
+    };
+    sprintf(out, p, i, template);
 }

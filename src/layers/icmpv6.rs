@@ -8,7 +8,7 @@ use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::raw::RAW;
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
 use crate::packet::{
-    field_repr, int, layer_of, Answers, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
 };
 
 /// ICMPv6 as a next header: chooses the message class from the type byte (Scapy's guess for `nh` 58).
@@ -80,12 +80,10 @@ pub(crate) fn post_build(b: &mut Built) {
 }
 
 /// The long name followed by some fields, as Scapy's `sprintf("%name% ...")` summaries.
-pub(crate) fn named(p: &Packet, i: usize, rest: &str) -> String {
-    format!("{} {rest}", p.layers()[i].proto().long_name)
-}
-
-pub(crate) fn f(p: &Packet, i: usize, name: &str) -> String {
-    field_repr(p, i, name)
+pub(crate) fn named(out: &mut String, p: &Packet, i: usize, template: &str) {
+    out.push_str(p.layers()[i].proto().long_name);
+    out.push(' ');
+    sprintf(out, p, i, template);
 }
 
 /// Every message class: what follows an IPv6 header whose next header is 58.
@@ -243,8 +241,8 @@ pub static ECHO_REPLY: Proto = Proto {
     ..Proto::BASE
 };
 
-fn echo_summary(p: &Packet, i: usize) -> String {
-    named(p, i, &format!("(id: {} seq: {})", f(p, i, "id"), f(p, i, "seq")))
+fn echo_summary(p: &Packet, i: usize, out: &mut String) {
+    named(out, p, i, "(id: %id% seq: %seq%)");
 }
 
 static UNKNOWN_FIELDS: [Field; 4] = {

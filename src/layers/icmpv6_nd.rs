@@ -2,7 +2,7 @@
 //! their options. As in Scapy, the options are layers stacked after the message, each choosing the class of
 //! the next one from its type byte.
 
-use super::icmpv6::{f, header, named, post_build, QUOTED_ANSWERS};
+use super::icmpv6::{header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
 use super::raw::RAW;
 use crate::packet::{addr, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, PayloadGuess, Proto, Value};
@@ -68,20 +68,9 @@ pub static RA: Proto = Proto {
     long_name: "ICMPv6 Neighbor Discovery - Router Advertisement",
     fields: &RA_FIELDS,
     post_build: Some(post_build),
-    summary: Some(|p, i| {
-        named(
-            p,
-            i,
-            &format!(
-                "Lifetime {} Hop Limit {} Preference {} Managed {} Other {} Home {}",
-                f(p, i, "routerlifetime"),
-                f(p, i, "chlim"),
-                f(p, i, "prf"),
-                f(p, i, "M"),
-                f(p, i, "O"),
-                f(p, i, "H")
-            ),
-        )
+    summary: Some(|p, i, out| {
+        let template = "Lifetime %routerlifetime% Hop Limit %chlim% Preference %prf% Managed %M% Other %O% Home %H%";
+        named(out, p, i, template)
     }),
     guess_payload: Some(NEXT_OPTION),
     answers: Some(|_, _, q, j| layer_of(q, j, &[&RS]).is_some()),
@@ -132,8 +121,8 @@ fn target_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
     Some(i + 1)
 }
 
-fn target_summary(p: &Packet, i: usize) -> String {
-    named(p, i, &format!("(tgt: {})", f(p, i, "tgt")))
+fn target_summary(p: &Packet, i: usize, out: &mut String) {
+    named(out, p, i, "(tgt: %tgt%)");
 }
 
 static REDIRECT_FIELDS: [Field; 6] = message!(137;
@@ -163,8 +152,8 @@ const fn link_layer_address(kind: u64) -> [Field; 3] {
 static SRC_LL_FIELDS: [Field; 3] = link_layer_address(1);
 static DST_LL_FIELDS: [Field; 3] = link_layer_address(2);
 
-fn lladdr_summary(p: &Packet, i: usize) -> String {
-    named(p, i, &f(p, i, "lladdr"))
+fn lladdr_summary(p: &Packet, i: usize, out: &mut String) {
+    named(out, p, i, "%lladdr%");
 }
 
 pub static SRC_LL_ADDR: Proto = Proto {
@@ -201,18 +190,12 @@ pub static PREFIX_INFO: Proto = Proto {
         Field::u32("res2", 0).hex(),
         Field::ip6("prefix", 0),
     ],
-    summary: Some(|p, i| {
+    summary: Some(|p, i, out| {
         named(
+            out,
             p,
             i,
-            &format!(
-                "{}/{} On-link {} Autonomous Address {} Router Address {}",
-                f(p, i, "prefix"),
-                f(p, i, "prefixlen"),
-                f(p, i, "L"),
-                f(p, i, "A"),
-                f(p, i, "R")
-            ),
+            "%prefix%/%prefixlen% On-link %L% Autonomous Address %A% Router Address %R%",
         )
     }),
     guess_payload: Some(NEXT_OPTION),
@@ -243,7 +226,7 @@ pub static MTU: Proto = Proto {
         Field::u16("res", 0).hex(),
         Field::u32("mtu", 1280),
     ],
-    summary: Some(|p, i| named(p, i, &f(p, i, "mtu"))),
+    summary: Some(|p, i, out| named(out, p, i, "%mtu%")),
     guess_payload: Some(NEXT_OPTION),
     ..Proto::BASE
 };

@@ -109,7 +109,7 @@ fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
 }
 
 /// `NAME src:sport > dst:dport` over IP or IPv6, `NAME sport > dport` otherwise: Scapy's TCP and UDP summaries.
-pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
+pub fn ports_summary(name: &str, p: &Packet, i: usize, out: &mut String) {
     let ip = i.checked_sub(1).filter(|&u| {
         let proto = p.layers()[u].proto();
         proto == &super::ip::IP || proto == &super::ipv6::IPV6
@@ -121,13 +121,11 @@ pub fn ports_summary(name: &str, p: &Packet, i: usize) -> String {
         }
         write_field(out, p, i, port);
     };
-    let mut s = String::with_capacity(64);
-    s.push_str(name);
-    s.push(' ');
-    endpoint(&mut s, "src", "sport");
-    s.push_str(" > ");
-    endpoint(&mut s, "dst", "dport");
-    s
+    out.push_str(name);
+    out.push(' ');
+    endpoint(out, "src", "sport");
+    out.push_str(" > ");
+    endpoint(out, "dst", "dport");
 }
 
 /// Finds the source address for a destination (the routing table's answer), once a caller installs one.

@@ -6,8 +6,7 @@ use super::icmp::{self, ICMP};
 use super::ip_options::OPTIONS;
 use super::well_known::IP_PROTOS;
 use crate::packet::{
-    addr, answers_at, field_repr, inet_checksum, int, layer_of, push_xor, Built, Field, Kind, Layer, Packet, Proto,
-    Value,
+    addr, answers_at, inet_checksum, int, layer_of, push_xor, sprintf, Built, Field, Kind, Layer, Packet, Proto, Value,
 };
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
@@ -168,14 +167,11 @@ fn payload_len(l: &Layer, avail: usize) -> usize {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
-    let mut s = format!("{} > {} {}", f("src"), f("dst"), f("proto"));
-    let frag = p.layers()[i].get_int("frag").unwrap_or(0);
-    if frag != 0 {
-        s.push_str(&format!(" frag:{frag}"));
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    sprintf(out, p, i, "%src% > %dst% %proto%");
+    if p.layers()[i].get_int("frag").unwrap_or(0) != 0 {
+        sprintf(out, p, i, " frag:%frag%");
     }
-    s
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::IPV6_NH;
 use super::{icmpv6, ipv6_ext, raw, tcp, udp};
 use crate::packet::{
-    addr, answers_at, field_repr, int, layer_of, push_xor, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value,
+    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value,
 };
 
 /// The field table, shared by `IPv6` and `IPerror6`.
@@ -179,9 +179,10 @@ fn payload_len(l: &Layer, _avail: usize) -> usize {
     l.get_int("plen").unwrap_or(0) as usize
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let f = |n| field_repr(p, i, n);
+fn summary(p: &Packet, i: usize, out: &mut String) {
     let l = &p.layers()[i];
     let nh = l.field_index("nh").and_then(|n| p.value(i, n).as_int()).unwrap_or(59);
-    format!("{} > {} ({nh})", f("src"), f("dst"))
+    sprintf(out, p, i, "%src% > %dst% (");
+    out.push_str(itoa::Buffer::new().format(nh));
+    out.push(')');
 }

@@ -118,11 +118,10 @@ fn post_build(b: &mut Built) {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    let mut s = ports_summary("TCP", p, i);
-    s.push(' ');
-    write_field(&mut s, p, i, "flags");
-    s
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    ports_summary("TCP", p, i, out);
+    out.push(' ');
+    write_field(out, p, i, "flags");
 }
 
 /// TCP options: a list of `(name, value)` pairs, Scapy's `TCPOptionsField`.

@@ -75,8 +75,8 @@ fn payload_len(l: &Layer, avail: usize) -> usize {
     }
 }
 
-fn summary(p: &Packet, i: usize) -> String {
-    ports_summary("UDP", p, i)
+fn summary(p: &Packet, i: usize, out: &mut String) {
+    ports_summary("UDP", p, i, out);
 }
 
 #[cfg(test)]

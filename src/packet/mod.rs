@@ -24,7 +24,7 @@ pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
 use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
-pub use render::{field_repr, hexdump, write_field};
+pub use render::{field_repr, hexdump, sprintf, write_field};
 pub use set::PacketIter;
 pub use value::{Generator, RandKind, Value};
 
@@ -43,8 +43,9 @@ pub struct Proto {
     pub fields: &'static [Field],
     /// Fills automatic fields once the whole frame is laid out (lengths, checksums, counts).
     pub post_build: Option<fn(&mut build::Built)>,
-    /// Scapy's `mysummary`: this layer's part of `summary()`.
-    pub summary: Option<fn(&Packet, usize) -> String>,
+    /// Scapy's `mysummary`: appends this layer's part of `summary()` (layer `usize` of the packet) to the
+    /// string. Summaries of a whole capture are written into one buffer, so a hook allocates nothing.
+    pub summary: Option<fn(&Packet, usize, &mut String)>,
     /// Scapy's `extract_padding`: how many of the bytes after the header belong to the payload; the rest
     /// becomes `Padding`.
     pub payload_len: Option<fn(&Layer, usize) -> usize>,

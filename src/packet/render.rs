@@ -59,19 +59,14 @@ pub(crate) fn summary(p: &Packet, start: usize) -> String {
 
 /// [`summary`] appended to `out`.
 fn write_summary(out: &mut String, p: &Packet, start: usize) {
-    let own = (start..p.layers.len()).rev().find_map(|i| {
-        p.layers[i]
-            .proto
-            .summary
-            .map(|f| (i, f(p, i)))
-            .filter(|(_, s)| !s.is_empty())
-    });
-    for (i, layer) in p.layers.iter().enumerate().skip(start) {
-        if i > start {
+    let layers = &p.layers[start..];
+    let own = layers.iter().rposition(|l| l.proto.summary.is_some());
+    for (k, layer) in layers.iter().enumerate() {
+        if k > 0 {
             out.push_str(" / ");
         }
-        match &own {
-            Some((at, s)) if *at == i => out.push_str(s),
+        match (own, layer.proto.summary) {
+            (Some(at), Some(hook)) if at == k => hook(p, start + k, out),
             _ => out.push_str(layer.proto.name),
         }
     }
@@ -96,6 +91,37 @@ pub(crate) fn write_summary_numeric(out: &mut String, p: &Packet) {
     NUMERIC.with(|n| n.set(true));
     let _reset = Reset;
     write_summary(out, p, 0);
+}
+
+/// Scapy's `sprintf`, as summaries use it: appends `template` with each `%field%` replaced by that field of
+/// layer `i` and each `%Layer.field%` by the field of the nearest layer of that name at or under `i` (`??`
+/// when there is none), rendered as [`write_field`] does.
+///
+/// ```
+/// use wirecraft::{packet::sprintf, Layer};
+/// let p = Layer::named("IP")?.with("dst", "198.18.0.2")? / Layer::named("ICMP")?;
+/// let mut s = String::from("ICMP ");
+/// sprintf(&mut s, &p, 1, "to %IP.dst% %type%, %Ether.src%, 100%");
+/// assert_eq!(s, "ICMP to 198.18.0.2 echo-request, ??, 100%");
+/// # Ok::<(), wirecraft::Error>(())
+/// ```
+pub fn sprintf(out: &mut String, p: &Packet, i: usize, template: &str) {
+    let mut rest = template;
+    while let Some((text, spec, after)) = rest.split_once('%').and_then(|(text, r)| {
+        let (spec, after) = r.split_once('%')?;
+        Some((text, spec, after))
+    }) {
+        out.push_str(text);
+        match spec.split_once('.') {
+            Some((name, field)) => match (0..=i).rev().find(|&u| p.layers[u].proto.name == name) {
+                Some(u) => write_field(out, p, u, field),
+                None => out.push_str("??"),
+            },
+            None => write_field(out, p, i, spec),
+        }
+        rest = after;
+    }
+    out.push_str(rest);
 }
 
 /// A field of layer `i` rendered as Scapy's `sprintf("%Layer.field%")` does (ports as numbers while a numeric
