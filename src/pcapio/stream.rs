@@ -100,7 +100,7 @@ pub fn stream_summaries(
                 }
             }
             if batch.frames.len() == BATCH {
-                let next = Batch::starting_at(totals.packets, batch.t0);
+                let next = Batch::starting_at(totals.packets, batch.t0, batch.frames.byte_len());
                 pipe.send(std::mem::replace(&mut batch, next), out, &mut totals.tally)
                     .map_err(out_err)?;
             }
@@ -127,11 +127,13 @@ struct Batch {
 }
 
 impl Batch {
-    fn starting_at(first: u64, t0: Timestamp) -> Batch {
+    /// An empty batch with room for a little more than `bytes`, the size of the batch before it: growing by
+    /// doubling would copy each batch's frames about twice more.
+    fn starting_at(first: u64, t0: Timestamp, bytes: usize) -> Batch {
         Batch {
             first,
             t0,
-            frames: PacketList::default(),
+            frames: PacketList::with_capacity("", bytes + bytes / 4),
         }
     }
 
