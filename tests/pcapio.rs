@@ -610,3 +610,102 @@ fn frames_dissect_lazily_into_engine_packets() {
     assert_eq!(f.wirelen as usize, f.data.len());
     assert!(f.time() > 1.7e9);
 }
+
+/// The fixture gzipped (one member), as `gzip` and Scapy's `gz=1` write it.
+fn gzipped(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+fn frames(pkts: &PacketList) -> Vec<FrameBuf> {
+    pkts.iter().map(|f| f.to_owned()).collect()
+}
+
+#[test]
+fn gzipped_captures_read_as_scapy_reads_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["ping.pcap", "ping-nano.pcap", "two-interfaces.pcapng"] {
+        let path = dir.path().join(format!("{name}.gz"));
+        std::fs::write(&path, gzipped(&std::fs::read(fixture(name)).unwrap())).unwrap();
+        let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+        assert!(warnings.is_empty(), "{name}: {warnings:?}");
+        assert_eq!(frames(&pkts), frames(&load(name)), "{name}");
+        let filtered = pcapio::read(&path, &ReadOptions::filter("icmp[icmptype] = icmp-echoreply")).unwrap();
+        assert_eq!(filtered.0.len(), 3, "{name}");
+    }
+
+    // Cut inside the deflate stream: the packets before the cut, and a warning naming the record and why.
+    let whole = gzipped(&std::fs::read(fixture("ping.pcap")).unwrap());
+    let cut = dir.path().join("cut.pcap.gz");
+    std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).unwrap();
+    let (pkts, warnings) = pcapio::read(&cut, &ReadOptions::default()).unwrap();
+    assert!((1..6).contains(&pkts.len()), "{}", pkts.len());
+    let [Warning::Damaged(e)] = &warnings[..] else {
+        panic!("one damage warning: {warnings:?}")
+    };
+    assert_eq!(e.record, Some(pkts.len() as u64 + 1), "{e}");
+    assert!(e.to_string().starts_with(&cut.display().to_string()), "{e}");
+
+    // A gzip header that is not one.
+    let bad = dir.path().join("bad.pcap.gz");
+    std::fs::write(&bad, b"\x1f\x8bnot really gzip at all").unwrap();
+    assert!(matches!(open_error(&bad).kind, ErrorKind::Io(_)));
+    // Gzipped text is not a capture either.
+    let text = dir.path().join("text.gz");
+    std::fs::write(&text, gzipped(b"hello, this is not a capture\n")).unwrap();
+    assert!(matches!(
+        open_error(&text).kind,
+        ErrorKind::NotCapture {
+            magic: Some(0x6c6c_6568)
+        }
+    ));
+}
+
+#[test]
+fn gz_writes_gzip_that_appends_as_a_second_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("w.pcap.gz");
+    let ping = load("ping.pcap");
+    let gz = WriteOptions {
+        gz: true,
+        ..WriteOptions::default()
+    };
+    assert_eq!(pcapio::write(&path, &ping, &gz).unwrap(), 6);
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[..2], b"\x1f\x8b");
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut plain).unwrap();
+    assert_eq!(&plain[..4], &0xa1b2_c3d4u32.to_le_bytes(), "a classic pcap inside");
+
+    // Appending keeps the file's compression, whatever `gz` says.
+    let append = WriteOptions {
+        append: true,
+        ..WriteOptions::default()
+    };
+    let p = layer("Ether", &[]) / layer("IP", &[("dst", "198.18.0.2")]) / layer("ICMP", &[]);
+    assert_eq!(pcapio::write(&path, &p, &append).unwrap(), 1);
+    let pkts = pcapio::read(&path, &ReadOptions::default()).unwrap().0;
+    assert_eq!(pkts.len(), 7);
+    assert_eq!(frames(&pkts)[..6], frames(&ping)[..]);
+    assert_eq!(pkts.get(-1).unwrap().data, &p.build()[..]);
+}
+
+#[test]
+fn a_pipe_reads_like_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("capture.fifo");
+    let c_path = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let bytes = std::fs::read(fixture("ping.pcap")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, bytes))
+    };
+    let (pkts, warnings) = pcapio::read(&fifo, &ReadOptions::default()).unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(frames(&pkts), frames(&load("ping.pcap")));
+}

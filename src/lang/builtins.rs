@@ -364,10 +364,11 @@ pub static BUILTINS: &[Builtin] = &[
             req("pkt"),
             opt("append", Const::Bool(false)),
             opt("linktype", Const::None),
-            opt("nano", Const::Bool(false))
+            opt("nano", Const::Bool(false)),
+            opt("gz", Const::Bool(false))
         ],
         "Write a packet, a PacketList or a list of them to a pcap file (replaced only once complete); append adds \
-         to an existing file, linktype forces a link-type number.",
+         to an existing file, linktype forces a link-type number, gz=1 compresses it with gzip.",
         pcap::b_wrpcap
     ),
     builtin!(
@@ -382,7 +383,8 @@ pub static BUILTINS: &[Builtin] = &[
             req("filename"),
             opt("append", Const::Bool(false)),
             opt("linktype", Const::None),
-            opt("nano", Const::Bool(false))
+            opt("nano", Const::Bool(false)),
+            opt("gz", Const::Bool(false))
         ],
         "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it.",
         pcap::b_pcapwriter

@@ -95,15 +95,16 @@ pub(crate) fn c_rdpcap(s: &mut Session, a: Vec<Value>) -> Result<Value, LangErro
     Ok(Value::None)
 }
 
-/// `wrpcap(filename, pkt, append=False, linktype=None, nano=False)`.
+/// `wrpcap(filename, pkt, append=False, linktype=None, nano=False, gz=False)`.
 pub(crate) fn b_wrpcap(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
     let path = path_arg(&a[0], "wrpcap")?;
     let items = items(s, &a[1], "wrpcap")?;
-    pcapio::write(&*path, &items, &write_options(&a[2], &a[3], &a[4])?).map_err(lang_error)?;
+    pcapio::write(&*path, &items, &write_options(&a[2], &a[3], &a[4], &a[5])?).map_err(lang_error)?;
     Ok(Value::None)
 }
 
-fn write_options(append: &Value, linktype: &Value, nano: &Value) -> Result<WriteOptions, LangError> {
+/// `append`, `linktype`, `nano` and `gz`, as `wrpcap` and `PcapWriter` take them.
+fn write_options(append: &Value, linktype: &Value, nano: &Value, gz: &Value) -> Result<WriteOptions, LangError> {
     let linktype = match linktype {
         Value::None => None,
         v => Some(LinkType::from_dlt(
@@ -116,6 +117,7 @@ fn write_options(append: &Value, linktype: &Value, nano: &Value) -> Result<Write
         append: append.truthy(),
         linktype,
         nano: nano.truthy(),
+        gz: gz.truthy(),
     })
 }
 
@@ -231,7 +233,7 @@ pub(crate) fn b_pcapreader(s: &mut Session, a: Vec<Value>) -> Result<Value, Lang
     })))
 }
 
-/// `PcapWriter(filename, append=False, linktype=None, nano=False)`. Like a Python file, it is closed (the
+/// `PcapWriter(filename, append=False, linktype=None, nano=False, gz=False)`. Like a Python file, it is closed (the
 /// file published under its name) by `close()` or when the last reference to it goes.
 pub struct PcapWriter {
     name: String,
@@ -262,7 +264,7 @@ impl Drop for PcapWriter {
 
 pub(crate) fn b_pcapwriter(_: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
     let path = path_arg(&a[0], "PcapWriter")?;
-    let w = Writer::create(&*path, &write_options(&a[1], &a[2], &a[3])?).map_err(lang_error)?;
+    let w = Writer::create(&*path, &write_options(&a[1], &a[2], &a[3], &a[4])?).map_err(lang_error)?;
     Ok(Value::PcapWriter(Rc::new(PcapWriter {
         name: path.to_string(),
         writer: RefCell::new(Some(w)),

@@ -45,19 +45,29 @@ pub enum Format {
     PcapNg,
 }
 
-/// Identifies the format, turning the failures libpcap reports vaguely (a directory, an empty or foreign
-/// file, a cut global header) into precise errors.
-pub(crate) fn sniff(path: &Path) -> Result<Format, Error> {
-    let mut f = File::open(path).map_err(|e| Error::io(path, e))?;
+/// Opens a file to read a capture from; a missing file and a directory are errors that say so.
+pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
+    let f = File::open(path).map_err(|e| Error::io(path, e))?;
     if f.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
         return Err(Error::new(path, ErrorKind::IsDirectory));
     }
-    let mut head = [0u8; GLOBAL_HEADER_LEN as usize];
-    let got = read_up_to(&mut f, &mut head).map_err(|e| Error::io(path, e))?;
-    if got < 4 {
+    Ok(f)
+}
+
+/// A capture's first bytes, as many as a pcap global header has (fewer when the file is shorter).
+pub(crate) fn read_head(path: &Path, r: &mut impl Read) -> Result<Vec<u8>, Error> {
+    let mut head = vec![0u8; GLOBAL_HEADER_LEN as usize];
+    let got = read_up_to(r, &mut head).map_err(|e| Error::io(path, e))?;
+    head.truncate(got);
+    Ok(head)
+}
+
+/// The format of a capture that starts with `head` (see [`read_head`]).
+pub(crate) fn identify(path: &Path, head: &[u8]) -> Result<Format, Error> {
+    let Some(&[a, b, c, d]) = head.first_chunk::<4>() else {
         return Err(Error::new(path, ErrorKind::NotCapture { magic: None }));
-    }
-    let magic = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
+    };
+    let magic = u32::from_le_bytes([a, b, c, d]);
     let (nano, swapped) = match magic {
         PCAP_MICRO => (false, false),
         PCAP_NANO => (true, false),
@@ -66,8 +76,11 @@ pub(crate) fn sniff(path: &Path) -> Result<Format, Error> {
         PCAPNG_SHB => return Ok(Format::PcapNg),
         m => return Err(Error::new(path, ErrorKind::NotCapture { magic: Some(m) })),
     };
-    if (got as u64) < GLOBAL_HEADER_LEN {
-        return Err(Error::new(path, ErrorKind::TruncatedGlobalHeader { got: got as u64 }));
+    if (head.len() as u64) < GLOBAL_HEADER_LEN {
+        return Err(Error::new(
+            path,
+            ErrorKind::TruncatedGlobalHeader { got: head.len() as u64 },
+        ));
     }
     let word = |at: usize| read_u32(&head[at..at + 4], swapped);
     Ok(Format::Pcap {

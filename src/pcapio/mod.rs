@@ -29,6 +29,7 @@ mod format;
 mod frame;
 mod list;
 mod reader;
+mod source;
 mod stream;
 mod writer;
 

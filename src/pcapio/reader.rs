@@ -4,11 +4,12 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use pcap::{Capture, Offline, Precision};
+use pcap::{Capture, Offline};
 
 use super::error::{Error, ErrorKind};
-use super::format::{locate_damage, sniff, Format};
+use super::format::Format;
 use super::frame::{Frame, FrameBuf, Timestamp};
+use super::source::{libpcap_message, Source};
 use crate::packet::LinkType;
 
 /// What to read: at most `count` packets, only those matching `filter` (a BPF expression, e.g.
@@ -77,11 +78,10 @@ impl fmt::Display for Warning {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Reader {
+    /// Declared before `source`, whose buffer it reads through, so dropped first.
     cap: Capture<Offline>,
-    /// The stream's buffer: declared after `cap`, so dropped after libpcap closes the stream.
-    _read_buffer: Box<[u8]>,
+    source: Source,
     path: PathBuf,
-    format: Format,
     link: LinkType,
     filtered: bool,
     remaining: Option<usize>,
@@ -95,8 +95,7 @@ impl Reader {
     /// capture, cut inside its global header, of a link type libpcap does not know, or the filter is bad.
     pub fn open(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Reader, Error> {
         let path = path.as_ref();
-        let format = sniff(path)?;
-        let (mut cap, read_buffer) = open_buffered(path).map_err(|why| Error::new(path, ErrorKind::Libpcap(why)))?;
+        let (mut cap, source) = Source::open(path)?;
         let dlt = cap.get_datalink();
         let name = dlt
             .get_name()
@@ -123,9 +122,8 @@ impl Reader {
         }
         Ok(Reader {
             cap,
-            _read_buffer: read_buffer,
+            source,
             path: path.to_path_buf(),
-            format,
             link,
             filtered: opts.filter.is_some(),
             remaining: opts.count,
@@ -160,12 +158,8 @@ impl Reader {
             }
             Err(e) => {
                 self.finished = true;
-                Some(Err(damage_error(
-                    &self.path,
-                    self.format,
-                    e,
-                    (!self.filtered).then_some(self.delivered + 1),
-                )))
+                let record = (!self.filtered).then_some(self.delivered + 1);
+                Some(Err(self.source.damage_error(&self.path, e, record)))
             }
         }
     }
@@ -177,7 +171,7 @@ impl Reader {
 
     /// The file's format.
     pub fn format(&self) -> Format {
-        self.format
+        self.source.format
     }
 
     pub fn path(&self) -> &Path {
@@ -200,67 +194,5 @@ impl Iterator for Reader {
     type Item = Result<FrameBuf, Error>;
     fn next(&mut self) -> Option<Self::Item> {
         self.next_frame().map(|r| r.map(|f| f.to_owned()))
-    }
-}
-
-/// Bytes libpcap's stream reads at a time. glibc sizes a stream's buffer by the file system's block (4 KiB),
-/// so reading a 500 MB capture took 124,000 `read` calls, about a third of a filtered count's time.
-const READ_BUFFER: usize = 1 << 20;
-
-/// Opens a capture file through libpcap, in nanoseconds, on a stream we made with the returned 1 MiB buffer
-/// (to be kept until the capture is closed): `pcap_open_offline` would `fopen` it with the default one.
-fn open_buffered(path: &Path) -> Result<(Capture<Offline>, Box<[u8]>), String> {
-    extern "C" {
-        fn pcap_fopen_offline_with_tstamp_precision(
-            fp: *mut libc::FILE,
-            precision: libc::c_uint,
-            errbuf: *mut libc::c_char,
-        ) -> *mut libc::c_void;
-    }
-    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
-    let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
-    // SAFETY: `fdopen` takes the descriptor we own (closed with the stream, by `pcap_close` or below);
-    // `setvbuf` comes before any read, with a buffer the caller keeps alive longer than the stream (a boxed
-    // slice's heap memory does not move with the box); libpcap takes the stream
-    // and writes at most PCAP_ERRBUF_SIZE (256) bytes of message into `errbuf`. The pointer it returns is the
-    // `pcap_t` that `Capture` owns from then on (and closes), as its own constructors do.
-    unsafe {
-        let fp = libc::fdopen(std::os::fd::IntoRawFd::into_raw_fd(file), c"r".as_ptr());
-        if fp.is_null() {
-            return Err(std::io::Error::last_os_error().to_string());
-        }
-        libc::setvbuf(fp, buffer.as_mut_ptr().cast(), libc::_IOFBF, buffer.len());
-        let mut errbuf = [0 as libc::c_char; 256];
-        let handle = pcap_fopen_offline_with_tstamp_precision(fp, Precision::Nano as libc::c_uint, errbuf.as_mut_ptr());
-        match std::ptr::NonNull::new(handle) {
-            Some(handle) => Ok((Capture::from(handle.cast()), buffer)),
-            None => {
-                libc::fclose(fp);
-                Err(std::ffi::CStr::from_ptr(errbuf.as_ptr()).to_string_lossy().into_owned())
-            }
-        }
-    }
-}
-
-/// Turns libpcap's read error into one naming the damaged record: located by a scan of the record headers,
-/// else libpcap's words with the record number when no filter hid records.
-fn damage_error(path: &Path, format: Format, e: pcap::Error, record: Option<u64>) -> Error {
-    match locate_damage(path, format) {
-        Some(d) => d.into_error(path),
-        None => {
-            let err = Error::new(path, ErrorKind::Libpcap(libpcap_message(e)));
-            match record {
-                Some(r) => err.at(r, None),
-                None => err,
-            }
-        }
-    }
-}
-
-/// libpcap's own message, without the crate's wrapping.
-fn libpcap_message(e: pcap::Error) -> String {
-    match e {
-        pcap::Error::PcapError(m) => m,
-        e => e.to_string(),
     }
 }

@@ -1,5 +1,5 @@
-//! Writing classic pcap files, to a temporary name renamed into place at `close`, so that a crash or an
-//! error never leaves half a file under the real name.
+//! Writing classic pcap files, gzip-compressed if asked (Scapy's `gz=1`), to a temporary name renamed into
+//! place at `close`, so that a crash or an error never leaves half a file under the real name.
 //!
 //! The writer is our own rather than libpcap's dumper: the format is a 24-byte header and a 16-byte header
 //! per record, and owning it gives what the dumper lacks — nanosecond or microsecond files chosen from the
@@ -11,7 +11,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::error::{Error, ErrorKind};
-use super::format::{locate_damage, max_snaplen, sniff, Format};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+
+use super::format::{locate_damage, max_snaplen, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
 use crate::packet::{LinkType, Packet};
@@ -22,13 +25,15 @@ const SNAPLEN: u32 = 262_144;
 /// How to write: append to an existing file, force a link type, force nanosecond timestamps.
 #[derive(Clone, Debug, Default)]
 pub struct WriteOptions {
-    /// Add to the end of an existing pcap file (its link type and precision are kept); a missing file is
-    /// created.
+    /// Add to the end of an existing pcap file (its link type, precision and compression are kept); a
+    /// missing file is created.
     pub append: bool,
     /// The file's link type; by default the first frame's (a crafted packet's from its bottom layer).
     pub linktype: Option<LinkType>,
     /// Nanosecond timestamps even when every timestamp is a whole microsecond.
     pub nano: bool,
+    /// Compress the file with gzip, as Scapy's `gz=1` does (`rdpcap` reads such files back).
+    pub gz: bool,
 }
 
 /// Anything that can be written as frames: packets (a packet set writes every packet it stands for),
@@ -128,7 +133,7 @@ pub fn write(path: impl AsRef<Path>, frames: &(impl Frames + ?Sized), opts: &Wri
 pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
-    out: Option<BufWriter<File>>,
+    out: Option<Output>,
     /// Link type and precision once the header is written (or read from the file appended to).
     header: Option<Header>,
     opts: WriteOptions,
@@ -142,12 +147,44 @@ struct Header {
     swapped: bool,
 }
 
+/// Where the bytes go: the temporary file, through gzip or not.
+enum Output {
+    Plain(BufWriter<File>),
+    Gzip(GzEncoder<BufWriter<File>>),
+}
+
+impl Output {
+    fn new(file: File, gz: bool) -> Output {
+        let buffered = BufWriter::with_capacity(1 << 20, file);
+        match gz {
+            true => Output::Gzip(GzEncoder::new(buffered, Compression::default())),
+            false => Output::Plain(buffered),
+        }
+    }
+
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            Output::Plain(w) => w.write_all(b),
+            Output::Gzip(w) => w.write_all(b),
+        }
+    }
+
+    /// Ends the gzip member, if any, and flushes everything to the file.
+    fn finish(self) -> std::io::Result<File> {
+        let buffered = match self {
+            Output::Plain(w) => w,
+            Output::Gzip(w) => w.finish()?,
+        };
+        buffered.into_inner().map_err(|e| e.into_error())
+    }
+}
+
 /// Distinguishes the temporary files of writers open at once in one process.
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
 impl Writer {
     /// Starts a file. With `append`, the existing file is copied to the temporary name first and must be a
-    /// whole classic pcap file.
+    /// whole classic pcap file; a gzipped one gets a gzip member of its own, which readers join.
     pub fn create(path: impl AsRef<Path>, opts: &WriteOptions) -> Result<Writer, Error> {
         let path = path.as_ref().to_path_buf();
         let name = path
@@ -159,12 +196,12 @@ impl Writer {
             std::process::id(),
             TMP_SEQ.fetch_add(1, Ordering::Relaxed)
         ));
-        let header = if opts.append && path.exists() {
-            let h = appendable(&path)?;
+        let (header, gz) = if opts.append && path.exists() {
+            let (h, gz) = appendable(&path)?;
             fs::copy(&path, &tmp).map_err(|e| Error::io(&path, e))?;
-            Some(h)
+            (Some(h), gz)
         } else {
-            None
+            (None, opts.gz)
         };
         let file = OpenOptions::new()
             .write(true)
@@ -176,7 +213,7 @@ impl Writer {
         Ok(Writer {
             path,
             tmp,
-            out: Some(BufWriter::with_capacity(1 << 20, file)),
+            out: Some(Output::new(file, gz)),
             header,
             opts: opts.clone(),
             written: 0,
@@ -225,7 +262,7 @@ impl Writer {
             self.write_header(self.opts.linktype.unwrap_or(LinkType::Ethernet), false)?;
         }
         let out = self.out.take().expect("a writer is closed once");
-        let file = out.into_inner().map_err(|e| Error::io(&self.path, e.into_error()))?;
+        let file = out.finish().map_err(|e| Error::io(&self.path, e))?;
         file.sync_all().map_err(|e| Error::io(&self.path, e))?;
         fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         Ok(self.written)
@@ -274,9 +311,11 @@ fn word(w: u32, swapped: bool) -> [u8; 4] {
     }
 }
 
-/// The header of a file to append to: a classic pcap file whose every record is whole.
-fn appendable(path: &Path) -> Result<Header, Error> {
-    match sniff(path)? {
+/// The header of a file to append to, and whether it is gzipped: a classic pcap file whose every record is
+/// whole (checked in an uncompressed file only).
+fn appendable(path: &Path) -> Result<(Header, bool), Error> {
+    let (format, gz) = super::source::sniff(path)?;
+    match format {
         Format::PcapNg => Err(Error::new(
             path,
             ErrorKind::CannotAppend("it is a pcapng file; only classic pcap files can be appended to".into()),
@@ -286,13 +325,16 @@ fn appendable(path: &Path) -> Result<Header, Error> {
             swapped,
             linktype,
             ..
-        } => match locate_damage(path, format) {
+        } => match (!gz).then(|| locate_damage(path, format)).flatten() {
             Some(d) => Err(d.into_error(path)),
-            None => Ok(Header {
-                link: LinkType::from_dlt(linktype),
-                nano,
-                swapped,
-            }),
+            None => Ok((
+                Header {
+                    link: LinkType::from_dlt(linktype),
+                    nano,
+                    swapped,
+                },
+                gz,
+            )),
         },
     }
 }
