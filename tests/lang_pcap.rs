@@ -233,6 +233,24 @@ rdpcap {f}
         lines[3], "<w.pcap: TCP:0 UDP:0 ICMP:0 Other:1>",
         "raw IP bytes read as Ethernet"
     );
+
+    // gz=1 as in Scapy: gzip on disk, read back whole; PcapWriter and appending keep it.
+    let z = dir.join("w.pcap.gz");
+    let got = run(&format!(
+        r#"pkts = rdpcap("{}")
+wrpcap("{z}", pkts, gz=1)
+wrpcap("{z}", pkts[:2], append=True)
+w = PcapWriter("{z}", append=True, gz=True)
+w.write(pkts[-1])
+w.close()
+back = rdpcap("{z}")
+print(back, back[:12] == pkts, back[-1] == pkts[-1])
+"#,
+        fixture("http.pcap"),
+        z = z.display()
+    ));
+    assert_eq!(got, "<w.pcap.gz: TCP:15 UDP:0 ICMP:0 Other:0> True True\n");
+    assert_eq!(&std::fs::read(&z).unwrap()[..2], b"\x1f\x8b");
     std::fs::remove_dir_all(&dir).ok();
 }
 
