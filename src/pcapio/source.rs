@@ -140,7 +140,11 @@ struct CookieFunctions {
     close: unsafe extern "C" fn(*mut c_void) -> c_int,
 }
 
+/// `__fsetlocking`'s "the caller takes care of locking": stdio then takes no lock per call.
+const FSETLOCKING_BYCALLER: c_int = 2;
+
 extern "C" {
+    fn __fsetlocking(fp: *mut libc::FILE, kind: c_int) -> c_int;
     fn fopencookie(cookie: *mut c_void, mode: *const c_char, functions: CookieFunctions) -> *mut libc::FILE;
     fn pcap_fopen_offline_with_tstamp_precision(
         fp: *mut libc::FILE,
@@ -161,7 +165,8 @@ fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline
     let cookie = Box::into_raw(cookie).cast::<c_void>();
     // SAFETY: the stream owns `cookie` from here (`close_cookie` frees it, at `fclose` by `pcap_close` or
     // below), and fopencookie's failure leaves it to us. `setvbuf` comes before any read, with a buffer the
-    // caller keeps alive longer than the stream. libpcap writes at most PCAP_ERRBUF_SIZE (256) bytes into
+    // caller keeps alive longer than the stream. The stream needs no lock of its own (saving two per packet):
+    // only libpcap reads it, through a `Capture`, which is used by one thread at a time (`Send`, not `Sync`). libpcap writes at most PCAP_ERRBUF_SIZE (256) bytes into
     // `errbuf`; the `pcap_t` it returns is owned by `Capture` from then on (and closed by it), as its own
     // constructors do.
     unsafe {
@@ -171,6 +176,7 @@ fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline
             return Err(std::io::Error::last_os_error().to_string());
         }
         libc::setvbuf(fp, buffer.as_mut_ptr().cast(), libc::_IOFBF, buffer.len());
+        __fsetlocking(fp, FSETLOCKING_BYCALLER);
         let mut errbuf = [0 as c_char; 256];
         let handle = pcap_fopen_offline_with_tstamp_precision(fp, Precision::Nano as libc::c_uint, errbuf.as_mut_ptr());
         match NonNull::new(handle) {
