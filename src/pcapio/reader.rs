@@ -4,12 +4,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use pcap::{Capture, Offline};
-
 use super::error::{Error, ErrorKind};
 use super::format::Format;
 use super::frame::{Frame, FrameBuf, Timestamp};
-use super::source::{libpcap_message, Source};
+use super::source::{libpcap_message, Source, Stream};
 use crate::packet::LinkType;
 
 /// What to read: at most `count` packets, only those matching `filter` (a BPF expression, e.g.
@@ -78,8 +76,7 @@ impl fmt::Display for Warning {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct Reader {
-    /// Declared before `source`, whose buffer it reads through, so dropped first.
-    cap: Capture<Offline>,
+    stream: Stream,
     source: Source,
     path: PathBuf,
     link: LinkType,
@@ -95,7 +92,8 @@ impl Reader {
     /// capture, cut inside its global header, of a link type libpcap does not know, or the filter is bad.
     pub fn open(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Reader, Error> {
         let path = path.as_ref();
-        let (mut cap, source) = Source::open(path)?;
+        let (mut stream, source) = Source::open(path)?;
+        let cap = stream.capture();
         let dlt = cap.get_datalink();
         let name = dlt
             .get_name()
@@ -121,7 +119,7 @@ impl Reader {
             })?;
         }
         Ok(Reader {
-            cap,
+            stream,
             source,
             path: path.to_path_buf(),
             link,
@@ -139,7 +137,7 @@ impl Reader {
         if self.finished || self.remaining == Some(0) {
             return None;
         }
-        match self.cap.next_packet() {
+        match self.stream.capture().next_packet() {
             Ok(p) => {
                 self.delivered += 1;
                 if let Some(r) = &mut self.remaining {

@@ -22,6 +22,19 @@ const READ_BUFFER: usize = 1 << 20;
 /// The first bytes of a gzip member.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// libpcap reading a capture through the stream we made, with the stream's buffer: together, so that the
+/// buffer is freed after the capture closes the stream (fields drop in order) and neither leaves alone.
+pub(crate) struct Stream {
+    cap: Capture<Offline>,
+    _buffer: Box<[u8]>,
+}
+
+impl Stream {
+    pub(crate) fn capture(&mut self) -> &mut Capture<Offline> {
+        &mut self.cap
+    }
+}
+
 /// What libpcap's stream reads: the file's format, and what explains a failed read.
 pub(crate) struct Source {
     pub format: Format,
@@ -29,15 +42,13 @@ pub(crate) struct Source {
     plain_file: bool,
     /// The last error of the reader under the stream: libpcap only knows that a read failed.
     read_error: Arc<Mutex<Option<std::io::Error>>>,
-    /// The stream's buffer, which must outlive the capture that reads through it.
-    _buffer: Box<[u8]>,
 }
 
 impl Source {
     /// Opens `path`, gzipped or not, identifies its format from its first bytes and hands libpcap a stream
-    /// of it, in nanoseconds. The capture must be dropped before the source. Errors name the file: missing,
-    /// a directory, not a capture, a cut global header, a damaged gzip header, or what libpcap says.
-    pub(crate) fn open(path: &Path) -> Result<(Capture<Offline>, Source), Error> {
+    /// of it, in nanoseconds. Errors name the file: missing, a directory, not a capture, a cut global header,
+    /// a damaged gzip header, or what libpcap says.
+    pub(crate) fn open(path: &Path) -> Result<(Stream, Source), Error> {
         let Opened {
             head,
             rest,
@@ -56,9 +67,8 @@ impl Source {
             format,
             plain_file: plain_file && !gzipped,
             read_error,
-            _buffer: buffer,
         };
-        Ok((cap, source))
+        Ok((Stream { cap, _buffer: buffer }, source))
     }
 
     /// Turns libpcap's read error into one naming the damaged record: in a plain file, located by a scan of
