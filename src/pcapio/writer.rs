@@ -10,10 +10,10 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::error::{Error, ErrorKind};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+use super::error::{Error, ErrorKind};
 use super::format::{locate_damage, max_snaplen, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
@@ -22,7 +22,7 @@ use crate::packet::{LinkType, Packet};
 /// The snaplen written: libpcap's `MAXIMUM_SNAPLEN`, as tcpdump writes.
 const SNAPLEN: u32 = 262_144;
 
-/// How to write: append to an existing file, force a link type, force nanosecond timestamps.
+/// How to write: append to an existing file, force a link type, force nanosecond timestamps, compress.
 #[derive(Clone, Debug, Default)]
 pub struct WriteOptions {
     /// Add to the end of an existing pcap file (its link type, precision and compression are kept); a
