@@ -386,7 +386,8 @@ pub static BUILTINS: &[Builtin] = &[
             opt("nano", Const::Bool(false)),
             opt("gz", Const::Bool(false))
         ],
-        "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it.",
+        "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it; \
+         gz=1 compresses it with gzip.",
         pcap::b_pcapwriter
     ),
     builtin!(
