@@ -373,24 +373,38 @@ fn crafted_packets_choose_link_type_and_precision() {
     }
 }
 
+const APPEND: WriteOptions = WriteOptions {
+    append: true,
+    linktype: None,
+    nano: false,
+    gz: false,
+};
+
+fn a_ping() -> Packet {
+    layer("Ether", &[]) / layer("IP", &[("dst", "198.18.0.2")]) / layer("ICMP", &[])
+}
+
+/// An echo request appended to `path`, which holds ping.pcap's six packets; returns the file read back, seven
+/// packets ending with it.
+fn append_a_ping(path: &Path) -> PacketList {
+    let p = a_ping();
+    assert_eq!(pcapio::write(path, &p, &APPEND).unwrap(), 1);
+    let pkts = pcapio::read(path, &ReadOptions::default()).unwrap().0;
+    assert_eq!(pkts.len(), 7);
+    assert_eq!(pkts.get(-1).unwrap().data, &p.build()[..]);
+    pkts
+}
+
 #[test]
 fn append_adds_to_the_end_and_refuses_what_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.pcap");
     std::fs::copy(fixture("ping.pcap"), &path).unwrap();
-    let append = WriteOptions {
-        append: true,
-        ..WriteOptions::default()
-    };
-    let p = layer("Ether", &[]) / layer("IP", &[("dst", "198.18.0.2")]) / layer("ICMP", &[]);
-    assert_eq!(pcapio::write(&path, &p, &append).unwrap(), 1);
-    let pkts = pcapio::read(&path, &ReadOptions::default()).unwrap().0;
-    assert_eq!(pkts.len(), 7);
-    assert_eq!(pkts.get(-1).unwrap().data, &p.build()[..]);
+    append_a_ping(&path);
 
     // A raw-IP packet does not belong in an Ethernet file; the file is left as it was.
     let before = std::fs::read(&path).unwrap();
-    let e = pcapio::write(&path, &(layer("IP", &[]) / layer("ICMP", &[])), &append).unwrap_err();
+    let e = pcapio::write(&path, &(layer("IP", &[]) / layer("ICMP", &[])), &APPEND).unwrap_err();
     assert!(
         matches!(e.kind, ErrorKind::MixedLinkTypes { file: 1, frame: 101 }),
         "{e}"
@@ -400,12 +414,12 @@ fn append_adds_to_the_end_and_refuses_what_does_not_fit() {
 
     let ng = dir.path().join("b.pcapng");
     std::fs::copy(fixture("lo.pcapng"), &ng).unwrap();
-    let e = pcapio::write(&ng, &p, &append).unwrap_err();
+    let e = pcapio::write(&ng, &a_ping(), &APPEND).unwrap_err();
     assert!(matches!(e.kind, ErrorKind::CannotAppend(_)), "{e}");
 
     // Appending to a missing file creates it.
     let fresh = dir.path().join("fresh.pcap");
-    assert_eq!(pcapio::write(&fresh, &p, &append).unwrap(), 1);
+    assert_eq!(pcapio::write(&fresh, &a_ping(), &APPEND).unwrap(), 1);
 }
 
 #[test]
@@ -680,16 +694,8 @@ fn gz_writes_gzip_that_appends_as_a_second_member() {
     assert_eq!(&plain[..4], &0xa1b2_c3d4u32.to_le_bytes(), "a classic pcap inside");
 
     // Appending keeps the file's compression, whatever `gz` says.
-    let append = WriteOptions {
-        append: true,
-        ..WriteOptions::default()
-    };
-    let p = layer("Ether", &[]) / layer("IP", &[("dst", "198.18.0.2")]) / layer("ICMP", &[]);
-    assert_eq!(pcapio::write(&path, &p, &append).unwrap(), 1);
-    let pkts = pcapio::read(&path, &ReadOptions::default()).unwrap().0;
-    assert_eq!(pkts.len(), 7);
+    let pkts = append_a_ping(&path);
     assert_eq!(frames(&pkts)[..6], frames(&ping)[..]);
-    assert_eq!(pkts.get(-1).unwrap().data, &p.build()[..]);
 }
 
 #[test]
