@@ -1,7 +1,8 @@
 //! Capture files: Scapy's `rdpcap`, `wrpcap`, `PcapReader`, `PcapWriter` and `PacketList`.
 //!
 //! Reading goes through libpcap (pcap in micro- or nanoseconds, either byte order, and pcapng as libpcap
-//! reads it), with BPF filters compiled by libpcap and applied offline, without privileges. Frames are kept
+//! reads it; from a file, a gzipped file or a pipe), with BPF filters compiled by libpcap and applied offline,
+//! without privileges. Writing can gzip, as Scapy's `gz=1`. Frames are kept
 //! as bytes and dissected when asked for. Damaged files fail with errors naming the file, the record and its
 //! byte offset; a file cut short still gives every packet before the cut, with a warning.
 //!

@@ -1,5 +1,6 @@
 //! Streaming reads through libpcap: pcap (micro- and nanosecond, either byte order) and pcapng as libpcap
-//! reads it (one link type per file), with a BPF filter compiled by libpcap and applied in its read loop.
+//! reads it (one link type per file), gzipped or not (see `source`), with a BPF filter compiled by libpcap
+//! and applied in its read loop.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
