@@ -1,10 +1,11 @@
 //! DNS resource records (RFC 1035 §4.1.3): Scapy's `DNSRR` with its type-dependent `rdata`, the classes Scapy
-//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`, `DNSRRRSIG`), and the EDNS0
-//! options (RFC 6891) inside an OPT record.
+//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`, `DNSRRRSIG`; the other DNSSEC
+//! ones are in `dnssec`), and the EDNS0 options (RFC 6891) inside an OPT record.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::dns::{decode_name, encode_name, NAME_KIND};
+use super::dnssec::{DNSRRDNSKEY, DNSRRDS, DNSRRNSEC, DNSRRNSEC3, DNSRRNSEC3PARAM};
 use super::raw::RAW;
 use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
 use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
@@ -34,13 +35,18 @@ pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
         15 => &DNSRRMX,
         33 => &DNSRRSRV,
         41 => &DNSRROPT,
+        43 => &DNSRRDS,
         46 => &DNSRRRSIG,
+        47 => &DNSRRNSEC,
+        48 => &DNSRRDNSKEY,
+        50 => &DNSRRNSEC3,
+        51 => &DNSRRNSEC3PARAM,
         _ => &DNSRR,
     }
 }
 
 /// Owner name, type, class, TTL and data length, the start of every record but OPT and SOA.
-const fn header(rtype: u64) -> [Field; 6] {
+pub(super) const fn header(rtype: u64) -> [Field; 6] {
     [
         Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
         Field::u16("type", rtype).names(DNS_TYPES),
@@ -190,8 +196,60 @@ fn signature_len(l: &Layer) -> usize {
     (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name.len())
 }
 
+/// Record data read up to a length worked out from the fields before it: Scapy's `StrField` and `StrLenField`
+/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message and where the field starts;
+/// it gives `None` where the fields before already overran `rdlen`: Scapy fails on such a record, which
+/// becomes `Raw`.
+pub(super) struct RecordBytes {
+    pub(super) len: fn(&Layer, &[u8], usize) -> Option<usize>,
+    pub(super) kind: &'static str,
+}
+
+impl Codec for RecordBytes {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let n = self.measure(data, pos, end, layer)?;
+        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+    }
+
+    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        Some((self.len)(layer, data, pos)?.min(end.saturating_sub(pos)))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Bytes(_) => Ok(v),
+            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+            other => Err(format!("expected bytes, got {other}")),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        self.kind
+    }
+}
+
+/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. A record
+/// read from its frame finds where its data starts from its run of fixed fields (type, class, TTL and rdlen,
+/// 10 bytes); one decoded into values counts the `before` bytes its data fields took.
+pub(super) fn rdata_left(l: &Layer, pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+    let rdlen = l.get_int("rdlen")? as usize;
+    match l.run_start() {
+        Some(run) => (run + 10 + rdlen).checked_sub(pos),
+        None => rdlen.checked_sub(before(l)),
+    }
+}
+
+/// The length of a bytes field's value.
+pub(super) fn bytes_len(l: &Layer, name: &str) -> usize {
+    l.get(name).and_then(|v| v.as_bytes().map(<[u8]>::len)).unwrap_or(0)
+}
+
 /// DNSSEC algorithm numbers, Scapy's `dnssecalgotypes` (IANA, 12/2023).
-static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
+pub(super) static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
     (0, "Reserved"),
     (1, "RSA/MD5"),
     (2, "Diffie-Hellman"),
@@ -246,7 +304,7 @@ fn utc_date(t: u64) -> String {
 /// the dissected `rdlen` of a record in a DNS section.
 // Used only as `..RR_BASE` in statics, each of which gets its own layout cell (see `Proto::BASE`).
 #[allow(clippy::declare_interior_mutable_const)]
-const RR_BASE: Proto = Proto {
+pub(super) const RR_BASE: Proto = Proto {
     post_build: Some(rdlen_post_build),
     message_base: true,
     unset_in_list: &["rdlen"],

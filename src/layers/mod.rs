@@ -4,6 +4,7 @@
 pub mod arp;
 pub mod dns;
 pub mod dns_records;
+pub mod dnssec;
 pub mod dot1q;
 pub mod dot3;
 pub mod ether;
@@ -110,6 +111,11 @@ pub static ALL: &[&Proto] = &[
     &dns_records::DNSRRSRV,
     &dns_records::DNSRROPT,
     &dns_records::DNSRRRSIG,
+    &dnssec::DNSRRDNSKEY,
+    &dnssec::DNSRRDS,
+    &dnssec::DNSRRNSEC,
+    &dnssec::DNSRRNSEC3,
+    &dnssec::DNSRRNSEC3PARAM,
     &dns_records::EDNS0TLV,
     &dns_records::EDNS0COOKIE,
 ];

@@ -507,6 +507,35 @@ def build_cases():
     resp("dns_resp_over_ipv6", LAY(L("DNSRR", rrname="example.com.", type="AAAA",
                                      rdata="fd00::1:1")),
          under=[I6(src=B2, dst=B1), L("UDP", sport=53, dport=5000)])
+    # DNSSEC records; NSEC3 salts and hashes with their lengths set, as Scapy does not compute them.
+    key = bytes(range(1, 33))
+    resp("dns_resp_dnskey", LAY(L("DNSRRDNSKEY", rrname="example.com.", ttl=3600, flags=257,
+                                  algorithm=13, publickey=B(key))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="DNSKEY")))
+    resp("dns_resp_ds", LAY(L("DNSRRDS", rrname="example.com.", ttl=3600, keytag=12345,
+                              algorithm=8, digesttype=2, digest=B(key))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="DS")))
+    resp("dns_resp_nsec", LAY(L("DNSRRNSEC", rrname="a.example.com.", ttl=300,
+                                nextname="b.example.com.", typebitmaps=LST(1, 2, 6, 46, 47, 48))),
+         qd=LAY(L("DNSQR", qname="a.example.com.", qtype="NSEC")))
+    resp("dns_resp_nsec3_then_a", LAY(
+        L("DNSRRNSEC3", rrname="h.example.com.", ttl=300, hashalg=1, flags=1, iterations=5,
+          saltlength=2, salt=B(b"\xab\xcd"), hashlength=20, nexthashedownername=B(key[:20]),
+          typebitmaps=LST(1, 28, 46, 300, 32769)),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="h.example.com.", qtype="NSEC3")))
+    resp("dns_resp_nsec3param", LAY(L("DNSRRNSEC3PARAM", rrname="example.com.", hashalg=1,
+                                      iterations=10, saltlength=4, salt=B(b"\xaa\xbb\xcc\xdd"))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="NSEC3PARAM")))
+    resp("dns_resp_dnssec_defaults", LAY(L("DNSRRDNSKEY"), L("DNSRRDS"), L("DNSRRNSEC"),
+                                         L("DNSRRNSEC3"), L("DNSRRNSEC3PARAM")))
+    resp("dns_resp_nsec_bitmap_bytes", LAY(L("DNSRRNSEC", nextname="example.com.",
+                                             typebitmaps=B(b"\x00\x01\x00")),
+                                           L("DNSRRNSEC", typebitmaps=B(b"\x00\x06\x40")),
+                                           L("DNSRRNSEC", typebitmaps=LST()),
+                                           L("DNSRRNSEC3", typebitmaps=LST(0, 255, 256, 70000))))
+    resp("dns_resp_dnskey_flags_text", LAY(L("DNSRRDNSKEY", flags="SZ", protocol=4),
+                                           L("DNSRRDNSKEY", flags=2, algorithm=99)))
     add("dns_mdns_query", E(dst="01:00:5e:00:00:fb"), I4(dst="198.18.0.251"),
         L("UDP", sport=5353, dport=5353),
         L("DNS", rd=0, qd=LAY(L("DNSQR", qname="_http._tcp.local.", qtype="PTR",
@@ -557,6 +586,11 @@ def build_cases():
     add("bare_ip_udp_dns", I4(), L("UDP", sport=5000, dport=53), L("DNS", id=99))
     add("bare_dnsqr", L("DNSQR", qname="example.org.", qtype="MX"))
     add("bare_dnsrr", L("DNSRR", rrname="example.org.", rdata="198.18.3.3"))
+    add("bare_dnsrrnsec", L("DNSRRNSEC", nextname="example.org.", typebitmaps=LST(1, 15)))
+    add("bare_dnsrrnsec3_default", L("DNSRRNSEC3"))
+    add("bare_dnsrrdnskey", L("DNSRRDNSKEY", rrname="example.org.", publickey=B(b"key")))
+    add("bare_dnsrrds_default", L("DNSRRDS"))
+    add("bare_dnsrrnsec3param", L("DNSRRNSEC3PARAM", flags=1, saltlength=1, salt=B(b"s")))
     add("bare_iperror_udperror", L("IPerror", src=A1, dst=A2), L("UDPerror"))
     add("bare_sll_ip", L("CookedLinux", pkttype=4, lladdrtype=1, lladdrlen=6,
                          src=B(b"\x02\x00\x00\x00\x00\x01\x00\x00")), I4(), L("ICMP"))
@@ -774,6 +808,33 @@ def dissect_cases(build_records, build_layers):
         bytes.fromhex("000a0004deadbeef")
     add("dns_rr_opt_ar", 1, eth_ip + ip4(17, udp(53, 5000, bytes.fromhex(
         "1234" "8180" "0001" "0000" "0000" "0001") + q + opt)))
+    # DNSSEC records cut short or malformed, each followed by an A record ans_ptr: where Scapy reads a record
+    # only up to its rdlen, the A record still parses; where the record's fields overrun rdlen, Scapy gives up
+    # and the rest of the message is Raw.
+    def rrs(*records):
+        body = b"".join(b"\xc0\x0c" + bytes.fromhex(t) + b"\x00\x01\x00\x00\x00\x3c" +
+                        struct.pack("!H", len(rdata) if n is None else n) + rdata
+                        for t, rdata, n in records)
+        return eth_ip + ip4(17, udp(53, 5000, bytes.fromhex("1234" "8180" "0001") +
+                                    struct.pack("!H", len(records) + 1) + bytes(4) + q + body +
+                                    ans_ptr))
+    dnssec_rdata = [
+        ("nsec_bitmap_len0", "002f", b"\x00\x00\x00", None),
+        ("nsec_bitmap_len33", "002f", b"\x00\x00\x21" + b"\xff" * 33, None),
+        ("nsec_bitmap_one_byte", "002f", b"\x00\x00", None),
+        ("nsec_bitmap_bits_cut", "002f", b"\x00\x00\x05\x60\x01", None),
+        ("nsec_bitmap_two_windows", "002f", b"\x01a\x00\x00\x01\x40\x01\x01\x80", None),
+        ("nsec3_salt_past_rdlen", "0032", b"\x01\x00\x00\x0a\x08abc", None),
+        ("nsec3_hash_past_rdlen", "0032", b"\x01\x00\x00\x0a\x01s\x14hh", None),
+        ("nsec3_bitmap_bad", "0032", b"\x01\x01\x00\x00\x00\x00\x00\x00", None),
+        ("nsec3param_cut", "0033", b"\x01\x00\x00", None),
+        ("dnskey_cut", "0030", b"\x01\x01\x03", None),
+        ("dnskey_key", "0030", b"\x01\x00\x03\x0fkey", None),
+        ("ds_cut", "002b", b"\x30\x39", None),
+        ("ds_digest", "002b", b"\x30\x39\x08\x02" + bytes(range(32)), None),
+    ]
+    for cid, t, rdata, n in dnssec_rdata:
+        add("dns_rr_" + cid, 1, rrs((t, rdata, n)))
     add("dns_mdns_5353", 1, eth_ip + ip4(17, udp(5353, 5353, bytes.fromhex(
         "0000" "8400" "0000" "0001" "0000" "0000") + b"\x04host\x05local\x00" + bytes.fromhex(
         "0001" "8001" "00000078" "0004" "c6120202"))))
