@@ -1,8 +1,10 @@
 //! DNSSEC resource records (RFC 4034, RFC 5155) that Scapy dissects into their own classes: `DNSRRDNSKEY`,
 //! `DNSRRDS`, `DNSRRNSEC`, `DNSRRNSEC3` and `DNSRRNSEC3PARAM`. `DNSRRRSIG` is with the other records.
 
-use super::dns::{decode_name, encode_name, NAME_KIND};
-use super::dns_records::{bytes_len, header, rdata_left, RecordBytes, DNSSEC_ALGORITHMS, RR_BASE};
+use super::dns::{decode_name, NAME_KIND};
+use super::dns_records::{
+    bytes_len, header, name_len, rdata_left, wire_name_len, RecordBytes, DNSSEC_ALGORITHMS, RR_BASE,
+};
 use super::well_known::DNS_TYPES;
 use crate::packet::{Codec, Dflt, Field, Kind, Layer, Proto, Value};
 
@@ -104,15 +106,10 @@ pub static DNSRRNSEC: Proto = Proto {
 /// the name where its data starts, as its `nextname` is not kept yet.
 static NSEC_TYPES: TypeBitmap = TypeBitmap(|l, data, _| {
     let next = match l.run_start() {
-        Some(run) => decode_name(data, run + 10, data.len()).0,
-        None => l
-            .get("nextname")
-            .and_then(|v| v.as_bytes().map(<[u8]>::to_vec))
-            .unwrap_or_default(),
+        Some(run) => wire_name_len(&decode_name(data, run + 10, data.len()).0),
+        None => name_len(l, "nextname"),
     };
-    let mut name = Vec::new();
-    encode_name(&next, &mut name);
-    (l.get_int("rdlen")? as usize).checked_sub(name.len())
+    (l.get_int("rdlen")? as usize).checked_sub(next)
 });
 
 /// `DNSRRNSEC3` (RFC 5155 §3): the next hashed owner name and the types present at this one.

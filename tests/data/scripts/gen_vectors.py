@@ -534,6 +534,23 @@ def build_cases():
                                            L("DNSRRNSEC", typebitmaps=B(b"\x00\x06\x40")),
                                            L("DNSRRNSEC", typebitmaps=LST()),
                                            L("DNSRRNSEC3", typebitmaps=LST(0, 255, 256, 70000))))
+    resp("dns_resp_hinfo", LAY(L("DNSRRHINFO", rrname="host.example.com.", ttl=60, cpu="x86_64",
+                                 os="Linux"),
+                               L("DNSRRHINFO", cpulen=2, cpu="x86", os="BSD")),
+         qd=LAY(L("DNSQR", qname="host.example.com.", qtype="HINFO")))
+    resp("dns_resp_naptr_then_a", LAY(
+        L("DNSRRNAPTR", rrname="4.3.2.1.e164.arpa.", order=100, preference=10, flags="U",
+          services="E2U+sip", regexp="!^.*$!sip:info@example.com!", replacement="."),
+        L("DNSRRNAPTR", rrname="example.com.", order=200, flags="S", services="SIP+D2U",
+          replacement="_sip._udp.example.com."),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="4.3.2.1.e164.arpa.", qtype="NAPTR")))
+    resp("dns_resp_tsig", LAY(L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+         extra=dict(ar=LAY(L("DNSRRTSIG", rrname="key.example.", rclass=255,
+                             algo_name="hmac-sha256.", time_signed=1700000000, fudge=300,
+                             mac_data=B(key), original_id=0x1234, other_data=B(b"\x00\x01")))))
+    resp("dns_resp_tsig_time_high_bits", LST(),
+         extra=dict(ar=LAY(L("DNSRRTSIG", time_signed=(1 << 32) + 5, error=18))))
     resp("dns_resp_dnskey_flags_text", LAY(L("DNSRRDNSKEY", flags="SZ", protocol=4),
                                            L("DNSRRDNSKEY", flags=2, algorithm=99)))
     add("dns_mdns_query", E(dst="01:00:5e:00:00:fb"), I4(dst="198.18.0.251"),
@@ -590,6 +607,11 @@ def build_cases():
     add("bare_dnsrrnsec3_default", L("DNSRRNSEC3"))
     add("bare_dnsrrdnskey", L("DNSRRDNSKEY", rrname="example.org.", publickey=B(b"key")))
     add("bare_dnsrrds_default", L("DNSRRDS"))
+    add("bare_dnsrrhinfo_default", L("DNSRRHINFO"))
+    add("bare_dnsrrnaptr_default", L("DNSRRNAPTR"))
+    add("bare_dnsrrtsig_default", L("DNSRRTSIG"))
+    add("bare_dnsrrtsig", L("DNSRRTSIG", algo_name="hmac-md5.sig-alg.reg.int.", mac_data=B(b"mac"),
+                            mac_len=2, other_len=0x100))
     add("bare_dnsrrnsec3param", L("DNSRRNSEC3PARAM", flags=1, saltlength=1, salt=B(b"s")))
     add("bare_iperror_udperror", L("IPerror", src=A1, dst=A2), L("UDPerror"))
     add("bare_sll_ip", L("CookedLinux", pkttype=4, lladdrtype=1, lladdrlen=6,
@@ -832,6 +854,16 @@ def dissect_cases(build_records, build_layers):
         ("dnskey_key", "0030", b"\x01\x00\x03\x0fkey", None),
         ("ds_cut", "002b", b"\x30\x39", None),
         ("ds_digest", "002b", b"\x30\x39\x08\x02" + bytes(range(32)), None),
+        ("hinfo_os_past_rdlen", "000d", b"\x03x86\x05Li", None),
+        ("hinfo_cut", "000d", b"\x03x8", None),
+        ("naptr_name_past_rdlen", "0023", b"\x00\x01\x00\x02\x01U\x00\x00\x03si", None),
+        ("naptr_compressed_replacement", "0023", b"\x00\x01\x00\x02\x00\x00\x00\xc0\x0c", None),
+        ("naptr_regexp_past_rdlen", "0023", b"\x00\x01\x00\x02\x00\x00\x09abc", None),
+        ("naptr_cut", "0023", b"\x00\x01\x00\x02\x02U", None),
+        ("tsig_mac_past_rdlen", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x20" + bytes(8), None),
+        ("tsig_cut", "00fa", b"\x00" + bytes(6) + b"\x01\x2c", None),
+        ("tsig_other", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x01m\x12\x34\x00\x12"
+         b"\x00\x06" + bytes(6), None),
     ]
     for cid, t, rdata, n in dnssec_rdata:
         add("dns_rr_" + cid, 1, rrs((t, rdata, n)))
