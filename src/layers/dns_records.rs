@@ -349,8 +349,8 @@ static TSIG_OTHER: RecordBytes = RecordBytes {
     kind: "StrLenField",
 };
 
-/// Scapy's `TimeSignedField`: 48 bits of seconds, written as a 16-bit high part and a 32-bit low part. Scapy
-/// reads it back as the sum of the two parts, and so does this; it shows as `gmtime`'s
+/// Scapy's `TimeSignedField`: 48 bits of seconds, written as a 16-bit high part and a 32-bit low part (higher
+/// bits dropped). Scapy reads it back as the sum of the two parts, and so does this; it shows as `gmtime`'s
 /// `"%a %b %d %H:%M:%S %Y"`.
 struct TimeSigned;
 static TIME_SIGNED: TimeSigned = TimeSigned;
@@ -371,8 +371,8 @@ impl Codec for TimeSigned {
 
     fn coerce(&self, v: Value) -> Result<Value, String> {
         match v {
-            Value::Int(t) if t < 1 << 48 => Ok(v),
-            other => Err(format!("expected seconds since 1970 in 48 bits, got {other}")),
+            Value::Int(_) => Ok(v),
+            other => Err(format!("expected seconds since 1970, got {other}")),
         }
     }
 
@@ -860,6 +860,16 @@ mod tests {
     fn utc_time_shows_as_scapy() {
         assert_eq!(utc_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20  (1700000000)");
         assert_eq!(utc_date(0), "Thu, 01 Jan 1970 00:00:00  (0)");
+    }
+
+    #[test]
+    fn tsig_time_drops_high_bits_and_reads_back_as_the_sum_of_its_parts() {
+        let mut wire = Vec::new();
+        TIME_SIGNED.encode(&Value::Int((1 << 50) + (1 << 32) + 7), &mut wire);
+        assert_eq!(wire, [0, 1, 0, 0, 0, 7]);
+        let read = TIME_SIGNED.decode(&wire, 0, wire.len(), &Layer::new(&DNSRRTSIG));
+        assert_eq!(read, Some((Value::Int(8), 6)));
+        assert_eq!(TIME_SIGNED.repr(&Value::Int(1_700_000_000)), "Tue Nov 14 22:13:20 2023");
     }
 
     #[test]
