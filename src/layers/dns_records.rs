@@ -1,11 +1,12 @@
 //! DNS resource records (RFC 1035 §4.1.3): Scapy's `DNSRR` with its type-dependent `rdata`, the classes Scapy
 //! picks by type when dissecting (`DNSRRHINFO`, `DNSRRMX`, `DNSRRNAPTR`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`,
-//! `DNSRRRSIG`, `DNSRRTSIG`; the other DNSSEC ones are in `dnssec`), and the EDNS0 options (RFC 6891) inside an
-//! OPT record.
+//! `DNSRRRSIG`, `DNSRRTSIG`; the other DNSSEC ones are in `dnssec`, SVCB and HTTPS in `dns_svcb`), and the EDNS0
+//! options (RFC 6891) inside an OPT record.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::dns::{decode_name, encode_name, NAME, NAME_KIND};
+use super::dns_svcb::{DNSRRHTTPS, DNSRRSVCB};
 use super::dnssec::{DNSRRDNSKEY, DNSRRDS, DNSRRNSEC, DNSRRNSEC3, DNSRRNSEC3PARAM};
 use super::raw::RAW;
 use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
@@ -44,6 +45,8 @@ pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
         48 => &DNSRRDNSKEY,
         50 => &DNSRRNSEC3,
         51 => &DNSRRNSEC3PARAM,
+        64 => &DNSRRSVCB,
+        65 => &DNSRRHTTPS,
         250 => &DNSRRTSIG,
         _ => &DNSRR,
     }
@@ -718,7 +721,7 @@ fn parse_addr(v: &Value) -> Option<Vec<u8>> {
 
 /// Scapy's `DNSTextField.i2m`: each string length-prefixed, split into 255-byte pieces; an empty one is a
 /// zero byte. A single string is one text.
-fn encode_texts(v: &Value, out: &mut Vec<u8>) {
+pub(super) fn encode_texts(v: &Value, out: &mut Vec<u8>) {
     let texts = match v {
         Value::List(items) => items.iter().filter_map(Value::as_bytes).collect(),
         v => v.as_bytes().into_iter().collect::<Vec<_>>(),
@@ -735,7 +738,7 @@ fn encode_texts(v: &Value, out: &mut Vec<u8>) {
 }
 
 /// Scapy's `DNSTextField.m2i`: length-prefixed strings, the last one cut short if the data ends.
-fn decode_texts(mut s: &[u8]) -> Value {
+pub(super) fn decode_texts(mut s: &[u8]) -> Value {
     let mut texts = Vec::new();
     while let Some(&n) = s.first() {
         let end = (usize::from(n) + 1).min(s.len());

@@ -4,6 +4,7 @@
 pub mod arp;
 pub mod dns;
 pub mod dns_records;
+pub mod dns_svcb;
 pub mod dnssec;
 pub mod dot1q;
 pub mod dot3;
@@ -119,6 +120,9 @@ pub static ALL: &[&Proto] = &[
     &dnssec::DNSRRNSEC,
     &dnssec::DNSRRNSEC3,
     &dnssec::DNSRRNSEC3PARAM,
+    &dns_svcb::DNSRRSVCB,
+    &dns_svcb::DNSRRHTTPS,
+    &dns_svcb::SVC_PARAM,
     &dns_records::EDNS0TLV,
     &dns_records::EDNS0COOKIE,
 ];

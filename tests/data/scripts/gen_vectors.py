@@ -551,6 +551,26 @@ def build_cases():
                              mac_data=B(key), original_id=0x1234, other_data=B(b"\x00\x01")))))
     resp("dns_resp_tsig_time_high_bits", LST(),
          extra=dict(ar=LAY(L("DNSRRTSIG", time_signed=(1 << 32) + 5, error=18))))
+    resp("dns_resp_svcb_then_a", LAY(
+        L("DNSRRSVCB", rrname="_dns.example.com.", ttl=300, svc_priority=1,
+          target_name="dns.example.com.", svc_params=LAY(
+              L("SvcParam", key="mandatory", value=LST("alpn", "port")),
+              L("SvcParam", key="alpn", value=LST(B("h2"), B("h3"))),
+              L("SvcParam", key="no-default-alpn"),
+              L("SvcParam", key="port", value=853),
+              L("SvcParam", key="ipv4hint", value=LST("198.18.0.1", "198.18.0.2")),
+              L("SvcParam", key="ech", value=B(b"\x01\x02")),
+              L("SvcParam", key="ipv6hint", value=LST("fd00::1")),
+              L("SvcParam", key=7, value=B(b"/q{?dns}")))),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="_dns.example.com.", qtype="SVCB")))
+    resp("dns_resp_https", LAY(L("DNSRRHTTPS", rrname="example.com.", svc_priority=1,
+                                 svc_params=LAY(L("SvcParam", value=LST("h2"), key=1),
+                                                L("SvcParam", key=3),
+                                                L("SvcParam", key=99, len=1, value=B(b"xy")))),
+                               L("DNSRRHTTPS", rrname="alias.example.com.",
+                                 target_name="example.com.")),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="HTTPS")))
     resp("dns_resp_dnskey_flags_text", LAY(L("DNSRRDNSKEY", flags="SZ", protocol=4),
                                            L("DNSRRDNSKEY", flags=2, algorithm=99)))
     add("dns_mdns_query", E(dst="01:00:5e:00:00:fb"), I4(dst="198.18.0.251"),
@@ -612,6 +632,9 @@ def build_cases():
     add("bare_dnsrrtsig_default", L("DNSRRTSIG"))
     add("bare_dnsrrtsig", L("DNSRRTSIG", algo_name="hmac-md5.sig-alg.reg.int.", mac_data=B(b"mac"),
                             mac_len=2, other_len=0x100))
+    add("bare_dnsrrsvcb_default", L("DNSRRSVCB"))
+    add("bare_svcparam_default", L("SvcParam"))
+    add("bare_svcparam_port", L("SvcParam", key="port", value=443))
     add("bare_dnsrrnsec3param", L("DNSRRNSEC3PARAM", flags=1, saltlength=1, salt=B(b"s")))
     add("bare_iperror_udperror", L("IPerror", src=A1, dst=A2), L("UDPerror"))
     add("bare_sll_ip", L("CookedLinux", pkttype=4, lladdrtype=1, lladdrlen=6,
@@ -862,6 +885,11 @@ def dissect_cases(build_records, build_layers):
         ("naptr_cut", "0023", b"\x00\x01\x00\x02\x02U", None),
         ("tsig_mac_past_rdlen", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x20" + bytes(8), None),
         ("tsig_cut", "00fa", b"\x00" + bytes(6) + b"\x01\x2c", None),
+        ("svcb_param_cut", "0040", b"\x00\x01\x00\x00\x01", None),
+        ("svcb_ipv4hint_odd", "0040", b"\x00\x01\x00\x00\x04\x00\x05\xc6\x12\x00\x01\x02", None),
+        ("svcb_mandatory_odd", "0041", b"\x00\x01\x00\x00\x00\x00\x03\x00\x01\x00", None),
+        ("svcb_port_len0", "0041", b"\x00\x01\x00\x00\x03\x00\x00\x01\xbb\x00\x01\x00\x03\x02h2", None),
+        ("svcb_value_past_rdlen", "0040", b"\x00\x01\x00\x00\x05\x00\x08abc", None),
         ("tsig_other", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x01m\x12\x34\x00\x12"
          b"\x00\x06" + bytes(6), None),
     ]
