@@ -205,7 +205,7 @@ static HINFO_OS: RecordBytes = RecordBytes {
 
 /// The length byte just before a length-prefixed field: a record read from its frame does not keep the fields
 /// after its run, so a field's own length is read there.
-fn length_byte_before(data: &[u8], pos: usize) -> Option<usize> {
+pub(super) fn length_byte_before(data: &[u8], pos: usize) -> Option<usize> {
     data.get(pos.checked_sub(1)?).map(|&n| usize::from(n))
 }
 
@@ -482,14 +482,20 @@ impl Codec for RecordBytes {
 }
 
 /// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. A record
-/// read from its frame finds where its data starts from its run of fixed fields (type, class, TTL and rdlen,
-/// 10 bytes); one decoded into values counts the `before` bytes its data fields took.
+/// read from its frame knows where its data starts; one decoded into values counts the `before` bytes its data
+/// fields took.
 pub(super) fn rdata_left(l: &Layer, pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
     let rdlen = l.get_int("rdlen")? as usize;
-    match l.run_start() {
-        Some(run) => (run + 10 + rdlen).checked_sub(pos),
+    match rdata_start(l) {
+        Some(start) => (start + rdlen).checked_sub(pos),
         None => rdlen.checked_sub(before(l)),
     }
+}
+
+/// Where the data of a record read from its frame starts: after its run's first fields, the 10 bytes of type,
+/// class, TTL and rdlen.
+pub(super) fn rdata_start(l: &Layer) -> Option<usize> {
+    l.run_start().map(|run| run + 10)
 }
 
 /// The length of a bytes field's value.

@@ -3,7 +3,8 @@
 
 use super::dns::{decode_name, NAME_KIND};
 use super::dns_records::{
-    bytes_len, header, name_len, rdata_left, wire_name_len, RecordBytes, DNSSEC_ALGORITHMS, RR_BASE,
+    bytes_len, header, length_byte_before, name_len, rdata_left, rdata_start, wire_name_len, RecordBytes,
+    DNSSEC_ALGORITHMS, RR_BASE,
 };
 use super::well_known::DNS_TYPES;
 use crate::packet::{Codec, Dflt, Field, Kind, Layer, Proto, Value};
@@ -105,8 +106,8 @@ pub static DNSRRNSEC: Proto = Proto {
 /// length is that of the name uncompressed, as for `DNSRRRSIG`'s signer. A record read from its frame reads
 /// the name where its data starts, as its `nextname` is not kept yet.
 static NSEC_TYPES: TypeBitmap = TypeBitmap(|l, data, _| {
-    let next = match l.run_start() {
-        Some(run) => wire_name_len(&decode_name(data, run + 10, data.len()).0),
+    let next = match rdata_start(l) {
+        Some(start) => wire_name_len(&decode_name(data, start, data.len()).0),
         None => name_len(l, "nextname"),
     };
     (l.get_int("rdlen")? as usize).checked_sub(next)
@@ -149,13 +150,9 @@ static SALT: RecordBytes = RecordBytes {
     kind: "StrLenField",
 };
 
-/// `hashlength` bytes, cut at the record's end; the record fails when it ends before `hashlength`. The length
-/// is read as the byte before the hash: a record read from its frame does not keep `hashlength` yet.
+/// `hashlength` bytes, cut at the record's end; the record fails when it ends before `hashlength`.
 static NEXT_HASHED_OWNER: RecordBytes = RecordBytes {
-    len: |l, data, pos| {
-        let left = rdata_left(l, pos, |l| 6 + bytes_len(l, "salt"))?;
-        Some(left.min(usize::from(*data.get(pos.checked_sub(1)?)?)))
-    },
+    len: |l, data, pos| Some(rdata_left(l, pos, |l| 6 + bytes_len(l, "salt"))?.min(length_byte_before(data, pos)?)),
     kind: "StrLenField",
 };
 
