@@ -1,10 +1,13 @@
 //! DNS resource records (RFC 1035 §4.1.3): Scapy's `DNSRR` with its type-dependent `rdata`, the classes Scapy
-//! picks by type when dissecting (`DNSRRMX`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`, `DNSRRRSIG`), and the EDNS0
+//! picks by type when dissecting (`DNSRRHINFO`, `DNSRRMX`, `DNSRRNAPTR`, `DNSRRSOA`, `DNSRRSRV`, `DNSRROPT`,
+//! `DNSRRRSIG`, `DNSRRTSIG`; the other DNSSEC ones are in `dnssec`, SVCB and HTTPS in `dns_svcb`), and the EDNS0
 //! options (RFC 6891) inside an OPT record.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::dns::{decode_name, encode_name, NAME_KIND};
+use super::dns::{decode_name, encode_name, NAME, NAME_KIND};
+use super::dns_svcb::{DNSRRHTTPS, DNSRRSVCB};
+use super::dnssec::{DNSRRDNSKEY, DNSRRDS, DNSRRNSEC, DNSRRNSEC3, DNSRRNSEC3PARAM};
 use super::raw::RAW;
 use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
 use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
@@ -31,16 +34,26 @@ pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
     }
     match u16::from_be_bytes([data[p], data[p + 1]]) {
         6 => &DNSRRSOA,
+        13 => &DNSRRHINFO,
         15 => &DNSRRMX,
         33 => &DNSRRSRV,
+        35 => &DNSRRNAPTR,
         41 => &DNSRROPT,
+        43 => &DNSRRDS,
         46 => &DNSRRRSIG,
+        47 => &DNSRRNSEC,
+        48 => &DNSRRDNSKEY,
+        50 => &DNSRRNSEC3,
+        51 => &DNSRRNSEC3PARAM,
+        64 => &DNSRRSVCB,
+        65 => &DNSRRHTTPS,
+        250 => &DNSRRTSIG,
         _ => &DNSRR,
     }
 }
 
 /// Owner name, type, class, TTL and data length, the start of every record but OPT and SOA.
-const fn header(rtype: u64) -> [Field; 6] {
+pub(super) const fn header(rtype: u64) -> [Field; 6] {
     [
         Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
         Field::u16("type", rtype).names(DNS_TYPES),
@@ -153,6 +166,237 @@ pub static DNSRROPT: Proto = Proto {
     ..RR_BASE
 };
 
+/// `DNSRRHINFO` (RFC 1035 §3.3.2): the host's CPU and operating system.
+pub static DNSRRHINFO: Proto = Proto {
+    name: "DNSRRHINFO",
+    long_name: "DNS HINFO Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(13);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u8("cpulen", 0).auto().doc("length of cpu; computed"),
+            Field::new("cpu", Kind::Custom(&HINFO_CPU), Dflt::Bytes(b"")),
+            Field::u8("oslen", 0).auto().doc("length of os; computed"),
+            Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
+        ]
+    },
+    post_build: Some(|b| {
+        let cpu = bytes_len(b.layer(), "cpu");
+        put_len(b, "cpulen", 0, false, cpu);
+        put_len(b, "oslen", 1 + cpu, false, bytes_len(b.layer(), "os"));
+        rdlen_post_build(b);
+    }),
+    ..RR_BASE
+};
+
+static HINFO_CPU: RecordBytes = RecordBytes {
+    len: |l, _, pos| Some(rdata_left(l, pos, |_| 1)?.min(l.get_int("cpulen").unwrap_or(0) as usize)),
+    kind: "StrLenField",
+};
+static HINFO_OS: RecordBytes = RecordBytes {
+    len: |l, data, pos| Some(rdata_left(l, pos, |l| 2 + bytes_len(l, "cpu"))?.min(length_byte_before(data, pos)?)),
+    kind: "StrLenField",
+};
+
+/// The length byte just before a length-prefixed field: a record read from its frame does not keep the fields
+/// after its run, so a field's own length is read there.
+pub(super) fn length_byte_before(data: &[u8], pos: usize) -> Option<usize> {
+    data.get(pos.checked_sub(1)?).map(|&n| usize::from(n))
+}
+
+/// `DNSRRNAPTR` (RFC 3403 §4.1): a rewrite rule.
+pub static DNSRRNAPTR: Proto = Proto {
+    name: "DNSRRNAPTR",
+    long_name: "DNS NAPTR Resource Record",
+    fields: &{
+        let [a, b, c, d, e, f] = header(35);
+        [
+            a,
+            b,
+            c,
+            d,
+            e,
+            f,
+            Field::u16("order", 0),
+            Field::u16("preference", 0),
+            Field::u8("flags_len", 0).auto().doc("length of flags; computed"),
+            Field::new("flags", Kind::Custom(&NAPTR_FLAGS), Dflt::Bytes(b"")),
+            Field::u8("services_len", 0).auto().doc("length of services; computed"),
+            Field::new("services", Kind::Custom(&NAPTR_SERVICES), Dflt::Bytes(b"")),
+            Field::u8("regexp_len", 0).auto().doc("length of regexp; computed"),
+            Field::new("regexp", Kind::Custom(&NAPTR_REGEXP), Dflt::Bytes(b"")),
+            Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
+        ]
+    },
+    post_build: Some(|b| {
+        let flags = bytes_len(b.layer(), "flags");
+        let services = bytes_len(b.layer(), "services");
+        put_len(b, "flags_len", 4, false, flags);
+        put_len(b, "services_len", 5 + flags, false, services);
+        put_len(
+            b,
+            "regexp_len",
+            6 + flags + services,
+            false,
+            bytes_len(b.layer(), "regexp"),
+        );
+        rdlen_post_build(b);
+    }),
+    ..RR_BASE
+};
+
+static NAPTR_FLAGS: RecordBytes = RecordBytes {
+    len: |l, _, pos| Some(rdata_left(l, pos, |_| 5)?.min(l.get_int("flags_len").unwrap_or(0) as usize)),
+    kind: "StrLenField",
+};
+static NAPTR_SERVICES: RecordBytes = RecordBytes {
+    len: |l, data, pos| Some(rdata_left(l, pos, |l| 6 + bytes_len(l, "flags"))?.min(length_byte_before(data, pos)?)),
+    kind: "StrLenField",
+};
+static NAPTR_REGEXP: RecordBytes = RecordBytes {
+    len: |l, data, pos| {
+        let before = |l: &Layer| 7 + bytes_len(l, "flags") + bytes_len(l, "services");
+        Some(rdata_left(l, pos, before)?.min(length_byte_before(data, pos)?))
+    },
+    kind: "StrLenField",
+};
+static NAPTR_REPLACEMENT: RecordName = RecordName(|l, pos| {
+    rdata_left(l, pos, |l| {
+        7 + bytes_len(l, "flags") + bytes_len(l, "services") + bytes_len(l, "regexp")
+    })
+});
+
+/// A name ending the record data, read no further than the record's end, as Scapy's `DNSStrField` reads a
+/// record cut at its `rdlen`. The function gives the record data left, as [`rdata_left`].
+struct RecordName(fn(&Layer, usize) -> Option<usize>);
+
+impl Codec for RecordName {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        NAME.encode(v, out);
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let left = self.0(layer, pos)?;
+        NAME.decode(data, pos, end.min(pos + left), layer)
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        NAME.coerce(v)
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        NAME.repr(v)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        NAME.kind_name()
+    }
+}
+
+/// `DNSRRTSIG` (RFC 2845 §2.3): a transaction signature. No mDNS cache-flush bit, as in Scapy.
+pub static DNSRRTSIG: Proto = Proto {
+    name: "DNSRRTSIG",
+    long_name: "DNS TSIG Resource Record",
+    fields: &[
+        Field::new("rrname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::u16("type", 250).names(DNS_TYPES),
+        Field::u16("rclass", 1).names(DNS_CLASSES),
+        Field::u32("ttl", 0),
+        Field::u16("rdlen", 0).auto().doc("length of the record data; computed"),
+        Field::new("algo_name", NAME_KIND, Dflt::Bytes(b"hmac-sha1.")),
+        Field::new("time_signed", Kind::Custom(&TIME_SIGNED), Dflt::Int(0)).doc("seconds since 1970, 48 bits"),
+        Field::u16("fudge", 0).doc("seconds of error permitted in time_signed"),
+        Field::u16("mac_len", 0).auto().doc("length of mac_data; computed"),
+        Field::new("mac_data", Kind::Custom(&TSIG_MAC), Dflt::Bytes(b"")),
+        Field::u16("original_id", 0),
+        Field::u16("error", 0),
+        Field::u16("other_len", 0).auto().doc("length of other_data; computed"),
+        Field::new("other_data", Kind::Custom(&TSIG_OTHER), Dflt::Bytes(b"")),
+    ],
+    post_build: Some(|b| {
+        let algo = name_len(b.layer(), "algo_name");
+        let mac = bytes_len(b.layer(), "mac_data");
+        put_len(b, "mac_len", algo + 8, true, mac);
+        put_len(
+            b,
+            "other_len",
+            algo + 14 + mac,
+            true,
+            bytes_len(b.layer(), "other_data"),
+        );
+        rdlen_post_build(b);
+    }),
+    ..RR_BASE
+};
+
+/// Everything after the algorithm's name is kept only once the whole record is decoded: a record read from its
+/// frame decodes it to read `mac_len`, and a record that fails to decode has none, so it fails here too.
+static TSIG_MAC: RecordBytes = RecordBytes {
+    len: |l, _, _| {
+        let left = (l.get_int("rdlen")? as usize).checked_sub(name_len(l, "algo_name") + 10)?;
+        Some(left.min(l.get_int("mac_len")? as usize))
+    },
+    kind: "StrLenField",
+};
+static TSIG_OTHER: RecordBytes = RecordBytes {
+    len: |l, _, _| {
+        let before = name_len(l, "algo_name") + 16 + bytes_len(l, "mac_data");
+        let left = (l.get_int("rdlen")? as usize).checked_sub(before)?;
+        Some(left.min(l.get_int("other_len")? as usize))
+    },
+    kind: "StrLenField",
+};
+
+/// Scapy's `TimeSignedField`: 48 bits of seconds, written as a 16-bit high part and a 32-bit low part (higher
+/// bits dropped). Scapy reads it back as the sum of the two parts, and so does this; it shows as `gmtime`'s
+/// `"%a %b %d %H:%M:%S %Y"`.
+struct TimeSigned;
+static TIME_SIGNED: TimeSigned = TimeSigned;
+
+impl Codec for TimeSigned {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        let t = v.as_int().unwrap_or(0);
+        out.extend_from_slice(&((t >> 32) as u16).to_be_bytes());
+        out.extend_from_slice(&(t as u32).to_be_bytes());
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+        let b = data.get(pos..pos + 6)?;
+        let high = u64::from(u16::from_be_bytes([b[0], b[1]]));
+        let low = u64::from(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
+        Some((Value::Int(high + low), 6))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Int(_) => Ok(v),
+            other => Err(format!("expected seconds since 1970, got {other}")),
+        }
+    }
+
+    fn repr(&self, v: &Value) -> String {
+        match v.as_int() {
+            Some(t) => {
+                let d = Utc::at(t);
+                format!(
+                    "{} {} {:02} {:02}:{:02}:{:02} {}",
+                    d.weekday, d.month, d.day, d.hour, d.minute, d.second, d.year
+                )
+            }
+            None => v.to_string(),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        "TimeSignedField"
+    }
+}
+
 /// `DNSRRRSIG` (RFC 4034 §3): a signature over a record set.
 pub static DNSRRRSIG: Proto = Proto {
     name: "DNSRRRSIG",
@@ -183,15 +427,84 @@ pub static DNSRRRSIG: Proto = Proto {
 /// The signature is the rest of the record data: `rdlen` less the 18 fixed bytes and the signer's name, which
 /// RFC 4034 forbids compressing.
 fn signature_len(l: &Layer) -> usize {
-    let mut name = Vec::new();
-    if let Some(Value::Bytes(b)) = l.get("signersname") {
-        encode_name(&b, &mut name);
+    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name_len(l, "signersname"))
+}
+
+/// The built length of a name field's value: names in record data are not compressed when built.
+pub(super) fn name_len(l: &Layer, field: &str) -> usize {
+    match l.get(field) {
+        Some(Value::Bytes(b)) => wire_name_len(&b),
+        _ => 1,
     }
-    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name.len())
+}
+
+/// The length of a name's uncompressed wire form.
+pub(super) fn wire_name_len(name: &[u8]) -> usize {
+    let mut wire = Vec::new();
+    encode_name(name, &mut wire);
+    wire.len()
+}
+
+/// Record data read up to a length worked out from the fields before it: Scapy's `StrField` and `StrLenField`
+/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message and where the field starts;
+/// it gives `None` where the fields before already overran `rdlen`: Scapy fails on such a record, which
+/// becomes `Raw`.
+pub(super) struct RecordBytes {
+    pub(super) len: fn(&Layer, &[u8], usize) -> Option<usize>,
+    pub(super) kind: &'static str,
+}
+
+impl Codec for RecordBytes {
+    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+        out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
+    }
+
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+        let n = self.measure(data, pos, end, layer)?;
+        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+    }
+
+    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        Some((self.len)(layer, data, pos)?.min(end.saturating_sub(pos)))
+    }
+
+    fn coerce(&self, v: Value) -> Result<Value, String> {
+        match v {
+            Value::Bytes(_) => Ok(v),
+            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+            other => Err(format!("expected bytes, got {other}")),
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        self.kind
+    }
+}
+
+/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. A record
+/// read from its frame knows where its data starts; one decoded into values counts the `before` bytes its data
+/// fields took.
+pub(super) fn rdata_left(l: &Layer, pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+    let rdlen = l.get_int("rdlen")? as usize;
+    match rdata_start(l) {
+        Some(start) => (start + rdlen).checked_sub(pos),
+        None => rdlen.checked_sub(before(l)),
+    }
+}
+
+/// Where the data of a record read from its frame starts: after its run's first fields, the 10 bytes of type,
+/// class, TTL and rdlen.
+pub(super) fn rdata_start(l: &Layer) -> Option<usize> {
+    l.run_start().map(|run| run + 10)
+}
+
+/// The length of a bytes field's value.
+pub(super) fn bytes_len(l: &Layer, name: &str) -> usize {
+    l.get(name).and_then(|v| v.as_bytes().map(<[u8]>::len)).unwrap_or(0)
 }
 
 /// DNSSEC algorithm numbers, Scapy's `dnssecalgotypes` (IANA, 12/2023).
-static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
+pub(super) static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
     (0, "Reserved"),
     (1, "RSA/MD5"),
     (2, "Diffie-Hellman"),
@@ -218,35 +531,56 @@ static DNSSEC_ALGORITHMS: &[(u64, &str)] = &[
 /// Seconds since 1970 shown as a UTC date, as Scapy's `UTCTimeField`: `strftime("%a, %d %b %Y %H:%M:%S %z")` of a
 /// naive date (so `%z` is empty), then the seconds.
 fn utc_date(t: u64) -> String {
-    let (days, secs) = (t / 86400, t % 86400);
-    // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
-    let z = days + 719_468;
-    let (era, doe) = (z / 146_097, z % 146_097);
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = era * 400 + yoe + u64::from(month <= 2);
-    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
+    let d = Utc::at(t);
     format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02}  ({t})",
-        WEEKDAYS[(days % 7) as usize],
-        MONTHS[(month - 1) as usize],
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
+        "{}, {:02} {} {} {:02}:{:02}:{:02}  ({t})",
+        d.weekday, d.day, d.month, d.year, d.hour, d.minute, d.second
     )
+}
+
+/// A UTC date and time of day.
+struct Utc {
+    weekday: &'static str,
+    day: u64,
+    month: &'static str,
+    year: u64,
+    hour: u64,
+    minute: u64,
+    second: u64,
+}
+
+impl Utc {
+    /// The date `t` seconds after 1970 began.
+    fn at(t: u64) -> Utc {
+        let (days, secs) = (t / 86400, t % 86400);
+        // Howard Hinnant's civil-from-days, for days since 1970-01-01 (never negative here).
+        let z = days + 719_468;
+        let (era, doe) = (z / 146_097, z % 146_097);
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+        const MONTHS: [&str; 12] = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        Utc {
+            weekday: WEEKDAYS[(days % 7) as usize],
+            day: doy - (153 * mp + 2) / 5 + 1,
+            month: MONTHS[(month - 1) as usize],
+            year: era * 400 + yoe + u64::from(month <= 2),
+            hour: secs / 3600,
+            minute: secs / 60 % 60,
+            second: secs % 60,
+        }
+    }
 }
 
 /// What every record class shares: names may point into the message, `rdlen` is computed, and Scapy forgets
 /// the dissected `rdlen` of a record in a DNS section.
 // Used only as `..RR_BASE` in statics, each of which gets its own layout cell (see `Proto::BASE`).
 #[allow(clippy::declare_interior_mutable_const)]
-const RR_BASE: Proto = Proto {
+pub(super) const RR_BASE: Proto = Proto {
     post_build: Some(rdlen_post_build),
     message_base: true,
     unset_in_list: &["rdlen"],
@@ -256,20 +590,36 @@ const RR_BASE: Proto = Proto {
 /// Fills an automatic `rdlen`: the record's length past its owner name and the 10 fixed bytes.
 fn rdlen_post_build(b: &mut Built) {
     if b.is_auto("rdlen") {
-        let bytes = b.bytes();
-        let mut n = 0;
-        while let Some(&c) = bytes.get(n) {
-            n += match c {
-                0 => 1,
-                c if c & 0xc0 == 0xc0 => 2,
-                c => 1 + usize::from(c),
-            };
-            if c == 0 || c & 0xc0 == 0xc0 {
-                break;
-            }
-        }
+        let n = owner_len(b.bytes());
         let len = b.header_len().saturating_sub(n + 10);
         b.put_u16(n + 8, len.min(0xffff) as u16);
+    }
+}
+
+/// The length of the owner name starting a built record.
+fn owner_len(record: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(&c) = record.get(n) {
+        n += match c {
+            0 => 1,
+            c if c & 0xc0 == 0xc0 => 2,
+            c => 1 + usize::from(c),
+        };
+        if c == 0 || c & 0xc0 == 0xc0 {
+            break;
+        }
+    }
+    n
+}
+
+/// Fills an automatic length field at `at` bytes into the record data with `len`, 1 or 2 bytes wide.
+fn put_len(b: &mut Built, field: &str, at: usize, wide: bool, len: usize) {
+    if b.is_auto(field) {
+        let at = owner_len(b.bytes()) + 10 + at;
+        match wide {
+            true => b.put_u16(at, len.min(0xffff) as u16),
+            false => b.put_u8(at, len.min(0xff) as u8),
+        }
     }
 }
 
@@ -377,7 +727,7 @@ fn parse_addr(v: &Value) -> Option<Vec<u8>> {
 
 /// Scapy's `DNSTextField.i2m`: each string length-prefixed, split into 255-byte pieces; an empty one is a
 /// zero byte. A single string is one text.
-fn encode_texts(v: &Value, out: &mut Vec<u8>) {
+pub(super) fn encode_texts(v: &Value, out: &mut Vec<u8>) {
     let texts = match v {
         Value::List(items) => items.iter().filter_map(Value::as_bytes).collect(),
         v => v.as_bytes().into_iter().collect::<Vec<_>>(),
@@ -394,7 +744,7 @@ fn encode_texts(v: &Value, out: &mut Vec<u8>) {
 }
 
 /// Scapy's `DNSTextField.m2i`: length-prefixed strings, the last one cut short if the data ends.
-fn decode_texts(mut s: &[u8]) -> Value {
+pub(super) fn decode_texts(mut s: &[u8]) -> Value {
     let mut texts = Vec::new();
     while let Some(&n) = s.first() {
         let end = (usize::from(n) + 1).min(s.len());
@@ -519,6 +869,16 @@ mod tests {
     fn utc_time_shows_as_scapy() {
         assert_eq!(utc_date(1_700_000_000), "Tue, 14 Nov 2023 22:13:20  (1700000000)");
         assert_eq!(utc_date(0), "Thu, 01 Jan 1970 00:00:00  (0)");
+    }
+
+    #[test]
+    fn tsig_time_drops_high_bits_and_reads_back_as_the_sum_of_its_parts() {
+        let mut wire = Vec::new();
+        TIME_SIGNED.encode(&Value::Int((1 << 50) + (1 << 32) + 7), &mut wire);
+        assert_eq!(wire, [0, 1, 0, 0, 0, 7]);
+        let read = TIME_SIGNED.decode(&wire, 0, wire.len(), &Layer::new(&DNSRRTSIG));
+        assert_eq!(read, Some((Value::Int(8), 6)));
+        assert_eq!(TIME_SIGNED.repr(&Value::Int(1_700_000_000)), "Tue Nov 14 22:13:20 2023");
     }
 
     #[test]

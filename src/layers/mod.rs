@@ -4,6 +4,8 @@
 pub mod arp;
 pub mod dns;
 pub mod dns_records;
+pub mod dns_svcb;
+pub mod dnssec;
 pub mod dot1q;
 pub mod dot3;
 pub mod ether;
@@ -105,11 +107,22 @@ pub static ALL: &[&Proto] = &[
     &dns::DNS,
     &dns::DNSQR,
     &dns_records::DNSRR,
+    &dns_records::DNSRRHINFO,
     &dns_records::DNSRRMX,
+    &dns_records::DNSRRNAPTR,
     &dns_records::DNSRRSOA,
     &dns_records::DNSRRSRV,
     &dns_records::DNSRROPT,
     &dns_records::DNSRRRSIG,
+    &dns_records::DNSRRTSIG,
+    &dnssec::DNSRRDNSKEY,
+    &dnssec::DNSRRDS,
+    &dnssec::DNSRRNSEC,
+    &dnssec::DNSRRNSEC3,
+    &dnssec::DNSRRNSEC3PARAM,
+    &dns_svcb::DNSRRSVCB,
+    &dns_svcb::DNSRRHTTPS,
+    &dns_svcb::SVC_PARAM,
     &dns_records::EDNS0TLV,
     &dns_records::EDNS0COOKIE,
 ];

@@ -507,6 +507,72 @@ def build_cases():
     resp("dns_resp_over_ipv6", LAY(L("DNSRR", rrname="example.com.", type="AAAA",
                                      rdata="fd00::1:1")),
          under=[I6(src=B2, dst=B1), L("UDP", sport=53, dport=5000)])
+    # DNSSEC records; NSEC3 salts and hashes with their lengths set, as Scapy does not compute them.
+    key = bytes(range(1, 33))
+    resp("dns_resp_dnskey", LAY(L("DNSRRDNSKEY", rrname="example.com.", ttl=3600, flags=257,
+                                  algorithm=13, publickey=B(key))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="DNSKEY")))
+    resp("dns_resp_ds", LAY(L("DNSRRDS", rrname="example.com.", ttl=3600, keytag=12345,
+                              algorithm=8, digesttype=2, digest=B(key))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="DS")))
+    resp("dns_resp_nsec", LAY(L("DNSRRNSEC", rrname="a.example.com.", ttl=300,
+                                nextname="b.example.com.", typebitmaps=LST(1, 2, 6, 46, 47, 48))),
+         qd=LAY(L("DNSQR", qname="a.example.com.", qtype="NSEC")))
+    resp("dns_resp_nsec3_then_a", LAY(
+        L("DNSRRNSEC3", rrname="h.example.com.", ttl=300, hashalg=1, flags=1, iterations=5,
+          saltlength=2, salt=B(b"\xab\xcd"), hashlength=20, nexthashedownername=B(key[:20]),
+          typebitmaps=LST(1, 28, 46, 300, 32769)),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="h.example.com.", qtype="NSEC3")))
+    resp("dns_resp_nsec3param", LAY(L("DNSRRNSEC3PARAM", rrname="example.com.", hashalg=1,
+                                      iterations=10, saltlength=4, salt=B(b"\xaa\xbb\xcc\xdd"))),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="NSEC3PARAM")))
+    resp("dns_resp_dnssec_defaults", LAY(L("DNSRRDNSKEY"), L("DNSRRDS"), L("DNSRRNSEC"),
+                                         L("DNSRRNSEC3"), L("DNSRRNSEC3PARAM")))
+    resp("dns_resp_nsec_bitmap_bytes", LAY(L("DNSRRNSEC", nextname="example.com.",
+                                             typebitmaps=B(b"\x00\x01\x00")),
+                                           L("DNSRRNSEC", typebitmaps=B(b"\x00\x06\x40")),
+                                           L("DNSRRNSEC", typebitmaps=LST()),
+                                           L("DNSRRNSEC3", typebitmaps=LST(0, 255, 256, 70000))))
+    resp("dns_resp_hinfo", LAY(L("DNSRRHINFO", rrname="host.example.com.", ttl=60, cpu="x86_64",
+                                 os="Linux"),
+                               L("DNSRRHINFO", cpulen=2, cpu="x86", os="BSD")),
+         qd=LAY(L("DNSQR", qname="host.example.com.", qtype="HINFO")))
+    resp("dns_resp_naptr_then_a", LAY(
+        L("DNSRRNAPTR", rrname="4.3.2.1.e164.arpa.", order=100, preference=10, flags="U",
+          services="E2U+sip", regexp="!^.*$!sip:info@example.com!", replacement="."),
+        L("DNSRRNAPTR", rrname="example.com.", order=200, flags="S", services="SIP+D2U",
+          replacement="_sip._udp.example.com."),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="4.3.2.1.e164.arpa.", qtype="NAPTR")))
+    resp("dns_resp_tsig", LAY(L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+         extra=dict(ar=LAY(L("DNSRRTSIG", rrname="key.example.", rclass=255,
+                             algo_name="hmac-sha256.", time_signed=1700000000, fudge=300,
+                             mac_data=B(key), original_id=0x1234, other_data=B(b"\x00\x01")))))
+    resp("dns_resp_tsig_time_high_bits", LST(),
+         extra=dict(ar=LAY(L("DNSRRTSIG", time_signed=(1 << 32) + 5, error=18))))
+    resp("dns_resp_svcb_then_a", LAY(
+        L("DNSRRSVCB", rrname="_dns.example.com.", ttl=300, svc_priority=1,
+          target_name="dns.example.com.", svc_params=LAY(
+              L("SvcParam", key="mandatory", value=LST("alpn", "port")),
+              L("SvcParam", key="alpn", value=LST(B("h2"), B("h3"))),
+              L("SvcParam", key="no-default-alpn"),
+              L("SvcParam", key="port", value=853),
+              L("SvcParam", key="ipv4hint", value=LST("198.18.0.1", "198.18.0.2")),
+              L("SvcParam", key="ech", value=B(b"\x01\x02")),
+              L("SvcParam", key="ipv6hint", value=LST("fd00::1")),
+              L("SvcParam", key=7, value=B(b"/q{?dns}")))),
+        L("DNSRR", rrname="example.com.", rdata="198.18.1.1")),
+        qd=LAY(L("DNSQR", qname="_dns.example.com.", qtype="SVCB")))
+    resp("dns_resp_https", LAY(L("DNSRRHTTPS", rrname="example.com.", svc_priority=1,
+                                 svc_params=LAY(L("SvcParam", value=LST("h2"), key=1),
+                                                L("SvcParam", key=3),
+                                                L("SvcParam", key=99, len=1, value=B(b"xy")))),
+                               L("DNSRRHTTPS", rrname="alias.example.com.",
+                                 target_name="example.com.")),
+         qd=LAY(L("DNSQR", qname="example.com.", qtype="HTTPS")))
+    resp("dns_resp_dnskey_flags_text", LAY(L("DNSRRDNSKEY", flags="SZ", protocol=4),
+                                           L("DNSRRDNSKEY", flags=2, algorithm=99)))
     add("dns_mdns_query", E(dst="01:00:5e:00:00:fb"), I4(dst="198.18.0.251"),
         L("UDP", sport=5353, dport=5353),
         L("DNS", rd=0, qd=LAY(L("DNSQR", qname="_http._tcp.local.", qtype="PTR",
@@ -557,6 +623,19 @@ def build_cases():
     add("bare_ip_udp_dns", I4(), L("UDP", sport=5000, dport=53), L("DNS", id=99))
     add("bare_dnsqr", L("DNSQR", qname="example.org.", qtype="MX"))
     add("bare_dnsrr", L("DNSRR", rrname="example.org.", rdata="198.18.3.3"))
+    add("bare_dnsrrnsec", L("DNSRRNSEC", nextname="example.org.", typebitmaps=LST(1, 15)))
+    add("bare_dnsrrnsec3_default", L("DNSRRNSEC3"))
+    add("bare_dnsrrdnskey", L("DNSRRDNSKEY", rrname="example.org.", publickey=B(b"key")))
+    add("bare_dnsrrds_default", L("DNSRRDS"))
+    add("bare_dnsrrhinfo_default", L("DNSRRHINFO"))
+    add("bare_dnsrrnaptr_default", L("DNSRRNAPTR"))
+    add("bare_dnsrrtsig_default", L("DNSRRTSIG"))
+    add("bare_dnsrrtsig", L("DNSRRTSIG", algo_name="hmac-md5.sig-alg.reg.int.", mac_data=B(b"mac"),
+                            mac_len=2, other_len=0x100))
+    add("bare_dnsrrsvcb_default", L("DNSRRSVCB"))
+    add("bare_svcparam_default", L("SvcParam"))
+    add("bare_svcparam_port", L("SvcParam", key="port", value=443))
+    add("bare_dnsrrnsec3param", L("DNSRRNSEC3PARAM", flags=1, saltlength=1, salt=B(b"s")))
     add("bare_iperror_udperror", L("IPerror", src=A1, dst=A2), L("UDPerror"))
     add("bare_sll_ip", L("CookedLinux", pkttype=4, lladdrtype=1, lladdrlen=6,
                          src=B(b"\x02\x00\x00\x00\x00\x01\x00\x00")), I4(), L("ICMP"))
@@ -774,6 +853,48 @@ def dissect_cases(build_records, build_layers):
         bytes.fromhex("000a0004deadbeef")
     add("dns_rr_opt_ar", 1, eth_ip + ip4(17, udp(53, 5000, bytes.fromhex(
         "1234" "8180" "0001" "0000" "0000" "0001") + q + opt)))
+    # DNSSEC records cut short or malformed, each followed by an A record ans_ptr: where Scapy reads a record
+    # only up to its rdlen, the A record still parses; where the record's fields overrun rdlen, Scapy gives up
+    # and the rest of the message is Raw.
+    def rrs(*records):
+        body = b"".join(b"\xc0\x0c" + bytes.fromhex(t) + b"\x00\x01\x00\x00\x00\x3c" +
+                        struct.pack("!H", len(rdata) if n is None else n) + rdata
+                        for t, rdata, n in records)
+        return eth_ip + ip4(17, udp(53, 5000, bytes.fromhex("1234" "8180" "0001") +
+                                    struct.pack("!H", len(records) + 1) + bytes(4) + q + body +
+                                    ans_ptr))
+    dnssec_rdata = [
+        ("nsec_bitmap_len0", "002f", b"\x00\x00\x00", None),
+        ("nsec_bitmap_len33", "002f", b"\x00\x00\x21" + b"\xff" * 33, None),
+        ("nsec_bitmap_one_byte", "002f", b"\x00\x00", None),
+        ("nsec_bitmap_bits_cut", "002f", b"\x00\x00\x05\x60\x01", None),
+        ("nsec_bitmap_two_windows", "002f", b"\x01a\x00\x00\x01\x40\x01\x01\x80", None),
+        ("nsec3_salt_past_rdlen", "0032", b"\x01\x00\x00\x0a\x08abc", None),
+        ("nsec3_hash_past_rdlen", "0032", b"\x01\x00\x00\x0a\x01s\x14hh", None),
+        ("nsec3_bitmap_bad", "0032", b"\x01\x01\x00\x00\x00\x00\x00\x00", None),
+        ("nsec3param_cut", "0033", b"\x01\x00\x00", None),
+        ("dnskey_cut", "0030", b"\x01\x01\x03", None),
+        ("dnskey_key", "0030", b"\x01\x00\x03\x0fkey", None),
+        ("ds_cut", "002b", b"\x30\x39", None),
+        ("ds_digest", "002b", b"\x30\x39\x08\x02" + bytes(range(32)), None),
+        ("hinfo_os_past_rdlen", "000d", b"\x03x86\x05Li", None),
+        ("hinfo_cut", "000d", b"\x03x8", None),
+        ("naptr_name_past_rdlen", "0023", b"\x00\x01\x00\x02\x01U\x00\x00\x03si", None),
+        ("naptr_compressed_replacement", "0023", b"\x00\x01\x00\x02\x00\x00\x00\xc0\x0c", None),
+        ("naptr_regexp_past_rdlen", "0023", b"\x00\x01\x00\x02\x00\x00\x09abc", None),
+        ("naptr_cut", "0023", b"\x00\x01\x00\x02\x02U", None),
+        ("tsig_mac_past_rdlen", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x20" + bytes(8), None),
+        ("tsig_cut", "00fa", b"\x00" + bytes(6) + b"\x01\x2c", None),
+        ("svcb_param_cut", "0040", b"\x00\x01\x00\x00\x01", None),
+        ("svcb_ipv4hint_odd", "0040", b"\x00\x01\x00\x00\x04\x00\x05\xc6\x12\x00\x01\x02", None),
+        ("svcb_mandatory_odd", "0041", b"\x00\x01\x00\x00\x00\x00\x03\x00\x01\x00", None),
+        ("svcb_port_len0", "0041", b"\x00\x01\x00\x00\x03\x00\x00\x01\xbb\x00\x01\x00\x03\x02h2", None),
+        ("svcb_value_past_rdlen", "0040", b"\x00\x01\x00\x00\x05\x00\x08abc", None),
+        ("tsig_other", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x01m\x12\x34\x00\x12"
+         b"\x00\x06" + bytes(6), None),
+    ]
+    for cid, t, rdata, n in dnssec_rdata:
+        add("dns_rr_" + cid, 1, rrs((t, rdata, n)))
     add("dns_mdns_5353", 1, eth_ip + ip4(17, udp(5353, 5353, bytes.fromhex(
         "0000" "8400" "0000" "0001" "0000" "0000") + b"\x04host\x05local\x00" + bytes.fromhex(
         "0001" "8001" "00000078" "0004" "c6120202"))))
