@@ -52,6 +52,15 @@ pub fn rr_dispatch(data: &[u8]) -> &'static Proto {
     }
 }
 
+/// A record class's fields: the [`header`] every record of type `rtype` starts with, then the class's own.
+macro_rules! record {
+    ($rtype:expr; $($field:expr),* $(,)?) => {{
+        let [name, rtype, cacheflush, rclass, ttl, rdlen] = $crate::layers::dns_records::header($rtype);
+        [name, rtype, cacheflush, rclass, ttl, rdlen, $($field),*]
+    }};
+}
+pub(super) use record;
+
 /// Owner name, type, class, TTL and data length, the start of every record but OPT and SOA.
 pub(super) const fn header(rtype: u64) -> [Field; 6] {
     [
@@ -68,60 +77,33 @@ pub(super) const fn header(rtype: u64) -> [Field; 6] {
 pub static DNSRR: Proto = Proto {
     name: "DNSRR",
     long_name: "DNS Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(1);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
-                .encode_with(write_rdata)
-                .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
-        ]
-    },
+    fields: &record!(1;
+        Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
+            .encode_with(write_rdata)
+            .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
+    ),
     ..RR_BASE
 };
 
 pub static DNSRRMX: Proto = Proto {
     name: "DNSRRMX",
     long_name: "DNS MX Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(15);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("preference", 0),
-            Field::new("exchange", NAME_KIND, Dflt::Bytes(b".")),
-        ]
-    },
+    fields: &record!(15;
+        Field::u16("preference", 0),
+        Field::new("exchange", NAME_KIND, Dflt::Bytes(b".")),
+    ),
     ..RR_BASE
 };
 
 pub static DNSRRSRV: Proto = Proto {
     name: "DNSRRSRV",
     long_name: "DNS SRV Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(33);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("priority", 0),
-            Field::u16("weight", 0),
-            Field::u16("port", 0),
-            Field::new("target", NAME_KIND, Dflt::Bytes(b".")),
-        ]
-    },
+    fields: &record!(33;
+        Field::u16("priority", 0),
+        Field::u16("weight", 0),
+        Field::u16("port", 0),
+        Field::new("target", NAME_KIND, Dflt::Bytes(b".")),
+    ),
     ..RR_BASE
 };
 
@@ -170,21 +152,12 @@ pub static DNSRROPT: Proto = Proto {
 pub static DNSRRHINFO: Proto = Proto {
     name: "DNSRRHINFO",
     long_name: "DNS HINFO Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(13);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u8("cpulen", 0).auto().doc("length of cpu; computed"),
-            Field::new("cpu", Kind::Custom(&HINFO_CPU), Dflt::Bytes(b"")),
-            Field::u8("oslen", 0).auto().doc("length of os; computed"),
-            Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
-        ]
-    },
+    fields: &record!(13;
+        Field::u8("cpulen", 0).auto().doc("length of cpu; computed"),
+        Field::new("cpu", Kind::Custom(&HINFO_CPU), Dflt::Bytes(b"")),
+        Field::u8("oslen", 0).auto().doc("length of os; computed"),
+        Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
+    ),
     post_build: Some(|b| {
         let cpu = bytes_len(b.layer(), "cpu");
         put_len(b, "cpulen", 0, false, cpu);
@@ -213,26 +186,17 @@ pub(super) fn length_byte_before(data: &[u8], pos: usize) -> Option<usize> {
 pub static DNSRRNAPTR: Proto = Proto {
     name: "DNSRRNAPTR",
     long_name: "DNS NAPTR Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(35);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("order", 0),
-            Field::u16("preference", 0),
-            Field::u8("flags_len", 0).auto().doc("length of flags; computed"),
-            Field::new("flags", Kind::Custom(&NAPTR_FLAGS), Dflt::Bytes(b"")),
-            Field::u8("services_len", 0).auto().doc("length of services; computed"),
-            Field::new("services", Kind::Custom(&NAPTR_SERVICES), Dflt::Bytes(b"")),
-            Field::u8("regexp_len", 0).auto().doc("length of regexp; computed"),
-            Field::new("regexp", Kind::Custom(&NAPTR_REGEXP), Dflt::Bytes(b"")),
-            Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
-        ]
-    },
+    fields: &record!(35;
+        Field::u16("order", 0),
+        Field::u16("preference", 0),
+        Field::u8("flags_len", 0).auto().doc("length of flags; computed"),
+        Field::new("flags", Kind::Custom(&NAPTR_FLAGS), Dflt::Bytes(b"")),
+        Field::u8("services_len", 0).auto().doc("length of services; computed"),
+        Field::new("services", Kind::Custom(&NAPTR_SERVICES), Dflt::Bytes(b"")),
+        Field::u8("regexp_len", 0).auto().doc("length of regexp; computed"),
+        Field::new("regexp", Kind::Custom(&NAPTR_REGEXP), Dflt::Bytes(b"")),
+        Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
+    ),
     post_build: Some(|b| {
         let flags = bytes_len(b.layer(), "flags");
         let services = bytes_len(b.layer(), "services");
@@ -401,26 +365,17 @@ impl Codec for TimeSigned {
 pub static DNSRRRSIG: Proto = Proto {
     name: "DNSRRRSIG",
     long_name: "DNS RRSIG Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(46);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("typecovered", 1).names(DNS_TYPES),
-            Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
-            Field::u8("labels", 0),
-            Field::u32("originalttl", 0),
-            Field::u32("expiration", 0).fmt(utc_date),
-            Field::u32("inception", 0).fmt(utc_date),
-            Field::u16("keytag", 0),
-            Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
-            Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
-        ]
-    },
+    fields: &record!(46;
+        Field::u16("typecovered", 1).names(DNS_TYPES),
+        Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
+        Field::u8("labels", 0),
+        Field::u32("originalttl", 0),
+        Field::u32("expiration", 0).fmt(utc_date),
+        Field::u32("inception", 0).fmt(utc_date),
+        Field::u16("keytag", 0),
+        Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
+    ),
     ..RR_BASE
 };
 

@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::dns::NAME_KIND;
-use super::dns_records::{decode_texts, encode_texts, header, name_len, RR_BASE};
+use super::dns_records::{decode_texts, encode_texts, name_len, record, RR_BASE};
 use crate::packet::field::lookup;
 use crate::packet::value::{fmt_ip6, py_str};
 use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
@@ -26,18 +26,11 @@ pub static DNSRRHTTPS: Proto = Proto {
 };
 
 const fn svcb_fields(rtype: u64) -> [Field; 9] {
-    let [a, b, c, d, e, f] = header(rtype);
-    [
-        a,
-        b,
-        c,
-        d,
-        e,
-        f,
+    record!(rtype;
         Field::u16("svc_priority", 0).doc("0: alias mode"),
         Field::new("target_name", NAME_KIND, Dflt::Bytes(b".")),
         Field::new("svc_params", Kind::Records(&SVC_PARAMS), Dflt::Empty).doc("SvcParam(key=..., value=...)"),
-    ]
+    )
 }
 
 /// The parameters are the rest of the record data, after the priority and the target name, which RFC 9460

@@ -3,7 +3,7 @@
 
 use super::dns::{decode_name, NAME_KIND};
 use super::dns_records::{
-    bytes_len, header, length_byte_before, name_len, rdata_left, rdata_start, wire_name_len, RecordBytes,
+    bytes_len, length_byte_before, name_len, rdata_left, rdata_start, record, wire_name_len, RecordBytes,
     DNSSEC_ALGORITHMS, RR_BASE,
 };
 use super::well_known::DNS_TYPES;
@@ -13,23 +13,14 @@ use crate::packet::{Codec, Dflt, Field, Kind, Layer, Proto, Value};
 pub static DNSRRDNSKEY: Proto = Proto {
     name: "DNSRRDNSKEY",
     long_name: "DNS DNSKEY Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(48);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("flags", 256)
-                .flags(DNSKEY_FLAGS, "")
-                .doc("S: secure entry point, Z: zone key"),
-            Field::u8("protocol", 3),
-            Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
-            Field::new("publickey", Kind::Custom(&PUBLIC_KEY), Dflt::Bytes(b"")),
-        ]
-    },
+    fields: &record!(48;
+        Field::u16("flags", 256)
+            .flags(DNSKEY_FLAGS, "")
+            .doc("S: secure entry point, Z: zone key"),
+        Field::u8("protocol", 3),
+        Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
+        Field::new("publickey", Kind::Custom(&PUBLIC_KEY), Dflt::Bytes(b"")),
+    ),
     ..RR_BASE
 };
 
@@ -48,21 +39,12 @@ static PUBLIC_KEY: RecordBytes = RecordBytes {
 pub static DNSRRDS: Proto = Proto {
     name: "DNSRRDS",
     long_name: "DNS DS Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(43);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u16("keytag", 0),
-            Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
-            Field::u8("digesttype", 5).names(DNSSEC_DIGESTS),
-            Field::new("digest", Kind::Custom(&DIGEST), Dflt::Bytes(b"")),
-        ]
-    },
+    fields: &record!(43;
+        Field::u16("keytag", 0),
+        Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
+        Field::u8("digesttype", 5).names(DNSSEC_DIGESTS),
+        Field::new("digest", Kind::Custom(&DIGEST), Dflt::Bytes(b"")),
+    ),
     ..RR_BASE
 };
 
@@ -85,20 +67,11 @@ static DIGEST: RecordBytes = RecordBytes {
 pub static DNSRRNSEC: Proto = Proto {
     name: "DNSRRNSEC",
     long_name: "DNS NSEC Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(47);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::new("nextname", NAME_KIND, Dflt::Bytes(b".")),
-            Field::new("typebitmaps", Kind::Custom(&NSEC_TYPES), Dflt::Empty)
-                .doc("record types, as a list of numbers or the bitmap's bytes"),
-        ]
-    },
+    fields: &record!(47;
+        Field::new("nextname", NAME_KIND, Dflt::Bytes(b".")),
+        Field::new("typebitmaps", Kind::Custom(&NSEC_TYPES), Dflt::Empty)
+            .doc("record types, as a list of numbers or the bitmap's bytes"),
+    ),
     ..RR_BASE
 };
 
@@ -117,30 +90,21 @@ static NSEC_TYPES: TypeBitmap = TypeBitmap(|l, data, _| {
 pub static DNSRRNSEC3: Proto = Proto {
     name: "DNSRRNSEC3",
     long_name: "DNS NSEC3 Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(50);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u8("hashalg", 0),
-            Field::bits("flags", 8, 0).names(&[(1, "Opt-Out")]),
-            Field::u16("iterations", 0),
-            Field::u8("saltlength", 0).doc("length of the salt; not computed"),
-            Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
-            Field::u8("hashlength", 0).doc("length of the next hashed owner name; not computed"),
-            Field::new(
-                "nexthashedownername",
-                Kind::Custom(&NEXT_HASHED_OWNER),
-                Dflt::Bytes(b""),
-            ),
-            Field::new("typebitmaps", Kind::Custom(&NSEC3_TYPES), Dflt::Empty)
-                .doc("record types, as a list of numbers or the bitmap's bytes"),
-        ]
-    },
+    fields: &record!(50;
+        Field::u8("hashalg", 0),
+        Field::bits("flags", 8, 0).names(&[(1, "Opt-Out")]),
+        Field::u16("iterations", 0),
+        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
+        Field::u8("hashlength", 0).doc("length of the next hashed owner name; not computed"),
+        Field::new(
+            "nexthashedownername",
+            Kind::Custom(&NEXT_HASHED_OWNER),
+            Dflt::Bytes(b""),
+        ),
+        Field::new("typebitmaps", Kind::Custom(&NSEC3_TYPES), Dflt::Empty)
+            .doc("record types, as a list of numbers or the bitmap's bytes"),
+    ),
     ..RR_BASE
 };
 
@@ -167,22 +131,13 @@ static NSEC3_TYPES: TypeBitmap = TypeBitmap(|l, _, pos| {
 pub static DNSRRNSEC3PARAM: Proto = Proto {
     name: "DNSRRNSEC3PARAM",
     long_name: "DNS NSEC3PARAM Resource Record",
-    fields: &{
-        let [a, b, c, d, e, f] = header(51);
-        [
-            a,
-            b,
-            c,
-            d,
-            e,
-            f,
-            Field::u8("hashalg", 0),
-            Field::u8("flags", 0),
-            Field::u16("iterations", 0),
-            Field::u8("saltlength", 0).doc("length of the salt; not computed"),
-            Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
-        ]
-    },
+    fields: &record!(51;
+        Field::u8("hashalg", 0),
+        Field::u8("flags", 0),
+        Field::u16("iterations", 0),
+        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
+    ),
     ..RR_BASE
 };
 
