@@ -19,7 +19,7 @@ pub static DNSRRDNSKEY: Proto = Proto {
             .doc("S: secure entry point, Z: zone key"),
         Field::u8("protocol", 3),
         Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
-        Field::new("publickey", Kind::Custom(&PUBLIC_KEY), Dflt::Bytes(b"")),
+        Field::new("publickey", Kind::Custom(&REST_AFTER_FOUR), Dflt::Bytes(b"")),
     ),
     ..RR_BASE
 };
@@ -29,8 +29,9 @@ static DNSKEY_FLAGS: &[&str] = &[
     "S", "?", "?", "?", "?", "?", "?", "?", "Z", "?", "?", "?", "?", "?", "?", "?",
 ];
 
-/// The key is the rest of the record data, after flags, protocol and algorithm.
-static PUBLIC_KEY: RecordBytes = RecordBytes {
+/// The rest of the record data after 4 bytes of fixed fields: DNSKEY's key (after flags, protocol and
+/// algorithm) and DS's digest (after key tag, algorithm and digest type).
+static REST_AFTER_FOUR: RecordBytes = RecordBytes {
     len: |l, _, pos| rdata_left(l, pos, |_| 4),
     kind: "StrField",
 };
@@ -43,7 +44,7 @@ pub static DNSRRDS: Proto = Proto {
         Field::u16("keytag", 0),
         Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
         Field::u8("digesttype", 5).names(DNSSEC_DIGESTS),
-        Field::new("digest", Kind::Custom(&DIGEST), Dflt::Bytes(b"")),
+        Field::new("digest", Kind::Custom(&REST_AFTER_FOUR), Dflt::Bytes(b"")),
     ),
     ..RR_BASE
 };
@@ -56,12 +57,6 @@ static DNSSEC_DIGESTS: &[(u64, &str)] = &[
     (3, "GOST R 34.11-94"),
     (4, "SHA-384"),
 ];
-
-/// The digest is the rest of the record data, after key tag, algorithm and digest type.
-static DIGEST: RecordBytes = RecordBytes {
-    len: |l, _, pos| rdata_left(l, pos, |_| 4),
-    kind: "StrField",
-};
 
 /// `DNSRRNSEC` (RFC 4034 §4): the next owner name and the types present at this one.
 pub static DNSRRNSEC: Proto = Proto {
@@ -78,12 +73,15 @@ pub static DNSRRNSEC: Proto = Proto {
 /// The bitmap is the rest of the record data, after the next name, which RFC 4034 forbids compressing: its
 /// length is that of the name uncompressed, as for `DNSRRRSIG`'s signer. A record read from its frame reads
 /// the name where its data starts, as its `nextname` is not kept yet.
-static NSEC_TYPES: TypeBitmap = TypeBitmap(|l, data, _| {
-    let next = match rdata_start(l) {
-        Some(start) => wire_name_len(&decode_name(data, start, data.len()).0),
-        None => name_len(l, "nextname"),
-    };
-    (l.get_int("rdlen")? as usize).checked_sub(next)
+static NSEC_TYPES: TypeBitmap = TypeBitmap(RecordBytes {
+    len: |l, data, _| {
+        let next = match rdata_start(l) {
+            Some(start) => wire_name_len(&decode_name(data, start, data.len()).0),
+            None => name_len(l, "nextname"),
+        };
+        (l.get_int("rdlen")? as usize).checked_sub(next)
+    },
+    kind: "RRlistField",
 });
 
 /// `DNSRRNSEC3` (RFC 5155 §3): the next hashed owner name and the types present at this one.
@@ -121,10 +119,13 @@ static NEXT_HASHED_OWNER: RecordBytes = RecordBytes {
 };
 
 /// The bitmap is the rest of the record data.
-static NSEC3_TYPES: TypeBitmap = TypeBitmap(|l, _, pos| {
-    rdata_left(l, pos, |l| {
-        6 + bytes_len(l, "salt") + bytes_len(l, "nexthashedownername")
-    })
+static NSEC3_TYPES: TypeBitmap = TypeBitmap(RecordBytes {
+    len: |l, _, pos| {
+        rdata_left(l, pos, |l| {
+            6 + bytes_len(l, "salt") + bytes_len(l, "nexthashedownername")
+        })
+    },
+    kind: "RRlistField",
 });
 
 /// `DNSRRNSEC3PARAM` (RFC 5155 §4): the hash parameters of a zone's NSEC3 records.
@@ -142,29 +143,26 @@ pub static DNSRRNSEC3PARAM: Proto = Proto {
 };
 
 /// Scapy's `RRlistField`, the NSEC type bitmaps (RFC 4034 §4.1.2): held as the bitmap's bytes, set from a
-/// list of type numbers, shown as the list of type names. The function gives the bitmap's length when
-/// dissecting, as [`RecordBytes`] does.
-struct TypeBitmap(fn(&Layer, &[u8], usize) -> Option<usize>);
+/// list of type numbers, shown as the list of type names. On the wire, the bytes that [`RecordBytes`] reads.
+struct TypeBitmap(RecordBytes);
 
 impl Codec for TypeBitmap {
     fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
+        self.0.encode(v, out)
     }
 
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
-        let n = self.measure(data, pos, end, layer)?;
-        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+        self.0.decode(data, pos, end, layer)
     }
 
     fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        Some(self.0(layer, data, pos)?.min(end.saturating_sub(pos)))
+        self.0.measure(data, pos, end, layer)
     }
 
     /// Scapy's `h2i`: a non-empty list of numbers becomes its bitmap; an empty list stays a list.
     fn coerce(&self, v: Value) -> Result<Value, String> {
         match v {
-            Value::Bytes(_) => Ok(v),
-            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+            Value::Bytes(_) | Value::Str(_) => self.0.coerce(v),
             Value::List(items) if items.is_empty() => Ok(Value::List(items)),
             Value::List(items) => {
                 let types = items
@@ -201,7 +199,7 @@ impl Codec for TypeBitmap {
     }
 
     fn kind_name(&self) -> &'static str {
-        "RRlistField"
+        self.0.kind_name()
     }
 
     fn list_default(&self) -> bool {
