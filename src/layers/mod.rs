@@ -32,7 +32,7 @@ pub use inet::{set_source_resolver, SourceResolver};
 
 use std::sync::OnceLock;
 
-use crate::packet::{Layer, Proto};
+use crate::packet::{Layer, Proto, Value};
 
 /// Every protocol a user can name, for lookup by class name and for `ls()`.
 pub static ALL: &[&Proto] = &[
@@ -127,19 +127,25 @@ pub static ALL: &[&Proto] = &[
     &dns_records::EDNS0COOKIE,
 ];
 
+/// A value a binding gives a field of the lower layer, wide enough for an IPv6 address as its 128 bits (the
+/// Neighbor Discovery messages imply a multicast destination); an integer field takes the low 64 bits. The
+/// field's kind says which it is: see [`Field::overload_value`](crate::packet::Field::overload_value).
+pub type Overload = (&'static str, u128);
+
 /// One binding: when `lower` carries `upper`, `fields` of `lower` hold these values.
 pub struct Binding {
     pub lower: &'static Proto,
     pub upper: &'static Proto,
-    pub fields: &'static [(&'static str, u64)],
+    pub fields: &'static [Overload],
 }
 
-const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [(&'static str, u64)]) -> Binding {
+const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [Overload]) -> Binding {
     Binding { lower, upper, fields }
 }
 
-/// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match; stacking takes the
-/// last entry for the pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
+/// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match, and tests integer
+/// fields only: an entry that gives an address is for stacking alone. Stacking takes the last entry for the
+/// pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
 pub static BINDINGS: &[Binding] = &[
     bind(&ether::ETHER, &ip::IP, &[("type", 0x0800)]),
     bind(&sll::SLL, &ip::IP, &[("proto", 0x0800)]),
@@ -235,10 +241,10 @@ pub fn by_name(name: &str) -> Option<&'static Proto> {
 }
 
 /// The field values that stacking `upper` on `lower` implies.
-pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [(&'static str, u64)]> {
+pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [Overload]> {
     // Every build asks this for each layer: the bindings grouped by lower protocol, in `ALL`'s order, spare
     // scanning the whole table.
-    type Uppers = Vec<(&'static Proto, &'static [(&'static str, u64)])>;
+    type Uppers = Vec<(&'static Proto, &'static [Overload])>;
     static BY_LOWER: OnceLock<Vec<(&'static Proto, Uppers)>> = OnceLock::new();
     let groups = BY_LOWER.get_or_init(|| {
         let mut groups: Vec<(&'static Proto, Uppers)> = Vec::new();
@@ -288,10 +294,17 @@ fn guesses() -> &'static [Group] {
     GUESSES.get_or_init(|| {
         let mut groups: Vec<Group> = Vec::new();
         for b in BINDINGS {
+            // A binding naming a field its lower protocol lacks, or giving a field an address, never matches.
             let Some(fields) = b
                 .fields
                 .iter()
-                .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
+                .map(|(n, v)| {
+                    let f = b.lower.field_index(n)?;
+                    match b.lower.fields[f].overload_value(*v) {
+                        Value::Int(x) => Some((f, x)),
+                        _ => None,
+                    }
+                })
                 .collect::<Option<Vec<_>>>()
             else {
                 continue;

@@ -297,6 +297,16 @@ impl Field {
         }
     }
 
+    /// A stacking overload's value (see [`Overload`](crate::layers::Overload)) as this field holds it: an IPv6
+    /// address field takes all 128 bits as the address, any other field the low 64 bits as an integer.
+    #[inline]
+    pub fn overload_value(&self, bits: u128) -> Value {
+        match self.kind {
+            Kind::Ip6 => Value::Ip6(Ipv6Addr::from(bits)),
+            _ => Value::Int(bits as u64),
+        }
+    }
+
     /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
     pub fn default_value(&self, layer: &Layer) -> Value {
         match self.default {

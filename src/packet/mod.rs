@@ -613,7 +613,7 @@ impl Packet {
     }
 
     /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
-    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<u64> {
+    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<Value> {
         implied(&self.layers, i, f)
     }
 
@@ -762,20 +762,55 @@ impl Packet {
 /// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
 fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
     let layer = &stack[i];
-    if !layer.has_value(f) {
-        if let Some(v) = implied(stack, i, f) {
-            return Value::Int(v);
-        }
+    if layer.has_value(f) {
+        return layer.value_at(f);
     }
-    layer.value_at(f)
+    match stack
+        .get(i + 1)
+        .and_then(|upper| layers::overload(layer.proto, upper.proto))
+    {
+        Some(over) => implied_by(layer, f, over).unwrap_or_else(|| stacked_default(layer, f, Some(over))),
+        None => layer.value_at(f),
+    }
 }
 
 /// [`Packet::overload`] over a stack of layers.
-fn implied(stack: &[Layer], i: usize, f: usize) -> Option<u64> {
+fn implied(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
     let upper = stack.get(i + 1)?;
-    let name = stack[i].proto.fields[f].name;
-    layers::overload(stack[i].proto, upper.proto)
-        .and_then(|fields| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+    implied_by(&stack[i], f, layers::overload(stack[i].proto, upper.proto)?)
+}
+
+/// The value `over` gives field `f` of `layer`, if it names the field.
+fn implied_by(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
+    let field = &layer.proto.fields[f];
+    over.iter()
+        .find(|(n, _)| field.is_named(n))
+        .map(|(_, bits)| field.overload_value(*bits))
+}
+
+/// The default of field `f` of `layer`, left unset, under the overloads `over` of the layer above (if any). A computed default
+/// reads the layer's own fields, so it is computed on a copy holding the addresses `over` implies: IPv6's
+/// source then follows the destination a Neighbor Discovery message implies, as Scapy's does. Integer
+/// overloads feed no computed default (IP's and IPv6's sources read only the destination), so the common
+/// stackings copy nothing.
+pub(crate) fn stacked_default(layer: &Layer, f: usize, over: Option<&[layers::Overload]>) -> Value {
+    let field = &layer.proto.fields[f];
+    let Some(over) = over.filter(|_| matches!(field.default, Dflt::Dyn(_))) else {
+        return field.default_value(layer);
+    };
+    let mut with_addresses: Option<Layer> = None;
+    for (name, bits) in over {
+        let Some(g) = layer.field_index(name) else {
+            continue;
+        };
+        let implied = &layer.proto.fields[g];
+        if matches!(implied.kind, Kind::Ip6) && !layer.has_value(g) {
+            with_addresses
+                .get_or_insert_with(|| layer.clone())
+                .put_user(g, implied.overload_value(*bits));
+        }
+    }
+    field.default_value(with_addresses.as_ref().unwrap_or(layer))
 }
 
 impl From<Layer> for Packet {
