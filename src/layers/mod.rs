@@ -30,6 +30,7 @@ pub mod well_known;
 
 pub use inet::{set_source_resolver, SourceResolver};
 
+use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
 use crate::packet::{Layer, Proto, Value};
@@ -143,6 +144,20 @@ const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [Ov
     Binding { lower, upper, fields }
 }
 
+/// What RA, NS, NA and Redirect imply for IPv6: ff02::1 (all nodes on the link) unless a destination is set,
+/// and the hop limit 255 that RFC 4861 requires.
+const ND_TO_NODES: &[Overload] = &[
+    ("nh", 58),
+    ("dst", Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1).to_bits()),
+    ("hlim", 255),
+];
+/// What RS implies for IPv6: ff02::2 (all routers on the link) unless a destination is set, hop limit 255.
+const ND_TO_ROUTERS: &[Overload] = &[
+    ("nh", 58),
+    ("dst", Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2).to_bits()),
+    ("hlim", 255),
+];
+
 /// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match, and tests integer
 /// fields only: an entry that gives an address is for stacking alone. Stacking takes the last entry for the
 /// pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
@@ -204,7 +219,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ip::IP, &ipv6::IPV6, &[("proto", 41)]),
     bind(&ipv6::IPV6, &ipv6::IPV6, &[("nh", 41)]),
     bind(&ipv6::IPV6, &ip::IP, &[("nh", 4)]),
-    // Dissection picks the ICMPv6 message class by type; the bindings after it only give stacking overloads.
+    // Dissection picks the ICMPv6 message class by type; the bindings after it only give stacking overloads (the
+    // ND messages' destination among them: dissection never tests it, so an NS to a unicast address is still one).
     bind(&ipv6::IPV6, &icmpv6::ICMPV6, &[("nh", 58)]),
     bind(&ipv6::IPV6, &ipv6_ext::HOP_BY_HOP, &[("nh", 0)]),
     bind(&ipv6::IPV6, &ipv6_ext::DEST_OPT, &[("nh", 60)]),
@@ -217,11 +233,11 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ipv6::IPV6, &icmpv6::TIME_EXCEEDED, &[("nh", 58)]),
     bind(&ipv6::IPV6, &icmpv6::PARAM_PROBLEM, &[("nh", 58)]),
     bind(&ipv6::IPV6, &icmpv6::UNKNOWN, &[("nh", 58)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::RS, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::RA, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::NS, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::NA, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::REDIRECT, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::RS, ND_TO_ROUTERS),
+    bind(&ipv6::IPV6, &icmpv6_nd::RA, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::NS, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::NA, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::REDIRECT, ND_TO_NODES),
 ];
 
 /// Scapy's `aliastypes`: a layer here takes the overloads that the layer above gives to the protocol it stands
@@ -366,6 +382,24 @@ mod tests {
         for g in guesses() {
             assert!(g.tested.len() <= MAX_TESTED, "{}", g.lower.name);
         }
+    }
+
+    /// The ND messages' implied destination only stacks: dissection never tests an address field.
+    #[test]
+    fn dissection_tests_no_address() {
+        for g in guesses() {
+            for f in &g.tested {
+                let field = &g.lower.fields[*f];
+                assert!(
+                    !matches!(field.kind, crate::packet::Kind::Ip6),
+                    "{}.{}",
+                    g.lower.name,
+                    field.name
+                );
+            }
+        }
+        let nd = BINDINGS.iter().filter(|b| b.fields.iter().any(|(n, _)| *n == "dst"));
+        assert_eq!(nd.count(), 5, "RS, RA, NS, NA and Redirect imply IPv6's destination");
     }
 
     /// A layer keeps one origin bit per field.
