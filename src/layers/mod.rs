@@ -33,7 +33,7 @@ pub use inet::{set_source_resolver, SourceResolver};
 use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
-use crate::packet::{Layer, Proto, Value};
+use crate::packet::{Layer, Proto};
 
 /// Every protocol a user can name, for lookup by class name and for `ls()`.
 pub static ALL: &[&Proto] = &[
@@ -130,7 +130,7 @@ pub static ALL: &[&Proto] = &[
 
 /// A value a binding gives a field of the lower layer, wide enough for an IPv6 address as its 128 bits (the
 /// Neighbor Discovery messages imply a multicast destination); an integer field takes the low 64 bits. The
-/// field's kind says which it is: see [`Field::overload_value`](crate::packet::Field::overload_value).
+/// field's kind says which it is: see [`Field::overload_int`](crate::packet::Field::overload_int).
 pub type Overload = (&'static str, u128);
 
 /// One binding: when `lower` carries `upper`, `fields` of `lower` hold these values.
@@ -316,10 +316,7 @@ fn guesses() -> &'static [Group] {
                 .iter()
                 .map(|(n, v)| {
                     let f = b.lower.field_index(n)?;
-                    match b.lower.fields[f].overload_value(*v) {
-                        Value::Int(x) => Some((f, x)),
-                        _ => None,
-                    }
+                    Some((f, b.lower.fields[f].overload_int(*v)?))
                 })
                 .collect::<Option<Vec<_>>>()
             else {

@@ -200,9 +200,9 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'
     }
     let implied = over.and_then(|o| o.iter().find(|(n, _)| field.is_named(n)));
     let int = match (implied, field.default) {
-        (Some((_, bits)), _) => match field.overload_value(*bits) {
-            Value::Int(x) => Some(x),
-            address => return Out::Val(Cow::Owned(address)),
+        (Some(&(_, bits)), _) => match field.overload_int(bits) {
+            Some(x) => Some(x),
+            None => return Out::Val(Cow::Owned(field.overload_value(bits))),
         },
         (None, Dflt::Int(x)) => Some(x),
         (None, Dflt::Auto) => Some(0),
@@ -211,7 +211,13 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'
     match (int, field.int_width(), field.encode_with) {
         (Some(x), Some(_), None) => Out::Int(x),
         (Some(x), ..) => Out::Val(Cow::Owned(Value::Int(x))),
-        (None, ..) => Out::Val(Cow::Owned(super::stacked_default(layer, f, over))),
+        (None, ..) => Out::Val(Cow::Owned(match over {
+            // Only a computed default can read an implied address: the test spares a call per field.
+            Some(over) if matches!(field.default, Dflt::Dyn(_)) => {
+                super::addressed_default(layer, f, over).unwrap_or_else(|| field.default_value(layer))
+            }
+            _ => field.default_value(layer),
+        })),
     }
 }
 

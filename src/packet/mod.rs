@@ -762,16 +762,19 @@ impl Packet {
 /// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
 fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
     let layer = &stack[i];
-    if layer.has_value(f) {
-        return layer.value_at(f);
+    if !layer.has_value(f) {
+        if let Some(v) = stacked_unset(stack, i, f) {
+            return v;
+        }
     }
-    match stack
-        .get(i + 1)
-        .and_then(|upper| layers::overload(layer.proto, upper.proto))
-    {
-        Some(over) => implied_by(layer, f, over).unwrap_or_else(|| stacked_default(layer, f, Some(over))),
-        None => layer.value_at(f),
-    }
+    layer.value_at(f)
+}
+
+/// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
+/// that reads an address it implies; `None` leaves the field's own default.
+fn stacked_unset(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+    let over = layers::overload(stack[i].proto, stack.get(i + 1)?.proto)?;
+    implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
 }
 
 /// [`Packet::overload`] over a stack of layers.
@@ -788,29 +791,29 @@ fn implied_by(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Valu
         .map(|(_, bits)| field.overload_value(*bits))
 }
 
-/// The default of field `f` of `layer`, left unset, under the overloads `over` of the layer above (if any). A computed default
-/// reads the layer's own fields, so it is computed on a copy holding the addresses `over` implies: IPv6's
-/// source then follows the destination a Neighbor Discovery message implies, as Scapy's does. Integer
-/// overloads feed no computed default (IP's and IPv6's sources read only the destination), so the common
-/// stackings copy nothing.
-pub(crate) fn stacked_default(layer: &Layer, f: usize, over: Option<&[layers::Overload]>) -> Value {
+/// The computed default of unset field `f` of `layer` when the overloads `over` of the layer above imply an
+/// address the layer leaves unset; `None` otherwise (the field's own default stands). A computed default reads
+/// the layer's own fields, so it is computed on a copy holding those addresses: IPv6's source then follows the
+/// destination a Neighbor Discovery message implies, as Scapy's does. Integer overloads feed no computed
+/// default (IP's and IPv6's sources read only the destination), so the common stackings copy nothing.
+pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
     let field = &layer.proto.fields[f];
-    let Some(over) = over.filter(|_| matches!(field.default, Dflt::Dyn(_))) else {
-        return field.default_value(layer);
-    };
+    if !matches!(field.default, Dflt::Dyn(_)) {
+        return None;
+    }
     let mut with_addresses: Option<Layer> = None;
     for (name, bits) in over {
         let Some(g) = layer.field_index(name) else {
             continue;
         };
         let implied = &layer.proto.fields[g];
-        if matches!(implied.kind, Kind::Ip6) && !layer.has_value(g) {
+        if implied.overload_int(*bits).is_none() && !layer.has_value(g) {
             with_addresses
                 .get_or_insert_with(|| layer.clone())
                 .put_user(g, implied.overload_value(*bits));
         }
     }
-    field.default_value(with_addresses.as_ref().unwrap_or(layer))
+    with_addresses.map(|l| field.default_value(&l))
 }
 
 impl From<Layer> for Packet {
