@@ -265,6 +265,42 @@ fn dissection_and_stacking() {
     assert_eq!(val("IP(dst='198.18.0.2').command()"), "\"IP(dst='198.18.0.2')\"");
 }
 
+/// Neighbor Discovery messages imply IPv6's destination (ff02::2 for RS, ff02::1 for the rest) and hlim 255, as
+/// in Scapy; a destination the user sets wins, and dissection still goes by the ICMPv6 type whatever the
+/// destination. Offline an unset source follows the implied destination: `::`, Scapy's answer without a route.
+#[test]
+fn nd_messages_imply_their_destination() {
+    assert_eq!(val("(IPv6()/ICMPv6ND_RS()).dst"), "'ff02::2'");
+    assert_eq!(
+        val("[(IPv6()/m()).dst for m in (ICMPv6ND_RA, ICMPv6ND_NS, ICMPv6ND_NA, ICMPv6ND_Redirect)]"),
+        "['ff02::1', 'ff02::1', 'ff02::1', 'ff02::1']"
+    );
+    assert_eq!(
+        val("repr(IPv6(src='fd00::1')/ICMPv6ND_NS(tgt='fd00::2'))"),
+        "'<IPv6  nh=ICMPv6 hlim=255 src=fd00::1 dst=ff02::1 |<ICMPv6ND_NS  tgt=fd00::2 |>>'"
+    );
+    assert_eq!(
+        val("raw(IPv6(src='fd00::1')/ICMPv6ND_NS())[24:40].hex()"),
+        "'ff020000000000000000000000000001'"
+    );
+    assert_eq!(val("(IPv6(dst='fd00::9')/ICMPv6ND_NS()).dst"), "'fd00::9'");
+    assert_eq!(
+        val("raw(IPv6(dst='fd00::9')/ICMPv6ND_NS())[24:40].hex()"),
+        "'fd000000000000000000000000000009'"
+    );
+    // The source follows the implied destination, before and after building.
+    assert_eq!(val("(IPv6()/ICMPv6ND_NS()).src"), "'::'");
+    assert_eq!(
+        val("raw(IPv6()/ICMPv6ND_NS())[8:24].hex()"),
+        "'00000000000000000000000000000000'"
+    );
+    assert_eq!(val("(IPv6()/ICMPv6EchoRequest()).src"), "'::1'");
+    assert_eq!(
+        val("IPv6(raw(IPv6(src='fd00::1', dst='fd00::2')/ICMPv6ND_NS(tgt='fd00::2'))).layers()"),
+        "[<class 'IPv6'>, <class 'ICMPv6ND_NS'>]"
+    );
+}
+
 #[test]
 fn displays_and_builtins() {
     assert!(out("IP().show()").starts_with("###[ IP ]###\n  version   = 4\n"));

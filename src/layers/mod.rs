@@ -30,6 +30,7 @@ pub mod well_known;
 
 pub use inet::{set_source_resolver, SourceResolver};
 
+use std::net::Ipv6Addr;
 use std::sync::OnceLock;
 
 use crate::packet::{Layer, Proto};
@@ -127,19 +128,39 @@ pub static ALL: &[&Proto] = &[
     &dns_records::EDNS0COOKIE,
 ];
 
+/// A value a binding gives a field of the lower layer, wide enough for an IPv6 address as its 128 bits (the
+/// Neighbor Discovery messages imply a multicast destination); an integer field takes the low 64 bits. The
+/// field's kind says which it is: see [`Field::overload_int`](crate::packet::Field::overload_int).
+pub type Overload = (&'static str, u128);
+
 /// One binding: when `lower` carries `upper`, `fields` of `lower` hold these values.
 pub struct Binding {
     pub lower: &'static Proto,
     pub upper: &'static Proto,
-    pub fields: &'static [(&'static str, u64)],
+    pub fields: &'static [Overload],
 }
 
-const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [(&'static str, u64)]) -> Binding {
+const fn bind(lower: &'static Proto, upper: &'static Proto, fields: &'static [Overload]) -> Binding {
     Binding { lower, upper, fields }
 }
 
-/// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match; stacking takes the
-/// last entry for the pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
+/// What RA, NS, NA and Redirect imply for IPv6: ff02::1 (all nodes on the link) unless a destination is set,
+/// and the hop limit 255 that RFC 4861 requires.
+const ND_TO_NODES: &[Overload] = &[
+    ("nh", 58),
+    ("dst", Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1).to_bits()),
+    ("hlim", 255),
+];
+/// What RS implies for IPv6: ff02::2 (all routers on the link) unless a destination is set, hop limit 255.
+const ND_TO_ROUTERS: &[Overload] = &[
+    ("nh", 58),
+    ("dst", Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2).to_bits()),
+    ("hlim", 255),
+];
+
+/// The bindings, in Scapy's order. Dissection takes the first entry whose fields all match, and tests integer
+/// fields only: an entry that gives an address is for stacking alone. Stacking takes the last entry for the
+/// pair (as Scapy's `bind_layers` overwrites the overload of an earlier call).
 pub static BINDINGS: &[Binding] = &[
     bind(&ether::ETHER, &ip::IP, &[("type", 0x0800)]),
     bind(&sll::SLL, &ip::IP, &[("proto", 0x0800)]),
@@ -198,7 +219,8 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ip::IP, &ipv6::IPV6, &[("proto", 41)]),
     bind(&ipv6::IPV6, &ipv6::IPV6, &[("nh", 41)]),
     bind(&ipv6::IPV6, &ip::IP, &[("nh", 4)]),
-    // Dissection picks the ICMPv6 message class by type; the bindings after it only give stacking overloads.
+    // Dissection picks the ICMPv6 message class by type; the bindings after it only give stacking overloads (the
+    // ND messages' destination among them: dissection never tests it, so an NS to a unicast address is still one).
     bind(&ipv6::IPV6, &icmpv6::ICMPV6, &[("nh", 58)]),
     bind(&ipv6::IPV6, &ipv6_ext::HOP_BY_HOP, &[("nh", 0)]),
     bind(&ipv6::IPV6, &ipv6_ext::DEST_OPT, &[("nh", 60)]),
@@ -211,11 +233,11 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ipv6::IPV6, &icmpv6::TIME_EXCEEDED, &[("nh", 58)]),
     bind(&ipv6::IPV6, &icmpv6::PARAM_PROBLEM, &[("nh", 58)]),
     bind(&ipv6::IPV6, &icmpv6::UNKNOWN, &[("nh", 58)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::RS, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::RA, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::NS, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::NA, &[("nh", 58), ("hlim", 255)]),
-    bind(&ipv6::IPV6, &icmpv6_nd::REDIRECT, &[("nh", 58), ("hlim", 255)]),
+    bind(&ipv6::IPV6, &icmpv6_nd::RS, ND_TO_ROUTERS),
+    bind(&ipv6::IPV6, &icmpv6_nd::RA, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::NS, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::NA, ND_TO_NODES),
+    bind(&ipv6::IPV6, &icmpv6_nd::REDIRECT, ND_TO_NODES),
 ];
 
 /// Scapy's `aliastypes`: a layer here takes the overloads that the layer above gives to the protocol it stands
@@ -235,10 +257,10 @@ pub fn by_name(name: &str) -> Option<&'static Proto> {
 }
 
 /// The field values that stacking `upper` on `lower` implies.
-pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [(&'static str, u64)]> {
+pub fn overload(lower: &'static Proto, upper: &'static Proto) -> Option<&'static [Overload]> {
     // Every build asks this for each layer: the bindings grouped by lower protocol, in `ALL`'s order, spare
     // scanning the whole table.
-    type Uppers = Vec<(&'static Proto, &'static [(&'static str, u64)])>;
+    type Uppers = Vec<(&'static Proto, &'static [Overload])>;
     static BY_LOWER: OnceLock<Vec<(&'static Proto, Uppers)>> = OnceLock::new();
     let groups = BY_LOWER.get_or_init(|| {
         let mut groups: Vec<(&'static Proto, Uppers)> = Vec::new();
@@ -288,10 +310,14 @@ fn guesses() -> &'static [Group] {
     GUESSES.get_or_init(|| {
         let mut groups: Vec<Group> = Vec::new();
         for b in BINDINGS {
+            // A binding naming a field its lower protocol lacks, or giving a field an address, never matches.
             let Some(fields) = b
                 .fields
                 .iter()
-                .map(|(n, v)| Some((b.lower.field_index(n)?, *v)))
+                .map(|(n, v)| {
+                    let f = b.lower.field_index(n)?;
+                    Some((f, b.lower.fields[f].overload_int(*v)?))
+                })
                 .collect::<Option<Vec<_>>>()
             else {
                 continue;
@@ -353,6 +379,24 @@ mod tests {
         for g in guesses() {
             assert!(g.tested.len() <= MAX_TESTED, "{}", g.lower.name);
         }
+    }
+
+    /// The ND messages' implied destination only stacks: dissection never tests an address field.
+    #[test]
+    fn dissection_tests_no_address() {
+        for g in guesses() {
+            for f in &g.tested {
+                let field = &g.lower.fields[*f];
+                assert!(
+                    !matches!(field.kind, crate::packet::Kind::Ip6),
+                    "{}.{}",
+                    g.lower.name,
+                    field.name
+                );
+            }
+        }
+        let nd = BINDINGS.iter().filter(|b| b.fields.iter().any(|(n, _)| *n == "dst"));
+        assert_eq!(nd.count(), 5, "RS, RA, NS, NA and Redirect imply IPv6's destination");
     }
 
     /// A layer keeps one origin bit per field.

@@ -7,6 +7,7 @@ use super::field::{Dflt, Field, Kind};
 use super::layout::Layout;
 use super::value::{mask, Value};
 use super::Layer;
+use crate::layers::Overload;
 
 /// A frame being built, as the `post_build` hook of layer `index` sees it.
 pub struct Built<'a> {
@@ -186,7 +187,7 @@ enum Out<'a> {
 /// Field `f` as it builds: set by the user, read from the wire (automatic ones computed afresh), implied by
 /// the layer above (`over`), or its default.
 #[inline]
-fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[(&str, u64)]>) -> Out<'a> {
+fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'a> {
     let field = &layer.proto.fields[f];
     if let Some(v) = layer.user_value(f) {
         return Out::Val(Cow::Borrowed(v));
@@ -197,23 +198,31 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[(&str, u64)]>) -> Ou
             false => Out::Val(layer.value_ref(f)),
         };
     }
-    let implied = over
-        .and_then(|o| o.iter().find(|(n, _)| field.is_named(n)))
-        .map(|(_, x)| *x);
+    let implied = over.and_then(|o| o.iter().find(|(n, _)| field.is_named(n)));
     let int = match (implied, field.default) {
-        (Some(x), _) | (None, Dflt::Int(x)) => Some(x),
+        (Some(&(_, bits)), _) => match field.overload_int(bits) {
+            Some(x) => Some(x),
+            None => return Out::Val(Cow::Owned(field.overload_value(bits))),
+        },
+        (None, Dflt::Int(x)) => Some(x),
         (None, Dflt::Auto) => Some(0),
         _ => None,
     };
     match (int, field.int_width(), field.encode_with) {
         (Some(x), Some(_), None) => Out::Int(x),
         (Some(x), ..) => Out::Val(Cow::Owned(Value::Int(x))),
-        (None, ..) => Out::Val(Cow::Owned(field.default_value(layer))),
+        (None, ..) => Out::Val(Cow::Owned(match over {
+            // Only a computed default can read an implied address: the test spares a call per field.
+            Some(over) if matches!(field.default, Dflt::Dyn(_)) => {
+                super::addressed_default(layer, f, over).unwrap_or_else(|| field.default_value(layer))
+            }
+            _ => field.default_value(layer),
+        })),
     }
 }
 
 /// Appends field `f` of `layer`.
-fn write_field(layer: &Layer, f: usize, over: Option<&[(&str, u64)]>, bits: &mut BitWriter, buf: &mut Vec<u8>) {
+fn write_field(layer: &Layer, f: usize, over: Option<&[Overload]>, bits: &mut BitWriter, buf: &mut Vec<u8>) {
     let field = &layer.proto.fields[f];
     match field_out(layer, f, over) {
         Out::Int(x) => put_int(field.kind, x, bits, buf),
@@ -230,7 +239,7 @@ fn write_field(layer: &Layer, f: usize, over: Option<&[(&str, u64)]>, bits: &mut
 /// or with a computed default. Most fields of a built header are defaults, so this saves writing each in
 /// turn. Returns false, having appended nothing, where the protocol has no image or a value's wire form is
 /// not the field's fixed size (a field set to bytes of another length): the caller then writes each field.
-fn write_run(layer: &Layer, layout: &Layout, over: Option<&[(&str, u64)]>, buf: &mut Vec<u8>) -> bool {
+fn write_run(layer: &Layer, layout: &Layout, over: Option<&[Overload]>, buf: &mut Vec<u8>) -> bool {
     let Some(image) = layout.image() else {
         return false;
     };
@@ -258,7 +267,7 @@ fn write_run(layer: &Layer, layout: &Layout, over: Option<&[(&str, u64)]>, buf: 
 
 /// Writes field `f` over its place in a run's image, `bit` bits from the run's start; false when its wire
 /// form is not the field's fixed size.
-fn patch_field(layer: &Layer, f: usize, over: Option<&[(&str, u64)]>, run: &mut [u8], bit: usize) -> bool {
+fn patch_field(layer: &Layer, f: usize, over: Option<&[Overload]>, run: &mut [u8], bit: usize) -> bool {
     let field = &layer.proto.fields[f];
     let out = field_out(layer, f, over);
     let int = match &out {

@@ -297,6 +297,22 @@ impl Field {
         }
     }
 
+    /// A stacking overload (see [`Overload`](crate::layers::Overload)) as an integer: the low 64 bits, for every
+    /// field but an IPv6 address one (`None`), which takes all 128 bits as the address. The one place that
+    /// decides; build's integer path uses it so that no value is made (or dropped) per field.
+    #[inline]
+    pub fn overload_int(&self, bits: u128) -> Option<u64> {
+        (!matches!(self.kind, Kind::Ip6)).then_some(bits as u64)
+    }
+
+    /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an IPv6 address.
+    pub fn overload_value(&self, bits: u128) -> Value {
+        match self.overload_int(bits) {
+            Some(x) => Value::Int(x),
+            None => Value::Ip6(Ipv6Addr::from(bits)),
+        }
+    }
+
     /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
     pub fn default_value(&self, layer: &Layer) -> Value {
         match self.default {

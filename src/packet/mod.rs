@@ -613,7 +613,7 @@ impl Packet {
     }
 
     /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
-    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<u64> {
+    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<Value> {
         implied(&self.layers, i, f)
     }
 
@@ -763,19 +763,57 @@ impl Packet {
 fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
     let layer = &stack[i];
     if !layer.has_value(f) {
-        if let Some(v) = implied(stack, i, f) {
-            return Value::Int(v);
+        if let Some(v) = stacked_unset(stack, i, f) {
+            return v;
         }
     }
     layer.value_at(f)
 }
 
+/// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
+/// that reads an address it implies; `None` leaves the field's own default.
+fn stacked_unset(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+    let over = layers::overload(stack[i].proto, stack.get(i + 1)?.proto)?;
+    implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
+}
+
 /// [`Packet::overload`] over a stack of layers.
-fn implied(stack: &[Layer], i: usize, f: usize) -> Option<u64> {
+fn implied(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
     let upper = stack.get(i + 1)?;
-    let name = stack[i].proto.fields[f].name;
-    layers::overload(stack[i].proto, upper.proto)
-        .and_then(|fields| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| *v))
+    implied_by(&stack[i], f, layers::overload(stack[i].proto, upper.proto)?)
+}
+
+/// The value `over` gives field `f` of `layer`, if it names the field.
+fn implied_by(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
+    let field = &layer.proto.fields[f];
+    over.iter()
+        .find(|(n, _)| field.is_named(n))
+        .map(|(_, bits)| field.overload_value(*bits))
+}
+
+/// The computed default of unset field `f` of `layer` when the overloads `over` of the layer above imply an
+/// address the layer leaves unset; `None` otherwise (the field's own default stands). A computed default reads
+/// the layer's own fields, so it is computed on a copy holding those addresses: IPv6's source then follows the
+/// destination a Neighbor Discovery message implies, as Scapy's does. Integer overloads feed no computed
+/// default (IP's and IPv6's sources read only the destination), so the common stackings copy nothing.
+pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
+    let field = &layer.proto.fields[f];
+    if !matches!(field.default, Dflt::Dyn(_)) {
+        return None;
+    }
+    let mut with_addresses: Option<Layer> = None;
+    for (name, bits) in over {
+        let Some(g) = layer.field_index(name) else {
+            continue;
+        };
+        let implied = &layer.proto.fields[g];
+        if implied.overload_int(*bits).is_none() && !layer.has_value(g) {
+            with_addresses
+                .get_or_insert_with(|| layer.clone())
+                .put_user(g, implied.overload_value(*bits));
+        }
+    }
+    with_addresses.map(|l| field.default_value(&l))
 }
 
 impl From<Layer> for Packet {

@@ -203,7 +203,7 @@ pub fn hexdump(data: &[u8]) -> String {
 pub(crate) fn repr(p: &Packet) -> String {
     let mut s = String::new();
     for i in 0..p.layers.len() {
-        let over: Vec<(usize, u64)> = (0..p.layers[i].proto.fields.len())
+        let over: Vec<(usize, Value)> = (0..p.layers[i].proto.fields.len())
             .filter_map(|f| p.overload(i, f).map(|v| (f, v)))
             .collect();
         let lr = layer_repr(&p.layers[i], Some(&over));
@@ -214,7 +214,7 @@ pub(crate) fn repr(p: &Packet) -> String {
 }
 
 /// One layer's `repr`, closed: `<TCP  dport=http |>`. `over` lists values implied by the layer above.
-pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
+pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, Value)]>) -> String {
     let mut s = format!("<{} ", l.proto.name);
     for (f, field) in l.proto.fields.iter().enumerate() {
         if field.when.is_some_and(|c| !c(l, None)) {
@@ -224,7 +224,7 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, u64)]>) -> String {
             Slot::User(v) => v.clone(),
             Slot::Wire(v) => v.into_owned(),
             Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
-                Some((_, v)) => Value::Int(*v),
+                Some((_, v)) => v.clone(),
                 None if list_default(field) => field.default_value(l),
                 None => continue,
             },

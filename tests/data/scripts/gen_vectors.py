@@ -378,6 +378,21 @@ def build_cases():
         L("ICMPv6NDOptRedirectedHdr", pkt=B(b"\x60" + b"\x00" * 39)))
     add("icmpv6_nd_opt_prefix_default", E(), I6(), L("ICMPv6ND_RA"), L("ICMPv6NDOptPrefixInfo"))
     add("icmpv6_nd_opt_mtu", E(), I6(), L("ICMPv6ND_RA"), L("ICMPv6NDOptMTU", mtu=9000))
+    # ND messages imply IPv6's destination (ff02::2 for RS, ff02::1 for the others) and hlim 255 when
+    # stacked; the source stays explicit so that Scapy does not look up a route for it.
+    add("icmpv6_nd_rs_implied_dst", E(), L("IPv6", src=B1), L("ICMPv6ND_RS"),
+        L("ICMPv6NDOptSrcLLAddr", lladdr=M1))
+    add("icmpv6_nd_ra_implied_dst", E(), L("IPv6", src=B1), L("ICMPv6ND_RA"))
+    add("icmpv6_nd_ns_implied_dst", E(), L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
+    add("icmpv6_nd_na_implied_dst", E(), L("IPv6", src=B1), L("ICMPv6ND_NA", tgt=B1, S=1))
+    add("icmpv6_nd_redirect_implied_dst", E(), L("IPv6", src=B1),
+        L("ICMPv6ND_Redirect", tgt=B3, dst=B4))
+    add("icmpv6_nd_ns_implied_dst_no_ether", L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
+    # A destination the user sets wins over the implied one (hlim is still implied).
+    add("icmpv6_nd_ns_user_dst", E(), L("IPv6", src=B1, dst=B3), L("ICMPv6ND_NS", tgt=B3))
+    # Only the layer right below takes the overloads: behind an extension header IPv6 keeps ::1.
+    add("icmpv6_nd_ns_behind_hbh", E(), L("IPv6", src=B1), L("IPv6ExtHdrHopByHop"),
+        L("ICMPv6ND_NS", tgt=B2))
 
     # ---- TCP --------------------------------------------------------------
     add("tcp_alone", L("TCP"))
@@ -931,6 +946,8 @@ def dissect_cases(build_records, build_layers):
     add("icmpv6_nd_ns_opt_truncated", 1, eth_ip6 + ip6(58, nd_ns + bytes.fromhex("0101020000")))
     add("icmpv6_nd_ns_opt_unknown", 1, eth_ip6 + ip6(58, nd_ns + bytes.fromhex(
         "fe01aabbccddeeff")))
+    # An NS sent to a unicast address (not the ff02::1 stacking implies) is still an NS.
+    add("icmpv6_nd_ns_unicast_dst", 1, eth_ip6 + ip6(58, nd_ns))
     add("icmpv6_nd_ra_opts", 1, eth_ip6 + ip6(58, bytes.fromhex(
         "86000000" "40c00384" "00007530" "000003e8") + bytes.fromhex(
         "0101020000000001") + bytes.fromhex("0501000000002328") + bytes.fromhex(
