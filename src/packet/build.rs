@@ -185,8 +185,10 @@ enum Out<'a> {
 }
 
 /// Field `f` as it builds: set by the user, read from the wire (automatic ones computed afresh), implied by
-/// the layer above (`over`), or its default.
-#[inline]
+/// the layer above (`over`), or its default. Always inlined: called for nearly every field of every build, and
+/// once the overloads grew to 128 bits the compiler kept it out of line (callgrind: +1.6% instructions per
+/// build, saving and restoring registers; inlined, a DNS frame's build takes 6,667 instead of 7,023).
+#[inline(always)]
 fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'a> {
     let field = &layer.proto.fields[f];
     if let Some(v) = layer.user_value(f) {
