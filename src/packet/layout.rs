@@ -175,7 +175,7 @@ impl Layout {
     pub(crate) fn read_int(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Option<u64> {
         match *self.int_widths.get(k)? {
             // Big-endian integers and bit fields alike are `width` bits at a bit offset.
-            w @ 1.. => read_bits(frame.bytes(), self.starts[k] as usize, w),
+            w @ 1.. => read_bits(frame.int_bytes(), self.starts[k] as usize, w),
             0 => self.read_other_int(layer, k, frame),
         }
     }
@@ -332,6 +332,19 @@ impl FrameRef {
     pub(crate) fn bytes(&self) -> &[u8] {
         match &self.bytes {
             LayerBytes::Copied { run, len } => &run[..usize::from(*len)],
+            LayerBytes::Shared {
+                frame, run_start, end, ..
+            } => frame.get(*run_start as usize..*end as usize).unwrap_or_default(),
+        }
+    }
+
+    /// [`FrameRef::bytes`] for reading the run's integers: a copied run's whole buffer, zeros past its bytes, so
+    /// that a field near the run's end is still read with one 8-byte load (see `read_bits`); the field's own
+    /// bits all lie within the run, so the zeros are never part of a value.
+    #[inline]
+    fn int_bytes(&self) -> &[u8] {
+        match &self.bytes {
+            LayerBytes::Copied { run, .. } => run,
             LayerBytes::Shared {
                 frame, run_start, end, ..
             } => frame.get(*run_start as usize..*end as usize).unwrap_or_default(),
