@@ -168,18 +168,20 @@ pub static DNSRRHINFO: Proto = Proto {
 };
 
 static HINFO_CPU: RecordBytes = RecordBytes {
-    len: |l, _, pos| Some(rdata_left(l, pos, |_| 1)?.min(l.get_int("cpulen").unwrap_or(0) as usize)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |_| 1),
     kind: "StrLenField",
 };
 static HINFO_OS: RecordBytes = RecordBytes {
-    len: |l, data, pos| Some(rdata_left(l, pos, |l| 2 + bytes_len(l, "cpu"))?.min(length_byte_before(data, pos)?)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |l| 2 + bytes_len(l, "cpu")),
     kind: "StrLenField",
 };
 
-/// The length byte just before a length-prefixed field: a record read from its frame does not keep the fields
-/// after its run, so a field's own length is read there.
-pub(super) fn length_byte_before(data: &[u8], pos: usize) -> Option<usize> {
-    data.get(pos.checked_sub(1)?).map(|&n| usize::from(n))
+/// How many bytes a length-prefixed string at `pos` takes: the length byte just before it (a record read from
+/// its frame does not keep the fields after its run, so the length is read there), cut at the end of the record
+/// data (`before`: the data bytes ahead of the string, for a record decoded into values; see [`rdata_left`]).
+pub(super) fn length_prefixed(l: &Layer, data: &[u8], pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+    let length = usize::from(*data.get(pos.checked_sub(1)?)?);
+    Some(rdata_left(l, pos, before)?.min(length))
 }
 
 /// `DNSRRNAPTR` (RFC 3403 §4.1): a rewrite rule.
@@ -215,18 +217,15 @@ pub static DNSRRNAPTR: Proto = Proto {
 };
 
 static NAPTR_FLAGS: RecordBytes = RecordBytes {
-    len: |l, _, pos| Some(rdata_left(l, pos, |_| 5)?.min(l.get_int("flags_len").unwrap_or(0) as usize)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |_| 5),
     kind: "StrLenField",
 };
 static NAPTR_SERVICES: RecordBytes = RecordBytes {
-    len: |l, data, pos| Some(rdata_left(l, pos, |l| 6 + bytes_len(l, "flags"))?.min(length_byte_before(data, pos)?)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |l| 6 + bytes_len(l, "flags")),
     kind: "StrLenField",
 };
 static NAPTR_REGEXP: RecordBytes = RecordBytes {
-    len: |l, data, pos| {
-        let before = |l: &Layer| 7 + bytes_len(l, "flags") + bytes_len(l, "services");
-        Some(rdata_left(l, pos, before)?.min(length_byte_before(data, pos)?))
-    },
+    len: |l, data, pos| length_prefixed(l, data, pos, |l| 7 + bytes_len(l, "flags") + bytes_len(l, "services")),
     kind: "StrLenField",
 };
 static NAPTR_REPLACEMENT: RecordName = RecordName(|l, pos| {

@@ -3,7 +3,7 @@
 
 use super::dns::{decode_name, NAME_KIND};
 use super::dns_records::{
-    bytes_len, length_byte_before, name_len, rdata_left, rdata_start, record, wire_name_len, RecordBytes,
+    bytes_len, length_prefixed, name_len, rdata_left, rdata_start, record, wire_name_len, RecordBytes,
     DNSSEC_ALGORITHMS, RR_BASE,
 };
 use super::well_known::DNS_TYPES;
@@ -108,13 +108,13 @@ pub static DNSRRNSEC3: Proto = Proto {
 
 /// `saltlength` bytes, cut at the record's end. NSEC3 and NSEC3PARAM both have 5 bytes before the salt.
 static SALT: RecordBytes = RecordBytes {
-    len: |l, _, pos| Some(rdata_left(l, pos, |_| 5)?.min(l.get_int("saltlength").unwrap_or(0) as usize)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |_| 5),
     kind: "StrLenField",
 };
 
 /// `hashlength` bytes, cut at the record's end; the record fails when it ends before `hashlength`.
 static NEXT_HASHED_OWNER: RecordBytes = RecordBytes {
-    len: |l, data, pos| Some(rdata_left(l, pos, |l| 6 + bytes_len(l, "salt"))?.min(length_byte_before(data, pos)?)),
+    len: |l, data, pos| length_prefixed(l, data, pos, |l| 6 + bytes_len(l, "salt")),
     kind: "StrLenField",
 };
 
