@@ -29,6 +29,8 @@ mod pcap_reader;
 mod pcap_writer;
 mod results;
 pub mod rows;
+#[cfg(test)]
+mod rows_test;
 mod session;
 pub mod table;
 pub mod value;
