@@ -9,7 +9,6 @@ use std::sync::OnceLock;
 use super::args::{Args, Keywords};
 use super::ast::{Arg, Comp, Expr, ExprKind, FPart, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
-use super::live;
 use super::ops::{binop, compare, index, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
@@ -675,7 +674,7 @@ impl Session {
                 let field = &pk.layers()[li].proto().fields[fi];
                 Ok(super::value::from_field(pk.value(li, fi), field))
             }
-            Value::Conf => Ok(live::conf_value(self, name, &self.conf[conf_index(name)?])),
+            Value::Conf => Ok(table::conf_value(self, name, &self.conf[conf_index(name)?])),
             other => {
                 let methods: Vec<&str> = table::methods_of(other).iter().map(|m| m.name).collect();
                 let hint = closest(name, &methods).map_or(String::new(), |(_, m)| format!("; did you mean '{m}'?"));

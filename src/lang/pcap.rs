@@ -1,5 +1,6 @@
 //! Capture files in the language, over [`crate::pcapio`]: `rdpcap` (a PacketList, or as a command a streamed
-//! listing), `wrpcap`, `PcapReader`, `PcapWriter` and the PacketList methods. Library errors keep their file,
+//! listing), `wrpcap` and the PacketList methods, and what `PcapReader` and `PcapWriter` (in their own files)
+//! share with them. Library errors keep their file,
 //! record and byte offset and become `FileNotFoundError`, `ValueError` (a bad filter) or `OSError`; warnings
 //! (a file cut short) go to stderr, and the packets before the damage are kept.
 

@@ -77,7 +77,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
     b_pcapreader
 )];
 
-pub(crate) static METHODS: &[MethodDef] = &[
+static METHODS: &[MethodDef] = &[
     method!(
         "read_packet",
         [],

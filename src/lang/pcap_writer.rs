@@ -68,7 +68,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
     b_pcapwriter
 )];
 
-pub(crate) static METHODS: &[MethodDef] = &[
+static METHODS: &[MethodDef] = &[
     method!(
         "write",
         [req("pkt")],

@@ -93,7 +93,7 @@ impl HostValue for Results {
     }
 }
 
-pub(crate) static METHODS: &[MethodDef] = &[
+static METHODS: &[MethodDef] = &[
     method!("summary", [], "Print each pair as request ==> answer.", m_summary),
     method!(
         "nsummary",

@@ -36,6 +36,9 @@ pub fn is_command(name: &str) -> bool {
     lookup(name).is_some()
 }
 
+/// A `conf` setting as read: the machine's answer (from the live side) where the user left it unset.
+pub(crate) use super::live::conf_value;
+
 /// The methods of this value's kind.
 pub fn methods_of(v: &Value) -> &'static [MethodDef] {
     match v {
