@@ -1,4 +1,4 @@
-//! Parsing as a session parses: the grammar of [`super::parser`], with the builtins of the table as the
+//! Parsing as a session parses: the grammar of `parser.rs`, with the builtins of the table as the
 //! command form's names (`ls IP`, `rdpcap file.pcap`). The grammar itself knows no table; this is where the
 //! two meet.
 

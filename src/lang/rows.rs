@@ -1,5 +1,5 @@
 //! The shape of a table row: a builtin function or a method, with its parameters and help. Each subsystem's
-//! module declares its own rows with [`builtin!`] and [`method!`]; [`super::table`] joins them.
+//! module declares its own rows with `builtin!` and `method!`; [`super::table`] joins them.
 
 use super::args::{Args, Param};
 use super::error::LangError;
