@@ -337,7 +337,7 @@ pub(crate) static STR_METHODS: &[MethodDef] = &[
         "replace",
         [req("old"), req("new")],
         "The text with every old replaced by new.",
-        |_, s, a| { Ok(Value::str(&as_str(s).replace(&*a.str("old")?, &a.str("new")?),)) }
+        |_, s, a| Ok(Value::str(&as_str(s).replace(&*a.str("old")?, &a.str("new")?)))
     ),
 ];
 
