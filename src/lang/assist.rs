@@ -4,10 +4,13 @@
 
 use std::ops::Range;
 
+use super::args::{signature, ParamKind};
 use super::ast::{Expr, ExprKind, StmtKind};
-use super::builtins::{self, signature, ParamKind, Recv, CONF, METHODS};
-use super::eval::{static_names, Session};
-use super::parse::{self, is_keyword, KEYWORDS};
+use super::eval::static_names;
+use super::parse;
+use super::parser::{self, is_keyword, KEYWORDS};
+use super::session::{Session, CONF};
+use super::table;
 use super::value::Value;
 use crate::packet::Layer;
 
@@ -81,7 +84,7 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
             (c.len_utf8(), None)
         } else if c == '#' {
             (rest.len(), Some(TokenClass::Comment))
-        } else if let Some((_, plen, quote)) = parse::string_start(rest) {
+        } else if let Some((_, plen, quote)) = parser::string_start(rest) {
             let len = string_end(rest, plen, quote).unwrap_or(rest.len());
             (len, Some(TokenClass::String))
         } else if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
@@ -95,12 +98,12 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
             let class = match w {
                 "None" | "True" | "False" => TokenClass::Constant,
                 w if is_keyword(w) => TokenClass::Keyword,
-                w if builtins::lookup(w).is_some() || w == "conf" => TokenClass::Builtin,
+                w if table::lookup(w).is_some() || w == "conf" => TokenClass::Builtin,
                 w if crate::layers::by_name(w).is_some() => TokenClass::Layer,
                 _ => TokenClass::Name,
             };
             (n, Some(class))
-        } else if let Some(op) = parse::peek_op_str(rest) {
+        } else if let Some(op) = parser::peek_op_str(rest) {
             (op.len(), Some(TokenClass::Operator))
         } else {
             (c.len_utf8(), Some(TokenClass::Invalid))
@@ -132,7 +135,7 @@ fn string_end(s: &str, plen: usize, quote: &str) -> Option<usize> {
 /// which the parser reads as text. The flag says the path is inside a string, where no name can be typed.
 fn path_start(before: &str) -> Option<(usize, bool)> {
     if let Some((r, TokenClass::String)) = highlight_tokens(before).pop() {
-        let (_, plen, quote) = parse::string_start(&before[r.start..])?;
+        let (_, plen, quote) = parser::string_start(&before[r.start..])?;
         if string_end(&before[r.start..], plen, quote).is_none() {
             return Some((r.start + plen + quote.len(), true));
         }
@@ -241,12 +244,10 @@ impl Session {
                     })
                 }
                 (Value::Conf, n) => self.conf(n),
-                (v, n) => Recv::of(&v)
-                    .and_then(|r| builtins::method(r, n))
-                    .map(|m| Value::Method(std::rc::Rc::new((v, m)))),
+                (v, n) => table::method(&v, n).map(|m| Value::Method(std::rc::Rc::new((v, m)))),
             },
             ExprKind::Index(obj, key) => match (self.peek(obj)?, self.peek(key)?) {
-                (Value::Packet(p), cls @ Value::Class(_)) => builtins::layer_of(&p, &cls).ok().flatten(),
+                (Value::Packet(p), cls @ Value::Class(_)) => p.layer_of(&cls).ok().flatten(),
                 _ => None,
             },
             _ => None,
@@ -254,7 +255,7 @@ impl Session {
     }
 
     fn peek_text(&self, text: &str) -> Option<Value> {
-        parse::parse_expr(text).ok().and_then(|e| self.peek(&e))
+        parser::parse_expr(text).ok().and_then(|e| self.peek(&e))
     }
 
     /// The function being called at the end of `before`: inside parentheses, or a command form's builtin
@@ -266,7 +267,7 @@ impl Session {
         }
         let trimmed = before.trim_start();
         let (name, rest) = trimmed.split_once([' ', '\t'])?;
-        let b = builtins::lookup(name)?;
+        let b = table::lookup(name)?;
         let arg_start = rest.is_empty() || rest.ends_with([' ', '\t']) || !rest.contains(char::is_whitespace);
         Some((Value::Builtin(b), arg_start))
     }
@@ -364,14 +365,11 @@ impl Session {
 }
 
 fn attr_names(v: &Value, out: &mut Vec<(String, CandidateKind)>) {
-    if let Some(r) = Recv::of(v) {
-        out.extend(
-            METHODS
-                .iter()
-                .filter(|m| m.recv == r)
-                .map(|m| (m.name.to_string(), CandidateKind::Method)),
-        );
-    }
+    out.extend(
+        table::methods_of(v)
+            .iter()
+            .map(|m| (m.name.to_string(), CandidateKind::Method)),
+    );
     match v {
         Value::Packet(p) => {
             out.push(("payload".into(), CandidateKind::Field));

@@ -8,20 +8,115 @@
 //! offline work never reads the machine and start-up stays at a millisecond.
 
 use std::cell::RefCell;
-use std::fmt;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
+use super::args::{opt, optional_text, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
-use super::eval::Session;
+use super::net_table::NetTable;
 use super::pcap;
+use super::results::Results;
+use super::rows::{builtin, Builtin};
+use super::session::Session;
 use super::value::{Pkt, Value};
 use crate::net::{self, Hooks, SendOptions, SendReport, SniffOptions, SrOptions};
 use crate::packet::Packet;
-use crate::pcapio::{self, PacketList, Tally, Timestamp};
+use crate::pcapio::{self, PacketList, Timestamp};
+
+/// `send` and `sendp`, as Scapy's `__gen_send` takes them.
+const SEND_PARAMS: &[Param] = &[
+    req("x"),
+    opt("inter", Const::Int(0)),
+    opt("loop", Const::Int(0)),
+    opt("count", Const::None),
+    opt("verbose", Const::None),
+    opt("iface", Const::None),
+    opt("rate", Const::None),
+];
+
+/// `sr`, `sr1`, `srp` and `srp1`, as Scapy's `sndrcv` takes them.
+const SR_PARAMS: &[Param] = &[
+    req("x"),
+    opt("filter", Const::None),
+    opt("iface", Const::None),
+    opt("timeout", Const::None),
+    opt("inter", Const::Int(0)),
+    opt("retry", Const::Int(0)),
+    opt("multi", Const::Bool(false)),
+    opt("verbose", Const::None),
+];
+
+/// The live builtins, in the order `lsc()` lists them.
+pub(crate) static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "sniff",
+        [
+            opt("count", Const::Int(0)),
+            opt("iface", Const::None),
+            opt("filter", Const::None),
+            opt("timeout", Const::None),
+            opt("store", Const::Bool(true)),
+            opt("prn", Const::None),
+            opt("lfilter", Const::None),
+            opt("stop_filter", Const::None),
+            opt("offline", Const::None),
+            opt("quiet", Const::Bool(false)),
+            opt("promisc", Const::Bool(true)),
+            opt("wrpcap", Const::None)
+        ],
+        "Capture packets into a PacketList until count (0: no limit), timeout seconds, stop_filter(p) or Ctrl-C \
+         (the packets so far are kept). iface: a name or a list (default conf.iface); filter: BPF; lfilter(p) \
+         keeps a packet; prn(p) is printed instead of the summary line; wrpcap=\"f.pcap\" streams to disk \
+         (with store=False, in constant memory); offline=\"f.pcap\" reads a file instead (no privileges \
+         needed). Prints a line per packet and libpcap's counters unless quiet.",
+        b_sniff
+    ),
+    builtin!(
+        "send",
+        SEND_PARAMS,
+        "Send packets at layer 3 (IP / IPv6, routed by the kernel): a packet, a packet set, a list or a \
+         PacketList, count times (loop: until Ctrl-C), inter seconds apart or at rate packets per second.",
+        b_send
+    ),
+    builtin!(
+        "sendp",
+        SEND_PARAMS,
+        "Send frames at layer 2 on iface (default: the route's interface). An unset Ether src is the \
+         interface's MAC, an unset dst the next hop's (neighbour table, then ARP / ND); unresolvable is an \
+         error unless conf.broadcast_fallback.",
+        b_sendp
+    ),
+    builtin!(
+        "sr",
+        SR_PARAMS,
+        "Send at layer 3 and match the answers: ans, unans = sr(...). ans holds (sent, received) pairs \
+         (ans.summary() prints them), unans is a PacketList. timeout: seconds to wait after the last packet; \
+         retry: resend the unanswered (negative: until that many rounds bring nothing).",
+        b_sr
+    ),
+    builtin!(
+        "sr1",
+        SR_PARAMS,
+        "Send at layer 3 and return the first answer, or None.",
+        b_sr1
+    ),
+    builtin!(
+        "srp",
+        SR_PARAMS,
+        "Send at layer 2 (Ether filled as sendp does) and match the answers: ans, unans = srp(...).",
+        b_srp
+    ),
+    builtin!(
+        "srp1",
+        SR_PARAMS,
+        "Send at layer 2 and return the first answer, or None.",
+        b_srp1
+    ),
+    builtin!(bare "ifaces", [],
+        "List the network interfaces: name, index, MAC, flags (UP, LOOPBACK) and addresses.", b_ifaces),
+];
 
 /// The library's error as the language's, its words unchanged.
 fn lang_error(e: net::Error) -> LangError {
@@ -58,50 +153,12 @@ fn interruptible<T>(flag: &AtomicBool, run: impl FnOnce(&AtomicBool) -> net::Res
     r.map_err(lang_error)
 }
 
-fn text(v: &Value, name: &str) -> Result<Option<String>, LangError> {
-    match v {
-        Value::None => Ok(None),
-        Value::Str(t) => Ok(Some(t.to_string())),
-        v => Err(LangError::type_err(format!(
-            "{name} must be text, not {}",
-            v.type_name()
-        ))),
-    }
-}
-
-fn seconds(v: &Value, name: &str) -> Result<Option<Duration>, LangError> {
-    match v {
-        Value::None => Ok(None),
-        v => v
-            .as_float()
-            .and_then(|f| Duration::try_from_secs_f64(f).ok())
-            .map(Some)
-            .ok_or_else(|| LangError::value_err(format!("{name} is a number of seconds, not {}", v.repr()))),
-    }
-}
-
-fn count(v: &Value, name: &str) -> Result<Option<u64>, LangError> {
-    match v {
-        Value::None => Ok(None),
-        v => v
-            .as_int()
-            .and_then(|n| u64::try_from(n).ok())
-            .map(Some)
-            .ok_or_else(|| LangError::value_err(format!("{name} must be a non-negative int, not {}", v.repr()))),
-    }
-}
-
 /// `verbose=None` follows `conf.verb`, as in Scapy.
 fn verbose(s: &Session, v: &Value) -> bool {
     match v {
         Value::None => s.conf("verb").and_then(|v| v.as_int()).is_some_and(|n| n > 0),
         v => v.truthy(),
     }
-}
-
-/// A callback argument: None, or something the session can call.
-fn callback(v: &Value) -> Option<&Value> {
-    (!matches!(v, Value::None)).then_some(v)
 }
 
 /// The language's callbacks, run from inside a live loop: the session is lent to one callback at a time,
@@ -163,27 +220,27 @@ fn timestamp(t: f64) -> Timestamp {
 /// `sniff(count=0, iface=None, filter=None, timeout=None, store=True, prn=None, lfilter=None,
 /// stop_filter=None, offline=None, quiet=False, promisc=True, wrpcap=None)`: Scapy's meanings; a summary line
 /// per packet unless `prn` prints instead or `quiet`, then the capture's counters; the packets as a PacketList.
-pub(crate) fn b_sniff(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
+fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     go_live(s);
-    let iface = match (&a[1], s.conf("iface")) {
+    let iface = match (a.get("iface"), s.conf("iface")) {
         (Value::None, Some(Value::Str(i))) => vec![i.to_string()],
         (Value::List(_) | Value::Tuple(_), _) => s
-            .collect(&a[1])?
+            .collect(a.get("iface"))?
             .iter()
-            .map(|v| text(v, "iface").map(Option::unwrap_or_default))
+            .map(|v| optional_text(v, "iface").map(Option::unwrap_or_default))
             .collect::<Result<_, _>>()?,
-        (v, _) => text(v, "iface")?.into_iter().collect(),
+        _ => a.text("iface")?.into_iter().collect(),
     };
     let opts = SniffOptions {
-        count: count(&a[0], "count")?.unwrap_or(0) as usize,
+        count: a.count("count")?.unwrap_or(0) as usize,
         iface,
-        filter: text(&a[2], "filter")?,
-        timeout: seconds(&a[3], "timeout")?,
-        store: a[4].truthy(),
-        offline: text(&a[8], "offline")?.map(PathBuf::from),
-        quiet: a[9].truthy(),
-        promisc: a[10].truthy(),
-        wrpcap: text(&a[11], "wrpcap")?.map(PathBuf::from),
+        filter: a.text("filter")?,
+        timeout: a.seconds("timeout")?,
+        store: a.truthy("store"),
+        offline: a.text("offline")?.map(PathBuf::from),
+        quiet: a.truthy("quiet"),
+        promisc: a.truthy("promisc"),
+        wrpcap: a.text("wrpcap")?.map(PathBuf::from),
     };
     let flag = s.interrupt_flag();
     let calls = Calls {
@@ -193,9 +250,15 @@ pub(crate) fn b_sniff(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError
     };
     let c = &calls;
     let hooks = Hooks {
-        prn: callback(&a[5]).map(|f| Box::new(move |p: &Packet, t| c.line(f, p, t)) as _),
-        lfilter: callback(&a[6]).map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
-        stop_filter: callback(&a[7]).map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
+        prn: a
+            .callback("prn")
+            .map(|f| Box::new(move |p: &Packet, t| c.line(f, p, t)) as _),
+        lfilter: a
+            .callback("lfilter")
+            .map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
+        stop_filter: a
+            .callback("stop_filter")
+            .map(|f| Box::new(move |p: &Packet, t| c.decide(f, p, t)) as _),
         out: Some(Box::new(move |line: &str| c.print(line))),
     };
     let res = interruptible(&flag, |stop| net::sniff(&opts, hooks, stop));
@@ -218,18 +281,18 @@ type SendFn = fn(&[Packet], &SendOptions, &AtomicBool) -> net::Result<SendReport
 
 /// `send` and `sendp`: `(x, inter=0, loop=0, count=None, verbose=None, iface=None, rate=None)`; prints
 /// `Sent N packets.` (with what Ctrl-C cut short) unless not verbose.
-fn transmit(s: &mut Session, a: &[Value], func: &str, run: SendFn) -> Result<Value, LangError> {
+fn transmit(s: &mut Session, a: &Args, func: &str, run: SendFn) -> Result<Value, LangError> {
     go_live(s);
-    let pkts = pcap::packets(s, &a[0], func)?;
+    let pkts = pcap::packets(s, a.get("x"), func)?;
     let opts = SendOptions {
-        inter: seconds(&a[1], "inter")?.unwrap_or_default(),
-        looping: a[2].truthy(),
-        count: count(&a[3], "count")?.unwrap_or(1),
+        inter: a.seconds("inter")?.unwrap_or_default(),
+        looping: a.truthy("loop"),
+        count: a.count("count")?.unwrap_or(1),
         // The report goes to the session's output, below; the progress of a long send to a terminal's stderr.
         verbose: false,
-        progress: verbose(s, &a[4]) && std::io::stderr().is_terminal(),
-        iface: text(&a[5], "iface")?,
-        rate: match &a[6] {
+        progress: verbose(s, a.get("verbose")) && std::io::stderr().is_terminal(),
+        iface: a.text("iface")?,
+        rate: match a.get("rate") {
             Value::None => None,
             v => Some(
                 v.as_float()
@@ -238,42 +301,42 @@ fn transmit(s: &mut Session, a: &[Value], func: &str, run: SendFn) -> Result<Val
         },
     };
     let report = interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))?;
-    if verbose(s, &a[4]) {
+    if verbose(s, a.get("verbose")) {
         s.write(&format!("{report}\n"))?;
     }
     Ok(Value::None)
 }
 
-pub(crate) fn b_send(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    transmit(s, &a, "send", net::send)
+fn b_send(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    transmit(s, a, "send", net::send)
 }
 
-pub(crate) fn b_sendp(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    transmit(s, &a, "sendp", net::sendp)
+fn b_sendp(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    transmit(s, a, "sendp", net::sendp)
 }
 
 /// The four `sr` builtins' common part: `(x, filter=None, iface=None, timeout=None, inter=0, retry=0,
 /// multi=False, verbose=None)`.
 fn exchange<T>(
     s: &mut Session,
-    a: &[Value],
+    a: &Args,
     func: &str,
     run: fn(&[Packet], &SrOptions, &AtomicBool) -> net::Result<T>,
 ) -> Result<T, LangError> {
     go_live(s);
-    let pkts = pcap::packets(s, &a[0], func)?;
-    let retry = a[5]
-        .as_int()
+    let pkts = pcap::packets(s, a.get("x"), func)?;
+    let retry = a
+        .int("retry")
         .and_then(|n| i32::try_from(n).ok())
         .ok_or_else(|| LangError::type_err("retry must be an int"))?;
     let opts = SrOptions {
-        filter: text(&a[1], "filter")?,
-        iface: text(&a[2], "iface")?,
-        timeout: seconds(&a[3], "timeout")?,
-        inter: seconds(&a[4], "inter")?.unwrap_or_default(),
+        filter: a.text("filter")?,
+        iface: a.text("iface")?,
+        timeout: a.seconds("timeout")?,
+        inter: a.seconds("inter")?.unwrap_or_default(),
         retry,
-        multi: a[6].truthy(),
-        verbose: verbose(s, &a[7]),
+        multi: a.truthy("multi"),
+        verbose: verbose(s, a.get("verbose")),
         debug: false,
     };
     interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))
@@ -285,29 +348,29 @@ fn pair(res: net::SndRcv) -> Value {
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
-        Value::Results(Rc::new(Results::new(ans))),
+        Value::host(Results::new(ans)),
         Value::PacketList(Rc::new(list)),
     ]))
 }
 
-pub(crate) fn b_sr(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    exchange(s, &a, "sr", net::sr).map(pair)
+fn b_sr(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    exchange(s, a, "sr", net::sr).map(pair)
 }
 
-pub(crate) fn b_srp(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    exchange(s, &a, "srp", net::srp).map(pair)
+fn b_srp(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    exchange(s, a, "srp", net::srp).map(pair)
 }
 
-pub(crate) fn b_sr1(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    Ok(exchange(s, &a, "sr1", net::sr1)?.map_or(Value::None, Value::packet))
+fn b_sr1(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    Ok(exchange(s, a, "sr1", net::sr1)?.map_or(Value::None, Value::packet))
 }
 
-pub(crate) fn b_srp1(s: &mut Session, a: Vec<Value>) -> Result<Value, LangError> {
-    Ok(exchange(s, &a, "srp1", net::srp1)?.map_or(Value::None, Value::packet))
+fn b_srp1(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    Ok(exchange(s, a, "srp1", net::srp1)?.map_or(Value::None, Value::packet))
 }
 
 /// `ifaces`: Scapy's `conf.ifaces` table (name, index, MAC, flags, addresses).
-pub(crate) fn b_ifaces(s: &mut Session, _: Vec<Value>) -> Result<Value, LangError> {
+fn b_ifaces(s: &mut Session, _: &Args) -> Result<Value, LangError> {
     go_live(s);
     let table = NetTable::Ifaces.to_string() + "\n";
     s.write(&table)
@@ -330,119 +393,5 @@ pub(crate) fn conf_value(s: &Session, name: &str, set: &Value) -> Value {
         return set.clone();
     }
     go_live(s);
-    Value::NetTable(table)
-}
-
-/// A table of the machine's network view, read when shown (so it follows `net::resync` and the calling
-/// thread's namespace).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NetTable {
-    Ifaces,
-    Route,
-    Route6,
-}
-
-impl NetTable {
-    /// Scapy's class names for these tables.
-    pub fn type_name(self) -> &'static str {
-        match self {
-            NetTable::Ifaces => "NetworkInterfaceDict",
-            NetTable::Route => "Route",
-            NetTable::Route6 => "Route6",
-        }
-    }
-}
-
-impl fmt::Display for NetTable {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = net::conf();
-        let table = match self {
-            NetTable::Ifaces => net::IfaceTable(&c.ifaces).to_string(),
-            NetTable::Route => c.route_table().to_string(),
-            NetTable::Route6 => c.route6_table().to_string(),
-        };
-        // Without the last newline, as Scapy's repr: `print(conf.route)` ends with one, not two.
-        f.write_str(table.trim_end())
-    }
-}
-
-/// Scapy's `SndRcvList`, the `ans` of `ans, unans = sr(…)`: (request, answer) pairs. Indexing gives a
-/// `(sent, received)` tuple, iterating gives them in order, `summary()` prints `request ==> answer` lines.
-/// A type of its own rather than a list of tuples, so that it prints and summarises as Scapy's does.
-#[derive(Debug)]
-pub struct Results {
-    pairs: Vec<(Pkt, Pkt)>,
-}
-
-impl Results {
-    fn new(ans: Vec<(Packet, Packet)>) -> Results {
-        Results {
-            pairs: ans.into_iter().map(|(q, r)| (Pkt::new(q), Pkt::new(r))).collect(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.pairs.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
-    }
-
-    /// The pair at `i` as a `(sent, received)` tuple.
-    pub(crate) fn item(&self, i: usize) -> Value {
-        let (q, r) = &self.pairs[i];
-        Value::Tuple(Rc::from([Value::Packet(q.clone()), Value::Packet(r.clone())]))
-    }
-
-    /// The pairs at these indices (a slice), or of both lists (`+`), as a new answer list.
-    pub(crate) fn pick(&self, indices: impl IntoIterator<Item = usize>) -> Results {
-        Results {
-            pairs: indices.into_iter().map(|i| self.pairs[i].clone()).collect(),
-        }
-    }
-
-    pub(crate) fn concat(&self, other: &Results) -> Results {
-        Results {
-            pairs: self.pairs.iter().chain(&other.pairs).cloned().collect(),
-        }
-    }
-
-    pub(crate) fn items(&self) -> impl Iterator<Item = Value> + '_ {
-        (0..self.len()).map(|i| self.item(i))
-    }
-
-    fn lines(&self) -> impl Iterator<Item = String> + '_ {
-        self.pairs.iter().map(|(q, r)| net::answer_line(&q.owned(), &r.owned()))
-    }
-}
-
-/// `<Results: TCP:1 UDP:0 ICMP:1 Other:0>`, counting the answers as Scapy does.
-impl fmt::Display for Results {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut t = Tally::default();
-        self.pairs.iter().for_each(|(_, r)| t.add(&r.owned()));
-        f.write_str(&t.render("Results"))
-    }
-}
-
-fn results(v: &Value) -> &Results {
-    match v {
-        Value::Results(r) => r,
-        _ => unreachable!("Results methods are looked up for Results only"),
-    }
-}
-
-pub(crate) fn m_summary(s: &mut Session, r: &Value, _: Vec<Value>) -> Result<Value, LangError> {
-    let text: String = results(r).lines().map(|l| l + "\n").collect();
-    s.write(&text)
-}
-
-pub(crate) fn m_nsummary(s: &mut Session, r: &Value, _: Vec<Value>) -> Result<Value, LangError> {
-    let text: String = results(r)
-        .lines()
-        .enumerate()
-        .map(|(i, l)| format!("{i:04} {l}\n"))
-        .collect();
-    s.write(&text)
+    Value::host(table)
 }

@@ -13,17 +13,29 @@
 //! What the REPL needs is here too: [`is_complete`] for multi-line input, [`Session::completions`] and
 //! [`Session::signature_at`] for tab completion and hints, [`highlight_tokens`] for colouring.
 
+pub mod args;
 mod assist;
 pub mod ast;
-pub mod builtins;
+mod builtins;
 pub mod error;
 mod eval;
 mod live;
+mod net_table;
+mod ops;
 pub mod parse;
+mod parser;
 mod pcap;
+mod pcap_reader;
+mod pcap_writer;
+mod results;
+pub mod rows;
+#[cfg(test)]
+mod rows_test;
+mod session;
+pub mod table;
 pub mod value;
 
 pub use assist::{highlight_tokens, is_complete, Candidate, CandidateKind, TokenClass};
 pub use error::{ErrorKind, LangError};
-pub use eval::Session;
+pub use session::Session;
 pub use value::Value;

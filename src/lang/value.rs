@@ -2,20 +2,21 @@
 //! changes `p`, `p[TCP].dport = 443` writes through to `p`, and `p.copy()` makes an independent packet.
 //! Cloning a value is a reference-count increment, so loops over millions of packets copy nothing.
 
+use std::any::Any;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::rc::Rc;
 
 use super::ast::Lambda;
-use super::builtins::{Builtin, MethodDef};
-use super::error::LangError;
-use super::live::{NetTable, Results};
-use super::pcap::{PcapReader, PcapWriter};
+use super::error::{ErrorKind, LangError};
+use super::rows::{Builtin, MethodDef};
+use super::session::Session;
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
 use crate::packet::{self, Layer, Packet, Proto};
-use crate::pcapio::{self, Timestamp};
+// The capture format's data types, not its I/O: a PacketList is a core value, and a packet keeps its capture time.
+use crate::pcapio::{Frame, PacketList, Timestamp};
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -35,15 +36,10 @@ pub enum Value {
     Packet(Pkt),
     /// Scapy's `PacketList`: frames stored compactly, dissected only when an item is asked for; immutable, so
     /// sharing it is a reference-count increment. Prints as Scapy's per-protocol count.
-    PacketList(Rc<pcapio::PacketList>),
-    /// Scapy's `PcapReader`: a capture file read one packet at a time as it is iterated.
-    PcapReader(Rc<PcapReader>),
-    /// Scapy's `PcapWriter`: a capture file written one packet at a time.
-    PcapWriter(Rc<PcapWriter>),
-    /// Scapy's `SndRcvList`: the answered (request, answer) pairs of `sr`.
-    Results(Rc<Results>),
-    /// `conf.route`, `conf.route6`, `conf.ifaces`: the machine's tables, printed as Scapy prints them.
-    NetTable(NetTable),
+    PacketList(Rc<PacketList>),
+    /// A value a subsystem defines (a capture file being read, `sr`'s answers, the machine's tables): what it
+    /// is, prints as and does is its [`HostValue`] implementation.
+    Host(Rc<dyn HostValue>),
     /// A protocol class: `TCP`. Calling it builds or dissects a layer.
     Class(&'static Proto),
     Builtin(&'static Builtin),
@@ -93,6 +89,113 @@ impl Pkt {
     }
 }
 
+impl Pkt {
+    /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up.
+    pub fn layer_of(&self, cls: &Value) -> Result<Option<Value>, LangError> {
+        let pk = self.cell.borrow();
+        let layers = &pk.layers()[self.start.min(pk.layers().len())..];
+        let found = match cls {
+            Value::Class(proto) => layers.iter().position(|l| std::ptr::eq(l.proto(), *proto)),
+            Value::Str(name) => layers.iter().position(|l| l.name() == &**name),
+            Value::Int(i) => usize::try_from(*i).ok().filter(|i| *i < layers.len()),
+            other => {
+                return Err(LangError::type_err(format!(
+                    "a layer is named by its class, its name or its index, not a {}",
+                    other.type_name()
+                )))
+            }
+        };
+        Ok(found.map(|i| {
+            Value::Packet(Pkt {
+                start: self.start + i,
+                ..self.clone()
+            })
+        }))
+    }
+}
+
+/// A frame as a packet value: dissected now, stamped with the frame's time.
+pub fn frame_value(f: Frame<'_>) -> Value {
+    Value::Packet(Pkt::captured(f.packet(), f.ts))
+}
+
+/// A kind of value that a subsystem defines: one file implements this and declares the kind's methods. Its
+/// `Display` is both `str()` and `repr()`. Everything else is optional, with Python's answer for an object
+/// that lacks it: no `len()`, not iterable, not subscriptable, true, equal only to itself.
+pub trait HostValue: fmt::Debug + fmt::Display {
+    /// Python's (Scapy's) type name: `SndRcvList`.
+    fn type_name(&self) -> &'static str;
+
+    /// For downcasting a receiver to its kind (see [`Value::as_host`]).
+    fn as_any(&self) -> &dyn Any;
+
+    /// The kind's method rows.
+    fn methods(&self) -> &'static [MethodDef] {
+        &[]
+    }
+
+    /// `len(v)`, if the kind has one.
+    fn size(&self) -> Option<usize> {
+        None
+    }
+
+    /// Python's truth: an empty sized value is false.
+    fn truthy(&self) -> bool {
+        self.size().is_none_or(|n| n > 0)
+    }
+
+    /// `==` against another host value (identity is checked before).
+    fn equals(&self, _other: &dyn HostValue) -> bool {
+        false
+    }
+
+    /// Whether `for x in v` works; then [`HostValue::next_item`] gives the items.
+    fn iterable(&self) -> bool {
+        false
+    }
+
+    /// The item after the first `position` ones, `None` at the end. Called with 0, 1, 2, … by one loop at a
+    /// time; a kind read as it goes (a capture file) may ignore `position`.
+    fn next_item(&self, _s: &Session, _position: usize) -> Option<Value> {
+        None
+    }
+
+    /// `v[key]`.
+    fn index(&self, _key: &Value) -> Result<Value, LangError> {
+        Err(LangError::type_err(format!(
+            "'{}' object is not subscriptable",
+            self.type_name()
+        )))
+    }
+
+    /// `v[lo:hi:step]`, given the positions the slice takes for a length.
+    fn slice(&self, _positions: &dyn Fn(usize) -> Vec<usize>) -> Result<Value, LangError> {
+        Err(LangError::type_err(format!(
+            "'{}' object cannot be sliced",
+            self.type_name()
+        )))
+    }
+
+    /// `v + other`, `None` when the kinds do not add.
+    fn add(&self, _other: &dyn HostValue) -> Option<Value> {
+        None
+    }
+}
+
+/// Position `key` (negative counts from the end) in a sequence of `len`.
+pub fn sequence_index(key: &Value, len: usize, what: &str) -> Result<usize, LangError> {
+    let i = key
+        .as_int()
+        .ok_or_else(|| LangError::type_err(format!("{what} indices must be integers, not {}", key.type_name())))?;
+    let n = len as i128;
+    let j = if i < 0 { i + n } else { i };
+    if (0..n).contains(&j) {
+        Ok(j as usize)
+    } else {
+        Err(LangError::new(ErrorKind::Index, format!("{what} index out of range")))
+    }
+}
+
 /// A lambda with the local variables it closed over.
 #[derive(Debug)]
 pub struct Closure {
@@ -118,6 +221,18 @@ impl Value {
         Value::Packet(Pkt::new(p))
     }
 
+    pub fn host(h: impl HostValue + 'static) -> Value {
+        Value::Host(Rc::new(h))
+    }
+
+    /// The host value inside, if it is of kind `T`.
+    pub fn as_host<T: HostValue + 'static>(&self) -> Option<&T> {
+        match self {
+            Value::Host(h) => h.as_any().downcast_ref(),
+            _ => None,
+        }
+    }
+
     /// Python's type name, for error messages.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -133,10 +248,7 @@ impl Value {
             Value::Range(_) => "range",
             Value::Packet(_) => "Packet",
             Value::PacketList(_) => "PacketList",
-            Value::PcapReader(_) => "PcapReader",
-            Value::PcapWriter(_) => "PcapWriter",
-            Value::Results(_) => "SndRcvList",
-            Value::NetTable(t) => t.type_name(),
+            Value::Host(h) => h.type_name(),
             Value::Class(_) => "class",
             Value::Builtin(_) => "builtin_function",
             Value::Method(_) => "method",
@@ -157,7 +269,7 @@ impl Value {
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
             Value::PacketList(l) => !l.is_empty(),
-            Value::Results(r) => !r.is_empty(),
+            Value::Host(h) => h.truthy(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
             Value::Range(r) => range_len(r) > 0,
@@ -199,8 +311,7 @@ impl Value {
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow()),
             (Value::PacketList(a), Value::PacketList(b)) => Rc::ptr_eq(a, b) || a.iter().eq(b.iter()),
-            (Value::Results(a), Value::Results(b)) => Rc::ptr_eq(a, b),
-            (Value::NetTable(a), Value::NetTable(b)) => a == b,
+            (Value::Host(a), Value::Host(b)) => Rc::ptr_eq(a, b) || a.equals(&**b),
             (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => {
                 let (a, b) = (a.borrow(), b.borrow());
@@ -283,10 +394,7 @@ impl Value {
             },
             Value::Packet(p) => p.cell.borrow().summary_from(p.start),
             Value::PacketList(l) => l.to_string(),
-            Value::PcapReader(r) => format!("<PcapReader: {}>", r.name()),
-            Value::PcapWriter(w) => format!("<PcapWriter: {}>", w.name()),
-            Value::Results(r) => r.to_string(),
-            Value::NetTable(t) => t.to_string(),
+            Value::Host(h) => h.to_string(),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),
             Value::Lambda(_) => "<function <lambda>>".into(),

@@ -1,0 +1,446 @@
+//! The operators on values, Python's where Scapy users rely on them and Scapy's for packets: arithmetic and
+//! `/` (stacking), comparison and `in`, indexing and slicing. Host values take part through their trait.
+
+use std::rc::Rc;
+
+use super::ast::{BinOp, CmpOp, UnOp};
+use super::error::{ErrorKind, LangError};
+use super::value::{frame_value, range_len, sequence_index, Value};
+use crate::packet::Packet;
+use crate::pcapio::slice_indices;
+
+fn overflow() -> LangError {
+    LangError::new(
+        ErrorKind::Overflow,
+        "integer overflow: wirecraft integers hold 128 bits",
+    )
+}
+
+pub(crate) fn unary(op: UnOp, v: Value) -> Result<Value, LangError> {
+    match (op, &v) {
+        (UnOp::Neg, Value::Float(f)) => Ok(Value::Float(-f)),
+        (UnOp::Pos, Value::Float(_)) => Ok(v),
+        (_, v) if v.as_int().is_some() => {
+            let i = v.as_int().unwrap_or(0);
+            match op {
+                UnOp::Neg => i.checked_neg().map(Value::Int).ok_or_else(overflow),
+                UnOp::Pos => Ok(Value::Int(i)),
+                UnOp::Invert => Ok(Value::Int(!i)),
+            }
+        }
+        (_, v) => Err(LangError::type_err(format!(
+            "bad operand type for unary {}: '{}'",
+            match op {
+                UnOp::Neg => "-",
+                UnOp::Pos => "+",
+                UnOp::Invert => "~",
+            },
+            v.type_name()
+        ))),
+    }
+}
+
+fn op_symbol(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+        BinOp::FloorDiv => "//",
+        BinOp::Mod => "%",
+        BinOp::Pow => "**",
+        BinOp::Shl => "<<",
+        BinOp::Shr => ">>",
+        BinOp::BitAnd => "&",
+        BinOp::BitOr => "|",
+        BinOp::BitXor => "^",
+    }
+}
+
+/// Python's floor division and modulo: the remainder takes the divisor's sign.
+fn floor_divmod(a: i128, b: i128) -> Result<(i128, i128), LangError> {
+    if b == 0 {
+        return Err(LangError::new(
+            ErrorKind::ZeroDivision,
+            "integer division or modulo by zero",
+        ));
+    }
+    let (q, r) = (a.checked_div(b).ok_or_else(overflow)?, a % b);
+    Ok(if r != 0 && ((r < 0) != (b < 0)) {
+        (q - 1, r + b)
+    } else {
+        (q, r)
+    })
+}
+
+/// Binary operators; `/` stacks packets, as in Scapy.
+pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
+    use Value::*;
+    if op == BinOp::Div {
+        if let Some(p) = stack(&a, &b)? {
+            return Ok(p);
+        }
+    }
+    if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        if !matches!((&a, &b), (Float(_), _) | (_, Float(_))) {
+            return int_op(op, x, y);
+        }
+    }
+    if let (Some(x), Some(y)) = (a.as_float(), b.as_float()) {
+        return float_op(op, x, y);
+    }
+    if let (BinOp::Add, Host(x), Host(y)) = (op, &a, &b) {
+        if let Some(sum) = x.add(&**y) {
+            return Ok(sum);
+        }
+    }
+    let repeat = |n: i128| usize::try_from(n.max(0)).map_err(|_| overflow());
+    Ok(match (op, &a, &b) {
+        (BinOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
+        (BinOp::Add, Bytes(x), Bytes(y)) => Value::bytes(&[&x[..], &y[..]].concat()),
+        (BinOp::Add, List(x), List(y)) => Value::list([&x.borrow()[..], &y.borrow()[..]].concat()),
+        (BinOp::Add, PacketList(x), PacketList(y)) => PacketList(Rc::new(&**x + &**y)),
+        (BinOp::Add, Tuple(x), Tuple(y)) => Tuple([&x[..], &y[..]].concat().into()),
+        (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if n.as_int().is_some() => {
+            Value::str(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
+        }
+        (BinOp::Mul, Bytes(s), n) | (BinOp::Mul, n, Bytes(s)) if n.as_int().is_some() => {
+            Value::bytes(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
+        }
+        (BinOp::Mul, List(l), n) | (BinOp::Mul, n, List(l)) if n.as_int().is_some() => {
+            let items = l.borrow();
+            let n = repeat(n.as_int().unwrap_or(0))?;
+            Value::list(items.iter().cloned().cycle().take(items.len() * n).collect())
+        }
+        (BinOp::Mod, Str(f), args) => Value::str(&percent_format(f, args)?),
+        _ => {
+            return Err(LangError::type_err(format!(
+                "unsupported operand types for {}: '{}' and '{}'",
+                op_symbol(op),
+                a.type_name(),
+                b.type_name()
+            )))
+        }
+    })
+}
+
+/// Scapy's `/`: packets stack; bytes or text on either side become a `Raw` layer.
+fn stack(a: &Value, b: &Value) -> Result<Option<Value>, LangError> {
+    let raw = |data: &[u8]| Packet::from(crate::layers::raw::raw(data));
+    let p = match (a, b) {
+        (Value::Packet(x), Value::Packet(y)) => x.owned() / y.owned(),
+        (Value::Packet(x), Value::Bytes(y)) => x.owned() / &y[..],
+        (Value::Packet(x), Value::Str(y)) => x.owned() / &**y,
+        (Value::Bytes(x), Value::Packet(y)) => raw(x) / y.owned(),
+        (Value::Str(x), Value::Packet(y)) => raw(x.as_bytes()) / y.owned(),
+        (Value::Class(c), _) | (_, Value::Class(c)) => {
+            return Err(LangError::type_err(format!(
+                "{0} is a class: call it to make a layer, as {0}()",
+                c.name
+            )))
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(Value::packet(p)))
+}
+
+fn int_op(op: BinOp, x: i128, y: i128) -> Result<Value, LangError> {
+    let r = match op {
+        BinOp::Add => x.checked_add(y),
+        BinOp::Sub => x.checked_sub(y),
+        BinOp::Mul => x.checked_mul(y),
+        BinOp::Div => return float_op(op, x as f64, y as f64),
+        BinOp::FloorDiv => Some(floor_divmod(x, y)?.0),
+        BinOp::Mod => Some(floor_divmod(x, y)?.1),
+        BinOp::Pow if y < 0 => return float_op(op, x as f64, y as f64),
+        BinOp::Pow => u32::try_from(y).ok().and_then(|y| x.checked_pow(y)),
+        BinOp::Shl if y < 0 => return Err(LangError::value_err("negative shift count")),
+        BinOp::Shl => u32::try_from(y)
+            .ok()
+            .filter(|s| *s < 128)
+            .map(|s| x << s)
+            .filter(|v| v >> y == x),
+        BinOp::Shr if y < 0 => return Err(LangError::value_err("negative shift count")),
+        BinOp::Shr => Some(if y >= 128 {
+            if x < 0 {
+                -1
+            } else {
+                0
+            }
+        } else {
+            x >> y
+        }),
+        BinOp::BitAnd => Some(x & y),
+        BinOp::BitOr => Some(x | y),
+        BinOp::BitXor => Some(x ^ y),
+    };
+    r.map(Value::Int).ok_or_else(overflow)
+}
+
+fn float_op(op: BinOp, x: f64, y: f64) -> Result<Value, LangError> {
+    let zero = || LangError::new(ErrorKind::ZeroDivision, "division by zero");
+    Ok(Value::Float(match op {
+        BinOp::Add => x + y,
+        BinOp::Sub => x - y,
+        BinOp::Mul => x * y,
+        BinOp::Div if y == 0.0 => return Err(zero()),
+        BinOp::Div => x / y,
+        BinOp::FloorDiv if y == 0.0 => return Err(zero()),
+        BinOp::FloorDiv => (x / y).floor(),
+        BinOp::Mod if y == 0.0 => return Err(zero()),
+        BinOp::Mod => x - y * (x / y).floor(),
+        BinOp::Pow => x.powf(y),
+        _ => {
+            return Err(LangError::type_err(format!(
+                "unsupported operand type for {}: 'float'",
+                op_symbol(op)
+            )))
+        }
+    }))
+}
+
+/// Python's `fmt % args` for `%s %r %d %i %x %X %o %f %%`, with flags, width and precision.
+pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, LangError> {
+    let args: Vec<Value> = match args {
+        Value::Tuple(t) => t.to_vec(),
+        v => vec![v.clone()],
+    };
+    let mut args = args.into_iter();
+    let mut out = String::new();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        let mut spec = String::new();
+        while let Some(&d) = chars.peek() {
+            if d.is_ascii_digit() || matches!(d, '-' | '0' | '.' | ' ' | '+' | '#') {
+                spec.push(d);
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let conv = chars.next().ok_or_else(|| LangError::value_err("incomplete format"))?;
+        if conv == '%' {
+            out.push('%');
+            continue;
+        }
+        let v = args
+            .next()
+            .ok_or_else(|| LangError::type_err("not enough arguments for format string"))?;
+        let left = spec.starts_with('-');
+        let zero = spec.trim_start_matches('-').starts_with('0');
+        let (w, prec): (usize, Option<usize>) = match spec.trim_start_matches(['-', '0', ' ', '+', '#']).split_once('.')
+        {
+            Some((w, p)) => (w.parse().unwrap_or(0), p.parse::<usize>().ok()),
+            None => (
+                spec.trim_start_matches(['-', '0', ' ', '+', '#']).parse().unwrap_or(0),
+                None,
+            ),
+        };
+        let int = || {
+            v.as_int().or_else(|| v.as_float().map(|f| f as i128)).ok_or_else(|| {
+                LangError::type_err(format!("%{conv} format: a number is required, not {}", v.type_name()))
+            })
+        };
+        let body = match conv {
+            's' => v.to_text(),
+            'r' => v.repr(),
+            'd' | 'i' => int()?.to_string(),
+            'x' => format!("{:x}", int()?),
+            'X' => format!("{:X}", int()?),
+            'o' => format!("{:o}", int()?),
+            'f' | 'F' => {
+                let f = v.as_float().ok_or_else(|| {
+                    LangError::type_err(format!("%f format: a number is required, not {}", v.type_name()))
+                })?;
+                format!("{f:.*}", prec.unwrap_or(6))
+            }
+            other => return Err(LangError::value_err(format!("unsupported format character '{other}'"))),
+        };
+        let pad = w.saturating_sub(body.chars().count());
+        if left {
+            out.push_str(&body);
+            out.push_str(&" ".repeat(pad));
+        } else if zero && conv != 's' && conv != 'r' {
+            let (sign, digits) = body.strip_prefix('-').map_or(("", body.as_str()), |d| ("-", d));
+            out.push_str(sign);
+            out.push_str(&"0".repeat(pad));
+            out.push_str(digits);
+        } else {
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&body);
+        }
+    }
+    if args.next().is_some() {
+        return Err(LangError::type_err(
+            "not all arguments converted during string formatting",
+        ));
+    }
+    Ok(out)
+}
+
+pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError> {
+    use std::cmp::Ordering::*;
+    let order = || {
+        a.compare(b).ok_or_else(|| {
+            LangError::type_err(format!(
+                "'{}' not supported between '{}' and '{}'",
+                match op {
+                    CmpOp::Lt => "<",
+                    CmpOp::Le => "<=",
+                    CmpOp::Gt => ">",
+                    _ => ">=",
+                },
+                a.type_name(),
+                b.type_name()
+            ))
+        })
+    };
+    Ok(match op {
+        CmpOp::Eq => a.equals(b),
+        CmpOp::Ne => !a.equals(b),
+        CmpOp::Lt => order()? == Less,
+        CmpOp::Le => order()? != Greater,
+        CmpOp::Gt => order()? == Greater,
+        CmpOp::Ge => order()? != Less,
+        CmpOp::In => contains(b, a)?,
+        CmpOp::NotIn => !contains(b, a)?,
+        CmpOp::Is => identical(a, b),
+        CmpOp::IsNot => !identical(a, b),
+    })
+}
+
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
+        (Value::PacketList(x), Value::PacketList(y)) => Rc::ptr_eq(x, y),
+        (Value::Packet(x), Value::Packet(y)) => Rc::ptr_eq(&x.cell, &y.cell) && x.start == y.start,
+        (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
+        (Value::Bool(_) | Value::None, _) | (Value::Class(_), _) | (Value::Builtin(_), _) => a.equals(b),
+        _ => false,
+    }
+}
+
+/// Python's `item in container`; `TCP in p` asks whether the packet has a TCP layer.
+fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
+    Ok(match (container, item) {
+        (Value::Packet(p), Value::Class(c)) => {
+            let pk = p.cell.borrow();
+            pk.layers()[p.start.min(pk.layers().len())..]
+                .iter()
+                .any(|l| std::ptr::eq(l.proto(), *c))
+        }
+        (Value::Packet(p), Value::Str(name)) => p.layer_of(item)?.is_some() || p.cell.borrow().has(name),
+        (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
+        // A packet is in a list when a frame has its bytes.
+        (Value::PacketList(l), Value::Packet(p)) => {
+            let bytes = p.owned().build();
+            l.iter().any(|f| f.data == &bytes[..])
+        }
+        (Value::Tuple(t), x) => t.iter().any(|v| v.equals(x)),
+        (Value::Dict(d), x) => d.borrow().iter().any(|(k, _)| k.equals(x)),
+        (Value::Str(s), Value::Str(x)) => s.contains(&**x),
+        (Value::Bytes(b), Value::Bytes(x)) => x.is_empty() || b.windows(x.len()).any(|w| w == &x[..]),
+        (Value::Bytes(b), x) if x.as_int().is_some() => b.iter().any(|v| Some(i128::from(*v)) == x.as_int()),
+        (Value::Range(r), x) => x.as_int().is_some_and(|i| {
+            let [start, _, step] = **r;
+            let k = (i - start) / step;
+            (i - start) % step == 0 && k >= 0 && k < range_len(r)
+        }),
+        (c, x) => {
+            return Err(LangError::type_err(format!(
+                "'in <{}>' requires a container, not {} in {}",
+                c.type_name(),
+                x.type_name(),
+                c.type_name()
+            )))
+        }
+    })
+}
+
+pub(crate) fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
+    match o {
+        Value::List(l) => {
+            let items = l.borrow();
+            Ok(items[sequence_index(k, items.len(), "list")?].clone())
+        }
+        // Scapy's `pkts[TCP]`: the packets that have the layer.
+        Value::PacketList(l) => match k {
+            Value::Class(c) => Ok(Value::PacketList(Rc::new(l.with_layer(c.name)))),
+            Value::Str(name) => Ok(Value::PacketList(Rc::new(l.with_layer(name)))),
+            k => {
+                let i = sequence_index(k, l.len(), "list")?;
+                Ok(l.get(i as isize).map_or(Value::None, frame_value))
+            }
+        },
+        Value::Host(h) => h.index(k),
+        Value::Tuple(t) => Ok(t[sequence_index(k, t.len(), "tuple")?].clone()),
+        Value::Str(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            Ok(Value::str(
+                &chars[sequence_index(k, chars.len(), "string")?].to_string(),
+            ))
+        }
+        Value::Bytes(b) => Ok(Value::Int(i128::from(b[sequence_index(k, b.len(), "bytes")?]))),
+        Value::Range(r) => {
+            let i = sequence_index(k, usize::try_from(range_len(r)).unwrap_or(usize::MAX), "range")?;
+            Ok(Value::Int(r[0] + i as i128 * r[2]))
+        }
+        Value::Dict(d) => d
+            .borrow()
+            .iter()
+            .find(|(x, _)| x.equals(k))
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| LangError::new(ErrorKind::Key, k.repr())),
+        Value::Packet(p) => match k {
+            Value::Class(c) => p
+                .layer_of(k)?
+                .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{}] not found", c.name))),
+            Value::Str(name) => p
+                .layer_of(k)?
+                .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{name}] not found"))),
+            other => Err(LangError::type_err(format!(
+                "a packet is indexed by a layer class, as p[TCP], not by a {}",
+                other.type_name()
+            ))),
+        },
+        other => Err(LangError::type_err(format!(
+            "'{}' object is not subscriptable",
+            other.type_name()
+        ))),
+    }
+}
+
+/// Python's slice `o[lo:hi:step]`.
+pub(crate) fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Value, LangError> {
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return Err(LangError::value_err("slice step cannot be zero"));
+    }
+    let at = |v: Option<i128>| v.map(|v| v.clamp(isize::MIN as i128, isize::MAX as i128) as isize);
+    let (lo, hi, step) = (at(lo), at(hi), at(Some(step)).unwrap_or(1));
+    let pick = |n: usize| slice_indices(n, lo, hi, step);
+    Ok(match o {
+        Value::List(l) => {
+            let items = l.borrow();
+            Value::list(pick(items.len()).into_iter().map(|i| items[i].clone()).collect())
+        }
+        Value::PacketList(l) => Value::PacketList(Rc::new(l.slice(lo, hi, step))),
+        Value::Host(h) => return h.slice(&pick),
+        Value::Tuple(t) => Value::Tuple(pick(t.len()).into_iter().map(|i| t[i].clone()).collect()),
+        Value::Str(s) => {
+            let chars: Vec<char> = s.chars().collect();
+            Value::str(&pick(chars.len()).into_iter().map(|i| chars[i]).collect::<String>())
+        }
+        Value::Bytes(b) => Value::bytes(&pick(b.len()).into_iter().map(|i| b[i]).collect::<Vec<u8>>()),
+        other => {
+            return Err(LangError::type_err(format!(
+                "'{}' object cannot be sliced",
+                other.type_name()
+            )))
+        }
+    })
+}

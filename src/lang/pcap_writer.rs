@@ -1,0 +1,116 @@
+//! Scapy's `PcapWriter`: a pcap file written one packet at a time. Like a Python file, it is closed (the file
+//! published under its name) by `close()` or when the last reference to it goes.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::fmt;
+
+use super::args::{opt, req, Args, Const};
+use super::error::LangError;
+use super::pcap::{items, lang_error, write_options};
+use super::rows::{builtin, method, Builtin, MethodDef};
+use super::session::Session;
+use super::value::{HostValue, Value};
+use crate::pcapio::{Frames, Writer};
+
+pub struct PcapWriter {
+    name: String,
+    writer: RefCell<Option<Writer>>,
+}
+
+impl fmt::Debug for PcapWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PcapWriter({:?})", self.name)
+    }
+}
+
+impl fmt::Display for PcapWriter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<PcapWriter: {}>", self.name)
+    }
+}
+
+impl Drop for PcapWriter {
+    fn drop(&mut self) {
+        if let Some(w) = self.writer.get_mut().take() {
+            if let Err(e) = w.close() {
+                eprintln!("warning: {e}");
+            }
+        }
+    }
+}
+
+impl HostValue for PcapWriter {
+    fn type_name(&self) -> &'static str {
+        "PcapWriter"
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn methods(&self) -> &'static [MethodDef] {
+        METHODS
+    }
+}
+
+pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
+    "PcapWriter",
+    [
+        req("filename"),
+        opt("append", Const::Bool(false)),
+        opt("linktype", Const::None),
+        opt("nano", Const::Bool(false)),
+        opt("gz", Const::Bool(false))
+    ],
+    "A pcap file written one packet at a time with w.write(p); w.close() (or the end of the program) publishes it; \
+     gz=1 compresses it with gzip.",
+    b_pcapwriter
+)];
+
+static METHODS: &[MethodDef] = &[
+    method!(
+        "write",
+        [req("pkt")],
+        "Write a packet (each packet of a set), a PacketList or a list of them.",
+        m_write
+    ),
+    method!("close", [], "Finish the file and publish it under its name.", m_close),
+];
+
+/// `PcapWriter(filename, append=False, linktype=None, nano=False, gz=False)`.
+fn b_pcapwriter(_: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let path = a.path("filename")?;
+    let w = Writer::create(&*path, &write_options(a)?).map_err(lang_error)?;
+    Ok(Value::host(PcapWriter {
+        name: path.to_string(),
+        writer: RefCell::new(Some(w)),
+    }))
+}
+
+fn writer(v: &Value) -> &PcapWriter {
+    match v.as_host() {
+        Some(w) => w,
+        None => unreachable!("PcapWriter methods are looked up for PcapWriters only"),
+    }
+}
+
+/// `w.write(pkt)`: a packet, a PacketList, or a list of them.
+fn m_write(s: &mut Session, w: &Value, a: &Args) -> Result<Value, LangError> {
+    let items = items(s, a.get("pkt"), "write")?;
+    let w = writer(w);
+    let mut guard = w.writer.borrow_mut();
+    let out = guard
+        .as_mut()
+        .ok_or_else(|| LangError::value_err(format!("write to a closed PcapWriter ({})", w.name)))?;
+    items.each_frame(&mut |f| out.write_frame(f)).map_err(lang_error)?;
+    Ok(Value::None)
+}
+
+/// `w.close()`: publishes the file under its name. Closing twice does nothing.
+fn m_close(_: &mut Session, w: &Value, _: &Args) -> Result<Value, LangError> {
+    if let Some(out) = writer(w).writer.borrow_mut().take() {
+        out.close().map_err(lang_error)?;
+    }
+    Ok(Value::None)
+}

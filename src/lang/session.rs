@@ -1,0 +1,201 @@
+//! A session and what the bodies of builtins and methods use of it: output, warnings, the `conf` settings
+//! and the interrupt flag. The evaluator (`eval.rs`) adds running programs and calling values (`run`,
+//! `call`, `iterate`, `collect`) as methods of the same type, so a binding module imports this module, never
+//! the evaluator.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::Arc;
+
+use super::args::Const;
+use super::error::{ErrorKind, LangError};
+use super::value::Value;
+use crate::error::closest;
+
+/// One interpreter: variables, `_`, `conf`, and where output goes.
+pub struct Session {
+    pub(super) globals: HashMap<Rc<str>, Value>,
+    /// Lambda parameters and comprehension variables, innermost last.
+    pub(super) locals: Vec<(Rc<str>, Value)>,
+    /// The `conf` settings' values, in the order of [`CONF`].
+    pub(super) conf: Vec<Value>,
+    out: Box<dyn Write>,
+    interrupt: Arc<AtomicBool>,
+    /// How deep lambda calls are nested.
+    pub(super) depth: usize,
+    /// Echo the value of each expression statement, as a prompt does. Off for `-c` and scripts.
+    pub echo: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    /// A session writing to standard output.
+    pub fn new() -> Session {
+        Session::with_output(std::io::stdout())
+    }
+
+    /// A session writing its output (print, show, ls, echoed values) to `out`.
+    pub fn with_output(out: impl Write + 'static) -> Session {
+        Session {
+            globals: HashMap::new(),
+            locals: Vec::new(),
+            conf: CONF.iter().map(|c| c.default.value()).collect(),
+            out: Box::new(out),
+            interrupt: Arc::new(AtomicBool::new(false)),
+            depth: 0,
+            echo: false,
+        }
+    }
+
+    /// The flag a Ctrl-C handler sets; loops check it and stop with `KeyboardInterrupt`, keeping what they did.
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// A variable's value.
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.globals.get(name).cloned()
+    }
+
+    /// Binds a variable, as `name = value` does.
+    pub fn set(&mut self, name: &str, value: Value) {
+        self.globals.insert(Rc::from(name), value);
+    }
+
+    /// The names of the variables the user bound.
+    pub fn variables(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.globals.iter().map(|(k, v)| (&**k, v))
+    }
+
+    /// A `conf` setting's current value.
+    pub fn conf(&self, name: &str) -> Option<Value> {
+        CONF.iter().position(|c| c.name == name).map(|i| self.conf[i].clone())
+    }
+
+    /// Writes to the session's output. A closed pipe ends the program quietly (exit code 0).
+    pub(crate) fn write(&mut self, text: &str) -> Result<Value, LangError> {
+        self.out.write_all(text.as_bytes()).map_err(io_error)?;
+        Ok(Value::None)
+    }
+
+    /// Flushes the output at the end of a run.
+    pub(super) fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Python's `repr`, with `conf` listing its settings as set (reading `conf.route` shows the machine's).
+    pub fn repr(&self, v: &Value) -> String {
+        match v {
+            Value::Conf => CONF
+                .iter()
+                .zip(&self.conf)
+                .map(|(c, v)| format!("{:<10} = {}", c.name, v.repr()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            v => v.repr(),
+        }
+    }
+
+    /// Python's `str`, as `print` shows a value.
+    pub fn text(&self, v: &Value) -> String {
+        match v {
+            Value::Conf => self.repr(v),
+            v => v.to_text(),
+        }
+    }
+
+    /// Where `print`, `show` and the streamed listings write.
+    pub(crate) fn output(&mut self) -> &mut dyn Write {
+        &mut self.out
+    }
+
+    /// A warning (a capture cut short): on stderr, apart from the output, and the program goes on.
+    pub(crate) fn warn(&self, w: &dyn std::fmt::Display) {
+        eprintln!("warning: {w}");
+    }
+
+    /// Clears the interrupt flag at the start of a run.
+    pub(super) fn clear_interrupt(&self) {
+        self.interrupt.store(false, AtomicOrdering::Relaxed);
+    }
+
+    /// Stops with `KeyboardInterrupt` if Ctrl-C was pressed since the last check, clearing the flag.
+    pub(crate) fn check_interrupt(&self) -> Result<(), LangError> {
+        if self.interrupt.swap(false, AtomicOrdering::Relaxed) {
+            return Err(LangError::new(ErrorKind::Interrupted, "interrupted"));
+        }
+        Ok(())
+    }
+}
+
+/// An output error: a closed pipe (`| head`) ends the program quietly with exit code 0.
+pub(crate) fn io_error(e: std::io::Error) -> LangError {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        LangError::new(ErrorKind::Exit(0), "broken pipe")
+    } else {
+        LangError::new(ErrorKind::Io, format!("cannot write output: {e}"))
+    }
+}
+
+/// A `conf` setting: its name, its default and what it is for.
+pub struct Setting {
+    pub name: &'static str,
+    pub default: Const,
+    pub help: &'static str,
+}
+
+/// The position of setting `name` in [`CONF`]; the error suggests the closest name.
+pub(crate) fn conf_index(name: &str) -> Result<usize, LangError> {
+    CONF.iter().position(|c| c.name == name).ok_or_else(|| {
+        let names: Vec<&str> = CONF.iter().map(|c| c.name).collect();
+        let hint = closest(name, &names).map_or(String::new(), |(_, s)| format!("; did you mean '{s}'?"));
+        LangError::new(ErrorKind::Attribute, format!("conf has no setting '{name}'{hint}"))
+    })
+}
+
+/// The `conf` settings. Values that need the machine's state (the interface) stay `None` until a command
+/// that needs them looks them up, so start-up reads nothing.
+pub static CONF: &[Setting] = &[
+    Setting {
+        name: "iface",
+        default: Const::None,
+        help: "interface for sending and sniffing (None: the one of the default route, found when needed)",
+    },
+    Setting {
+        name: "verb",
+        default: Const::Int(2),
+        help: "verbosity of send and sniff: 0 is silent",
+    },
+    Setting {
+        name: "color",
+        default: Const::Bool(true),
+        help: "colours in the REPL (NO_COLOR in the environment turns them off)",
+    },
+    Setting {
+        name: "ifaces",
+        default: Const::None,
+        help: "the network interfaces (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "route",
+        default: Const::None,
+        help: "the IPv4 routing table (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "route6",
+        default: Const::None,
+        help: "the IPv6 routing table (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "broadcast_fallback",
+        default: Const::Bool(false),
+        help: "send to ff:ff:ff:ff:ff:ff when a next hop's MAC cannot be resolved, as Scapy does (False: an error)",
+    },
+];
