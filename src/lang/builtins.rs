@@ -517,7 +517,6 @@ fn b_len(_: &mut Session, a: &Args) -> Result<Value, LangError> {
         Value::Str(s) => s.chars().count(),
         Value::Bytes(b) => b.len(),
         Value::List(l) => l.borrow().len(),
-        Value::PacketList(l) => l.len(),
         Value::Tuple(t) => t.len(),
         Value::Dict(d) => d.borrow().len(),
         Value::Range(r) => return Ok(Value::Int(range_len(r))),

@@ -346,7 +346,6 @@ impl Session {
             };
         }
         match v {
-            Value::PacketList(l) => each!(l.iter().map(super::value::frame_value)),
             Value::Host(h) if h.iterable() => {
                 for position in 0.. {
                     self.check_interrupt()?;

@@ -274,7 +274,7 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             link: f.link,
         });
     }
-    Ok(Value::PacketList(Rc::new(list)))
+    Ok(Value::host(list))
 }
 
 type SendFn = fn(&[Packet], &SendOptions, &AtomicBool) -> net::Result<SendReport>;
@@ -347,10 +347,7 @@ fn pair(res: net::SndRcv) -> Value {
     let (ans, unans) = res.into_pair();
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
-    Value::Tuple(Rc::from([
-        Value::host(Results::new(ans)),
-        Value::PacketList(Rc::new(list)),
-    ]))
+    Value::Tuple(Rc::from([Value::host(Results::new(ans)), Value::host(list)]))
 }
 
 fn b_sr(s: &mut Session, a: &Args) -> Result<Value, LangError> {

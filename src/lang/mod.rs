@@ -22,6 +22,7 @@ mod eval;
 mod live;
 mod net_table;
 mod ops;
+mod packet_list;
 pub mod parse;
 mod parser;
 mod pcap;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, UnOp};
 use super::error::{ErrorKind, LangError};
-use super::value::{frame_value, range_len, sequence_index, Value};
+use super::value::{range_len, sequence_index, Value};
 use crate::packet::Packet;
 use crate::pcapio::slice_indices;
 
@@ -99,7 +99,6 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
         (BinOp::Add, Str(x), Str(y)) => Value::str(&format!("{x}{y}")),
         (BinOp::Add, Bytes(x), Bytes(y)) => Value::bytes(&[&x[..], &y[..]].concat()),
         (BinOp::Add, List(x), List(y)) => Value::list([&x.borrow()[..], &y.borrow()[..]].concat()),
-        (BinOp::Add, PacketList(x), PacketList(y)) => PacketList(Rc::new(&**x + &**y)),
         (BinOp::Add, Tuple(x), Tuple(y)) => Tuple([&x[..], &y[..]].concat().into()),
         (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if n.as_int().is_some() => {
             Value::str(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
@@ -316,7 +315,6 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError
 fn identical(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
-        (Value::PacketList(x), Value::PacketList(y)) => Rc::ptr_eq(x, y),
         (Value::Packet(x), Value::Packet(y)) => Rc::ptr_eq(&x.cell, &y.cell) && x.start == y.start,
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Bool(_) | Value::None, _) | (Value::Class(_), _) | (Value::Builtin(_), _) => a.equals(b),
@@ -335,11 +333,7 @@ fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
         }
         (Value::Packet(p), Value::Str(name)) => p.layer_of(item)?.is_some() || p.cell.borrow().has(name),
         (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
-        // A packet is in a list when a frame has its bytes.
-        (Value::PacketList(l), Value::Packet(p)) => {
-            let bytes = p.owned().build();
-            l.iter().any(|f| f.data == &bytes[..])
-        }
+        (Value::Host(h), x) if h.contains(x).is_some() => h.contains(x).unwrap_or(false),
         (Value::Tuple(t), x) => t.iter().any(|v| v.equals(x)),
         (Value::Dict(d), x) => d.borrow().iter().any(|(k, _)| k.equals(x)),
         (Value::Str(s), Value::Str(x)) => s.contains(&**x),
@@ -367,15 +361,6 @@ pub(crate) fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
             let items = l.borrow();
             Ok(items[sequence_index(k, items.len(), "list")?].clone())
         }
-        // Scapy's `pkts[TCP]`: the packets that have the layer.
-        Value::PacketList(l) => match k {
-            Value::Class(c) => Ok(Value::PacketList(Rc::new(l.with_layer(c.name)))),
-            Value::Str(name) => Ok(Value::PacketList(Rc::new(l.with_layer(name)))),
-            k => {
-                let i = sequence_index(k, l.len(), "list")?;
-                Ok(l.get(i as isize).map_or(Value::None, frame_value))
-            }
-        },
         Value::Host(h) => h.index(k),
         Value::Tuple(t) => Ok(t[sequence_index(k, t.len(), "tuple")?].clone()),
         Value::Str(s) => {
@@ -428,7 +413,6 @@ pub(crate) fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Valu
             let items = l.borrow();
             Value::list(pick(items.len()).into_iter().map(|i| items[i].clone()).collect())
         }
-        Value::PacketList(l) => Value::PacketList(Rc::new(l.slice(lo, hi, step))),
         Value::Host(h) => return h.slice(&pick),
         Value::Tuple(t) => Value::Tuple(pick(t.len()).into_iter().map(|i| t[i].clone()).collect()),
         Value::Str(s) => {

@@ -4,16 +4,14 @@
 //! record and byte offset and become `FileNotFoundError`, `ValueError` (a bad filter) or `OSError`; warnings
 //! (a file cut short) go to stderr, and the packets before the damage are kept.
 
-use std::cell::RefCell;
 use std::io::Write;
 use std::path::Path;
-use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::{ErrorKind, LangError};
-use super::rows::{builtin, method, Builtin, MethodDef};
+use super::rows::{builtin, Builtin};
 use super::session::{io_error, Session};
-use super::value::{frame_value, Pkt, Value};
+use super::value::{Pkt, Value};
 use crate::packet::{LinkType, Packet};
 use crate::pcapio::{self, Frame, Frames, PacketList, ReadOptions, WriteOptions};
 
@@ -45,43 +43,6 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     ),
 ];
 
-/// The PacketList methods.
-pub(crate) static METHODS: &[MethodDef] = &[
-    method!("summary", [], "Print each packet's summary.", m_summary),
-    method!("nsummary", [], "Print each packet's summary, numbered.", m_nsummary),
-    method!("show", [], "Print each packet's summary, numbered.", m_nsummary),
-    method!(
-        "filter",
-        [req("func")],
-        "The packets func(p) is true for; with text, those a BPF filter (\"tcp port 80\") accepts.",
-        m_filter
-    ),
-    method!(
-        "hexdump",
-        [],
-        "Print each packet's index, time of day (UTC), summary and bytes.",
-        m_hexdump
-    ),
-    method!(
-        "sessions",
-        [],
-        "A dict of the packets by session (\"TCP a:1 > b:2\", one per direction).",
-        m_sessions
-    ),
-    method!(
-        "conversations",
-        [],
-        "Print a table of IP conversations: packets and bytes each way, largest first.",
-        m_conversations
-    ),
-    method!(
-        "stats",
-        [],
-        "Print the protocol hierarchy and the top talkers.",
-        m_stats
-    ),
-];
-
 /// The library's error as the language's, with its words (file, record, offset) unchanged.
 pub(crate) fn lang_error(e: pcapio::Error) -> LangError {
     let kind = match e.kind {
@@ -109,7 +70,7 @@ fn b_rdpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let path = a.path("filename")?;
     let (list, warnings) = pcapio::read(&*path, &read_options(a)?).map_err(lang_error)?;
     warnings.iter().for_each(|w| s.warn(w));
-    Ok(Value::PacketList(Rc::new(list)))
+    Ok(Value::host(list))
 }
 
 /// The command form `rdpcap file.pcap`: a numbered summary line per packet as it is read, then the totals,
@@ -157,14 +118,25 @@ pub(crate) fn write_options(a: &Args) -> Result<WriteOptions, LangError> {
 /// What `wrpcap` and `PcapWriter.write` write: a list's frames as they are (bytes, time, wire length), a
 /// packet built (every packet of a set) with the packet's time.
 pub(crate) enum Item {
-    List(Rc<PacketList>),
+    /// A PacketList value.
+    List(Value),
     Packet(Pkt),
+}
+
+impl Item {
+    /// The list of a `List` item.
+    fn frames(list: &Value) -> &PacketList {
+        match list.as_host() {
+            Some(l) => l,
+            None => unreachable!("a List item holds a PacketList"),
+        }
+    }
 }
 
 impl Frames for Item {
     fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), pcapio::Error>) -> Result<(), pcapio::Error> {
         match self {
-            Item::List(l) => l.each_frame(f),
+            Item::List(l) => Item::frames(l).each_frame(f),
             Item::Packet(p) => p.owned().iter().try_for_each(|q| {
                 let data = q.build();
                 f(Frame {
@@ -179,7 +151,7 @@ impl Frames for Item {
 
     fn needs_nanos(&self) -> bool {
         match self {
-            Item::List(l) => l.needs_nanos(),
+            Item::List(l) => Item::frames(l).needs_nanos(),
             Item::Packet(p) => p.time.needs_nanos(),
         }
     }
@@ -198,7 +170,7 @@ pub(crate) fn packets(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Pack
     let mut out = Vec::new();
     for item in items(s, v, func)? {
         match item {
-            Item::List(l) => out.extend(l.packets()),
+            Item::List(l) => out.extend(Item::frames(&l).packets()),
             Item::Packet(p) => out.push(p.owned()),
         }
     }
@@ -207,8 +179,8 @@ pub(crate) fn packets(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Pack
 
 fn push_items(s: &mut Session, v: &Value, func: &str, out: &mut Vec<Item>) -> Result<(), LangError> {
     match v {
-        Value::PacketList(l) => out.push(Item::List(l.clone())),
         Value::Packet(p) => out.push(Item::Packet(p.clone())),
+        l if l.as_host::<PacketList>().is_some() => out.push(Item::List(l.clone())),
         Value::List(_) | Value::Tuple(_) => {
             for x in s.collect(v)? {
                 push_items(s, &x, func, out)?;
@@ -222,60 +194,4 @@ fn push_items(s: &mut Session, v: &Value, func: &str, out: &mut Vec<Item>) -> Re
         }
     }
     Ok(())
-}
-
-/// The receiver of a PacketList method, which only PacketLists have.
-fn list(v: &Value) -> &Rc<PacketList> {
-    match v {
-        Value::PacketList(l) => l,
-        _ => unreachable!("PacketList methods are looked up for PacketLists only"),
-    }
-}
-
-fn m_summary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).summary();
-    s.write(&text)
-}
-
-fn m_nsummary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).nsummary();
-    s.write(&text)
-}
-
-fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).hexdump();
-    s.write(&text)
-}
-
-fn m_conversations(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).conversations().to_string();
-    s.write(&text)
-}
-
-fn m_stats(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).stats().to_string();
-    s.write(&text)
-}
-
-/// `pkts.filter(lambda p: …)` or `pkts.filter("tcp port 80")` (BPF, compiled by libpcap).
-fn m_filter(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
-    let l = list(l);
-    let kept = match a.get("func") {
-        Value::Str(expr) => l.filter_bpf(expr).map_err(lang_error)?,
-        f => l.try_filter(|fr| {
-            s.check_interrupt()?;
-            Ok::<_, LangError>(s.call(f, vec![frame_value(fr)], Vec::new())?.truthy())
-        })?,
-    };
-    Ok(Value::PacketList(Rc::new(kept)))
-}
-
-/// `pkts.sessions()`: a dict from Scapy's session key to the PacketList of that session.
-fn m_sessions(_: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let pairs = list(l)
-        .sessions()
-        .into_iter()
-        .map(|(k, v)| (Value::str(&k), Value::PacketList(Rc::new(v))))
-        .collect();
-    Ok(Value::Dict(Rc::new(RefCell::new(pairs))))
 }

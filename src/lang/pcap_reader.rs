@@ -8,10 +8,11 @@ use std::path::Path;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
+use super::packet_list::frame_value;
 use super::pcap::lang_error;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
-use super::value::{frame_value, HostValue, Value};
+use super::value::{HostValue, Value};
 use crate::pcapio::{self, PacketList, ReadOptions, Reader};
 
 pub struct PcapReader {
@@ -137,7 +138,7 @@ fn m_read_all(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> 
             None => *guard = None,
         }
     }
-    Ok(Value::PacketList(std::rc::Rc::new(out)))
+    Ok(Value::host(out))
 }
 
 fn m_close(_: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {

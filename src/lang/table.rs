@@ -43,7 +43,6 @@ pub(crate) use super::live::conf_value;
 pub fn methods_of(v: &Value) -> &'static [MethodDef] {
     match v {
         Value::Packet(_) => builtins::PACKET_METHODS,
-        Value::PacketList(_) => pcap::METHODS,
         Value::Bytes(_) => builtins::BYTES_METHODS,
         Value::Str(_) => builtins::STR_METHODS,
         Value::List(_) => builtins::LIST_METHODS,

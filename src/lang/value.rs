@@ -15,8 +15,8 @@ use super::session::Session;
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
 use crate::packet::{self, Layer, Packet, Proto};
-// The capture format's data types, not its I/O: a PacketList is a core value, and a packet keeps its capture time.
-use crate::pcapio::{Frame, PacketList, Timestamp};
+// A packet keeps its capture time.
+use crate::packet::Timestamp;
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -34,9 +34,6 @@ pub enum Value {
     /// `range(start, stop, step)`, iterated lazily.
     Range(Rc<[i128; 3]>),
     Packet(Pkt),
-    /// Scapy's `PacketList`: frames stored compactly, dissected only when an item is asked for; immutable, so
-    /// sharing it is a reference-count increment. Prints as Scapy's per-protocol count.
-    PacketList(Rc<PacketList>),
     /// A value a subsystem defines (a capture file being read, `sr`'s answers, the machine's tables): what it
     /// is, prints as and does is its [`HostValue`] implementation.
     Host(Rc<dyn HostValue>),
@@ -114,11 +111,6 @@ impl Pkt {
     }
 }
 
-/// A frame as a packet value: dissected now, stamped with the frame's time.
-pub fn frame_value(f: Frame<'_>) -> Value {
-    Value::Packet(Pkt::captured(f.packet(), f.ts))
-}
-
 /// A kind of value that a subsystem defines: one file implements this and declares the kind's methods. Its
 /// `Display` is both `str()` and `repr()`. Everything else is optional, with Python's answer for an object
 /// that lacks it: no `len()`, not iterable, not subscriptable, true, equal only to itself.
@@ -178,6 +170,11 @@ pub trait HostValue: fmt::Debug + fmt::Display {
 
     /// `v + other`, `None` when the kinds do not add.
     fn add(&self, _other: &dyn HostValue) -> Option<Value> {
+        None
+    }
+
+    /// `item in v`, `None` when the kind is no container of such items.
+    fn contains(&self, _item: &Value) -> Option<bool> {
         None
     }
 }
@@ -247,7 +244,6 @@ impl Value {
             Value::Dict(_) => "dict",
             Value::Range(_) => "range",
             Value::Packet(_) => "Packet",
-            Value::PacketList(_) => "PacketList",
             Value::Host(h) => h.type_name(),
             Value::Class(_) => "class",
             Value::Builtin(_) => "builtin_function",
@@ -268,7 +264,6 @@ impl Value {
             Value::Str(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l) => !l.borrow().is_empty(),
-            Value::PacketList(l) => !l.is_empty(),
             Value::Host(h) => h.truthy(),
             Value::Tuple(t) => !t.is_empty(),
             Value::Dict(d) => !d.borrow().is_empty(),
@@ -310,7 +305,6 @@ impl Value {
             (Value::Str(a), Value::Str(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(a), Value::List(b)) => Rc::ptr_eq(a, b) || seq_eq(&a.borrow(), &b.borrow()),
-            (Value::PacketList(a), Value::PacketList(b)) => Rc::ptr_eq(a, b) || a.iter().eq(b.iter()),
             (Value::Host(a), Value::Host(b)) => Rc::ptr_eq(a, b) || a.equals(&**b),
             (Value::Tuple(a), Value::Tuple(b)) => seq_eq(a, b),
             (Value::Dict(a), Value::Dict(b)) => {
@@ -393,7 +387,6 @@ impl Value {
                 step => format!("range({}, {}, {step})", r[0], r[1]),
             },
             Value::Packet(p) => p.cell.borrow().summary_from(p.start),
-            Value::PacketList(l) => l.to_string(),
             Value::Host(h) => h.to_string(),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),

@@ -11,6 +11,7 @@ pub mod field;
 mod layout;
 mod render;
 mod set;
+mod time;
 pub mod value;
 
 use std::borrow::Cow;
@@ -26,6 +27,7 @@ use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
 pub use render::{field_repr, hexdump, sprintf, write_field};
 pub use set::PacketIter;
+pub use time::Timestamp;
 pub use value::{Generator, RandKind, Value};
 
 use crate::error::Error;

@@ -9,8 +9,9 @@ use std::path::Path;
 use pcap::{Capture, Linktype};
 
 use super::error::{Error, ErrorKind};
-use super::frame::{Frame, Timestamp};
+use super::frame::Frame;
 use crate::layers;
+use crate::packet::Timestamp;
 use crate::packet::{hexdump, LinkType, Packet};
 
 /// Where one frame's bytes are in the buffer, and what pcap says about it.
@@ -152,8 +153,13 @@ impl PacketList {
 
     /// Python's `pkts[start:stop:step]` (Scapy names the result `mod <name>`). A zero step gives an empty list.
     pub fn slice(&self, start: Option<isize>, stop: Option<isize>, step: isize) -> PacketList {
+        self.pick(slice_indices(self.len(), start, stop, step))
+    }
+
+    /// The frames at these positions (each below `len()`), as a slice of this list is named.
+    pub fn pick(&self, positions: impl IntoIterator<Item = usize>) -> PacketList {
         let mut out = PacketList::new(format!("mod {}", self.name));
-        for i in slice_indices(self.len(), start, stop, step) {
+        for i in positions {
             out.push(self.frame(&self.index[i]));
         }
         out

@@ -36,10 +36,11 @@ mod writer;
 
 use std::path::Path;
 
+pub use crate::packet::Timestamp;
 pub use analysis::{session_key, Conversation, Conversations, Level, Stats, Talker};
 pub use error::{Error, ErrorKind};
 pub use format::Format;
-pub use frame::{link_of, Frame, FrameBuf, Timestamp};
+pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
 pub use reader::{ReadOptions, Reader, Warning};
 pub use stream::{stream_summaries, Totals};

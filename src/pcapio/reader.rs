@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use super::error::{Error, ErrorKind};
 use super::format::Format;
-use super::frame::{Frame, FrameBuf, Timestamp};
+use super::frame::{Frame, FrameBuf};
 use super::source::{libpcap_message, Source, Stream};
 use crate::packet::LinkType;
+use crate::packet::Timestamp;
 
 /// What to read: at most `count` packets, only those matching `filter` (a BPF expression, e.g.
 /// `"tcp port 80"`).

@@ -9,11 +9,11 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
 use super::error::{Error, ErrorKind};
-use super::frame::Timestamp;
 use super::list::{PacketList, Tally};
 use super::reader::{ReadOptions, Reader, Warning};
 use super::Format;
 use crate::packet::Packet;
+use crate::packet::Timestamp;
 
 /// What a streamed read saw.
 #[derive(Debug)]
