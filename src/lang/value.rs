@@ -14,9 +14,7 @@ use super::rows::{Builtin, MethodDef};
 use super::session::Session;
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
-use crate::packet::{self, Layer, Packet, Proto};
-// A packet keeps its capture time.
-use crate::packet::Timestamp;
+use crate::packet::{self, Layer, Packet, Proto, Timestamp};
 
 #[derive(Clone, Debug)]
 pub enum Value {
