@@ -123,7 +123,7 @@ fn write_options(append: &Value, linktype: &Value, nano: &Value, gz: &Value) -> 
 
 /// What `wrpcap` and `PcapWriter.write` write: a list's frames as they are (bytes, time, wire length), a
 /// packet built (every packet of a set) with the packet's time.
-enum Item {
+pub(crate) enum Item {
     List(Rc<PacketList>),
     Packet(Pkt),
 }
@@ -153,7 +153,7 @@ impl Frames for Item {
 }
 
 /// The items of a packet, a PacketList, or a list or tuple of them (nested), checked before anything is written.
-fn items(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Item>, LangError> {
+pub(crate) fn items(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Item>, LangError> {
     let mut out = Vec::new();
     push_items(s, v, func, &mut out)?;
     Ok(out)

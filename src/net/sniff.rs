@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::capture::{Batch, Frame, Live, Stats};
-use super::{conf, Error, Result};
+use super::conf::conf;
+use super::error::{Error, Result};
 use crate::{pcapio, Packet};
 
 /// Scapy's `sniff` parameters. `Default` is Scapy's defaults: forever, on `conf.iface`, store, print.
