@@ -86,8 +86,7 @@ pub fn send(pkts: &[Packet], opts: &SendOptions, stop: &AtomicBool) -> Result<Se
 }
 
 /// Scapy's `sendp`: frames injected on an interface. Unset `Ether` source and destination are filled from the
-/// interface and neighbour resolution (see [`super::neigh::resolve`]); dissected frames are sent exactly as
-/// read.
+/// interface and neighbour resolution; dissected frames are sent exactly as read.
 pub fn sendp(pkts: &[Packet], opts: &SendOptions, stop: &AtomicBool) -> Result<SendReport> {
     sendp_items(&packets(pkts), opts, stop)
 }
