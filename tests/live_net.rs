@@ -313,11 +313,11 @@ fn unedited_dissected_packets_go_out_as_stored_and_edited_ones_rebuilt() {
         // Well after the capture is open (its ring takes a moment to set up).
         std::thread::sleep(Duration::from_millis(1000));
         net::sendp_items(&[Outgoing::Stored(&list)], &quiet, &GO).unwrap();
-        net::sendp(&[stored.clone()], &quiet, &GO).unwrap();
-        net::srp1(&[stored.clone()], &sr, &GO).unwrap();
-        net::send(&[stored3.clone()], &quiet, &GO).unwrap();
-        net::sr1(&[stored3.clone()], &sr, &GO).unwrap();
-        net::sendp(&[edited.clone()], &quiet, &GO).unwrap();
+        net::sendp(std::slice::from_ref(&stored), &quiet, &GO).unwrap();
+        net::srp1(std::slice::from_ref(&stored), &sr, &GO).unwrap();
+        net::send(std::slice::from_ref(&stored3), &quiet, &GO).unwrap();
+        net::sr1(std::slice::from_ref(&stored3), &sr, &GO).unwrap();
+        net::sendp(std::slice::from_ref(&edited), &quiet, &GO).unwrap();
         let mut session = Session::with_output(Sink::default());
         let code = format!(
             "sendp(rdpcap({:?}), iface={:?}, verbose=0)",

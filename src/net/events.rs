@@ -56,7 +56,10 @@ impl fmt::Display for Event {
 /// Where a call's events go: nowhere by default. Shared (an `Arc`) so that options stay `Clone`, and
 /// `Send + Sync` so that they can cross to the threads a call runs on.
 #[derive(Clone, Default)]
-pub struct Events(Option<Arc<dyn Fn(&Event) + Send + Sync>>);
+pub struct Events(Option<Arc<EventFn>>);
+
+/// A hook on events.
+pub type EventFn = dyn Fn(&Event) + Send + Sync;
 
 impl Events {
     /// Events handed to `hook`, on the calling thread, as they happen.

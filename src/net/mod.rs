@@ -49,7 +49,7 @@ pub use capture::Frame;
 pub use capture::Stats;
 pub use conf::{conf, resync, Conf};
 pub use error::{Error, Result};
-pub use events::{Event, Events};
+pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
