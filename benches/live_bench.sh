@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Live benchmarks, side by side in one run, inside a throwaway two-namespace bed (../shared/bench/netns.sh):
-# wirecraft's sendp / sniff / sr against tcpreplay, tcpdump and Scapy on the same veth.
+# wirecraft's sendp / sniff / sr against tcpreplay, tcpdump and Scapy on the same veth. sendp is measured
+# through the binary, as a user runs it (`wirecraft -c 'sendp(rdpcap(…), iface=…)'`, loading included), with
+# the library's figure beside it, labelled.
 #
 #   sudo benches/live_bench.sh CORPUS.pcap [SR_PROBES]
 #
@@ -16,16 +18,25 @@ source "$BED"
 trap wc_down EXIT INT TERM
 wc_up
 ip netns exec "$NSB" sysctl -qw net.ipv4.icmp_ratelimit=0
-cargo build -q --release --example live_bench --manifest-path "$HERE/Cargo.toml"
+cargo build -q --release --bin wirecraft --example live_bench --manifest-path "$HERE/Cargo.toml"
 WC=$HERE/target/release/examples/live_bench
+WCBIN=$HERE/target/release/wirecraft
 A() { ip netns exec "$NSA" "$@"; }
 B() { ip netns exec "$NSB" "$@"; }
 N=$(tcpdump -r "$CORPUS" -nn 2>/dev/null | wc -l)
 echo "corpus: $CORPUS ($N frames)"
 
-echo "== sendp over the veth"
+echo "== sendp over the veth, through the binary (whole command, loading included)"
+SENDP="sendp(rdpcap('$CORPUS'), iface='$IFA')"
+hyperfine -N --warmup 1 --runs 5 \
+    "ip netns exec $NSA tcpreplay --topspeed -q -i $IFA $CORPUS" \
+    "ip netns exec $NSA $WCBIN -c \"$SENDP\""
+echo "== sendp send-phase rate, as each tool reports it"
 A tcpreplay --topspeed -q -i "$IFA" "$CORPUS" 2>&1 | grep -E "Rated|Actual" | sed 's/^/tcpreplay: /'
-A "$WC" sendp "$IFA" "$CORPUS" | sed 's/^/wirecraft: /'
+# wirecraft reports its rate on the progress line it draws on a terminal (a send longer than a second): the
+# last one drawn, through a pseudo-terminal.
+A script -qec "$WCBIN -c \"$SENDP\"" /dev/null | tr '\r' '\n' | { grep -E 'pkt/s' || echo '(no progress line: the send took under a second)'; } | tail -1 | sed 's/^/wirecraft: /'
+A "$WC" sendp "$IFA" "$CORPUS" | sed 's/^/wirecraft library (examples\/live_bench, send phase only): /'
 A python3 - "$IFA" "$CORPUS" <<'PY' | sed 's/^/scapy (first 10k): /'
 import sys, time
 from scapy.all import rdpcap, sendp

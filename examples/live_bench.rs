@@ -1,34 +1,29 @@
 //! Driver for `benches/live_bench.sh`: the library's sendp, sniff and sr on the bench's namespaces.
 //!
-//!   live_bench sendp IFACE FILE.pcap       inject every frame of the file, print pkt/s
+//!   live_bench sendp IFACE FILE.pcap       inject every stored frame of the file, print the send phase's pkt/s
 //!   live_bench sniff IFACE SECONDS         capture quietly, print kept and libpcap's counters
 //!   live_bench sr-syn SRC DST COUNT        SYN to ports 1..=COUNT, print time and answers matched
 
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use wirecraft::net::{self, Hooks, SendOptions, SniffOptions, SrOptions};
-use wirecraft::{Layer, Packet};
+use wirecraft::net::{self, Hooks, Outgoing, SendOptions, SniffOptions, SrOptions};
+use wirecraft::{pcapio, Layer};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let go = AtomicBool::new(false);
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["sendp", iface, file] => {
-            let read = SniffOptions {
-                offline: Some(file.into()),
-                quiet: true,
-                ..SniffOptions::default()
-            };
-            let frames = net::sniff(&read, Hooks::default(), &go)?.packets;
-            let pkts: Vec<Packet> = frames.iter().map(|f| f.packet()).collect();
+            // As `sendp(rdpcap(file))` does: the file loaded once, its stored frames sent as they are.
+            let (list, _) = pcapio::read(file, &pcapio::ReadOptions::default())?;
             let o = SendOptions {
                 iface: Some(iface.into()),
                 verbose: false,
                 progress: false,
                 ..SendOptions::default()
             };
-            let r = net::sendp(&pkts, &o, &go)?;
+            let r = net::sendp_items(&[Outgoing::Stored(&list)], &o, &go)?;
             println!(
                 "sent {} in {:.3}s: {:.0} pkt/s",
                 r.sent,

@@ -21,7 +21,7 @@ use super::results::Results;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::{Pkt, Value};
-use crate::net::{self, Hooks, SendOptions, SendReport, SniffOptions, SrOptions};
+use crate::net::{self, Hooks, Outgoing, SendOptions, SendReport, SniffOptions, SrOptions};
 use crate::packet::Packet;
 use crate::pcapio::{self, PacketList, Timestamp};
 
@@ -138,11 +138,24 @@ fn lang_error(e: net::Error) -> LangError {
 }
 
 /// What the machine-dependent parts of the language need before they run: routes answer for unset sources
-/// (tables load on first need), and neighbour resolution follows `conf.broadcast_fallback`.
-fn go_live(s: &Session) {
+/// (tables load on first need).
+fn go_live(_: &Session) {
     net::use_routes_for_source();
-    let fallback = s.conf("broadcast_fallback").is_some_and(|v| v.truthy());
-    net::neigh::BROADCAST_FALLBACK.store(fallback, Ordering::Relaxed);
+}
+
+/// `conf.broadcast_fallback`, for the call's options: an unresolvable destination goes to broadcast.
+fn broadcast_fallback(s: &Session) -> bool {
+    s.conf("broadcast_fallback").is_some_and(|v| v.truthy())
+}
+
+/// The library's events, printed on stderr as Scapy prints them: the progress line redrawn in place and
+/// cleared when done, every other event a line of its own.
+fn stderr_events() -> net::Events {
+    net::Events::to(|e| match e {
+        net::Event::Progress { .. } => eprint!("\r{e}"),
+        net::Event::ProgressDone => eprint!("\r\x1b[K"),
+        _ => eprintln!("{e}"),
+    })
 }
 
 /// Runs a live call with the session's interrupt flag as its stop, then clears the flag: Ctrl-C ended the
@@ -277,13 +290,21 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     Ok(Value::host(list))
 }
 
-type SendFn = fn(&[Packet], &SendOptions, &AtomicBool) -> net::Result<SendReport>;
+type SendFn = fn(&[Outgoing<'_>], &SendOptions, &AtomicBool) -> net::Result<SendReport>;
 
 /// `send` and `sendp`: `(x, inter=0, loop=0, count=None, verbose=None, iface=None, rate=None)`; prints
 /// `Sent N packets.` (with what Ctrl-C cut short) unless not verbose.
 fn transmit(s: &mut Session, a: &Args, func: &str, run: SendFn) -> Result<Value, LangError> {
     go_live(s);
-    let pkts = pcap::packets(s, a.get("x"), func)?;
+    let items = pcap::items(s, a.get("x"), func)?;
+    // A PacketList's frames are sent as stored, not dissected.
+    let outgoing: Vec<Outgoing<'_>> = items
+        .iter()
+        .map(|item| match item {
+            pcap::Item::List(l) => Outgoing::Stored(pcap::Item::frames(l)),
+            pcap::Item::Packet(p) => Outgoing::Packet(p.owned()),
+        })
+        .collect();
     let opts = SendOptions {
         inter: a.seconds("inter")?.unwrap_or_default(),
         looping: a.truthy("loop"),
@@ -299,8 +320,10 @@ fn transmit(s: &mut Session, a: &Args, func: &str, run: SendFn) -> Result<Value,
                     .ok_or_else(|| LangError::type_err("rate is packets per second"))?,
             ),
         },
+        broadcast_fallback: broadcast_fallback(s),
+        events: stderr_events(),
     };
-    let report = interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))?;
+    let report = interruptible(&s.interrupt_flag(), |stop| run(&outgoing, &opts, stop))?;
     if verbose(s, a.get("verbose")) {
         s.write(&format!("{report}\n"))?;
     }
@@ -308,11 +331,11 @@ fn transmit(s: &mut Session, a: &Args, func: &str, run: SendFn) -> Result<Value,
 }
 
 fn b_send(s: &mut Session, a: &Args) -> Result<Value, LangError> {
-    transmit(s, a, "send", net::send)
+    transmit(s, a, "send", net::send_items)
 }
 
 fn b_sendp(s: &mut Session, a: &Args) -> Result<Value, LangError> {
-    transmit(s, a, "sendp", net::sendp)
+    transmit(s, a, "sendp", net::sendp_items)
 }
 
 /// The four `sr` builtins' common part: `(x, filter=None, iface=None, timeout=None, inter=0, retry=0,
@@ -338,6 +361,8 @@ fn exchange<T>(
         multi: a.truthy("multi"),
         verbose: verbose(s, a.get("verbose")),
         debug: false,
+        broadcast_fallback: broadcast_fallback(s),
+        events: stderr_events(),
     };
     interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))
 }

@@ -125,7 +125,7 @@ pub(crate) enum Item {
 
 impl Item {
     /// The list of a `List` item.
-    fn frames(list: &Value) -> &PacketList {
+    pub(crate) fn frames(list: &Value) -> &PacketList {
         match list.as_host() {
             Some(l) => l,
             None => unreachable!("a List item holds a PacketList"),

@@ -14,7 +14,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use super::{Error, Result};
+use super::error::{Error, Result};
+use super::privilege;
 use crate::pcapio::{self, PacketList, Timestamp};
 use crate::LinkType;
 
@@ -124,7 +125,7 @@ fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> 
 impl Live {
     /// Opens every interface first (so an error leaves nothing running), then starts the readers.
     pub(crate) fn start(ifaces: &[String], filter: Option<&str>, promisc: bool, inbound: bool) -> Result<Live> {
-        super::require_privileges()?;
+        privilege::require()?;
         let caps = ifaces
             .iter()
             .map(|i| open_one(i, filter, promisc, inbound))

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::net::IpAddr;
 
+use super::prefix::in_prefix;
+
 /// One interface: Scapy's `NetworkInterface`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Iface {
@@ -20,9 +22,7 @@ impl Iface {
     /// The first address of the given family (`v6`: IPv6), preferring one in the same subnet as `near`.
     pub fn addr_for(&self, v6: bool, near: Option<IpAddr>) -> Option<IpAddr> {
         let family = self.addrs.iter().filter(|(a, _)| a.is_ipv6() == v6);
-        let same_net = family
-            .clone()
-            .find(|(a, p)| near.is_some_and(|n| super::route::in_prefix(n, *a, *p)));
+        let same_net = family.clone().find(|(a, p)| near.is_some_and(|n| in_prefix(n, *a, *p)));
         same_net.or_else(|| family.clone().next()).map(|(a, _)| *a)
     }
 }

@@ -4,25 +4,27 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use super::{netns_id, Conf, Error, Result, SrOptions};
-use crate::{Layer, Packet};
+use super::conf::{netns_id, Conf};
+use super::error::{Error, Result};
+use super::events::Events;
+use super::exchange::{exchange, ExchangeOptions};
+use super::socket::{Fd, Via};
+use crate::{Layer, LinkType, Packet};
 
 /// How long a resolved MAC is trusted (Scapy's ARP cache timeout).
 pub const CACHE_TTL: Duration = Duration::from_secs(120);
-
-/// When set, an unresolvable destination is sent to broadcast, as Scapy does (with a warning); by default it is
-/// an error that says so.
-pub static BROADCAST_FALLBACK: AtomicBool = AtomicBool::new(false);
 
 type Cache = HashMap<(u64, IpAddr), ([u8; 6], Instant)>;
 static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
 
 /// The MAC of `ip` on `iface`: cache, kernel table, then who-has / neighbour solicitation (1 s, 2 tries).
-pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Result<[u8; 6]> {
+/// Unanswered, it is an error that says so, or with `broadcast_fallback` the broadcast address, as Scapy
+/// sends it.
+pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, stop: &AtomicBool) -> Result<[u8; 6]> {
     if ip.is_multicast() {
         return Ok(multicast_mac(ip));
     }
@@ -49,7 +51,7 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
             }
             Ok(mac)
         }
-        None if BROADCAST_FALLBACK.load(Ordering::Relaxed) => Ok([0xff; 6]),
+        None if broadcast_fallback => Ok([0xff; 6]),
         None => Err(Error::Unresolved {
             ip,
             iface: iface.to_string(),
@@ -116,16 +118,40 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
             }
         })
     };
-    let probe = probe().map_err(|e| Error::Unsendable(e.to_string()))?;
-    let opts = SrOptions {
-        iface: Some(iface.to_string()),
+    let probe = probe().map_err(|e| Error::Unsendable(e.to_string()))?.build();
+    // Matched as `srp` matches: against the probe as it went out.
+    let sent = Packet::dissect(&probe, LinkType::Ethernet);
+    let hash = sent.hashret();
+    let opts = ExchangeOptions {
+        via: Via::Link(iface.to_string()),
+        capture: iface.to_string(),
+        filter: None,
         timeout: Some(Duration::from_secs(1)),
         retry: 1,
+        inter: Duration::ZERO,
+        multi: false,
+        first_only: false,
         verbose: false,
-        ..SrOptions::default()
+        events: Events::default(),
     };
-    let res = super::sr::srp(&[probe], &opts, stop)?;
-    Ok(res.ans.first().and_then(|(_, answer)| {
+    let mut answer = None;
+    exchange(
+        &[probe],
+        &opts,
+        |frame, answered| {
+            if answered[0] {
+                return None;
+            }
+            let reply = frame.packet();
+            if reply.hashret() != hash || !reply.answers(&sent) {
+                return None;
+            }
+            answer = Some(reply);
+            Some(0)
+        },
+        stop,
+    )?;
+    Ok(answer.and_then(|answer| {
         let (layer, field) = if ip.is_ipv4() {
             ("ARP", "hwsrc")
         } else {
@@ -213,15 +239,5 @@ pub fn kernel_table() -> Result<Vec<(IpAddr, [u8; 6])>> {
                 msgs = &msgs[len.next_multiple_of(4).min(msgs.len())..];
             }
         }
-    }
-}
-
-/// Closes a descriptor on every exit path.
-pub(crate) struct Fd(pub(crate) i32);
-
-impl Drop for Fd {
-    fn drop(&mut self) {
-        // SAFETY: the descriptor is owned by this guard and closed once.
-        unsafe { libc::close(self.0) };
     }
 }

@@ -1,7 +1,7 @@
 //! Capabilities: live commands check them first, so a user without them gets one line with the fix instead of a
 //! raw `EPERM` from deep inside libpcap.
 
-use super::{Error, Result};
+use super::error::{Error, Result};
 
 const CAP_NET_ADMIN: u32 = 12;
 const CAP_NET_RAW: u32 = 13;

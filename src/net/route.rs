@@ -9,6 +9,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::iface::Iface;
+pub use super::prefix::in_prefix;
 
 /// One route.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,21 +37,6 @@ impl RouteHit {
     pub fn next_hop(&self, dst: IpAddr) -> IpAddr {
         self.gateway.unwrap_or(dst)
     }
-}
-
-/// True when `a` lies in `net/prefix`.
-pub fn in_prefix(a: IpAddr, net: IpAddr, prefix: u8) -> bool {
-    let bits = |x: IpAddr| match x {
-        IpAddr::V4(v) => (u128::from(u32::from(v)) << 96, 4),
-        IpAddr::V6(v) => (u128::from(v), 6),
-    };
-    let ((a, fa), (n, fn_)) = (bits(a), bits(net));
-    let mask = if prefix == 0 {
-        0
-    } else {
-        u128::MAX << (128 - u32::from(prefix).min(128))
-    };
-    fa == fn_ && (a & mask) == (n & mask) && (fa == 6 || prefix <= 32)
 }
 
 /// The IPv4 table: `/proc/net/route` (the main table; local addresses are matched through the interfaces).

@@ -5,10 +5,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use super::capture::{Batch, Frame, Live, Stats};
-use super::{conf, Error, Result};
+use super::conf::conf;
+use super::error::{Error, Result};
 use crate::{pcapio, Packet};
 
-/// Scapy's `sniff` parameters. `Default` is Scapy's defaults: forever, on `conf.iface`, store, print.
+/// Scapy's `sniff` parameters. `Default` is Scapy's defaults: forever, on `conf.iface`, store, print (to
+/// [`Hooks::out`]).
 #[derive(Clone, Debug)]
 pub struct SniffOptions {
     /// Stop after this many packets (those `lfilter` kept); 0: no limit.
@@ -23,7 +25,7 @@ pub struct SniffOptions {
     pub store: bool,
     /// Read this pcap file instead of an interface.
     pub offline: Option<PathBuf>,
-    /// Do not print a summary line per packet nor the closing counters.
+    /// Do not make a summary line per packet nor the closing counters.
     pub quiet: bool,
     pub promisc: bool,
     /// Stream every kept packet to this pcap file as it arrives (bounded memory with `store: false`).
@@ -61,15 +63,15 @@ pub struct Hooks<'a> {
     pub lfilter: Option<PacketFn<'a, bool>>,
     /// Ends the capture after the first packet for which it returns true.
     pub stop_filter: Option<PacketFn<'a, bool>>,
-    /// Receives every printed line; stdout when `None`.
+    /// Receives every line Scapy would print (a summary or `prn`'s line per packet, the closing counters);
+    /// without it they are not made: the library never prints.
     pub out: Option<LineFn<'a>>,
 }
 
 impl Hooks<'_> {
     fn print(&mut self, line: &str) {
-        match &mut self.out {
-            Some(out) => out(line),
-            None => println!("{line}"),
+        if let Some(out) = &mut self.out {
+            out(line);
         }
     }
 }
@@ -191,8 +193,8 @@ impl Run<'_> {
 
     /// Handles one frame, copied only if it is stored; true when the capture is complete.
     fn take(&mut self, frame: pcapio::Frame<'_>, hooks: &mut Hooks<'_>) -> Result<bool> {
-        let needs_packet =
-            hooks.lfilter.is_some() || hooks.stop_filter.is_some() || hooks.prn.is_some() || !self.opts.quiet;
+        let summarised = !self.opts.quiet && hooks.out.is_some();
+        let needs_packet = hooks.lfilter.is_some() || hooks.stop_filter.is_some() || hooks.prn.is_some() || summarised;
         let packet = needs_packet.then(|| frame.packet());
         if let (Some(f), Some(p)) = (&mut hooks.lfilter, &packet) {
             if !f(p, frame.time()) {
@@ -206,7 +208,7 @@ impl Run<'_> {
         if let Some(p) = &packet {
             let line = match &mut hooks.prn {
                 Some(prn) => prn(p, frame.time()),
-                None => (!self.opts.quiet).then(|| p.summary()),
+                None => summarised.then(|| p.summary()),
             };
             if let Some(line) = line {
                 hooks.print(&line);

@@ -1,0 +1,158 @@
+//! The raw exchange under `sr` and neighbour resolution: requests (bytes) out on a socket, answers captured
+//! and matched by the caller's rule, with Scapy's `sndrcv` timing — the capture is open before the first
+//! request leaves, the deadline counts from the last one, unanswered requests are sent again as `retry` says,
+//! and the stop flag ends it all, keeping what was matched.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::{Scope, ScopedJoinHandle};
+use std::time::{Duration, Instant};
+
+use super::capture::{Live, Stats};
+use super::error::{Error, Result};
+use super::events::{Event, Events};
+use super::privilege;
+use super::socket::{Socket, Via};
+use crate::pcapio::Frame;
+
+/// How an exchange runs.
+#[derive(Clone, Debug)]
+pub struct ExchangeOptions {
+    /// Where the requests go out.
+    pub via: Via,
+    /// The interface answers are captured on (inbound frames only).
+    pub capture: String,
+    /// BPF filter for the capture.
+    pub filter: Option<String>,
+    /// How long to wait for answers after the last request of a round has left; `None`: until every request is
+    /// answered (or `stop`).
+    pub timeout: Option<Duration>,
+    /// Send the unanswered this many more times; negative: until that many rounds in a row bring nothing.
+    pub retry: i32,
+    /// Pause between requests.
+    pub inter: Duration,
+    /// Keep listening once every request is answered (until the timeout), for more answers to each.
+    pub multi: bool,
+    /// End at the first answer.
+    pub first_only: bool,
+    /// Emit [`Event::BeginEmission`] and [`Event::FinishedSending`].
+    pub verbose: bool,
+    pub events: Events,
+}
+
+/// What an exchange did: which requests were answered, and the capture's counters.
+#[derive(Debug, Default)]
+pub struct Exchanged {
+    pub answered: Vec<bool>,
+    pub stats: Stats,
+}
+
+/// Sends `requests` and hands every captured frame to `rule`, which says which request it answers (given
+/// which are answered already), or `None`. The rule keeps whatever it wants of the answers.
+pub fn exchange<F: AsRef<[u8]> + Sync>(
+    requests: &[F],
+    opts: &ExchangeOptions,
+    mut rule: impl FnMut(Frame<'_>, &[bool]) -> Option<usize>,
+    stop: &AtomicBool,
+) -> Result<Exchanged> {
+    privilege::require()?;
+    let live = Live::start(std::slice::from_ref(&opts.capture), opts.filter.as_deref(), false, true)?;
+    let mut out = Some(Socket::open(&opts.via)?);
+    let mut answered = vec![false; requests.len()];
+    let (mut remaining, mut answers) = (requests.len(), 0usize);
+    let mut pending: Vec<usize> = (0..requests.len()).collect();
+    let mut retry = opts.retry;
+    let mut idle_rounds = 0;
+    if opts.verbose {
+        opts.events.emit(Event::BeginEmission);
+    }
+    std::thread::scope(|scope| -> Result<()> {
+        loop {
+            let sender = spawn_sender(scope, out.take(), requests, pending.clone(), opts.inter, stop);
+            let answers_before = answers;
+            let mut sent_done: Option<Instant> = None;
+            let mut sender = Some(sender);
+            loop {
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if let Some(h) = sender.take_if(|h| h.is_finished()) {
+                    let (o, n) = h
+                        .join()
+                        .map_err(|_| Error::Unsendable("sender thread panicked".into()))??;
+                    out = Some(o);
+                    sent_done = Some(Instant::now());
+                    if opts.verbose {
+                        opts.events.emit(Event::FinishedSending(n));
+                    }
+                }
+                let all = remaining == 0 && !opts.multi;
+                let timed_out = matches!((sent_done, opts.timeout), (Some(t), Some(d)) if t.elapsed() >= d);
+                if (all && sent_done.is_some()) || timed_out || (opts.first_only && answers > 0) {
+                    break;
+                }
+                let Some(batch) = live.next(Duration::from_millis(20)) else {
+                    continue;
+                };
+                for frame in batch.iter() {
+                    let Some(i) = rule(frame, &answered).filter(|&i| i < answered.len()) else {
+                        continue;
+                    };
+                    if !answered[i] {
+                        remaining -= 1;
+                    }
+                    answered[i] = true;
+                    answers += 1;
+                }
+            }
+            // Let the sender finish its current request before deciding on another round.
+            if let Some(h) = sender {
+                if let Ok(Ok((o, _))) = h.join() {
+                    out = Some(o);
+                }
+            }
+            idle_rounds = if answers > answers_before { 0 } else { idle_rounds + 1 };
+            pending = (0..requests.len()).filter(|&i| !answered[i]).collect();
+            let again = if retry < 0 { idle_rounds < -retry } else { retry > 0 };
+            if retry > 0 {
+                retry -= 1;
+            }
+            if pending.is_empty()
+                || !again
+                || stop.load(Ordering::Relaxed)
+                || opts.first_only && answers > 0
+                || out.is_none()
+            {
+                return Ok(());
+            }
+        }
+    })?;
+    let (stats, _) = live.finish();
+    Ok(Exchanged { answered, stats })
+}
+
+/// Sends the pending requests on another thread, so answers are matched while sending goes on; hands the
+/// socket back with the number sent.
+fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
+    scope: &'s Scope<'s, '_>,
+    out: Option<Socket>,
+    requests: &'s [F],
+    pending: Vec<usize>,
+    inter: Duration,
+    stop: &'s AtomicBool,
+) -> ScopedJoinHandle<'s, Result<(Socket, u64)>> {
+    scope.spawn(move || {
+        let mut out = out.ok_or_else(|| Error::Unsendable("no socket to send with".into()))?;
+        let mut n = 0;
+        for i in pending {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            out.send(requests[i].as_ref())?;
+            n += 1;
+            if !inter.is_zero() {
+                std::thread::sleep(inter);
+            }
+        }
+        Ok((out, n))
+    })
+}
