@@ -211,7 +211,6 @@ pub static BINDINGS: &[Binding] = &[
     bind(&ether::ETHER, &ipv6::IPV6, &[("type", 0x86dd)]),
     bind(&sll::SLL, &ipv6::IPV6, &[("proto", 0x86dd)]),
     bind(&sll::SLL2, &ipv6::IPV6, &[("proto", 0x86dd)]),
-    bind(&loopback::LOOPBACK, &ipv6::IPV6, &[("type", 10)]),
     bind(&ipv6::IPERROR6, &tcp::TCPERROR, &[("nh", 6)]),
     bind(&ipv6::IPERROR6, &udp::UDPERROR, &[("nh", 17)]),
     bind(&ipv6::IPV6, &tcp::TCP, &[("nh", 6)]),
@@ -397,6 +396,23 @@ mod tests {
         }
         let nd = BINDINGS.iter().filter(|b| b.fields.iter().any(|(n, _)| *n == "dst"));
         assert_eq!(nd.count(), 5, "RS, RA, NS, NA and Redirect imply IPv6's destination");
+    }
+
+    /// A row given twice changes neither dissection (the first match wins) nor stacking (the last one for the
+    /// pair wins), so a twin only hides an edit made to one copy.
+    #[test]
+    fn no_binding_row_twice() {
+        for (i, a) in BINDINGS.iter().enumerate() {
+            for b in &BINDINGS[i + 1..] {
+                assert!(
+                    !(std::ptr::eq(a.lower, b.lower) && std::ptr::eq(a.upper, b.upper) && a.fields == b.fields),
+                    "binding {} -> {} {:?} is listed twice",
+                    a.lower.name,
+                    a.upper.name,
+                    a.fields
+                );
+            }
+        }
     }
 
     /// A layer keeps one origin bit per field.

@@ -494,24 +494,6 @@ pub static TCP_OPTIONS: &[(u64, &str)] = &[
     (34, "TFO"),
 ];
 
-/// TCP option kind -> struct format Scapy uses for the value ("" = no value; "!" = SAck list of !I).
-pub static TCP_OPTION_FORMATS: &[(u64, &str)] = &[
-    (0, ""),
-    (1, ""),
-    (2, "!H"),
-    (3, "!B"),
-    (4, ""),
-    (5, "!"),
-    (8, "!II"),
-    (14, "!BH"),
-    (15, ""),
-    (19, "16s"),
-    (25, "!p"),
-    (28, "!H"),
-    (29, ""),
-    (34, "!II"),
-];
-
 /// ICMP.type / ICMPerror.type.
 pub static ICMP_TYPES: &[(u64, &str)] = &[
     (0, "echo-reply"),

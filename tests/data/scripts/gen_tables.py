@@ -133,8 +133,6 @@ def main():
             icmp6_codes[t] = dict(f.i2s)
 
     tcp_opts = {k: v[0] for k, v in TCPOptions[0].items()}
-    tcp_opt_fmts = {k: (v[1] if v[1] is not None else "")
-                    for k, v in TCPOptions[0].items()}
 
     src = []
     for p in ["/etc/ethertypes", "/etc/protocols", "/etc/services"]:
@@ -165,9 +163,6 @@ def main():
     emit_table(L, "TCP_OPTIONS", tcp_opts,
                "TCP option kind -> name used in TCP.options tuples "
                "(`scapy.layers.inet.TCPOptions[0]`).")
-    emit_table(L, "TCP_OPTION_FORMATS", tcp_opt_fmts,
-               "TCP option kind -> struct format Scapy uses for the value "
-               "(\"\" = no value; \"!\" = SAck list of !I).")
     emit_table(L, "ICMP_TYPES", i2s(ICMP, "type"), "ICMP.type / ICMPerror.type.")
     emit_nested(L, "ICMP_CODES", icmp_codes,
                 "ICMP.code names per ICMP type (MultiEnumField i2s_multi).")
