@@ -1,7 +1,6 @@
 //! `conf.route`, `conf.route6`, `conf.ifaces`: a table of the machine's network view, read when shown (so it
 //! follows `net::resync` and the calling thread's namespace), printed as Scapy prints it.
 
-use std::any::Any;
 use std::fmt;
 
 use super::value::HostValue;
@@ -37,12 +36,8 @@ impl HostValue for NetTable {
         }
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     /// Two reads of the same table are equal: both show the machine's table.
     fn equals(&self, other: &dyn HostValue) -> bool {
-        other.as_any().downcast_ref::<NetTable>() == Some(self)
+        (*other).as_any().downcast_ref::<NetTable>() == Some(self)
     }
 }

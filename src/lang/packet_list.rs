@@ -2,7 +2,6 @@
 //! item is asked for; immutable, so sharing it is a reference-count increment. It prints as Scapy's
 //! per-protocol count; `pkts[i]`, `pkts[TCP]`, slices, `+`, `in` and iteration work as in Scapy.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -24,10 +23,6 @@ impl HostValue for PacketList {
         "PacketList"
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn methods(&self) -> &'static [MethodDef] {
         METHODS
     }
@@ -38,7 +33,7 @@ impl HostValue for PacketList {
 
     /// Equal when the frames are.
     fn equals(&self, other: &dyn HostValue) -> bool {
-        other
+        (*other)
             .as_any()
             .downcast_ref::<PacketList>()
             .is_some_and(|o| self.iter().eq(o.iter()))
@@ -69,7 +64,7 @@ impl HostValue for PacketList {
     }
 
     fn add(&self, other: &dyn HostValue) -> Option<Value> {
-        let other = other.as_any().downcast_ref::<PacketList>()?;
+        let other = (*other).as_any().downcast_ref::<PacketList>()?;
         Some(Value::host(self + other))
     }
 
@@ -121,41 +116,34 @@ static METHODS: &[MethodDef] = &[
 ];
 
 /// The receiver of a PacketList method, which only PacketLists have.
-fn list(v: &Value) -> &PacketList {
-    match v.as_host() {
-        Some(l) => l,
-        None => unreachable!("PacketList methods are looked up for PacketLists only"),
-    }
-}
-
 fn m_summary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).summary();
+    let text = l.receiver::<PacketList>().summary();
     s.write(&text)
 }
 
 fn m_nsummary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).nsummary();
+    let text = l.receiver::<PacketList>().nsummary();
     s.write(&text)
 }
 
 fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).hexdump();
+    let text = l.receiver::<PacketList>().hexdump();
     s.write(&text)
 }
 
 fn m_conversations(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).conversations().to_string();
+    let text = l.receiver::<PacketList>().conversations().to_string();
     s.write(&text)
 }
 
 fn m_stats(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).stats().to_string();
+    let text = l.receiver::<PacketList>().stats().to_string();
     s.write(&text)
 }
 
 /// `pkts.filter(lambda p: …)` or `pkts.filter("tcp port 80")` (BPF, compiled by libpcap).
 fn m_filter(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
-    let l = list(l);
+    let l = l.receiver::<PacketList>();
     let kept = match a.get("func") {
         Value::Str(expr) => l.filter_bpf(expr).map_err(lang_error)?,
         f => l.try_filter(|fr| {
@@ -168,7 +156,8 @@ fn m_filter(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
 
 /// `pkts.sessions()`: a dict from Scapy's session key to the PacketList of that session.
 fn m_sessions(_: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let pairs = list(l)
+    let pairs = l
+        .receiver::<PacketList>()
         .sessions()
         .into_iter()
         .map(|(k, v)| (Value::str(&k), Value::host(v)))

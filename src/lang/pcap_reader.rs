@@ -1,7 +1,6 @@
 //! Scapy's `PcapReader`: a capture file read one packet at a time as it is iterated, open until read to the
 //! end or closed, so that `for p in PcapReader("f.pcap")` holds one packet in memory.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::path::Path;
@@ -51,10 +50,6 @@ impl PcapReader {
 impl HostValue for PcapReader {
     fn type_name(&self) -> &'static str {
         "PcapReader"
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 
     fn methods(&self) -> &'static [MethodDef] {
@@ -109,21 +104,14 @@ fn b_pcapreader(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     }))
 }
 
-fn reader(v: &Value) -> &PcapReader {
-    match v.as_host() {
-        Some(r) => r,
-        None => unreachable!("PcapReader methods are looked up for PcapReaders only"),
-    }
-}
-
 /// `r.read_packet()`: the next packet, or None at the end.
 fn m_read_packet(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    Ok(reader(r).next_packet(s).unwrap_or(Value::None))
+    Ok(r.receiver::<PcapReader>().next_packet(s).unwrap_or(Value::None))
 }
 
 /// `r.read_all(count=-1)`: the rest of the file (or `count` packets of it) as a PacketList.
 fn m_read_all(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
-    let r = reader(r);
+    let r = r.receiver::<PcapReader>();
     let count = a.limit("count")?;
     let mut out = PacketList::new(pcapio::list_name(Path::new(&r.name)));
     let mut guard = r.reader.borrow_mut();
@@ -142,6 +130,6 @@ fn m_read_all(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> 
 }
 
 fn m_close(_: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    reader(r).reader.borrow_mut().take();
+    r.receiver::<PcapReader>().reader.borrow_mut().take();
     Ok(Value::None)
 }

@@ -1,7 +1,6 @@
 //! Scapy's `PcapWriter`: a pcap file written one packet at a time. Like a Python file, it is closed (the file
 //! published under its name) by `close()` or when the last reference to it goes.
 
-use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -45,10 +44,6 @@ impl HostValue for PcapWriter {
         "PcapWriter"
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn methods(&self) -> &'static [MethodDef] {
         METHODS
     }
@@ -88,17 +83,10 @@ fn b_pcapwriter(_: &mut Session, a: &Args) -> Result<Value, LangError> {
     }))
 }
 
-fn writer(v: &Value) -> &PcapWriter {
-    match v.as_host() {
-        Some(w) => w,
-        None => unreachable!("PcapWriter methods are looked up for PcapWriters only"),
-    }
-}
-
 /// `w.write(pkt)`: a packet, a PacketList, or a list of them.
 fn m_write(s: &mut Session, w: &Value, a: &Args) -> Result<Value, LangError> {
     let items = items(s, a.get("pkt"), "write")?;
-    let w = writer(w);
+    let w = w.receiver::<PcapWriter>();
     let mut guard = w.writer.borrow_mut();
     let out = guard
         .as_mut()
@@ -109,7 +97,7 @@ fn m_write(s: &mut Session, w: &Value, a: &Args) -> Result<Value, LangError> {
 
 /// `w.close()`: publishes the file under its name. Closing twice does nothing.
 fn m_close(_: &mut Session, w: &Value, _: &Args) -> Result<Value, LangError> {
-    if let Some(out) = writer(w).writer.borrow_mut().take() {
+    if let Some(out) = w.receiver::<PcapWriter>().writer.borrow_mut().take() {
         out.close().map_err(lang_error)?;
     }
     Ok(Value::None)

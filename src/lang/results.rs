@@ -2,7 +2,6 @@
 //! `(sent, received)` tuple, iterating gives them in order, `summary()` prints `request ==> answer` lines.
 //! A kind of its own rather than a list of tuples, so that it prints and summarises as Scapy's does.
 
-use std::any::Any;
 use std::fmt;
 use std::rc::Rc;
 
@@ -52,10 +51,6 @@ impl HostValue for Results {
         "SndRcvList"
     }
 
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-
     fn methods(&self) -> &'static [MethodDef] {
         METHODS
     }
@@ -87,7 +82,7 @@ impl HostValue for Results {
 
     /// Both lists' pairs, as a new answer list.
     fn add(&self, other: &dyn HostValue) -> Option<Value> {
-        let other = other.as_any().downcast_ref::<Results>()?;
+        let other = (*other).as_any().downcast_ref::<Results>()?;
         let pairs = self.pairs.iter().chain(&other.pairs).cloned().collect();
         Some(Value::host(Results { pairs }))
     }
@@ -109,20 +104,14 @@ static METHODS: &[MethodDef] = &[
     ),
 ];
 
-fn results(v: &Value) -> &Results {
-    match v.as_host() {
-        Some(r) => r,
-        None => unreachable!("Results methods are looked up for Results only"),
-    }
-}
-
 fn m_summary(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    let text: String = results(r).lines().map(|l| l + "\n").collect();
+    let text: String = r.receiver::<Results>().lines().map(|l| l + "\n").collect();
     s.write(&text)
 }
 
 fn m_nsummary(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    let text: String = results(r)
+    let text: String = r
+        .receiver::<Results>()
         .lines()
         .enumerate()
         .map(|(i, l)| format!("{i:04} {l}\n"))

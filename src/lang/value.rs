@@ -109,15 +109,23 @@ impl Pkt {
     }
 }
 
+/// Downcasting for every host kind, so that no kind has to write it (see [`Value::as_host`]).
+pub trait AsAny {
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<T: Any> AsAny for T {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
 /// A kind of value that a subsystem defines: one file implements this and declares the kind's methods. Its
 /// `Display` is both `str()` and `repr()`. Everything else is optional, with Python's answer for an object
 /// that lacks it: no `len()`, not iterable, not subscriptable, true, equal only to itself.
-pub trait HostValue: fmt::Debug + fmt::Display {
+pub trait HostValue: fmt::Debug + fmt::Display + AsAny {
     /// Python's (Scapy's) type name: `SndRcvList`.
     fn type_name(&self) -> &'static str;
-
-    /// For downcasting a receiver to its kind (see [`Value::as_host`]).
-    fn as_any(&self) -> &dyn Any;
 
     /// The kind's method rows.
     fn methods(&self) -> &'static [MethodDef] {
@@ -220,10 +228,21 @@ impl Value {
         Value::Host(Rc::new(h))
     }
 
+    /// The receiver of a method of kind `T`: methods are looked up by the receiver's kind, so it is one.
+    pub fn receiver<T: HostValue + 'static>(&self) -> &T {
+        match self.as_host() {
+            Some(h) => h,
+            None => unreachable!(
+                "{} methods are looked up for that kind only",
+                std::any::type_name::<T>()
+            ),
+        }
+    }
+
     /// The host value inside, if it is of kind `T`.
     pub fn as_host<T: HostValue + 'static>(&self) -> Option<&T> {
         match self {
-            Value::Host(h) => h.as_any().downcast_ref(),
+            Value::Host(h) => (**h).as_any().downcast_ref(),
             _ => None,
         }
     }
