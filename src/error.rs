@@ -104,7 +104,8 @@ mod tests {
 
     #[test]
     fn port_names_on_network_layers_suggest_addresses() {
-        let e = |layer: &str, f: &str| Error::no_field(crate::layers::by_name(layer).expect("layer"), f).to_string();
+        let e =
+            |layer: &str, f: &str| Error::no_field(crate::packet::Proto::by_name(layer).expect("layer"), f).to_string();
         assert_eq!(e("IP", "dprot"), "IP has no field 'dprot'; did you mean 'dst'?");
         assert_eq!(e("IP", "sport"), "IP has no field 'sport'; did you mean 'src'?");
         assert_eq!(e("TCP", "dprot"), "TCP has no field 'dprot'; did you mean 'dport'?");

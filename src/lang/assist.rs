@@ -99,7 +99,7 @@ pub fn highlight_tokens(line: &str) -> Vec<(Range<usize>, TokenClass)> {
                 "None" | "True" | "False" => TokenClass::Constant,
                 w if is_keyword(w) => TokenClass::Keyword,
                 w if table::lookup(w).is_some() || w == "conf" => TokenClass::Builtin,
-                w if crate::layers::by_name(w).is_some() => TokenClass::Layer,
+                w if crate::packet::Proto::by_name(w).is_some() => TokenClass::Layer,
                 _ => TokenClass::Name,
             };
             (n, Some(class))
@@ -309,7 +309,7 @@ impl Session {
             }
             out.extend(KEYWORDS.iter().map(|k| (k.to_string(), CandidateKind::Keyword)));
             for n in static_names() {
-                let kind = match crate::layers::by_name(n) {
+                let kind = match crate::packet::Proto::by_name(n) {
                     Some(_) => CandidateKind::Layer,
                     None => CandidateKind::Builtin,
                 };

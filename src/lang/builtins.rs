@@ -776,7 +776,8 @@ fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let text = match a.get("obj") {
-        Value::None => crate::layers::ALL
+        Value::None => crate::layers::REGISTRY
+            .protocols()
             .iter()
             .map(|p| format!("{:<10}: {}\n", p.name, p.long_name))
             .collect(),
@@ -788,7 +789,7 @@ fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             .map(|l| l.proto().ls())
             .collect::<Vec<_>>()
             .join("--\n"),
-        Value::Str(name) => crate::layers::by_name(name)
+        Value::Str(name) => crate::packet::Proto::by_name(name)
             .map(|p| p.ls())
             .ok_or_else(|| LangError::new(ErrorKind::Name, format!("unknown layer '{name}'")))?,
         other => {

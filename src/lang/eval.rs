@@ -45,7 +45,7 @@ fn statics() -> &'static HashMap<&'static str, Static> {
     static MAP: OnceLock<HashMap<&'static str, Static>> = OnceLock::new();
     MAP.get_or_init(|| {
         let mut m = HashMap::new();
-        for p in crate::layers::ALL {
+        for p in crate::layers::REGISTRY.protocols() {
             m.insert(p.name, Static::Class(p));
         }
         for b in table::all_builtins() {

@@ -125,7 +125,7 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
 
 /// Scapy's `/`: packets stack; bytes or text on either side become a `Raw` layer.
 fn stack(a: &Value, b: &Value) -> Result<Option<Value>, LangError> {
-    let raw = |data: &[u8]| Packet::from(crate::layers::raw::raw(data));
+    let raw = |data: &[u8]| Packet::from(crate::packet::raw(data));
     let p = match (a, b) {
         (Value::Packet(x), Value::Packet(y)) => x.owned() / y.owned(),
         (Value::Packet(x), Value::Bytes(y)) => x.owned() / &y[..],

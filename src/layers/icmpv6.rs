@@ -5,8 +5,8 @@ use super::icmpv6_nd as nd;
 use super::inet::l4_checksum;
 use super::ipv6::IPERROR6;
 use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
-use super::raw::RAW;
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
+use crate::packet::RAW;
 use crate::packet::{
     int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
 };

@@ -4,7 +4,7 @@
 
 use super::icmpv6::{header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
-use super::raw::RAW;
+use crate::packet::RAW;
 use crate::packet::{addr, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, PayloadGuess, Proto, Value};
 
 /// What follows a message or an option: the next option, by its type; a lone byte is `Raw`.

@@ -5,9 +5,9 @@ use std::net::Ipv6Addr;
 use super::icmpv6::message_type;
 use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::IPV6_NH;
-use super::{icmpv6, ipv6_ext, raw, tcp, udp};
+use super::{icmpv6, ipv6_ext, tcp, udp};
 use crate::packet::{
-    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value,
+    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value, RAW,
 };
 
 /// The field table, shared by `IPv6` and `IPerror6`.
@@ -81,7 +81,7 @@ pub(crate) fn next_header(nh: u64, payload: &[u8]) -> &'static Proto {
         44 => &ipv6_ext::FRAGMENT,
         58 => icmpv6::message_class(payload),
         60 => &ipv6_ext::DEST_OPT,
-        _ => &raw::RAW,
+        _ => &RAW,
     }
 }
 

@@ -3,8 +3,7 @@
 //! through the `Proto::hashret` / `Proto::answers` hooks; a protocol without hooks uses Scapy's base rule
 //! (hash: the payload's; answers: same class, then the payloads).
 
-use super::{Layer, Packet, Value};
-use crate::layers::{padding::PADDING, raw::RAW};
+use super::{Layer, Packet, Value, PADDING};
 
 /// Scapy's `hashret` for one layer: appends this layer's part and returns the index of the layer whose part
 /// follows (`None`: nothing follows).
@@ -49,7 +48,7 @@ pub fn answers_at(reply: &Packet, i: usize, request: &Packet, j: usize) -> bool 
     if let Some(a) = l.proto.answers {
         return a(reply, i, request, j);
     }
-    if l.proto == &RAW || l.proto == &PADDING {
+    if l.proto.is_payload() {
         return true;
     }
     request.layers.get(j).is_some_and(|o| o.proto == l.proto) && answers_at(reply, i + 1, request, j + 1)

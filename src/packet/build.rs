@@ -5,12 +5,14 @@ use std::borrow::Cow;
 
 use super::field::{Dflt, Field, Kind};
 use super::layout::Layout;
+use super::registry::{installed, Overload, Registry};
 use super::value::{mask, Value};
-use super::Layer;
-use crate::layers::Overload;
+use super::{Layer, PADDING};
 
 /// A frame being built, as the `post_build` hook of layer `index` sees it.
 pub struct Built<'a> {
+    /// The bindings the build follows.
+    registry: &'a Registry,
     /// The layers being built: a packet's, or a record's alone.
     layers: &'a [Layer],
     index: usize,
@@ -49,7 +51,7 @@ impl<'a> Built<'a> {
     /// [`Built::value_below`] by field index, for hooks that run at every build.
     pub fn value_below_at(&self, depth: usize, f: usize) -> Option<Value> {
         let i = self.index.checked_sub(depth)?;
-        Some(super::stacked_value(self.layers, i, f))
+        Some(super::stacked_value(self.registry, self.layers, i, f))
     }
 
     /// True when field `name` of this layer is to be computed: the user did not set it.
@@ -105,28 +107,29 @@ impl<'a> Built<'a> {
 }
 
 /// Builds the frame's bytes from a stack of layers. Sets and random values must already be resolved.
-pub(crate) fn build(layers: &[Layer]) -> Vec<u8> {
+pub(crate) fn build(registry: &Registry, layers: &[Layer]) -> Vec<u8> {
     let mut buf = Vec::with_capacity(128);
-    build_into(layers, &mut buf);
+    build_into(registry, layers, &mut buf);
     buf
 }
 
 /// [`build`], appending to `buf`: the layers' automatic fields see only their own bytes.
-fn build_into(layers: &[Layer], buf: &mut Vec<u8>) {
+fn build_into(registry: &Registry, layers: &[Layer], buf: &mut Vec<u8>) {
     let mut starts = Vec::with_capacity(layers.len() + 1);
     let mut padding = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
         starts.push(buf.len());
-        if layer.proto == &crate::layers::padding::PADDING {
+        if layer.proto == &PADDING {
             if let Some(Value::Bytes(b)) = layer.get("load") {
                 padding.extend_from_slice(&b);
             }
             continue;
         }
-        write_header(layers, i, buf);
+        write_header(registry, layers, i, buf);
     }
     starts.push(buf.len());
     let mut built = Built {
+        registry,
         layers,
         index: 0,
         starts,
@@ -144,7 +147,8 @@ fn build_into(layers: &[Layer], buf: &mut Vec<u8>) {
 
 /// Builds one record of a packet-list field (a DNS question, an IP option) on its own, at the end of `out`.
 pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
-    build_into(std::slice::from_ref(layer), out);
+    // A lone record has no layer above it, so no binding applies: any registry builds it the same.
+    build_into(installed(), std::slice::from_ref(layer), out);
 }
 
 /// Stands for an automatic field that is yet to be computed.
@@ -152,13 +156,11 @@ static AUTO: Value = Value::None;
 
 /// Appends layer `i`'s header: every present field in table order, bit fields packed. The protocol's run of
 /// fixed fields is copied from its default image and patched where the layer differs (see [`write_run`]).
-fn write_header(layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
+fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
     let layer = &layers[i];
     let start = buf.len();
     let under = i.checked_sub(1).map(|u| layers[u].proto);
-    let over = layers
-        .get(i + 1)
-        .and_then(|u| crate::layers::overload(layer.proto, u.proto));
+    let over = layers.get(i + 1).and_then(|u| registry.overload(layer.proto, u.proto));
     let layout = layer.proto.layout();
     let fields = layer.proto.fields;
     let mut bits = BitWriter::default();

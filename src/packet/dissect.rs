@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use super::field::{Bound, Kind, Records};
 use super::layout::FrameRef;
+use super::registry::{installed, Registry};
 use super::value::{mask, Value};
-use super::{Layer, Packet, Proto};
-use crate::layers;
+use super::{Layer, Packet, Proto, PADDING, RAW};
 
 /// Link-layer types (pcap's LINKTYPE_* numbers) that frames arrive with.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -57,21 +57,14 @@ impl LinkType {
 
     /// The protocol a frame of this link type starts with.
     pub fn proto(self) -> &'static Proto {
-        match self {
-            LinkType::Ethernet => &layers::ether::ETHER,
-            LinkType::RawIp => &layers::ip::IP_OR_IPV6,
-            LinkType::LinuxSll => &layers::sll::SLL,
-            LinkType::LinuxSll2 => &layers::sll::SLL2,
-            LinkType::Null => &layers::loopback::LOOPBACK,
-            LinkType::Other(_) => &layers::raw::RAW,
-        }
+        installed().first_protocol(self)
     }
 }
 
 /// Dissects `data` as `first` and whatever its bindings say follows.
-pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
+pub(crate) fn dissect(reg: &Registry, data: &[u8], first: &'static Proto) -> Packet {
     let frame: Arc<[u8]> = Arc::from(data);
-    let layers = dissect_frame(&frame, 0..frame.len(), first);
+    let layers = dissect_frame(reg, &frame, 0..frame.len(), first);
     Packet {
         layers,
         wire: Some(frame),
@@ -79,31 +72,43 @@ pub(crate) fn dissect(data: &[u8], first: &'static Proto) -> Packet {
 }
 
 /// The layers alone, not kept as the packet's bytes: see [`Packet::dissect_fields`].
-pub(crate) fn dissect_fields(data: &[u8], first: &'static Proto) -> Packet {
-    dissect_fields_in(&Arc::from(data), 0..data.len(), first)
+pub(crate) fn dissect_fields(reg: &Registry, data: &[u8], first: &'static Proto) -> Packet {
+    dissect_fields_in(reg, &Arc::from(data), 0..data.len(), first)
 }
 
 /// [`dissect_fields`] of `frames[range]`, sharing `frames` (a batch of frames read from a file) rather than
 /// copying the frame.
-pub(crate) fn dissect_fields_in(frames: &Arc<[u8]>, range: Range<usize>, first: &'static Proto) -> Packet {
+pub(crate) fn dissect_fields_in(
+    reg: &Registry,
+    frames: &Arc<[u8]>,
+    range: Range<usize>,
+    first: &'static Proto,
+) -> Packet {
     Packet {
-        layers: dissect_frame(frames, range, first),
+        layers: dissect_frame(reg, frames, range, first),
         wire: None,
     }
 }
 
-fn dissect_frame(frame: &Arc<[u8]>, range: Range<usize>, first: &'static Proto) -> Vec<Layer> {
+fn dissect_frame(reg: &Registry, frame: &Arc<[u8]>, range: Range<usize>, first: &'static Proto) -> Vec<Layer> {
     let mut layers = Vec::with_capacity(5);
     // Layers address their frame with 32-bit offsets (see `FrameRef`).
     let lazy = u32::try_from(frame.len()).is_ok();
-    dissect_into(frame, range, first, lazy, &mut layers);
+    dissect_into(reg, frame, range, first, lazy, &mut layers);
     layers
 }
 
 /// Dissects `frame` as `proto` and its payloads, appending the layers: `lazy`ly (see [`super::Layout`]), or
 /// decoding every field, which the tests compare it with. Iterative, so a deep chain of headers cannot
 /// exhaust the stack; every step consumes bytes or stops, so it always ends.
-fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, lazy: bool, out: &mut Vec<Layer>) {
+fn dissect_into(
+    reg: &Registry,
+    frame: &Arc<[u8]>,
+    range: Range<usize>,
+    proto: &'static Proto,
+    lazy: bool,
+    out: &mut Vec<Layer>,
+) {
     let data: &[u8] = frame;
     let mut proto = proto;
     let mut under = None;
@@ -115,14 +120,14 @@ fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, l
     let mut paddings: Vec<(usize, usize)> = Vec::new();
     loop {
         proto = resolve(proto, &data[start..end]);
-        if proto == &layers::raw::RAW || proto == &layers::padding::PADDING {
+        if proto.is_payload() {
             out.push(layer_of(proto, start, end));
             break;
         }
         let mut layer = Layer::unfilled(proto);
         let at = lazy.then_some((frame, start));
         let Some(hdr_len) = decode_fields(&data[start..end], 0, &mut layer, under, at, Depth::Lazy) else {
-            out.push(layer_of(&layers::raw::RAW, start, end));
+            out.push(layer_of(&RAW, start, end));
             break;
         };
         // Fields never take more than the bytes they get; the bound keeps a faulty codec from panicking here.
@@ -133,7 +138,7 @@ fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, l
             paddings.push((pay_end, end));
         }
         let next = if pay_end > hdr_end {
-            Some(guess_payload(&layer, &data[hdr_end..pay_end]))
+            Some(guess_payload(reg, &layer, &data[hdr_end..pay_end]))
         } else {
             None
         };
@@ -149,7 +154,7 @@ fn dissect_into(frame: &Arc<[u8]>, range: Range<usize>, proto: &'static Proto, l
         }
     }
     for (pad_start, pad_end) in paddings.into_iter().rev() {
-        out.push(layer_of(&layers::padding::PADDING, pad_start, pad_end));
+        out.push(layer_of(&PADDING, pad_start, pad_end));
     }
 }
 
@@ -171,13 +176,13 @@ fn resolve(mut proto: &'static Proto, data: &[u8]) -> &'static Proto {
 }
 
 /// The payload's protocol: the layer's own guess, else the first binding whose field values match, else `Raw`.
-fn guess_payload(layer: &Layer, payload: &[u8]) -> &'static Proto {
+fn guess_payload(reg: &Registry, layer: &Layer, payload: &[u8]) -> &'static Proto {
     if let Some(g) = layer.proto.guess_payload {
         if let Some(p) = g(layer, payload) {
             return p;
         }
     }
-    layers::guess(layer).unwrap_or(&layers::raw::RAW)
+    reg.guess(layer).unwrap_or(&RAW)
 }
 
 /// A `Raw` or `Padding` layer of `frame[start..end]`, read from the frame when asked.
@@ -190,7 +195,7 @@ fn load_layer(proto: &'static Proto, frame: &Arc<[u8]>, start: usize, end: usize
 
 /// A `Raw` record holding `data`, where no frame is at hand.
 fn raw_record(data: &[u8]) -> Layer {
-    raw_record_as(&layers::raw::RAW, data)
+    raw_record_as(&RAW, data)
 }
 
 /// A `Raw` or `Padding` layer holding `data`.
@@ -505,9 +510,9 @@ pub(crate) mod tests {
     /// Lazy dissection finds the same layers, fields and origins as decoding every field.
     fn same_as_eager(data: &[u8], link: LinkType) -> Result<(), TestCaseError> {
         let frame: Arc<[u8]> = Arc::from(data);
-        let lazy = dissect_frame(&frame, 0..data.len(), link.proto());
+        let lazy = dissect_frame(installed(), &frame, 0..data.len(), link.proto());
         let mut eager = Vec::new();
-        dissect_into(&frame, 0..data.len(), link.proto(), false, &mut eager);
+        dissect_into(installed(), &frame, 0..data.len(), link.proto(), false, &mut eager);
         prop_assert_eq!(lazy, eager, "{:02x?}", data);
         Ok(())
     }

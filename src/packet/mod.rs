@@ -9,6 +9,8 @@ mod dissect;
 pub(crate) use dissect::tests as dissect_tests;
 pub mod field;
 mod layout;
+mod payload;
+pub mod registry;
 mod render;
 mod set;
 mod time;
@@ -25,13 +27,15 @@ pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
 use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
+pub use payload::{raw, PADDING, RAW};
+pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Direction, Overload, Registry};
 pub use render::{field_repr, hexdump, sprintf, write_field};
 pub use set::PacketIter;
 pub use time::Timestamp;
 pub use value::{Generator, RandKind, Value};
 
 use crate::error::Error;
-use crate::layers;
+use registry::installed;
 
 /// Chooses a payload's protocol from the layer and the payload bytes; `None` defers to the bindings.
 pub type PayloadGuess = fn(&Layer, &[u8]) -> Option<&'static Proto>;
@@ -106,7 +110,7 @@ impl Proto {
 
     /// Looks a protocol up by its class name.
     pub fn by_name(name: &str) -> Option<&'static Proto> {
-        layers::by_name(name)
+        installed().by_name(name)
     }
 
     /// Where this protocol's run of fixed fields sits.
@@ -532,25 +536,25 @@ impl Packet {
     /// assert_eq!(p.summary(), "IP / UDP 198.18.0.1:12345 > 198.18.0.2:domain");
     /// ```
     pub fn dissect(data: &[u8], link: LinkType) -> Packet {
-        dissect::dissect(data, link.proto())
+        dissect::dissect(installed(), data, link.proto())
     }
 
     /// Dissects a frame for reading its fields only (summaries and statistics over whole captures): the packet
     /// does not keep a copy of the bytes, so building it again recomputes its automatic fields instead of
     /// reproducing the original bytes exactly. Use [`Packet::dissect`] for anything that may be rebuilt.
     pub fn dissect_fields(data: &[u8], link: LinkType) -> Packet {
-        dissect::dissect_fields(data, link.proto())
+        dissect::dissect_fields(installed(), data, link.proto())
     }
 
     /// [`Packet::dissect_fields`] of `frames[range]`, sharing `frames` (a batch of frames read from a file)
     /// instead of copying the frame.
     pub(crate) fn dissect_fields_in(frames: &Arc<[u8]>, range: std::ops::Range<usize>, link: LinkType) -> Packet {
-        dissect::dissect_fields_in(frames, range, link.proto())
+        dissect::dissect_fields_in(installed(), frames, range, link.proto())
     }
 
     /// Dissects bytes as the given protocol (Scapy's `IP(raw_bytes)`).
     pub fn dissect_as(proto: &'static Proto, data: &[u8]) -> Packet {
-        dissect::dissect(data, proto)
+        dissect::dissect(installed(), data, proto)
     }
 
     pub fn layers(&self) -> &[Layer] {
@@ -611,12 +615,12 @@ impl Packet {
 
     /// Value of field `f` of layer `i`, with stacking overloads applied.
     pub(crate) fn value(&self, i: usize, f: usize) -> Value {
-        stacked_value(&self.layers, i, f)
+        stacked_value(installed(), &self.layers, i, f)
     }
 
     /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
     pub(crate) fn overload(&self, i: usize, f: usize) -> Option<Value> {
-        implied(&self.layers, i, f)
+        implied(installed(), &self.layers, i, f)
     }
 
     /// Appends a layer on top (Scapy's `/`).
@@ -642,15 +646,15 @@ impl Packet {
             return w.to_vec();
         }
         if self.generators() != (false, false) {
-            return build::build(&self.nth(0).resolve_random().layers);
+            return build::build(installed(), &self.nth(0).resolve_random().layers);
         }
-        build::build(&self.layers)
+        build::build(installed(), &self.layers)
     }
 
     /// Scapy's `show2()` packet: the built frame dissected again, with every automatic field filled.
     pub fn rebuilt(&self) -> Packet {
         match self.layers.first() {
-            Some(first) => dissect::dissect(&self.build(), first.proto),
+            Some(first) => dissect::dissect(installed(), &self.build(), first.proto),
             None => self.clone(),
         }
     }
@@ -687,7 +691,7 @@ impl Packet {
     pub fn from_layer(&self, start: usize) -> Packet {
         let mut sub = Packet::new(self.layers.get(start..).unwrap_or_default().to_vec());
         if let Some(w) = &self.wire {
-            let n = build::build(&sub.layers).len();
+            let n = build::build(installed(), &sub.layers).len();
             sub.wire = w.len().checked_sub(n).map(|at| Arc::from(&w[at..]));
         }
         sub
@@ -762,10 +766,10 @@ impl Packet {
 }
 
 /// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
-fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
+fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Value {
     let layer = &stack[i];
     if !layer.has_value(f) {
-        if let Some(v) = stacked_unset(stack, i, f) {
+        if let Some(v) = stacked_unset(reg, stack, i, f) {
             return v;
         }
     }
@@ -774,19 +778,19 @@ fn stacked_value(stack: &[Layer], i: usize, f: usize) -> Value {
 
 /// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
 /// that reads an address it implies; `None` leaves the field's own default.
-fn stacked_unset(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
-    let over = layers::overload(stack[i].proto, stack.get(i + 1)?.proto)?;
+fn stacked_unset(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+    let over = reg.overload(stack[i].proto, stack.get(i + 1)?.proto)?;
     implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
 }
 
 /// [`Packet::overload`] over a stack of layers.
-fn implied(stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+fn implied(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<Value> {
     let upper = stack.get(i + 1)?;
-    implied_by(&stack[i], f, layers::overload(stack[i].proto, upper.proto)?)
+    implied_by(&stack[i], f, reg.overload(stack[i].proto, upper.proto)?)
 }
 
 /// The value `over` gives field `f` of `layer`, if it names the field.
-fn implied_by(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
+fn implied_by(layer: &Layer, f: usize, over: &[Overload]) -> Option<Value> {
     let field = &layer.proto.fields[f];
     over.iter()
         .find(|(n, _)| field.is_named(n))
@@ -798,7 +802,7 @@ fn implied_by(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Valu
 /// the layer's own fields, so it is computed on a copy holding those addresses: IPv6's source then follows the
 /// destination a Neighbor Discovery message implies, as Scapy's does. Integer overloads feed no computed
 /// default (IP's and IPv6's sources read only the destination), so the common stackings copy nothing.
-pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[layers::Overload]) -> Option<Value> {
+pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[Overload]) -> Option<Value> {
     let field = &layer.proto.fields[f];
     if !matches!(field.default, Dflt::Dyn(_)) {
         return None;
@@ -852,7 +856,7 @@ impl Div<&[u8]> for Packet {
     type Output = Packet;
     /// Bytes on the right of `/` become `Raw`.
     fn div(self, rhs: &[u8]) -> Packet {
-        self / crate::layers::raw::raw(rhs)
+        self / raw(rhs)
     }
 }
 
