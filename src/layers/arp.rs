@@ -19,10 +19,10 @@ fn proto_is_raw(l: &Layer) -> bool {
 }
 
 static HW_BYTES: FixedStr = FixedStr {
-    len: |l| l.get_int("hwlen").unwrap_or(0) as usize,
+    len: |l| l.get_int("hwlen").map(|n| n as usize),
 };
 static PROTO_BYTES: FixedStr = FixedStr {
-    len: |l| l.get_int("plen").unwrap_or(0) as usize,
+    len: |l| l.get_int("plen").map(|n| n as usize),
 };
 
 /// A hardware address: a MAC, or bytes.

@@ -9,9 +9,7 @@ pub static DOT3: Proto = Proto {
     name: "Dot3",
     long_name: "802.3",
     fields: &[
-        Field::mac("dst", [0xff; 6])
-            .auto()
-            .doc("destination MAC; broadcast when not set"),
+        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set"),
         Field::mac("src", [0; 6]).doc("source MAC"),
         Field::u16("len", 0).auto().doc("payload length; computed"),
     ],

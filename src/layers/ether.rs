@@ -1,16 +1,14 @@
 //! Ethernet II (IEEE 802.3 framing with an EtherType), Scapy's `Ether`.
 
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, int, layer_of, Field, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Dflt, Field, Kind, Packet, Proto};
 
 /// `Ether`: destination, source, EtherType. The type follows the layer above when not set.
 pub static ETHER: Proto = Proto {
     name: "Ether",
     long_name: "Ethernet",
     fields: &[
-        Field::mac("dst", [0xff; 6])
-            .auto()
-            .doc("destination MAC; broadcast when not set and not resolvable"),
+        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set and not resolvable"),
         Field::mac("src", [0; 6]).doc("source MAC"),
         Field::u16("type", 0x9000)
             .hex_names(ETHER_TYPES)

@@ -1,12 +1,14 @@
-//! Scapy's `StrFixedLenField`: bytes whose length another field (or a constant) gives. `show()` prints them
-//! with trailing NUL bytes stripped, `command()` prints them whole.
+//! Scapy's `StrFixedLenField`: bytes whose length another field (or a constant) gives. Built, they are padded
+//! with NUL bytes or cut to that length, as Scapy's `struct.pack("%is")`; `show()` prints them with trailing
+//! NUL bytes stripped, `command()` prints them whole.
 
 use crate::packet::value::py_bytes;
 use crate::packet::{Codec, Layer, Value};
 
 pub struct FixedStr {
-    /// The length when dissecting, from the fields decoded so far.
-    pub len: fn(&Layer) -> usize,
+    /// The length, from the layer's other fields; `None` while the field giving it is automatic (computed from
+    /// these bytes), when they are built as they are.
+    pub len: fn(&Layer) -> Option<usize>,
 }
 
 impl Codec for FixedStr {
@@ -14,10 +16,21 @@ impl Codec for FixedStr {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
+    fn encode_in(&self, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
+        let bytes = v.as_bytes().unwrap_or(&[]);
+        match (self.len)(layer) {
+            Some(n) => {
+                out.extend_from_slice(&bytes[..n.min(bytes.len())]);
+                out.resize(out.len() + n.saturating_sub(bytes.len()), 0);
+            }
+            None => out.extend_from_slice(bytes),
+        }
+    }
+
     /// Like Scapy's `s[:len]`, a short input gives fewer bytes rather than an error.
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
         let rest = data.get(pos..end)?;
-        let n = (self.len)(layer).min(rest.len());
+        let n = (self.len)(layer).unwrap_or(0).min(rest.len());
         Some((Value::Bytes(rest[..n].to_vec()), n))
     }
 

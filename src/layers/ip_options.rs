@@ -106,7 +106,7 @@ static GENERIC_FIELDS: [Field; 5] = sized(
     )],
 );
 
-static TCC: FixedStr = FixedStr { len: |_| 3 };
+static TCC: FixedStr = FixedStr { len: |_| Some(3) };
 pub static SECURITY: Proto = option("IPOption_Security", "IP Option Security", &SECURITY_FIELDS);
 static SECURITY_FIELDS: [Field; 8] = fixed(
     1,

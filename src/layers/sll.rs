@@ -6,7 +6,7 @@ use super::well_known::{ETHER_TYPES, SLL_PKTTYPES};
 use crate::packet::{Dflt, Field, Kind, Proto};
 
 /// The link-layer address, always 8 bytes, zero-padded.
-static SRC: FixedStr = FixedStr { len: |_| 8 };
+static SRC: FixedStr = FixedStr { len: |_| Some(8) };
 
 pub static SLL: Proto = Proto {
     name: "CookedLinux",

@@ -54,14 +54,17 @@ impl<'a> Built<'a> {
         Some(super::stacked_value(self.registry, self.layers, i, f))
     }
 
-    /// True when field `name` of this layer is to be computed: the user did not set it.
+    /// True when field `name` of this layer is to be computed: the user did not set it, and it was not read
+    /// from the wire unless it is an automatic field (a length or checksum, recomputed after an edit). A
+    /// dissected value of any other field stays as it came (Ether's destination, a fixed option length).
     pub fn is_auto(&self, name: &str) -> bool {
         self.layer().field_index(name).is_some_and(|i| self.is_auto_at(i))
     }
 
     /// [`Built::is_auto`] by field index, for hooks that run at every build.
     pub fn is_auto_at(&self, i: usize) -> bool {
-        self.layer().user_value(i).is_none()
+        let layer = self.layer();
+        layer.user_value(i).is_none() && (layer.proto.fields[i].is_auto() || !layer.is_from_wire(i))
     }
 
     /// Length of this layer's own header.
@@ -233,7 +236,7 @@ fn write_field(layer: &Layer, f: usize, over: Option<&[Overload]>, bits: &mut Bi
         Out::Val(v) => match (field.kind, field.encode_with) {
             (_, Some(write)) => write(layer, &v, buf),
             (Kind::Bits(_), None) => put_int(field.kind, v.as_int().unwrap_or(0), bits, buf),
-            (_, None) => encode(field, &v, buf),
+            (_, None) => encode(field, &v, layer, buf),
         },
     }
 }
@@ -309,7 +312,7 @@ fn patch_field(layer: &Layer, f: usize, over: Option<&[Overload]>, run: &mut [u8
             let mut wire = Vec::new();
             match out {
                 Out::Int(x) => put_int(field.kind, x, &mut BitWriter::default(), &mut wire),
-                Out::Val(v) => encode(field, &v, &mut wire),
+                Out::Val(v) => encode(field, &v, layer, &mut wire),
             }
             let fits = bit % 8 == 0 && field.fixed_bits() == Some(wire.len() as u32 * 8);
             if let (true, Some(dst)) = (fits, run.get_mut(bit / 8..bit / 8 + wire.len())) {
@@ -400,7 +403,7 @@ fn put_int(kind: Kind, x: u64, bits: &mut BitWriter, buf: &mut Vec<u8>) {
 }
 
 /// Appends one non-bit field's wire form (fields whose form depends on their siblings use `Field::encode_with`).
-pub(crate) fn encode(field: &Field, v: &Value, out: &mut Vec<u8>) {
+pub(crate) fn encode(field: &Field, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
     let v = match v {
         Value::Gen(g) => &g.nth(0),
         v => v,
@@ -424,7 +427,7 @@ pub(crate) fn encode(field: &Field, v: &Value, out: &mut Vec<u8>) {
             _ => out.extend_from_slice(&[0; 16]),
         },
         Kind::Bytes(_) => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
-        Kind::Custom(c) => c.encode(v, out),
+        Kind::Custom(c) => c.encode_in(v, layer, out),
         Kind::Records(_) => {
             if let Value::Layers(records) = v {
                 for r in records {

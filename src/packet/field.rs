@@ -79,6 +79,12 @@ pub enum Bound {
 pub trait Codec: Sync {
     /// Appends the value's wire form. Values were checked by `coerce` when set, so encoding cannot fail.
     fn encode(&self, v: &Value, out: &mut Vec<u8>);
+
+    /// [`Codec::encode`] for a wire form that depends on the layer's other fields (a fixed-length string pads
+    /// or cuts to its length).
+    fn encode_in(&self, v: &Value, _layer: &Layer, out: &mut Vec<u8>) {
+        self.encode(v, out)
+    }
     /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
     /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
     fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)>;

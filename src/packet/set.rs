@@ -1,7 +1,7 @@
 //! Packet sets: a packet whose fields hold ranges, lists or networks stands for the cartesian product of them,
 //! enumerated lazily in Scapy's order. Random values are drawn afresh at each build.
 
-use super::field::Kind;
+use super::field::{Dflt, Kind};
 use super::value::{Generator, RandKind, Value};
 use super::Packet;
 
@@ -131,12 +131,13 @@ impl Iterator for PacketIter<'_> {
     }
 }
 
-/// Scapy's `fuzz`: fields left at their plain default (not automatic, not implied by stacking, not set by the
-/// user) get a random value of their kind.
+/// Scapy's `fuzz`: fields left at a plain default (not automatic nor `None`, as Scapy skips a `None` default;
+/// not implied by stacking, not set by the user) get a random value of their kind.
 pub(crate) fn fuzz(p: &mut Packet) {
     for li in 0..p.layers.len() {
         for (fi, field) in p.layers[li].proto.fields.iter().enumerate() {
-            if field.is_auto() || p.layers[li].has_value(fi) || p.overload(li, fi).is_some() {
+            let unset = matches!(field.default, Dflt::Auto | Dflt::None);
+            if unset || p.layers[li].has_value(fi) || p.overload(li, fi).is_some() {
                 continue;
             }
             let kind = match field.kind {

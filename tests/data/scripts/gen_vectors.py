@@ -659,6 +659,10 @@ def build_cases():
         L("ICMPv6EchoRequest"))
     add("bare_loopback_ip", L("Loopback"), I4(), L("UDP", sport=1, dport=2))
     add("bare_loopback_ipv6", L("Loopback", type=24), I6(), L("UDP", sport=1, dport=2))
+    # StrFixedLenField pads and cuts to its length when built.
+    add("bare_sll_default", L("CookedLinux"))
+    add("bare_sll2_src_too_long", L("CookedLinuxV2", src=B(b"0123456789")))
+    add("bare_ipopt_security_short_tcc", L("IPOption_Security", transmission_control_code=B(b"a")))
 
     return C
 
