@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 
 use wirecraft::packet::Generator;
 use wirecraft::pcapio::{
-    self, ErrorKind, Format, FrameBuf, PacketList, ReadOptions, Reader, Timestamp, Warning, WriteOptions, Writer,
+    self, FileErrorKind, Format, FrameBuf, PacketList, ReadOptions, Reader, Timestamp, Warning, WriteOptions, Writer,
 };
 use wirecraft::{Layer, LinkType, Packet, Value};
 
@@ -147,7 +147,7 @@ fn count_and_bpf_filter() {
     };
     assert_eq!(pcapio::read(&path, &both).unwrap().0.len(), 1);
     let e = pcapio::read(&path, &ReadOptions::filter("tcp port eighty")).unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::Filter { .. }), "{e}");
+    assert!(matches!(e.kind, FileErrorKind::Filter { .. }), "{e}");
     assert!(
         e.to_string().starts_with(&format!("{}: bad filter", path.display())),
         "{e}"
@@ -406,7 +406,7 @@ fn append_adds_to_the_end_and_refuses_what_does_not_fit() {
     let before = std::fs::read(&path).unwrap();
     let e = pcapio::write(&path, &(layer("IP", &[]) / layer("ICMP", &[])), &APPEND).unwrap_err();
     assert!(
-        matches!(e.kind, ErrorKind::MixedLinkTypes { file: 1, frame: 101 }),
+        matches!(e.kind, FileErrorKind::MixedLinkTypes { file: 1, frame: 101 }),
         "{e}"
     );
     assert_eq!(e.record, Some(1));
@@ -415,7 +415,7 @@ fn append_adds_to_the_end_and_refuses_what_does_not_fit() {
     let ng = dir.path().join("b.pcapng");
     std::fs::copy(fixture("lo.pcapng"), &ng).unwrap();
     let e = pcapio::write(&ng, &a_ping(), &APPEND).unwrap_err();
-    assert!(matches!(e.kind, ErrorKind::CannotAppend(_)), "{e}");
+    assert!(matches!(e.kind, FileErrorKind::CannotAppend(_)), "{e}");
 
     // Appending to a missing file creates it.
     let fresh = dir.path().join("fresh.pcap");
@@ -463,8 +463,8 @@ fn open_error(path: &Path) -> pcapio::Error {
 fn files_that_cannot_be_read_fail_clearly() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("missing.pcap");
-    assert!(matches!(open_error(&missing).kind, ErrorKind::NotFound));
-    assert!(matches!(open_error(dir.path()).kind, ErrorKind::IsDirectory));
+    assert!(matches!(open_error(&missing).kind, FileErrorKind::NotFound));
+    assert!(matches!(open_error(dir.path()).kind, FileErrorKind::IsDirectory));
 
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "hello, this is not a capture\n").unwrap();
@@ -472,7 +472,7 @@ fn files_that_cannot_be_read_fail_clearly() {
     assert!(
         matches!(
             e.kind,
-            ErrorKind::NotCapture {
+            FileErrorKind::NotCapture {
                 magic: Some(0x6c6c_6568)
             }
         ),
@@ -480,18 +480,27 @@ fn files_that_cannot_be_read_fail_clearly() {
     );
     let empty = dir.path().join("empty.pcap");
     std::fs::write(&empty, b"").unwrap();
-    assert!(matches!(open_error(&empty).kind, ErrorKind::NotCapture { magic: None }));
+    assert!(matches!(
+        open_error(&empty).kind,
+        FileErrorKind::NotCapture { magic: None }
+    ));
 
     let cut = damaged(dir.path(), "ping.pcap", 10, &[]);
     let e = open_error(&cut);
-    assert!(matches!(e.kind, ErrorKind::TruncatedGlobalHeader { got: 10 }), "{e}");
+    assert!(
+        matches!(e.kind, FileErrorKind::TruncatedGlobalHeader { got: 10 }),
+        "{e}"
+    );
     assert!(
         e.to_string().ends_with("truncated pcap global header: 10 of 24 bytes"),
         "{e}"
     );
 
     let unknown = damaged(dir.path(), "ping.pcap", 708, &[(20, &0xfff0u32.to_le_bytes())]);
-    assert!(matches!(open_error(&unknown).kind, ErrorKind::UnknownLinkType(0xfff0)));
+    assert!(matches!(
+        open_error(&unknown).kind,
+        FileErrorKind::UnknownLinkType(0xfff0)
+    ));
 }
 
 #[test]
@@ -665,13 +674,13 @@ fn gzipped_captures_read_as_scapy_reads_them() {
     // A gzip header that is not one.
     let bad = dir.path().join("bad.pcap.gz");
     std::fs::write(&bad, b"\x1f\x8bnot really gzip at all").unwrap();
-    assert!(matches!(open_error(&bad).kind, ErrorKind::Io(_)));
+    assert!(matches!(open_error(&bad).kind, FileErrorKind::Io(_)));
     // Gzipped text is not a capture either.
     let text = dir.path().join("text.gz");
     std::fs::write(&text, gzipped(b"hello, this is not a capture\n")).unwrap();
     assert!(matches!(
         open_error(&text).kind,
-        ErrorKind::NotCapture {
+        FileErrorKind::NotCapture {
             magic: Some(0x6c6c_6568)
         }
     ));

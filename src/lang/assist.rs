@@ -247,7 +247,7 @@ impl Session {
                 (v, n) => table::method(&v, n).map(|m| Value::Method(std::rc::Rc::new((v, m)))),
             },
             ExprKind::Index(obj, key) => match (self.peek(obj)?, self.peek(key)?) {
-                (Value::Packet(p), cls @ Value::Class(_)) => p.layer_of(&cls).ok().flatten(),
+                (Value::Packet(p), cls @ Value::Class(_)) => p.layer_value(&cls).ok().flatten(),
                 _ => None,
             },
             _ => None,

@@ -234,13 +234,13 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "getlayer",
         [req("cls")],
         "The layer of this class (a class, its name, or an index), with its payload; None if absent.",
-        |_, p, a| Ok(pkt(p).layer_of(a.get("cls"))?.unwrap_or(Value::None))
+        |_, p, a| Ok(pkt(p).layer_value(a.get("cls"))?.unwrap_or(Value::None))
     ),
     method!(
         "haslayer",
         [req("cls")],
         "True if the packet has a layer of this class.",
-        |_, p, a| { Ok(Value::Bool(pkt(p).layer_of(a.get("cls"))?.is_some())) }
+        |_, p, a| { Ok(Value::Bool(pkt(p).layer_value(a.get("cls"))?.is_some())) }
     ),
 ];
 

@@ -331,7 +331,7 @@ fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
                 .iter()
                 .any(|l| std::ptr::eq(l.proto(), *c))
         }
-        (Value::Packet(p), Value::Str(name)) => p.layer_of(item)?.is_some() || p.cell.borrow().has(name),
+        (Value::Packet(p), Value::Str(name)) => p.layer_value(item)?.is_some() || p.cell.borrow().has(name),
         (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
         (Value::Host(h), x) if h.contains(x).is_some() => h.contains(x).unwrap_or(false),
         (Value::Tuple(t), x) => t.iter().any(|v| v.equals(x)),
@@ -382,10 +382,10 @@ pub(crate) fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
             .ok_or_else(|| LangError::new(ErrorKind::Key, k.repr())),
         Value::Packet(p) => match k {
             Value::Class(c) => p
-                .layer_of(k)?
+                .layer_value(k)?
                 .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{}] not found", c.name))),
             Value::Str(name) => p
-                .layer_of(k)?
+                .layer_value(k)?
                 .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{name}] not found"))),
             other => Err(LangError::type_err(format!(
                 "a packet is indexed by a layer class, as p[TCP], not by a {}",

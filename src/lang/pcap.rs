@@ -48,9 +48,9 @@ pub(crate) fn lang_error(e: pcapio::Error) -> LangError {
     let kind = match e.kind {
         // The streamed listing reports a failed write to its output under this name: a closed pipe is a
         // quiet exit, as for any other output.
-        pcapio::ErrorKind::Io(io) if e.path == Path::new("<output>") => return io_error(io),
-        pcapio::ErrorKind::NotFound => ErrorKind::FileNotFound,
-        pcapio::ErrorKind::Filter { .. } => ErrorKind::Value,
+        pcapio::FileErrorKind::Io(io) if e.path == Path::new("<output>") => return io_error(io),
+        pcapio::FileErrorKind::NotFound => ErrorKind::FileNotFound,
+        pcapio::FileErrorKind::Filter { .. } => ErrorKind::Value,
         _ => ErrorKind::Io,
     };
     LangError::new(kind, e.to_string())

@@ -86,7 +86,7 @@ impl Pkt {
 
 impl Pkt {
     /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up.
-    pub fn layer_of(&self, cls: &Value) -> Result<Option<Value>, LangError> {
+    pub fn layer_value(&self, cls: &Value) -> Result<Option<Value>, LangError> {
         let pk = self.cell.borrow();
         let layers = &pk.layers()[self.start.min(pk.layers().len())..];
         let found = match cls {

@@ -34,16 +34,16 @@ const BATCH_BYTES: usize = 1 << 20;
 
 /// One captured frame.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Frame {
+pub struct CapturedFrame {
     /// Seconds since the epoch.
     pub time: f64,
     pub link: LinkType,
     pub data: Vec<u8>,
 }
 
-impl From<pcapio::Frame<'_>> for Frame {
-    fn from(f: pcapio::Frame<'_>) -> Frame {
-        Frame {
+impl From<pcapio::Frame<'_>> for CapturedFrame {
+    fn from(f: pcapio::Frame<'_>) -> CapturedFrame {
+        CapturedFrame {
             time: f.time(),
             link: f.link,
             data: f.data.to_vec(),
@@ -68,7 +68,7 @@ fn push(batch: &mut Batch, p: &pcap::Packet<'_>, link: LinkType) {
 
 /// libpcap's counters, summed over the interfaces: what `sniff` reports at the end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stats {
+pub struct CaptureStats {
     /// Frames the filter accepted.
     pub received: u64,
     /// Dropped by the kernel: the buffer was full.
@@ -77,7 +77,7 @@ pub struct Stats {
     pub if_dropped: u64,
 }
 
-impl std::fmt::Display for Stats {
+impl std::fmt::Display for CaptureStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
@@ -91,7 +91,7 @@ impl std::fmt::Display for Stats {
 pub(crate) struct Live {
     rx: Receiver<Batch>,
     halt: Arc<AtomicBool>,
-    readers: Vec<JoinHandle<Stats>>,
+    readers: Vec<JoinHandle<CaptureStats>>,
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
@@ -157,9 +157,9 @@ impl Live {
 
     /// Stops the readers and returns their counters, with the frames still queued (not lost: the caller
     /// decides whether to consume them).
-    pub(crate) fn finish(self) -> (Stats, Vec<Batch>) {
+    pub(crate) fn finish(self) -> (CaptureStats, Vec<Batch>) {
         self.halt.store(true, Ordering::Relaxed);
-        let mut total = Stats::default();
+        let mut total = CaptureStats::default();
         for r in self.readers {
             let s = r.join().unwrap_or_default();
             total.received += s.received;
@@ -171,7 +171,7 @@ impl Live {
 }
 
 /// A reader thread: batches frames until `halt` (or the consumer is gone), then returns libpcap's counters.
-fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>, halt: &AtomicBool) -> Stats {
+fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>, halt: &AtomicBool) -> CaptureStats {
     let mut fds = libc::pollfd {
         fd: std::os::fd::AsRawFd::as_raw_fd(&cap),
         events: libc::POLLIN,
@@ -204,7 +204,7 @@ fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>
         let _ = tx.send(batch);
     }
     cap.stats()
-        .map(|s| Stats {
+        .map(|s| CaptureStats {
             received: s.received.into(),
             dropped: s.dropped.into(),
             if_dropped: s.if_dropped.into(),

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use super::capture::{Live, Stats};
+use super::capture::{CaptureStats, Live};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
 use super::privilege;
@@ -43,7 +43,7 @@ pub struct ExchangeOptions {
 #[derive(Debug, Default)]
 pub struct Exchanged {
     pub answered: Vec<bool>,
-    pub stats: Stats,
+    pub stats: CaptureStats,
 }
 
 /// Sends `requests` and hands every captured frame to `rule`, which says which request it answers (given

@@ -45,8 +45,8 @@ mod sr;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use capture::Frame;
-pub use capture::Stats;
+pub use capture::CaptureStats;
+pub use capture::CapturedFrame;
 pub use conf::{conf, resync, Conf};
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};

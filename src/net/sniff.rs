@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::capture::{Batch, Frame, Live, Stats};
+use super::capture::{Batch, CaptureStats, CapturedFrame, Live};
 use super::conf::conf;
 use super::error::{Error, Result};
 use crate::{pcapio, Packet};
@@ -80,16 +80,16 @@ impl Hooks<'_> {
 #[derive(Debug, Default)]
 pub struct SniffResult {
     /// The kept packets, as captured (dissect with [`Frame::packet`]).
-    pub packets: Vec<Frame>,
+    pub packets: Vec<CapturedFrame>,
     /// How many packets were kept (also counted when `store` is off).
     pub kept: u64,
     /// libpcap's counters (zero when reading a file).
-    pub stats: Stats,
+    pub stats: CaptureStats,
     /// True when `stop` ended the capture (Ctrl-C).
     pub interrupted: bool,
 }
 
-impl Frame {
+impl CapturedFrame {
     /// The frame dissected.
     pub fn packet(&self) -> Packet {
         Packet::dissect(&self.data, self.link)

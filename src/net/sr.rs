@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
-use super::capture::Stats;
+use super::capture::CaptureStats;
 use super::conf::conf;
 use super::error::Result;
 use super::events::{Event, Events};
@@ -51,7 +51,7 @@ pub struct SndRcv {
     pub ans: Vec<(Packet, Packet)>,
     pub unans: Vec<Packet>,
     pub unmatched: Vec<Packet>,
-    pub stats: Stats,
+    pub stats: CaptureStats,
 }
 
 impl SndRcv {

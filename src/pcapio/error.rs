@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 /// What went wrong with a capture file.
 #[derive(Debug)]
-pub enum ErrorKind {
+pub enum FileErrorKind {
     /// The file does not exist.
     NotFound,
     /// The path is a directory.
@@ -41,11 +41,11 @@ pub struct Error {
     pub record: Option<u64>,
     /// The byte offset in the file where that record starts.
     pub offset: Option<u64>,
-    pub kind: ErrorKind,
+    pub kind: FileErrorKind,
 }
 
 impl Error {
-    pub(crate) fn new(path: &Path, kind: ErrorKind) -> Error {
+    pub(crate) fn new(path: &Path, kind: FileErrorKind) -> Error {
         Error {
             path: path.to_path_buf(),
             record: None,
@@ -62,46 +62,46 @@ impl Error {
 
     pub(crate) fn io(path: &Path, e: std::io::Error) -> Error {
         let kind = match e.kind() {
-            std::io::ErrorKind::NotFound => ErrorKind::NotFound,
-            std::io::ErrorKind::IsADirectory => ErrorKind::IsDirectory,
-            _ => ErrorKind::Io(e),
+            std::io::ErrorKind::NotFound => FileErrorKind::NotFound,
+            std::io::ErrorKind::IsADirectory => FileErrorKind::IsDirectory,
+            _ => FileErrorKind::Io(e),
         };
         Error::new(path, kind)
     }
 }
 
-impl fmt::Display for ErrorKind {
+impl fmt::Display for FileErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ErrorKind::NotFound => f.write_str("no such file"),
-            ErrorKind::IsDirectory => f.write_str("is a directory, not a capture file"),
-            ErrorKind::Io(e) => write!(f, "{e}"),
-            ErrorKind::NotCapture { magic: Some(m) } => {
+            FileErrorKind::NotFound => f.write_str("no such file"),
+            FileErrorKind::IsDirectory => f.write_str("is a directory, not a capture file"),
+            FileErrorKind::Io(e) => write!(f, "{e}"),
+            FileErrorKind::NotCapture { magic: Some(m) } => {
                 write!(f, "not a pcap or pcapng capture file (starts with {m:#010x})")
             }
-            ErrorKind::NotCapture { magic: None } => {
+            FileErrorKind::NotCapture { magic: None } => {
                 f.write_str("not a pcap or pcapng capture file (shorter than a magic number)")
             }
-            ErrorKind::TruncatedGlobalHeader { got } => {
+            FileErrorKind::TruncatedGlobalHeader { got } => {
                 write!(f, "truncated pcap global header: {got} of 24 bytes")
             }
-            ErrorKind::TruncatedRecord { needed, got } => {
+            FileErrorKind::TruncatedRecord { needed, got } => {
                 write!(f, "truncated record: needs {needed} bytes, the file has {got} left")
             }
-            ErrorKind::AbsurdRecordLength { caplen, max } => {
+            FileErrorKind::AbsurdRecordLength { caplen, max } => {
                 write!(
                     f,
                     "record length {caplen} is absurd (the most a capture can hold is {max})"
                 )
             }
-            ErrorKind::UnknownLinkType(n) => write!(f, "unknown link type {n}"),
-            ErrorKind::Filter { expr, why } => write!(f, "bad filter {expr:?}: {why}"),
-            ErrorKind::MixedLinkTypes { file, frame } => write!(
+            FileErrorKind::UnknownLinkType(n) => write!(f, "unknown link type {n}"),
+            FileErrorKind::Filter { expr, why } => write!(f, "bad filter {expr:?}: {why}"),
+            FileErrorKind::MixedLinkTypes { file, frame } => write!(
                 f,
                 "a frame of link type {frame} cannot go in a file of link type {file} (pass linktype= to force one)"
             ),
-            ErrorKind::CannotAppend(why) => write!(f, "cannot append: {why}"),
-            ErrorKind::Libpcap(m) => write!(f, "{m}"),
+            FileErrorKind::CannotAppend(why) => write!(f, "cannot append: {why}"),
+            FileErrorKind::Libpcap(m) => write!(f, "{m}"),
         }
     }
 }
@@ -121,7 +121,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            ErrorKind::Io(e) => Some(e),
+            FileErrorKind::Io(e) => Some(e),
             _ => None,
         }
     }

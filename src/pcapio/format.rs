@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 
 /// The pcapng Section Header Block's type, which is also the file's magic.
 const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
@@ -49,7 +49,7 @@ pub enum Format {
 pub(crate) fn open_file(path: &Path) -> Result<File, Error> {
     let f = File::open(path).map_err(|e| Error::io(path, e))?;
     if f.metadata().map_err(|e| Error::io(path, e))?.is_dir() {
-        return Err(Error::new(path, ErrorKind::IsDirectory));
+        return Err(Error::new(path, FileErrorKind::IsDirectory));
     }
     Ok(f)
 }
@@ -65,7 +65,7 @@ pub(crate) fn read_head(path: &Path, r: &mut impl Read) -> Result<Vec<u8>, Error
 /// The format of a capture that starts with `head` (see [`read_head`]).
 pub(crate) fn identify(path: &Path, head: &[u8]) -> Result<Format, Error> {
     let Some(&[a, b, c, d]) = head.first_chunk::<4>() else {
-        return Err(Error::new(path, ErrorKind::NotCapture { magic: None }));
+        return Err(Error::new(path, FileErrorKind::NotCapture { magic: None }));
     };
     let magic = u32::from_le_bytes([a, b, c, d]);
     let (nano, swapped) = match magic {
@@ -74,12 +74,12 @@ pub(crate) fn identify(path: &Path, head: &[u8]) -> Result<Format, Error> {
         m if m.swap_bytes() == PCAP_MICRO => (false, true),
         m if m.swap_bytes() == PCAP_NANO => (true, true),
         PCAPNG_SHB => return Ok(Format::PcapNg),
-        m => return Err(Error::new(path, ErrorKind::NotCapture { magic: Some(m) })),
+        m => return Err(Error::new(path, FileErrorKind::NotCapture { magic: Some(m) })),
     };
     if (head.len() as u64) < GLOBAL_HEADER_LEN {
         return Err(Error::new(
             path,
-            ErrorKind::TruncatedGlobalHeader { got: head.len() as u64 },
+            FileErrorKind::TruncatedGlobalHeader { got: head.len() as u64 },
         ));
     }
     let word = |at: usize| read_u32(&head[at..at + 4], swapped);
@@ -129,8 +129,8 @@ pub(crate) enum DamageKind {
 impl Damage {
     pub(crate) fn into_error(self, path: &Path) -> Error {
         let kind = match self.kind {
-            DamageKind::Truncated { needed, got } => ErrorKind::TruncatedRecord { needed, got },
-            DamageKind::Absurd { caplen, max } => ErrorKind::AbsurdRecordLength { caplen, max },
+            DamageKind::Truncated { needed, got } => FileErrorKind::TruncatedRecord { needed, got },
+            DamageKind::Absurd { caplen, max } => FileErrorKind::AbsurdRecordLength { caplen, max },
         };
         Error::new(path, kind).at(self.record, Some(self.offset))
     }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use pcap::{Capture, Linktype};
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 use super::frame::Frame;
 use crate::layers;
 use crate::packet::Timestamp;
@@ -215,7 +215,7 @@ impl PacketList {
         let err = |why: String| {
             Error::new(
                 Path::new(&self.name),
-                ErrorKind::Filter {
+                FileErrorKind::Filter {
                     expr: expr.to_string(),
                     why,
                 },

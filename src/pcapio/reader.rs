@@ -5,7 +5,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 use super::format::Format;
 use super::frame::{Frame, FrameBuf};
 use super::source::{libpcap_message, Source, Stream};
@@ -99,7 +99,7 @@ impl Reader {
         let dlt = cap.get_datalink();
         let name = dlt
             .get_name()
-            .map_err(|_| Error::new(path, ErrorKind::UnknownLinkType(dlt.0 as u32)))?;
+            .map_err(|_| Error::new(path, FileErrorKind::UnknownLinkType(dlt.0 as u32)))?;
         let link = LinkType::from_dlt(dlt.0 as u32);
         let mut notes = Vec::new();
         if let LinkType::Other(n) = link {
@@ -113,7 +113,7 @@ impl Reader {
             cap.filter(expr, true).map_err(|e| {
                 Error::new(
                     path,
-                    ErrorKind::Filter {
+                    FileErrorKind::Filter {
                         expr: expr.clone(),
                         why: libpcap_message(e),
                     },

@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use flate2::read::MultiGzDecoder;
 use pcap::{Capture, Offline, Precision};
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 use super::format::{identify, locate_damage, open_file, read_head, Format};
 
 /// Bytes libpcap's stream reads at a time. glibc gives a stream over a file a buffer of the file system's
@@ -62,7 +62,7 @@ impl Source {
             error: Arc::clone(&read_error),
         });
         let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
-        let cap = open_stream(cookie, &mut buffer).map_err(|why| Error::new(path, ErrorKind::Libpcap(why)))?;
+        let cap = open_stream(cookie, &mut buffer).map_err(|why| Error::new(path, FileErrorKind::Libpcap(why)))?;
         let source = Source {
             format,
             plain_file: plain_file && !gzipped,
@@ -79,8 +79,8 @@ impl Source {
             return d.into_error(path);
         }
         let kind = match self.read_error.lock().ok().and_then(|mut slot| slot.take()) {
-            Some(io) => ErrorKind::Io(io),
-            None => ErrorKind::Libpcap(libpcap_message(e)),
+            Some(io) => FileErrorKind::Io(io),
+            None => FileErrorKind::Libpcap(libpcap_message(e)),
         };
         let err = Error::new(path, kind);
         match record {

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 use super::list::{PacketList, Tally};
 use super::reader::{ReadOptions, Reader, Warning};
 use super::Format;
@@ -76,7 +76,7 @@ pub fn stream_summaries(
         interrupted: false,
         warnings: r.take_notes(),
     };
-    let out_err = |e| Error::new(Path::new("<output>"), ErrorKind::Io(e));
+    let out_err = |e| Error::new(Path::new("<output>"), FileErrorKind::Io(e));
     let lanes = std::thread::available_parallelism().map_or(2, |n| (2 * n.get()).min(MAX_LANES));
     std::thread::scope(|s| {
         let mut pipe = Pipeline::start(s, lanes, nano);

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
-use super::error::{Error, ErrorKind};
+use super::error::{Error, FileErrorKind};
 use super::format::{locate_damage, max_snaplen, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
@@ -189,7 +189,7 @@ impl Writer {
         let path = path.as_ref().to_path_buf();
         let name = path
             .file_name()
-            .ok_or_else(|| Error::new(&path, ErrorKind::IsDirectory))?
+            .ok_or_else(|| Error::new(&path, FileErrorKind::IsDirectory))?
             .to_string_lossy();
         let tmp = path.with_file_name(format!(
             ".{name}.{}.{}.tmp",
@@ -229,7 +229,7 @@ impl Writer {
         };
         let err = |kind| Err(Error::new(&self.path, kind).at(record, None));
         if self.opts.linktype.is_none() && f.link != h.link {
-            return err(ErrorKind::MixedLinkTypes {
+            return err(FileErrorKind::MixedLinkTypes {
                 file: h.link.dlt(),
                 frame: f.link.dlt(),
             });
@@ -237,7 +237,7 @@ impl Writer {
         let caplen = f.data.len() as u64;
         let max = max_snaplen(h.link.dlt());
         if caplen > max {
-            return err(ErrorKind::AbsurdRecordLength { caplen, max });
+            return err(FileErrorKind::AbsurdRecordLength { caplen, max });
         }
         let frac = if h.nano { f.ts.nanos } else { f.ts.nanos / 1000 };
         let words = [f.ts.secs as u32, frac, caplen as u32, f.wirelen.max(caplen as u32)];
@@ -318,7 +318,7 @@ fn appendable(path: &Path) -> Result<(Header, bool), Error> {
     match format {
         Format::PcapNg => Err(Error::new(
             path,
-            ErrorKind::CannotAppend("it is a pcapng file; only classic pcap files can be appended to".into()),
+            FileErrorKind::CannotAppend("it is a pcapng file; only classic pcap files can be appended to".into()),
         )),
         format @ Format::Pcap {
             nano,
