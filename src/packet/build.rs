@@ -639,3 +639,163 @@ pub fn inet_checksum(parts: &[&[u8]]) -> u16 {
         .fold(etherparse::checksum::Sum16BitWords::new(), |s, p| s.add_slice(p));
     u16::from_be(sum.ones_complement())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Built;
+    use crate::packet::{Dflt, Field, Kind, Len, Proto};
+    use crate::{Layer, Packet, Value};
+
+    /// What the toy hook writes into each automatic field, by name: more than most of them hold.
+    const WRITES: [(&str, u64); 6] = [
+        ("hlen", 100),
+        ("count", 1000),
+        ("after", 0xbeef),
+        ("opt", 9),
+        ("le", 0x0102_0304),
+        ("lo", 0xff),
+    ];
+
+    /// Writes [`WRITES`] by field index, wherever each table puts the field.
+    fn hook(b: &mut Built) {
+        for (name, v) in WRITES {
+            if let Some(f) = b.auto_field(name) {
+                b.put_int(f, v);
+            }
+        }
+    }
+
+    /// A name of `nlen` bytes.
+    const NLEN: Field = Field::u8("nlen", 0);
+    const NAME: Field = Field::new("name", Kind::Bytes(Len::From(nlen)), Dflt::Bytes(b""));
+
+    fn nlen(l: &Layer) -> usize {
+        l.get_int("nlen").unwrap_or(0) as usize
+    }
+
+    /// A run (two nibbles and two bytes), a variable-length name, then fields placed by measuring: a 16-bit
+    /// integer, a byte present only in version 6, a little-endian word and a bit field in the middle of a byte.
+    static TOY_FIELDS: &[Field] = &[
+        Field::bits("ver", 4, 5),
+        Field::bits("hlen", 4, 0).auto(),
+        Field::u8("count", 0).auto(),
+        NLEN,
+        NAME,
+        Field::u16("after", 0).auto(),
+        Field::u8("opt", 0).auto().when(|l, _| l.get_int("ver") == Some(6)),
+        Field::new("le", Kind::LeU32, Dflt::Auto),
+        Field::bits("hi", 5, 0x10),
+        Field::bits("lo", 3, 0).auto(),
+    ];
+
+    static TOY: Proto = Proto {
+        name: "Toy",
+        long_name: "Toy",
+        fields: TOY_FIELDS,
+        post_build: Some(hook),
+        ..Proto::BASE
+    };
+
+    /// The same fields in another order: the same hook must land on the same fields.
+    static REORDERED: Proto = Proto {
+        name: "Reordered",
+        long_name: "Reordered",
+        fields: &[
+            Field::bits("lo", 3, 0).auto(),
+            Field::bits("hi", 5, 0x10),
+            Field::new("le", Kind::LeU32, Dflt::Auto),
+            Field::u16("after", 0).auto(),
+            Field::bits("ver", 4, 5),
+            Field::bits("hlen", 4, 0).auto(),
+            Field::u8("opt", 0).auto().when(|l, _| l.get_int("ver") == Some(6)),
+            Field::u8("count", 0).auto(),
+            NLEN,
+            NAME,
+        ],
+        post_build: Some(hook),
+        ..Proto::BASE
+    };
+
+    fn built(proto: &'static Proto, ver: u64, name: &[u8]) -> Vec<u8> {
+        let layer = Layer::new(proto).with("ver", ver).unwrap();
+        let layer = layer
+            .with("nlen", name.len() as u64)
+            .unwrap()
+            .with("name", name.to_vec())
+            .unwrap();
+        Packet::from(layer).build()
+    }
+
+    /// Each field the hook wrote, as dissection reads it back through the table.
+    fn read_back(proto: &'static Proto, bytes: &[u8]) -> Vec<(&'static str, Option<Value>)> {
+        let p = Packet::dissect_as(proto, bytes);
+        let layer = &p.layers()[0];
+        assert_eq!(layer.proto().name, proto.name);
+        ["hlen", "count", "after", "opt", "le", "lo", "hi"]
+            .into_iter()
+            .map(|n| (n, layer.get(n)))
+            .collect()
+    }
+
+    #[test]
+    fn hooks_write_fields_where_the_table_puts_them() {
+        let bytes = built(&TOY, 5, b"hello");
+        let expected = [
+            0x5f, // ver 5, hlen saturated at 15
+            0xff, // count saturated at 255
+            5,    // nlen
+            b'h', b'e', b'l', b'l', b'o', // the name
+            0xbe, 0xef, // after, measured past the name
+            0x04, 0x03, 0x02, 0x01, // le, little-endian (no `opt`: absent in version 5)
+            0x87, // hi kept, lo saturated at 7
+        ];
+        assert_eq!(bytes, expected);
+        let bytes = built(&TOY, 6, b"hi");
+        assert_eq!(bytes[5..8], [0xbe, 0xef, 9], "opt, present in version 6, after `after`");
+        assert_eq!(bytes[12], 0x87);
+    }
+
+    #[test]
+    fn hooks_follow_the_table_when_fields_move() {
+        for ver in [5, 6] {
+            let name = b"hello";
+            let (toy, reordered) = (built(&TOY, ver, name), built(&REORDERED, ver, name));
+            assert_ne!(toy, reordered, "the tables lay the fields out differently");
+            let (toy, reordered) = (read_back(&TOY, &toy), read_back(&REORDERED, &reordered));
+            assert_eq!(toy, reordered);
+            let get = |n: &str| toy.iter().find(|(k, _)| *k == n).and_then(|(_, v)| v.clone());
+            assert_eq!(get("count"), Some(Value::Int(255)));
+            assert_eq!(get("after"), Some(Value::Int(0xbeef)));
+            assert_eq!(get("le"), Some(Value::Int(0x0102_0304)));
+            assert_eq!((get("lo"), get("hi")), (Some(Value::Int(7)), Some(Value::Int(0x10))));
+            let opt = if ver == 6 { Value::Int(9) } else { Value::None };
+            assert_eq!(get("opt"), Some(opt), "absent but in version 6");
+        }
+    }
+
+    /// A field the user set is left alone, and writing past the table (an index beyond it, a value wider
+    /// than the field) changes nothing else.
+    #[test]
+    fn set_fields_and_bad_indices_are_left_alone() {
+        fn wild(b: &mut Built) {
+            b.put_int(99, 1);
+            b.put_bytes(0, &[1, 2, 3]);
+            hook(b);
+        }
+        static WILD: Proto = Proto {
+            name: "Wild",
+            long_name: "Wild",
+            fields: TOY_FIELDS,
+            post_build: Some(wild),
+            ..Proto::BASE
+        };
+        let layer = Layer::new(&WILD).with("count", 2).unwrap().with("nlen", 2).unwrap();
+        let bytes = Packet::from(layer.with("name", b"ab".to_vec()).unwrap()).build();
+        assert_eq!(
+            bytes[..5],
+            [0x5f, 2, 2, b'a', b'b'],
+            "count as set; no bytes over the `ver` nibble"
+        );
+        assert_eq!(bytes.len(), 12);
+    }
+}
