@@ -76,7 +76,8 @@ pub static ROUTING: Proto = Proto {
 };
 
 fn routing_post_build(b: &mut Built) {
-    let addr_bytes = b.header_len().saturating_sub(8);
+    let reserved = b.layer().field_index("reserved");
+    let addr_bytes = reserved.and_then(|f| b.len_after(f)).unwrap_or(0);
     if let Some(f) = b.auto_field("len") {
         b.put_int(f, (addr_bytes / 8) as u64);
     }

@@ -182,10 +182,15 @@ impl<'a> Built<'a> {
     /// Writes into field `f` how many bytes of this layer's header follow it: the length field that counts the
     /// rest of its header (an option's data, a record's data, a DNS message over TCP).
     pub fn put_rest_len(&mut self, f: usize) {
-        if let Some(place) = self.place(f) {
-            let rest = self.header_len().saturating_sub(place.end.div_ceil(8));
+        if let Some(rest) = self.len_after(f) {
             self.put_int(f, rest as u64);
         }
+    }
+
+    /// How many bytes of this layer's header follow field `f`; `None` when it is absent.
+    pub fn len_after(&mut self, f: usize) -> Option<usize> {
+        let end = self.place(f)?.end.div_ceil(8);
+        Some(self.header_len().saturating_sub(end))
     }
 
     /// Makes layer `i` the one being finished, for its hook.
