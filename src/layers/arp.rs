@@ -99,11 +99,11 @@ fn addr_len(v: Option<Value>) -> usize {
 }
 
 fn post_build(b: &mut Built) {
-    if b.is_auto("hwlen") {
-        b.put_u8(4, addr_len(b.layer().get("hwsrc")).min(255) as u8);
+    if let Some(f) = b.auto_field("hwlen") {
+        b.put_int(f, addr_len(b.layer().get("hwsrc")) as u64);
     }
-    if b.is_auto("plen") {
-        b.put_u8(5, addr_len(b.layer().get("psrc")).min(255) as u8);
+    if let Some(f) = b.auto_field("plen") {
+        b.put_int(f, addr_len(b.layer().get("psrc")) as u64);
     }
 }
 

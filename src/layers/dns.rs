@@ -102,10 +102,9 @@ fn count(l: &Layer, i: usize) -> usize {
 }
 
 fn post_build(b: &mut Built) {
-    let tcp = b.under().is_some_and(|u| u.proto() == &TCP);
-    let base = if tcp { 2 } else { 0 };
-    if tcp && b.is_auto_at(LENGTH) {
-        b.put_u16(0, b.header_len().saturating_sub(2).min(0xffff) as u16);
+    // Present only over TCP.
+    if b.is_auto_at(LENGTH) {
+        b.put_rest_len(LENGTH);
     }
     // Each counter is followed, four fields later, by its record list.
     for k in 0..4 {
@@ -114,7 +113,7 @@ fn post_build(b: &mut Built) {
                 Value::Layers(records) => records.len(),
                 _ => 0,
             };
-            b.put_u16(base + 4 + 2 * k, n.min(0xffff) as u16);
+            b.put_int(QDCOUNT + k, n as u64);
         }
     }
 }

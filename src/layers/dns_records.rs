@@ -159,9 +159,8 @@ pub static DNSRRHINFO: Proto = Proto {
         Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
     ),
     post_build: Some(|b| {
-        let cpu = bytes_len(b.layer(), "cpu");
-        put_len(b, "cpulen", 0, false, cpu);
-        put_len(b, "oslen", 1 + cpu, false, bytes_len(b.layer(), "os"));
+        put_len_of(b, "cpulen", "cpu");
+        put_len_of(b, "oslen", "os");
         rdlen_post_build(b);
     }),
     ..RR_BASE
@@ -200,17 +199,9 @@ pub static DNSRRNAPTR: Proto = Proto {
         Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
     ),
     post_build: Some(|b| {
-        let flags = bytes_len(b.layer(), "flags");
-        let services = bytes_len(b.layer(), "services");
-        put_len(b, "flags_len", 4, false, flags);
-        put_len(b, "services_len", 5 + flags, false, services);
-        put_len(
-            b,
-            "regexp_len",
-            6 + flags + services,
-            false,
-            bytes_len(b.layer(), "regexp"),
-        );
+        put_len_of(b, "flags_len", "flags");
+        put_len_of(b, "services_len", "services");
+        put_len_of(b, "regexp_len", "regexp");
         rdlen_post_build(b);
     }),
     ..RR_BASE
@@ -282,16 +273,8 @@ pub static DNSRRTSIG: Proto = Proto {
         Field::new("other_data", Kind::Custom(&TSIG_OTHER), Dflt::Bytes(b"")),
     ],
     post_build: Some(|b| {
-        let algo = name_len(b.layer(), "algo_name");
-        let mac = bytes_len(b.layer(), "mac_data");
-        put_len(b, "mac_len", algo + 8, true, mac);
-        put_len(
-            b,
-            "other_len",
-            algo + 14 + mac,
-            true,
-            bytes_len(b.layer(), "other_data"),
-        );
+        put_len_of(b, "mac_len", "mac_data");
+        put_len_of(b, "other_len", "other_data");
         rdlen_post_build(b);
     }),
     ..RR_BASE
@@ -541,39 +524,17 @@ pub(super) const RR_BASE: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Fills an automatic `rdlen`: the record's length past its owner name and the 10 fixed bytes.
+/// Fills an automatic `rdlen`: the length of the record data, everything after it.
 fn rdlen_post_build(b: &mut Built) {
-    if b.is_auto("rdlen") {
-        let n = owner_len(b.bytes());
-        let len = b.header_len().saturating_sub(n + 10);
-        b.put_u16(n + 8, len.min(0xffff) as u16);
+    if let Some(f) = b.auto_field("rdlen") {
+        b.put_rest_len(f);
     }
 }
 
-/// The length of the owner name starting a built record.
-fn owner_len(record: &[u8]) -> usize {
-    let mut n = 0;
-    while let Some(&c) = record.get(n) {
-        n += match c {
-            0 => 1,
-            c if c & 0xc0 == 0xc0 => 2,
-            c => 1 + usize::from(c),
-        };
-        if c == 0 || c & 0xc0 == 0xc0 {
-            break;
-        }
-    }
-    n
-}
-
-/// Fills an automatic length field at `at` bytes into the record data with `len`, 1 or 2 bytes wide.
-fn put_len(b: &mut Built, field: &str, at: usize, wide: bool, len: usize) {
-    if b.is_auto(field) {
-        let at = owner_len(b.bytes()) + 10 + at;
-        match wide {
-            true => b.put_u16(at, len.min(0xffff) as u16),
-            false => b.put_u8(at, len.min(0xff) as u8),
-        }
+/// Fills automatic length field `len` with the length of bytes field `of`.
+fn put_len_of(b: &mut Built, len: &str, of: &str) {
+    if let Some(f) = b.auto_field(len) {
+        b.put_int(f, bytes_len(b.layer(), of) as u64);
     }
 }
 
@@ -770,10 +731,10 @@ pub static EDNS0COOKIE: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Fills an automatic `optlen` with the option's length past its 4-byte header.
+/// Fills an automatic `optlen` with the length of the option data.
 fn optlen_post_build(b: &mut Built) {
-    if b.is_auto("optlen") {
-        b.put_u16(2, b.header_len().saturating_sub(4).min(0xffff) as u16);
+    if let Some(f) = b.auto_field("optlen") {
+        b.put_rest_len(f);
     }
 }
 

@@ -69,10 +69,10 @@ static SVC_PARAM_KEYS: &[(u64, &str)] = &[
     (8, "ohttp"),
 ];
 
-/// Fills an automatic `len` with the value's length, past the 4-byte key and length.
+/// Fills an automatic `len` with the value's length.
 fn len_post_build(b: &mut Built) {
-    if b.is_auto("len") {
-        b.put_u16(2, b.header_len().saturating_sub(4).min(0xffff) as u16);
+    if let Some(f) = b.auto_field("len") {
+        b.put_rest_len(f);
     }
 }
 

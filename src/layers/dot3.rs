@@ -30,8 +30,8 @@ fn dispatch(data: &[u8]) -> &'static Proto {
 
 fn post_build(b: &mut Built) {
     super::ether::post_build(b);
-    if b.is_auto("len") {
-        b.put_u16(12, b.payload_len().min(0xffff) as u16);
+    if let Some(f) = b.auto_field("len") {
+        b.put_int(f, b.payload_len() as u64);
     }
 }
 

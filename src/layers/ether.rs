@@ -3,6 +3,9 @@
 use super::well_known::ETHER_TYPES;
 use crate::packet::{answers_at, int, layer_of, Dflt, Field, Kind, Packet, Proto};
 
+/// Index of `dst`, filled at every build of an `Ether` or `Dot3` header (checked by a test below).
+const DST: usize = 0;
+
 /// `Ether`: destination, source, EtherType. The type follows the layer above when not set.
 pub static ETHER: Proto = Proto {
     name: "Ether",
@@ -37,14 +40,22 @@ fn dispatch(data: &[u8]) -> &'static Proto {
 
 /// An unset destination is sent as broadcast, as Scapy does when it cannot resolve one.
 pub(crate) fn post_build(b: &mut crate::packet::Built) {
-    // `dst` is the first field.
-    if b.is_auto_at(0) {
-        for i in 0..6 {
-            b.put_u8(i, 0xff);
-        }
+    if b.is_auto_at(DST) {
+        b.put_bytes(DST, &[0xff; 6]);
     }
 }
 
 fn summary(p: &Packet, i: usize, out: &mut String) {
     crate::packet::sprintf(out, p, i, "%src% > %dst% (%type%)");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_path_index_names_dst_in_ether_and_dot3() {
+        assert_eq!(ETHER.fields[DST].name, "dst");
+        assert_eq!(super::super::dot3::DOT3.fields[DST].name, "dst");
+    }
 }

@@ -53,6 +53,9 @@ fn codes(t: u64) -> &'static [(u64, &'static str)] {
     ICMPV6_CODES.iter().find(|(k, _)| *k == t).map_or(&[], |(_, c)| c)
 }
 
+/// Index of the checksum in every message's [`header`], computed at every build (checked by a test below).
+const CKSUM: usize = 2;
+
 /// Type, code, checksum: the start of every ICMPv6 message.
 pub(crate) const fn header(kind: u64, named_codes: bool) -> [Field; 3] {
     let code = Field::u8("code", 0);
@@ -72,9 +75,9 @@ pub(crate) const fn header(kind: u64, named_codes: bool) -> [Field; 3] {
 
 /// Fills the checksum over the IPv6 pseudo-header (next header 58); left at zero with no IPv6 layer below.
 pub(crate) fn post_build(b: &mut Built) {
-    if b.is_auto("cksum") {
+    if b.is_auto_at(CKSUM) {
         if let Some(ck) = l4_checksum(b, 58) {
-            b.put_u16(2, ck);
+            b.put_int(CKSUM, ck.into());
         }
     }
 }
@@ -278,5 +281,18 @@ impl Codec for NotDecoded {
 
     fn kind_name(&self) -> &'static str {
         "PacketField"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every class whose checksum `post_build` fills: the messages, Neighbor Discovery's among them.
+    #[test]
+    fn hot_path_index_names_cksum_in_every_message() {
+        for p in MESSAGES {
+            assert_eq!(p.fields[CKSUM].name, "cksum", "{}", p.name);
+        }
     }
 }

@@ -248,8 +248,8 @@ pub static OPT_UNKNOWN: Proto = Proto {
 
 /// An automatic `len` is the option's size in 8-byte units.
 fn len_post_build(b: &mut Built) {
-    if b.is_auto("len") {
-        b.put_u8(1, (b.header_len() / 8).min(255) as u8);
+    if let Some(f) = b.auto_field("len") {
+        b.put_int(f, (b.header_len() / 8) as u64);
     }
 }
 

@@ -142,15 +142,14 @@ fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 
 fn post_build(b: &mut Built) {
     if b.is_auto_at(IHL) {
-        let ihl = (b.header_len() / 4).min(15) as u8;
-        b.put_u8(0, (b.get_u8(0) & 0xf0) | ihl);
+        b.put_int(IHL, (b.header_len() / 4) as u64);
     }
     if b.is_auto_at(LEN) {
-        b.put_u16(2, b.total_len().min(0xffff) as u16);
+        b.put_int(LEN, b.total_len() as u64);
     }
     if b.is_auto_at(CHKSUM) {
         let ck = inet_checksum(&[&b.bytes()[..b.header_len()]]);
-        b.put_u16(10, ck);
+        b.put_int(CHKSUM, ck.into());
     }
 }
 

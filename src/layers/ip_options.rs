@@ -223,10 +223,10 @@ static TIMESTAMP_FIELDS: [Field; 9] = sized(
     ],
 );
 
-/// Fills an automatic `length` (byte 1) with the option's built size.
+/// Fills an automatic `length` with the option's built size.
 pub(crate) fn length_post_build(b: &mut Built) {
-    if b.is_auto("length") {
-        b.put_u8(1, b.total_len().min(255) as u8);
+    if let Some(f) = b.auto_field("length") {
+        b.put_int(f, b.total_len() as u64);
     }
 }
 

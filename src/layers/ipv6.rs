@@ -10,6 +10,9 @@ use crate::packet::{
     addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value, RAW,
 };
 
+/// Index of the payload length, computed at every build (checked by a test below).
+const PLEN: usize = 3;
+
 /// The field table, shared by `IPv6` and `IPerror6`.
 static FIELDS: &[Field] = &[
     Field::bits("version", 4, 6).doc("6"),
@@ -168,8 +171,8 @@ fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 }
 
 fn post_build(b: &mut Built) {
-    if b.is_auto("plen") {
-        b.put_u16(4, b.payload_len().min(0xffff) as u16);
+    if b.is_auto_at(PLEN) {
+        b.put_int(PLEN, b.payload_len() as u64);
     }
 }
 
@@ -185,4 +188,14 @@ fn summary(p: &Packet, i: usize, out: &mut String) {
     sprintf(out, p, i, "%src% > %dst% (");
     out.push_str(itoa::Buffer::new().format(nh));
     out.push(')');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hot_path_index_names_plen() {
+        assert_eq!(FIELDS[PLEN].name, "plen");
+    }
 }

@@ -50,8 +50,8 @@ pub static DEST_OPT: Proto = Proto {
 };
 
 fn options_post_build(b: &mut Built) {
-    if b.is_auto("len") {
-        b.put_u8(1, (b.header_len().div_ceil(8).saturating_sub(1)).min(255) as u8);
+    if let Some(f) = b.auto_field("len") {
+        b.put_int(f, b.header_len().div_ceil(8).saturating_sub(1) as u64);
     }
 }
 
@@ -76,12 +76,13 @@ pub static ROUTING: Proto = Proto {
 };
 
 fn routing_post_build(b: &mut Built) {
-    let addr_bytes = b.header_len().saturating_sub(8);
-    if b.is_auto("len") {
-        b.put_u8(1, (addr_bytes / 8).min(255) as u8);
+    let reserved = b.layer().field_index("reserved");
+    let addr_bytes = reserved.and_then(|f| b.len_after(f)).unwrap_or(0);
+    if let Some(f) = b.auto_field("len") {
+        b.put_int(f, (addr_bytes / 8) as u64);
     }
-    if b.is_auto("segleft") {
-        b.put_u8(3, (addr_bytes / 16).min(255) as u8);
+    if let Some(f) = b.auto_field("segleft") {
+        b.put_int(f, (addr_bytes / 16) as u64);
     }
 }
 

@@ -90,8 +90,8 @@ static TLV_FIELDS: [Field; 3] = [
 ];
 
 fn optlen_post_build(b: &mut Built) {
-    if b.is_auto("optlen") {
-        b.put_u8(1, b.header_len().saturating_sub(2).min(255) as u8);
+    if let Some(f) = b.auto_field("optlen") {
+        b.put_rest_len(f);
     }
 }
 

@@ -108,12 +108,11 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 
 fn post_build(b: &mut Built) {
     if b.is_auto_at(DATAOFS) {
-        let ofs = (b.header_len() / 4).min(15) as u8;
-        b.put_u8(12, (b.get_u8(12) & 0x0f) | (ofs << 4));
+        b.put_int(DATAOFS, (b.header_len() / 4) as u64);
     }
     if b.is_auto_at(CHKSUM) {
         if let Some(ck) = l4_checksum(b, 6) {
-            b.put_u16(16, ck);
+            b.put_int(CHKSUM, ck.into());
         }
     }
 }

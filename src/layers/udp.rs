@@ -54,12 +54,12 @@ pub static UDPERROR: Proto = Proto {
 
 fn post_build(b: &mut Built) {
     if b.is_auto_at(LEN) {
-        b.put_u16(4, b.total_len().min(0xffff) as u16);
+        b.put_int(LEN, b.total_len() as u64);
     }
     if b.is_auto_at(CHKSUM) {
         if let Some(ck) = l4_checksum(b, 17) {
             // RFC 768: a computed zero is sent as all ones (zero means "no checksum").
-            b.put_u16(6, if ck == 0 { 0xffff } else { ck });
+            b.put_int(CHKSUM, if ck == 0 { 0xffff } else { ck.into() });
         }
     }
 }

@@ -19,6 +19,13 @@ pub struct Built<'a> {
     /// Header start of each layer; `starts[n]` is the end of the frame (padding excluded).
     starts: Vec<usize>,
     buf: Vec<u8>,
+    /// Where a field's place past a variable one is measured, by writing the fields before it again.
+    scratch: Vec<u8>,
+    /// The finished layer's layout and header bytes, looked up once per hook (see [`Built::finishing`]).
+    layout: Option<&'static Layout>,
+    header: std::ops::Range<usize>,
+    /// Where the finished layer's run starts in its header, in bits, once measured.
+    run_start: Option<usize>,
 }
 
 impl<'a> Built<'a> {
@@ -54,14 +61,16 @@ impl<'a> Built<'a> {
         Some(super::stacked_value(self.registry, self.layers, i, f))
     }
 
-    /// True when field `name` of this layer is to be computed: the user did not set it, and it was not read
-    /// from the wire unless it is an automatic field (a length or checksum, recomputed after an edit). A
-    /// dissected value of any other field stays as it came (Ether's destination, a fixed option length).
-    pub fn is_auto(&self, name: &str) -> bool {
-        self.layer().field_index(name).is_some_and(|i| self.is_auto_at(i))
+    /// Index of field `name` of this layer when it is to be computed (see [`Built::is_auto_at`]), for
+    /// [`Built::put_int`].
+    pub fn auto_field(&self, name: &str) -> Option<usize> {
+        self.layer().field_index(name).filter(|&i| self.is_auto_at(i))
     }
 
-    /// [`Built::is_auto`] by field index, for hooks that run at every build.
+    /// True when field `i` of this layer is to be computed: the user did not set it, and it was not read from
+    /// the wire unless it is an automatic field (a length or checksum, recomputed after an edit). A dissected
+    /// value of any other field stays as it came (Ether's destination, a fixed option length). By index, for
+    /// hooks that run at every build.
     pub fn is_auto_at(&self, i: usize) -> bool {
         let layer = self.layer();
         layer.user_value(i).is_none() && (layer.proto.fields[i].is_auto() || !layer.is_from_wire(i))
@@ -87,25 +96,174 @@ impl<'a> Built<'a> {
         self.buf.len() - self.starts[self.index + 1]
     }
 
-    /// Writes a big-endian u16 at `off` bytes from this layer's start.
-    pub fn put_u16(&mut self, off: usize, v: u16) {
-        let at = self.starts[self.index] + off;
-        if let Some(dst) = self.buf.get_mut(at..at + 2) {
-            dst.copy_from_slice(&v.to_be_bytes());
+    /// Writes `v` into field `f` of this layer's header, saturating at the field's width: only the field's
+    /// bits change, so a bit field sharing a byte (IP's `ihl`) keeps its neighbours. Where the field lies comes
+    /// from the field table, not from the caller; an absent field (its condition false) is not written. A
+    /// field with its own wire form (DNS's TCP length prefix) gets `v`, saturated at the bits it takes, as its
+    /// codec writes an integer, where that is exactly its size. Always inlined into the hooks: a TCP/IP build
+    /// calls it five times.
+    #[inline(always)]
+    pub fn put_int(&mut self, f: usize, v: u64) {
+        match self.run_int(f) {
+            Some((bit, w)) => put_bits_at(self.header_mut(), bit, w, v.min(mask(w))),
+            None => self.put_int_placed(f, v),
         }
     }
 
-    /// Writes a byte at `off` bytes from this layer's start.
-    pub fn put_u8(&mut self, off: usize, v: u8) {
-        let at = self.starts[self.index] + off;
-        if let Some(b) = self.buf.get_mut(at) {
-            *b = v;
+    /// The hot path of [`Built::put_int`], the one the fields IP, TCP, UDP and DNS fill at every build take:
+    /// where integer field `f` lies when it is in the run (at its [`Layout`] offset from the run's start), and
+    /// its width.
+    #[inline(always)]
+    fn run_int(&mut self, f: usize) -> Option<(usize, u8)> {
+        let layout = self.layout?;
+        let k = f.checked_sub(layout.first())?;
+        let w = layout.int_width(k)?;
+        Some((self.run_start(layout) + layout.bit_offset(k), w))
+    }
+
+    /// Where the finished layer's run starts in its header, in bits: at its start for most protocols, else
+    /// measured once per hook.
+    #[inline(always)]
+    fn run_start(&mut self, layout: &Layout) -> usize {
+        match layout.first() {
+            0 => 0,
+            first => self.run_start_past(first),
         }
     }
 
-    /// Reads a byte at `off` bytes from this layer's start.
-    pub fn get_u8(&self, off: usize) -> u8 {
-        self.buf.get(self.starts[self.index] + off).copied().unwrap_or(0)
+    /// [`Built::run_start`] for a run after field `first`.
+    #[inline(never)]
+    fn run_start_past(&mut self, first: usize) -> usize {
+        match self.run_start {
+            Some(bits) => bits,
+            None => {
+                let bits = self.measure_before(first);
+                *self.run_start.insert(bits)
+            }
+        }
+    }
+
+    /// [`Built::put_int`] for the other fields, placed by [`Built::place`]: out of line, being rarer.
+    #[inline(never)]
+    fn put_int_placed(&mut self, f: usize, v: u64) {
+        let Some(field) = self.layer().proto.fields.get(f) else {
+            return;
+        };
+        let kind = field.kind;
+        match (field.int_width(), self.place(f)) {
+            (Some(w), Some(place)) => {
+                let x = v.min(mask(w));
+                let x = match kind {
+                    // Little-endian on the wire: the big-endian writing of the swapped bytes.
+                    Kind::LeU32 => u64::from((x as u32).swap_bytes()),
+                    _ => x,
+                };
+                put_bits_at(self.header_mut(), place.start, w, x);
+            }
+            (None, Some(place)) => {
+                let mut wire = Vec::new();
+                encode(
+                    field,
+                    &Value::Int(v.min(mask(place.len().min(64) as u8))),
+                    self.layer(),
+                    &mut wire,
+                );
+                self.write_at(place, &wire);
+            }
+            (_, None) => {}
+        }
+    }
+
+    /// Writes `wire` as field `f` of this layer's header, where the field takes exactly those bytes in the
+    /// built header; otherwise (absent, of another size, not on a byte boundary) writes nothing.
+    pub fn put_bytes(&mut self, f: usize, wire: &[u8]) {
+        if let Some(place) = self.place(f) {
+            self.write_at(place, wire);
+        }
+    }
+
+    /// Writes `wire` over the header bits `place`, when it covers exactly those whole bytes.
+    fn write_at(&mut self, place: std::ops::Range<usize>, wire: &[u8]) {
+        let fits = place.start % 8 == 0 && place.len() == wire.len() * 8;
+        if let (true, Some(dst)) = (fits, self.header_mut().get_mut(place.start / 8..place.end / 8)) {
+            dst.copy_from_slice(wire);
+        }
+    }
+
+    /// Writes into field `f` how many bytes of this layer's header follow it: the length field that counts the
+    /// rest of its header (an option's data, a record's data, a DNS message over TCP).
+    pub fn put_rest_len(&mut self, f: usize) {
+        if let Some(rest) = self.len_after(f) {
+            self.put_int(f, rest as u64);
+        }
+    }
+
+    /// How many bytes of this layer's header follow field `f`; `None` when it is absent.
+    pub fn len_after(&mut self, f: usize) -> Option<usize> {
+        let end = self.place(f)?.end.div_ceil(8);
+        Some(self.header_len().saturating_sub(end))
+    }
+
+    /// Makes layer `i` the one being finished, for its hook.
+    fn finishing(&mut self, i: usize) {
+        self.index = i;
+        self.layout = Some(self.layers[i].proto.layout());
+        self.header = self.starts[i]..self.starts[i + 1];
+        self.run_start = None;
+    }
+
+    /// This layer's header bytes, which the hook may rewrite.
+    #[inline(always)]
+    fn header_mut(&mut self) -> &mut [u8] {
+        self.buf.get_mut(self.header.clone()).unwrap_or_default()
+    }
+
+    /// The bits field `f` takes in this layer's built header, or `None` when it is absent (its condition
+    /// false). A field of the protocol's run of fixed fields is at its [`Layout`] offset from the run's start;
+    /// any other is measured by writing the fields before it again, as the build wrote them.
+    #[inline]
+    fn place(&mut self, f: usize) -> Option<std::ops::Range<usize>> {
+        let layer = self.layer();
+        let field = layer.proto.fields.get(f)?;
+        let layout = self.layout?;
+        let first = layout.first();
+        if f >= first && f < first + layout.count() {
+            let start = self.run_start(layout) + layout.bit_offset(f - first);
+            return Some(start..start + field.fixed_bits()? as usize);
+        }
+        let under = self.under().map(Layer::proto);
+        if !field.when.is_none_or(|c| c(layer, under)) {
+            return None;
+        }
+        Some(self.bits_before(f)..self.bits_before(f + 1))
+    }
+
+    /// How many bits the fields before field `f` take in this layer's built header.
+    #[inline]
+    fn bits_before(&mut self, f: usize) -> usize {
+        match f {
+            0 => 0,
+            _ => self.measure_before(f),
+        }
+    }
+
+    /// [`Built::bits_before`] past the header's start: writes the present fields before `f` again, aside, one
+    /// by one. `write_header` copies a run from its image only where each field takes its fixed size, so the
+    /// sizes are the same.
+    #[inline(never)]
+    fn measure_before(&mut self, f: usize) -> usize {
+        let (layers, i) = (self.layers, self.index);
+        let layer = &layers[i];
+        let under = i.checked_sub(1).map(|u| layers[u].proto);
+        let over = overload_above(self.registry, layers, i);
+        let mut bits = BitWriter::default();
+        self.scratch.clear();
+        for (g, field) in layer.proto.fields.iter().enumerate().take(f) {
+            if field.when.is_none_or(|c| c(layer, under)) {
+                write_field(layer, g, over, &mut bits, &mut self.scratch);
+            }
+        }
+        self.scratch.len() * 8 + bits.nbits as usize
     }
 }
 
@@ -137,10 +295,14 @@ fn build_into(registry: &Registry, layers: &[Layer], buf: &mut Vec<u8>) {
         index: 0,
         starts,
         buf: std::mem::take(buf),
+        scratch: Vec::new(),
+        layout: None,
+        header: 0..0,
+        run_start: None,
     };
     for i in (0..layers.len()).rev() {
         if let Some(hook) = layers[i].proto.post_build {
-            built.index = i;
+            built.finishing(i);
             hook(&mut built);
         }
     }
@@ -163,7 +325,7 @@ fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u
     let layer = &layers[i];
     let start = buf.len();
     let under = i.checked_sub(1).map(|u| layers[u].proto);
-    let over = layers.get(i + 1).and_then(|u| registry.overload(layer.proto, u.proto));
+    let over = overload_above(registry, layers, i);
     let layout = layer.proto.layout();
     let fields = layer.proto.fields;
     let mut bits = BitWriter::default();
@@ -181,6 +343,14 @@ fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
+}
+
+/// What layer `i` builds from the layer above it (an IP `proto`, an Ether `type`).
+#[inline]
+fn overload_above(registry: &Registry, layers: &[Layer], i: usize) -> Option<&'static [Overload]> {
+    layers
+        .get(i + 1)
+        .and_then(|u| registry.overload(layers[i].proto, u.proto))
 }
 
 /// What a field builds from: an integer (the common case, written without building a value) or a value.
@@ -330,21 +500,63 @@ fn fill<'a>(room: &'a mut [u8; 16], bytes: &[u8]) -> &'a [u8] {
     &room[..n]
 }
 
-/// Overwrites `w` bits at bit `bit` of `bytes` with `x`, most significant first.
+/// Overwrites `w` bits at bit `bit` of `bytes` with `x`, most significant first. Always inlined: building
+/// patches its runs with it and [`Built::put_int`] fills fields with it, at every build.
+#[inline(always)]
 fn put_bits_at(bytes: &mut [u8], bit: usize, w: u8, x: u64) {
-    // Whole bytes, as most integer fields are: a plain big-endian copy.
-    if bit % 8 == 0 && w % 8 == 0 && w <= 64 {
-        let n = usize::from(w / 8);
-        if let Some(dst) = bytes.get_mut(bit / 8..bit / 8 + n) {
-            dst.copy_from_slice(&x.to_be_bytes()[8 - n..]);
+    let (at, lead) = (bit / 8, bit % 8);
+    // Whole bytes, as most integer fields are, and bit fields within a byte (IP's `ihl`): no loop.
+    match (lead, w) {
+        (0, 8) => put_be(bytes, at, [x as u8]),
+        (0, 16) => put_be(bytes, at, (x as u16).to_be_bytes()),
+        (0, 32) => put_be(bytes, at, (x as u32).to_be_bytes()),
+        (0, 64) => put_be(bytes, at, x.to_be_bytes()),
+        _ if lead + usize::from(w) <= 8 => {
+            if let Some(b) = bytes.get_mut(at) {
+                let shift = 8 - lead - usize::from(w);
+                let m = (mask(w) as u8) << shift;
+                *b = (*b & !m) | (((x & mask(w)) as u8) << shift);
+            }
         }
-        return;
+        _ => put_bits_spanning(bytes, bit, w, x),
     }
+}
+
+/// Copies `be` to `bytes[at..]`, when it fits.
+#[inline(always)]
+fn put_be<const N: usize>(bytes: &mut [u8], at: usize, be: [u8; N]) {
+    if let Some(dst) = bytes.get_mut(at..at + N) {
+        dst.copy_from_slice(&be);
+    }
+}
+
+/// [`put_bits_at`] for a field across byte boundaries or of an odd width: out of line, so that the common
+/// cases stay small.
+#[inline(never)]
+fn put_bits_spanning(bytes: &mut [u8], bit: usize, w: u8, x: u64) {
     let last = (bit + usize::from(w)).div_ceil(8);
     let Some(window) = bytes.get_mut(bit / 8..last) else {
         return;
     };
     let shift = last * 8 - (bit + usize::from(w));
+    // Two bytes, as the flags of IP and TCP: without a loop.
+    if let [hi, lo] = window {
+        let m = (mask(w) << shift) as u16;
+        let acc = (u16::from_be_bytes([*hi, *lo]) & !m) | (((x & mask(w)) << shift) as u16);
+        [*hi, *lo] = acc.to_be_bytes();
+        return;
+    }
+    // At most 8 bytes, as every field but a 64-bit one off a byte boundary: in one word.
+    if window.len() <= 8 {
+        let m = mask(w) << shift;
+        let acc = window.iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
+        let mut acc = (acc & !m) | ((x & mask(w)) << shift);
+        for b in window.iter_mut().rev() {
+            *b = acc as u8;
+            acc >>= 8;
+        }
+        return;
+    }
     let m = u128::from(mask(w)) << shift;
     let acc = window.iter().fold(0u128, |a, b| (a << 8) | u128::from(*b));
     let acc = (acc & !m) | (u128::from(x & mask(w)) << shift);
@@ -444,4 +656,164 @@ pub fn inet_checksum(parts: &[&[u8]]) -> u16 {
         .iter()
         .fold(etherparse::checksum::Sum16BitWords::new(), |s, p| s.add_slice(p));
     u16::from_be(sum.ones_complement())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Built;
+    use crate::packet::{Dflt, Field, Kind, Len, Proto};
+    use crate::{Layer, Packet, Value};
+
+    /// What the toy hook writes into each automatic field, by name: more than most of them hold.
+    const WRITES: [(&str, u64); 6] = [
+        ("hlen", 100),
+        ("count", 1000),
+        ("after", 0xbeef),
+        ("opt", 9),
+        ("le", 0x0102_0304),
+        ("lo", 0xff),
+    ];
+
+    /// Writes [`WRITES`] by field index, wherever each table puts the field.
+    fn hook(b: &mut Built) {
+        for (name, v) in WRITES {
+            if let Some(f) = b.auto_field(name) {
+                b.put_int(f, v);
+            }
+        }
+    }
+
+    /// A name of `nlen` bytes.
+    const NLEN: Field = Field::u8("nlen", 0);
+    const NAME: Field = Field::new("name", Kind::Bytes(Len::From(nlen)), Dflt::Bytes(b""));
+
+    fn nlen(l: &Layer) -> usize {
+        l.get_int("nlen").unwrap_or(0) as usize
+    }
+
+    /// A run (two nibbles and two bytes), a variable-length name, then fields placed by measuring: a 16-bit
+    /// integer, a byte present only in version 6, a little-endian word and a bit field in the middle of a byte.
+    static TOY_FIELDS: &[Field] = &[
+        Field::bits("ver", 4, 5),
+        Field::bits("hlen", 4, 0).auto(),
+        Field::u8("count", 0).auto(),
+        NLEN,
+        NAME,
+        Field::u16("after", 0).auto(),
+        Field::u8("opt", 0).auto().when(|l, _| l.get_int("ver") == Some(6)),
+        Field::new("le", Kind::LeU32, Dflt::Auto),
+        Field::bits("hi", 5, 0x10),
+        Field::bits("lo", 3, 0).auto(),
+    ];
+
+    static TOY: Proto = Proto {
+        name: "Toy",
+        long_name: "Toy",
+        fields: TOY_FIELDS,
+        post_build: Some(hook),
+        ..Proto::BASE
+    };
+
+    /// The same fields in another order: the same hook must land on the same fields.
+    static REORDERED: Proto = Proto {
+        name: "Reordered",
+        long_name: "Reordered",
+        fields: &[
+            Field::bits("lo", 3, 0).auto(),
+            Field::bits("hi", 5, 0x10),
+            Field::new("le", Kind::LeU32, Dflt::Auto),
+            Field::u16("after", 0).auto(),
+            Field::bits("ver", 4, 5),
+            Field::bits("hlen", 4, 0).auto(),
+            Field::u8("opt", 0).auto().when(|l, _| l.get_int("ver") == Some(6)),
+            Field::u8("count", 0).auto(),
+            NLEN,
+            NAME,
+        ],
+        post_build: Some(hook),
+        ..Proto::BASE
+    };
+
+    fn built(proto: &'static Proto, ver: u64, name: &[u8]) -> Vec<u8> {
+        let layer = Layer::new(proto).with("ver", ver).unwrap();
+        let layer = layer
+            .with("nlen", name.len() as u64)
+            .unwrap()
+            .with("name", name.to_vec())
+            .unwrap();
+        Packet::from(layer).build()
+    }
+
+    /// Each field the hook wrote, as dissection reads it back through the table.
+    fn read_back(proto: &'static Proto, bytes: &[u8]) -> Vec<(&'static str, Option<Value>)> {
+        let p = Packet::dissect_as(proto, bytes);
+        let layer = &p.layers()[0];
+        assert_eq!(layer.proto().name, proto.name);
+        ["hlen", "count", "after", "opt", "le", "lo", "hi"]
+            .into_iter()
+            .map(|n| (n, layer.get(n)))
+            .collect()
+    }
+
+    #[test]
+    fn hooks_write_fields_where_the_table_puts_them() {
+        let bytes = built(&TOY, 5, b"hello");
+        let expected = [
+            0x5f, // ver 5, hlen saturated at 15
+            0xff, // count saturated at 255
+            5,    // nlen
+            b'h', b'e', b'l', b'l', b'o', // the name
+            0xbe, 0xef, // after, measured past the name
+            0x04, 0x03, 0x02, 0x01, // le, little-endian (no `opt`: absent in version 5)
+            0x87, // hi kept, lo saturated at 7
+        ];
+        assert_eq!(bytes, expected);
+        let bytes = built(&TOY, 6, b"hi");
+        assert_eq!(bytes[5..8], [0xbe, 0xef, 9], "opt, present in version 6, after `after`");
+        assert_eq!(bytes[12], 0x87);
+    }
+
+    #[test]
+    fn hooks_follow_the_table_when_fields_move() {
+        for ver in [5, 6] {
+            let name = b"hello";
+            let (toy, reordered) = (built(&TOY, ver, name), built(&REORDERED, ver, name));
+            assert_ne!(toy, reordered, "the tables lay the fields out differently");
+            let (toy, reordered) = (read_back(&TOY, &toy), read_back(&REORDERED, &reordered));
+            assert_eq!(toy, reordered);
+            let get = |n: &str| toy.iter().find(|(k, _)| *k == n).and_then(|(_, v)| v.clone());
+            assert_eq!(get("count"), Some(Value::Int(255)));
+            assert_eq!(get("after"), Some(Value::Int(0xbeef)));
+            assert_eq!(get("le"), Some(Value::Int(0x0102_0304)));
+            assert_eq!((get("lo"), get("hi")), (Some(Value::Int(7)), Some(Value::Int(0x10))));
+            let opt = if ver == 6 { Value::Int(9) } else { Value::None };
+            assert_eq!(get("opt"), Some(opt), "absent but in version 6");
+        }
+    }
+
+    /// A field the user set is left alone, and writing past the table (an index beyond it, a value wider
+    /// than the field) changes nothing else.
+    #[test]
+    fn set_fields_and_bad_indices_are_left_alone() {
+        fn wild(b: &mut Built) {
+            b.put_int(99, 1);
+            b.put_bytes(0, &[1, 2, 3]);
+            hook(b);
+        }
+        static WILD: Proto = Proto {
+            name: "Wild",
+            long_name: "Wild",
+            fields: TOY_FIELDS,
+            post_build: Some(wild),
+            ..Proto::BASE
+        };
+        let layer = Layer::new(&WILD).with("count", 2).unwrap().with("nlen", 2).unwrap();
+        let bytes = Packet::from(layer.with("name", b"ab".to_vec()).unwrap()).build();
+        assert_eq!(
+            bytes[..5],
+            [0x5f, 2, 2, b'a', b'b'],
+            "count as set; no bytes over the `ver` nibble"
+        );
+        assert_eq!(bytes.len(), 12);
+    }
 }

@@ -170,6 +170,12 @@ impl Layout {
         }
     }
 
+    /// Width in bits of field `k` of the run when it is a big-endian integer or a bit field.
+    #[inline]
+    pub(crate) fn int_width(&self, k: usize) -> Option<u8> {
+        self.int_widths.get(k).copied().filter(|&w| w > 0)
+    }
+
     /// Field `k` of the run as an integer, without building a value; `None` for other kinds.
     #[inline]
     pub(crate) fn read_int(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Option<u64> {
