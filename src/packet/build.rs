@@ -16,16 +16,17 @@ pub struct Built<'a> {
     /// The layers being built: a packet's, or a record's alone.
     layers: &'a [Layer],
     index: usize,
-    /// Header start of each layer; `starts[n]` is the end of the frame (padding excluded).
-    starts: Vec<usize>,
+    /// Header start of each layer, and where in its header its run of fixed fields was written, in bits;
+    /// `starts[n]` is the end of the frame (padding excluded).
+    starts: Vec<(usize, usize)>,
     buf: Vec<u8>,
     /// Where a field's place past a variable one is measured, by writing the fields before it again.
     scratch: Vec<u8>,
+    /// The fields of the finished layer its hook is to compute (see [`Built::is_auto_at`]), by index.
+    to_compute: u64,
     /// The finished layer's layout and header bytes, looked up once per hook (see [`Built::finishing`]).
     layout: Option<&'static Layout>,
     header: std::ops::Range<usize>,
-    /// Where the finished layer's run starts in its header, in bits, once measured.
-    run_start: Option<usize>,
 }
 
 impl<'a> Built<'a> {
@@ -72,28 +73,27 @@ impl<'a> Built<'a> {
     /// value of any other field stays as it came (Ether's destination, a fixed option length). By index, for
     /// hooks that run at every build.
     pub fn is_auto_at(&self, i: usize) -> bool {
-        let layer = self.layer();
-        layer.user_value(i).is_none() && (layer.proto.fields[i].is_auto() || !layer.is_from_wire(i))
+        i < Layer::MAX_FIELDS && self.to_compute & (1 << i) != 0
     }
 
     /// Length of this layer's own header.
     pub fn header_len(&self) -> usize {
-        self.starts[self.index + 1] - self.starts[self.index]
+        self.starts[self.index + 1].0 - self.starts[self.index].0
     }
 
     /// This layer's header and payload, to the end of the frame (padding excluded).
     pub fn bytes(&self) -> &[u8] {
-        &self.buf[self.starts[self.index]..]
+        &self.buf[self.starts[self.index].0..]
     }
 
     /// Length of this layer's header plus payload.
     pub fn total_len(&self) -> usize {
-        self.buf.len() - self.starts[self.index]
+        self.buf.len() - self.starts[self.index].0
     }
 
     /// Length of everything above this layer's header.
     pub fn payload_len(&self) -> usize {
-        self.buf.len() - self.starts[self.index + 1]
+        self.buf.len() - self.starts[self.index + 1].0
     }
 
     /// Writes `v` into field `f` of this layer's header, saturating at the field's width: only the field's
@@ -118,29 +118,13 @@ impl<'a> Built<'a> {
         let layout = self.layout?;
         let k = f.checked_sub(layout.first())?;
         let w = layout.int_width(k)?;
-        Some((self.run_start(layout) + layout.bit_offset(k), w))
+        Some((self.run_start() + layout.bit_offset(k), w))
     }
 
-    /// Where the finished layer's run starts in its header, in bits: at its start for most protocols, else
-    /// measured once per hook.
+    /// Where the finished layer's run of fixed fields starts in its header, in bits, as the build wrote it.
     #[inline(always)]
-    fn run_start(&mut self, layout: &Layout) -> usize {
-        match layout.first() {
-            0 => 0,
-            first => self.run_start_past(first),
-        }
-    }
-
-    /// [`Built::run_start`] for a run after field `first`.
-    #[inline(never)]
-    fn run_start_past(&mut self, first: usize) -> usize {
-        match self.run_start {
-            Some(bits) => bits,
-            None => {
-                let bits = self.measure_before(first);
-                *self.run_start.insert(bits)
-            }
-        }
+    fn run_start(&self) -> usize {
+        self.starts[self.index].1
     }
 
     /// [`Built::put_int`] for the other fields, placed by [`Built::place`]: out of line, being rarer.
@@ -207,9 +191,10 @@ impl<'a> Built<'a> {
     /// Makes layer `i` the one being finished, for its hook.
     fn finishing(&mut self, i: usize) {
         self.index = i;
-        self.layout = Some(self.layers[i].proto.layout());
-        self.header = self.starts[i]..self.starts[i + 1];
-        self.run_start = None;
+        let (layer, layout) = (&self.layers[i], self.layers[i].proto.layout());
+        self.to_compute = !layer.user & (layout.automatic() | !layer.wire);
+        self.layout = Some(layout);
+        self.header = self.starts[i].0..self.starts[i + 1].0;
     }
 
     /// This layer's header bytes, which the hook may rewrite.
@@ -228,7 +213,7 @@ impl<'a> Built<'a> {
         let layout = self.layout?;
         let first = layout.first();
         if f >= first && f < first + layout.count() {
-            let start = self.run_start(layout) + layout.bit_offset(f - first);
+            let start = self.run_start() + layout.bit_offset(f - first);
             return Some(start..start + field.fixed_bits()? as usize);
         }
         let under = self.under().map(Layer::proto);
@@ -279,16 +264,18 @@ fn build_into(registry: &Registry, layers: &[Layer], buf: &mut Vec<u8>) {
     let mut starts = Vec::with_capacity(layers.len() + 1);
     let mut padding = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
-        starts.push(buf.len());
+        let start = buf.len();
         if layer.proto == &PADDING {
+            starts.push((start, 0));
             if let Some(Value::Bytes(b)) = layer.get("load") {
                 padding.extend_from_slice(&b);
             }
             continue;
         }
-        write_header(registry, layers, i, buf);
+        let run = write_header(registry, layers, i, buf);
+        starts.push((start, run));
     }
-    starts.push(buf.len());
+    starts.push((buf.len(), 0));
     let mut built = Built {
         registry,
         layers,
@@ -296,9 +283,9 @@ fn build_into(registry: &Registry, layers: &[Layer], buf: &mut Vec<u8>) {
         starts,
         buf: std::mem::take(buf),
         scratch: Vec::new(),
+        to_compute: 0,
         layout: None,
         header: 0..0,
-        run_start: None,
     };
     for i in (0..layers.len()).rev() {
         if let Some(hook) = layers[i].proto.post_build {
@@ -321,7 +308,9 @@ static AUTO: Value = Value::None;
 
 /// Appends layer `i`'s header: every present field in table order, bit fields packed. The protocol's run of
 /// fixed fields is copied from its default image and patched where the layer differs (see [`write_run`]).
-fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u8>) {
+///
+/// Returns where the run starts in the header, in bits, for the hooks that fill its fields.
+fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u8>) -> usize {
     let layer = &layers[i];
     let start = buf.len();
     let under = i.checked_sub(1).map(|u| layers[u].proto);
@@ -330,10 +319,14 @@ fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u
     let fields = layer.proto.fields;
     let mut bits = BitWriter::default();
     let mut f = 0;
+    let mut run = 0;
     while f < fields.len() {
-        if f == layout.first() && bits.nbits == 0 && write_run(layer, layout, over, buf) {
-            f += layout.count();
-            continue;
+        if f == layout.first() {
+            run = (buf.len() - start) * 8 + bits.nbits as usize;
+            if bits.nbits == 0 && write_run(layer, layout, over, buf) {
+                f += layout.count();
+                continue;
+            }
         }
         let field = &fields[f];
         if field.when.is_none_or(|c| c(layer, under)) {
@@ -343,6 +336,7 @@ fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u
     }
     let align = layer.proto.align.max(1);
     buf.resize(start + (buf.len() - start).div_ceil(align) * align, 0);
+    run
 }
 
 /// What layer `i` builds from the layer above it (an IP `proto`, an Ether `type`).

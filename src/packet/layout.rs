@@ -35,6 +35,9 @@ pub struct Layout {
     image: Option<Box<[u8]>>,
     /// Fields of the run whose default is computed for each layer, by index: always written over the image.
     computed_defaults: u64,
+    /// The automatic fields (`Dflt::Auto`: lengths, checksums, counts), by index: what a rebuild after an edit
+    /// computes afresh even when read from the wire.
+    automatic: u64,
     /// How many fields the protocol has.
     fields: usize,
 }
@@ -96,6 +99,9 @@ impl Layout {
         let computed_defaults = (first..first + count)
             .filter(|&i| matches!(fields[i].default, Dflt::Dyn(_)))
             .fold(0, |m, i| m | 1 << i);
+        let automatic = (0..fields.len().min(64))
+            .filter(|&i| fields[i].is_auto())
+            .fold(0, |m, i| m | 1 << i);
         Layout {
             first,
             starts,
@@ -105,6 +111,7 @@ impl Layout {
             deferred,
             image,
             computed_defaults,
+            automatic,
             fields: fields.len(),
         }
     }
@@ -117,6 +124,11 @@ impl Layout {
     /// Fields of the run (by index) whose default is computed for each layer.
     pub(crate) fn computed_defaults(&self) -> u64 {
         self.computed_defaults
+    }
+
+    /// The automatic fields, by index.
+    pub(crate) fn automatic(&self) -> u64 {
+        self.automatic
     }
 
     /// Bit offset of field `k` of the run from the run's start.
