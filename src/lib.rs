@@ -8,4 +8,4 @@ pub mod packet;
 pub mod pcapio;
 
 pub use error::Error;
-pub use packet::{Layer, LinkType, Packet, Proto, Value};
+pub use packet::{FieldValue, Layer, LinkType, Packet, Proto};

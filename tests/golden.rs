@@ -7,7 +7,7 @@
 
 use serde_json::Value as Json;
 use wirecraft::packet::Generator;
-use wirecraft::{Layer, LinkType, Packet, Value};
+use wirecraft::{FieldValue, Layer, LinkType, Packet};
 
 fn cases(file: &str) -> Vec<Json> {
     let path = format!("{}/tests/data/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -21,24 +21,24 @@ fn cases(file: &str) -> Vec<Json> {
 }
 
 /// Decodes the vector files' value encoding (see tests/data/README.md) into a field value.
-fn value(j: &Json) -> Result<Value, String> {
+fn value(j: &Json) -> Result<FieldValue, String> {
     Ok(match j {
-        Json::Null => Value::None,
-        Json::Bool(b) => Value::Int(u64::from(*b)),
-        Json::Number(n) => Value::Int(n.as_u64().ok_or_else(|| format!("not a u64: {n}"))?),
-        Json::String(s) => Value::from(s.as_str()),
+        Json::Null => FieldValue::None,
+        Json::Bool(b) => FieldValue::Int(u64::from(*b)),
+        Json::Number(n) => FieldValue::Int(n.as_u64().ok_or_else(|| format!("not a u64: {n}"))?),
+        Json::String(s) => FieldValue::from(s.as_str()),
         Json::Object(o) => {
             let (k, v) = o.iter().next().ok_or("empty object")?;
             match k.as_str() {
-                "bytes" => Value::Bytes(hex(v.as_str().ok_or("bytes is hex text")?)),
+                "bytes" => FieldValue::Bytes(hex(v.as_str().ok_or("bytes is hex text")?)),
                 "range" => {
                     let a = v[0].as_u64().ok_or("range start")?;
                     let b = v[1].as_u64().ok_or("range end")?;
-                    Value::gen(Generator::Range(a, b))
+                    FieldValue::gen(Generator::Range(a, b))
                 }
-                "list" => Value::List(values(v)?),
-                "tuple" => Value::Tuple(values(v)?),
-                "layers" => Value::Layers(
+                "list" => FieldValue::List(values(v)?),
+                "tuple" => FieldValue::Tuple(values(v)?),
+                "layers" => FieldValue::Layers(
                     v.as_array()
                         .ok_or("layers")?
                         .iter()
@@ -53,7 +53,7 @@ fn value(j: &Json) -> Result<Value, String> {
 }
 
 /// The elements of an encoded list or tuple.
-fn values(j: &Json) -> Result<Vec<Value>, String> {
+fn values(j: &Json) -> Result<Vec<FieldValue>, String> {
     j.as_array().ok_or("a list of values")?.iter().map(value).collect()
 }
 

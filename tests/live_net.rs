@@ -14,7 +14,7 @@ use common::{l, Bed, Sink, A4, B4};
 use wirecraft::lang::Session;
 use wirecraft::net::{self, Event, Events, ExchangeOptions, Outgoing, SendOptions, SniffOptions, SrOptions, Via};
 use wirecraft::pcapio::{self, PacketList, Timestamp};
-use wirecraft::{LinkType, Packet, Value};
+use wirecraft::{FieldValue, LinkType, Packet};
 
 static GO: AtomicBool = AtomicBool::new(false);
 
@@ -57,7 +57,7 @@ fn the_exchange_core_matches_by_the_callers_rule_and_resends_the_unanswered() {
         |frame, answered| {
             looked_at += 1;
             let p = frame.packet();
-            if p.get("ICMP", "type") != Some(Value::Int(0)) {
+            if p.get("ICMP", "type") != Some(FieldValue::Int(0)) {
                 return None;
             }
             let i = p.get("ICMP", "id")?.as_int()? as usize - 1;

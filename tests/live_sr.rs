@@ -177,7 +177,10 @@ fn route_lookup_and_default_source_in_the_namespace() {
     assert!(c.route_table().to_string().contains("198.18.0.0       255.255.255.0"));
     net::use_routes_for_source();
     let p = Packet::from(l("IP", &[("dst", B4)]));
-    assert_eq!(p.get("IP", "src"), Some(wirecraft::Value::Ip4(A4.parse().unwrap())));
+    assert_eq!(
+        p.get("IP", "src"),
+        Some(wirecraft::FieldValue::Ip4(A4.parse().unwrap()))
+    );
 }
 
 #[test]

@@ -10,7 +10,7 @@ use wirecraft::packet::Generator;
 use wirecraft::pcapio::{
     self, FileErrorKind, Format, FrameBuf, PacketList, ReadOptions, Reader, Timestamp, Warning, WriteOptions, Writer,
 };
-use wirecraft::{Layer, LinkType, Packet, Value};
+use wirecraft::{FieldValue, Layer, LinkType, Packet};
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/pcap").join(name)
@@ -342,7 +342,7 @@ fn crafted_packets_choose_link_type_and_precision() {
     let raw = dir.path().join("raw.pcap");
     // A packet set writes every packet it stands for.
     let mut set = ip.clone();
-    set.set("UDP", "dport", Value::gen(Generator::Range(1000, 1002)))
+    set.set("UDP", "dport", FieldValue::gen(Generator::Range(1000, 1002)))
         .unwrap();
     assert_eq!(pcapio::write(&raw, &set, &WriteOptions::default()).unwrap(), 3);
     assert_eq!(&std::fs::read(&raw).unwrap()[20..24], &101u32.to_le_bytes());

@@ -5,9 +5,9 @@
 
 use wirecraft::layers::REGISTRY;
 use wirecraft::packet::inet_checksum;
-use wirecraft::{Layer, Packet, Proto, Value};
+use wirecraft::{FieldValue, Layer, Packet, Proto};
 
-fn layer(name: &str, fields: &[(&str, Value)]) -> Layer {
+fn layer(name: &str, fields: &[(&str, FieldValue)]) -> Layer {
     let mut l = Layer::named(name).unwrap_or_else(|e| panic!("{name}: {e}"));
     for (k, v) in fields {
         l.set(k, v.clone()).unwrap_or_else(|e| panic!("{name}.{k}: {e}"));
@@ -15,8 +15,8 @@ fn layer(name: &str, fields: &[(&str, Value)]) -> Layer {
     l
 }
 
-fn bytes(b: &[u8]) -> Value {
-    Value::Bytes(b.to_vec())
+fn bytes(b: &[u8]) -> FieldValue {
+    FieldValue::Bytes(b.to_vec())
 }
 
 /// The layers a protocol's hook needs below it: the IP pseudo-header of a transport checksum.
@@ -37,21 +37,24 @@ fn unders(p: &Proto) -> Vec<Vec<Layer>> {
 
 /// Layers whose automatic fields follow variable-length ones, set so that those have a length of their own.
 fn samples() -> Vec<Layer> {
-    let names = || Value::Layers(vec![layer("DNSQR", &[("qname", bytes(b"www.example.com."))])]);
-    let record = |rtype: &str, fields: &[(&str, Value)]| {
+    let names = || FieldValue::Layers(vec![layer("DNSQR", &[("qname", bytes(b"www.example.com."))])]);
+    let record = |rtype: &str, fields: &[(&str, FieldValue)]| {
         let mut all = vec![("rrname", bytes(b"host.example.org."))];
         all.extend_from_slice(fields);
         layer(rtype, &all)
     };
     vec![
-        layer("IP", &[("options", Value::Layers(vec![layer("IPOption_RR", &[])]))]),
+        layer(
+            "IP",
+            &[("options", FieldValue::Layers(vec![layer("IPOption_RR", &[])]))],
+        ),
         layer(
             "TCP",
             &[(
                 "options",
-                Value::List(vec![
+                FieldValue::List(vec![
                     mss(1460),
-                    Value::Tuple(vec![Value::Str("NOP".into()), Value::None]),
+                    FieldValue::Tuple(vec![FieldValue::Str("NOP".into()), FieldValue::None]),
                 ]),
             )],
         ),
@@ -59,8 +62,11 @@ fn samples() -> Vec<Layer> {
             "DNS",
             &[
                 ("qd", names()),
-                ("an", Value::Layers(vec![record("DNSRR", &[]), record("DNSRRMX", &[])])),
-                ("ar", Value::Layers(vec![layer("DNSRROPT", &[])])),
+                (
+                    "an",
+                    FieldValue::Layers(vec![record("DNSRR", &[]), record("DNSRRMX", &[])]),
+                ),
+                ("ar", FieldValue::Layers(vec![layer("DNSRROPT", &[])])),
             ],
         ),
         record("DNSRR", &[("rdata", "192.0.2.1".into())]),
@@ -85,7 +91,7 @@ fn samples() -> Vec<Layer> {
         layer("PadN", &[("optdata", bytes(b"\x00\x00\x00"))]),
         layer(
             "IPv6ExtHdrRouting",
-            &[("addresses", Value::List(vec!["fd00::3".into(), "fd00::4".into()]))],
+            &[("addresses", FieldValue::List(vec!["fd00::3".into(), "fd00::4".into()]))],
         ),
         layer("ICMPv6NDOptUnknown", &[("data", bytes(b"abcdefghij"))]),
         layer(
@@ -99,8 +105,8 @@ fn samples() -> Vec<Layer> {
     ]
 }
 
-fn mss(n: u64) -> Value {
-    Value::Tuple(vec![Value::Str("MSS".into()), Value::Int(n)])
+fn mss(n: u64) -> FieldValue {
+    FieldValue::Tuple(vec![FieldValue::Str("MSS".into()), FieldValue::Int(n)])
 }
 
 /// Every stack to check: each protocol with a hook alone (with its defaults) and over what it needs, and
@@ -170,7 +176,7 @@ fn names(stack: &[Layer]) -> Vec<&'static str> {
 
 fn int(p: &Packet, layer: &str, field: &str) -> u64 {
     match p.get(layer, field) {
-        Some(Value::Int(n)) => n,
+        Some(FieldValue::Int(n)) => n,
         other => panic!("{layer}.{field}: {other:?}"),
     }
 }
@@ -198,12 +204,12 @@ fn the_common_fields_hold_what_they_mean() {
     let ip = || layer("IP", &[("src", "198.18.0.1".into()), ("dst", "198.18.0.2".into())]);
     let ip_opts = || {
         let mut l = ip();
-        l.set("options", Value::Layers(vec![layer("IPOption_RR", &[])]))
+        l.set("options", FieldValue::Layers(vec![layer("IPOption_RR", &[])]))
             .unwrap();
         l
     };
     // IP with options over TCP with options: lengths, header lengths and both checksums.
-    let tcp = layer("TCP", &[("options", Value::List(vec![mss(1460)]))]);
+    let tcp = layer("TCP", &[("options", FieldValue::List(vec![mss(1460)]))]);
     let wire = (ip_opts() / tcp / &b"payload"[..]).build();
     let back = Packet::dissect_as(ip().proto(), &wire);
     let (ihl, dataofs) = (int(&back, "IP", "ihl") as usize, int(&back, "TCP", "dataofs") as usize);
@@ -229,8 +235,8 @@ fn the_common_fields_hold_what_they_mean() {
     assert_eq!(l4_sum_v6(&wire, 58), 0, "ICMPv6 checksum");
 
     // DNS over TCP: the length prefix counts the message; the counts count the records.
-    let qd = Value::Layers(vec![Layer::named("DNSQR").unwrap(), Layer::named("DNSQR").unwrap()]);
-    let an = Value::Layers(vec![layer("DNSRR", &[("rrname", bytes(b"a.example."))])]);
+    let qd = FieldValue::Layers(vec![Layer::named("DNSQR").unwrap(), Layer::named("DNSQR").unwrap()]);
+    let an = FieldValue::Layers(vec![layer("DNSRR", &[("rrname", bytes(b"a.example."))])]);
     let dns = layer("DNS", &[("qd", qd), ("an", an)]);
     let wire = (ip() / Layer::named("TCP").unwrap() / dns).build();
     let back = Packet::dissect_as(ip().proto(), &wire);

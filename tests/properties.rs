@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use wirecraft::layers::REGISTRY;
 use wirecraft::packet::{Dflt, Direction, Field, Kind};
-use wirecraft::{Layer, LinkType, Packet, Value};
+use wirecraft::{FieldValue, Layer, LinkType, Packet};
 
 const LINKS: [LinkType; 6] = [
     LinkType::Ethernet,
@@ -104,7 +104,7 @@ fn transport() -> impl Strategy<Value = Transport> {
     ]
 }
 
-fn set_all(name: &str, fields: &[(&'static str, Value)]) -> Layer {
+fn set_all(name: &str, fields: &[(&'static str, FieldValue)]) -> Layer {
     let mut l = Layer::named(name).unwrap();
     for (k, v) in fields {
         l.set(k, v.clone()).unwrap();
@@ -121,22 +121,22 @@ proptest! {
         src in any::<[u8; 4]>(), dst in any::<[u8; 4]>(), ttl in any::<u8>(), id in any::<u16>(), tos in any::<u8>(),
         t in transport(), payload in proptest::collection::vec(any::<u8>(), 0..64),
     ) {
-        let ip_fields: Vec<(&'static str, Value)> = vec![
-            ("src", Value::Ip4(src.into())), ("dst", Value::Ip4(dst.into())),
-            ("ttl", Value::Int(ttl.into())), ("id", Value::Int(id.into())), ("tos", Value::Int(tos.into())),
+        let ip_fields: Vec<(&'static str, FieldValue)> = vec![
+            ("src", FieldValue::Ip4(src.into())), ("dst", FieldValue::Ip4(dst.into())),
+            ("ttl", FieldValue::Int(ttl.into())), ("id", FieldValue::Int(id.into())), ("tos", FieldValue::Int(tos.into())),
         ];
-        let (name, fields): (&str, Vec<(&'static str, Value)>) = match t {
+        let (name, fields): (&str, Vec<(&'static str, FieldValue)>) = match t {
             Transport::Tcp { sport, dport, seq, ack, flags, window } => ("TCP", vec![
-                ("sport", Value::Int(sport.into())), ("dport", Value::Int(dport.into())),
-                ("seq", Value::Int(seq.into())), ("ack", Value::Int(ack.into())),
-                ("flags", Value::Int(flags.into())), ("window", Value::Int(window.into())),
+                ("sport", FieldValue::Int(sport.into())), ("dport", FieldValue::Int(dport.into())),
+                ("seq", FieldValue::Int(seq.into())), ("ack", FieldValue::Int(ack.into())),
+                ("flags", FieldValue::Int(flags.into())), ("window", FieldValue::Int(window.into())),
             ]),
             Transport::Udp { sport, dport } => ("UDP", vec![
-                ("sport", Value::Int(sport.into())), ("dport", Value::Int(dport.into())),
+                ("sport", FieldValue::Int(sport.into())), ("dport", FieldValue::Int(dport.into())),
             ]),
-            Transport::Icmp { id, seq } => ("ICMP", vec![("id", Value::Int(id.into())), ("seq", Value::Int(seq.into()))]),
+            Transport::Icmp { id, seq } => ("ICMP", vec![("id", FieldValue::Int(id.into())), ("seq", FieldValue::Int(seq.into()))]),
         };
-        let ether = set_all("Ether", &[("dst", Value::Str("02:00:00:00:00:02".into())), ("src", Value::Str("02:00:00:00:00:01".into()))]);
+        let ether = set_all("Ether", &[("dst", FieldValue::Str("02:00:00:00:00:02".into())), ("src", FieldValue::Str("02:00:00:00:00:01".into()))]);
         let mut p = ether / set_all("IP", &ip_fields) / set_all(name, &fields);
         if !payload.is_empty() {
             p = p / &payload[..];
@@ -149,11 +149,11 @@ proptest! {
         for (k, v) in fields.iter() {
             prop_assert_eq!(q.get(name, k), Some(v.clone()), "{}.{}", name, k);
         }
-        prop_assert_eq!(q.get("IP", "len"), Some(Value::Int(bytes.len() as u64 - 14)));
+        prop_assert_eq!(q.get("IP", "len"), Some(FieldValue::Int(bytes.len() as u64 - 14)));
         // The computed checksums verify: the one's-complement sum over each checksummed span is zero.
         prop_assert_eq!(wirecraft::packet::inet_checksum(&[&bytes[14..34]]), 0);
         if !payload.is_empty() {
-            prop_assert_eq!(q.get("Raw", "load"), Some(Value::Bytes(payload.clone())));
+            prop_assert_eq!(q.get("Raw", "load"), Some(FieldValue::Bytes(payload.clone())));
         }
     }
 }
@@ -212,7 +212,7 @@ fn editing_a_dissected_packet_keeps_what_came_from_the_wire() {
         [2, 0, 0, 0, 0, 2],
         "not the broadcast an unset destination gets"
     );
-    assert_eq!(edited.get("IP", "ttl"), Some(Value::Int(9)));
+    assert_eq!(edited.get("IP", "ttl"), Some(FieldValue::Int(9)));
 
     let security = hex("820c0000000000007878780000000000");
     let mut q = Packet::dissect_as(Layer::named("IPOption_Security").unwrap().proto(), &security[..12]);
@@ -231,19 +231,19 @@ fn packet_sets_are_lazy_and_in_scapy_order() {
         / Layer::named("TCP").unwrap().with("dport", (0u64, 65535u64)).unwrap();
     // 2^24 destinations × 2 TTLs × 65,536 ports: counted without being enumerated.
     assert_eq!(p.count(), (1u128 << 24) * 2 * 65536);
-    let first: Vec<(Option<Value>, Option<Value>, Option<Value>)> = p
+    let first: Vec<(Option<FieldValue>, Option<FieldValue>, Option<FieldValue>)> = p
         .iter()
         .take(3)
         .map(|q| (q.get("IP", "ttl"), q.get("IP", "dst"), q.get("TCP", "dport")))
         .collect();
     // The payload varies fastest.
-    assert_eq!(first[1].2, Some(Value::Int(1)));
-    assert_eq!(first[1].0, Some(Value::Int(1)));
+    assert_eq!(first[1].2, Some(FieldValue::Int(1)));
+    assert_eq!(first[1].0, Some(FieldValue::Int(1)));
     let q = p.nth(65536);
-    assert_eq!(q.get("TCP", "dport"), Some(Value::Int(0)));
+    assert_eq!(q.get("TCP", "dport"), Some(FieldValue::Int(0)));
     assert_eq!(
         q.get("IP", "ttl"),
-        Some(Value::Int(2)),
+        Some(FieldValue::Int(2)),
         "within a layer the first declared field varies fastest"
     );
 }
@@ -254,7 +254,7 @@ fn random_values_are_drawn_at_each_build() {
     let p = Packet::from(
         Layer::named("UDP")
             .unwrap()
-            .with("sport", Value::gen(Generator::Rand(RandKind::Short)))
+            .with("sport", FieldValue::gen(Generator::Rand(RandKind::Short)))
             .unwrap(),
     );
     let ports: std::collections::HashSet<Vec<u8>> = (0..50).map(|_| p.build()[..2].to_vec()).collect();
@@ -289,22 +289,22 @@ fn errors_name_the_problem() {
 /// not the size or count of other fields (set by hand, those ask for a frame that dissects otherwise: Scapy's
 /// non-automatic `FieldLenField`s, `length`, `saltlength`, by their names), of a plain integer or address kind.
 /// `None` leaves it unset.
-fn free_value(field: &Field, bits: u128) -> Option<Value> {
+fn free_value(field: &Field, bits: u128) -> Option<FieldValue> {
     let sizes_others = ["len", "length", "count"].iter().any(|s| field.name.ends_with(s));
     if field.when.is_some() || field.is_auto() || matches!(field.default, Dflt::Dyn(_)) || sizes_others {
         return None;
     }
     match field.kind {
-        Kind::Mac => Some(Value::Mac(
+        Kind::Mac => Some(FieldValue::Mac(
             ((bits as u64) & 0xffff_ffff_ffff).to_be_bytes()[2..]
                 .try_into()
                 .unwrap(),
         )),
-        Kind::Ip4 => Some(Value::Ip4((bits as u32).into())),
-        Kind::Ip6 => Some(Value::Ip6(bits.into())),
+        Kind::Ip4 => Some(FieldValue::Ip4((bits as u32).into())),
+        Kind::Ip6 => Some(FieldValue::Ip6(bits.into())),
         _ => {
             let w = field.int_width()?;
-            Some(Value::Int(bits as u64 & (u64::MAX >> (64 - u32::from(w)))))
+            Some(FieldValue::Int(bits as u64 & (u64::MAX >> (64 - u32::from(w)))))
         }
     }
 }

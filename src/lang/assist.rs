@@ -349,7 +349,7 @@ impl Session {
                     .fields
                     .iter()
                     .map(|f| {
-                        let v = layer.get(f.name).unwrap_or(crate::packet::Value::None);
+                        let v = layer.get(f.name).unwrap_or(crate::packet::FieldValue::None);
                         format!("{}={}", f.name, f.repr(&v, &layer))
                     })
                     .collect();

@@ -312,7 +312,7 @@ impl Value {
         match (self, other) {
             (Value::None, Value::None) => true,
             (Value::Flag(v, f), Value::Str(s)) | (Value::Str(s), Value::Flag(v, f)) => {
-                f.coerce(packet::Value::from(&**s)) == Ok(packet::Value::Int(*v))
+                f.coerce(packet::FieldValue::from(&**s)) == Ok(packet::FieldValue::Int(*v))
             }
             (Value::Float(_), _) | (_, Value::Float(_)) => match (self.as_float(), other.as_float()) {
                 (Some(a), Some(b)) => a == b,
@@ -487,52 +487,52 @@ pub fn float_repr(f: f64) -> String {
 
 /// A field value as the language sees it: addresses as text (as Scapy returns them), flags as `FlagValue`,
 /// records as packets.
-pub fn from_field(v: packet::Value, field: &'static Field) -> Value {
+pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
     match v {
-        packet::Value::Int(i) if matches!(field.show, Show::Flags(..)) => Value::Flag(i, field),
-        packet::Value::Int(i) => Value::Int(i128::from(i)),
-        packet::Value::Bytes(b) => Value::Bytes(Rc::from(b)),
-        packet::Value::Str(s) => Value::Str(Rc::from(s)),
-        packet::Value::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
-        packet::Value::Ip4(a) => Value::Str(Rc::from(a.to_string())),
-        packet::Value::Ip6(a) => Value::Str(Rc::from(a.to_string())),
-        packet::Value::List(items) => Value::list(items.into_iter().map(|v| from_field(v, field)).collect()),
-        packet::Value::Tuple(items) => Value::Tuple(items.into_iter().map(|v| from_field(v, field)).collect()),
-        packet::Value::Layers(ls) => Value::list(ls.into_iter().map(|l| Value::packet(Packet::from(l))).collect()),
-        packet::Value::None => Value::None,
-        packet::Value::Gen(g) => Value::Gen(Rc::from(g)),
+        packet::FieldValue::Int(i) if matches!(field.show, Show::Flags(..)) => Value::Flag(i, field),
+        packet::FieldValue::Int(i) => Value::Int(i128::from(i)),
+        packet::FieldValue::Bytes(b) => Value::Bytes(Rc::from(b)),
+        packet::FieldValue::Str(s) => Value::Str(Rc::from(s)),
+        packet::FieldValue::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
+        packet::FieldValue::Ip4(a) => Value::Str(Rc::from(a.to_string())),
+        packet::FieldValue::Ip6(a) => Value::Str(Rc::from(a.to_string())),
+        packet::FieldValue::List(items) => Value::list(items.into_iter().map(|v| from_field(v, field)).collect()),
+        packet::FieldValue::Tuple(items) => Value::Tuple(items.into_iter().map(|v| from_field(v, field)).collect()),
+        packet::FieldValue::Layers(ls) => Value::list(ls.into_iter().map(|l| Value::packet(Packet::from(l))).collect()),
+        packet::FieldValue::None => Value::None,
+        packet::FieldValue::Gen(g) => Value::Gen(Rc::from(g)),
     }
 }
 
 /// A language value for a field: a 2-tuple of ints is a range, a list a set of choices, packets are records.
-pub fn to_field(v: &Value) -> Result<packet::Value, LangError> {
+pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
     Ok(match v {
-        Value::None => packet::Value::None,
-        Value::Bool(b) => packet::Value::Int(u64::from(*b)),
-        Value::Int(i) => packet::Value::Int(field_int(*i)?),
-        Value::Flag(i, _) => packet::Value::Int(*i),
-        Value::Str(s) => packet::Value::from(&**s),
-        Value::Bytes(b) => packet::Value::Bytes(b.to_vec()),
+        Value::None => packet::FieldValue::None,
+        Value::Bool(b) => packet::FieldValue::Int(u64::from(*b)),
+        Value::Int(i) => packet::FieldValue::Int(field_int(*i)?),
+        Value::Flag(i, _) => packet::FieldValue::Int(*i),
+        Value::Str(s) => packet::FieldValue::from(&**s),
+        Value::Bytes(b) => packet::FieldValue::Bytes(b.to_vec()),
         Value::Tuple(t) => match (
             t.len(),
             t.first().and_then(Value::as_int),
             t.get(1).and_then(Value::as_int),
         ) {
-            (2, Some(a), Some(b)) => packet::Value::gen(Generator::Range(field_int(a)?, field_int(b)?)),
-            _ => packet::Value::Tuple(t.iter().map(to_field).collect::<Result<_, _>>()?),
+            (2, Some(a), Some(b)) => packet::FieldValue::gen(Generator::Range(field_int(a)?, field_int(b)?)),
+            _ => packet::FieldValue::Tuple(t.iter().map(to_field).collect::<Result<_, _>>()?),
         },
         Value::List(l) => {
             let items = l.borrow();
             if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Packet(_))) {
-                packet::Value::Layers(items.iter().flat_map(record_layers).collect())
+                packet::FieldValue::Layers(items.iter().flat_map(record_layers).collect())
             } else {
-                packet::Value::List(items.iter().map(to_field).collect::<Result<_, _>>()?)
+                packet::FieldValue::List(items.iter().map(to_field).collect::<Result<_, _>>()?)
             }
         }
-        Value::Packet(_) => packet::Value::Layers(record_layers(v)),
-        Value::Gen(g) => packet::Value::Gen(Box::new((**g).clone())),
+        Value::Packet(_) => packet::FieldValue::Layers(record_layers(v)),
+        Value::Gen(g) => packet::FieldValue::Gen(Box::new((**g).clone())),
         Value::Range(r) if r[2] == 1 && r[1] > r[0] => {
-            packet::Value::gen(Generator::Range(field_int(r[0])?, field_int(r[1] - 1)?))
+            packet::FieldValue::gen(Generator::Range(field_int(r[0])?, field_int(r[1] - 1)?))
         }
         other => {
             return Err(LangError::type_err(format!(

@@ -3,7 +3,7 @@
 
 use super::fixed_str::FixedStr;
 use super::well_known::{ARP_HWTYPES, ARP_OPS, ETHER_TYPES};
-use crate::packet::{addr, int, layer_of, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{addr, int, layer_of, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
 
 /// The hardware addresses are MACs for Ethernet with a 6-byte (or automatic) length.
 fn hw_is_mac(l: &Layer) -> bool {
@@ -88,11 +88,11 @@ pub static ARP: Proto = Proto {
 };
 
 /// Size of an address value as built.
-fn addr_len(v: Option<Value>) -> usize {
+fn addr_len(v: Option<FieldValue>) -> usize {
     match v {
-        Some(Value::Mac(_)) => 6,
-        Some(Value::Ip4(_)) => 4,
-        Some(Value::Ip6(_)) => 16,
+        Some(FieldValue::Mac(_)) => 6,
+        Some(FieldValue::Ip4(_)) => 4,
+        Some(FieldValue::Ip6(_)) => 16,
         Some(v) => v.as_bytes().map_or(0, <[u8]>::len),
         None => 0,
     }
@@ -137,14 +137,14 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use crate::packet::{Layer, Packet, Value};
+    use crate::packet::{FieldValue, Layer, Packet};
 
     #[test]
     fn odd_hardware_length_is_bytes_both_ways() {
         let arp = Layer::named("ARP")
             .and_then(|l| l.with("hwtype", 6))
-            .and_then(|l| l.with("hwsrc", Value::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8])))
-            .and_then(|l| l.with("hwdst", Value::Bytes(vec![0; 8])))
+            .and_then(|l| l.with("hwsrc", FieldValue::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8])))
+            .and_then(|l| l.with("hwdst", FieldValue::Bytes(vec![0; 8])))
             .unwrap();
         let bytes = Packet::from(arp).build();
         assert_eq!(bytes.len(), 8 + 2 * 8 + 2 * 4);
@@ -152,8 +152,8 @@ mod tests {
         let back = Packet::dissect_as(&super::ARP, &bytes);
         assert_eq!(
             back.get("ARP", "hwsrc"),
-            Some(Value::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8]))
+            Some(FieldValue::Bytes(vec![1, 2, 3, 4, 5, 6, 7, 8]))
         );
-        assert_eq!(back.get("ARP", "psrc"), Some(Value::Ip4([0, 0, 0, 0].into())));
+        assert_eq!(back.get("ARP", "psrc"), Some(FieldValue::Ip4([0, 0, 0, 0].into())));
     }
 }

@@ -6,7 +6,7 @@ use super::dns_records::{rr_dispatch, DNSRR};
 use super::tcp::TCP;
 use super::udp::UDP;
 use super::well_known::{DNS_OPCODES, DNS_QCLASSES, DNS_QTYPES, DNS_RCODES};
-use crate::packet::{int, sprintf, Bound, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Records, Value};
+use crate::packet::{int, sprintf, Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto, Records};
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
 const LENGTH: usize = 0;
@@ -38,7 +38,7 @@ static FIELDS: &[Field] = &[
     Field::new(
         "qd",
         Kind::Records(&QD),
-        Dflt::Dyn(|_| Value::Layers(vec![Layer::new(&DNSQR)])),
+        Dflt::Dyn(|_| FieldValue::Layers(vec![Layer::new(&DNSQR)])),
     )
     .doc("questions (DNSQR(qname=..., qtype=...))"),
     Field::new("an", Kind::Records(&AN), Dflt::Empty).doc("answers (DNSRR, DNSRRMX, ...)"),
@@ -110,7 +110,7 @@ fn post_build(b: &mut Built) {
     for k in 0..4 {
         if b.is_auto_at(QDCOUNT + k) {
             let n = match &*b.layer().value_ref(QDCOUNT + 4 + k) {
-                Value::Layers(records) => records.len(),
+                FieldValue::Layers(records) => records.len(),
                 _ => 0,
             };
             b.put_int(QDCOUNT + k, n as u64);
@@ -156,19 +156,19 @@ struct TcpLength;
 static TCP_LENGTH: TcpLength = TcpLength;
 
 impl Codec for TcpLength {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
         let n = usize::from(u16::from_be_bytes([b[0], b[1]]));
-        (n >= 14 && end.saturating_sub(pos) >= n).then_some((Value::Int(n as u64), 2))
+        (n >= 14 && end.saturating_sub(pos) >= n).then_some((FieldValue::Int(n as u64), 2))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(i) if i <= 0xffff => Ok(Value::Int(i)),
+            FieldValue::Int(i) if i <= 0xffff => Ok(FieldValue::Int(i)),
             other => Err(format!("expected a 16-bit length, got {other}")),
         }
     }
@@ -185,22 +185,22 @@ pub static NAME: DnsName = DnsName;
 pub const NAME_KIND: Kind = Kind::Custom(&NAME);
 
 impl Codec for DnsName {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         encode_name(v.as_bytes().unwrap_or(b"."), out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
         let (name, used) = decode_name(data, pos, end);
-        Some((Value::Bytes(name), used))
+        Some((FieldValue::Bytes(name), used))
     }
 
     fn measure(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
         Some(walk_name(data, pos, end, None))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v.as_bytes() {
-            Some(b) => Ok(Value::Bytes(normalize_name(b))),
+            Some(b) => Ok(FieldValue::Bytes(normalize_name(b))),
             None => Err(format!("expected a domain name, got {v}")),
         }
     }
@@ -330,10 +330,10 @@ mod tests {
         bytes.extend_from_slice(&(msg.len() as u16).to_be_bytes());
         bytes.extend_from_slice(&msg);
         let p = Packet::dissect_as(&TCP, &bytes);
-        let Some(Value::Layers(an)) = p.get("DNS", "an") else {
+        let Some(FieldValue::Layers(an)) = p.get("DNS", "an") else {
             panic!("no answers in {}", p.show())
         };
-        assert_eq!(an[0].get("rrname"), Some(Value::Bytes(b"example.com.".to_vec())));
+        assert_eq!(an[0].get("rrname"), Some(FieldValue::Bytes(b"example.com.".to_vec())));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::dns_svcb::{DNSRRHTTPS, DNSRRSVCB};
 use super::dnssec::{DNSRRDNSKEY, DNSRRDS, DNSRRNSEC, DNSRRNSEC3, DNSRRNSEC3PARAM};
 use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
 use crate::packet::RAW;
-use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
+use crate::packet::{Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Proto, Records};
 
 /// Scapy's `_DNSRR`: the record's class from its type, read past the owner name (pointers not followed);
 /// `Raw` when the fixed part is cut short.
@@ -230,20 +230,20 @@ static NAPTR_REPLACEMENT: RecordName = RecordName(|l, pos| {
 struct RecordName(fn(&Layer, usize) -> Option<usize>);
 
 impl Codec for RecordName {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         NAME.encode(v, out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let left = self.0(layer, pos)?;
         NAME.decode(data, pos, end.min(pos + left), layer)
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         NAME.coerce(v)
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         NAME.repr(v)
     }
 
@@ -305,27 +305,27 @@ struct TimeSigned;
 static TIME_SIGNED: TimeSigned = TimeSigned;
 
 impl Codec for TimeSigned {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         let t = v.as_int().unwrap_or(0);
         out.extend_from_slice(&((t >> 32) as u16).to_be_bytes());
         out.extend_from_slice(&(t as u32).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 6)?;
         let high = u64::from(u16::from_be_bytes([b[0], b[1]]));
         let low = u64::from(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
-        Some((Value::Int(high + low), 6))
+        Some((FieldValue::Int(high + low), 6))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(_) => Ok(v),
+            FieldValue::Int(_) => Ok(v),
             other => Err(format!("expected seconds since 1970, got {other}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         match v.as_int() {
             Some(t) => {
                 let d = Utc::at(t);
@@ -370,7 +370,7 @@ fn signature_len(l: &Layer) -> usize {
 /// The built length of a name field's value: names in record data are not compressed when built.
 pub(super) fn name_len(l: &Layer, field: &str) -> usize {
     match l.get(field) {
-        Some(Value::Bytes(b)) => wire_name_len(&b),
+        Some(FieldValue::Bytes(b)) => wire_name_len(&b),
         _ => 1,
     }
 }
@@ -392,23 +392,23 @@ pub(super) struct RecordBytes {
 }
 
 impl Codec for RecordBytes {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = self.measure(data, pos, end, layer)?;
-        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+        Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
     fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
         Some((self.len)(layer, data, pos)?.min(end.saturating_sub(pos)))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Bytes(_) => Ok(v),
-            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+            FieldValue::Bytes(_) => Ok(v),
+            FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
             other => Err(format!("expected bytes, got {other}")),
         }
     }
@@ -542,13 +542,13 @@ fn put_len_of(b: &mut Built, len: &str, of: &str) {
 const NAME_TYPES: [u64; 6] = [2, 3, 4, 5, 12, 39];
 
 /// The `rdata` Scapy gives each record type by default.
-fn rdata_default(l: &Layer) -> Value {
+fn rdata_default(l: &Layer) -> FieldValue {
     match l.get_int("type").unwrap_or(1) {
-        1 => Value::Ip4(Ipv4Addr::UNSPECIFIED),
-        28 => Value::Ip6(Ipv6Addr::UNSPECIFIED),
-        16 => Value::List(vec![Value::Str("".into())]),
-        t if NAME_TYPES.contains(&t) => Value::Bytes(b".".to_vec()),
-        _ => Value::Bytes(Vec::new()),
+        1 => FieldValue::Ip4(Ipv4Addr::UNSPECIFIED),
+        28 => FieldValue::Ip6(Ipv6Addr::UNSPECIFIED),
+        16 => FieldValue::List(vec![FieldValue::Str("".into())]),
+        t if NAME_TYPES.contains(&t) => FieldValue::Bytes(b".".to_vec()),
+        _ => FieldValue::Bytes(Vec::new()),
     }
 }
 
@@ -559,7 +559,7 @@ struct Rdata;
 static RDATA: Rdata = Rdata;
 
 /// Writes `rdata` as the record's `type` says; other types by the value's shape.
-fn write_rdata(layer: &Layer, v: &Value, out: &mut Vec<u8>) {
+fn write_rdata(layer: &Layer, v: &FieldValue, out: &mut Vec<u8>) {
     match layer.get_int("type").unwrap_or(1) {
         16 => encode_texts(v, out),
         t if NAME_TYPES.contains(&t) => encode_name(v.as_bytes().unwrap_or(b"."), out),
@@ -569,9 +569,9 @@ fn write_rdata(layer: &Layer, v: &Value, out: &mut Vec<u8>) {
 
 impl Codec for Rdata {
     /// Without the record's type: by the value's shape.
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         match v {
-            Value::List(_) => encode_texts(v, out),
+            FieldValue::List(_) => encode_texts(v, out),
             v => match parse_addr(v) {
                 Some(a) => out.extend_from_slice(&a),
                 None => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
@@ -579,33 +579,35 @@ impl Codec for Rdata {
         }
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let rdlen = (layer.get_int("rdlen").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let rdata = data.get(pos..pos + rdlen)?;
         Some(match layer.get_int("type").unwrap_or(1) {
             1 => {
                 let a: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
-                (Value::Ip4(Ipv4Addr::from(a)), 4)
+                (FieldValue::Ip4(Ipv4Addr::from(a)), 4)
             }
             28 => {
                 let a: [u8; 16] = data.get(pos..pos + 16)?.try_into().ok()?;
-                (Value::Ip6(Ipv6Addr::from(a)), 16)
+                (FieldValue::Ip6(Ipv6Addr::from(a)), 16)
             }
             16 => (decode_texts(rdata), rdlen),
             t if NAME_TYPES.contains(&t) => {
                 let (name, used) = decode_name(data, pos, pos + rdlen);
-                (Value::Bytes(name), used)
+                (FieldValue::Bytes(name), used)
             }
-            _ => (Value::Bytes(rdata.to_vec()), rdlen),
+            _ => (FieldValue::Bytes(rdata.to_vec()), rdlen),
         })
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Str(s) if s.parse::<Ipv4Addr>().is_ok() || s.parse::<Ipv6Addr>().is_ok() => Ok(Value::Str(s)),
-            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
-            Value::Bytes(_) | Value::Ip4(_) | Value::Ip6(_) => Ok(v),
-            Value::List(items) if items.iter().all(|i| i.as_bytes().is_some()) => Ok(Value::List(items)),
+            FieldValue::Str(s) if s.parse::<Ipv4Addr>().is_ok() || s.parse::<Ipv6Addr>().is_ok() => {
+                Ok(FieldValue::Str(s))
+            }
+            FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
+            FieldValue::Bytes(_) | FieldValue::Ip4(_) | FieldValue::Ip6(_) => Ok(v),
+            FieldValue::List(items) if items.iter().all(|i| i.as_bytes().is_some()) => Ok(FieldValue::List(items)),
             other => Err(format!(
                 "expected an address, a name, bytes or a list of strings, got {other}"
             )),
@@ -613,11 +615,11 @@ impl Codec for Rdata {
     }
 
     /// As Python's `str`: addresses bare, bytes and lists as their repr.
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         match v {
-            Value::Str(s) => s.to_string(),
-            Value::Ip4(a) => a.to_string(),
-            Value::Ip6(a) => a.to_string(),
+            FieldValue::Str(s) => s.to_string(),
+            FieldValue::Ip4(a) => a.to_string(),
+            FieldValue::Ip6(a) => a.to_string(),
             v => v.to_string(),
         }
     }
@@ -628,11 +630,11 @@ impl Codec for Rdata {
 }
 
 /// An address given as text or as an address value, in wire form.
-fn parse_addr(v: &Value) -> Option<Vec<u8>> {
+fn parse_addr(v: &FieldValue) -> Option<Vec<u8>> {
     match v {
-        Value::Ip4(a) => Some(a.octets().to_vec()),
-        Value::Ip6(a) => Some(a.octets().to_vec()),
-        Value::Str(s) => match s.parse::<Ipv4Addr>() {
+        FieldValue::Ip4(a) => Some(a.octets().to_vec()),
+        FieldValue::Ip6(a) => Some(a.octets().to_vec()),
+        FieldValue::Str(s) => match s.parse::<Ipv4Addr>() {
             Ok(a) => Some(a.octets().to_vec()),
             Err(_) => s.parse::<Ipv6Addr>().ok().map(|a| a.octets().to_vec()),
         },
@@ -642,9 +644,9 @@ fn parse_addr(v: &Value) -> Option<Vec<u8>> {
 
 /// Scapy's `DNSTextField.i2m`: each string length-prefixed, split into 255-byte pieces; an empty one is a
 /// zero byte. A single string is one text.
-pub(super) fn encode_texts(v: &Value, out: &mut Vec<u8>) {
+pub(super) fn encode_texts(v: &FieldValue, out: &mut Vec<u8>) {
     let texts = match v {
-        Value::List(items) => items.iter().filter_map(Value::as_bytes).collect(),
+        FieldValue::List(items) => items.iter().filter_map(FieldValue::as_bytes).collect(),
         v => v.as_bytes().into_iter().collect::<Vec<_>>(),
     };
     for text in texts {
@@ -659,14 +661,14 @@ pub(super) fn encode_texts(v: &Value, out: &mut Vec<u8>) {
 }
 
 /// Scapy's `DNSTextField.m2i`: length-prefixed strings, the last one cut short if the data ends.
-pub(super) fn decode_texts(mut s: &[u8]) -> Value {
+pub(super) fn decode_texts(mut s: &[u8]) -> FieldValue {
     let mut texts = Vec::new();
     while let Some(&n) = s.first() {
         let end = (usize::from(n) + 1).min(s.len());
-        texts.push(Value::Bytes(s[1..end].to_vec()));
+        texts.push(FieldValue::Bytes(s[1..end].to_vec()));
         s = &s[end..];
     }
-    Value::List(texts)
+    FieldValue::List(texts)
 }
 
 /// `DNSRROPT.rdata`: options up to `rdlen`.
@@ -746,26 +748,26 @@ static SERVER_COOKIE: HexBytes = HexBytes(Len::From(|l| {
 }));
 
 impl Codec for HexBytes {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = self
             .0
             .resolve(layer, end.saturating_sub(pos))
             .min(end.saturating_sub(pos));
-        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+        Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v.as_bytes() {
-            Some(b) => Ok(Value::Bytes(b.to_vec())),
+            Some(b) => Ok(FieldValue::Bytes(b.to_vec())),
             None => Err(format!("expected bytes, got {v}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         v.as_bytes()
             .map(|b| b.iter().map(|x| format!("{x:02x}")).collect())
             .unwrap_or_else(|| v.to_string())
@@ -789,11 +791,14 @@ mod tests {
     #[test]
     fn tsig_time_drops_high_bits_and_reads_back_as_the_sum_of_its_parts() {
         let mut wire = Vec::new();
-        TIME_SIGNED.encode(&Value::Int((1 << 50) + (1 << 32) + 7), &mut wire);
+        TIME_SIGNED.encode(&FieldValue::Int((1 << 50) + (1 << 32) + 7), &mut wire);
         assert_eq!(wire, [0, 1, 0, 0, 0, 7]);
         let read = TIME_SIGNED.decode(&wire, 0, wire.len(), &Layer::new(&DNSRRTSIG));
-        assert_eq!(read, Some((Value::Int(8), 6)));
-        assert_eq!(TIME_SIGNED.repr(&Value::Int(1_700_000_000)), "Tue Nov 14 22:13:20 2023");
+        assert_eq!(read, Some((FieldValue::Int(8), 6)));
+        assert_eq!(
+            TIME_SIGNED.repr(&FieldValue::Int(1_700_000_000)),
+            "Tue Nov 14 22:13:20 2023"
+        );
     }
 
     #[test]
@@ -804,6 +809,9 @@ mod tests {
             0, 1, 8, 2, 0, 0, 0, 60, 0, 0, 0, 2, 0, 0, 0, 1, 0, 7, 0, 0xab, 0xcd, 0xee,
         ]);
         let p = crate::packet::Packet::dissect_as(&DNSRRRSIG, &rr);
-        assert_eq!(p.get("DNSRRRSIG", "signature"), Some(Value::Bytes(vec![0xab, 0xcd])));
+        assert_eq!(
+            p.get("DNSRRRSIG", "signature"),
+            Some(FieldValue::Bytes(vec![0xab, 0xcd]))
+        );
     }
 }

@@ -7,7 +7,7 @@ use super::dns::NAME_KIND;
 use super::dns_records::{decode_texts, encode_texts, name_len, record, RR_BASE};
 use crate::packet::field::lookup;
 use crate::packet::value::{fmt_ip6, py_str};
-use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Proto, Records, Value};
+use crate::packet::{Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Proto, Records};
 
 /// `DNSRRSVCB`: where and how a service is reached.
 pub static DNSRRSVCB: Proto = Proto {
@@ -77,11 +77,11 @@ fn len_post_build(b: &mut Built) {
 }
 
 /// The value Scapy gives each key by default: a list for the list kinds, 0 for the port, else bytes.
-fn value_default(l: &Layer) -> Value {
+fn value_default(l: &Layer) -> FieldValue {
     match l.get_int("key").unwrap_or(0) {
-        0 | 1 | 2 | 4 | 6 => Value::List(Vec::new()),
-        3 => Value::Int(0),
-        _ => Value::Bytes(Vec::new()),
+        0 | 1 | 2 | 4 | 6 => FieldValue::List(Vec::new()),
+        3 => FieldValue::Int(0),
+        _ => FieldValue::Bytes(Vec::new()),
     }
 }
 
@@ -91,20 +91,20 @@ struct SvcValue;
 static SVC_VALUE: SvcValue = SvcValue;
 
 impl Codec for SvcValue {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         match v {
-            Value::Int(port) => out.extend_from_slice(&(*port as u16).to_be_bytes()),
-            Value::List(items) => match items.first() {
-                Some(Value::Int(_)) => {
+            FieldValue::Int(port) => out.extend_from_slice(&(*port as u16).to_be_bytes()),
+            FieldValue::List(items) => match items.first() {
+                Some(FieldValue::Int(_)) => {
                     for key in items {
                         out.extend_from_slice(&(key.as_int().unwrap_or(0) as u16).to_be_bytes());
                     }
                 }
-                Some(Value::Ip4(_) | Value::Ip6(_)) => {
+                Some(FieldValue::Ip4(_) | FieldValue::Ip6(_)) => {
                     for a in items {
                         match a {
-                            Value::Ip4(a) => out.extend_from_slice(&a.octets()),
-                            Value::Ip6(a) => out.extend_from_slice(&a.octets()),
+                            FieldValue::Ip4(a) => out.extend_from_slice(&a.octets()),
+                            FieldValue::Ip6(a) => out.extend_from_slice(&a.octets()),
                             _ => {}
                         }
                     }
@@ -117,70 +117,72 @@ impl Codec for SvcValue {
 
     /// By the key: the port reads 2 bytes whatever `len` says, as Scapy's `ShortField`; the lists read their
     /// `len` bytes, and fail on a piece too short for an element.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let len = (layer.get_int("len").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let value = data.get(pos..pos + len)?;
         Some(match layer.get_int("key").unwrap_or(0) {
             0 => (
-                list_of(value, 2, |b| Value::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))))?,
+                list_of(value, 2, |b| {
+                    FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]])))
+                })?,
                 len,
             ),
             1 | 2 => (decode_texts(value), len),
             3 => {
                 let b = data.get(pos..pos + 2)?;
-                (Value::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2)
+                (FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2)
             }
             4 => (
-                list_of(value, 4, |b| Value::Ip4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))?,
+                list_of(value, 4, |b| FieldValue::Ip4(Ipv4Addr::new(b[0], b[1], b[2], b[3])))?,
                 len,
             ),
             6 => {
-                let ip6 = |b: &[u8]| Value::Ip6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap_or([0; 16])));
+                let ip6 = |b: &[u8]| FieldValue::Ip6(Ipv6Addr::from(<[u8; 16]>::try_from(b).unwrap_or([0; 16])));
                 (list_of(value, 16, ip6)?, len)
             }
-            _ => (Value::Bytes(value.to_vec()), len),
+            _ => (FieldValue::Bytes(value.to_vec()), len),
         })
     }
 
     /// Texts that are addresses become addresses, and key names key numbers (as Scapy's fields convert them
     /// for `ipv4hint`, `ipv6hint` and `mandatory`); other texts stay texts.
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(_) | Value::Bytes(_) => Ok(v),
-            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
-            Value::List(items) => items
+            FieldValue::Int(_) | FieldValue::Bytes(_) => Ok(v),
+            FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
+            FieldValue::List(items) => items
                 .into_iter()
                 .map(|item| match item {
-                    Value::Str(s) => Ok(if let Ok(a) = s.parse::<Ipv4Addr>() {
-                        Value::Ip4(a)
+                    FieldValue::Str(s) => Ok(if let Ok(a) = s.parse::<Ipv4Addr>() {
+                        FieldValue::Ip4(a)
                     } else if let Ok(a) = s.parse::<Ipv6Addr>() {
-                        Value::Ip6(a)
+                        FieldValue::Ip6(a)
                     } else if let Some(&(key, _)) = SVC_PARAM_KEYS.iter().find(|(_, name)| *name == s) {
-                        Value::Int(key)
+                        FieldValue::Int(key)
                     } else {
-                        Value::Str(s)
+                        FieldValue::Str(s)
                     }),
-                    Value::Int(_) | Value::Bytes(_) | Value::Ip4(_) | Value::Ip6(_) => Ok(item),
+                    FieldValue::Int(_) | FieldValue::Bytes(_) | FieldValue::Ip4(_) | FieldValue::Ip6(_) => Ok(item),
                     other => Err(format!("expected key numbers, strings or addresses, got {other}")),
                 })
                 .collect::<Result<_, _>>()
-                .map(Value::List),
+                .map(FieldValue::List),
             other => Err(format!("expected a number, bytes or a list, got {other}")),
         }
     }
 
     /// Scapy's: key numbers by name and addresses bare, in brackets; strings as a Python list.
-    fn repr(&self, v: &Value) -> String {
-        let Value::List(items) = v else {
+    fn repr(&self, v: &FieldValue) -> String {
+        let FieldValue::List(items) = v else {
             return v.to_string();
         };
         let bare: Vec<String> = items
             .iter()
             .map(|item| match item {
-                Value::Int(k) => lookup(SVC_PARAM_KEYS, *k).map_or_else(|| k.to_string(), str::to_string),
-                Value::Ip4(a) => a.to_string(),
-                Value::Ip6(a) => fmt_ip6(*a),
-                Value::Str(s) => py_str(s),
+                FieldValue::Int(k) => lookup(SVC_PARAM_KEYS, *k).map_or_else(|| k.to_string(), str::to_string),
+                FieldValue::Ip4(a) => a.to_string(),
+                FieldValue::Ip6(a) => fmt_ip6(*a),
+                FieldValue::Str(s) => py_str(s),
                 other => other.to_string(),
             })
             .collect();
@@ -193,9 +195,9 @@ impl Codec for SvcValue {
 }
 
 /// The `size`-byte elements of `value`; `None` when the last is cut short.
-fn list_of(value: &[u8], size: usize, element: impl Fn(&[u8]) -> Value) -> Option<Value> {
+fn list_of(value: &[u8], size: usize, element: impl Fn(&[u8]) -> FieldValue) -> Option<FieldValue> {
     if value.len() % size != 0 {
         return None;
     }
-    Some(Value::List(value.chunks(size).map(element).collect()))
+    Some(FieldValue::List(value.chunks(size).map(element).collect()))
 }

@@ -7,7 +7,7 @@ use super::dns_records::{
     DNSSEC_ALGORITHMS, RR_BASE,
 };
 use super::well_known::DNS_TYPES;
-use crate::packet::{Codec, Dflt, Field, Kind, Layer, Proto, Value};
+use crate::packet::{Codec, Dflt, Field, FieldValue, Kind, Layer, Proto};
 
 /// `DNSRRDNSKEY` (RFC 4034 §2): a zone's public key.
 pub static DNSRRDNSKEY: Proto = Proto {
@@ -147,11 +147,11 @@ pub static DNSRRNSEC3PARAM: Proto = Proto {
 struct TypeBitmap(RecordBytes);
 
 impl Codec for TypeBitmap {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         self.0.encode(v, out)
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         self.0.decode(data, pos, end, layer)
     }
 
@@ -160,17 +160,17 @@ impl Codec for TypeBitmap {
     }
 
     /// Scapy's `h2i`: a non-empty list of numbers becomes its bitmap; an empty list stays a list.
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Bytes(_) | Value::Str(_) => self.0.coerce(v),
-            Value::List(items) if items.is_empty() => Ok(Value::List(items)),
-            Value::List(items) => {
+            FieldValue::Bytes(_) | FieldValue::Str(_) => self.0.coerce(v),
+            FieldValue::List(items) if items.is_empty() => Ok(FieldValue::List(items)),
+            FieldValue::List(items) => {
                 let types = items
                     .iter()
                     .map(|i| i.as_int().ok_or_else(|| format!("expected type numbers, got {i}")))
                     .collect::<Result<Vec<_>, _>>()?;
                 encode_bitmap(&types)
-                    .map(Value::Bytes)
+                    .map(FieldValue::Bytes)
                     .ok_or_else(|| "expected a type number up to 65535".to_string())
             }
             other => Err(format!("expected a list of type numbers or bytes, got {other}")),
@@ -178,7 +178,7 @@ impl Codec for TypeBitmap {
     }
 
     /// Scapy's `i2repr`: the types' names, or the bytes when they are not a well-formed bitmap of some type.
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         let bitmap = v.as_bytes().unwrap_or(&[]);
         if bitmap.is_empty() {
             return "[]".into();
@@ -275,9 +275,9 @@ mod tests {
         assert_eq!(decode_bitmap(&[0]), None);
         assert_eq!(decode_bitmap(&[0, 33, 0xff]), None);
         assert_eq!(decode_bitmap(&[0, 4, 0x60]), Some(vec![1, 2]));
-        assert_eq!(NSEC_TYPES.repr(&Value::Bytes(vec![0, 1, 0])), "b'\\x00\\x01\\x00'");
+        assert_eq!(NSEC_TYPES.repr(&FieldValue::Bytes(vec![0, 1, 0])), "b'\\x00\\x01\\x00'");
         assert_eq!(
-            NSEC_TYPES.repr(&Value::Bytes(vec![0, 1, 0x60, 1, 1, 0x80])),
+            NSEC_TYPES.repr(&FieldValue::Bytes(vec![0, 1, 0x60, 1, 1, 0x80])),
             "['A', 'NS', 'URI']"
         );
     }

@@ -2,7 +2,7 @@
 //! follows it, Scapy's `LLC`, and the spanning tree BPDU LLC carries, Scapy's `STP`.
 
 use super::ether::ETHER;
-use crate::packet::{sprintf, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{sprintf, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
 
 /// `Dot3`: destination, source, length of the payload.
 pub static DOT3: Proto = Proto {
@@ -80,24 +80,24 @@ pub struct Seconds256;
 static SECONDS_256: Seconds256 = Seconds256;
 
 impl Codec for Seconds256 {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
-        Some((Value::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
+        Some((FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(i) if i <= 0xff => Ok(Value::Int(i * 256)),
+            FieldValue::Int(i) if i <= 0xff => Ok(FieldValue::Int(i * 256)),
             other => Err(format!("expected whole seconds below 256, got {other}")),
         }
     }
 
     /// Python's `repr` of the float: `0.0`, `20.0`, `0.00390625`.
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         format!("{:?}", v.as_int().unwrap_or(0) as f64 / 256.0)
     }
 

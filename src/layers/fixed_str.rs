@@ -3,7 +3,7 @@
 //! NUL bytes stripped, `command()` prints them whole.
 
 use crate::packet::value::py_bytes;
-use crate::packet::{Codec, Layer, Value};
+use crate::packet::{Codec, FieldValue, Layer};
 
 pub struct FixedStr {
     /// The length, from the layer's other fields; `None` while the field giving it is automatic (computed from
@@ -12,11 +12,11 @@ pub struct FixedStr {
 }
 
 impl Codec for FixedStr {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn encode_in(&self, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
+    fn encode_in(&self, v: &FieldValue, layer: &Layer, out: &mut Vec<u8>) {
         let bytes = v.as_bytes().unwrap_or(&[]);
         match (self.len)(layer) {
             Some(n) => {
@@ -28,21 +28,21 @@ impl Codec for FixedStr {
     }
 
     /// Like Scapy's `s[:len]`, a short input gives fewer bytes rather than an error.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let rest = data.get(pos..end)?;
         let n = (self.len)(layer).unwrap_or(0).min(rest.len());
-        Some((Value::Bytes(rest[..n].to_vec()), n))
+        Some((FieldValue::Bytes(rest[..n].to_vec()), n))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Bytes(b) => Ok(Value::Bytes(b)),
-            Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+            FieldValue::Bytes(b) => Ok(FieldValue::Bytes(b)),
+            FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
             other => Err(format!("expected bytes, got {other}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         match v.as_bytes() {
             Some(b) => py_bytes(&b[..b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1)]),
             None => v.to_string(),

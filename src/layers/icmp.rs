@@ -5,7 +5,7 @@
 use super::ip::IPERROR;
 use super::well_known::{ICMP_CODES, ICMP_TYPES};
 use crate::packet::{
-    inet_checksum, int, layer_of, sprintf, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+    inet_checksum, int, layer_of, sprintf, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto,
 };
 
 /// Types that carry an identifier and sequence number.
@@ -90,15 +90,15 @@ struct Extension;
 static EXTENSION: Extension = Extension;
 
 impl Codec for Extension {
-    fn encode(&self, _v: &Value, _out: &mut Vec<u8>) {}
+    fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
-        Some((Value::None, 0))
+    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+        Some((FieldValue::None, 0))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::None => Ok(Value::None),
+            FieldValue::None => Ok(FieldValue::None),
             other => Err(format!("ICMP extensions are not supported, got {other}")),
         }
     }

@@ -3,14 +3,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::packet::{Layer, Value};
+use crate::packet::{FieldValue, Layer};
 
 /// The current time of day in milliseconds, Scapy's default for the three timestamps.
-pub fn now(_: &Layer) -> Value {
+pub fn now(_: &Layer) -> FieldValue {
     let ms = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());
-    Value::Int((ms % 86_400_000) as u64)
+    FieldValue::Int((ms % 86_400_000) as u64)
 }
 
 /// `h:m:s.ms`, as Scapy shows an ICMP timestamp.

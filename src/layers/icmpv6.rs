@@ -8,7 +8,7 @@ use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
 use crate::packet::RAW;
 use crate::packet::{
-    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Value,
+    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto,
 };
 
 /// ICMPv6 as a next header: chooses the message class from the type byte (Scapy's guess for `nh` 58).
@@ -273,10 +273,10 @@ pub struct NotDecoded;
 static NOT_DECODED: NotDecoded = NotDecoded;
 
 impl Codec for NotDecoded {
-    fn encode(&self, _v: &Value, _out: &mut Vec<u8>) {}
+    fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
-        Some((Value::None, 0))
+    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+        Some((FieldValue::None, 0))
     }
 
     fn kind_name(&self) -> &'static str {

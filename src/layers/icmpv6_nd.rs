@@ -5,7 +5,9 @@
 use super::icmpv6::{header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
 use crate::packet::RAW;
-use crate::packet::{addr, layer_of, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, PayloadGuess, Proto, Value};
+use crate::packet::{
+    addr, layer_of, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, PayloadGuess, Proto,
+};
 
 /// What follows a message or an option: the next option, by its type; a lone byte is `Raw`.
 const NEXT_OPTION: PayloadGuess = |_, p| {
@@ -259,19 +261,19 @@ pub struct OptionData;
 static OPTION_DATA: OptionData = OptionData;
 
 impl Codec for OptionData {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         let b = v.as_bytes().unwrap_or(&[]);
         out.extend_from_slice(b);
         out.resize(out.len() + (8 - (b.len() + 2) % 8) % 8, 0);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let units = layer.get_int("len").unwrap_or(0).max(1) as usize;
         let n = (8 * units - 2).min(end.saturating_sub(pos));
-        Some((Value::Bytes(data.get(pos..pos + n)?.to_vec()), n))
+        Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         bytes(v)
     }
 
@@ -286,28 +288,28 @@ pub struct QuotedPacket;
 static QUOTED_PACKET: QuotedPacket = QuotedPacket;
 
 impl Codec for QuotedPacket {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         let b = match v {
-            Value::Layers(l) => Packet::new(l.clone()).build(),
+            FieldValue::Layers(l) => Packet::new(l.clone()).build(),
             v => v.as_bytes().unwrap_or(&[]).to_vec(),
         };
         out.extend_from_slice(&b[..b.len() - b.len() % 8]);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = (8 * layer.get_int("len").unwrap_or(0) as usize)
             .saturating_sub(8)
             .min(end.saturating_sub(pos));
         if n == 0 {
-            return Some((Value::None, 0));
+            return Some((FieldValue::None, 0));
         }
         let quoted = Packet::dissect_as(&IPV6, data.get(pos..pos + n)?);
-        Some((Value::Layers(quoted.layers().to_vec()), n))
+        Some((FieldValue::Layers(quoted.layers().to_vec()), n))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Layers(l) => Ok(Value::Layers(l)),
+            FieldValue::Layers(l) => Ok(FieldValue::Layers(l)),
             v => bytes(v),
         }
     }
@@ -317,10 +319,10 @@ impl Codec for QuotedPacket {
     }
 }
 
-fn bytes(v: Value) -> Result<Value, String> {
+fn bytes(v: FieldValue) -> Result<FieldValue, String> {
     match v {
-        Value::Bytes(b) => Ok(Value::Bytes(b)),
-        Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
+        FieldValue::Bytes(b) => Ok(FieldValue::Bytes(b)),
+        FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
         other => Err(format!("expected bytes, got {other}")),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{inet_checksum, write_field, Built, Layer, Packet, Value};
+use crate::packet::{inet_checksum, write_field, Built, FieldValue, Layer, Packet};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -15,7 +15,7 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
         let proto = layer.proto();
         match layer.name() {
             _ if proto == &super::ip::IP || proto == &super::ip::IPERROR => {
-                let (Some(Value::Ip4(src)), Some(Value::Ip4(dst))) = (
+                let (Some(FieldValue::Ip4(src)), Some(FieldValue::Ip4(dst))) = (
                     b.value_below_at(depth, super::ip::SRC),
                     b.value_below_at(depth, super::ip::DST),
                 ) else {
@@ -31,11 +31,11 @@ pub fn l4_checksum(b: &Built, next_header: u8) -> Option<u16> {
             }
             _ if proto == &super::ipv6::IPV6 || proto == &super::ipv6::IPERROR6 => {
                 let src = home_address(b, depth).unwrap_or(match b.value_below(depth, "src") {
-                    Some(Value::Ip6(a)) => a,
+                    Some(FieldValue::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,
                 });
                 let dst = final_destination(b, depth).unwrap_or(match b.value_below(depth, "dst") {
-                    Some(Value::Ip6(a)) => a,
+                    Some(FieldValue::Ip6(a)) => a,
                     _ => Ipv6Addr::UNSPECIFIED,
                 });
                 let mut ph = [0u8; 40];
@@ -60,8 +60,8 @@ fn final_destination(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
             return None;
         }
         match l.get("addresses") {
-            Some(Value::List(a)) => match a.last() {
-                Some(Value::Ip6(x)) => Some(*x),
+            Some(FieldValue::List(a)) => match a.last() {
+                Some(FieldValue::Ip6(x)) => Some(*x),
                 _ => None,
             },
             _ => None,
@@ -78,8 +78,8 @@ fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
             return None;
         }
         match l.get("options") {
-            Some(Value::Layers(o)) if o.len() == 1 && o[0].name() == "HAO" => match o[0].get("hoa") {
-                Some(Value::Ip6(a)) => Some(a),
+            Some(FieldValue::Layers(o)) if o.len() == 1 && o[0].name() == "HAO" => match o[0].get("hoa") {
+                Some(FieldValue::Ip6(a)) => Some(a),
                 _ => None,
             },
             _ => None,
@@ -90,7 +90,7 @@ fn home_address(b: &Built, ipv6_depth: usize) -> Option<Ipv6Addr> {
 /// With exactly one loose or strict source route option, the pseudo-header's destination is the route's last
 /// address (Scapy's `in4_pseudoheader`); with more than one, Scapy falls back to the header's destination.
 fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
-    let Value::Layers(options) = &*ip.value_ref(super::ip::OPTIONS_FIELD) else {
+    let FieldValue::Layers(options) = &*ip.value_ref(super::ip::OPTIONS_FIELD) else {
         return None;
     };
     let mut routes = options
@@ -100,8 +100,8 @@ fn source_route_destination(ip: &Layer) -> Option<Ipv4Addr> {
         return None;
     };
     match only.get("routers") {
-        Some(Value::List(routers)) => match routers.last() {
-            Some(Value::Ip4(a)) => Some(*a),
+        Some(FieldValue::List(routers)) => match routers.last() {
+            Some(FieldValue::Ip4(a)) => Some(*a),
             _ => None,
         },
         _ => None,
@@ -141,17 +141,17 @@ pub fn set_source_resolver(resolve: SourceResolver) {
 }
 
 /// The source for `dst` from the installed resolver; loopback for loopback, unspecified when nothing answers.
-pub(crate) fn default_source(dst: std::net::IpAddr) -> Value {
+pub(crate) fn default_source(dst: std::net::IpAddr) -> FieldValue {
     let found = SOURCE
         .get()
         .and_then(|r| r(dst))
         .filter(|s| s.is_ipv6() == dst.is_ipv6());
     match (found, dst) {
-        (Some(std::net::IpAddr::V4(s)), _) => Value::Ip4(s),
-        (Some(std::net::IpAddr::V6(s)), _) => Value::Ip6(s),
-        (None, std::net::IpAddr::V4(d)) if d.is_loopback() => Value::Ip4(Ipv4Addr::LOCALHOST),
-        (None, std::net::IpAddr::V4(_)) => Value::Ip4(Ipv4Addr::UNSPECIFIED),
-        (None, std::net::IpAddr::V6(d)) if d.is_loopback() => Value::Ip6(Ipv6Addr::LOCALHOST),
-        (None, std::net::IpAddr::V6(_)) => Value::Ip6(Ipv6Addr::UNSPECIFIED),
+        (Some(std::net::IpAddr::V4(s)), _) => FieldValue::Ip4(s),
+        (Some(std::net::IpAddr::V6(s)), _) => FieldValue::Ip6(s),
+        (None, std::net::IpAddr::V4(d)) if d.is_loopback() => FieldValue::Ip4(Ipv4Addr::LOCALHOST),
+        (None, std::net::IpAddr::V4(_)) => FieldValue::Ip4(Ipv4Addr::UNSPECIFIED),
+        (None, std::net::IpAddr::V6(d)) if d.is_loopback() => FieldValue::Ip6(Ipv6Addr::LOCALHOST),
+        (None, std::net::IpAddr::V6(_)) => FieldValue::Ip6(Ipv6Addr::UNSPECIFIED),
     }
 }

@@ -6,7 +6,8 @@ use super::icmp::{self, ICMP};
 use super::ip_options::OPTIONS;
 use super::well_known::IP_PROTOS;
 use crate::packet::{
-    addr, answers_at, inet_checksum, int, layer_of, push_xor, sprintf, Built, Field, Kind, Layer, Packet, Proto, Value,
+    addr, answers_at, inet_checksum, int, layer_of, push_xor, sprintf, Built, Field, FieldValue, Kind, Layer, Packet,
+    Proto,
 };
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
@@ -83,10 +84,10 @@ pub static IP_OR_IPV6: Proto = Proto {
 
 /// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
 /// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
-fn default_src(l: &Layer) -> Value {
+fn default_src(l: &Layer) -> FieldValue {
     match l.get("dst") {
-        Some(Value::Ip4(d)) => super::inet::default_source(d.into()),
-        _ => Value::Ip4(Ipv4Addr::UNSPECIFIED),
+        Some(FieldValue::Ip4(d)) => super::inet::default_source(d.into()),
+        _ => FieldValue::Ip4(Ipv4Addr::UNSPECIFIED),
     }
 }
 

@@ -232,7 +232,7 @@ pub(crate) fn length_post_build(b: &mut Built) {
 
 #[cfg(test)]
 mod tests {
-    use crate::packet::{Packet, Value};
+    use crate::packet::{FieldValue, Packet};
 
     /// An IP header with `ihl` 6 and these 4 option bytes.
     fn ip_with_options(opts: [u8; 4]) -> Packet {
@@ -243,7 +243,7 @@ mod tests {
 
     fn option_names(p: &Packet) -> Vec<&'static str> {
         match p.layers()[0].get("options") {
-            Some(Value::Layers(o)) => o.iter().map(|l| l.name()).collect(),
+            Some(FieldValue::Layers(o)) => o.iter().map(|l| l.name()).collect(),
             _ => vec![],
         }
     }

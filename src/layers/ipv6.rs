@@ -7,7 +7,7 @@ use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::IPV6_NH;
 use super::{icmpv6, ipv6_ext, tcp, udp};
 use crate::packet::{
-    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, Kind, Layer, Packet, Proto, Value, RAW,
+    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto, RAW,
 };
 
 /// Index of the payload length, computed at every build (checked by a test below).
@@ -61,10 +61,10 @@ pub static IPERROR6: Proto = Proto {
 
 /// The route's source for the destination once `net::use_routes_for_source` is on; otherwise loopback for a
 /// loopback destination and unspecified for the rest (what Scapy picks when no route matches).
-fn default_src(l: &Layer) -> Value {
+fn default_src(l: &Layer) -> FieldValue {
     match l.get("dst") {
-        Some(Value::Ip6(d)) => super::inet::default_source(d.into()),
-        _ => Value::Ip6(Ipv6Addr::UNSPECIFIED),
+        Some(FieldValue::Ip6(d)) => super::inet::default_source(d.into()),
+        _ => FieldValue::Ip6(Ipv6Addr::UNSPECIFIED),
     }
 }
 

@@ -114,7 +114,7 @@ static ADDRESSES: AddrList = AddrList {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Layer, Value};
+    use crate::{FieldValue, Layer};
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
@@ -145,7 +145,7 @@ mod tests {
         let hao = Layer::named("HAO").unwrap().with("hoa", "fd00::9").unwrap();
         let dest = Layer::named("IPv6ExtHdrDestOpt")
             .unwrap()
-            .with("options", Value::Layers(vec![hao]))
+            .with("options", FieldValue::Layers(vec![hao]))
             .unwrap();
         assert_eq!(
             hex(&(ipv6() / dest / udp()).build()),
@@ -154,7 +154,7 @@ mod tests {
         );
         let rt = Layer::named("IPv6ExtHdrRouting")
             .unwrap()
-            .with("addresses", Value::List(vec!["fd00::3".into()]))
+            .with("addresses", FieldValue::List(vec!["fd00::3".into()]))
             .unwrap()
             .with("segleft", 0)
             .unwrap();

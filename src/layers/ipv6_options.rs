@@ -3,7 +3,7 @@
 
 use super::well_known::IPV6_HBH_OPT_TYPES;
 use crate::packet::field::{lookup, parse_int};
-use crate::packet::{Bound, Built, Codec, Dflt, Field, Kind, Layer, Len, Packet, Proto, Records, Value};
+use crate::packet::{Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto, Records};
 
 /// `options` of `IPv6ExtHdrHopByHop` and `IPv6ExtHdrDestOpt`: the header's 8-byte units, less `nh` and `len`.
 pub static OPTIONS: Records = Records {
@@ -32,27 +32,29 @@ pub struct OptionType;
 static OTYPE: OptionType = OptionType;
 
 impl Codec for OptionType {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.push(v.as_int().unwrap_or(0) as u8);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
-        Some((Value::Int(u64::from(*data.get(pos)?)), 1))
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+        Some((FieldValue::Int(u64::from(*data.get(pos)?)), 1))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         let n = match &v {
-            Value::Int(i) => Some(*i),
-            Value::Str(s) => parse_int(s).or_else(|| IPV6_HBH_OPT_TYPES.iter().find(|(_, n)| n == s).map(|(k, _)| *k)),
+            FieldValue::Int(i) => Some(*i),
+            FieldValue::Str(s) => {
+                parse_int(s).or_else(|| IPV6_HBH_OPT_TYPES.iter().find(|(_, n)| n == s).map(|(k, _)| *k))
+            }
             _ => None,
         };
         match n {
-            Some(i) if i <= 0xff => Ok(Value::Int(i)),
+            Some(i) if i <= 0xff => Ok(FieldValue::Int(i)),
             _ => Err(format!("an IPv6 option type is a number 0-255 or a name, got {v}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         let Some(t) = v.as_int() else { return v.to_string() };
         let name = lookup(IPV6_HBH_OPT_TYPES, t).map_or_else(|| t.to_string(), str::to_string);
         let action = match t & 0xc0 {
@@ -206,8 +208,8 @@ fn pad(out: &mut Vec<u8>, n: usize) {
 
 /// Writes the options. While `autopad` is on (the default), each option is preceded by the padding its
 /// alignment needs and the header is padded to a multiple of 8 bytes, as Scapy's `_OptionsField` does.
-pub(crate) fn write_options(l: &Layer, v: &Value, out: &mut Vec<u8>) {
-    let Value::Layers(opts) = v else { return };
+pub(crate) fn write_options(l: &Layer, v: &FieldValue, out: &mut Vec<u8>) {
+    let FieldValue::Layers(opts) = v else { return };
     let autopad = l.get_int("autopad").unwrap_or(1) != 0;
     // Options start after `nh` and `len`.
     let start = out.len().saturating_sub(2);
@@ -231,20 +233,20 @@ pub struct AutoPad;
 pub static AUTOPAD: AutoPad = AutoPad;
 
 impl Codec for AutoPad {
-    fn encode(&self, _v: &Value, _out: &mut Vec<u8>) {}
+    fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
-        Some((Value::Int(1), 0))
+    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+        Some((FieldValue::Int(1), 0))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(i) => Ok(Value::Int(i)),
+            FieldValue::Int(i) => Ok(FieldValue::Int(i)),
             other => Err(format!("autopad is 0 or 1, got {other}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         if v.as_int().unwrap_or(0) != 0 { "On" } else { "Off" }.to_string()
     }
 
@@ -255,7 +257,7 @@ impl Codec for AutoPad {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Layer, Packet, Value};
+    use crate::{FieldValue, Layer, Packet};
 
     fn hex(b: &[u8]) -> String {
         b.iter().map(|x| format!("{x:02x}")).collect()
@@ -265,7 +267,7 @@ mod tests {
         Packet::from(
             Layer::named(name)
                 .unwrap()
-                .with("options", Value::Layers(options))
+                .with("options", FieldValue::Layers(options))
                 .unwrap(),
         )
     }

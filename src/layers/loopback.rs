@@ -2,7 +2,7 @@
 //! capturing host's byte order.
 
 use super::well_known::LOOPBACK_TYPES;
-use crate::packet::{field::lookup, Codec, Dflt, Field, Kind, Layer, Proto, Value};
+use crate::packet::{field::lookup, Codec, Dflt, Field, FieldValue, Kind, Layer, Proto};
 
 pub static LOOPBACK: Proto = Proto {
     name: "Loopback",
@@ -20,28 +20,28 @@ pub struct Family;
 static FAMILY: Family = Family;
 
 impl Codec for Family {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         out.extend_from_slice(&[v.as_int().unwrap_or(0) as u8, 0, 0, 0]);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 4)?;
-        Some((Value::Int(u64::from(b[0])), 4))
+        Some((FieldValue::Int(u64::from(b[0])), 4))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Int(i) if i <= 0xff => Ok(Value::Int(i)),
-            Value::Str(s) => LOOPBACK_TYPES
+            FieldValue::Int(i) if i <= 0xff => Ok(FieldValue::Int(i)),
+            FieldValue::Str(s) => LOOPBACK_TYPES
                 .iter()
                 .find(|(_, n)| *n == s)
-                .map(|(k, _)| Value::Int(*k))
+                .map(|(k, _)| FieldValue::Int(*k))
                 .ok_or_else(|| format!("'{s}' is not a known address family")),
             other => Err(format!("expected an address family below 256, got {other}")),
         }
     }
 
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         let i = v.as_int().unwrap_or(0);
         lookup(LOOPBACK_TYPES, i).map_or_else(|| i.to_string(), str::to_string)
     }

@@ -2,7 +2,7 @@
 
 use super::inet::{l4_checksum, ports_summary};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
-use crate::packet::{int, layer_of, write_field, Built, Codec, Dflt, Field, Kind, Layer, Packet, Proto, Value};
+use crate::packet::{int, layer_of, write_field, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
 
 /// Indices of `dataofs`, read on the dissection hot path, and `chksum`, computed at every build (checked by a
 /// test below).
@@ -153,19 +153,19 @@ fn options_size(layer: &Layer, pos: usize, end: usize) -> usize {
 }
 
 impl Codec for TcpOptions {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        let Value::List(opts) = v else { return };
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
+        let FieldValue::List(opts) = v else { return };
         for opt in opts {
-            let Value::Tuple(pair) = opt else { continue };
-            let (Some(name), val) = (pair.first(), pair.get(1).unwrap_or(&Value::None)) else {
+            let FieldValue::Tuple(pair) = opt else { continue };
+            let (Some(name), val) = (pair.first(), pair.get(1).unwrap_or(&FieldValue::None)) else {
                 continue;
             };
             let kind = match name {
-                Value::Str(s) => match option_kind(s) {
+                FieldValue::Str(s) => match option_kind(s) {
                     Some(k) => k,
                     None => continue,
                 },
-                Value::Int(k) => *k,
+                FieldValue::Int(k) => *k,
                 _ => continue,
             };
             if kind <= 1 {
@@ -183,18 +183,18 @@ impl Codec for TcpOptions {
         Some(options_size(layer, pos, end))
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let size = options_size(layer, pos, end);
         let mut x = &data[pos..pos + size];
         let mut opts = Vec::new();
         while let Some(&kind) = x.first() {
             let kind = u64::from(kind);
             if kind == 0 {
-                opts.push(pair(Value::Str("EOL".into()), Value::None));
+                opts.push(pair(FieldValue::Str("EOL".into()), FieldValue::None));
                 break;
             }
             if kind == 1 {
-                opts.push(pair(Value::Str("NOP".into()), Value::None));
+                opts.push(pair(FieldValue::Str("NOP".into()), FieldValue::None));
                 x = &x[1..];
                 continue;
             }
@@ -202,31 +202,34 @@ impl Codec for TcpOptions {
             let oval = &x[2.min(x.len())..olen.min(x.len())];
             let name = option_name(kind);
             let value = decode_value(kind, oval);
-            opts.push(pair(name.map_or(Value::Int(kind), |n| Value::Str(n.into())), value));
+            opts.push(pair(
+                name.map_or(FieldValue::Int(kind), |n| FieldValue::Str(n.into())),
+                value,
+            ));
             x = &x[olen.min(x.len())..];
         }
-        Some((Value::List(opts), size))
+        Some((FieldValue::List(opts), size))
     }
 
-    fn coerce(&self, v: Value) -> Result<Value, String> {
-        let Value::List(items) = v else {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
+        let FieldValue::List(items) = v else {
             return Err(format!("TCP options are a list of (name, value), got {v}"));
         };
         for item in &items {
             match item {
-                Value::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
-                    Value::Str(s) if option_kind(s).is_none() => {
+                FieldValue::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
+                    FieldValue::Str(s) if option_kind(s).is_none() => {
                         return Err(format!(
                         "unknown TCP option '{s}'; known: MSS, WScale, SAckOK, SAck, Timestamp, NOP, EOL, or a number"
                     ))
                     }
-                    Value::Str(_) | Value::Int(_) => {}
+                    FieldValue::Str(_) | FieldValue::Int(_) => {}
                     other => return Err(format!("a TCP option name is text or a number, got {other}")),
                 },
                 other => return Err(format!("a TCP option is a (name, value) pair, got {other}")),
             }
         }
-        Ok(Value::List(items))
+        Ok(FieldValue::List(items))
     }
 
     fn kind_name(&self) -> &'static str {
@@ -234,16 +237,16 @@ impl Codec for TcpOptions {
     }
 }
 
-fn pair(a: Value, b: Value) -> Value {
-    Value::Tuple(vec![a, b])
+fn pair(a: FieldValue, b: FieldValue) -> FieldValue {
+    FieldValue::Tuple(vec![a, b])
 }
 
 /// An option's value as bytes: integers packed per the option's layout, SAck as 32-bit edges, bytes as is.
-fn option_value_bytes(kind: u64, v: &Value) -> Vec<u8> {
+fn option_value_bytes(kind: u64, v: &FieldValue) -> Vec<u8> {
     let ints: Vec<u64> = match v {
-        Value::Int(i) => vec![*i],
-        Value::Tuple(xs) | Value::List(xs) => xs.iter().filter_map(Value::as_int).collect(),
-        Value::None => vec![],
+        FieldValue::Int(i) => vec![*i],
+        FieldValue::Tuple(xs) | FieldValue::List(xs) => xs.iter().filter_map(FieldValue::as_int).collect(),
+        FieldValue::None => vec![],
         other => return other.as_bytes().map(<[u8]>::to_vec).unwrap_or_default(),
     };
     let widths: Vec<usize> = match (kind, value_format(kind)) {
@@ -260,28 +263,28 @@ fn option_value_bytes(kind: u64, v: &Value) -> Vec<u8> {
 
 /// Scapy's rule: a known option whose bytes fit its layout becomes integers (one integer unwrapped), anything
 /// else stays bytes.
-fn decode_value(kind: u64, oval: &[u8]) -> Value {
+fn decode_value(kind: u64, oval: &[u8]) -> FieldValue {
     let widths: Vec<usize> = match (kind, value_format(kind)) {
         (5, _) => vec![4; oval.len() / 4],
         (_, Some(w)) => w.to_vec(),
-        _ => return Value::Bytes(oval.to_vec()),
+        _ => return FieldValue::Bytes(oval.to_vec()),
     };
     if widths.iter().sum::<usize>() != oval.len() {
-        return Value::Bytes(oval.to_vec());
+        return FieldValue::Bytes(oval.to_vec());
     }
     let mut at = 0;
-    let mut ints: Vec<Value> = widths
+    let mut ints: Vec<FieldValue> = widths
         .iter()
         .map(|w| {
             let v = oval[at..at + w].iter().fold(0u64, |a, b| (a << 8) | u64::from(*b));
             at += w;
-            Value::Int(v)
+            FieldValue::Int(v)
         })
         .collect();
     if ints.len() == 1 {
         ints.remove(0)
     } else {
-        Value::Tuple(ints)
+        FieldValue::Tuple(ints)
     }
 }
 

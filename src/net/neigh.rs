@@ -158,7 +158,7 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
             ("ICMPv6NDOptDstLLAddr", "lladdr")
         };
         match answer.get(layer, field) {
-            Some(crate::Value::Mac(m)) => Some(m),
+            Some(crate::FieldValue::Mac(m)) => Some(m),
             _ => None,
         }
     }))

@@ -9,7 +9,7 @@ use super::conf::Conf;
 use super::error::{Error, Result};
 use super::neigh;
 use crate::pcapio::PacketList;
-use crate::{Layer, Packet, Value};
+use crate::{FieldValue, Layer, Packet};
 
 /// One item of what a send takes.
 #[derive(Clone, Debug)]
@@ -110,8 +110,8 @@ pub(crate) fn first_packet(items: &[Outgoing<'_>]) -> Option<Packet> {
 /// The destination of the packet's first IP or IPv6 layer.
 pub(crate) fn l3_dst(p: &Packet) -> Option<IpAddr> {
     p.layers().iter().find_map(|l| match (l.name(), l.get("dst")) {
-        ("IP", Some(Value::Ip4(a))) => Some(IpAddr::V4(a)),
-        ("IPv6", Some(Value::Ip6(a))) => Some(IpAddr::V6(a)),
+        ("IP", Some(FieldValue::Ip4(a))) => Some(IpAddr::V4(a)),
+        ("IPv6", Some(FieldValue::Ip6(a))) => Some(IpAddr::V6(a)),
         _ => None,
     })
 }
@@ -148,7 +148,7 @@ impl EtherFill<'_> {
         let mac = self.conf.iface_named(self.iface)?.mac;
         let l = &mut p.layers_mut()[0];
         let set = |l: &mut Layer, f: &str, m: [u8; 6]| {
-            l.set(f, Value::Mac(m))
+            l.set(f, FieldValue::Mac(m))
                 .map(|_| ())
                 .map_err(|e| Error::Unsendable(e.to_string()))
         };

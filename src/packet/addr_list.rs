@@ -4,7 +4,7 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::field::{Codec, Len};
-use super::{Layer, Value};
+use super::{FieldValue, Layer};
 
 /// A list of IPv4 or IPv6 addresses.
 pub struct AddrList {
@@ -26,17 +26,17 @@ impl AddrList {
         }
     }
 
-    fn parse(&self, v: Value) -> Result<Value, String> {
+    fn parse(&self, v: FieldValue) -> Result<FieldValue, String> {
         let family = if self.v6 { "IPv6" } else { "IPv4" };
         match (v, self.v6) {
-            (a @ Value::Ip4(_), false) | (a @ Value::Ip6(_), true) => Ok(a),
-            (Value::Str(s), false) => s
+            (a @ FieldValue::Ip4(_), false) | (a @ FieldValue::Ip6(_), true) => Ok(a),
+            (FieldValue::Str(s), false) => s
                 .parse()
-                .map(Value::Ip4)
+                .map(FieldValue::Ip4)
                 .map_err(|_| format!("'{s}' is not an {family} address")),
-            (Value::Str(s), true) => s
+            (FieldValue::Str(s), true) => s
                 .parse()
-                .map(Value::Ip6)
+                .map(FieldValue::Ip6)
                 .map_err(|_| format!("'{s}' is not an {family} address")),
             (other, _) => Err(format!("expected an {family} address, got {other}")),
         }
@@ -44,18 +44,18 @@ impl AddrList {
 }
 
 impl Codec for AddrList {
-    fn encode(&self, v: &Value, out: &mut Vec<u8>) {
-        let Value::List(addrs) = v else { return };
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
+        let FieldValue::List(addrs) = v else { return };
         for a in addrs {
             match a {
-                Value::Ip4(a) if !self.v6 => out.extend_from_slice(&a.octets()),
-                Value::Ip6(a) if self.v6 => out.extend_from_slice(&a.octets()),
+                FieldValue::Ip4(a) if !self.v6 => out.extend_from_slice(&a.octets()),
+                FieldValue::Ip6(a) if self.v6 => out.extend_from_slice(&a.octets()),
                 _ => {}
             }
         }
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)> {
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let avail = end.saturating_sub(pos);
         let n = self.len.resolve(layer, avail).min(avail);
         let bytes = data.get(pos..pos + n)?;
@@ -63,38 +63,40 @@ impl Codec for AddrList {
         if self.partial_fails && n % width != 0 {
             return None;
         }
-        let addrs: Vec<Value> = bytes
+        let addrs: Vec<FieldValue> = bytes
             .chunks_exact(width)
             .map(|c| match <[u8; 16]>::try_from(c) {
-                Ok(b) => Value::Ip6(Ipv6Addr::from(b)),
-                Err(_) => Value::Ip4(Ipv4Addr::new(c[0], c[1], c[2], c[3])),
+                Ok(b) => FieldValue::Ip6(Ipv6Addr::from(b)),
+                Err(_) => FieldValue::Ip4(Ipv4Addr::new(c[0], c[1], c[2], c[3])),
             })
             .collect();
         let used = addrs.len() * width;
-        Some((Value::List(addrs), used))
+        Some((FieldValue::List(addrs), used))
     }
 
     /// A list of addresses as text or addresses; a single address is a list of one.
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         let items = match v {
-            Value::List(items) => items,
+            FieldValue::List(items) => items,
             one => vec![one],
         };
         items
             .into_iter()
             .map(|a| self.parse(a))
             .collect::<Result<_, _>>()
-            .map(Value::List)
+            .map(FieldValue::List)
     }
 
     /// `[198.18.0.3, 198.18.0.4]` for IPv4; Scapy's `IP6ListField` pads the brackets: `[ fd00::3, fd00::4 ]`.
-    fn repr(&self, v: &Value) -> String {
-        let Value::List(addrs) = v else { return v.to_string() };
+    fn repr(&self, v: &FieldValue) -> String {
+        let FieldValue::List(addrs) = v else {
+            return v.to_string();
+        };
         let parts: Vec<String> = addrs
             .iter()
             .map(|a| match a {
-                Value::Ip4(a) => a.to_string(),
-                Value::Ip6(a) => a.to_string(),
+                FieldValue::Ip4(a) => a.to_string(),
+                FieldValue::Ip6(a) => a.to_string(),
                 other => other.to_string(),
             })
             .collect();

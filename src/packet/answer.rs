@@ -3,7 +3,7 @@
 //! through the `Proto::hashret` / `Proto::answers` hooks; a protocol without hooks uses Scapy's base rule
 //! (hash: the payload's; answers: same class, then the payloads).
 
-use super::{Layer, Packet, Value, PADDING};
+use super::{FieldValue, Layer, Packet, PADDING};
 
 /// Scapy's `hashret` for one layer: appends this layer's part and returns the index of the layer whose part
 /// follows (`None`: nothing follows).
@@ -66,7 +66,7 @@ pub fn int(p: &Packet, i: usize, name: &str) -> u64 {
         return 0;
     };
     match p.value(i, f) {
-        Value::Int(v) => v,
+        FieldValue::Int(v) => v,
         _ => 0,
     }
 }
@@ -74,8 +74,8 @@ pub fn int(p: &Packet, i: usize, name: &str) -> u64 {
 /// An address field of layer `i` as bytes (4 for IPv4, 16 for IPv6, empty when absent).
 pub fn addr(p: &Packet, i: usize, name: &str) -> Vec<u8> {
     match p.layers[i].get(name) {
-        Some(Value::Ip4(a)) => a.octets().to_vec(),
-        Some(Value::Ip6(a)) => a.octets().to_vec(),
+        Some(FieldValue::Ip4(a)) => a.octets().to_vec(),
+        Some(FieldValue::Ip6(a)) => a.octets().to_vec(),
         _ => Vec::new(),
     }
 }

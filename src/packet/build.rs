@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use super::field::{Dflt, Field, Kind};
 use super::layout::Layout;
 use super::registry::{installed, Overload, Registry};
-use super::value::{mask, Value};
+use super::value::{mask, FieldValue};
 use super::{Layer, PADDING};
 
 /// A frame being built, as the `post_build` hook of layer `index` sees it.
@@ -50,14 +50,14 @@ impl<'a> Built<'a> {
         self.layers.get(self.index + 1)
     }
 
-    /// Value of a field of the layer `depth` below this one (0 = this layer), overloads applied.
-    pub fn value_below(&self, depth: usize, name: &str) -> Option<Value> {
+    /// FieldValue of a field of the layer `depth` below this one (0 = this layer), overloads applied.
+    pub fn value_below(&self, depth: usize, name: &str) -> Option<FieldValue> {
         let f = self.below(depth)?.field_index(name)?;
         self.value_below_at(depth, f)
     }
 
     /// [`Built::value_below`] by field index, for hooks that run at every build.
-    pub fn value_below_at(&self, depth: usize, f: usize) -> Option<Value> {
+    pub fn value_below_at(&self, depth: usize, f: usize) -> Option<FieldValue> {
         let i = self.index.checked_sub(depth)?;
         Some(super::stacked_value(self.registry, self.layers, i, f))
     }
@@ -148,7 +148,7 @@ impl<'a> Built<'a> {
                 let mut wire = Vec::new();
                 encode(
                     field,
-                    &Value::Int(v.min(mask(place.len().min(64) as u8))),
+                    &FieldValue::Int(v.min(mask(place.len().min(64) as u8))),
                     self.layer(),
                     &mut wire,
                 );
@@ -267,7 +267,7 @@ fn build_into(registry: &Registry, layers: &[Layer], buf: &mut Vec<u8>) {
         let start = buf.len();
         if layer.proto == &PADDING {
             starts.push((start, 0));
-            if let Some(Value::Bytes(b)) = layer.get("load") {
+            if let Some(FieldValue::Bytes(b)) = layer.get("load") {
                 padding.extend_from_slice(&b);
             }
             continue;
@@ -304,7 +304,7 @@ pub(crate) fn build_record(layer: &Layer, out: &mut Vec<u8>) {
 }
 
 /// Stands for an automatic field that is yet to be computed.
-static AUTO: Value = Value::None;
+static AUTO: FieldValue = FieldValue::None;
 
 /// Appends layer `i`'s header: every present field in table order, bit fields packed. The protocol's run of
 /// fixed fields is copied from its default image and patched where the layer differs (see [`write_run`]).
@@ -350,7 +350,7 @@ fn overload_above(registry: &Registry, layers: &[Layer], i: usize) -> Option<&'s
 /// What a field builds from: an integer (the common case, written without building a value) or a value.
 enum Out<'a> {
     Int(u64),
-    Val(Cow<'a, Value>),
+    Val(Cow<'a, FieldValue>),
 }
 
 /// Field `f` as it builds: set by the user, read from the wire (automatic ones computed afresh), implied by
@@ -381,7 +381,7 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'
     };
     match (int, field.int_width(), field.encode_with) {
         (Some(x), Some(_), None) => Out::Int(x),
-        (Some(x), ..) => Out::Val(Cow::Owned(Value::Int(x))),
+        (Some(x), ..) => Out::Val(Cow::Owned(FieldValue::Int(x))),
         (None, ..) => Out::Val(Cow::Owned(match over {
             // Only a computed default can read an implied address: the test spares a call per field.
             Some(over) if matches!(field.default, Dflt::Dyn(_)) => {
@@ -444,7 +444,7 @@ fn patch_field(layer: &Layer, f: usize, over: Option<&[Overload]>, run: &mut [u8
     let int = match &out {
         Out::Int(x) => Some(*x),
         Out::Val(v) => match (&**v, field.kind) {
-            (Value::Int(x), _) => Some(*x),
+            (FieldValue::Int(x), _) => Some(*x),
             (v, Kind::Bits(_)) => Some(v.as_int().unwrap_or(0)),
             _ => None,
         },
@@ -453,9 +453,9 @@ fn patch_field(layer: &Layer, f: usize, over: Option<&[Overload]>, run: &mut [u8
     let mut octets = [0u8; 16];
     let address = match (&out, field.kind) {
         (Out::Val(v), kind) => match (&**v, kind) {
-            (Value::Mac(m), Kind::Mac) => Some(fill(&mut octets, m)),
-            (Value::Ip4(a), Kind::Ip4) => Some(fill(&mut octets, &a.octets())),
-            (Value::Ip6(a), Kind::Ip6) => Some(fill(&mut octets, &a.octets())),
+            (FieldValue::Mac(m), Kind::Mac) => Some(fill(&mut octets, m)),
+            (FieldValue::Ip4(a), Kind::Ip4) => Some(fill(&mut octets, &a.octets())),
+            (FieldValue::Ip6(a), Kind::Ip6) => Some(fill(&mut octets, &a.octets())),
             _ => None,
         },
         _ => None,
@@ -609,9 +609,9 @@ fn put_int(kind: Kind, x: u64, bits: &mut BitWriter, buf: &mut Vec<u8>) {
 }
 
 /// Appends one non-bit field's wire form (fields whose form depends on their siblings use `Field::encode_with`).
-pub(crate) fn encode(field: &Field, v: &Value, layer: &Layer, out: &mut Vec<u8>) {
+pub(crate) fn encode(field: &Field, v: &FieldValue, layer: &Layer, out: &mut Vec<u8>) {
     let v = match v {
-        Value::Gen(g) => &g.nth(0),
+        FieldValue::Gen(g) => &g.nth(0),
         v => v,
     };
     match field.kind {
@@ -619,23 +619,23 @@ pub(crate) fn encode(field: &Field, v: &Value, layer: &Layer, out: &mut Vec<u8>)
             put_int(field.kind, v.as_int().unwrap_or(0), &mut BitWriter::default(), out)
         }
         Kind::Mac => match v {
-            Value::Mac(m) => out.extend_from_slice(m),
-            Value::Bytes(b) => out.extend_from_slice(b),
+            FieldValue::Mac(m) => out.extend_from_slice(m),
+            FieldValue::Bytes(b) => out.extend_from_slice(b),
             _ => out.extend_from_slice(&[0; 6]),
         },
         Kind::Ip4 => match v {
-            Value::Ip4(a) => out.extend_from_slice(&a.octets()),
-            Value::Bytes(b) => out.extend_from_slice(b),
+            FieldValue::Ip4(a) => out.extend_from_slice(&a.octets()),
+            FieldValue::Bytes(b) => out.extend_from_slice(b),
             _ => out.extend_from_slice(&[0; 4]),
         },
         Kind::Ip6 => match v {
-            Value::Ip6(a) => out.extend_from_slice(&a.octets()),
+            FieldValue::Ip6(a) => out.extend_from_slice(&a.octets()),
             _ => out.extend_from_slice(&[0; 16]),
         },
         Kind::Bytes(_) => out.extend_from_slice(v.as_bytes().unwrap_or(&[])),
         Kind::Custom(c) => c.encode_in(v, layer, out),
         Kind::Records(_) => {
-            if let Value::Layers(records) = v {
+            if let FieldValue::Layers(records) = v {
                 for r in records {
                     build_record(r, out);
                 }
@@ -656,7 +656,7 @@ pub fn inet_checksum(parts: &[&[u8]]) -> u16 {
 mod tests {
     use super::Built;
     use crate::packet::{Dflt, Field, Kind, Len, Proto};
-    use crate::{Layer, Packet, Value};
+    use crate::{FieldValue, Layer, Packet};
 
     /// What the toy hook writes into each automatic field, by name: more than most of them hold.
     const WRITES: [(&str, u64); 6] = [
@@ -739,7 +739,7 @@ mod tests {
     }
 
     /// Each field the hook wrote, as dissection reads it back through the table.
-    fn read_back(proto: &'static Proto, bytes: &[u8]) -> Vec<(&'static str, Option<Value>)> {
+    fn read_back(proto: &'static Proto, bytes: &[u8]) -> Vec<(&'static str, Option<FieldValue>)> {
         let p = Packet::dissect_as(proto, bytes);
         let layer = &p.layers()[0];
         assert_eq!(layer.proto().name, proto.name);
@@ -776,11 +776,14 @@ mod tests {
             let (toy, reordered) = (read_back(&TOY, &toy), read_back(&REORDERED, &reordered));
             assert_eq!(toy, reordered);
             let get = |n: &str| toy.iter().find(|(k, _)| *k == n).and_then(|(_, v)| v.clone());
-            assert_eq!(get("count"), Some(Value::Int(255)));
-            assert_eq!(get("after"), Some(Value::Int(0xbeef)));
-            assert_eq!(get("le"), Some(Value::Int(0x0102_0304)));
-            assert_eq!((get("lo"), get("hi")), (Some(Value::Int(7)), Some(Value::Int(0x10))));
-            let opt = if ver == 6 { Value::Int(9) } else { Value::None };
+            assert_eq!(get("count"), Some(FieldValue::Int(255)));
+            assert_eq!(get("after"), Some(FieldValue::Int(0xbeef)));
+            assert_eq!(get("le"), Some(FieldValue::Int(0x0102_0304)));
+            assert_eq!(
+                (get("lo"), get("hi")),
+                (Some(FieldValue::Int(7)), Some(FieldValue::Int(0x10)))
+            );
+            let opt = if ver == 6 { FieldValue::Int(9) } else { FieldValue::None };
             assert_eq!(get("opt"), Some(opt), "absent but in version 6");
         }
     }

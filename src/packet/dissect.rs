@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::field::{Bound, Kind, Records};
 use super::layout::FrameRef;
 use super::registry::{installed, Registry};
-use super::value::{mask, Value};
+use super::value::{mask, FieldValue};
 use super::{Layer, Packet, Proto, PADDING, RAW};
 
 /// Link-layer types (pcap's LINKTYPE_* numbers) that frames arrive with.
@@ -201,7 +201,7 @@ fn raw_record(data: &[u8]) -> Layer {
 /// A `Raw` or `Padding` layer holding `data`.
 fn raw_record_as(proto: &'static Proto, data: &[u8]) -> Layer {
     let mut l = Layer::unfilled(proto);
-    l.values.push(Value::Bytes(data.to_vec()));
+    l.values.push(FieldValue::Bytes(data.to_vec()));
     l.wire = 1;
     l
 }
@@ -263,7 +263,7 @@ pub(crate) fn decode_fields(
             let v = read_bits(data, bitpos, w)?;
             bitpos += w as usize;
             if !measuring {
-                hold(layer, i - 1 - skipped, Value::Int(v), room);
+                hold(layer, i - 1 - skipped, FieldValue::Int(v), room);
             }
         } else {
             let pos = bitpos.div_ceil(8);
@@ -283,7 +283,7 @@ pub(crate) fn decode_fields(
     }
     // A layer holding all its values holds one per field.
     if layer.frame.is_none() && depth != Depth::SizeOnly && layer.values.len() < fields.len() {
-        layer.values.resize_with(fields.len(), || Value::None);
+        layer.values.resize_with(fields.len(), || FieldValue::None);
     }
     Some(bitpos.div_ceil(8) - start)
 }
@@ -301,13 +301,13 @@ pub(crate) enum Depth {
 }
 
 /// Holds `v` as the layer's held value `h`, the ones before it unset; `room` is how many it will hold.
-fn hold(layer: &mut Layer, h: usize, v: Value, room: usize) {
+fn hold(layer: &mut Layer, h: usize, v: FieldValue, room: usize) {
     if layer.values.capacity() == 0 {
         layer.values.reserve_exact(room);
     }
     // `resize_with` is an out-of-line call even when nothing is missing, as for most fields.
     if layer.values.len() < h {
-        layer.values.resize_with(h, || Value::None);
+        layer.values.resize_with(h, || FieldValue::None);
     }
     layer.values.push(v);
 }
@@ -378,38 +378,38 @@ pub(crate) fn decode_one(
     layer: &Layer,
     kind: Kind,
     frame: Option<(&Arc<[u8]>, usize)>,
-) -> Option<(Value, usize)> {
+) -> Option<(FieldValue, usize)> {
     Some(match kind {
-        Kind::Bits(w) => (Value::Int(read_bits(data, pos * 8, w)?), usize::from(w) / 8),
-        Kind::U8 => (Value::Int(be(data, pos, 1)?), 1),
-        Kind::U16 => (Value::Int(be(data, pos, 2)?), 2),
-        Kind::U32 => (Value::Int(be(data, pos, 4)?), 4),
-        Kind::U64 => (Value::Int(be(data, pos, 8)?), 8),
+        Kind::Bits(w) => (FieldValue::Int(read_bits(data, pos * 8, w)?), usize::from(w) / 8),
+        Kind::U8 => (FieldValue::Int(be(data, pos, 1)?), 1),
+        Kind::U16 => (FieldValue::Int(be(data, pos, 2)?), 2),
+        Kind::U32 => (FieldValue::Int(be(data, pos, 4)?), 4),
+        Kind::U64 => (FieldValue::Int(be(data, pos, 8)?), 8),
         Kind::LeU32 => {
             let b: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
-            (Value::Int(u64::from(u32::from_le_bytes(b))), 4)
+            (FieldValue::Int(u64::from(u32::from_le_bytes(b))), 4)
         }
         Kind::Mac => {
             let b: [u8; 6] = data.get(pos..pos + 6)?.try_into().ok()?;
-            (Value::Mac(b), 6)
+            (FieldValue::Mac(b), 6)
         }
         Kind::Ip4 => {
             let b: [u8; 4] = data.get(pos..pos + 4)?.try_into().ok()?;
-            (Value::Ip4(Ipv4Addr::from(b)), 4)
+            (FieldValue::Ip4(Ipv4Addr::from(b)), 4)
         }
         Kind::Ip6 => {
             let b: [u8; 16] = data.get(pos..pos + 16)?.try_into().ok()?;
-            (Value::Ip6(Ipv6Addr::from(b)), 16)
+            (FieldValue::Ip6(Ipv6Addr::from(b)), 16)
         }
         Kind::Bytes(len) => {
             let avail = data.len().saturating_sub(pos);
             let n = len.resolve(layer, avail).min(avail);
-            (Value::Bytes(data.get(pos..pos + n)?.to_vec()), n)
+            (FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n)
         }
         Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let (records, used) = records(data, pos, layer, spec, frame, false, usize::MAX)?;
-            (Value::Layers(records), used)
+            (FieldValue::Layers(records), used)
         }
     })
 }
@@ -565,7 +565,7 @@ pub(crate) mod tests {
                     if let Kind::Records(_) = spec.kind {
                         // `first_record` before anything else is read; the list decoded whole on the copy.
                         let expected = match &*e.value_ref(f) {
-                            Value::Layers(records) => records.first().cloned(),
+                            FieldValue::Layers(records) => records.first().cloned(),
                             _ => None,
                         };
                         assert_eq!(l.first_record(f), expected, "{id}");

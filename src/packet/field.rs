@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::value::{fmt_mac, mask, Generator, Value};
+use super::value::{fmt_mac, mask, FieldValue, Generator};
 use super::{Layer, Proto};
 
 /// How a field sits on the wire.
@@ -78,27 +78,27 @@ pub enum Bound {
 /// A field with its own wire format.
 pub trait Codec: Sync {
     /// Appends the value's wire form. Values were checked by `coerce` when set, so encoding cannot fail.
-    fn encode(&self, v: &Value, out: &mut Vec<u8>);
+    fn encode(&self, v: &FieldValue, out: &mut Vec<u8>);
 
     /// [`Codec::encode`] for a wire form that depends on the layer's other fields (a fixed-length string pads
     /// or cuts to its length).
-    fn encode_in(&self, v: &Value, _layer: &Layer, out: &mut Vec<u8>) {
+    fn encode_in(&self, v: &FieldValue, _layer: &Layer, out: &mut Vec<u8>) {
         self.encode(v, out)
     }
     /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
     /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(Value, usize)>;
+    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)>;
     /// The bytes `decode` would use (or `None` where it would fail), for lazy dissection; codecs whose values
     /// cost allocations say it without building them.
     fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
         self.decode(data, pos, end, layer).map(|(_, used)| used)
     }
     /// Converts what the user typed into this field's value, or says why it cannot.
-    fn coerce(&self, v: Value) -> Result<Value, String> {
+    fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         Ok(v)
     }
     /// Scapy's `i2repr`: the value as `show()` prints it.
-    fn repr(&self, v: &Value) -> String {
+    fn repr(&self, v: &FieldValue) -> String {
         v.to_string()
     }
     /// The kind's name, for `ls()`.
@@ -123,7 +123,7 @@ pub enum Dflt {
     Empty,
     None,
     /// Computed from the layer's other fields when shown or built (IP's source from its destination).
-    Dyn(fn(&Layer) -> Value),
+    Dyn(fn(&Layer) -> FieldValue),
 }
 
 /// How a field's value is shown.
@@ -156,7 +156,7 @@ pub struct Field {
     pub may_end: bool,
     /// Writes the field when its wire form depends on the layer's other fields (IPv6 options are padded only
     /// while `autopad` is on); `None` writes the kind's encoding.
-    pub encode_with: Option<fn(&Layer, &Value, &mut Vec<u8>)>,
+    pub encode_with: Option<fn(&Layer, &FieldValue, &mut Vec<u8>)>,
     /// The value is a port number whose names are services; numeric rendering (tcpdump's `-nn`) prints the
     /// number instead of the name.
     pub port: bool,
@@ -263,7 +263,7 @@ impl Field {
     pub const fn may_end(self) -> Field {
         Field { may_end: true, ..self }
     }
-    pub const fn encode_with(self, f: fn(&Layer, &Value, &mut Vec<u8>)) -> Field {
+    pub const fn encode_with(self, f: fn(&Layer, &FieldValue, &mut Vec<u8>)) -> Field {
         Field {
             encode_with: Some(f),
             ..self
@@ -312,26 +312,26 @@ impl Field {
     }
 
     /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an IPv6 address.
-    pub fn overload_value(&self, bits: u128) -> Value {
+    pub fn overload_value(&self, bits: u128) -> FieldValue {
         match self.overload_int(bits) {
-            Some(x) => Value::Int(x),
-            None => Value::Ip6(Ipv6Addr::from(bits)),
+            Some(x) => FieldValue::Int(x),
+            None => FieldValue::Ip6(Ipv6Addr::from(bits)),
         }
     }
 
     /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
-    pub fn default_value(&self, layer: &Layer) -> Value {
+    pub fn default_value(&self, layer: &Layer) -> FieldValue {
         match self.default {
             Dflt::Dyn(f) => f(layer),
-            Dflt::Auto | Dflt::None => Value::None,
-            Dflt::Int(i) => Value::Int(i),
-            Dflt::Mac(m) => Value::Mac(m),
-            Dflt::Ip4(a) => Value::Ip4(Ipv4Addr::from(a)),
-            Dflt::Ip6(a) => Value::Ip6(Ipv6Addr::from(a)),
-            Dflt::Bytes(b) => Value::Bytes(b.to_vec()),
+            Dflt::Auto | Dflt::None => FieldValue::None,
+            Dflt::Int(i) => FieldValue::Int(i),
+            Dflt::Mac(m) => FieldValue::Mac(m),
+            Dflt::Ip4(a) => FieldValue::Ip4(Ipv4Addr::from(a)),
+            Dflt::Ip6(a) => FieldValue::Ip6(Ipv6Addr::from(a)),
+            Dflt::Bytes(b) => FieldValue::Bytes(b.to_vec()),
             Dflt::Empty => match self.kind {
-                Kind::Records(_) => Value::Layers(Vec::new()),
-                _ => Value::List(Vec::new()),
+                Kind::Records(_) => FieldValue::Layers(Vec::new()),
+                _ => FieldValue::List(Vec::new()),
             },
         }
     }
@@ -372,16 +372,16 @@ impl Field {
 
     /// Converts what the user gave into a value of this field's kind: parses addresses, flag strings, enum
     /// names and networks; turns 2-tuples and lists into packet sets. The error says what was expected.
-    pub fn coerce(&self, v: Value) -> Result<Value, String> {
+    pub fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            Value::Gen(g) => Ok(Value::Gen(Box::new(self.coerce_gen(*g)?))),
-            Value::None => Ok(Value::None),
-            Value::List(items) if !matches!(self.kind, Kind::Custom(_) | Kind::Records(_)) => {
+            FieldValue::Gen(g) => Ok(FieldValue::Gen(Box::new(self.coerce_gen(*g)?))),
+            FieldValue::None => Ok(FieldValue::None),
+            FieldValue::List(items) if !matches!(self.kind, Kind::Custom(_) | Kind::Records(_)) => {
                 let items = items
                     .into_iter()
                     .map(|i| self.coerce(i))
                     .collect::<Result<Vec<_>, _>>()?;
-                Ok(Value::gen(Generator::Choice(items)))
+                Ok(FieldValue::gen(Generator::Choice(items)))
             }
             v => self.coerce_one(v),
         }
@@ -402,53 +402,53 @@ impl Field {
         })
     }
 
-    fn coerce_one(&self, v: Value) -> Result<Value, String> {
+    fn coerce_one(&self, v: FieldValue) -> Result<FieldValue, String> {
         match self.kind {
             Kind::Custom(c) => c.coerce(v),
             Kind::Records(_) => match v {
-                Value::Layers(l) => Ok(Value::Layers(l)),
-                Value::List(l) if l.is_empty() => Ok(Value::Layers(Vec::new())),
+                FieldValue::Layers(l) => Ok(FieldValue::Layers(l)),
+                FieldValue::List(l) if l.is_empty() => Ok(FieldValue::Layers(Vec::new())),
                 other => Err(format!("expected a list of records, got {other}")),
             },
             Kind::Mac => match v {
-                Value::Mac(m) => Ok(Value::Mac(m)),
-                Value::Str(s) => parse_mac(&s)
-                    .map(Value::Mac)
+                FieldValue::Mac(m) => Ok(FieldValue::Mac(m)),
+                FieldValue::Str(s) => parse_mac(&s)
+                    .map(FieldValue::Mac)
                     .ok_or_else(|| format!("'{s}' is not a MAC address")),
-                Value::Bytes(b) if b.len() == 6 => Ok(Value::Mac(b.try_into().unwrap_or([0; 6]))),
+                FieldValue::Bytes(b) if b.len() == 6 => Ok(FieldValue::Mac(b.try_into().unwrap_or([0; 6]))),
                 // ARP with an odd hardware length carries its addresses as bytes.
-                Value::Bytes(b) => Ok(Value::Bytes(b)),
+                FieldValue::Bytes(b) => Ok(FieldValue::Bytes(b)),
                 other => Err(format!("expected a MAC address, got {other}")),
             },
             Kind::Ip4 => match v {
-                Value::Ip4(a) => Ok(Value::Ip4(a)),
-                Value::Str(s) => parse_ip4_or_net(&s),
-                Value::Int(i) if i <= u32::MAX as u64 => Ok(Value::Ip4(Ipv4Addr::from(i as u32))),
-                Value::Bytes(b) => Ok(Value::Bytes(b)),
+                FieldValue::Ip4(a) => Ok(FieldValue::Ip4(a)),
+                FieldValue::Str(s) => parse_ip4_or_net(&s),
+                FieldValue::Int(i) if i <= u32::MAX as u64 => Ok(FieldValue::Ip4(Ipv4Addr::from(i as u32))),
+                FieldValue::Bytes(b) => Ok(FieldValue::Bytes(b)),
                 other => Err(format!("expected an IPv4 address, got {other}")),
             },
             Kind::Ip6 => match v {
-                Value::Ip6(a) => Ok(Value::Ip6(a)),
-                Value::Str(s) => parse_ip6_or_net(&s),
+                FieldValue::Ip6(a) => Ok(FieldValue::Ip6(a)),
+                FieldValue::Str(s) => parse_ip6_or_net(&s),
                 other => Err(format!("expected an IPv6 address, got {other}")),
             },
             Kind::Bytes(_) => match v {
-                Value::Bytes(b) => Ok(Value::Bytes(b)),
-                Value::Str(s) => Ok(Value::Bytes(s.into_owned().into_bytes())),
-                Value::Int(i) => Ok(Value::Bytes(i.to_string().into_bytes())),
+                FieldValue::Bytes(b) => Ok(FieldValue::Bytes(b)),
+                FieldValue::Str(s) => Ok(FieldValue::Bytes(s.into_owned().into_bytes())),
+                FieldValue::Int(i) => Ok(FieldValue::Bytes(i.to_string().into_bytes())),
                 other => Err(format!("expected bytes, got {other}")),
             },
             Kind::Bits(_) | Kind::U8 | Kind::U16 | Kind::U32 | Kind::U64 | Kind::LeU32 => {
                 let width = self.int_width().unwrap_or(64);
                 let i = match v {
-                    Value::Int(i) => i,
-                    Value::Str(s) => self.int_from_name(&s)?,
+                    FieldValue::Int(i) => i,
+                    FieldValue::Str(s) => self.int_from_name(&s)?,
                     other => return Err(format!("expected an integer, got {other}")),
                 };
                 if i > mask(width) {
                     return Err(format!("{i} does not fit in {width} bits"));
                 }
-                Ok(Value::Int(i))
+                Ok(FieldValue::Int(i))
             }
         }
     }
@@ -482,10 +482,10 @@ impl Field {
     }
 
     /// Scapy's `i2repr`: the value as `show()` prints it. `layer` gives the sibling fields `EnumBy` needs.
-    pub fn repr(&self, v: &Value, layer: &Layer) -> String {
+    pub fn repr(&self, v: &FieldValue, layer: &Layer) -> String {
         match (v, self.kind) {
-            (Value::None, _) => "None".into(),
-            (Value::Gen(g), _) => match (&**g, self.show) {
+            (FieldValue::None, _) => "None".into(),
+            (FieldValue::Gen(g), _) => match (&**g, self.show) {
                 // Scapy's `EnumField.i2repr` maps over a list: a Python list of the names, as strings.
                 (Generator::Choice(items), Show::Enum(_) | Show::HexEnum(_) | Show::EnumBy(..))
                     if items.iter().all(|i| i.as_int().is_some()) =>
@@ -499,12 +499,12 @@ impl Field {
                 _ => g.to_string(),
             },
             (v, Kind::Custom(c)) => c.repr(v),
-            (Value::Int(i), _) => self.int_repr(*i, layer),
-            (Value::Mac(m), _) => fmt_mac(m),
-            (Value::Ip4(a), _) => a.to_string(),
-            (Value::Ip6(a), _) => super::value::fmt_ip6(*a),
+            (FieldValue::Int(i), _) => self.int_repr(*i, layer),
+            (FieldValue::Mac(m), _) => fmt_mac(m),
+            (FieldValue::Ip4(a), _) => a.to_string(),
+            (FieldValue::Ip6(a), _) => super::value::fmt_ip6(*a),
             // Scapy's StrFixedLenField shows its bytes without the trailing zeros.
-            (Value::Bytes(b), Kind::Bytes(Len::Fixed(_))) => {
+            (FieldValue::Bytes(b), Kind::Bytes(Len::Fixed(_))) => {
                 let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
                 super::value::py_bytes(&b[..end])
             }
@@ -611,7 +611,7 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(m)
 }
 
-fn parse_ip4_or_net(s: &str) -> Result<Value, String> {
+fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
         let prefix: u8 = p
@@ -619,14 +619,14 @@ fn parse_ip4_or_net(s: &str) -> Result<Value, String> {
             .ok()
             .filter(|p| *p <= 32)
             .ok_or_else(|| format!("'/{p}' is not an IPv4 prefix length"))?;
-        return Ok(Value::gen(Generator::Net4(addr, prefix)));
+        return Ok(FieldValue::gen(Generator::Net4(addr, prefix)));
     }
     s.parse()
-        .map(Value::Ip4)
+        .map(FieldValue::Ip4)
         .map_err(|_| format!("'{s}' is not an IPv4 address"))
 }
 
-fn parse_ip6_or_net(s: &str) -> Result<Value, String> {
+fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv6Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv6 address"))?;
         let prefix: u8 = p
@@ -634,9 +634,9 @@ fn parse_ip6_or_net(s: &str) -> Result<Value, String> {
             .ok()
             .filter(|p| *p <= 128)
             .ok_or_else(|| format!("'/{p}' is not an IPv6 prefix length"))?;
-        return Ok(Value::gen(Generator::Net6(addr, prefix)));
+        return Ok(FieldValue::gen(Generator::Net6(addr, prefix)));
     }
     s.parse()
-        .map(Value::Ip6)
+        .map(FieldValue::Ip6)
         .map_err(|_| format!("'{s}' is not an IPv6 address"))
 }

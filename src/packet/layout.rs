@@ -10,7 +10,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::dissect::{self, decode_one, read_bits, Depth};
 use super::field::{Dflt, Field, Kind, Len};
-use super::value::Value;
+use super::value::FieldValue;
 use super::{Layer, Proto};
 
 /// Where a protocol's run of fixed-size fields sits, computed once per protocol.
@@ -171,14 +171,14 @@ impl Layout {
     }
 
     /// Field `k` of the run of a layer of this layout in `frame`.
-    pub(crate) fn read(&self, layer: &Layer, k: usize, frame: &FrameRef) -> Value {
+    pub(crate) fn read(&self, layer: &Layer, k: usize, frame: &FrameRef) -> FieldValue {
         let data = frame.bytes();
         let bit = self.starts[k] as usize;
         let kind = layer.proto().fields[self.first + k].kind;
         // Lazily read layers have every leading field's bytes: the `None` arms are not taken.
         match kind {
-            Kind::Bits(w) => read_bits(data, bit, w).map_or(Value::None, Value::Int),
-            _ => decode_one(data, bit / 8, layer, kind, None).map_or(Value::None, |(v, _)| v),
+            Kind::Bits(w) => read_bits(data, bit, w).map_or(FieldValue::None, FieldValue::Int),
+            _ => decode_one(data, bit / 8, layer, kind, None).map_or(FieldValue::None, |(v, _)| v),
         }
     }
 
@@ -293,7 +293,7 @@ enum LayerBytes {
         end: u32,
         /// The protocol below, which conditions may look at when the deferred fields are decoded.
         under: Option<&'static Proto>,
-        deferred: OnceLock<Box<[Value]>>,
+        deferred: OnceLock<Box<[FieldValue]>>,
     },
 }
 
@@ -370,7 +370,7 @@ impl FrameRef {
     }
 
     /// The deferred fields' values (from [`Layout::deferred`] on), decoded at the first call.
-    pub(crate) fn deferred(&self, proto: &'static Proto) -> &[Value] {
+    pub(crate) fn deferred(&self, proto: &'static Proto) -> &[FieldValue] {
         match &self.bytes {
             LayerBytes::Shared { deferred, .. } => deferred.get_or_init(|| self.decode_deferred(proto)),
             LayerBytes::Copied { .. } => &[],
@@ -378,7 +378,7 @@ impl FrameRef {
     }
 
     /// The deferred fields' values, taken out, for a layer about to hold all its values.
-    pub(crate) fn into_deferred(self, proto: &'static Proto) -> Vec<Value> {
+    pub(crate) fn into_deferred(self, proto: &'static Proto) -> Vec<FieldValue> {
         match &self.bytes {
             LayerBytes::Shared { deferred, .. } if deferred.get().is_some() => {
                 deferred.get().map(|v| v.to_vec()).unwrap_or_default()
@@ -429,7 +429,7 @@ impl FrameRef {
 
     /// Decodes the whole layer as dissection without a frame does, keeping the deferred fields. Dissection
     /// measured them the same way, so this cannot fail; if it did, they would read as unset.
-    fn decode_deferred(&self, proto: &'static Proto) -> Box<[Value]> {
+    fn decode_deferred(&self, proto: &'static Proto) -> Box<[FieldValue]> {
         let Some(m) = self.message() else {
             return Box::default();
         };
@@ -455,7 +455,7 @@ struct Message<'a> {
 
 #[cfg(test)]
 mod tests {
-    use crate::{Layer, LinkType, Packet, Proto, Value};
+    use crate::{FieldValue, Layer, LinkType, Packet, Proto};
 
     fn layout_of(name: &str) -> (usize, usize) {
         let l = Proto::by_name(name).expect("known").layout();
@@ -478,10 +478,10 @@ mod tests {
         let mut d = Packet::dissect(&p.build(), LinkType::RawIp);
         let before = d.show();
         d.set("IP", "tos", 4).unwrap();
-        assert_eq!(d.get("IP", "tos"), Some(Value::Int(4)));
-        assert_eq!(d.get("IP", "ttl"), Some(Value::Int(9)));
-        assert_eq!(d.get("IP", "options"), Some(Value::Layers(vec![])));
+        assert_eq!(d.get("IP", "tos"), Some(FieldValue::Int(4)));
+        assert_eq!(d.get("IP", "ttl"), Some(FieldValue::Int(9)));
+        assert_eq!(d.get("IP", "options"), Some(FieldValue::Layers(vec![])));
         assert_eq!(d.show().replace("tos       = 0x4", "tos       = 0x0"), before);
-        assert_eq!(d.get("Raw", "load"), Some(Value::Bytes(b"payload".to_vec())));
+        assert_eq!(d.get("Raw", "load"), Some(FieldValue::Bytes(b"payload".to_vec())));
     }
 }

@@ -32,7 +32,7 @@ pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Directio
 pub use render::{field_repr, hexdump, sprintf, write_field};
 pub use set::PacketIter;
 pub use time::Timestamp;
-pub use value::{Generator, RandKind, Value};
+pub use value::{FieldValue, Generator, RandKind};
 
 use crate::error::Error;
 use registry::installed;
@@ -142,11 +142,11 @@ pub enum Slot<'a> {
     /// Never set: shows the default (or the value stacking implies); automatic fields are computed.
     Unset,
     /// Set by the user: always sent as is, even when wrong.
-    User(&'a Value),
+    User(&'a FieldValue),
     /// Read from the wire by dissection. Kept as is while the packet is unedited (it then rebuilds to its
     /// exact bytes); once the packet is edited, automatic fields read from the wire are computed afresh.
     /// Owned when the field is read from the frame on demand (see [`Layout`]).
-    Wire(Cow<'a, Value>),
+    Wire(Cow<'a, FieldValue>),
 }
 
 /// Where a layer keeps a field: see [`Layer::place`].
@@ -168,9 +168,9 @@ enum Place<'a> {
 #[derive(Clone)]
 pub struct Layer {
     proto: &'static Proto,
-    /// One value per field, `Value::None` where unset; for a layer read from `frame`, the fields before and
+    /// One value per field, `FieldValue::None` where unset; for a layer read from `frame`, the fields before and
     /// after its protocol's run of fixed fields.
-    values: Vec<Value>,
+    values: Vec<FieldValue>,
     /// Set on a dissected layer: where its run of fixed fields is read from.
     frame: Option<FrameRef>,
     /// Bit `i`: field `i` was set by the user.
@@ -192,7 +192,7 @@ impl Layer {
         );
         Layer {
             proto,
-            values: std::iter::repeat_with(|| Value::None)
+            values: std::iter::repeat_with(|| FieldValue::None)
                 .take(proto.fields.len())
                 .collect(),
             frame: None,
@@ -237,19 +237,19 @@ impl Layer {
         let layout = frame.layout();
         let n = self.proto.fields.len();
         let mut held = std::mem::take(&mut self.values).into_iter();
-        let mut values: Vec<Value> = Vec::with_capacity(n);
+        let mut values: Vec<FieldValue> = Vec::with_capacity(n);
         values.extend(held.by_ref().take(layout.first()));
-        values.resize_with(layout.first(), || Value::None);
+        values.resize_with(layout.first(), || FieldValue::None);
         values.extend((0..layout.count()).map(|k| layout.read(self, k, &frame)));
         values.extend(held);
         if layout.deferred() < n {
-            values.resize_with(layout.deferred(), || Value::None);
+            values.resize_with(layout.deferred(), || FieldValue::None);
             values.extend(frame.into_deferred(self.proto));
         }
-        values.resize_with(n, || Value::None);
+        values.resize_with(n, || FieldValue::None);
         for (i, v) in values.iter_mut().enumerate() {
             if !self.has_value(i) {
-                *v = Value::None;
+                *v = FieldValue::None;
             }
         }
         self.values = values;
@@ -264,7 +264,7 @@ impl Layer {
             }
         }
         match &*self.value_ref(f) {
-            Value::Layers(records) => records.first().cloned(),
+            FieldValue::Layers(records) => records.first().cloned(),
             _ => None,
         }
     }
@@ -281,7 +281,7 @@ impl Layer {
         self.wire &= !(1 << i);
         if let Place::Held(h) = self.place(i) {
             if let Some(v) = self.values.get_mut(h) {
-                *v = Value::None;
+                *v = FieldValue::None;
             }
         }
     }
@@ -334,7 +334,7 @@ impl Layer {
     /// assert_eq!(tcp.set("dprot", 1).unwrap_err().to_string(), "TCP has no field 'dprot'; did you mean 'dport'?");
     /// # Ok::<(), wirecraft::Error>(())
     /// ```
-    pub fn set(&mut self, name: &str, v: impl Into<Value>) -> Result<&mut Layer, Error> {
+    pub fn set(&mut self, name: &str, v: impl Into<FieldValue>) -> Result<&mut Layer, Error> {
         let i = self.field_or_err(name)?;
         let f = &self.proto.fields[i];
         let v = f.coerce(v.into()).map_err(|why| Error::BadValue {
@@ -342,7 +342,7 @@ impl Layer {
             field: f.name,
             why,
         })?;
-        if v == Value::None {
+        if v == FieldValue::None {
             self.clear(i);
         } else {
             self.put_user(i, v);
@@ -351,7 +351,7 @@ impl Layer {
     }
 
     /// Builder form of [`Layer::set`].
-    pub fn with(mut self, name: &str, v: impl Into<Value>) -> Result<Layer, Error> {
+    pub fn with(mut self, name: &str, v: impl Into<FieldValue>) -> Result<Layer, Error> {
         self.set(name, v)?;
         Ok(self)
     }
@@ -363,8 +363,8 @@ impl Layer {
         Ok(())
     }
 
-    /// The field's value: set, dissected, or the default (`Value::None` for an automatic field not yet built).
-    pub fn get(&self, name: &str) -> Option<Value> {
+    /// The field's value: set, dissected, or the default (`FieldValue::None` for an automatic field not yet built).
+    pub fn get(&self, name: &str) -> Option<FieldValue> {
         self.field_index(name).map(|i| self.value_at(i))
     }
 
@@ -389,7 +389,7 @@ impl Layer {
 
     fn held_int(&self, i: usize) -> Option<u64> {
         match self.slot(i) {
-            Slot::User(Value::Int(v)) => Some(*v),
+            Slot::User(FieldValue::Int(v)) => Some(*v),
             Slot::Wire(v) => v.as_int(),
             Slot::Unset => match self.proto.fields[i].default {
                 Dflt::Int(v) => Some(v),
@@ -399,7 +399,7 @@ impl Layer {
         }
     }
 
-    pub(crate) fn value_at(&self, i: usize) -> Value {
+    pub(crate) fn value_at(&self, i: usize) -> FieldValue {
         match self.slot(i) {
             Slot::User(v) => v.clone(),
             Slot::Wire(v) => v.into_owned(),
@@ -408,7 +408,7 @@ impl Layer {
     }
 
     /// Field `i`'s value, borrowed when set or dissected: reading a list does not copy it.
-    pub fn value_ref(&self, i: usize) -> Cow<'_, Value> {
+    pub fn value_ref(&self, i: usize) -> Cow<'_, FieldValue> {
         match self.slot(i) {
             Slot::User(v) => Cow::Borrowed(v),
             Slot::Wire(v) => v,
@@ -447,7 +447,7 @@ impl Layer {
     }
 
     /// The user's value of field `i`, if the user set it.
-    pub(crate) fn user_value(&self, i: usize) -> Option<&Value> {
+    pub(crate) fn user_value(&self, i: usize) -> Option<&FieldValue> {
         // A layer the user set a field in holds all its values (`put_user` materializes it).
         match self.user & (1 << i) {
             0 => None,
@@ -466,7 +466,7 @@ impl Layer {
     }
 
     /// Sets field `i` as the user's.
-    pub(crate) fn put_user(&mut self, i: usize, v: Value) {
+    pub(crate) fn put_user(&mut self, i: usize, v: FieldValue) {
         self.materialize();
         self.values[i] = v;
         self.user |= 1 << i;
@@ -476,7 +476,7 @@ impl Layer {
     /// Returns field `i` to unset.
     pub(crate) fn clear(&mut self, i: usize) {
         self.materialize();
-        self.values[i] = Value::None;
+        self.values[i] = FieldValue::None;
         self.user &= !(1 << i);
         self.wire &= !(1 << i);
     }
@@ -528,11 +528,11 @@ impl Packet {
     /// declared length as `Padding`.
     ///
     /// ```
-    /// use wirecraft::{LinkType, Packet, Value};
+    /// use wirecraft::{LinkType, Packet, FieldValue};
     /// let frame = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0x73, 0x73, 198, 18, 0, 1, 198, 18, 0, 2,
     ///              0x30, 0x39, 0, 53, 0, 8, 0, 0];
     /// let p = Packet::dissect(&frame, LinkType::RawIp);
-    /// assert_eq!(p.get("UDP", "sport"), Some(Value::Int(12345)));
+    /// assert_eq!(p.get("UDP", "sport"), Some(FieldValue::Int(12345)));
     /// assert_eq!(p.summary(), "IP / UDP 198.18.0.1:12345 > 198.18.0.2:domain");
     /// ```
     pub fn dissect(data: &[u8], link: LinkType) -> Packet {
@@ -598,7 +598,7 @@ impl Packet {
 
     /// A field's value as Scapy shows it before building: set, dissected, implied by the layer above
     /// (`Ether()/IP()` has `type=0x800`), or the default.
-    pub fn get(&self, layer: &str, field: &str) -> Option<Value> {
+    pub fn get(&self, layer: &str, field: &str) -> Option<FieldValue> {
         let p = Proto::by_name(layer)?;
         let i = self.index_of(p)?;
         let f = self.layers[i].field_index(field)?;
@@ -606,20 +606,20 @@ impl Packet {
     }
 
     /// Sets a field in the first layer of that protocol.
-    pub fn set(&mut self, layer: &str, field: &str, v: impl Into<Value>) -> Result<(), Error> {
+    pub fn set(&mut self, layer: &str, field: &str, v: impl Into<FieldValue>) -> Result<(), Error> {
         self.layer_mut(layer)
             .ok_or_else(|| Error::NoLayer(layer.to_string()))?
             .set(field, v)?;
         Ok(())
     }
 
-    /// Value of field `f` of layer `i`, with stacking overloads applied.
-    pub(crate) fn value(&self, i: usize, f: usize) -> Value {
+    /// FieldValue of field `f` of layer `i`, with stacking overloads applied.
+    pub(crate) fn value(&self, i: usize, f: usize) -> FieldValue {
         stacked_value(installed(), &self.layers, i, f)
     }
 
     /// The value that the layer above implies for field `f` of layer `i` (Scapy's overloaded fields).
-    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<Value> {
+    pub(crate) fn overload(&self, i: usize, f: usize) -> Option<FieldValue> {
         implied(installed(), &self.layers, i, f)
     }
 
@@ -766,7 +766,7 @@ impl Packet {
 }
 
 /// [`Packet::value`] over a stack of layers, which need not be a whole packet (a record built on its own).
-fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Value {
+fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> FieldValue {
     let layer = &stack[i];
     if !layer.has_value(f) {
         if let Some(v) = stacked_unset(reg, stack, i, f) {
@@ -778,19 +778,19 @@ fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Value {
 
 /// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
 /// that reads an address it implies; `None` leaves the field's own default.
-fn stacked_unset(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+fn stacked_unset(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<FieldValue> {
     let over = reg.overload(stack[i].proto, stack.get(i + 1)?.proto)?;
     implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
 }
 
 /// [`Packet::overload`] over a stack of layers.
-fn implied(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<Value> {
+fn implied(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<FieldValue> {
     let upper = stack.get(i + 1)?;
     implied_by(&stack[i], f, reg.overload(stack[i].proto, upper.proto)?)
 }
 
 /// The value `over` gives field `f` of `layer`, if it names the field.
-fn implied_by(layer: &Layer, f: usize, over: &[Overload]) -> Option<Value> {
+fn implied_by(layer: &Layer, f: usize, over: &[Overload]) -> Option<FieldValue> {
     let field = &layer.proto.fields[f];
     over.iter()
         .find(|(n, _)| field.is_named(n))
@@ -802,7 +802,7 @@ fn implied_by(layer: &Layer, f: usize, over: &[Overload]) -> Option<Value> {
 /// the layer's own fields, so it is computed on a copy holding those addresses: IPv6's source then follows the
 /// destination a Neighbor Discovery message implies, as Scapy's does. Integer overloads feed no computed
 /// default (IP's and IPv6's sources read only the destination), so the common stackings copy nothing.
-pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[Overload]) -> Option<Value> {
+pub(crate) fn addressed_default(layer: &Layer, f: usize, over: &[Overload]) -> Option<FieldValue> {
     let field = &layer.proto.fields[f];
     if !matches!(field.default, Dflt::Dyn(_)) {
         return None;

@@ -2,7 +2,7 @@
 //! the right of `/`), and `Padding`, bytes past the length a header declares (Ethernet trailers). Dissection
 //! ends at either; building writes padding at the frame's end, outside every length and checksum.
 
-use super::{Dflt, Field, Kind, Layer, Len, Proto, Value};
+use super::{Dflt, Field, FieldValue, Kind, Layer, Len, Proto};
 
 pub static RAW: Proto = Proto {
     name: "Raw",
@@ -22,7 +22,7 @@ pub static PADDING: Proto = Proto {
 pub fn raw(load: &[u8]) -> Layer {
     let mut l = Layer::new(&RAW);
     // A bytes value always fits a bytes field.
-    let _ = l.set("load", Value::Bytes(load.to_vec()));
+    let _ = l.set("load", FieldValue::Bytes(load.to_vec()));
     l
 }
 

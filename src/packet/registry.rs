@@ -288,7 +288,7 @@ pub(crate) fn installed() -> &'static Registry {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{build, dissect, Dflt, Field, Kind, Packet, Value};
+    use super::super::{build, dissect, Dflt, Field, FieldValue, Kind, Packet};
     use super::*;
 
     /// A header whose `kind` says what follows, and `alias`, a header that stacks as `HEAD` does.
@@ -328,7 +328,7 @@ mod tests {
         &[(LinkType::Ethernet, &HEAD)],
     );
 
-    fn dissected(data: &[u8]) -> Vec<(&'static str, Value)> {
+    fn dissected(data: &[u8]) -> Vec<(&'static str, FieldValue)> {
         let first = TOY.first_protocol(LinkType::Ethernet);
         let p = dissect::dissect(&TOY, data, first);
         p.layers().iter().map(|l| (l.name(), l.value_at(0))).collect()
@@ -344,14 +344,14 @@ mod tests {
         let frame = |kind: u8, rest: &[u8]| [&[kind][..], &zero, rest].concat();
         assert_eq!(
             dissected(&frame(1, &[0xab, 0xcd])),
-            [("Head", Value::Int(1)), ("Alpha", Value::Int(0xabcd))]
+            [("Head", FieldValue::Int(1)), ("Alpha", FieldValue::Int(0xabcd))]
         );
         assert_eq!(
             dissected(&frame(2, &[7])),
-            [("Head", Value::Int(2)), ("Beta", Value::Int(7))]
+            [("Head", FieldValue::Int(2)), ("Beta", FieldValue::Int(7))]
         );
         // Kind 3 is Beta's only when stacking.
-        assert_eq!(dissected(&frame(3, &[7]))[1], ("Raw", Value::Bytes(vec![7])));
+        assert_eq!(dissected(&frame(3, &[7]))[1], ("Raw", FieldValue::Bytes(vec![7])));
         assert_eq!(TOY.first_protocol(LinkType::RawIp), &RAW);
     }
 

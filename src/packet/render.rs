@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt::Write;
 
 use super::field::{lookup, Dflt, Field, Kind, Show};
-use super::value::Value;
+use super::value::FieldValue;
 use super::{Layer, Packet, Proto, Slot};
 
 /// Scapy's `show()`: a `###[ Name ]###` header per layer, fields padded to 10 columns, each deeper layer
@@ -29,7 +29,7 @@ fn show_layer(s: &mut String, p: &Packet, i: usize, lvl: &str, label: &str) {
         }
         let pad = " ".repeat(10usize.saturating_sub(field.name.len()));
         let v = p.value(i, f);
-        if let Value::Layers(records) = &v {
+        if let FieldValue::Layers(records) = &v {
             let _ = writeln!(s, "{label}{lvl}  \\{}{pad}\\", field.name);
             let inner = format!("{label}{lvl}   |");
             for r in records {
@@ -147,19 +147,19 @@ pub fn write_field(out: &mut String, p: &Packet, i: usize, name: &str) {
         _ => None,
     };
     let value = match wire_int {
-        Some(n) => Value::Int(n),
+        Some(n) => FieldValue::Int(n),
         None => p.value(i, f),
     };
     match (value, field.show) {
-        (Value::Int(n), _) if field.port && NUMERIC.with(Cell::get) => out.push_str(itoa::Buffer::new().format(n)),
-        (Value::Int(n), Show::Dec) => out.push_str(itoa::Buffer::new().format(n)),
-        (Value::Int(n), Show::Enum(table)) => match lookup(table, n) {
+        (FieldValue::Int(n), _) if field.port && NUMERIC.with(Cell::get) => out.push_str(itoa::Buffer::new().format(n)),
+        (FieldValue::Int(n), Show::Dec) => out.push_str(itoa::Buffer::new().format(n)),
+        (FieldValue::Int(n), Show::Enum(table)) => match lookup(table, n) {
             Some(name) => out.push_str(name),
             None => out.push_str(itoa::Buffer::new().format(n)),
         },
-        (Value::Int(n), Show::Flags(names, sep)) => super::field::write_flags(out, n, names, sep),
-        (Value::Ip6(a), _) => out.push_str(&super::value::fmt_ip6(a)),
-        (Value::Ip4(a), _) => {
+        (FieldValue::Int(n), Show::Flags(names, sep)) => super::field::write_flags(out, n, names, sep),
+        (FieldValue::Ip6(a), _) => out.push_str(&super::value::fmt_ip6(a)),
+        (FieldValue::Ip4(a), _) => {
             let mut digits = itoa::Buffer::new();
             for (k, octet) in a.octets().into_iter().enumerate() {
                 if k > 0 {
@@ -203,7 +203,7 @@ pub fn hexdump(data: &[u8]) -> String {
 pub(crate) fn repr(p: &Packet) -> String {
     let mut s = String::new();
     for i in 0..p.layers.len() {
-        let over: Vec<(usize, Value)> = (0..p.layers[i].proto.fields.len())
+        let over: Vec<(usize, FieldValue)> = (0..p.layers[i].proto.fields.len())
             .filter_map(|f| p.overload(i, f).map(|v| (f, v)))
             .collect();
         let lr = layer_repr(&p.layers[i], Some(&over));
@@ -214,7 +214,7 @@ pub(crate) fn repr(p: &Packet) -> String {
 }
 
 /// One layer's `repr`, closed: `<TCP  dport=http |>`. `over` lists values implied by the layer above.
-pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, Value)]>) -> String {
+pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, FieldValue)]>) -> String {
     let mut s = format!("<{} ", l.proto.name);
     for (f, field) in l.proto.fields.iter().enumerate() {
         if field.when.is_some_and(|c| !c(l, None)) {
@@ -229,7 +229,7 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, Value)]>) -> String {
                 None => continue,
             },
         };
-        if matches!(&v, Value::List(x) if x.is_empty()) || matches!(&v, Value::Layers(x) if x.is_empty()) {
+        if matches!(&v, FieldValue::List(x) if x.is_empty()) || matches!(&v, FieldValue::Layers(x) if x.is_empty()) {
             continue;
         }
         let _ = write!(s, " {}={}", field.name, field.repr(&v, l));
@@ -256,11 +256,14 @@ fn layer_command(l: &Layer) -> String {
             Slot::Unset => continue,
         };
         let text = match &v {
-            Value::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
-            Value::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
-            Value::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
-            Value::List(xs) => format!("[{}]", xs.iter().map(Value::to_string).collect::<Vec<_>>().join(",")),
-            Value::Mac(_) | Value::Ip4(_) | Value::Ip6(_) => format!("'{}'", field.repr(&v, l)),
+            FieldValue::Layers(rs) if rs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
+            FieldValue::List(xs) if xs.is_empty() && matches!(field.default, Dflt::Empty) => continue,
+            FieldValue::Layers(rs) => format!("[{}]", rs.iter().map(layer_command).collect::<Vec<_>>().join(",")),
+            FieldValue::List(xs) => format!(
+                "[{}]",
+                xs.iter().map(FieldValue::to_string).collect::<Vec<_>>().join(",")
+            ),
+            FieldValue::Mac(_) | FieldValue::Ip4(_) | FieldValue::Ip6(_) => format!("'{}'", field.repr(&v, l)),
             v => v.to_string(),
         };
         args.push(format!("{}={text}", field.name));

@@ -2,7 +2,7 @@
 //! enumerated lazily in Scapy's order. Random values are drawn afresh at each build.
 
 use super::field::{Dflt, Kind};
-use super::value::{Generator, RandKind, Value};
+use super::value::{FieldValue, Generator, RandKind};
 use super::Packet;
 
 /// One varying field: where it is and how many values it takes.
@@ -19,7 +19,7 @@ impl Packet {
         let mut out = Vec::new();
         for (li, layer) in self.layers.iter().enumerate().rev() {
             for fi in layer.user_fields() {
-                if let Some(Value::Gen(g)) = layer.user_value(fi) {
+                if let Some(FieldValue::Gen(g)) = layer.user_value(fi) {
                     if !matches!(**g, Generator::Rand(_)) {
                         out.push(Digit {
                             layer: li,
@@ -38,7 +38,9 @@ impl Packet {
         let mut found = (false, false);
         for l in &self.layers {
             for i in l.user_fields() {
-                let Some(Value::Gen(g)) = l.user_value(i) else { continue };
+                let Some(FieldValue::Gen(g)) = l.user_value(i) else {
+                    continue;
+                };
                 match **g {
                     Generator::Rand(_) => found.1 = true,
                     _ => found.0 = true,
@@ -69,7 +71,7 @@ impl Packet {
         for d in self.digits() {
             let (q, r) = (i.checked_div(d.count).unwrap_or(0), i.checked_rem(d.count).unwrap_or(0));
             i = q;
-            if let Some(Value::Gen(g)) = self.layers[d.layer].user_value(d.field) {
+            if let Some(FieldValue::Gen(g)) = self.layers[d.layer].user_value(d.field) {
                 p.layers[d.layer].put_user(d.field, g.nth(r));
             }
         }
@@ -83,7 +85,7 @@ impl Packet {
     /// let p = Layer::named("IP")?.with("dst", "198.18.0.0/31")? / Layer::named("TCP")?.with("dport", (20, 22))?;
     /// assert_eq!(p.count(), 6);
     /// let dports: Vec<_> = p.iter().map(|q| q.get("TCP", "dport").unwrap()).take(4).collect();
-    /// assert_eq!(dports, [20u64, 21, 22, 20].map(wirecraft::Value::Int));
+    /// assert_eq!(dports, [20u64, 21, 22, 20].map(wirecraft::FieldValue::Int));
     /// # Ok::<(), wirecraft::Error>(())
     /// ```
     pub fn iter(&self) -> PacketIter<'_> {
@@ -98,7 +100,7 @@ impl Packet {
     pub(crate) fn resolve_random(mut self) -> Packet {
         for l in &mut self.layers {
             for i in l.user_fields() {
-                if let Some(Value::Gen(g)) = l.user_value(i) {
+                if let Some(FieldValue::Gen(g)) = l.user_value(i) {
                     if let Generator::Rand(k) = **g {
                         l.put_user(i, k.draw());
                     }
@@ -152,7 +154,7 @@ pub(crate) fn fuzz(p: &mut Packet) {
                 Kind::Bytes(_) => RandKind::Bytes(32),
                 Kind::Custom(_) | Kind::Records(_) => continue,
             };
-            p.layers[li].put_user(fi, Value::gen(Generator::Rand(kind)));
+            p.layers[li].put_user(fi, FieldValue::gen(Generator::Rand(kind)));
         }
     }
 }

@@ -9,7 +9,7 @@ use super::Layer;
 /// A field's value. Integers of every width are `Int`; addresses have their own variants so that they print
 /// and parse as addresses; packet-list fields (DNS records, IP options) hold `Layers`.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Value {
+pub enum FieldValue {
     Int(u64),
     Bytes(Vec<u8>),
     /// Text as the user typed it: coerced by the field kind when set (an address, a flag string, an enum name).
@@ -18,9 +18,9 @@ pub enum Value {
     Mac([u8; 6]),
     Ip4(Ipv4Addr),
     Ip6(Ipv6Addr),
-    List(Vec<Value>),
+    List(Vec<FieldValue>),
     /// An ordered pair or record, as in TCP options `("MSS", 1460)`.
-    Tuple(Vec<Value>),
+    Tuple(Vec<FieldValue>),
     /// The records of a packet-list field, each a one-layer packet.
     Layers(Vec<Layer>),
     None,
@@ -34,7 +34,7 @@ pub enum Generator {
     /// Inclusive range, Scapy's `(a, b)` tuple.
     Range(u64, u64),
     /// Each of these values in turn; an element may itself be a range or a network.
-    Choice(Vec<Value>),
+    Choice(Vec<FieldValue>),
     /// Every address of an IPv4 network, network and broadcast addresses included, as Scapy's `Net`.
     Net4(Ipv4Addr, u8),
     /// Every address of an IPv6 network.
@@ -73,7 +73,7 @@ impl Generator {
             Generator::Choice(items) => items
                 .iter()
                 .map(|v| match v {
-                    Value::Gen(g) => g.count(),
+                    FieldValue::Gen(g) => g.count(),
                     _ => 1,
                 })
                 .fold(0u128, |a, b| a.saturating_add(b)),
@@ -91,14 +91,14 @@ impl Generator {
     }
 
     /// The `i`-th value (0-based), for `i < count()`. Random generators draw a value.
-    pub fn nth(&self, i: u128) -> Value {
+    pub fn nth(&self, i: u128) -> FieldValue {
         match self {
-            Generator::Range(a, _) => Value::Int(a.wrapping_add(i as u64)),
+            Generator::Range(a, _) => FieldValue::Int(a.wrapping_add(i as u64)),
             Generator::Choice(items) => {
                 let mut i = i;
                 for v in items {
                     match v {
-                        Value::Gen(g) => {
+                        FieldValue::Gen(g) => {
                             let n = g.count();
                             if i < n {
                                 return g.nth(i);
@@ -113,16 +113,16 @@ impl Generator {
                         }
                     }
                 }
-                Value::None
+                FieldValue::None
             }
             Generator::Net4(a, p) => {
                 let mask = if *p == 0 { 0 } else { u32::MAX << (32 - (*p).min(32)) };
-                Value::Ip4(Ipv4Addr::from((u32::from(*a) & mask).wrapping_add(i as u32)))
+                FieldValue::Ip4(Ipv4Addr::from((u32::from(*a) & mask).wrapping_add(i as u32)))
             }
             Generator::Net6(a, p) => {
                 let p = (*p).min(128);
                 let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
-                Value::Ip6(Ipv6Addr::from((u128::from(*a) & mask).wrapping_add(i)))
+                FieldValue::Ip6(Ipv6Addr::from((u128::from(*a) & mask).wrapping_add(i)))
             }
             Generator::Rand(k) => k.draw(),
         }
@@ -131,23 +131,23 @@ impl Generator {
 
 impl RandKind {
     /// Draws one value.
-    pub fn draw(self) -> Value {
+    pub fn draw(self) -> FieldValue {
         match self {
-            RandKind::Byte => Value::Int(fastrand::u8(..) as u64),
-            RandKind::Short => Value::Int(fastrand::u16(..) as u64),
-            RandKind::Int => Value::Int(fastrand::u32(..) as u64),
-            RandKind::Long => Value::Int(fastrand::u64(..)),
-            RandKind::Bits(w) => Value::Int(fastrand::u64(..) & mask(w)),
-            RandKind::Ip => Value::Ip4(Ipv4Addr::from(fastrand::u32(..))),
-            RandKind::Ip6 => Value::Ip6(Ipv6Addr::from(fastrand::u128(..))),
+            RandKind::Byte => FieldValue::Int(fastrand::u8(..) as u64),
+            RandKind::Short => FieldValue::Int(fastrand::u16(..) as u64),
+            RandKind::Int => FieldValue::Int(fastrand::u32(..) as u64),
+            RandKind::Long => FieldValue::Int(fastrand::u64(..)),
+            RandKind::Bits(w) => FieldValue::Int(fastrand::u64(..) & mask(w)),
+            RandKind::Ip => FieldValue::Ip4(Ipv4Addr::from(fastrand::u32(..))),
+            RandKind::Ip6 => FieldValue::Ip6(Ipv6Addr::from(fastrand::u128(..))),
             RandKind::Mac => {
                 let mut m = [0u8; 6];
                 m.iter_mut().for_each(|b| *b = fastrand::u8(..));
-                Value::Mac(m)
+                FieldValue::Mac(m)
             }
             RandKind::Bytes(max) => {
                 let n = fastrand::usize(..=max);
-                Value::Bytes((0..n).map(|_| fastrand::u8(..)).collect())
+                FieldValue::Bytes((0..n).map(|_| fastrand::u8(..)).collect())
             }
         }
     }
@@ -177,16 +177,16 @@ pub(crate) fn mask(width: u8) -> u64 {
     }
 }
 
-impl Value {
+impl FieldValue {
     /// A set or random value built from a generator.
-    pub fn gen(g: Generator) -> Value {
-        Value::Gen(Box::new(g))
+    pub fn gen(g: Generator) -> FieldValue {
+        FieldValue::Gen(Box::new(g))
     }
 
     /// The integer, if this is one.
     pub fn as_int(&self) -> Option<u64> {
         match self {
-            Value::Int(i) => Some(*i),
+            FieldValue::Int(i) => Some(*i),
             _ => None,
         }
     }
@@ -194,92 +194,92 @@ impl Value {
     /// Bytes of a bytes or text value.
     pub fn as_bytes(&self) -> Option<&[u8]> {
         match self {
-            Value::Bytes(b) => Some(b),
-            Value::Str(s) => Some(s.as_bytes()),
+            FieldValue::Bytes(b) => Some(b),
+            FieldValue::Str(s) => Some(s.as_bytes()),
             _ => None,
         }
     }
 
     /// True when this value (or one nested inside a list) is a set or random generator.
     pub fn is_gen(&self) -> bool {
-        matches!(self, Value::Gen(_))
+        matches!(self, FieldValue::Gen(_))
     }
 }
 
-impl From<u64> for Value {
+impl From<u64> for FieldValue {
     fn from(v: u64) -> Self {
-        Value::Int(v)
+        FieldValue::Int(v)
     }
 }
-impl From<u32> for Value {
+impl From<u32> for FieldValue {
     fn from(v: u32) -> Self {
-        Value::Int(v as u64)
+        FieldValue::Int(v as u64)
     }
 }
-impl From<u16> for Value {
+impl From<u16> for FieldValue {
     fn from(v: u16) -> Self {
-        Value::Int(v as u64)
+        FieldValue::Int(v as u64)
     }
 }
-impl From<u8> for Value {
+impl From<u8> for FieldValue {
     fn from(v: u8) -> Self {
-        Value::Int(v as u64)
+        FieldValue::Int(v as u64)
     }
 }
-impl From<i32> for Value {
+impl From<i32> for FieldValue {
     fn from(v: i32) -> Self {
-        Value::Int(v as u64)
+        FieldValue::Int(v as u64)
     }
 }
-impl From<&str> for Value {
+impl From<&str> for FieldValue {
     fn from(v: &str) -> Self {
-        Value::Str(Cow::Owned(v.to_string()))
+        FieldValue::Str(Cow::Owned(v.to_string()))
     }
 }
-impl From<String> for Value {
+impl From<String> for FieldValue {
     fn from(v: String) -> Self {
-        Value::Str(Cow::Owned(v))
+        FieldValue::Str(Cow::Owned(v))
     }
 }
-impl From<&[u8]> for Value {
+impl From<&[u8]> for FieldValue {
     fn from(v: &[u8]) -> Self {
-        Value::Bytes(v.to_vec())
+        FieldValue::Bytes(v.to_vec())
     }
 }
-impl<const N: usize> From<&[u8; N]> for Value {
+impl<const N: usize> From<&[u8; N]> for FieldValue {
     fn from(v: &[u8; N]) -> Self {
-        Value::Bytes(v.to_vec())
+        FieldValue::Bytes(v.to_vec())
     }
 }
-impl From<Vec<u8>> for Value {
+impl From<Vec<u8>> for FieldValue {
     fn from(v: Vec<u8>) -> Self {
-        Value::Bytes(v)
+        FieldValue::Bytes(v)
     }
 }
-impl From<Ipv4Addr> for Value {
+impl From<Ipv4Addr> for FieldValue {
     fn from(v: Ipv4Addr) -> Self {
-        Value::Ip4(v)
+        FieldValue::Ip4(v)
     }
 }
-impl From<Ipv6Addr> for Value {
+impl From<Ipv6Addr> for FieldValue {
     fn from(v: Ipv6Addr) -> Self {
-        Value::Ip6(v)
+        FieldValue::Ip6(v)
     }
 }
-impl From<(u64, u64)> for Value {
+impl From<(u64, u64)> for FieldValue {
     /// A 2-tuple is an inclusive range, as in Scapy: `dport=(20, 22)`.
     fn from((a, b): (u64, u64)) -> Self {
-        Value::gen(Generator::Range(a, b))
+        FieldValue::gen(Generator::Range(a, b))
     }
 }
-impl From<Vec<Layer>> for Value {
+impl From<Vec<Layer>> for FieldValue {
     fn from(v: Vec<Layer>) -> Self {
-        Value::Layers(v)
+        FieldValue::Layers(v)
     }
 }
-impl From<Layer> for Value {
+impl From<Layer> for FieldValue {
     fn from(v: Layer) -> Self {
-        Value::Layers(vec![v])
+        FieldValue::Layers(vec![v])
     }
 }
 
@@ -388,17 +388,17 @@ pub fn fmt_mac(m: &[u8; 6]) -> String {
     )
 }
 
-impl fmt::Display for Value {
+impl fmt::Display for FieldValue {
     /// Python-like rendering, as a value prints inside lists and tuples in Scapy's output.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Bytes(b) => f.write_str(&py_bytes(b)),
-            Value::Str(s) => f.write_str(&py_str(s)),
-            Value::Mac(m) => f.write_str(&py_str(&fmt_mac(m))),
-            Value::Ip4(a) => f.write_str(&py_str(&a.to_string())),
-            Value::Ip6(a) => f.write_str(&py_str(&fmt_ip6(*a))),
-            Value::List(items) => {
+            FieldValue::Int(i) => write!(f, "{i}"),
+            FieldValue::Bytes(b) => f.write_str(&py_bytes(b)),
+            FieldValue::Str(s) => f.write_str(&py_str(s)),
+            FieldValue::Mac(m) => f.write_str(&py_str(&fmt_mac(m))),
+            FieldValue::Ip4(a) => f.write_str(&py_str(&a.to_string())),
+            FieldValue::Ip6(a) => f.write_str(&py_str(&fmt_ip6(*a))),
+            FieldValue::List(items) => {
                 f.write_str("[")?;
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -408,7 +408,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
-            Value::Tuple(items) => {
+            FieldValue::Tuple(items) => {
                 f.write_str("(")?;
                 for (i, v) in items.iter().enumerate() {
                     if i > 0 {
@@ -421,7 +421,7 @@ impl fmt::Display for Value {
                 }
                 f.write_str(")")
             }
-            Value::Layers(ls) => {
+            FieldValue::Layers(ls) => {
                 f.write_str("[")?;
                 for (i, l) in ls.iter().enumerate() {
                     if i > 0 {
@@ -431,8 +431,8 @@ impl fmt::Display for Value {
                 }
                 f.write_str("]")
             }
-            Value::None => f.write_str("None"),
-            Value::Gen(g) => write!(f, "{g}"),
+            FieldValue::None => f.write_str("None"),
+            FieldValue::Gen(g) => write!(f, "{g}"),
         }
     }
 }
@@ -441,7 +441,7 @@ impl fmt::Display for Generator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Generator::Range(a, b) => write!(f, "({a}, {b})"),
-            Generator::Choice(items) => write!(f, "{}", Value::List(items.clone())),
+            Generator::Choice(items) => write!(f, "{}", FieldValue::List(items.clone())),
             Generator::Net4(a, p) => write!(f, "Net(\"{a}/{p}\")"),
             Generator::Net6(a, p) => write!(f, "Net6(\"{a}/{p}\")"),
             Generator::Rand(k) => write!(f, "{}()", k.name()),

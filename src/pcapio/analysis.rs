@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use super::list::PacketList;
-use crate::packet::{field_repr, Packet, Value};
+use crate::packet::{field_repr, FieldValue, Packet};
 
 /// Scapy's `haslayer("name")`: a layer whose class name or long name is `name`.
 fn find(p: &Packet, name: &str) -> Option<usize> {
@@ -78,8 +78,8 @@ fn ip_pair(p: &Packet) -> Option<(IpAddr, IpAddr)> {
     let i = p.layers().iter().position(|l| matches!(l.name(), "IP" | "IPv6"))?;
     let l = &p.layers()[i];
     let addr = |f| match l.get(f) {
-        Some(Value::Ip4(a)) => Some(IpAddr::V4(a)),
-        Some(Value::Ip6(a)) => Some(IpAddr::V6(a)),
+        Some(FieldValue::Ip4(a)) => Some(IpAddr::V4(a)),
+        Some(FieldValue::Ip6(a)) => Some(IpAddr::V6(a)),
         _ => None,
     };
     Some((addr("src")?, addr("dst")?))
