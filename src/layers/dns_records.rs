@@ -9,8 +9,7 @@ use super::dns::{decode_name, encode_name, NAME, NAME_KIND};
 use super::dns_svcb::{DNSRRHTTPS, DNSRRSVCB};
 use super::dnssec::{DNSRRDNSKEY, DNSRRDS, DNSRRNSEC, DNSRRNSEC3, DNSRRNSEC3PARAM};
 use super::well_known::{DNS_CLASSES, DNS_TYPES, EDNS0_OPTCODES};
-use crate::packet::RAW;
-use crate::packet::{Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Proto, Records};
+use crate::packet::{Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Proto, Records, RAW};
 
 /// Scapy's `_DNSRR`: the record's class from its type, read past the owner name (pointers not followed);
 /// `Raw` when the fixed part is cut short.

@@ -6,9 +6,8 @@ use super::inet::l4_checksum;
 use super::ipv6::IPERROR6;
 use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
-use crate::packet::RAW;
 use crate::packet::{
-    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto,
+    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto, RAW,
 };
 
 /// ICMPv6 as a next header: chooses the message class from the type byte (Scapy's guess for `nh` 58).

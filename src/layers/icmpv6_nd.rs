@@ -4,9 +4,8 @@
 
 use super::icmpv6::{header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
-use crate::packet::RAW;
 use crate::packet::{
-    addr, layer_of, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, PayloadGuess, Proto,
+    addr, layer_of, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, PayloadGuess, Proto, RAW,
 };
 
 /// What follows a message or an option: the next option, by its type; a lone byte is `Raw`.

@@ -6,8 +6,7 @@ use crate::packet::addr_list::AddrList;
 use super::ipv6::{next_header, nh};
 use super::ipv6_options::{write_options, AUTOPAD, OPTIONS};
 use super::well_known::IPV6_NH;
-use crate::packet::RAW;
-use crate::packet::{Built, Dflt, Field, Kind, Len, PayloadGuess, Proto};
+use crate::packet::{Built, Dflt, Field, Kind, Len, PayloadGuess, Proto, RAW};
 
 const fn next(default: u64) -> Field {
     Field::u8("nh", default)
