@@ -68,13 +68,20 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// The name nearest to `typed` and its distance, if it is close enough to be what was meant.
+/// The name nearest to `typed` and its distance, if it is close enough to be what was meant. Between names as
+/// near, one that only adds letters to what was typed wins (`htp` is `http` before `ftp`).
 pub(crate) fn closest<'a>(typed: &str, names: &[&'a str]) -> Option<(usize, &'a str)> {
     names
         .iter()
         .map(|n| (edit_distance(n, typed), *n))
         .filter(|(d, name)| *d <= 2.max(name.len() / 3) && *d < name.len().max(typed.len()))
-        .min_by_key(|(d, _)| *d)
+        .min_by_key(|(d, name)| (*d, !is_subsequence(typed, name)))
+}
+
+/// Whether the characters of `short` appear in `long` in order.
+fn is_subsequence(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
 }
 
 /// Levenshtein distance, with transpositions counted as one edit (`dprot` is one edit from `dport`).
@@ -110,6 +117,11 @@ mod tests {
         assert_eq!(e("IP", "sport"), "IP has no field 'sport'; did you mean 'src'?");
         assert_eq!(e("TCP", "dprot"), "TCP has no field 'dprot'; did you mean 'dport'?");
         assert_eq!(e("IP", "tll"), "IP has no field 'tll'; did you mean 'ttl'?");
+        assert_eq!(
+            closest("htp", &["ftp", "http"]),
+            Some((1, "http")),
+            "letters added win a tie"
+        );
     }
 
     #[test]

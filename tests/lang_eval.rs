@@ -163,6 +163,20 @@ fn names_errors_suggest_fixes() {
         fails("'a'.uper()").message,
         "'str' object has no attribute 'uper'; did you mean 'upper'?"
     );
+    // A missing attribute that is called is a missing method, not a missing field.
+    assert_eq!(
+        fails("p = Ether()/IP(); p[IP].shwo()").message,
+        "'IP' object has no attribute 'shwo'; did you mean 'show'?"
+    );
+    // Names of values, as of fields: the nearest one, letters added winning a tie (`ftp` is as near).
+    assert_eq!(
+        fails("TCP(dport='htp')").message,
+        "TCP.dport: 'htp' is not a known value of dport; did you mean 'http'?"
+    );
+    assert_eq!(
+        fails("ICMP(code='port-unreachabel')").message,
+        "ICMP.code: 'port-unreachabel' is not a known value of code; did you mean 'port-unreachable'?"
+    );
     assert_eq!(
         fails("conf.verbb").message,
         "conf has no setting 'verbb'; did you mean 'verb'?"

@@ -19,7 +19,8 @@ use crate::packet::Layer;
 /// a blank line, as at Python's prompt.
 pub fn is_complete(source: &str) -> bool {
     match parse::parse(source) {
-        Err(e) => !e.incomplete,
+        // An error at the end is final unless more lines could still close it (`1 +` is an error at once).
+        Err(e) => !(e.incomplete && open_at_end(source)),
         Ok(stmts) => {
             let compound = stmts
                 .iter()
@@ -27,6 +28,63 @@ pub fn is_complete(source: &str) -> bool {
             !compound || source.rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && source.contains('\n')
         }
     }
+}
+
+/// Whether `source` ends inside an open bracket or triple-quoted string, or on a line ending in `:` (a block
+/// follows): where Python's prompt asks for more.
+fn open_at_end(source: &str) -> bool {
+    let mut depth = 0i32;
+    let mut chars = source.chars().peekable();
+    // The open string's quote and whether it is triple.
+    let mut string: Option<(char, bool)> = None;
+    let mut last_line = String::new();
+    while let Some(c) = chars.next() {
+        match string {
+            Some((q, triple)) => match c {
+                '\\' => {
+                    chars.next();
+                }
+                c if c == q && !triple => string = None,
+                c if c == q && chars.peek() == Some(&q) => {
+                    chars.next();
+                    if chars.peek() == Some(&q) {
+                        chars.next();
+                        string = None;
+                    }
+                }
+                '\n' if !triple => string = None,
+                _ => {}
+            },
+            None => match c {
+                '#' => {
+                    while chars.peek().is_some_and(|&n| n != '\n') {
+                        chars.next();
+                    }
+                }
+                '\'' | '"' => {
+                    let triple = chars.peek() == Some(&c) && {
+                        let mut ahead = chars.clone();
+                        ahead.next();
+                        ahead.peek() == Some(&c)
+                    };
+                    if triple {
+                        chars.next();
+                        chars.next();
+                    }
+                    string = Some((c, triple));
+                }
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth -= 1,
+                '\n' => last_line.clear(),
+                _ => {}
+            },
+        }
+        if c != '\n' && c != '#' {
+            last_line.push(c);
+        }
+    }
+    let line = last_line.trim_end();
+    matches!(string, Some((_, true))) || depth > 0 || line.ends_with(':')
 }
 
 /// What a completion candidate is, for the editor to show or colour.
@@ -514,6 +572,12 @@ mod tests {
         assert!(!is_complete("for x in range(3):\n    print(x)"));
         assert!(is_complete("for x in range(3):\n    print(x)\n"));
         assert!(!is_complete("s = '''abc"));
+        // Python's prompt: an expression cut at the end of a line outside brackets is an error at once.
+        assert!(is_complete("x = 1 +"));
+        assert!(is_complete("for x in range(3):\n    y = x *"));
+        assert!(!is_complete("x = (1 +"));
+        assert!(!is_complete("if x:  # comment"));
+        assert!(is_complete("s = 'a(' +"));
         assert!(
             is_complete("p = IP(dst=)"),
             "a real syntax error is complete: it is reported"

@@ -537,7 +537,7 @@ impl Session {
                 }))
             }
             ExprKind::Call(f, args) => {
-                let fv = self.eval(f)?;
+                let fv = self.called(f)?;
                 let (pos, kw) = self.eval_args(args)?;
                 self.call(&fv, pos, kw)?
             }
@@ -640,6 +640,21 @@ impl Session {
         }
     }
 
+    /// The function a call calls. A missing attribute that is called is a missing method, even on a packet
+    /// (whose other attributes are its fields). Out of line, so that `eval`'s frame, on the stack once per
+    /// nesting, stays small.
+    #[inline(never)]
+    fn called(&mut self, f: &Expr) -> Result<Value, LangError> {
+        let ExprKind::Attr(obj, name) = &f.kind else {
+            return self.eval(f);
+        };
+        let o = self.eval(obj)?;
+        self.get_attr(o.clone(), name).map_err(|e| match e.kind {
+            ErrorKind::Attribute => no_attribute(&o, name),
+            _ => e,
+        })
+    }
+
     fn get_attr(&mut self, obj: Value, name: &str) -> Result<Value, LangError> {
         if let Some(m) = table::method(&obj, name) {
             return Ok(Value::Method(Rc::new((obj, m))));
@@ -674,14 +689,7 @@ impl Session {
                 Ok(super::value::from_field(pk.value(li, fi), field))
             }
             Value::Conf => Ok(table::conf_value(self, name, &self.conf[conf_index(name)?])),
-            other => {
-                let methods: Vec<&str> = table::methods_of(other).iter().map(|m| m.name).collect();
-                let hint = closest(name, &methods).map_or(String::new(), |(_, m)| format!("; did you mean '{m}'?"));
-                Err(LangError::new(
-                    ErrorKind::Attribute,
-                    format!("'{}' object has no attribute '{name}'{hint}", other.type_name()),
-                ))
-            }
+            other => Err(no_attribute(other, name)),
         }
     }
 
@@ -782,6 +790,21 @@ fn field_owner(p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
         },
     };
     Err(LangError::new(ErrorKind::Attribute, err))
+}
+
+/// Python's error for an attribute `obj` lacks, suggesting the nearest of its methods.
+fn no_attribute(obj: &Value, name: &str) -> LangError {
+    let methods: Vec<&str> = table::methods_of(obj).iter().map(|m| m.name).collect();
+    let hint = closest(name, &methods).map_or(String::new(), |(_, m)| format!("; did you mean '{m}'?"));
+    // A packet's class is its first layer's, as in Scapy (`'IP' object`).
+    let class = match obj {
+        Value::Packet(p) => p.cell.borrow().layers().get(p.start).map_or("Packet", |l| l.name()),
+        other => other.type_name(),
+    };
+    LangError::new(
+        ErrorKind::Attribute,
+        format!("'{class}' object has no attribute '{name}'{hint}"),
+    )
 }
 
 fn layer_names(layers: &[Layer]) -> String {

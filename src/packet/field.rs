@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::value::{fmt_mac, mask, FieldValue, Generator};
 use super::{Layer, Proto};
+use crate::error::closest;
 
 /// How a field sits on the wire.
 #[derive(Clone, Copy)]
@@ -453,6 +454,15 @@ impl Field {
         }
     }
 
+    /// The error for a name none of the field's tables holds: the nearest name when one is close (`"htp"` for
+    /// `http`), else `otherwise`.
+    fn unknown_name(&self, s: &str, names: &[&str], otherwise: String) -> String {
+        match closest(s, names) {
+            Some((_, near)) => format!("'{s}' is not a known value of {}; did you mean '{near}'?", self.name),
+            None => format!("'{s}' is not a known value of {}; {otherwise}", self.name),
+        }
+    }
+
     /// Parses a flag string (`"SA"`, `"DF+MF"`) or an enum name (`"echo-request"`), or a number in text.
     fn int_from_name(&self, s: &str) -> Result<u64, String> {
         if let Some(n) = parse_int(s) {
@@ -461,19 +471,18 @@ impl Field {
         match self.show {
             Show::Enum(table) | Show::HexEnum(table) => {
                 table.iter().find(|(_, n)| *n == s).map(|(v, _)| *v).ok_or_else(|| {
-                    let known: Vec<&str> = table.iter().take(12).map(|(_, n)| *n).collect();
-                    format!(
-                        "'{s}' is not a known value of {}; known: {}",
-                        self.name,
-                        known.join(", ")
-                    )
+                    let names: Vec<&str> = table.iter().map(|(_, n)| *n).collect();
+                    self.unknown_name(s, &names, format!("known: {}", names[..names.len().min(12)].join(", ")))
                 })
             }
             // Fields may be set before the one the table depends on, so every table of a byte-sized key is
             // searched, lowest key first (ICMP codes: names are unique across types).
             Show::EnumBy(_, table) => (0..=255)
                 .find_map(|k| table(k).iter().find(|(_, n)| *n == s).map(|(v, _)| *v))
-                .ok_or_else(|| format!("'{s}' is not a known value of {}; give it as a number", self.name)),
+                .ok_or_else(|| {
+                    let names: Vec<&str> = (0..=255).flat_map(|k| table(k).iter().map(|(_, n)| *n)).collect();
+                    self.unknown_name(s, &names, "give it as a number".into())
+                }),
             Show::Flags(names, _) => {
                 parse_flags(s, names).ok_or_else(|| format!("'{s}' is not made of the flags {}", names.join(" ")))
             }
