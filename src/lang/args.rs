@@ -70,15 +70,23 @@ pub(crate) const fn star(name: &'static str) -> Param {
 
 /// `name(a, b=1, *rest)`, as help and the REPL's hints show a signature.
 pub fn signature(name: &str, params: &[Param]) -> String {
-    let parts: Vec<String> = params
-        .iter()
-        .map(|p| match p.kind {
-            ParamKind::Required => p.name.to_string(),
-            ParamKind::Star => format!("*{}", p.name),
-            ParamKind::Default(c) => format!("{}={}", p.name, c.value().repr()),
-        })
-        .collect();
+    let parts: Vec<String> = signature_parts(params).into_iter().map(|(_, text)| text).collect();
     format!("{name}({})", parts.join(", "))
+}
+
+/// Each parameter's name and its part of [`signature`].
+pub fn signature_parts(params: &[Param]) -> Vec<(&'static str, String)> {
+    params
+        .iter()
+        .map(|p| {
+            let text = match p.kind {
+                ParamKind::Required => p.name.to_string(),
+                ParamKind::Star => format!("*{}", p.name),
+                ParamKind::Default(c) => format!("{}={}", p.name, c.value().repr()),
+            };
+            (p.name, text)
+        })
+        .collect()
 }
 
 /// Keyword arguments with the span of their name, for errors.

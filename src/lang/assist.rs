@@ -4,7 +4,7 @@
 
 use std::ops::Range;
 
-use super::args::{signature, ParamKind};
+use super::args::{signature_parts, ParamKind};
 use super::ast::{Expr, ExprKind, StmtKind};
 use super::eval::static_names;
 use super::parse;
@@ -395,31 +395,109 @@ impl Session {
     }
 
     /// The signature of the call being typed at `cursor`, as a hint: `sniff(count=0, …)`, `TCP(sport=ftp_data, …)`.
+    /// The parameters the call already gives are left out (`…` stands for them), so that on a narrow line the
+    /// hint shows what is still to type rather than what was typed.
     pub fn signature_at(&self, line: &str, cursor: usize) -> Option<String> {
         let before = line.get(..cursor.min(line.len()))?;
         let (f, _) = self.callee(before)?;
-        Some(match f {
-            Value::Builtin(b) => signature(b.name, b.params),
-            Value::Method(m) => signature(m.1.name, m.1.params),
+        let (positional, keywords) = given_arguments(before);
+        let is_given = |name: &str| keywords.contains(&name);
+        let (name, parts): (&str, Vec<(String, String)>) = match f {
+            Value::Builtin(b) => (b.name, by_position(b.params, positional)),
+            Value::Method(m) => (m.1.name, by_position(m.1.params, positional)),
             Value::Class(p) => {
                 let layer = Layer::new(p);
-                let fields: Vec<String> = p
-                    .fields
-                    .iter()
-                    .map(|f| {
-                        let v = layer.get(f.name).unwrap_or(crate::packet::FieldValue::None);
-                        format!("{}={}", f.name, f.repr(&v, &layer))
-                    })
-                    .collect();
-                format!("{}({})", p.name, fields.join(", "))
+                let fields = p.fields.iter().map(|f| {
+                    let v = layer.get(f.name).unwrap_or(crate::packet::FieldValue::None);
+                    (f.name.to_string(), format!("{}={}", f.name, f.repr(&v, &layer)))
+                });
+                (p.name, fields.collect())
             }
             Value::Lambda(c) => {
-                let names: Vec<&str> = c.lambda.params.iter().map(|(n, _)| &**n).collect();
-                format!("<lambda>({})", names.join(", "))
+                let names = c
+                    .lambda
+                    .params
+                    .iter()
+                    .skip(positional)
+                    .map(|(n, _)| (n.to_string(), n.to_string()));
+                ("<lambda>", names.collect())
             }
             _ => return None,
-        })
+        };
+        let total = parts.len();
+        let left: Vec<String> = parts
+            .into_iter()
+            .filter(|(n, _)| !is_given(n))
+            .map(|(_, t)| t)
+            .collect();
+        let elided = (left.len() < total).then_some("…");
+        Some(format!(
+            "{name}({})",
+            elided
+                .into_iter()
+                .map(str::to_string)
+                .chain(left)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
     }
+}
+
+/// A row's parameters with the first `positional` ones, which positional arguments fill, left out; a `*`
+/// parameter takes every positional argument and stays.
+fn by_position(params: &[super::args::Param], positional: usize) -> Vec<(String, String)> {
+    let mut filled = 0;
+    signature_parts(params)
+        .into_iter()
+        .zip(params)
+        .filter(|(_, p)| {
+            if matches!(p.kind, ParamKind::Star) {
+                filled = positional;
+                return true;
+            }
+            let take = filled < positional;
+            filled += usize::from(take);
+            !take
+        })
+        .map(|((name, text), _)| (name.to_string(), text))
+        .collect()
+}
+
+/// The arguments the open call at the end of `before` gives before the one being typed: how many are
+/// positional, and the keyword names.
+fn given_arguments(before: &str) -> (usize, Vec<&str>) {
+    let Some((paren, _)) = open_call(before) else {
+        return (0, Vec::new());
+    };
+    let args = &before[paren + 1..];
+    let mut done = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None, 0);
+    for (i, c) in args.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                done.push(args[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    let keywords: Vec<&str> = done
+        .iter()
+        .filter_map(|a| a.split_once('='))
+        .filter(|(k, v)| !v.starts_with('=') && is_identifier(k.trim()))
+        .map(|(k, _)| k.trim())
+        .collect();
+    (done.len() - keywords.len(), keywords)
+}
+
+fn is_identifier(s: &str) -> bool {
+    s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
 }
 
 fn attr_names(v: &Value, out: &mut Vec<(String, CandidateKind)>) {
@@ -560,6 +638,22 @@ mod tests {
             .signature_at("TCP(dport=", 10)
             .is_some_and(|t| t.starts_with("TCP(sport=ftp_data, dport=http")));
         assert_eq!(s.signature_at("ls I", 4).as_deref(), Some("ls(obj=None)"));
+        // What the call already gives is left out, so what is still to type shows on a narrow line.
+        let hint = s.signature_at("sniff(count=10, filter='tcp', ", 30).unwrap();
+        let names: Vec<&str> = hint["sniff(".len()..]
+            .split(", ")
+            .map(|p| p.split('=').next().unwrap())
+            .collect();
+        assert_eq!(names[..3], ["…", "iface", "timeout"], "{hint}");
+        assert!(!names.contains(&"count") && !names.contains(&"filter"), "{hint}");
+        let hint = s.signature_at("TCP(sport=1, dport=(1, 2), ", 27).unwrap();
+        assert!(hint.starts_with("TCP(…, seq=0"), "{hint}");
+        assert_eq!(
+            s.signature_at("rdpcap('f.pcap', ", 17)
+                .as_deref()
+                .map(|h| h.contains("filename")),
+            Some(false)
+        );
         assert_eq!(s.signature_at("x = 1", 5), None);
     }
 
