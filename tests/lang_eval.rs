@@ -405,3 +405,27 @@ fn no_panic_on_hostile_programs() {
         let _ = s.run(src, "<t>");
     }
 }
+
+/// `show`, `show2` and `hexdump` print as Scapy's do (`show` ends with the blank line of Scapy's `print`), and
+/// with `dump=True` return Scapy's strings (recorded from Scapy 2.8.0).
+#[test]
+fn show_and_hexdump_print_or_dump_as_scapy() {
+    assert_eq!(
+        val("Ether(dst='02:00:00:00:00:0a', src='02:00:00:00:00:01').show(dump=True)"),
+        "'###[ Ethernet ]###\\n  dst       = 02:00:00:00:00:0a\\n  src       = 02:00:00:00:00:01\\n  type      = 0x9000\\n'"
+    );
+    assert_eq!(
+        val("hexdump(IP(src='198.18.0.1', dst='198.18.0.2'), dump=True)"),
+        "'0000  45 00 00 14 00 01 00 00 40 00 EE C1 C6 12 00 01  E.......@.......\\n0010  C6 12 00 02                                      ....'"
+    );
+    let shown = out("Ether(src='02:00:00:00:00:01').show()");
+    assert!(shown.ends_with("type      = 0x9000\n\n"), "{shown:?}");
+    assert_eq!(
+        out("p = IP(src='198.18.0.1', dst='198.18.0.2'); p.hexdump()"),
+        val("hexdump(IP(src='198.18.0.1', dst='198.18.0.2'), dump=True)")
+            .trim_matches('\'')
+            .replace("\\n", "\n")
+            + "\n"
+    );
+    assert!(val("IP().show2(dump=True)").contains("ihl       = 5"));
+}

@@ -122,8 +122,8 @@ pub(crate) static BASICS: &[Builtin] = &[
     builtin!("all", [req("iterable")], "True if every item is true.", b_all),
     builtin!(
         "hexdump",
-        [req("x")],
-        "Print a packet's frame or bytes as offset, hex and ASCII columns.",
+        [req("x"), opt("dump", Const::Bool(false))],
+        "Print a packet's frame or bytes as offset, hex and ASCII columns; dump=True returns the text.",
         b_hexdump
     ),
     builtin!(bare "ls", [opt("obj", Const::None)],
@@ -184,18 +184,17 @@ pub(crate) static EXIT: &[Builtin] = &[
 
 /// The methods of a packet.
 pub(crate) static PACKET_METHODS: &[MethodDef] = &[
-    method!("show", [], "Print the fields as set, layer by layer.", |s, p, _| {
-        let text = pkt(p).owned().show();
-        s.write(&text)
-    }),
+    method!(
+        "show",
+        [opt("dump", Const::Bool(false))],
+        "Print the fields as set, layer by layer; dump=True returns the text.",
+        |s, p, a| print_or_dump(s, a, pkt(p).owned().show() + "\n")
+    ),
     method!(
         "show2",
-        [],
-        "Print the fields after building: lengths and checksums filled in.",
-        |s, p, _| {
-            let text = pkt(p).owned().show2();
-            s.write(&text)
-        }
+        [opt("dump", Const::Bool(false))],
+        "Print the fields after building: lengths and checksums filled in; dump=True returns the text.",
+        |s, p, a| print_or_dump(s, a, pkt(p).owned().show2() + "\n")
     ),
     method!("summary", [], "A one-line summary.", |_, p, _| {
         let p = pkt(p);
@@ -203,12 +202,9 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     }),
     method!(
         "hexdump",
-        [],
-        "Print the built frame as offset, hex and ASCII columns.",
-        |s, p, _| {
-            let text = hexdump(&pkt(p).owned().build());
-            s.write(&(text + "\n"))
-        }
+        [opt("dump", Const::Bool(false))],
+        "Print the built frame as offset, hex and ASCII columns; dump=True returns the text.",
+        |s, p, a| print_or_dump(s, a, hexdump(&pkt(p).owned().build()) + "\n")
     ),
     method!("command", [], "An expression that rebuilds the packet.", |_, p, _| {
         Ok(Value::str(&pkt(p).owned().command()))
@@ -771,7 +767,17 @@ fn b_all(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let bytes = packet_bytes(a.get("x"), "hexdump")?;
-    s.write(&(hexdump(&bytes) + "\n"))
+    print_or_dump(s, a, hexdump(&bytes) + "\n")
+}
+
+/// Scapy's `dump=` of `show`, `show2` and `hexdump`: `text` as printed (ending with the newline `print`
+/// adds), or returned without that newline.
+fn print_or_dump(s: &mut Session, a: &Args, mut text: String) -> Result<Value, LangError> {
+    if a.truthy("dump") {
+        text.pop();
+        return Ok(Value::str(&text));
+    }
+    s.write(&text)
 }
 
 fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
