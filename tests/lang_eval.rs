@@ -429,3 +429,31 @@ fn show_and_hexdump_print_or_dump_as_scapy() {
     );
     assert!(val("IP().show2(dump=True)").contains("ihl       = 5"));
 }
+
+/// `def` with `return`, `while` and `assert`, as Scapy recipes use them (issue #11 item 5).
+#[test]
+fn functions_loops_and_asserts_as_python() {
+    let fib = "def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n";
+    assert_eq!(val(&format!("{fib}fib(15)")), "610");
+    assert_eq!(val(&format!("{fib}fib")), "<function fib>");
+    // Assignments inside a function bind its own names; the globals stay.
+    assert_eq!(
+        val("n = 7\ndef count(pkts, proto='TCP'):\n    n = 0\n    for p in pkts:\n        if p.haslayer(proto):\n            n += 1\n    return n\n(count([IP()/TCP(), IP()/UDP(), IP()/TCP()]), count([IP()/UDP()], proto='UDP'), n)"),
+        "(2, 1, 7)"
+    );
+    // A function is a callback like a lambda; one without `return` gives None.
+    assert_eq!(
+        val("def ttl(p):\n    return p.ttl\nsorted([IP(ttl=9), IP(ttl=3)], key=ttl)[0].ttl"),
+        "3"
+    );
+    assert_eq!(val("def nothing():\n    pass\nnothing()"), "None");
+    assert_eq!(out("i = 0\nwhile True:\n    i += 1\n    if i % 2:\n        continue\n    print(i)\n    if i >= 4:\n        break\n"), "2\n4\n");
+    assert_eq!(val("def first_even(xs):\n    for x in xs:\n        if x % 2 == 0:\n            return x\nfirst_even([1, 3, 8, 5])"), "8");
+    let e = fails("assert 1 == 2, 'one is ' + str(1)");
+    assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Assertion, "one is 1"));
+    assert_eq!(fails("return 1").message, "'return' outside a function");
+    assert_eq!(
+        fails("def f(a):\n    return a\nf(1, 2)").message,
+        "f() takes 1 positional arguments but 2 were given"
+    );
+}

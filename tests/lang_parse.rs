@@ -2,7 +2,7 @@
 //! any input.
 
 use proptest::prelude::*;
-use wirecraft::lang::ast::{Arg, Comp, Expr, ExprKind, FPart, Stmt, StmtKind};
+use wirecraft::lang::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Stmt, StmtKind};
 use wirecraft::lang::parse::{parse, parse_expr};
 
 /// A compact rendering of the tree, so tests state the shape they expect.
@@ -58,7 +58,10 @@ fn sx(e: &Expr) -> String {
                 .map(|(n, d)| d.as_ref().map_or(n.to_string(), |d| format!("{n}={}", sx(d))))
                 .collect::<Vec<_>>()
                 .join(","),
-            sx(&l.body)
+            match &l.body {
+                Body::Expr(e) => sx(e),
+                Body::Block(b) => b.iter().map(stmt_sx).collect::<Vec<_>>().join("; "),
+            }
         ),
         ExprKind::Call(f, args) => format!(
             "(call {}{})",
@@ -113,6 +116,22 @@ fn stmt_sx(s: &Stmt) -> String {
                 .join(" el"),
             block(orelse)
         ),
+        StmtKind::While { cond, body } => format!("while {}: {{{}}}", sx(cond), block(body)),
+        StmtKind::Def(l) => format!(
+            "def {}({}): {{{}}}",
+            l.name.as_deref().unwrap_or("?"),
+            l.params
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            match &l.body {
+                Body::Block(b) => block(b),
+                Body::Expr(e) => sx(e),
+            }
+        ),
+        StmtKind::Return(v) => format!("return {}", v.as_ref().map_or("None".into(), sx)),
+        StmtKind::Assert(t, m) => format!("assert {} {}", sx(t), m.as_ref().map_or("-".into(), sx)),
         StmtKind::Pass => "pass".into(),
         StmtKind::Break => "break".into(),
         StmtKind::Continue => "continue".into(),
@@ -399,4 +418,25 @@ proptest! {
     fn never_panics_on_program_like_text(s in "[a-zA-Z0-9_ ()\\[\\]{}.,:;=+\\-*/%<>!&|^~'\"\\\\#\n\t]{0,120}") {
         let _ = parse(&s);
     }
+}
+
+/// A block that ends inside another one hands the line back at its start: the outer block goes on at its own
+/// indentation (a statement after an `if` inside a `for` or a `def`).
+#[test]
+fn an_inner_block_ends_where_the_outer_goes_on() {
+    let src = "for n in range(2):\n    if n:\n        print(n)\n    print('after')\nprint('end')\n";
+    let stmts = wirecraft::lang::parse::parse(src).unwrap_or_else(|e| panic!("{}", e.locate("<t>", src)));
+    assert_eq!(stmts.len(), 2);
+    let def = "def f(n):\n    while n:\n        n -= 1\n    return n\n";
+    assert!(wirecraft::lang::parse::parse(def).is_ok());
+}
+
+#[test]
+fn def_while_return_and_assert() {
+    assert_eq!(
+        p("def f(a, b=2):\n    while a:\n        a -= 1\n    return a, b\n"),
+        ["def f(a,b): {while a: {a Sub= 1}; return (tuple a b)}"]
+    );
+    assert_eq!(p("def g(): return"), ["def g(): {return None}"]);
+    assert_eq!(p("assert x, 'why'; assert y"), ["assert x \"why\"", "assert y -"]);
 }

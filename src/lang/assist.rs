@@ -22,9 +22,12 @@ pub fn is_complete(source: &str) -> bool {
         // An error at the end is final unless more lines could still close it (`1 +` is an error at once).
         Err(e) => !(e.incomplete && open_at_end(source)),
         Ok(stmts) => {
-            let compound = stmts
-                .iter()
-                .any(|s| matches!(s.kind, StmtKind::For { .. } | StmtKind::If { .. }));
+            let compound = stmts.iter().any(|s| {
+                matches!(
+                    s.kind,
+                    StmtKind::For { .. } | StmtKind::If { .. } | StmtKind::While { .. } | StmtKind::Def(_)
+                )
+            });
             !compound || source.rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && source.contains('\n')
         }
     }
@@ -402,16 +405,16 @@ impl Session {
         let (f, _) = self.callee(before)?;
         let (positional, keywords) = given_arguments(before);
         let is_given = |name: &str| keywords.contains(&name);
-        let (name, parts): (&str, Vec<(String, String)>) = match f {
-            Value::Builtin(b) => (b.name, by_position(b.params, positional)),
-            Value::Method(m) => (m.1.name, by_position(m.1.params, positional)),
+        let (name, parts): (String, Vec<(String, String)>) = match f {
+            Value::Builtin(b) => (b.name.into(), by_position(b.params, positional)),
+            Value::Method(m) => (m.1.name.into(), by_position(m.1.params, positional)),
             Value::Class(p) => {
                 let layer = Layer::new(p);
                 let fields = p.fields.iter().map(|f| {
                     let v = layer.get(f.name).unwrap_or(crate::packet::FieldValue::None);
                     (f.name.to_string(), format!("{}={}", f.name, f.repr(&v, &layer)))
                 });
-                (p.name, fields.collect())
+                (p.name.into(), fields.collect())
             }
             Value::Lambda(c) => {
                 let names = c
@@ -420,7 +423,7 @@ impl Session {
                     .iter()
                     .skip(positional)
                     .map(|(n, _)| (n.to_string(), n.to_string()));
-                ("<lambda>", names.collect())
+                (c.name().to_string(), names.collect())
             }
             _ => return None,
         };
@@ -668,6 +671,9 @@ mod tests {
         assert!(!is_complete("s = '''abc"));
         // Python's prompt: an expression cut at the end of a line outside brackets is an error at once.
         assert!(is_complete("x = 1 +"));
+        assert!(!is_complete("def f(x):\n    return x"));
+        assert!(is_complete("def f(x):\n    return x\n"));
+        assert!(!is_complete("while x:"));
         assert!(is_complete("for x in range(3):\n    y = x *"));
         assert!(!is_complete("x = (1 +"));
         assert!(!is_complete("if x:  # comment"));

@@ -79,11 +79,22 @@ pub enum FPart {
     Field(Expr, Option<char>, Rc<str>),
 }
 
+/// A function: a `lambda`'s expression or a `def`'s block.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lambda {
+    /// The name a `def` gives it; `None` for a `lambda`.
+    pub name: Option<Rc<str>>,
     /// Parameter names with their default expressions.
     pub params: Vec<(Rc<str>, Option<Expr>)>,
-    pub body: Expr,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    /// A `lambda`'s value.
+    Expr(Expr),
+    /// A `def`'s statements; `return` gives the value (`None` without one).
+    Block(Vec<Stmt>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -163,6 +174,15 @@ pub enum StmtKind {
         branches: Vec<(Expr, Vec<Stmt>)>,
         orelse: Vec<Stmt>,
     },
+    While {
+        cond: Expr,
+        body: Vec<Stmt>,
+    },
+    /// `def name(params): body`: binds `name` to the function.
+    Def(Rc<Lambda>),
+    Return(Option<Expr>),
+    /// `assert test, message`.
+    Assert(Expr, Option<Expr>),
     Pass,
     Break,
     Continue,

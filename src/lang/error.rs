@@ -18,6 +18,8 @@ pub enum ErrorKind {
     ZeroDivision,
     Overflow,
     Recursion,
+    /// An `assert` failed.
+    Assertion,
     /// Ctrl-C stopped a running statement.
     Interrupted,
     /// Reading or writing a file or the output failed (a closed pipe, a damaged capture).
@@ -38,6 +40,7 @@ impl ErrorKind {
             ErrorKind::Type => "TypeError",
             ErrorKind::Value => "ValueError",
             ErrorKind::Attribute => "AttributeError",
+            ErrorKind::Assertion => "AssertionError",
             ErrorKind::Index => "IndexError",
             ErrorKind::Key => "KeyError",
             ErrorKind::ZeroDivision => "ZeroDivisionError",

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use super::args::{Args, Keywords};
-use super::ast::{Arg, Comp, Expr, ExprKind, FPart, Stmt, StmtKind};
+use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
 use super::ops::{binop, compare, index, percent_format, slice, unary};
 use super::parse;
@@ -24,12 +24,12 @@ type CallArgs = (Vec<Value>, Keywords);
 /// Lambda calls nested deeper than this raise `RecursionError` instead of overflowing the stack.
 const MAX_CALL_DEPTH: usize = 64;
 
-/// What a statement tells the loop around it.
-#[derive(Clone, Copy, PartialEq, Eq)]
+/// What a statement tells the loop or function around it.
 enum Flow {
     Normal,
     Break,
     Continue,
+    Return(Value),
 }
 
 /// Names every program sees unless it rebinds them: builtins, layer classes and `conf`.
@@ -100,6 +100,7 @@ impl Session {
                 }
                 _ => match self.exec(s)? {
                     Flow::Normal => {}
+                    Flow::Return(_) => return Err(LangError::syntax("'return' outside a function", s.span)),
                     _ => return Err(LangError::syntax("'break' or 'continue' outside a loop", s.span)),
                 },
             }
@@ -121,14 +122,14 @@ impl Session {
             StmtKind::Assign(targets, value) => {
                 let v = self.eval(value)?;
                 for t in targets {
-                    self.assign(t, v.clone(), false)?;
+                    self.assign(t, v.clone(), self.in_function())?;
                 }
             }
             StmtKind::AugAssign(target, op, value) => {
                 let cur = self.eval(target)?;
                 let rhs = self.eval(value)?;
                 let v = binop(*op, cur, rhs).map_err(|e| e.at(s.span))?;
-                self.assign(target, v, false)?;
+                self.assign(target, v, self.in_function())?;
             }
             StmtKind::Del(targets) => {
                 for t in targets {
@@ -137,18 +138,70 @@ impl Session {
             }
             StmtKind::For { target, iter, body } => {
                 let it = self.eval(iter)?;
+                let mut returned = None;
                 self.iterate(&it, |s, v| {
-                    s.assign(target, v, false)?;
+                    s.assign(target, v, s.in_function())?;
                     for st in body {
                         match s.exec(st)? {
                             Flow::Normal => {}
                             Flow::Break => return Ok(false),
                             Flow::Continue => break,
+                            Flow::Return(v) => {
+                                returned = Some(v);
+                                return Ok(false);
+                            }
                         }
                     }
                     Ok(true)
                 })
                 .map_err(|e| e.at(iter.span))?;
+                if let Some(v) = returned {
+                    return Ok(Flow::Return(v));
+                }
+            }
+            StmtKind::While { cond, body } => {
+                'looping: while self.eval(cond)?.truthy() {
+                    self.check_interrupt().map_err(|e| e.at(s.span))?;
+                    for st in body {
+                        match self.exec(st)? {
+                            Flow::Normal => {}
+                            Flow::Break => break 'looping,
+                            Flow::Continue => continue 'looping,
+                            flow @ Flow::Return(_) => return Ok(flow),
+                        }
+                    }
+                }
+            }
+            StmtKind::Def(def) => {
+                let f = self.closure(def)?;
+                let name = def.name.clone().unwrap_or_else(|| Rc::from("<lambda>"));
+                self.assign(
+                    &Expr {
+                        kind: ExprKind::Name(name),
+                        span: s.span,
+                    },
+                    f,
+                    self.in_function(),
+                )?;
+            }
+            StmtKind::Return(value) => {
+                let v = match value {
+                    Some(e) => self.eval(e)?,
+                    None => Value::None,
+                };
+                return Ok(Flow::Return(v));
+            }
+            StmtKind::Assert(test, msg) => {
+                if !self.eval(test)?.truthy() {
+                    let text = match msg {
+                        Some(m) => {
+                            let v = self.eval(m)?;
+                            self.text(&v)
+                        }
+                        None => String::new(),
+                    };
+                    return Err(LangError::new(ErrorKind::Assertion, text).at(test.span));
+                }
             }
             StmtKind::If { branches, orelse } => {
                 for (cond, body) in branches {
@@ -524,18 +577,7 @@ impl Session {
                     self.eval(orelse)?
                 }
             }
-            ExprKind::Lambda(l) => {
-                let defaults = l
-                    .params
-                    .iter()
-                    .map(|(_, d)| d.as_ref().map(|d| self.eval(d)).transpose())
-                    .collect::<Result<_, _>>()?;
-                Value::Lambda(Rc::new(Closure {
-                    lambda: l.clone(),
-                    defaults,
-                    captured: self.locals.clone(),
-                }))
-            }
+            ExprKind::Lambda(l) => self.closure(l)?,
             ExprKind::Call(f, args) => {
                 let fv = self.called(f)?;
                 let (pos, kw) = self.eval_args(args)?;
@@ -724,7 +766,8 @@ impl Session {
         let params = &c.lambda.params;
         if pos.len() > params.len() {
             return Err(LangError::type_err(format!(
-                "<lambda>() takes {} positional arguments but {} were given",
+                "{}() takes {} positional arguments but {} were given",
+                c.name(),
                 params.len(),
                 pos.len()
             )));
@@ -734,12 +777,12 @@ impl Session {
         for (name, v, span) in kw {
             let Some(i) = params.iter().position(|(n, _)| *n == name) else {
                 return Err(
-                    LangError::type_err(format!("<lambda>() got an unexpected keyword argument '{name}'")).at(span),
+                    LangError::type_err(format!("{}() got an unexpected keyword argument '{name}'", c.name())).at(span),
                 );
             };
             if slots[i].replace(v).is_some() {
                 return Err(
-                    LangError::type_err(format!("<lambda>() got multiple values for argument '{name}'")).at(span),
+                    LangError::type_err(format!("{}() got multiple values for argument '{name}'", c.name())).at(span),
                 );
             }
         }
@@ -747,15 +790,44 @@ impl Session {
         for (i, ((name, _), slot)) in params.iter().zip(slots).enumerate() {
             let v = slot
                 .or_else(|| c.defaults[i].clone())
-                .ok_or_else(|| LangError::type_err(format!("<lambda>() missing required argument '{name}'")))?;
+                .ok_or_else(|| LangError::type_err(format!("{}() missing required argument '{name}'", c.name())))?;
             frame.push((name.clone(), v));
         }
         let saved = std::mem::replace(&mut self.locals, frame);
         self.depth += 1;
-        let r = self.eval(&c.lambda.body);
+        let r = match &c.lambda.body {
+            Body::Expr(e) => self.eval(e),
+            Body::Block(stmts) => self.exec_block(stmts).and_then(|flow| match flow {
+                Flow::Return(v) => Ok(v),
+                Flow::Normal => Ok(Value::None),
+                Flow::Break | Flow::Continue => Err(LangError::syntax(
+                    "'break' or 'continue' outside a loop",
+                    Span::new(0, 0),
+                )),
+            }),
+        };
         self.depth -= 1;
         self.locals = saved;
         r
+    }
+
+    /// A function value: `l` with its defaults evaluated now and the local variables it closes over.
+    fn closure(&mut self, l: &Rc<Lambda>) -> Result<Value, LangError> {
+        let defaults = l
+            .params
+            .iter()
+            .map(|(_, d)| d.as_ref().map(|d| self.eval(d)).transpose())
+            .collect::<Result<_, _>>()?;
+        Ok(Value::Lambda(Rc::new(Closure {
+            lambda: l.clone(),
+            defaults,
+            captured: self.locals.clone(),
+        })))
+    }
+
+    /// Inside a function's body, where assignments bind local names.
+    fn in_function(&self) -> bool {
+        self.depth > 0
     }
 }
 

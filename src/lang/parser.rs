@@ -8,7 +8,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Input};
 use nom_locate::LocatedSpan;
 
-use super::ast::{Arg, BinOp, CmpOp, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind, UnOp};
+use super::ast::{Arg, BinOp, Body, CmpOp, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind, UnOp};
 use super::error::LangError;
 
 /// Nesting deeper than this is refused with a syntax error, so that evaluation cannot overflow the stack.
@@ -620,30 +620,46 @@ fn expr(i: In) -> PResult<Expr> {
 
 fn lambda(i: In) -> PResult<Expr> {
     let start = off(&sp(i));
-    let (mut i, _) = kw(i, "lambda")?;
-    let mut params = Vec::new();
-    if !matches!(peek_op(i), Some((":", _))) {
-        loop {
-            let (j, (n, _)) = cut(name(i))?;
-            let (j, default) = match peek_op(j) {
-                Some(("=", k)) => {
-                    let (k, d) = cut(expr(k))?;
-                    (k, Some(d))
-                }
-                _ => (j, None),
-            };
-            params.push((n, default));
-            i = j;
-            match peek_op(i) {
-                Some((",", j)) => i = j,
-                _ => break,
-            }
-        }
-    }
+    let (i, _) = kw(i, "lambda")?;
+    let (i, params) = parameters(i, ":")?;
     let (i, _) = cut(op(i, ":"))?;
     let (i, body) = cut(expr(i))?;
     let end = body.span.end as usize;
-    Ok((i, mk(ExprKind::Lambda(Rc::new(Lambda { params, body })), start, end)))
+    let body = Body::Expr(body);
+    Ok((
+        i,
+        mk(
+            ExprKind::Lambda(Rc::new(Lambda {
+                name: None,
+                params,
+                body,
+            })),
+            start,
+            end,
+        ),
+    ))
+}
+
+/// A function's parameters, names with optional defaults, up to (not taking) `close`.
+fn parameters<'a>(mut i: In<'a>, close: &str) -> PResult<'a, Vec<(Rc<str>, Option<Expr>)>> {
+    let mut params = Vec::new();
+    while !matches!(peek_op(i), Some((o, _)) if o == close) {
+        let (j, (n, _)) = cut(name(i))?;
+        let (j, default) = match peek_op(j) {
+            Some(("=", k)) => {
+                let (k, d) = cut(expr(k))?;
+                (k, Some(d))
+            }
+            _ => (j, None),
+        };
+        params.push((n, default));
+        i = j;
+        match peek_op(i) {
+            Some((",", j)) => i = j,
+            _ => break,
+        }
+    }
+    Ok((i, params))
 }
 
 fn ternary(i: In) -> PResult<Expr> {
@@ -1206,6 +1222,29 @@ fn statement(i: In, commands: Commands) -> PResult<Stmt> {
     let (k, kind) = match word(j).map(|(w, _)| w) {
         Some("for") => for_stmt(j, commands)?,
         Some("if") => if_stmt(j, commands)?,
+        Some("while") => while_stmt(j, commands)?,
+        Some("def") => def_stmt(j, commands)?,
+        Some("return") => {
+            let (k, _) = kw(j, "return")?;
+            match at_statement_end(k) {
+                true => (k, StmtKind::Return(None)),
+                false => {
+                    let (k, e) = cut(expr_list(k))?;
+                    (k, StmtKind::Return(Some(e)))
+                }
+            }
+        }
+        Some("assert") => {
+            let (k, _) = kw(j, "assert")?;
+            let (k, test) = cut(expr(k))?;
+            match peek_op(k) {
+                Some((",", l)) => {
+                    let (l, msg) = cut(expr(l))?;
+                    (l, StmtKind::Assert(test, Some(msg)))
+                }
+                _ => (k, StmtKind::Assert(test, None)),
+            }
+        }
         Some("del") => {
             let (k, _) = kw(j, "del")?;
             let (k, t) = cut(target_list(k))?;
@@ -1293,6 +1332,40 @@ fn for_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
     Ok((i, StmtKind::For { target, iter, body }))
 }
 
+fn while_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
+    let indent = line_indent(&i);
+    let (i, _) = kw(i, "while")?;
+    let (i, cond) = cut(expr(i))?;
+    let (i, _) = cut(op(i, ":"))?;
+    let (i, body) = suite(i, indent, commands)?;
+    Ok((i, StmtKind::While { cond, body }))
+}
+
+fn def_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
+    let indent = line_indent(&i);
+    let (i, _) = kw(i, "def")?;
+    let (i, (name, _)) = cut(name(i))?;
+    let (i, _) = cut(op(i, "("))?;
+    let (i, params) = parameters(i, ")")?;
+    let (i, _) = cut(op(i, ")"))?;
+    let (i, _) = cut(op(i, ":"))?;
+    let (i, body) = suite(i, indent, commands)?;
+    let body = Body::Block(body);
+    Ok((
+        i,
+        StmtKind::Def(Rc::new(Lambda {
+            name: Some(name),
+            params,
+            body,
+        })),
+    ))
+}
+
+/// Nothing more on this statement: the end, a newline or `;`.
+fn at_statement_end(i: In) -> bool {
+    matches!(sp(i).fragment().as_bytes().first(), None | Some(b'\n' | b';'))
+}
+
 fn if_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
     let indent = line_indent(&i);
     let (mut i, _) = kw(i, "if")?;
@@ -1337,7 +1410,9 @@ fn leading_ws(i: &In) -> usize {
 /// From the end of a line (or the start of one), skips lines holding only whitespace and comments; stops at the
 /// start of the next line with content, or at the end of input.
 fn skip_blank_lines(i: In) -> In {
-    let mut i = sp(i);
+    // At the start of a line, its indentation is the next block's business (an inner block that just ended
+    // leaves its caller there): only blank lines are skipped.
+    let mut i = if i.get_column() == 1 { i } else { sp(i) };
     loop {
         if i.fragment().starts_with('\n') {
             i = i.take_from(1);

@@ -207,6 +207,13 @@ pub struct Closure {
     pub captured: Vec<(Rc<str>, Value)>,
 }
 
+impl Closure {
+    /// The name a `def` gave it, `<lambda>` for a lambda.
+    pub fn name(&self) -> &str {
+        self.lambda.name.as_deref().unwrap_or("<lambda>")
+    }
+}
+
 impl Value {
     pub fn str(s: &str) -> Value {
         Value::Str(Rc::from(s))
@@ -407,7 +414,7 @@ impl Value {
             Value::Host(h) => h.to_string(),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),
-            Value::Lambda(_) => "<function <lambda>>".into(),
+            Value::Lambda(c) => format!("<function {}>", c.name()),
             Value::Flag(v, f) => flag_letters(*v, f),
             Value::Gen(g) => g.to_string(),
             Value::Conf => "<conf>".into(),
