@@ -457,3 +457,38 @@ fn functions_loops_and_asserts_as_python() {
         "f() takes 1 positional arguments but 2 were given"
     );
 }
+
+/// Python's builtins that recipes use (issue #11 item 5); a packet's class is its first layer's, as in Scapy.
+#[test]
+fn python_builtins_recipes_use() {
+    assert_eq!(
+        val("p = Ether()/IP()/TCP(); isinstance(p, Ether), isinstance(p.payload.payload, TCP), isinstance(p, (UDP, TCP))"),
+        "(True, True, False)"
+    );
+    assert_eq!(
+        val("isinstance(True, int), isinstance('a', (int, str)), isinstance(1.5, int)"),
+        "(True, True, False)"
+    );
+    assert_eq!(val("type(IP()/TCP()) == IP, type(IP()/TCP()) == TCP"), "(True, False)");
+    assert_eq!(val("bool(0), bool([1]), bool()"), "(False, True, False)");
+    assert_eq!(val("p = IP(); setattr(p, 'ttl', 3); getattr(p, 'ttl'), getattr(p, 'nope', 5), hasattr(p, 'dst'), hasattr(p, 'x')"), "(3, 5, True, False)");
+    assert!(val("dir(IP())").contains("'ttl'") && val("dir(IP())").contains("'show'"));
+    assert_eq!(
+        val("map(lambda x: x * 2, [1, 2]), filter(None, [0, 1, 2]), filter(lambda x: x > 1, (1, 2, 3))"),
+        "([2, 4], [1, 2], [2, 3])"
+    );
+    // Python's results, halves to even on the exact binary value.
+    assert_eq!(
+        val("round(2.675, 2), round(0.125, 2), round(2.5), round(3.5), round(1234.5, -2), round(7)"),
+        "(2.67, 0.12, 2, 4, 1200.0, 7)"
+    );
+    assert_eq!(
+        val("chr(65), ord('A'), ord(b'A'), divmod(7, 2), divmod(-7, 2)"),
+        "('A', 65, 65, (3, 1), (-4, 1))"
+    );
+    assert_eq!(
+        val("'{} -> {}:{:>5}|{{x}} {0!r} {1:04x}'.format('a', 255, 'b')"),
+        "\"a -> 255:    b|{x} 'a' 00ff\""
+    );
+    assert_eq!(fails("'{}{}'.format(1)").message, "Replacement index 1 out of range");
+}

@@ -274,6 +274,12 @@ pub(crate) static BYTES_TYPE_METHODS: &[MethodDef] = &[method!(
 /// The methods of text.
 pub(crate) static STR_METHODS: &[MethodDef] = &[
     method!(
+        "format",
+        [star("args")],
+        "The text with each {} replaced by the next argument ({0} by the first; {:04x} with a format spec).",
+        |s, t, a| str_format(s, as_str(t), a.star("args"))
+    ),
+    method!(
         "encode",
         [opt("encoding", Const::Str("utf-8"))],
         "The text as UTF-8 bytes.",
@@ -768,6 +774,54 @@ fn b_all(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let bytes = packet_bytes(a.get("x"), "hexdump")?;
     print_or_dump(s, a, hexdump(&bytes) + "\n")
+}
+
+/// Python's `str.format` with positional fields: `{}`, `{1}`, `{!r}`, `{:>8}`, and `{{`/`}}` for braces.
+fn str_format(s: &mut Session, template: &str, args: &[Value]) -> Result<Value, LangError> {
+    let mut out = String::with_capacity(template.len());
+    let mut next = 0;
+    let mut rest = template;
+    while let Some(at) = rest.find(['{', '}']) {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at..];
+        if let Some(after) = tail.strip_prefix("{{").or_else(|| tail.strip_prefix("}}")) {
+            out.push_str(&tail[..1]);
+            rest = after;
+            continue;
+        }
+        if tail.starts_with('}') {
+            return Err(LangError::value_err("Single '}' encountered in format string"));
+        }
+        let end = tail
+            .find('}')
+            .ok_or_else(|| LangError::value_err("Single '{' encountered in format string"))?;
+        let field = &tail[1..end];
+        let (head, spec) = field.split_once(':').unwrap_or((field, ""));
+        let (index, conv) = head.split_once('!').unwrap_or((head, ""));
+        let i = match index {
+            "" => {
+                next += 1;
+                next - 1
+            }
+            n => n.parse::<usize>().map_err(|_| {
+                LangError::value_err(format!(
+                    "format field '{n}' is not supported: only positions ({{}}, {{0}})"
+                ))
+            })?,
+        };
+        let v = args
+            .get(i)
+            .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Replacement index {i} out of range")))?;
+        let v = match conv {
+            "r" | "a" => Value::str(&s.repr(v)),
+            "s" => Value::str(&s.text(v)),
+            _ => v.clone(),
+        };
+        out.push_str(&s.format_spec(&v, spec)?);
+        rest = &tail[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(Value::str(&out))
 }
 
 /// Scapy's `dump=` of `show`, `show2` and `hexdump`: `text` as printed (ending with the newline `print`

@@ -289,7 +289,7 @@ impl Session {
         }
     }
 
-    fn set_attr(&mut self, obj: &Value, name: &str, v: &Value) -> Result<(), LangError> {
+    pub(crate) fn set_attr(&mut self, obj: &Value, name: &str, v: &Value) -> Result<(), LangError> {
         match obj {
             Value::Packet(p) => {
                 let fv = to_field(v)?;
@@ -619,7 +619,7 @@ impl Session {
     }
 
     /// Python's format spec (`04x`, `>10`, `<8`, `.2f`), by way of the `%` formatting it maps onto.
-    fn format_spec(&self, v: &Value, spec: &str) -> Result<String, LangError> {
+    pub(crate) fn format_spec(&self, v: &Value, spec: &str) -> Result<String, LangError> {
         if spec.is_empty() {
             return Ok(self.text(v));
         }
@@ -697,7 +697,7 @@ impl Session {
         })
     }
 
-    fn get_attr(&mut self, obj: Value, name: &str) -> Result<Value, LangError> {
+    pub(crate) fn get_attr(&mut self, obj: Value, name: &str) -> Result<Value, LangError> {
         if let Some(m) = table::method(&obj, name) {
             return Ok(Value::Method(Rc::new((obj, m))));
         }

@@ -28,6 +28,7 @@ mod parser;
 mod pcap;
 mod pcap_reader;
 mod pcap_writer;
+mod python;
 mod results;
 pub mod rows;
 #[cfg(test)]

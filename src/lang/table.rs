@@ -7,11 +7,12 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, live, pcap, pcap_reader, pcap_writer};
+use super::{builtins, live, pcap, pcap_reader, pcap_writer, python};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
     builtins::BASICS,
+    python::BUILTINS,
     HELP,
     builtins::RANDOM,
     pcap::BUILTINS,
