@@ -492,3 +492,45 @@ fn python_builtins_recipes_use() {
     );
     assert_eq!(fails("'{}{}'.format(1)").message, "Replacement index 1 out of range");
 }
+
+/// `try`/`except`/`else`/`finally` and `raise` with Python's error names and hierarchy (issue #11 item 5).
+#[test]
+fn exceptions_as_python() {
+    assert_eq!(
+        val("try:\n    x = {}['a']\nexcept KeyError as e:\n    r = (type(e) == KeyError, isinstance(e, LookupError), str(e))\nr"),
+        "(True, True, \"'a'\")"
+    );
+    assert_eq!(
+        out("try:\n    1 / 0\nexcept (ValueError, ArithmeticError):\n    print('arith')\nelse:\n    print('no')\nfinally:\n    print('finally')\n"),
+        "arith\nfinally\n"
+    );
+    let f = "def f(n):\n    try:\n        if n:\n            raise ValueError('bad ' + str(n))\n        return 'ok'\n    except ValueError as e:\n        return 'handled ' + str(e)\n    finally:\n        print('done')\n";
+    assert_eq!(out(&format!("{f}print(f(0), f(3))")), "done\ndone\nok handled bad 3\n");
+    assert_eq!(
+        val("try:\n    try:\n        raise TypeError('inner')\n    except TypeError:\n        raise\nexcept Exception as e:\n    r = repr(e)\nr"),
+        "\"TypeError('inner')\""
+    );
+    // Errors the language raises are caught by their Python names; the finally of a loop body runs on continue.
+    assert_eq!(
+        val("try:\n    IP(dprot=1)\nexcept AttributeError as e:\n    r = str(e)\nr"),
+        "\"IP has no field 'dprot'; did you mean 'dst'?\""
+    );
+    assert_eq!(
+        out("for i in range(2):\n    try:\n        continue\n    finally:\n        print(i)\n"),
+        "0\n1\n"
+    );
+    // An inner block's else/except stands at its own header's indentation.
+    assert_eq!(
+        out("if 1:\n    if 0:\n        print('inner')\nelse:\n    print('wrong')\nprint('ok')"),
+        "ok\n"
+    );
+    let e = fails("raise KeyError('last')");
+    assert_eq!((e.kind.name(), e.message.as_str()), ("KeyError", "last"));
+    assert_eq!(fails("raise").message, "No active exception to reraise");
+    assert_eq!(fails("raise 5").message, "exceptions must derive from BaseException");
+    assert_eq!(
+        fails("try:\n    exit(3)\nexcept:\n    pass").kind,
+        ErrorKind::Exit(3),
+        "exit() is never caught"
+    );
+}

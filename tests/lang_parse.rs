@@ -132,6 +132,27 @@ fn stmt_sx(s: &Stmt) -> String {
         ),
         StmtKind::Return(v) => format!("return {}", v.as_ref().map_or("None".into(), sx)),
         StmtKind::Assert(t, m) => format!("assert {} {}", sx(t), m.as_ref().map_or("-".into(), sx)),
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finally,
+        } => format!(
+            "try: {{{}}}{} else {{{}}} finally {{{}}}",
+            block(body),
+            handlers
+                .iter()
+                .map(|h| format!(
+                    " except {} as {}: {{{}}}",
+                    h.class.as_ref().map_or("*".into(), sx),
+                    h.name.as_deref().unwrap_or("-"),
+                    block(&h.body)
+                ))
+                .collect::<String>(),
+            block(orelse),
+            block(finally)
+        ),
+        StmtKind::Raise(v) => format!("raise {}", v.as_ref().map_or("-".into(), sx)),
         StmtKind::Pass => "pass".into(),
         StmtKind::Break => "break".into(),
         StmtKind::Continue => "continue".into(),
@@ -439,4 +460,15 @@ fn def_while_return_and_assert() {
     );
     assert_eq!(p("def g(): return"), ["def g(): {return None}"]);
     assert_eq!(p("assert x, 'why'; assert y"), ["assert x \"why\"", "assert y -"]);
+}
+
+#[test]
+fn try_except_else_finally_and_raise() {
+    assert_eq!(
+        p("try:\n    a\nexcept (K, I) as e:\n    b\nexcept:\n    c\nelse:\n    d\nfinally:\n    f\n"),
+        ["try: {a} except (tuple K I) as e: {b} except * as -: {c} else {d} finally {f}"]
+    );
+    assert_eq!(p("try: a\nfinally: b"), ["try: {a} else {} finally {b}"]);
+    assert_eq!(p("raise V('x'); raise"), ["raise (call V \"x\")", "raise -"]);
+    assert_eq!(err("try:\n    a\nb").0, "expected 'except' or 'finally', found 'b'");
 }

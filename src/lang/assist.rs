@@ -25,7 +25,11 @@ pub fn is_complete(source: &str) -> bool {
             let compound = stmts.iter().any(|s| {
                 matches!(
                     s.kind,
-                    StmtKind::For { .. } | StmtKind::If { .. } | StmtKind::While { .. } | StmtKind::Def(_)
+                    StmtKind::For { .. }
+                        | StmtKind::If { .. }
+                        | StmtKind::While { .. }
+                        | StmtKind::Def(_)
+                        | StmtKind::Try { .. }
                 )
             });
             !compound || source.rsplit('\n').next().is_some_and(|l| l.trim().is_empty()) && source.contains('\n')

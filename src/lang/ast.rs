@@ -149,6 +149,14 @@ pub enum CmpOp {
     IsNot,
 }
 
+/// `except class as name: body`; no class catches every error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Handler {
+    pub class: Option<Expr>,
+    pub name: Option<Rc<str>>,
+    pub body: Vec<Stmt>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stmt {
     pub kind: StmtKind,
@@ -183,6 +191,15 @@ pub enum StmtKind {
     Return(Option<Expr>),
     /// `assert test, message`.
     Assert(Expr, Option<Expr>),
+    /// `try:` with its `except` clauses, `else:` and `finally:`.
+    Try {
+        body: Vec<Stmt>,
+        handlers: Vec<Handler>,
+        orelse: Vec<Stmt>,
+        finally: Vec<Stmt>,
+    },
+    /// `raise error`; a bare `raise` raises again the error being handled.
+    Raise(Option<Expr>),
     Pass,
     Break,
     Continue,

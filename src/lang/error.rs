@@ -20,6 +20,10 @@ pub enum ErrorKind {
     Recursion,
     /// An `assert` failed.
     Assertion,
+    /// `raise Exception(…)`: the program's own error.
+    Exception,
+    /// `raise` with no error being handled.
+    Runtime,
     /// Ctrl-C stopped a running statement.
     Interrupted,
     /// Reading or writing a file or the output failed (a closed pipe, a damaged capture).
@@ -41,6 +45,8 @@ impl ErrorKind {
             ErrorKind::Value => "ValueError",
             ErrorKind::Attribute => "AttributeError",
             ErrorKind::Assertion => "AssertionError",
+            ErrorKind::Exception => "Exception",
+            ErrorKind::Runtime => "RuntimeError",
             ErrorKind::Index => "IndexError",
             ErrorKind::Key => "KeyError",
             ErrorKind::ZeroDivision => "ZeroDivisionError",

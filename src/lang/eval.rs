@@ -7,8 +7,9 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use super::args::{Args, Keywords};
-use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind};
+use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
+use super::exception;
 use super::ops::{binop, compare, index, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
@@ -210,6 +211,46 @@ impl Session {
                     }
                 }
                 return self.exec_block(orelse);
+            }
+            StmtKind::Try {
+                body,
+                handlers,
+                orelse,
+                finally,
+            } => {
+                let outcome = match self.exec_block(body) {
+                    Ok(Flow::Normal) => self.exec_block(orelse),
+                    Err(e) => self.handle(e, handlers),
+                    flow => flow,
+                };
+                // `finally` runs on every way out; its own error or jump wins, as in Python.
+                return match self.exec_block(finally)? {
+                    Flow::Normal => outcome,
+                    jump => Ok(jump),
+                };
+            }
+            StmtKind::Raise(value) => {
+                let err = match value {
+                    None => self.handling.last().cloned().unwrap_or_else(|| {
+                        LangError::new(ErrorKind::Runtime, "No active exception to reraise").at(s.span)
+                    }),
+                    Some(e) => {
+                        let v = self.eval(e)?;
+                        let v = match &v {
+                            Value::Builtin(b) if exception::is_class(b.name) => {
+                                self.call(&v, Vec::new(), Vec::new()).map_err(|err| err.at(e.span))?
+                            }
+                            _ => v,
+                        };
+                        match v.as_host::<exception::Raised>() {
+                            Some(r) => r.error().at(s.span),
+                            None => {
+                                return Err(LangError::type_err("exceptions must derive from BaseException").at(e.span))
+                            }
+                        }
+                    }
+                };
+                return Err(err);
             }
             StmtKind::Pass => {}
             StmtKind::Break => return Ok(Flow::Break),
@@ -809,6 +850,57 @@ impl Session {
         self.depth -= 1;
         self.locals = saved;
         r
+    }
+
+    /// Runs the first `except` clause that catches `err` (with the error bound to its name); none catching it,
+    /// the error goes on.
+    fn handle(&mut self, err: LangError, handlers: &[Handler]) -> Result<Flow, LangError> {
+        for h in handlers {
+            if !self.catches(h.class.as_ref(), &err)? {
+                continue;
+            }
+            if let Some(name) = &h.name {
+                let e = Value::host(exception::Raised {
+                    kind: err.kind,
+                    message: err.message.clone(),
+                });
+                let target = Expr {
+                    kind: ExprKind::Name(name.clone()),
+                    span: err.span.unwrap_or(Span::new(0, 0)),
+                };
+                self.assign(&target, e, self.in_function())?;
+            }
+            self.handling.push(err);
+            let r = self.exec_block(&h.body);
+            self.handling.pop();
+            return r;
+        }
+        Err(err)
+    }
+
+    /// Whether an `except` clause naming `class` (a class or a tuple of them; none: any) catches `err`.
+    fn catches(&mut self, class: Option<&Expr>, err: &LangError) -> Result<bool, LangError> {
+        let Some(class) = class else {
+            return Ok(!matches!(err.kind, ErrorKind::Exit(_)));
+        };
+        let classes = match self.eval(class)? {
+            Value::Tuple(items) => items.to_vec(),
+            one => vec![one],
+        };
+        let mut found = false;
+        for c in classes {
+            match c {
+                Value::Builtin(b) if exception::is_class(b.name) => found |= exception::catches(b.name, err.kind),
+                other => {
+                    return Err(LangError::type_err(format!(
+                        "catching classes that do not inherit from BaseException is not allowed, not {}",
+                        other.type_name()
+                    ))
+                    .at(class.span))
+                }
+            }
+        }
+        Ok(found)
     }
 
     /// A function value: `l` with its defaults evaluated now and the local variables it closes over.

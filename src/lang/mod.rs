@@ -19,6 +19,7 @@ pub mod ast;
 mod builtins;
 pub mod error;
 mod eval;
+mod exception;
 mod live;
 mod net_table;
 mod ops;

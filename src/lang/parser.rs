@@ -8,7 +8,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Input};
 use nom_locate::LocatedSpan;
 
-use super::ast::{Arg, BinOp, Body, CmpOp, Comp, Expr, ExprKind, FPart, Lambda, Span, Stmt, StmtKind, UnOp};
+use super::ast::{Arg, BinOp, Body, CmpOp, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind, UnOp};
 use super::error::LangError;
 
 /// Nesting deeper than this is refused with a syntax error, so that evaluation cannot overflow the stack.
@@ -1223,6 +1223,17 @@ fn statement(i: In, commands: Commands) -> PResult<Stmt> {
         Some("for") => for_stmt(j, commands)?,
         Some("if") => if_stmt(j, commands)?,
         Some("while") => while_stmt(j, commands)?,
+        Some("try") => try_stmt(j, commands)?,
+        Some("raise") => {
+            let (k, _) = kw(j, "raise")?;
+            match at_statement_end(k) {
+                true => (k, StmtKind::Raise(None)),
+                false => {
+                    let (k, e) = cut(expr(k))?;
+                    (k, StmtKind::Raise(Some(e)))
+                }
+            }
+        }
         Some("def") => def_stmt(j, commands)?,
         Some("return") => {
             let (k, _) = kw(j, "return")?;
@@ -1341,6 +1352,67 @@ fn while_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
     Ok((i, StmtKind::While { cond, body }))
 }
 
+fn try_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
+    let indent = line_indent(&i);
+    let (i, _) = kw(i, "try")?;
+    let (i, _) = cut(op(i, ":"))?;
+    let (mut i, body) = suite(i, indent, commands)?;
+    let mut handlers = Vec::new();
+    while let Some(j) = clause(i, indent, "except") {
+        let (j, class) = match peek_op(j) {
+            Some((":", _)) => (j, None),
+            _ => {
+                let (j, c) = cut(expr(j))?;
+                (j, Some(c))
+            }
+        };
+        let (j, name) = match kw(j, "as") {
+            Ok((j, _)) => {
+                let (j, (n, _)) = cut(name(j))?;
+                (j, Some(n))
+            }
+            Err(_) => (j, None),
+        };
+        let (j, _) = cut(op(j, ":"))?;
+        let (j, body) = suite(j, indent, commands)?;
+        handlers.push(Handler { class, name, body });
+        i = j;
+    }
+    let (i, orelse) = match clause_block(i, indent, "else", commands)? {
+        Some((j, b)) if !handlers.is_empty() => (j, b),
+        Some(_) => return fatal(off(&i), "'else' needs an 'except' before it"),
+        None => (i, Vec::new()),
+    };
+    let (i, finally) = clause_block(i, indent, "finally", commands)?.unwrap_or((i, Vec::new()));
+    if handlers.is_empty() && finally.is_empty() {
+        return Err(nom::Err::Failure(PErr::expected(off(&i), "'except' or 'finally'")));
+    }
+    Ok((
+        i,
+        StmtKind::Try {
+            body,
+            handlers,
+            orelse,
+            finally,
+        },
+    ))
+}
+
+/// A `k:` clause and its block (`else:`, `finally:`), when one follows.
+fn clause_block<'a>(
+    i: In<'a>,
+    indent: usize,
+    k: &'static str,
+    commands: Commands,
+) -> Result<Option<(In<'a>, Vec<Stmt>)>, nom::Err<PErr>> {
+    let Some(j) = clause(i, indent, k) else {
+        return Ok(None);
+    };
+    let (j, _) = cut(op(j, ":"))?;
+    let (j, body) = suite(j, indent, commands)?;
+    Ok(Some((j, body)))
+}
+
 fn def_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
     let indent = line_indent(&i);
     let (i, _) = kw(i, "def")?;
@@ -1393,8 +1465,12 @@ fn if_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
 
 /// An `elif`/`else` continuing a compound statement, on this line or a following one at the header's indent.
 fn clause<'a>(i: In<'a>, indent: usize, k: &'static str) -> Option<In<'a>> {
-    if let Ok((j, _)) = kw(i, k) {
-        return Some(j);
+    // At the start of a line (a block just ended) the clause must stand at the header's indentation: an
+    // `else` or `except` at another one belongs to an enclosing statement.
+    if i.get_column() != 1 {
+        if let Ok((j, _)) = kw(i, k) {
+            return Some(j);
+        }
     }
     let j = skip_blank_lines(i);
     let ind = leading_ws(&j);

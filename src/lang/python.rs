@@ -5,6 +5,7 @@
 use super::args::{opt, req, star, Args, Const};
 use super::ast::BinOp;
 use super::error::{ErrorKind, LangError};
+use super::exception;
 use super::ops::binop;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
@@ -100,6 +101,9 @@ fn b_isinstance(_: &mut Session, a: &Args) -> Result<Value, LangError> {
                 // As in Python, a bool is an int too.
                 obj.type_name() == b.name || (b.name == "int" && matches!(obj, Value::Bool(_)))
             }
+            Value::Builtin(b) if exception::is_class(b.name) => obj
+                .as_host::<exception::Raised>()
+                .is_some_and(|r| exception::catches(b.name, r.kind)),
             other => {
                 return Err(LangError::type_err(format!(
                     "isinstance() arg 2 must be a class or a tuple of classes, not {}",
@@ -120,7 +124,7 @@ fn b_type(_: &mut Session, a: &Args) -> Result<Value, LangError> {
             .get(p.start)
             .map_or(Value::None, |l| Value::Class(l.proto()))),
         other => match table::lookup(other.type_name()) {
-            Some(b) if TYPES.contains(&b.name) => Ok(Value::Builtin(b)),
+            Some(b) if TYPES.contains(&b.name) || exception::is_class(b.name) => Ok(Value::Builtin(b)),
             _ => Err(LangError::type_err(format!(
                 "type() of a {} is not a class wirecraft names",
                 other.type_name()

@@ -25,6 +25,8 @@ pub struct Session {
     interrupt: Arc<AtomicBool>,
     /// How deep lambda calls are nested.
     pub(super) depth: usize,
+    /// The errors `except` clauses are handling, innermost last: what a bare `raise` raises again.
+    pub(super) handling: Vec<LangError>,
     /// Echo the value of each expression statement, as a prompt does. Off for `-c` and scripts.
     pub echo: bool,
 }
@@ -50,6 +52,7 @@ impl Session {
             out: Box::new(out),
             interrupt: Arc::new(AtomicBool::new(false)),
             depth: 0,
+            handling: Vec::new(),
             echo: false,
         }
     }

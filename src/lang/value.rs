@@ -132,6 +132,11 @@ pub trait HostValue: fmt::Debug + fmt::Display + AsAny {
         &[]
     }
 
+    /// `repr(v)`, where it differs from the text `str(v)` gives (`Display`).
+    fn repr(&self) -> String {
+        self.to_string()
+    }
+
     /// `len(v)`, if the kind has one.
     fn size(&self) -> Option<usize> {
         None
@@ -393,6 +398,7 @@ impl Value {
             Value::Method(m) => {
                 let _ = write!(s, "<bound method {}.{}>", m.0.type_name(), m.1.name);
             }
+            Value::Host(h) => s.push_str(&h.repr()),
             other => s.push_str(&other.to_text()),
         }
     }
