@@ -534,3 +534,55 @@ fn exceptions_as_python() {
         "exit() is never caught"
     );
 }
+
+/// The packet API scripts use (issue #11 item 3), each against what Scapy 2.8.0 gives for the same packet.
+#[test]
+fn packet_api_as_scapy() {
+    let p = "p = Ether(dst='02:00:00:00:00:02', src='02:00:00:00:00:01')/IP(dst='198.18.0.2', src='198.18.0.1')/IP(dst='198.18.0.3', src='198.18.0.1')/TCP(flags='SA', dport=80)\n";
+    let v = |src: &str| val(&format!("{p}{src}"));
+    assert_eq!(
+        v("p[1].dst, p[IP:2].dst, p.getlayer(IP, nb=2).dst, p.getlayer(IP, 3)"),
+        "('198.18.0.2', '198.18.0.3', '198.18.0.3', None)"
+    );
+    assert_eq!(
+        v("repr(p.lastlayer()), p[TCP].firstlayer().dst"),
+        "('<TCP  dport=http flags=SA |>', '02:00:00:00:00:02')"
+    );
+    assert_eq!(fails(&format!("{p}p[IP:3]")).message, "Layer [IP:3] not found");
+    assert_eq!(v("p[IP].fields"), "{'src': '198.18.0.1', 'dst': '198.18.0.2'}");
+    assert_eq!(
+        v("p[TCP].mysummary(), p.mysummary()"),
+        "('TCP 198.18.0.1:ftp_data > 198.18.0.3:http SA', '02:00:00:00:00:01 > 02:00:00:00:00:02 (IPv4)')"
+    );
+    assert_eq!(
+        v("p.hashret()"),
+        "b'\\x00\\x08\\x00\\x00\\x00\\x03\\x04\\x00\\x00\\x00\\x02\\x06D\\x00'"
+    );
+    assert_eq!(
+        v("p.sprintf('%IP:2.dst%|%-15s,IP.src%|%r,TCP.dport%|%TCP.dport%|%src%|%r,TCP.flags%|{IP:{TCP:both}}{!UDP: no udp} 100%% %UDP.sport%')"),
+        "'198.18.0.3|198.18.0.1     |80|http|02:00:00:00:00:01|SA|both no udp 100% ??'"
+    );
+    // Flag values as Scapy's FlagValue.
+    assert_eq!(
+        v("f = p[TCP].flags; f.S, f.F, 'S' in f, 'SA' in f, f.value, f & 2, f | 1"),
+        "(True, False, True, False, 18, <Flag 2 (S)>, <Flag 19 (FSA)>)"
+    );
+    assert_eq!(
+        val("q = IP(ttl=64, tos=0, dst='198.18.0.2'); q.hide_defaults(); q"),
+        "<IP  dst=198.18.0.2 |>"
+    );
+    let ip = "IP(src='198.18.0.1', dst='198.18.0.2')";
+    assert_eq!(
+        val(&format!("hexstr({ip})")),
+        "'45 00 00 14 00 01 00 00 40 00 EE C1 C6 12 00 01 C6 12 00 02  E.......@...........'"
+    );
+    assert_eq!(
+        val(&format!("hexstr({ip}, onlyhex=1)")),
+        "'45 00 00 14 00 01 00 00 40 00 EE C1 C6 12 00 01 C6 12 00 02'"
+    );
+    assert_eq!(
+        val(&format!("chexdump({ip}, dump=True)")),
+        "'0x45, 0x00, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x40, 0x00, 0xee, 0xc1, 0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x02'"
+    );
+    assert_eq!(out(&format!("linehexdump({ip}, onlyasc=1)")), "E.......@...........\n");
+}

@@ -9,10 +9,12 @@ use super::args::{expect_text, opt, req, star, Args, Const};
 use super::ast::BinOp;
 use super::error::{ErrorKind, LangError};
 use super::ops::binop;
+use super::ops::nth_layer;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
+use super::sprintf::sprintf;
 use super::value::{range_len, Pkt, Value};
-use crate::packet::{hexdump, Generator, RandKind};
+use crate::packet::{answers_at, chexdump, hashret_from, hexdump, hexstr, Generator, RandKind};
 
 /// Python's functions and Scapy's inspection commands, first in `lsc()`.
 pub(crate) static BASICS: &[Builtin] = &[
@@ -126,6 +128,39 @@ pub(crate) static BASICS: &[Builtin] = &[
         "Print a packet's frame or bytes as offset, hex and ASCII columns; dump=True returns the text.",
         b_hexdump
     ),
+    builtin!(
+        "hexstr",
+        [
+            req("x"),
+            opt("onlyasc", Const::Bool(false)),
+            opt("onlyhex", Const::Bool(false))
+        ],
+        "A packet's frame or bytes as hex and text on one line.",
+        |_, a| Ok(Value::str(&one_line_hex(a)?))
+    ),
+    builtin!(
+        "linehexdump",
+        [
+            req("x"),
+            opt("onlyasc", Const::Bool(false)),
+            opt("onlyhex", Const::Bool(false)),
+            opt("dump", Const::Bool(false))
+        ],
+        "Print hexstr(x); dump=True returns it.",
+        |s, a| {
+            let text = one_line_hex(a)? + "\n";
+            print_or_dump(s, a, text)
+        }
+    ),
+    builtin!(
+        "chexdump",
+        [req("x"), opt("dump", Const::Bool(false))],
+        "Print a packet's frame or bytes as C array items (0x45, 0x00, …); dump=True returns the text.",
+        |s, a| {
+            let text = chexdump(&packet_bytes(a.get("x"), "chexdump")?) + "\n";
+            print_or_dump(s, a, text)
+        }
+    ),
     builtin!(bare "ls", [opt("obj", Const::None)],
         "List the layers; ls(IP) lists a layer's fields, kinds and defaults.", b_ls),
 ];
@@ -228,9 +263,86 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     }),
     method!(
         "getlayer",
-        [req("cls")],
-        "The layer of this class (a class, its name, or an index), with its payload; None if absent.",
-        |_, p, a| Ok(pkt(p).layer_value(a.get("cls"))?.unwrap_or(Value::None))
+        [req("cls"), opt("nb", Const::Int(1))],
+        "The nb-th layer of this class (a class, its name, or an index), with its payload; None if absent.",
+        |_, p, a| {
+            let nb = a.int("nb").and_then(|n| usize::try_from(n).ok()).unwrap_or(1);
+            Ok(nth_layer(pkt(p), a.get("cls"), nb)?.unwrap_or(Value::None))
+        }
+    ),
+    method!(
+        "firstlayer",
+        [],
+        "The whole packet this layer is part of.",
+        |_, p, _| {
+            Ok(Value::Packet(Pkt {
+                start: 0,
+                ..pkt(p).clone()
+            }))
+        }
+    ),
+    method!("lastlayer", [], "The top layer.", |_, p, _| {
+        let p = pkt(p);
+        let n = p.cell.borrow().layers().len();
+        Ok(Value::Packet(Pkt {
+            start: n.saturating_sub(1).max(p.start),
+            ..p.clone()
+        }))
+    }),
+    method!(
+        "hide_defaults",
+        [],
+        "Forgets the fields set to their default values, in this layer and those above.",
+        |_, p, _| {
+            hide_defaults(pkt(p));
+            Ok(Value::None)
+        }
+    ),
+    method!("mysummary", [], "This layer's own part of the summary.", |_, p, _| {
+        let p = pkt(p);
+        let packet = p.cell.borrow();
+        let mut out = String::new();
+        if let Some(hook) = packet.layers().get(p.start).and_then(|l| l.proto().summary) {
+            hook(&packet, p.start, &mut out);
+        }
+        Ok(Value::str(&out))
+    }),
+    method!(
+        "hashret",
+        [],
+        "The bytes a request and its answers share, as sr matches them.",
+        |_, p, _| {
+            let p = pkt(p);
+            let mut out = Vec::new();
+            hashret_from(&p.cell.borrow(), p.start, &mut out);
+            Ok(Value::bytes(&out))
+        }
+    ),
+    method!(
+        "answers",
+        [req("other")],
+        "Whether this packet answers the other (a request), as sr decides.",
+        |_, p, a| match a.get("other") {
+            Value::Packet(q) => {
+                let p = pkt(p);
+                Ok(Value::Bool(answers_at(
+                    &p.cell.borrow(),
+                    p.start,
+                    &q.cell.borrow(),
+                    q.start,
+                )))
+            }
+            other => Err(LangError::type_err(format!(
+                "answers() takes a packet, not a {}",
+                other.type_name()
+            ))),
+        }
+    ),
+    method!(
+        "sprintf",
+        [req("format")],
+        "Scapy's format language: %IP.src%, %IP:2.dst%, %-15s,IP.src%, %r,TCP.dport%, {IP:...}, {!IP:...}.",
+        |_, p, a| Ok(Value::str(&sprintf(pkt(p), &a.str("format")?)?))
     ),
     method!(
         "haslayer",
@@ -776,6 +888,39 @@ fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     print_or_dump(s, a, hexdump(&bytes) + "\n")
 }
 
+/// Scapy's `p.fields`: what was set on the layer, by field name.
+pub(crate) fn layer_fields(p: &Pkt) -> Value {
+    let packet = p.cell.borrow();
+    let pairs = packet.layers().get(p.start).map_or_else(Vec::new, |l| {
+        l.user_fields()
+            .filter_map(|f| {
+                let field = &l.proto().fields[f];
+                let v = l.user_value(f)?.clone();
+                Some((Value::str(field.name), super::value::from_field(v, field)))
+            })
+            .collect()
+    });
+    Value::Dict(Rc::new(RefCell::new(pairs)))
+}
+
+/// Scapy's `hide_defaults`: a field set to its default is unset, from this layer up.
+fn hide_defaults(p: &Pkt) {
+    let mut packet = p.cell.borrow_mut();
+    for layer in packet.layers_mut().iter_mut().skip(p.start) {
+        let same: Vec<&str> = layer
+            .user_fields()
+            .filter(|&f| {
+                let field = &layer.proto().fields[f];
+                layer.user_value(f) == Some(&field.default_value(layer))
+            })
+            .map(|f| layer.proto().fields[f].name)
+            .collect();
+        for name in same {
+            let _ = layer.unset(name);
+        }
+    }
+}
+
 /// Python's `str.format` with positional fields: `{}`, `{1}`, `{!r}`, `{:>8}`, and `{{`/`}}` for braces.
 fn str_format(s: &mut Session, template: &str, args: &[Value]) -> Result<Value, LangError> {
     let mut out = String::with_capacity(template.len());
@@ -822,6 +967,12 @@ fn str_format(s: &mut Session, template: &str, args: &[Value]) -> Result<Value, 
     }
     out.push_str(rest);
     Ok(Value::str(&out))
+}
+
+/// `hexstr` and `linehexdump` of the `x` argument.
+fn one_line_hex(a: &Args) -> Result<String, LangError> {
+    let bytes = packet_bytes(a.get("x"), "hexstr")?;
+    Ok(hexstr(&bytes, a.truthy("onlyasc"), a.truthy("onlyhex")))
 }
 
 /// Scapy's `dump=` of `show`, `show2` and `hexdump`: `text` as printed (ending with the newline `print`

@@ -10,7 +10,7 @@ use super::args::{Args, Keywords};
 use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
 use super::exception;
-use super::ops::{binop, compare, index, percent_format, slice, unary};
+use super::ops::{binop, compare, flag_bit, index, layer_label, nth_layer, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
 use super::session::{conf_index, io_error, Session};
@@ -633,21 +633,7 @@ impl Session {
                 let k = self.eval(key)?;
                 index(&o, &k)?
             }
-            ExprKind::Slice(obj, parts) => {
-                let o = self.eval(obj)?;
-                let mut b = [None, None, None];
-                for (slot, p) in b.iter_mut().zip(parts) {
-                    if let Some(p) = p {
-                        *slot = match self.eval(p)? {
-                            Value::None => None,
-                            v => Some(v.as_int().ok_or_else(|| {
-                                LangError::type_err("slice indices must be integers or None").at(p.span)
-                            })?),
-                        };
-                    }
-                }
-                slice(&o, b)?
-            }
+            ExprKind::Slice(obj, parts) => self.slice_expr(obj, parts)?,
             ExprKind::ListComp(elt, clauses) => {
                 let base = self.locals.len();
                 let mut out = Vec::new();
@@ -657,6 +643,45 @@ impl Session {
                 Value::list(out)
             }
         })
+    }
+
+    /// `obj[a:b:c]`; of a packet, Scapy's `p[IP:2]` too: the second IP layer. Out of line, so that `eval`'s
+    /// frame stays small.
+    #[inline(never)]
+    fn slice_expr(&mut self, obj: &Expr, parts: &[Option<Box<Expr>>; 3]) -> Result<Value, LangError> {
+        let o = self.eval(obj)?;
+        let mut values = [Value::None, Value::None, Value::None];
+        for (slot, p) in values.iter_mut().zip(parts) {
+            if let Some(p) = p {
+                *slot = self.eval(p)?;
+            }
+        }
+        if let (Value::Packet(p), cls @ (Value::Class(_) | Value::Str(_))) = (&o, &values[0]) {
+            let nb = match &values[1] {
+                Value::None => 1,
+                n => n
+                    .as_int()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .ok_or_else(|| LangError::type_err("the layer's number, after the class, is an int: p[IP:2]"))?,
+            };
+            return nth_layer(p, cls, nb)?.ok_or_else(|| {
+                LangError::new(ErrorKind::Index, format!("Layer [{}:{nb}] not found", layer_label(cls)))
+            });
+        }
+        let mut b = [None, None, None];
+        for ((slot, v), p) in b.iter_mut().zip(values).zip(parts) {
+            *slot = match v {
+                Value::None => None,
+                v => Some(v.as_int().ok_or_else(|| {
+                    let e = LangError::type_err("slice indices must be integers or None");
+                    match p {
+                        Some(p) => e.at(p.span),
+                        None => e,
+                    }
+                })?),
+            };
+        }
+        slice(&o, b)
     }
 
     /// Python's format spec (`04x`, `>10`, `<8`, `.2f`), by way of the `%` formatting it maps onto.
@@ -763,6 +788,15 @@ impl Session {
                     .map_or(Value::None, |l| Value::str(l.proto().long_name)))
             }
             Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
+            // Scapy's FlagValue: `flags.S` says whether that flag is set, `flags.value` is the number.
+            Value::Flag(v, _) if name == "value" => Ok(Value::Int(i128::from(*v))),
+            Value::Flag(v, f) if flag_bit(f, name).is_some() => {
+                Ok(Value::Bool(flag_bit(f, name).is_some_and(|bit| v & bit != 0)))
+            }
+            // Scapy's `fields`: what was set on the layer.
+            Value::Packet(p) if name == "fields" && field_owner(p, name).is_err() => {
+                Ok(super::builtins::layer_fields(p))
+            }
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
             Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time.as_f64())),
             Value::Packet(p) => {

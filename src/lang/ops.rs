@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, UnOp};
 use super::error::{ErrorKind, LangError};
-use super::value::{range_len, sequence_index, Value};
+use super::value::{range_len, sequence_index, Pkt, Value};
 use crate::packet::Packet;
 use crate::pcapio::slice_indices;
 
@@ -82,6 +82,18 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
         }
     }
     if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
+        // A flags value combined bitwise stays a flags value (`flags & 2` prints `<Flag 2 (S)>`), as Scapy's.
+        let flags_of = |v: &Value| match v {
+            Flag(_, f) => Some(*f),
+            _ => Option::None,
+        };
+        if let (BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor, Some(field)) = (op, flags_of(&a).or(flags_of(&b))) {
+            if let Ok(Int(n)) = int_op(op, x, y) {
+                if let Ok(n) = u64::try_from(n) {
+                    return Ok(Flag(n, field));
+                }
+            }
+        }
         if !matches!((&a, &b), (Float(_), _) | (_, Float(_))) {
             return int_op(op, x, y);
         }
@@ -332,6 +344,8 @@ fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
                 .any(|l| std::ptr::eq(l.proto(), *c))
         }
         (Value::Packet(p), Value::Str(name)) => p.layer_value(item)?.is_some() || p.cell.borrow().has(name),
+        // Scapy's `"S" in flags`: one flag's name, set.
+        (Value::Flag(v, f), Value::Str(name)) => flag_bit(f, name).is_some_and(|bit| v & bit != 0),
         (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
         (Value::Host(h), x) if h.contains(x).is_some() => h.contains(x).unwrap_or(false),
         (Value::Tuple(t), x) => t.iter().any(|v| v.equals(x)),
@@ -387,8 +401,12 @@ pub(crate) fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
             Value::Str(name) => p
                 .layer_value(k)?
                 .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{name}] not found"))),
+            // Scapy's `p[1]`: the layer at that position.
+            Value::Int(i) => p
+                .layer_value(k)?
+                .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{i}] not found"))),
             other => Err(LangError::type_err(format!(
-                "a packet is indexed by a layer class, as p[TCP], not by a {}",
+                "a packet is indexed by a layer class, as p[TCP], or a position, not by a {}",
                 other.type_name()
             ))),
         },
@@ -427,4 +445,45 @@ pub(crate) fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Valu
             )))
         }
     })
+}
+
+/// Scapy's `getlayer(cls, nb)`: the `nb`-th layer (from 1) of the class (or class name), with its payload.
+pub(crate) fn nth_layer(p: &Pkt, cls: &Value, nb: usize) -> Result<Option<Value>, LangError> {
+    let matches = |l: &crate::packet::Layer| match cls {
+        Value::Class(proto) => std::ptr::eq(l.proto(), *proto),
+        Value::Str(name) => l.name() == &**name,
+        _ => false,
+    };
+    if !matches!(cls, Value::Class(_) | Value::Str(_)) {
+        return p.layer_value(cls);
+    }
+    let packet = p.cell.borrow();
+    let found = packet.layers()[p.start.min(packet.layers().len())..]
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches(l))
+        .nth(nb.wrapping_sub(1))
+        .map(|(i, _)| i);
+    Ok(found.map(|i| {
+        Value::Packet(Pkt {
+            start: p.start + i,
+            ..p.clone()
+        })
+    }))
+}
+
+/// How a layer class (or its name) reads in `Layer [IP:2] not found`.
+pub(crate) fn layer_label(cls: &Value) -> String {
+    match cls {
+        Value::Class(p) => p.name.to_string(),
+        other => other.to_text(),
+    }
+}
+
+/// The bit of the flag called `name` (`S` of TCP's flags, `DF` of IP's), if the field has one.
+pub(crate) fn flag_bit(field: &crate::packet::Field, name: &str) -> Option<u64> {
+    match field.show {
+        crate::packet::Show::Flags(names, _) => names.iter().position(|n| *n == name).map(|i| 1 << i),
+        _ => None,
+    }
 }

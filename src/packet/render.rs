@@ -189,13 +189,34 @@ pub fn hexdump(data: &[u8]) -> String {
             }
         }
         s.push(' ');
-        s.extend(
-            chunk
-                .iter()
-                .map(|&b| if (32..127).contains(&b) { b as char } else { '.' }),
-        );
+        s.extend(chunk.iter().map(|&b| printable(b)));
     }
     s
+}
+
+/// Scapy's `hexstr`: the bytes as hex on one line, then two spaces and their text; or only one of the two.
+pub fn hexstr(data: &[u8], only_text: bool, only_hex: bool) -> String {
+    let hex = || data.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ");
+    let text = || data.iter().map(|&b| printable(b)).collect::<String>();
+    match (only_text, only_hex) {
+        (true, _) => text(),
+        (false, true) => hex(),
+        (false, false) => format!("{}  {}", hex(), text()),
+    }
+}
+
+/// Scapy's `chexdump`: the bytes as a C array's items, `0x45, 0x00, …`.
+pub fn chexdump(data: &[u8]) -> String {
+    data.iter().map(|b| format!("{b:#04x}")).collect::<Vec<_>>().join(", ")
+}
+
+/// How a byte shows in a dump's text column.
+fn printable(b: u8) -> char {
+    if (32..127).contains(&b) {
+        b as char
+    } else {
+        '.'
+    }
 }
 
 /// Scapy's `repr()`: `<Ether  dst=… type=IPv4 |<IP  … |>>`, listing fields set explicitly, dissected or
