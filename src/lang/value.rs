@@ -508,7 +508,7 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
         packet::FieldValue::Str(s) => Value::Str(Rc::from(s)),
         packet::FieldValue::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
         packet::FieldValue::Ip4(a) => Value::Str(Rc::from(a.to_string())),
-        packet::FieldValue::Ip6(a) => Value::Str(Rc::from(a.to_string())),
+        packet::FieldValue::Ip6(a) => Value::Str(Rc::from(crate::packet::value::fmt_ip6(a))),
         packet::FieldValue::List(items) => Value::list(items.into_iter().map(|v| from_field(v, field)).collect()),
         packet::FieldValue::Tuple(items) => Value::Tuple(items.into_iter().map(|v| from_field(v, field)).collect()),
         packet::FieldValue::Layers(ls) => Value::list(ls.into_iter().map(|l| Value::packet(Packet::from(l))).collect()),

@@ -96,7 +96,7 @@ impl Codec for AddrList {
             .iter()
             .map(|a| match a {
                 FieldValue::Ip4(a) => a.to_string(),
-                FieldValue::Ip6(a) => a.to_string(),
+                FieldValue::Ip6(a) => super::value::fmt_ip6(*a),
                 other => other.to_string(),
             })
             .collect();

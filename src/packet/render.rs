@@ -321,7 +321,7 @@ pub(crate) fn ls(proto: &'static Proto) -> String {
             (Dflt::Int(i), _) => i.to_string(),
             (Dflt::Mac(m), _) => super::value::fmt_mac(&m),
             (Dflt::Ip4(a), _) => std::net::Ipv4Addr::from(a).to_string(),
-            (Dflt::Ip6(a), _) => std::net::Ipv6Addr::from(a).to_string(),
+            (Dflt::Ip6(a), _) => super::value::fmt_ip6(std::net::Ipv6Addr::from(a)),
             (Dflt::Bytes(b), _) => super::value::py_bytes(b),
         };
         let _ = writeln!(s, "{:<10} : {:<35} = ('{dflt}')", field.name, info);

@@ -335,13 +335,19 @@ pub fn py_str(t: &str) -> String {
     s
 }
 
-/// Formats an IPv6 address as RFC 5952 (and `inet_ntop`) does, without the formatting machinery: summaries
-/// print millions. Addresses with an embedded IPv4 part keep the standard library's form.
+/// Formats an IPv6 address as `inet_ntop` (and so Scapy) does, without the formatting machinery: summaries
+/// print millions. An IPv4-mapped address keeps the standard library's form (`::ffff:1.2.3.4`); an
+/// IPv4-compatible one, zero but for its last 32 bits (and more than `::1`'s 16), is `::1.2.3.4` as glibc
+/// writes it, where the standard library writes `::102:304`.
 pub fn fmt_ip6(a: Ipv6Addr) -> String {
     if a.to_ipv4_mapped().is_some() {
         return a.to_string();
     }
     let g = a.segments();
+    if g[..6] == [0; 6] && g[6] != 0 {
+        let [.., w, x, y, z] = a.octets();
+        return format!("::{w}.{x}.{y}.{z}");
+    }
     // The longest run of two or more zero groups (the first of equals) becomes `::`.
     let (mut best, mut run) = ((0, 0), (0, 0));
     for (i, &x) in g.iter().enumerate() {
@@ -466,7 +472,8 @@ mod tests {
             // Groups are zero half the time, so every shape of zero run turns up.
             let g: [u16; 8] = std::array::from_fn(|_| if next() % 2 == 0 { 0 } else { next() as u16 });
             let a = Ipv6Addr::from(g);
-            if a.to_ipv4_mapped().is_none() {
+            let compatible = g[..6] == [0; 6] && g[6] != 0;
+            if a.to_ipv4_mapped().is_none() && !compatible {
                 assert_eq!(fmt_ip6(a), a.to_string(), "{g:?}");
             }
         }
@@ -480,6 +487,14 @@ mod tests {
         ] {
             let a: Ipv6Addr = t.parse().unwrap();
             assert_eq!(fmt_ip6(a), t);
+        }
+        // IPv4-compatible and -mapped addresses, as glibc's inet_ntop and Scapy print them.
+        for (t, shown) in [
+            ("::1.2.3.4", "::1.2.3.4"),
+            ("::ffff:1.2.3.4", "::ffff:1.2.3.4"),
+            ("::0.0.1.2", "::102"),
+        ] {
+            assert_eq!(fmt_ip6(t.parse().unwrap()), shown);
         }
     }
 }
