@@ -1,7 +1,9 @@
 //! Ethernet II (IEEE 802.3 framing with an EtherType), Scapy's `Ether`.
 
+use std::net::IpAddr;
+
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, int, layer_of, Dflt, Field, Kind, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
 
 /// Index of `dst`, filled at every build of an `Ether` or `Dot3` header (checked by a test below).
 const DST: usize = 0;
@@ -38,10 +40,38 @@ fn dispatch(data: &[u8]) -> &'static Proto {
     }
 }
 
-/// An unset destination is sent as broadcast, as Scapy does when it cannot resolve one.
+/// An unset destination is the multicast MAC of a multicast IP or IPv6 destination above (RFC 1112, RFC 2464),
+/// and broadcast otherwise, as Scapy fills it when it cannot resolve one.
 pub(crate) fn post_build(b: &mut crate::packet::Built) {
     if b.is_auto_at(DST) {
-        b.put_bytes(DST, &[0xff; 6]);
+        // The first network layer decides, as Scapy resolves the packet's own destination.
+        let network = b.above().iter().find(|l| matches!(l.name(), "IP" | "IPv6"));
+        let mac = network.and_then(destination_mac).unwrap_or([0xff; 6]);
+        b.put_bytes(DST, &mac);
+    }
+}
+
+/// The MAC a multicast destination of this IP or IPv6 layer maps to; `None` for any other address.
+fn destination_mac(l: &Layer) -> Option<[u8; 6]> {
+    let ip = match l.get("dst")? {
+        FieldValue::Ip4(a) => IpAddr::V4(a),
+        FieldValue::Ip6(a) => IpAddr::V6(a),
+        _ => return None,
+    };
+    ip.is_multicast().then(|| multicast_mac(ip))
+}
+
+/// The MAC a multicast group's frames go to (RFC 1112 for IPv4, RFC 2464 for IPv6).
+pub fn multicast_mac(ip: IpAddr) -> [u8; 6] {
+    match ip {
+        IpAddr::V4(a) => {
+            let [_, x, y, z] = a.octets();
+            [0x01, 0x00, 0x5e, x & 0x7f, y, z]
+        }
+        IpAddr::V6(a) => {
+            let [.., w, x, y, z] = a.octets();
+            [0x33, 0x33, w, x, y, z]
+        }
     }
 }
 

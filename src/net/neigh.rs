@@ -13,6 +13,7 @@ use super::error::{Error, Result};
 use super::events::Events;
 use super::exchange::{exchange, ExchangeOptions};
 use super::socket::{Fd, Via};
+use crate::layers::ether::multicast_mac;
 use crate::{Layer, LinkType, Packet};
 
 /// How long a resolved MAC is trusted (Scapy's ARP cache timeout).
@@ -56,20 +57,6 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, s
             ip,
             iface: iface.to_string(),
         }),
-    }
-}
-
-/// RFC 1112 / RFC 2464 multicast MACs.
-fn multicast_mac(ip: IpAddr) -> [u8; 6] {
-    match ip {
-        IpAddr::V4(a) => {
-            let o = a.octets();
-            [0x01, 0x00, 0x5e, o[1] & 0x7f, o[2], o[3]]
-        }
-        IpAddr::V6(a) => {
-            let o = a.octets();
-            [0x33, 0x33, o[12], o[13], o[14], o[15]]
-        }
     }
 }
 

@@ -50,7 +50,12 @@ impl<'a> Built<'a> {
         self.layers.get(self.index + 1)
     }
 
-    /// FieldValue of a field of the layer `depth` below this one (0 = this layer), overloads applied.
+    /// The layers above this one, lowest first.
+    pub fn above(&self) -> &'a [Layer] {
+        self.layers.get(self.index + 1..).unwrap_or_default()
+    }
+
+    /// The value of a field of the layer `depth` below this one (0 = this layer), overloads applied.
     pub fn value_below(&self, depth: usize, name: &str) -> Option<FieldValue> {
         let f = self.below(depth)?.field_index(name)?;
         self.value_below_at(depth, f)

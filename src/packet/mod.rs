@@ -613,7 +613,7 @@ impl Packet {
         Ok(())
     }
 
-    /// FieldValue of field `f` of layer `i`, with stacking overloads applied.
+    /// The value of field `f` of layer `i`, with stacking overloads applied.
     pub(crate) fn value(&self, i: usize, f: usize) -> FieldValue {
         stacked_value(installed(), &self.layers, i, f)
     }

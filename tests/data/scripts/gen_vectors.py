@@ -663,6 +663,11 @@ def build_cases():
     add("bare_sll_default", L("CookedLinux"))
     add("bare_sll2_src_too_long", L("CookedLinuxV2", src=B(b"0123456789")))
     add("bare_ipopt_security_short_tcc", L("IPOption_Security", transmission_control_code=B(b"a")))
+    # An unset Ether destination takes the multicast MAC of a multicast IP/IPv6 destination (no lookup).
+    add("ether_unset_dst_ip4_multicast", L("Ether", src=M1), I4(dst="224.0.0.251"), L("UDP", sport=1, dport=2))
+    add("ether_unset_dst_ip4_multicast_high", L("Ether", src=M1), I4(dst="239.255.255.250"), L("UDP", sport=1, dport=2))
+    add("ether_unset_dst_ip6_multicast", L("Ether", src=M1), I6(dst="ff02::1:ff00:1"), L("UDP", sport=1, dport=2))
+    add("ether_unset_dst_vlan_ip4_multicast", L("Ether", src=M1), L("Dot1Q", vlan=5), I4(dst="224.0.0.1"))
 
     return C
 
