@@ -76,6 +76,7 @@ pub static DNSQR: Proto = Proto {
         Field::bits("qclass", 15, 1).names(DNS_QCLASSES),
     ],
     message_base: true,
+    payload_len: Some(super::dns_records::no_payload),
     ..Proto::BASE
 };
 

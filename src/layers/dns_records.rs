@@ -144,6 +144,8 @@ pub static DNSRROPT: Proto = Proto {
         Field::u16("rdlen", 0).auto().doc("length of the options; computed"),
         Field::new("rdata", Kind::Records(&EDNS0_OPTIONS), Dflt::Empty).doc("EDNS0 options (EDNS0TLV, ...)"),
     ],
+    // Scapy's DNSRROPT is a plain packet: what follows it alone is Raw.
+    payload_len: None,
     ..RR_BASE
 };
 
@@ -518,10 +520,16 @@ impl Utc {
 #[allow(clippy::declare_interior_mutable_const)]
 pub(super) const RR_BASE: Proto = Proto {
     post_build: Some(rdlen_post_build),
+    payload_len: Some(no_payload),
     message_base: true,
     unset_in_list: &["rdlen"],
     ..Proto::BASE
 };
+
+/// Scapy's records (`default_payload_class`, `extract_padding`): what follows one read alone is Padding.
+pub(super) fn no_payload(_: &Layer, _: usize) -> usize {
+    0
+}
 
 /// Fills an automatic `rdlen`: the length of the record data, everything after it.
 fn rdlen_post_build(b: &mut Built) {
@@ -712,6 +720,7 @@ pub static EDNS0TLV: Proto = Proto {
         ]
     },
     post_build: Some(optlen_post_build),
+    payload_len: Some(no_payload),
     ..Proto::BASE
 };
 
@@ -729,6 +738,7 @@ pub static EDNS0COOKIE: Proto = Proto {
         ]
     },
     post_build: Some(optlen_post_build),
+    payload_len: Some(no_payload),
     ..Proto::BASE
 };
 
@@ -780,6 +790,30 @@ impl Codec for HexBytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packet::Packet;
+
+    /// A record read alone ends where its fields do: what follows is Padding, as Scapy's records say (its
+    /// DNSRROPT, a plain packet, leaves it Raw). The classes and results are Scapy 2.8.0's for
+    /// `cls(raw(cls()) + b"xx").lastlayer()`.
+    #[test]
+    fn what_follows_a_record_read_alone_is_padding() {
+        use super::super::{dns::DNSQR, dns_svcb::SVC_PARAM};
+        let cases: [(&'static Proto, &str); 7] = [
+            (&DNSQR, "Padding"),
+            (&DNSRR, "Padding"),
+            (&DNSRRMX, "Padding"),
+            (&DNSRRSOA, "Padding"),
+            (&EDNS0TLV, "Padding"),
+            (&SVC_PARAM, "Padding"),
+            (&DNSRROPT, "Raw"),
+        ];
+        for (proto, last) in cases {
+            let bytes = [Packet::from(Layer::new(proto)).build(), b"xx".to_vec()].concat();
+            let p = Packet::dissect_as(proto, &bytes);
+            let names: Vec<&str> = p.layers().iter().map(|l| l.name()).collect();
+            assert_eq!(names, [proto.name, last], "{}", proto.name);
+        }
+    }
 
     #[test]
     fn utc_time_shows_as_scapy() {

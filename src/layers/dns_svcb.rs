@@ -53,6 +53,7 @@ pub static SVC_PARAM: Proto = Proto {
             .doc("mandatory: key numbers, alpn: strings, port: a number, ipv4hint/ipv6hint: addresses, else bytes"),
     ],
     post_build: Some(len_post_build),
+    payload_len: Some(super::dns_records::no_payload),
     ..Proto::BASE
 };
 
