@@ -585,4 +585,15 @@ fn packet_api_as_scapy() {
         "'0x45, 0x00, 0x00, 0x14, 0x00, 0x01, 0x00, 0x00, 0x40, 0x00, 0xee, 0xc1, 0xc6, 0x12, 0x00, 0x01, 0xc6, 0x12, 0x00, 0x02'"
     );
     assert_eq!(out(&format!("linehexdump({ip}, onlyasc=1)")), "E.......@...........\n");
+    // Scapy's `r < q`: r answers q; `q > r` the same.
+    let pair =
+        "q = IP(src='198.18.0.1', dst='198.18.0.2')/ICMP(); r = IP(src='198.18.0.2', dst='198.18.0.1')/ICMP(type=0)\n";
+    assert_eq!(
+        val(&format!("{pair}r < q, q > r, q < r, r > q")),
+        "(True, True, False, False)"
+    );
+    assert_eq!(
+        val("p = IP()/UDP(sport=1, dport=2)/Raw(raw(DNS())); p[UDP].decode_payload_as(DNS); p.summary()"),
+        "\"IP / UDP / DNS Qry b'www.example.com.'\""
+    );
 }

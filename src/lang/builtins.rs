@@ -298,6 +298,26 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
             Ok(Value::None)
         }
     ),
+    method!(
+        "decode_payload_as",
+        [req("cls")],
+        "Dissects this layer's payload again as that class, in place.",
+        |_, p, a| {
+            let Value::Class(proto) = a.get("cls") else {
+                return Err(LangError::type_err(
+                    "decode_payload_as() takes a layer class, as Raw or DNS",
+                ));
+            };
+            let p = pkt(p);
+            let mut packet = p.cell.borrow_mut();
+            let above = crate::packet::Packet::new(packet.layers()[p.start + 1..].to_vec()).build();
+            let payload = crate::packet::Packet::dissect_as(proto, &above);
+            let layers = packet.layers_mut();
+            layers.truncate(p.start + 1);
+            layers.extend(payload.layers().iter().cloned());
+            Ok(Value::None)
+        }
+    ),
     method!("mysummary", [], "This layer's own part of the summary.", |_, p, _| {
         let p = pkt(p);
         let packet = p.cell.borrow();

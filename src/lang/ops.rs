@@ -310,6 +310,12 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError
             ))
         })
     };
+    // Scapy's `a < b`: a answers b (b ==> a); `a > b`: b answers a.
+    if let (CmpOp::Lt | CmpOp::Gt, Value::Packet(x), Value::Packet(y)) = (op, a, b) {
+        let (reply, request) = if op == CmpOp::Lt { (x, y) } else { (y, x) };
+        let (rp, rq) = (reply.cell.borrow(), request.cell.borrow());
+        return Ok(crate::packet::answers_at(&rp, reply.start, &rq, request.start));
+    }
     Ok(match op {
         CmpOp::Eq => a.equals(b),
         CmpOp::Ne => !a.equals(b),
