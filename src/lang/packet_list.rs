@@ -455,3 +455,65 @@ fn m_sessions(_: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> 
         .collect();
     Ok(Value::Dict(Rc::new(RefCell::new(pairs))))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Layer;
+
+    fn list(n: usize) -> PacketListValue {
+        let mut frames = PacketList::new("t");
+        let p = Layer::named("IP").unwrap() / Layer::named("UDP").unwrap();
+        (0..n).for_each(|_| frames.push_packet(&p));
+        PacketListValue::new(frames)
+    }
+
+    fn taken(l: &PacketListValue) -> usize {
+        l.owners()[0].packets.borrow().len()
+    }
+
+    #[test]
+    fn reading_every_element_keeps_only_those_still_used_or_edited() {
+        let l = list(10 * SWEEP_MIN);
+        let held = l.element(3).unwrap();
+        let edited = l.element(5).unwrap();
+        edited.time.set(Timestamp::new(7, 0));
+        drop(edited);
+        for j in 0..l.len() {
+            l.element(j as isize).unwrap();
+        }
+        assert!(taken(&l) <= 2 * SWEEP_MIN, "{} packets kept", taken(&l));
+        assert!(
+            Rc::ptr_eq(&l.element(3).unwrap().cell, &held.cell),
+            "a packet in use stays the element"
+        );
+        assert_eq!(
+            l.element(5).unwrap().time.get(),
+            Timestamp::new(7, 0),
+            "an edit is never let go"
+        );
+        assert_eq!(l.edited().iter().map(|(j, _)| *j).collect::<Vec<_>>(), [5]);
+    }
+
+    #[test]
+    fn an_unedited_list_sends_its_stored_frames_and_an_edited_one_its_edits() {
+        let l = list(3);
+        l.element(0).unwrap();
+        assert!(matches!(l.outgoing(), Outgoing::Stored(_)), "read, not edited");
+        let b = l.derive(vec![2, 1], "b".into());
+        b.element(0).unwrap().cell.borrow_mut().layers_mut()[0]
+            .set("ttl", 1)
+            .unwrap();
+        match l.outgoing() {
+            Outgoing::Edited(_, edited) => {
+                assert_eq!(edited.len(), 1);
+                assert_eq!((edited[0].0, edited[0].1.get("IP", "ttl")), (2, Some(1.into())));
+            }
+            other => panic!("{other:?}"),
+        }
+        match b.outgoing() {
+            Outgoing::Edited(_, edited) => assert_eq!(edited[0].0, 0, "by the position in the slice"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -195,3 +195,38 @@ impl EtherFill<'_> {
         Ok(p)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_list_sends_its_replacements_in_place_and_stops_when_told() {
+        let mut list = PacketList::new("t");
+        for b in [1u8, 2, 3] {
+            list.push(crate::pcapio::Frame {
+                data: &[b],
+                ts: Default::default(),
+                wirelen: 1,
+                link: crate::LinkType::RawIp,
+            });
+        }
+        let ready = Ready::Edited(&list, vec![(1, vec![vec![20], vec![21]])]);
+        let mut sent = Vec::new();
+        assert!(ready
+            .each(&mut |f| {
+                sent.push(f.to_vec());
+                Ok(true)
+            })
+            .unwrap());
+        assert_eq!(sent, [vec![1], vec![20], vec![21], vec![3]]);
+        let mut n = 0;
+        assert!(!ready
+            .each(&mut |_| {
+                n += 1;
+                Ok(n < 2)
+            })
+            .unwrap());
+        assert_eq!(n, 2);
+    }
+}
