@@ -3,11 +3,12 @@
 
 mod common;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{Bed, Sink, A4, B4};
 use wirecraft::lang::{ErrorKind, LangError, Session};
+use wirecraft::{net, pcapio};
 
 fn session() -> (Session, Sink) {
     let out = Sink::default();
@@ -149,6 +150,69 @@ fn send_and_sendp_report_what_they_sent() {
         ),
     );
     assert_eq!(text, "Sent 3 packets.\nSent 2 packets.\n");
+}
+
+/// Scapy 2.8.0's `sendp(a)` sends the list's packet objects, so `a[1][UDP].sport = 4242` goes on the wire
+/// (see tests/lang_list_edit.rs for the session); here the edited element is built, the others go out as
+/// stored.
+#[test]
+fn sendp_of_a_list_sends_its_edited_elements_built_and_the_rest_as_stored() {
+    let Some(bed) = Bed::new("sendp_of_an_edited_list") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("three.pcap");
+    let on_b = net::SniffOptions {
+        iface: vec![bed.if_b.clone()],
+        filter: Some("udp and dst port 9".into()),
+        count: 3,
+        timeout: Some(Duration::from_secs(10)),
+        quiet: true,
+        ..net::SniffOptions::default()
+    };
+    let go = AtomicBool::new(false);
+    let captured = std::thread::scope(|scope| {
+        let capture = scope.spawn(|| {
+            let _in = bed.enter(&bed.b);
+            net::sniff(&on_b, Default::default(), &go).unwrap().packets
+        });
+        let _in = bed.enter(&bed.a);
+        // Well after the capture is open (its ring takes a moment to set up).
+        std::thread::sleep(Duration::from_millis(1000));
+        let (mut s, out) = session();
+        run(
+            &mut s,
+            &out,
+            &format!(
+                "wrpcap({file:?}, Ether(dst='ff:ff:ff:ff:ff:ff')/IP(src='{A4}', dst='{B4}')/UDP(sport=(1000, 1002), \
+                 dport=9))\n\
+                 a = rdpcap({file:?})\n\
+                 a[1][UDP].sport = 4242\n\
+                 sendp(a, iface={:?}, verbose=0)",
+                bed.if_a
+            ),
+        );
+        capture.join().unwrap()
+    });
+    let (stored, _) = pcapio::read(&file, &Default::default()).unwrap();
+    let stored: Vec<&[u8]> = stored.iter().map(|f| f.data).collect();
+    let got: Vec<&[u8]> = captured.iter().map(|f| &f.data[..]).collect();
+    assert_eq!(got.len(), 3, "{got:02x?}");
+    assert_eq!(
+        (got[0], got[2]),
+        (stored[0], stored[2]),
+        "unedited elements go out as stored"
+    );
+    assert_eq!(
+        got[1][34..36],
+        4242u16.to_be_bytes(),
+        "the edited element carries its edit"
+    );
+    assert_ne!(
+        got[1][40..42],
+        stored[1][40..42],
+        "with its UDP checksum computed afresh"
+    );
 }
 
 #[test]

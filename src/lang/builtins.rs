@@ -251,7 +251,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "copy",
         [],
         "An independent copy: changing it leaves the original alone.",
-        |_, p, _| { Ok(Value::packet(pkt(p).owned())) }
+        |_, p, _| { Ok(Value::Packet(pkt(p).copy())) }
     ),
     method!("layers", [], "The classes of the layers, lowest first.", |_, p, _| {
         let p = pkt(p);

@@ -17,7 +17,7 @@ use super::session::{conf_index, io_error, Session};
 use super::table;
 use super::value::{range_len, sequence_index, to_field, Closure, Pkt, Value};
 use crate::error::closest;
-use crate::packet::{Layer, Packet, Proto};
+use crate::packet::{Layer, Packet, Proto, Timestamp};
 
 /// Positional arguments, and keyword arguments with the span of their name.
 type CallArgs = (Vec<Value>, Keywords);
@@ -332,6 +332,11 @@ impl Session {
 
     pub(crate) fn set_attr(&mut self, obj: &Value, name: &str, v: &Value) -> Result<(), LangError> {
         match obj {
+            // Scapy's `p.time = t`, unless a field is called so.
+            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => {
+                p.time.set(packet_time(v)?);
+                Ok(())
+            }
             Value::Packet(p) => {
                 let fv = to_field(v)?;
                 let (li, _) = field_owner(p, name)?;
@@ -798,7 +803,9 @@ impl Session {
                 Ok(super::builtins::layer_fields(p))
             }
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
-            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time.as_f64())),
+            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => {
+                Ok(Value::Float(p.time.get().as_f64()))
+            }
             Value::Packet(p) => {
                 let (li, fi) = field_owner(p, name)?;
                 let pk = p.cell.borrow();
@@ -955,6 +962,23 @@ impl Session {
     fn in_function(&self) -> bool {
         self.depth > 0
     }
+}
+
+/// A time given as seconds since the epoch (an int, or a float kept to the microsecond).
+fn packet_time(v: &Value) -> Result<Timestamp, LangError> {
+    let t = match v {
+        Value::Float(f) => Timestamp::from_f64(*f),
+        v => v
+            .as_int()
+            .and_then(|i| i64::try_from(i).ok())
+            .map(|s| Timestamp::new(s, 0)),
+    };
+    t.ok_or_else(|| {
+        LangError::type_err(format!(
+            "a packet's time is seconds since the epoch (an int or a float), not {}",
+            v.repr()
+        ))
+    })
 }
 
 fn field_owner(p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {

@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::args::{opt, optional_text, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
 use super::net_table::NetTable;
+use super::packet_list::PacketListValue;
 use super::pcap;
 use super::results::Results;
 use super::rows::{builtin, Builtin};
@@ -226,8 +227,7 @@ impl Calls<'_> {
 
 /// A captured frame's time, to the microsecond libpcap gives.
 fn timestamp(t: f64) -> Timestamp {
-    let secs = t.floor();
-    Timestamp::new(secs as i64, ((t - secs) * 1e6).round() as u32 * 1000)
+    Timestamp::from_f64(t).unwrap_or_default()
 }
 
 /// `sniff(count=0, iface=None, filter=None, timeout=None, store=True, prn=None, lfilter=None,
@@ -287,7 +287,7 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             link: f.link,
         });
     }
-    Ok(Value::host(list))
+    Ok(Value::host(PacketListValue::new(list)))
 }
 
 type SendFn = fn(&[Outgoing<'_>], &SendOptions, &AtomicBool) -> net::Result<SendReport>;
@@ -297,11 +297,11 @@ type SendFn = fn(&[Outgoing<'_>], &SendOptions, &AtomicBool) -> net::Result<Send
 fn transmit(s: &mut Session, a: &Args, func: &str, run: SendFn) -> Result<Value, LangError> {
     go_live(s);
     let items = pcap::items(s, a.get("x"), func)?;
-    // A PacketList's frames are sent as stored, not dissected.
+    // A PacketList's frames are sent as stored, not dissected (but for the elements edited).
     let outgoing: Vec<Outgoing<'_>> = items
         .iter()
         .map(|item| match item {
-            pcap::Item::List(l) => Outgoing::Stored(pcap::Item::frames(l)),
+            pcap::Item::List(l) => pcap::Item::list(l).outgoing(),
             pcap::Item::Packet(p) => Outgoing::Packet(p.owned()),
         })
         .collect();
@@ -372,7 +372,10 @@ fn pair(res: net::SndRcv) -> Value {
     let (ans, unans) = res.into_pair();
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
-    Value::Tuple(Rc::from([Value::host(Results::new(ans)), Value::host(list)]))
+    Value::Tuple(Rc::from([
+        Value::host(Results::new(ans)),
+        Value::host(PacketListValue::new(list)),
+    ]))
 }
 
 fn b_sr(s: &mut Session, a: &Args) -> Result<Value, LangError> {

@@ -9,11 +9,12 @@ use std::path::Path;
 
 use super::args::{opt, req, Args, Const};
 use super::error::{ErrorKind, LangError};
+use super::packet_list::PacketListValue;
 use super::rows::{builtin, Builtin};
 use super::session::{io_error, Session};
 use super::value::{Pkt, Value};
 use crate::packet::{LinkType, Packet};
-use crate::pcapio::{self, Frame, Frames, PacketList, ReadOptions, WriteOptions};
+use crate::pcapio::{self, Frame, Frames, ReadOptions, WriteOptions};
 
 /// The capture-file builtins, in the order `lsc()` lists them (`PcapReader` and `PcapWriter` follow, from
 /// their own files).
@@ -70,7 +71,7 @@ fn b_rdpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let path = a.path("filename")?;
     let (list, warnings) = pcapio::read(&*path, &read_options(a)?).map_err(lang_error)?;
     warnings.iter().for_each(|w| s.warn(w));
-    Ok(Value::host(list))
+    Ok(Value::host(PacketListValue::new(list)))
 }
 
 /// The command form `rdpcap file.pcap`: a numbered summary line per packet as it is read, then the totals,
@@ -115,8 +116,8 @@ pub(crate) fn write_options(a: &Args) -> Result<WriteOptions, LangError> {
     })
 }
 
-/// What `wrpcap` and `PcapWriter.write` write: a list's frames as they are (bytes, time, wire length), a
-/// packet built (every packet of a set) with the packet's time.
+/// What `wrpcap` and `PcapWriter.write` write: a list's frames as they are (bytes, time, wire length; an
+/// edited element built, with its time), a packet built (every packet of a set) with the packet's time.
 pub(crate) enum Item {
     /// A PacketList value.
     List(Value),
@@ -125,7 +126,7 @@ pub(crate) enum Item {
 
 impl Item {
     /// The list of a `List` item.
-    pub(crate) fn frames(list: &Value) -> &PacketList {
+    pub(crate) fn list(list: &Value) -> &PacketListValue {
         match list.as_host() {
             Some(l) => l,
             None => unreachable!("a List item holds a PacketList"),
@@ -136,12 +137,12 @@ impl Item {
 impl Frames for Item {
     fn each_frame(&self, f: &mut dyn FnMut(Frame<'_>) -> Result<(), pcapio::Error>) -> Result<(), pcapio::Error> {
         match self {
-            Item::List(l) => Item::frames(l).each_frame(f),
+            Item::List(l) => Item::list(l).each_frame(f),
             Item::Packet(p) => p.owned().iter().try_for_each(|q| {
                 let data = q.build();
                 f(Frame {
                     data: &data,
-                    ts: p.time,
+                    ts: p.time.get(),
                     wirelen: data.len() as u32,
                     link: pcapio::link_of(&q),
                 })
@@ -151,8 +152,8 @@ impl Frames for Item {
 
     fn needs_nanos(&self) -> bool {
         match self {
-            Item::List(l) => Item::frames(l).needs_nanos(),
-            Item::Packet(p) => p.time.needs_nanos(),
+            Item::List(l) => Item::list(l).needs_nanos(),
+            Item::Packet(p) => p.time.get().needs_nanos(),
         }
     }
 }
@@ -165,12 +166,12 @@ pub(crate) fn items(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Item>,
 }
 
 /// The packets of the same arguments, for sending: a PacketList's frames dissected (and so sent exactly as
-/// read), a crafted packet as it is (a packet set is expanded when it is built).
+/// read, an edited element as edited), a crafted packet as it is (a packet set is expanded when it is built).
 pub(crate) fn packets(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Packet>, LangError> {
     let mut out = Vec::new();
     for item in items(s, v, func)? {
         match item {
-            Item::List(l) => out.extend(Item::frames(&l).packets()),
+            Item::List(l) => out.extend(Item::list(&l).current().packets()),
             Item::Packet(p) => out.push(p.owned()),
         }
     }
@@ -180,7 +181,7 @@ pub(crate) fn packets(s: &mut Session, v: &Value, func: &str) -> Result<Vec<Pack
 fn push_items(s: &mut Session, v: &Value, func: &str, out: &mut Vec<Item>) -> Result<(), LangError> {
     match v {
         Value::Packet(p) => out.push(Item::Packet(p.clone())),
-        l if l.as_host::<PacketList>().is_some() => out.push(Item::List(l.clone())),
+        l if l.as_host::<PacketListValue>().is_some() => out.push(Item::List(l.clone())),
         Value::List(_) | Value::Tuple(_) => {
             for x in s.collect(v)? {
                 push_items(s, &x, func, out)?;

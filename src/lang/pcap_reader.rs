@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
-use super::packet_list::frame_value;
+use super::packet_list::{frame_value, PacketListValue};
 use super::pcap::lang_error;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
@@ -126,7 +126,7 @@ fn m_read_all(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> 
             None => *guard = None,
         }
     }
-    Ok(Value::host(out))
+    Ok(Value::host(PacketListValue::new(out)))
 }
 
 fn m_close(_: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {

@@ -3,7 +3,7 @@
 //! Cloning a value is a reference-count increment, so loops over millions of packets copy nothing.
 
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 use std::rc::Rc;
@@ -55,7 +55,8 @@ pub struct Pkt {
     pub cell: Rc<RefCell<Packet>>,
     pub start: usize,
     /// Scapy's `p.time`: when the packet was captured, or made (a file written from it keeps this time).
-    pub time: Timestamp,
+    /// Shared as the packet is, so that `p.time = t` is seen through every value of the packet.
+    pub time: Rc<Cell<Timestamp>>,
 }
 
 impl Pkt {
@@ -69,8 +70,14 @@ impl Pkt {
         Pkt {
             cell: Rc::new(RefCell::new(p)),
             start: 0,
-            time,
+            time: Rc::new(Cell::new(time)),
         }
+    }
+
+    /// An independent packet with the same layers (from this value's first layer up) and the same time:
+    /// Scapy's `copy()`.
+    pub fn copy(&self) -> Pkt {
+        Pkt::captured(self.owned(), self.time.get())
     }
 
     /// The packet from this value's first layer up, as an owned packet.

@@ -1,6 +1,7 @@
 //! What sends take, made ready to leave: a crafted or edited packet is built (its unset `Ether` addresses
 //! filled first, at layer 2); a dissected packet that was not edited, and a capture's stored frames, go out
-//! as their stored bytes — no rebuild, and a stored list is not even dissected.
+//! as their stored bytes — no rebuild, and a stored list is not even dissected. A stored list some of whose
+//! elements were edited sends those built, the rest as stored.
 
 use std::net::IpAddr;
 use std::sync::atomic::AtomicBool;
@@ -18,32 +19,31 @@ pub enum Outgoing<'a> {
     Packet(Packet),
     /// A capture's frames, sent as stored, one after the other.
     Stored(&'a PacketList),
+    /// A capture's frames with some replaced: at each position given (in increasing order, each below the
+    /// list's length) the packet is sent instead of the stored frame (built, if it was edited).
+    Edited(&'a PacketList, Vec<(usize, Packet)>),
 }
 
 /// Frames ready to send: built here, or borrowed from a stored list.
 pub(crate) enum Ready<'a> {
     Built(Vec<Vec<u8>>),
     Stored(&'a PacketList),
+    /// A stored list with the frames of its replaced positions built, in position order.
+    Edited(&'a PacketList, Vec<(usize, Vec<Vec<u8>>)>),
 }
 
 impl Ready<'_> {
     pub(crate) fn is_empty(&self) -> bool {
         match self {
             Ready::Built(frames) => frames.is_empty(),
-            Ready::Stored(list) => list.is_empty(),
+            Ready::Stored(list) | Ready::Edited(list, _) => list.is_empty(),
         }
     }
 
     /// Calls `step` on each frame in order while it returns true; false once it returned false.
     pub(crate) fn each(&self, step: &mut impl FnMut(&[u8]) -> Result<bool>) -> Result<bool> {
         match self {
-            Ready::Built(frames) => {
-                for f in frames {
-                    if !step(f)? {
-                        return Ok(false);
-                    }
-                }
-            }
+            Ready::Built(frames) => return each_built(frames, step),
             Ready::Stored(list) => {
                 for f in list.iter() {
                     if !step(f.data)? {
@@ -51,9 +51,32 @@ impl Ready<'_> {
                     }
                 }
             }
+            // Its own loop, so that the stored one stays a straight loop over the frames.
+            Ready::Edited(list, replaced) => {
+                let mut replaced = replaced.iter().peekable();
+                for (i, f) in list.iter().enumerate() {
+                    let sent = match replaced.next_if(|(at, _)| *at == i) {
+                        Some((_, built)) => each_built(built, step)?,
+                        None => step(f.data)?,
+                    };
+                    if !sent {
+                        return Ok(false);
+                    }
+                }
+            }
         }
         Ok(true)
     }
+}
+
+/// [`Ready::each`] over built frames.
+fn each_built(frames: &[Vec<u8>], step: &mut impl FnMut(&[u8]) -> Result<bool>) -> Result<bool> {
+    for f in frames {
+        if !step(f)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// The items made ready; `fill` fills unset `Ether` addresses of the packets (layer 2).
@@ -66,6 +89,13 @@ pub(crate) fn ready<'a>(
     for item in items {
         match item {
             Outgoing::Stored(list) => out.push(Ready::Stored(list)),
+            Outgoing::Edited(list, replaced) => {
+                let mut frames = Vec::with_capacity(replaced.len());
+                for (at, p) in replaced {
+                    frames.push((*at, built(std::slice::from_ref(p), fill, stop)?));
+                }
+                out.push(Ready::Edited(list, frames));
+            }
             Outgoing::Packet(p) => {
                 let frames = built(std::slice::from_ref(p), fill, stop)?;
                 match out.last_mut() {
@@ -104,6 +134,10 @@ pub(crate) fn first_packet(items: &[Outgoing<'_>]) -> Option<Packet> {
     items.iter().find_map(|item| match item {
         Outgoing::Packet(p) => Some(p.clone()),
         Outgoing::Stored(list) => list.get(0).map(|f| f.packet()),
+        Outgoing::Edited(list, replaced) => match replaced.first() {
+            Some((0, p)) => Some(p.clone()),
+            _ => list.get(0).map(|f| f.packet()),
+        },
     })
 }
 
@@ -159,5 +193,40 @@ impl EtherFill<'_> {
             set(l, "dst", m)?;
         }
         Ok(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edited_list_sends_its_replacements_in_place_and_stops_when_told() {
+        let mut list = PacketList::new("t");
+        for b in [1u8, 2, 3] {
+            list.push(crate::pcapio::Frame {
+                data: &[b],
+                ts: Default::default(),
+                wirelen: 1,
+                link: crate::LinkType::RawIp,
+            });
+        }
+        let ready = Ready::Edited(&list, vec![(1, vec![vec![20], vec![21]])]);
+        let mut sent = Vec::new();
+        assert!(ready
+            .each(&mut |f| {
+                sent.push(f.to_vec());
+                Ok(true)
+            })
+            .unwrap());
+        assert_eq!(sent, [vec![1], vec![20], vec![21], vec![3]]);
+        let mut n = 0;
+        assert!(!ready
+            .each(&mut |_| {
+                n += 1;
+                Ok(n < 2)
+            })
+            .unwrap());
+        assert_eq!(n, 2);
     }
 }

@@ -28,6 +28,17 @@ impl Timestamp {
         Timestamp::new(d.as_secs() as i64, d.subsec_micros() * 1000)
     }
 
+    /// Seconds as a float, to the microsecond (what a float of today's seconds holds, and what libpcap
+    /// gives): a time set as Scapy's `p.time = 1.5`, or a capture's. `None` for infinities and NaN, and for
+    /// times outside 64-bit seconds.
+    pub fn from_f64(t: f64) -> Option<Timestamp> {
+        let secs = t.floor();
+        if !secs.is_finite() || secs.abs() >= i64::MAX as f64 {
+            return None;
+        }
+        Some(Timestamp::new(secs as i64, ((t - secs) * 1e6).round() as u32 * 1000))
+    }
+
     /// Scapy's `p.time`: seconds as a float (nanoseconds beyond a float's precision stay in the timestamp).
     pub fn as_f64(self) -> f64 {
         self.secs as f64 + f64::from(self.nanos) / 1e9

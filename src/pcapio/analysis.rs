@@ -88,15 +88,25 @@ fn ip_pair(p: &Packet) -> Option<(IpAddr, IpAddr)> {
 impl PacketList {
     /// Scapy's `sessions()`: the packets grouped by [`session_key`], in order of first appearance.
     pub fn sessions(&self) -> Vec<(String, PacketList)> {
+        let group = |(key, positions): (String, Vec<usize>)| {
+            let mut list = self.pick(positions);
+            list.set_name("PacketList");
+            (key, list)
+        };
+        self.session_positions().into_iter().map(group).collect()
+    }
+
+    /// [`PacketList::sessions`] as the positions of each session's frames.
+    pub fn session_positions(&self) -> Vec<(String, Vec<usize>)> {
         let mut at: HashMap<String, usize> = HashMap::new();
-        let mut out: Vec<(String, PacketList)> = Vec::new();
-        for f in self.iter() {
+        let mut out: Vec<(String, Vec<usize>)> = Vec::new();
+        for (n, f) in self.iter().enumerate() {
             let key = session_key(&f.packet());
             let i = *at.entry(key.clone()).or_insert_with(|| {
-                out.push((key, PacketList::new("PacketList")));
+                out.push((key, Vec::new()));
                 out.len() - 1
             });
-            out[i].1.push(f);
+            out[i].1.push(n);
         }
         out
     }

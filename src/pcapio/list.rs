@@ -193,9 +193,16 @@ impl PacketList {
     /// The packets a BPF expression accepts, compiled by libpcap once per link type in the list. The
     /// expression sees each frame's captured bytes; a snapped frame's `len` is its captured length.
     pub fn filter_bpf(&self, expr: &str) -> Result<PacketList, Error> {
+        let mut out = self.pick(self.bpf_positions(expr)?);
+        out.set_name(format!("filtered {}", self.name));
+        Ok(out)
+    }
+
+    /// The positions of the frames a BPF expression accepts (see [`PacketList::filter_bpf`]).
+    pub fn bpf_positions(&self, expr: &str) -> Result<Vec<usize>, Error> {
         let mut programs: Vec<(u32, pcap::BpfProgram)> = Vec::new();
-        let mut out = PacketList::new(format!("filtered {}", self.name));
-        for e in &self.index {
+        let mut out = Vec::new();
+        for (i, e) in self.index.iter().enumerate() {
             let f = self.frame(e);
             let prog = match programs.iter().position(|(d, _)| *d == e.dlt) {
                 Some(i) => &programs[i].1,
@@ -205,7 +212,7 @@ impl PacketList {
                 }
             };
             if prog.filter(f.data) {
-                out.push(f);
+                out.push(i);
             }
         }
         Ok(out)
