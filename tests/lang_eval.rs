@@ -597,3 +597,23 @@ fn packet_api_as_scapy() {
         "\"IP / UDP / DNS Qry b'www.example.com.'\""
     );
 }
+
+/// `PacketList([...])` and `sniff(offline=[...])` over packets in memory (issue #11 item 4), with Scapy
+/// 2.8.0's reprs and listing.
+#[test]
+fn packet_lists_from_packets() {
+    let pk = "pk = [IP(src='198.18.0.1', dst='198.18.0.2')/TCP(dport=80), IP(src='198.18.0.1', dst='198.18.0.2')/UDP(dport=53), IP(src='198.18.0.1', dst='198.18.0.2')/TCP(dport=22)]\n";
+    assert_eq!(
+        val(&format!("{pk}l = PacketList(pk); l, len(l), PacketList(), PacketList(l, name='x')")),
+        "(<PacketList: TCP:2 UDP:1 ICMP:0 Other:0>, 3, <PacketList: TCP:0 UDP:0 ICMP:0 Other:0>, <x: TCP:2 UDP:1 ICMP:0 Other:0>)"
+    );
+    assert_eq!(
+        out(&format!("{pk}PacketList(pk[:2]).nsummary()")),
+        "0000 IP / TCP 198.18.0.1:ftp_data > 198.18.0.2:http S\n0001 IP / UDP 198.18.0.1:domain > 198.18.0.2:domain\n"
+    );
+    // The filter, lfilter and count apply as to a file; nothing is left behind.
+    assert_eq!(
+        val(&format!("{pk}a = sniff(offline=pk, filter='tcp', quiet=True); b = sniff(offline=pk, lfilter=lambda p: UDP in p, quiet=True); c = sniff(offline=PacketList(pk), count=1, quiet=True); len(a), len(b), len(c), a[1].dport")),
+        "(2, 1, 1, 22)"
+    );
+}

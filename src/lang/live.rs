@@ -70,7 +70,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
         "Capture packets into a PacketList until count (0: no limit), timeout seconds, stop_filter(p) or Ctrl-C \
          (the packets so far are kept). iface: a name or a list (default conf.iface); filter: BPF; lfilter(p) \
          keeps a packet; prn(p) is printed instead of the summary line; wrpcap=\"f.pcap\" streams to disk \
-         (with store=False, in constant memory); offline=\"f.pcap\" reads a file instead (no privileges \
+         (with store=False, in constant memory); offline=\"f.pcap\" (or a list of packets) reads a file instead (no privileges \
          needed). Prints a line per packet and libpcap's counters unless quiet.",
         b_sniff
     ),
@@ -244,13 +244,23 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             .collect::<Result<_, _>>()?,
         _ => a.text("iface")?.into_iter().collect(),
     };
+    // Packets given as `offline` are read back from a file of their own, so that the filter, the count and
+    // the callbacks apply to them as to a capture file.
+    let spool = match a.get("offline") {
+        Value::None | Value::Str(_) => None,
+        packets => Some(Spool::of(s, packets)?),
+    };
+    let offline = match &spool {
+        Some(f) => Some(f.0.clone()),
+        None => a.text("offline")?.map(PathBuf::from),
+    };
     let opts = SniffOptions {
         count: a.count("count")?.unwrap_or(0) as usize,
         iface,
         filter: a.text("filter")?,
         timeout: a.seconds("timeout")?,
         store: a.truthy("store"),
-        offline: a.text("offline")?.map(PathBuf::from),
+        offline,
         quiet: a.truthy("quiet"),
         promisc: a.truthy("promisc"),
         wrpcap: a.text("wrpcap")?.map(PathBuf::from),
@@ -288,6 +298,31 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
         });
     }
     Ok(Value::host(PacketListValue::new(list)))
+}
+
+/// A capture file written for `sniff(offline=packets)` and removed when done with.
+struct Spool(PathBuf);
+
+impl Spool {
+    fn of(s: &mut Session, packets: &Value) -> Result<Spool, LangError> {
+        use std::sync::atomic::AtomicU64;
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let name = format!(
+            "wirecraft-offline-{}-{}.pcap",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let spool = Spool(std::env::temp_dir().join(name));
+        let items = pcap::items(s, packets, "sniff")?;
+        pcapio::write(&spool.0, &items, &pcapio::WriteOptions::default()).map_err(pcap::lang_error)?;
+        Ok(spool)
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 type SendFn = fn(&[Outgoing<'_>], &SendOptions, &AtomicBool) -> net::Result<SendReport>;

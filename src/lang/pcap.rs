@@ -14,11 +14,17 @@ use super::rows::{builtin, Builtin};
 use super::session::{io_error, Session};
 use super::value::{Pkt, Value};
 use crate::packet::{LinkType, Packet};
-use crate::pcapio::{self, Frame, Frames, ReadOptions, WriteOptions};
+use crate::pcapio::{self, Frame, Frames, PacketList, ReadOptions, WriteOptions};
 
 /// The capture-file builtins, in the order `lsc()` lists them (`PcapReader` and `PcapWriter` follow, from
 /// their own files).
 pub(crate) static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "PacketList",
+        [opt("res", Const::None), opt("name", Const::Str("PacketList"))],
+        "A PacketList of packets (a list of them, other PacketLists), as rdpcap and sniff return; it holds copies.",
+        b_packet_list
+    ),
     builtin!(
         "rdpcap",
         [req("filename"), opt("count", Const::Int(-1)), opt("filter", Const::None)],
@@ -91,6 +97,20 @@ fn c_rdpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 }
 
 /// `wrpcap(filename, pkt, append=False, linktype=None, nano=False, gz=False)`.
+fn b_packet_list(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let mut list = PacketList::new(&*a.str("name")?);
+    if !matches!(a.get("res"), Value::None) {
+        for item in items(s, a.get("res"), "PacketList")? {
+            item.each_frame(&mut |f| {
+                list.push(f);
+                Ok(())
+            })
+            .map_err(lang_error)?;
+        }
+    }
+    Ok(Value::host(PacketListValue::new(list)))
+}
+
 fn b_wrpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let path = a.path("filename")?;
     let items = items(s, a.get("pkt"), "wrpcap")?;
