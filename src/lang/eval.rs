@@ -240,7 +240,7 @@ impl Session {
         match obj {
             Value::Packet(p) => {
                 let fv = to_field(v)?;
-                let (li, _) = field_owner(p, name)?;
+                let (li, _) = self.field_of(p, name)?;
                 p.cell.borrow_mut().layers_mut()[li].set(name, fv)?;
                 Ok(())
             }
@@ -288,7 +288,7 @@ impl Session {
                 .ok_or_else(|| LangError::new(ErrorKind::Name, format!("name '{n}' is not defined"))),
             ExprKind::Attr(obj, name) => match self.eval(obj)? {
                 Value::Packet(p) => {
-                    let (li, _) = field_owner(&p, name)?;
+                    let (li, _) = self.field_of(&p, name)?;
                     p.cell.borrow_mut().layers_mut()[li].unset(name)?;
                     Ok(())
                 }
@@ -668,7 +668,7 @@ impl Session {
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
             Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time.as_f64())),
             Value::Packet(p) => {
-                let (li, fi) = field_owner(p, name)?;
+                let (li, fi) = self.field_of(p, name)?;
                 let pk = p.cell.borrow();
                 let field = &pk.layers()[li].proto().fields[fi];
                 Ok(super::value::from_field(pk.value(li, fi), field))
@@ -697,7 +697,7 @@ impl Session {
                 let args = Args::bind(def.name, def.params, pos, kw)?;
                 (def.run)(self, recv, &args)
             }
-            Value::Class(proto) => construct(proto, pos, kw),
+            Value::Class(proto) => construct(self, proto, pos, kw),
             Value::Lambda(c) => self.call_lambda(c, pos, kw),
             other => Err(LangError::type_err(format!(
                 "'{}' object is not callable",
@@ -751,6 +751,18 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The layer and index of the field `name` names in `p` (see [`field_owner`]), warning when it is an old
+    /// name.
+    fn field_of(&mut self, p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
+        let (li, fi) = field_owner(p, name)?;
+        let proto = p.cell.borrow().layers()[li].proto();
+        self.warn_if_old_name(proto, name);
+        Ok((li, fi))
+    }
+}
+
+/// The first layer of `p` from its start that has a field `name` (or an old name of one), and the field's index.
 fn field_owner(p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
     let pk = p.cell.borrow();
     let layers = pk.layers();
@@ -789,7 +801,7 @@ fn layer_names(layers: &[Layer]) -> String {
 }
 
 /// `IP(ttl=3)` builds a layer; `IP(b"...")` dissects bytes as IP, then applies the keyword fields.
-fn construct(proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
+fn construct(s: &mut Session, proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
     let mut p = match pos.as_slice() {
         [] => Packet::from(Layer::new(proto)),
         [Value::Bytes(b)] => Packet::dissect_as(proto, b),
@@ -804,6 +816,7 @@ fn construct(proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Val
     if !kw.is_empty() {
         let layer = &mut p.layers_mut()[0];
         for (name, v, span) in kw {
+            s.warn_if_old_name(proto, &name);
             let fv = to_field(&v).map_err(|e| e.at(span))?;
             layer.set(&name, fv).map_err(|e| LangError::from(e).at(span))?;
         }

@@ -371,20 +371,56 @@ impl Field {
     }
 
     /// Converts what the user gave into a value of this field's kind: parses addresses, flag strings, enum
-    /// names and networks; turns 2-tuples and lists into packet sets. The error says what was expected.
+    /// names and networks; turns 2-tuples of integers and lists into packet sets, except that a list of flag
+    /// names is one flags value. The error says what was expected.
+    ///
+    /// As in Scapy (`SetGen` over a field that is not a list field), only the field's whole value, or an
+    /// element of a list that is, stands for many: a field whose value is itself a list or a record (TCP
+    /// options, DNS records) takes its tuples as they are, so `("Timestamp", (123, 456))` is a pair.
     pub fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
             FieldValue::Gen(g) => Ok(FieldValue::Gen(Box::new(self.coerce_gen(*g)?))),
             FieldValue::None => Ok(FieldValue::None),
-            FieldValue::List(items) if !matches!(self.kind, Kind::Custom(_) | Kind::Records(_)) => {
+            FieldValue::List(items) if matches!(self.show, Show::Flags(..)) => self.flags_from_list(&items),
+            FieldValue::List(items) if self.takes_sets() => {
                 let items = items
                     .into_iter()
                     .map(|i| self.coerce(i))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(FieldValue::gen(Generator::Choice(items)))
             }
+            FieldValue::Tuple(t) if self.takes_sets() => match t.as_slice() {
+                [FieldValue::Int(a), FieldValue::Int(b)] => {
+                    Ok(FieldValue::gen(self.coerce_gen(Generator::Range(*a, *b))?))
+                }
+                _ => self.coerce_one(FieldValue::Tuple(t)),
+            },
             v => self.coerce_one(v),
         }
+    }
+
+    /// Whether a list or a 2-tuple given as this field's value stands for many values: not for a field whose
+    /// value is a list or a record of its own (Scapy's `islist`), which takes them as its value.
+    fn takes_sets(&self) -> bool {
+        !matches!(self.kind, Kind::Custom(_) | Kind::Records(_))
+    }
+
+    /// Scapy's `FlagValue` from a list: the flags named (`["S", "A"]`, or `["DF", "MF"]`) ORed into one value.
+    fn flags_from_list(&self, items: &[FieldValue]) -> Result<FieldValue, String> {
+        let Show::Flags(names, _) = self.show else {
+            return Err(format!("{} is not a flags field", self.name));
+        };
+        let mut v = 0;
+        for item in items {
+            let FieldValue::Str(s) = item else {
+                return Err(format!(
+                    "a list of flags names them ({}), got {item}",
+                    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                ));
+            };
+            v |= self.int_from_name(s)?;
+        }
+        self.coerce_one(FieldValue::Int(v))
     }
 
     fn coerce_gen(&self, g: Generator) -> Result<Generator, String> {
