@@ -31,3 +31,48 @@ impl fmt::Display for DeprecatedField {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::registry::installed;
+    use crate::packet::{FieldValue, Layer};
+
+    #[test]
+    fn every_old_name_means_a_field_of_its_protocol() {
+        for proto in installed().protocols() {
+            for d in proto.deprecated_fields {
+                assert!(
+                    proto.fields.iter().any(|f| f.is_named(d.new)),
+                    "{}.{} -> {}",
+                    proto.name,
+                    d.old,
+                    d.new
+                );
+                assert!(
+                    !proto.fields.iter().any(|f| f.is_named(d.old)),
+                    "{}.{} is a field",
+                    proto.name,
+                    d.old
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_old_name_sets_reads_and_unsets_the_new_field() {
+        let mut tag = Layer::named("Dot1Q").unwrap();
+        tag.set("id", 1u64).unwrap();
+        assert_eq!((tag.get_int("dei"), tag.get("id")), (Some(1), Some(FieldValue::Int(1))));
+        tag.unset("id").unwrap();
+        assert_eq!(tag.get_int("dei"), Some(0));
+        assert_eq!(
+            installed()
+                .by_name("Dot1Q")
+                .unwrap()
+                .deprecated("id")
+                .unwrap()
+                .to_string(),
+            "id has been deprecated in favor of dei since 2.5.0 !"
+        );
+    }
+}

@@ -676,3 +676,51 @@ fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
         .map(FieldValue::Ip6)
         .map_err(|_| format!("'{s}' is not an IPv6 address"))
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{FieldValue, Generator, Layer};
+
+    fn pair(a: FieldValue, b: FieldValue) -> FieldValue {
+        FieldValue::Tuple(vec![a, b])
+    }
+
+    #[test]
+    fn a_tuple_or_list_is_a_set_only_as_a_plain_fields_whole_value() {
+        let mut tcp = Layer::named("TCP").unwrap();
+        tcp.set("dport", pair(20u64.into(), 25u64.into())).unwrap();
+        assert_eq!(tcp.get("dport"), Some(FieldValue::gen(Generator::Range(20, 25))));
+        tcp.set(
+            "sport",
+            FieldValue::List(vec![pair(1u64.into(), 2u64.into()), 80u64.into()]),
+        )
+        .unwrap();
+        assert_eq!(
+            tcp.get("sport"),
+            Some(FieldValue::gen(Generator::Choice(vec![
+                FieldValue::gen(Generator::Range(1, 2)),
+                FieldValue::Int(80)
+            ])))
+        );
+        let ts = pair("Timestamp".into(), pair(123u64.into(), 456u64.into()));
+        tcp.set("options", FieldValue::List(vec![ts.clone()])).unwrap();
+        assert_eq!(tcp.get("options"), Some(FieldValue::List(vec![ts])));
+    }
+
+    #[test]
+    fn a_list_of_flag_names_is_one_flags_value() {
+        let mut tcp = Layer::named("TCP").unwrap();
+        tcp.set("flags", FieldValue::List(vec!["S".into(), "A".into()]))
+            .unwrap();
+        assert_eq!(tcp.get_int("flags"), Some(0x12));
+        tcp.set("flags", FieldValue::List(vec![])).unwrap();
+        assert_eq!(tcp.get_int("flags"), Some(0));
+        let mut ip = Layer::named("IP").unwrap();
+        ip.set("flags", FieldValue::List(vec!["DF".into(), "MF".into()]))
+            .unwrap();
+        assert_eq!(ip.get_int("flags"), Some(3));
+        let err = tcp.set("flags", FieldValue::List(vec![2u64.into()])).unwrap_err();
+        assert!(err.to_string().contains("a list of flags names them"), "{err}");
+        assert!(tcp.set("flags", FieldValue::List(vec!["SX".into()])).is_err());
+    }
+}
