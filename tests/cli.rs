@@ -138,3 +138,17 @@ fn offline_examples_run() {
     }
     assert!(ran >= 3, "only {ran} offline examples");
 }
+
+#[test]
+fn an_old_field_name_warns_once_on_stderr() {
+    let o = wirecraft(
+        &["-c", "for i in range(3): q = Dot1Q(id=1); q.id = 0; print(q.dei, q.id)"],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout), "0 0\n0 0\n0 0\n");
+    assert_eq!(
+        text(&o.stderr),
+        "warning: id has been deprecated in favor of dei since 2.5.0 !\n"
+    );
+}

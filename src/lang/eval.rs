@@ -339,7 +339,7 @@ impl Session {
             }
             Value::Packet(p) => {
                 let fv = to_field(v)?;
-                let (li, _) = field_owner(p, name)?;
+                let (li, _) = self.field_of(p, name)?;
                 p.cell.borrow_mut().layers_mut()[li].set(name, fv)?;
                 Ok(())
             }
@@ -387,7 +387,7 @@ impl Session {
                 .ok_or_else(|| LangError::new(ErrorKind::Name, format!("name '{n}' is not defined"))),
             ExprKind::Attr(obj, name) => match self.eval(obj)? {
                 Value::Packet(p) => {
-                    let (li, _) = field_owner(&p, name)?;
+                    let (li, _) = self.field_of(&p, name)?;
                     p.cell.borrow_mut().layers_mut()[li].unset(name)?;
                     Ok(())
                 }
@@ -807,7 +807,7 @@ impl Session {
                 Ok(Value::Float(p.time.get().as_f64()))
             }
             Value::Packet(p) => {
-                let (li, fi) = field_owner(p, name)?;
+                let (li, fi) = self.field_of(p, name)?;
                 let pk = p.cell.borrow();
                 let field = &pk.layers()[li].proto().fields[fi];
                 Ok(super::value::from_field(pk.value(li, fi), field))
@@ -829,7 +829,7 @@ impl Session {
                 let args = Args::bind(def.name, def.params, pos, kw)?;
                 (def.run)(self, recv, &args)
             }
-            Value::Class(proto) => construct(proto, pos, kw),
+            Value::Class(proto) => construct(self, proto, pos, kw),
             Value::Lambda(c) => self.call_lambda(c, pos, kw),
             other => Err(LangError::type_err(format!(
                 "'{}' object is not callable",
@@ -981,6 +981,18 @@ fn packet_time(v: &Value) -> Result<Timestamp, LangError> {
     })
 }
 
+impl Session {
+    /// The layer and index of the field `name` names in `p` (see [`field_owner`]), warning when it is an old
+    /// name.
+    fn field_of(&mut self, p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
+        let (li, fi) = field_owner(p, name)?;
+        let proto = p.cell.borrow().layers()[li].proto();
+        self.warn_if_old_name(proto, name);
+        Ok((li, fi))
+    }
+}
+
+/// The first layer of `p` from its start that has a field `name` (or an old name of one), and the field's index.
 fn field_owner(p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
     let pk = p.cell.borrow();
     let layers = pk.layers();
@@ -1034,7 +1046,7 @@ fn layer_names(layers: &[Layer]) -> String {
 }
 
 /// `IP(ttl=3)` builds a layer; `IP(b"...")` dissects bytes as IP, then applies the keyword fields.
-fn construct(proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
+fn construct(s: &mut Session, proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
     let mut p = match pos.as_slice() {
         [] => Packet::from(Layer::new(proto)),
         [Value::Bytes(b)] => Packet::dissect_as(proto, b),
@@ -1049,6 +1061,7 @@ fn construct(proto: &'static Proto, pos: Vec<Value>, kw: Keywords) -> Result<Val
     if !kw.is_empty() {
         let layer = &mut p.layers_mut()[0];
         for (name, v, span) in kw {
+            s.warn_if_old_name(proto, &name);
             let fv = to_field(&v).map_err(|e| e.at(span))?;
             layer.set(&name, fv).map_err(|e| LangError::from(e).at(span))?;
         }

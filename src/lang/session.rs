@@ -13,6 +13,7 @@ use super::args::Const;
 use super::error::{ErrorKind, LangError};
 use super::value::Value;
 use crate::error::closest;
+use crate::packet::{DeprecatedField, Proto};
 
 /// One interpreter: variables, `_`, `conf`, and where output goes.
 pub struct Session {
@@ -29,6 +30,8 @@ pub struct Session {
     pub(super) handling: Vec<LangError>,
     /// Echo the value of each expression statement, as a prompt does. Off for `-c` and scripts.
     pub echo: bool,
+    /// The old field names already warned about: a loop over a capture warns once, not per packet.
+    old_names_warned: Vec<&'static DeprecatedField>,
 }
 
 impl Default for Session {
@@ -54,6 +57,7 @@ impl Session {
             depth: 0,
             handling: Vec::new(),
             echo: false,
+            old_names_warned: Vec::new(),
         }
     }
 
@@ -122,6 +126,17 @@ impl Session {
     /// A warning (a capture cut short): on stderr, apart from the output, and the program goes on.
     pub(crate) fn warn(&self, w: &dyn std::fmt::Display) {
         eprintln!("warning: {w}");
+    }
+
+    /// Scapy's `DeprecationWarning` when `name` is an old name of one of `proto`'s fields (`Dot1Q.id`, now
+    /// `dei`), once a session per name.
+    pub(crate) fn warn_if_old_name(&mut self, proto: &'static Proto, name: &str) {
+        if let Some(d) = proto.deprecated(name) {
+            if !self.old_names_warned.iter().any(|w| std::ptr::eq(*w, d)) {
+                self.old_names_warned.push(d);
+                self.warn(d);
+            }
+        }
     }
 
     /// Clears the interrupt flag at the start of a run.

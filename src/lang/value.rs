@@ -524,7 +524,10 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
     }
 }
 
-/// A language value for a field: a 2-tuple of ints is a range, a list a set of choices, packets are records.
+/// A language value for a field, taken at its word: a tuple stays a tuple and a list a list, packets are
+/// records. Whether a 2-tuple of ints or a list is a packet set is the field's to say ([`Field::coerce`]):
+/// only where it is the whole value of a field that is not a list field, so a tuple nested in TCP options is
+/// a value.
 pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
     Ok(match v {
         Value::None => packet::FieldValue::None,
@@ -533,14 +536,7 @@ pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
         Value::Flag(i, _) => packet::FieldValue::Int(*i),
         Value::Str(s) => packet::FieldValue::from(&**s),
         Value::Bytes(b) => packet::FieldValue::Bytes(b.to_vec()),
-        Value::Tuple(t) => match (
-            t.len(),
-            t.first().and_then(Value::as_int),
-            t.get(1).and_then(Value::as_int),
-        ) {
-            (2, Some(a), Some(b)) => packet::FieldValue::gen(Generator::Range(field_int(a)?, field_int(b)?)),
-            _ => packet::FieldValue::Tuple(t.iter().map(to_field).collect::<Result<_, _>>()?),
-        },
+        Value::Tuple(t) => packet::FieldValue::Tuple(t.iter().map(to_field).collect::<Result<_, _>>()?),
         Value::List(l) => {
             let items = l.borrow();
             if !items.is_empty() && items.iter().all(|v| matches!(v, Value::Packet(_))) {

@@ -3,7 +3,7 @@
 
 use super::dot3::LLC;
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, int, layer_of, sprintf, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, sprintf, DeprecatedField, Field, Layer, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::bits("prio", 3, 0).doc("priority code point"),
@@ -13,6 +13,13 @@ static FIELDS: &[Field] = &[
         .hex_names(ETHER_TYPES)
         .doc("EtherType of the payload (a length up to 1500); set from the layer above"),
 ];
+
+/// Scapy 2.5.0 renamed `id` (canonical format indicator) to `dei`, and still accepts `id`.
+static RENAMED: &[DeprecatedField] = &[DeprecatedField {
+    old: "id",
+    new: "dei",
+    since: "2.5.0",
+}];
 
 /// `Dot1Q`.
 pub static DOT1Q: Proto = tag("Dot1Q", "802.1Q");
@@ -29,6 +36,7 @@ const fn tag(name: &'static str, long_name: &'static str) -> Proto {
         payload_len: Some(payload_len),
         guess_payload: Some(guess_payload),
         answers: Some(answers),
+        deprecated_fields: RENAMED,
         ..Proto::BASE
     }
 }

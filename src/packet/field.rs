@@ -372,20 +372,56 @@ impl Field {
     }
 
     /// Converts what the user gave into a value of this field's kind: parses addresses, flag strings, enum
-    /// names and networks; turns 2-tuples and lists into packet sets. The error says what was expected.
+    /// names and networks; turns 2-tuples of integers and lists into packet sets, except that a list of flag
+    /// names is one flags value. The error says what was expected.
+    ///
+    /// As in Scapy (`SetGen` over a field that is not a list field), only the field's whole value, or an
+    /// element of a list that is, stands for many: a field whose value is itself a list or a record (TCP
+    /// options, DNS records) takes its tuples as they are, so `("Timestamp", (123, 456))` is a pair.
     pub fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
             FieldValue::Gen(g) => Ok(FieldValue::Gen(Box::new(self.coerce_gen(*g)?))),
             FieldValue::None => Ok(FieldValue::None),
-            FieldValue::List(items) if !matches!(self.kind, Kind::Custom(_) | Kind::Records(_)) => {
+            FieldValue::List(items) if matches!(self.show, Show::Flags(..)) => self.flags_from_list(&items),
+            FieldValue::List(items) if self.takes_sets() => {
                 let items = items
                     .into_iter()
                     .map(|i| self.coerce(i))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(FieldValue::gen(Generator::Choice(items)))
             }
+            FieldValue::Tuple(t) if self.takes_sets() => match t.as_slice() {
+                [FieldValue::Int(a), FieldValue::Int(b)] => {
+                    Ok(FieldValue::gen(self.coerce_gen(Generator::Range(*a, *b))?))
+                }
+                _ => self.coerce_one(FieldValue::Tuple(t)),
+            },
             v => self.coerce_one(v),
         }
+    }
+
+    /// Whether a list or a 2-tuple given as this field's value stands for many values: not for a field whose
+    /// value is a list or a record of its own (Scapy's `islist`), which takes them as its value.
+    fn takes_sets(&self) -> bool {
+        !matches!(self.kind, Kind::Custom(_) | Kind::Records(_))
+    }
+
+    /// Scapy's `FlagValue` from a list: the flags named (`["S", "A"]`, or `["DF", "MF"]`) ORed into one value.
+    fn flags_from_list(&self, items: &[FieldValue]) -> Result<FieldValue, String> {
+        let Show::Flags(names, _) = self.show else {
+            return Err(format!("{} is not a flags field", self.name));
+        };
+        let mut v = 0;
+        for item in items {
+            let FieldValue::Str(s) = item else {
+                return Err(format!(
+                    "a list of flags names them ({}), got {item}",
+                    names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+                ));
+            };
+            v |= self.int_from_name(s)?;
+        }
+        self.coerce_one(FieldValue::Int(v))
     }
 
     fn coerce_gen(&self, g: Generator) -> Result<Generator, String> {
@@ -648,4 +684,52 @@ fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
     s.parse()
         .map(FieldValue::Ip6)
         .map_err(|_| format!("'{s}' is not an IPv6 address"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::packet::{FieldValue, Generator, Layer};
+
+    fn pair(a: FieldValue, b: FieldValue) -> FieldValue {
+        FieldValue::Tuple(vec![a, b])
+    }
+
+    #[test]
+    fn a_tuple_or_list_is_a_set_only_as_a_plain_fields_whole_value() {
+        let mut tcp = Layer::named("TCP").unwrap();
+        tcp.set("dport", pair(20u64.into(), 25u64.into())).unwrap();
+        assert_eq!(tcp.get("dport"), Some(FieldValue::gen(Generator::Range(20, 25))));
+        tcp.set(
+            "sport",
+            FieldValue::List(vec![pair(1u64.into(), 2u64.into()), 80u64.into()]),
+        )
+        .unwrap();
+        assert_eq!(
+            tcp.get("sport"),
+            Some(FieldValue::gen(Generator::Choice(vec![
+                FieldValue::gen(Generator::Range(1, 2)),
+                FieldValue::Int(80)
+            ])))
+        );
+        let ts = pair("Timestamp".into(), pair(123u64.into(), 456u64.into()));
+        tcp.set("options", FieldValue::List(vec![ts.clone()])).unwrap();
+        assert_eq!(tcp.get("options"), Some(FieldValue::List(vec![ts])));
+    }
+
+    #[test]
+    fn a_list_of_flag_names_is_one_flags_value() {
+        let mut tcp = Layer::named("TCP").unwrap();
+        tcp.set("flags", FieldValue::List(vec!["S".into(), "A".into()]))
+            .unwrap();
+        assert_eq!(tcp.get_int("flags"), Some(0x12));
+        tcp.set("flags", FieldValue::List(vec![])).unwrap();
+        assert_eq!(tcp.get_int("flags"), Some(0));
+        let mut ip = Layer::named("IP").unwrap();
+        ip.set("flags", FieldValue::List(vec!["DF".into(), "MF".into()]))
+            .unwrap();
+        assert_eq!(ip.get_int("flags"), Some(3));
+        let err = tcp.set("flags", FieldValue::List(vec![2u64.into()])).unwrap_err();
+        assert!(err.to_string().contains("a list of flags names them"), "{err}");
+        assert!(tcp.set("flags", FieldValue::List(vec!["SX".into()])).is_err());
+    }
 }

@@ -4,6 +4,7 @@
 pub mod addr_list;
 mod answer;
 mod build;
+mod deprecated;
 mod dissect;
 #[cfg(test)]
 pub(crate) use dissect::tests as dissect_tests;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answers, HashRet};
 pub use build::{inet_checksum, Built};
+pub use deprecated::DeprecatedField;
 pub use dissect::LinkType;
 pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
 use layout::FrameRef;
@@ -76,6 +78,8 @@ pub struct Proto {
     /// Scapy's `answers`: whether this layer of a reply answers a layer of a request. `None`: same protocol,
     /// then the payloads decide.
     pub answers: Option<Answers>,
+    /// Old field names still accepted for the fields they now mean (Scapy's `deprecated_fields`).
+    pub deprecated_fields: &'static [DeprecatedField],
     /// Where the run of fixed fields sits, worked out at the first dissection: leave it as `Proto::BASE` has it.
     pub layout: LayoutCell,
 }
@@ -100,12 +104,16 @@ impl Proto {
         align: 1,
         hashret: None,
         answers: None,
+        deprecated_fields: &[],
         layout: LayoutCell::new(),
     };
 
-    /// Index of the first field with this name, ignoring conditions.
+    /// Index of the first field with this name (or the field an old name now means), ignoring conditions.
     pub fn field_index(&self, name: &str) -> Option<usize> {
-        self.fields.iter().position(|f| f.is_named(name))
+        match self.fields.iter().position(|f| f.is_named(name)) {
+            None => self.deprecated(name).and_then(|d| self.field_index(d.new)),
+            found => found,
+        }
     }
 
     /// Looks a protocol up by its class name.
@@ -301,7 +309,8 @@ impl Layer {
         self.proto.name
     }
 
-    /// Index of the field with this name that is present in this layer (conditions hold).
+    /// Index of the field with this name that is present in this layer (conditions hold). An old name
+    /// (Scapy's `deprecated_fields`) finds the field it now means.
     pub fn field_index(&self, name: &str) -> Option<usize> {
         self.present_index(name, None)
     }
@@ -316,7 +325,13 @@ impl Layer {
                 first.get_or_insert(i);
             }
         }
-        first
+        match first {
+            None => self
+                .proto
+                .deprecated(name)
+                .and_then(|d| self.present_index(d.new, under)),
+            found => found,
+        }
     }
 
     fn field_or_err(&self, name: &str) -> Result<usize, Error> {

@@ -3,6 +3,8 @@
 #   tests/data/vectors/build.jsonl    (packets built from a layer description)
 #   tests/data/vectors/dissect.jsonl  (frames dissected by conf.l2types[lt])
 #   tests/data/vectors/ls.txt         (ls(IP), ls(TCP), ls(DNS) output)
+#   tests/data/vectors/lang.jsonl     (Scapy expressions, run as text through
+#                                      wirecraft's language: raw() and reprs)
 #
 # How to run (from the repository root; needs Scapy 2.8.0, e.g.
 # `pip install scapy==2.8.0`; no root, no network):
@@ -38,6 +40,7 @@ import os
 import struct
 import sys
 import contextlib
+import warnings
 
 from scapy import __version__ as SCAPY_VERSION
 import scapy.all as S
@@ -672,6 +675,86 @@ def build_cases():
     return C
 
 
+# --------------------------------------------------------------------------
+# Language cases: Scapy expression text that wirecraft's language evaluates
+# the same way.  These pin how a value typed in the language becomes a field
+# value (a tuple inside TCP options is a value, a list of flag names is one
+# flags value, a deprecated field name is the new field), which the build
+# cases above cannot: they set fields through the Rust API.
+# --------------------------------------------------------------------------
+
+def lang_cases():
+    C = []
+
+    def add(cid, expr, *reads):
+        assert cid not in {c[0] for c in C}, cid
+        C.append((cid, expr, list(reads)))
+
+    # A tuple nested in an option list is the option's value, for every TCP
+    # option kind wirecraft knows.  (An option given by number, `(8, (1, 2))`,
+    # is left out: Scapy packs only named options' values and drops it with
+    # "Option [8] is not bytes"; wirecraft packs it.)
+    opts = [
+        ("eol", '("EOL", None)'),
+        ("nop", '("NOP", None)'),
+        ("mss", '("MSS", 1460)'),
+        ("wscale", '("WScale", 7)'),
+        ("sackok", '("SAckOK", b"")'),
+        ("sack_one_block", '("SAck", (1000, 2000))'),
+        ("sack_two_blocks", '("SAck", (1000, 2000, 3000, 4000))'),
+        ("sack_one_edge", '("SAck", (1000,))'),
+        ("timestamp", '("Timestamp", (123, 456))'),
+        ("altchksum", '("AltChkSum", (1, 2))'),
+        ("altchksumopt", '("AltChkSumOpt", b"\\x01\\x02")'),
+        ("md5", '("MD5", b"0123456789abcdef")'),
+        ("uto", '("UTO", 300)'),
+        ("ao", '("AO", b"\\x01\\x02\\x03\\x04")'),
+        ("tfo", '("TFO", (1, 2))'),
+    ]
+    for name, opt in opts:
+        expr = "TCP(options=[%s])" % opt
+        add("tcp_option_" + name, expr, "%s.options" % expr)
+    syn = ('IP(src="%s", dst="%s")/TCP(sport=40000, dport=80, flags="S", options=[("MSS", 1460), '
+           '("SAckOK", b""), ("Timestamp", (123, 456)), ("NOP", None), ("WScale", 7)])') % (A1, A2)
+    add("tcp_syn_options_linux", syn, "(%s)[TCP].options" % syn)
+    add("tcp_options_sack_in_ack", 'TCP(flags="A", options=[("NOP", None), ("NOP", None), '
+        '("SAck", (1000, 2000))])')
+    # A tuple or list that is a field's whole value is still a packet set.
+    add("set_tuple_top_level", "TCP(dport=(20, 25))")
+    add("set_list_with_tuple", "TCP(dport=[(20, 22), 80])")
+    add("set_tuple_ttl", 'IP(src="%s", dst="%s", ttl=(1, 3))' % (A1, A2))
+    # A list of flag names ORs the flags (Scapy's FlagValue from a list).
+    for cid, expr, field in [
+        ("flags_list_tcp", 'TCP(flags=["S", "A"])', ".flags"),
+        ("flags_list_tcp_one", 'TCP(flags=["R"])', ".flags"),
+        ("flags_list_tcp_empty", "TCP(flags=[])", ".flags"),
+        ("flags_list_ip", 'IP(src="%s", dst="%s", flags=["DF", "MF"])' % (A1, A2), ".flags"),
+        ("flags_list_ip_one", 'IP(src="%s", dst="%s", flags=["DF"])' % (A1, A2), ".flags"),
+        ("flags_list_under_ip", 'IP(src="%s", dst="%s")/TCP(flags=["P", "A"])' % (A1, A2), "[TCP].flags"),
+    ]:
+        add(cid, expr, "(%s)%s" % (expr, field))
+    # Deprecated field names still set and read the field they now mean.
+    add("deprecated_dot1q_id", "Dot1Q(id=1)", "Dot1Q(id=1).id", "Dot1Q(id=1).dei", "Dot1Q(dei=1).id")
+    add("deprecated_dot1ad_id", "Dot1AD(id=1, vlan=3)", "Dot1AD(id=1, vlan=3).dei")
+    stacked = 'Ether(dst="%s", src="%s")/Dot1Q(id=1, vlan=2)/IP(src="%s", dst="%s", id=7)' % (M2, M1, A1, A2)
+    # Scapy resolves `id` at the first layer that knows the name: Dot1Q's dei, not IP's id.
+    add("deprecated_dot1q_id_stacked", stacked, "(%s).id" % stacked, "(%s)[IP].id" % stacked)
+    return C
+
+
+def run_lang(cases):
+    out = []
+    ns = vars(S)
+    for cid, expr, reads in cases:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            p = eval(expr, ns)
+            rec = {"id": cid, "expr": expr, "hex": raw(p).hex(), "count": len(list(p))}
+            rec["reads"] = [[r, repr(eval(r, ns))] for r in reads]
+        out.append(rec)
+    return out
+
+
 def capture(fn):
     try:
         return fn(), None
@@ -1051,8 +1134,10 @@ def main():
     drecs, dropped = run_dissect(dissect_cases(brecs, dict(cases)))
     write_jsonl(os.path.join(VEC, "dissect.jsonl"), drecs)
     write_ls()
-    print("build cases: %d, dissect cases: %d, dropped dissect: %s" % (
-        len(brecs), len(drecs), dropped))
+    lrecs = run_lang(lang_cases())
+    write_jsonl(os.path.join(VEC, "lang.jsonl"), lrecs)
+    print("build cases: %d, dissect cases: %d, dropped dissect: %s, language cases: %d" % (
+        len(brecs), len(drecs), dropped, len(lrecs)))
 
 
 # With Scapy 2.8.0 the generator reports these nulls / dropped cases

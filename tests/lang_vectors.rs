@@ -1,0 +1,73 @@
+//! Golden vectors for the language (tests/data/vectors/lang.jsonl, from tests/data/scripts/gen_vectors.py): Scapy
+//! expression text run through wirecraft's language must build Scapy 2.8.0's bytes, stand for as many
+//! packets, and read back each recorded expression with Scapy's repr. These pin how typed values become field
+//! values (a tuple inside TCP options is a value, a list of flag names one flags value, a deprecated field
+//! name the field it now means), which the API-level vectors in tests/golden.rs cannot see.
+//!
+//! `GOLDEN=substring cargo test --test lang_vectors` runs only the cases whose id contains the substring.
+
+use serde_json::Value as Json;
+use wirecraft::lang::Session;
+
+fn cases() -> Vec<Json> {
+    let path = format!("{}/tests/data/vectors/lang.jsonl", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let filter = std::env::var("GOLDEN").unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str::<Json>(l).unwrap_or_else(|e| panic!("{path}: {e}: {l}")))
+        .filter(|c| c["id"].as_str().unwrap_or("").contains(&filter))
+        .collect()
+}
+
+/// The repr of `expr`'s value, or the error it raised.
+fn eval(s: &mut Session, expr: &str) -> String {
+    match s.run(expr, "<vector>") {
+        Ok(v) => v.map_or_else(|| "None".into(), |v| s.repr(&v)),
+        Err(e) => format!("error: {e}"),
+    }
+}
+
+fn text(c: &Json, key: &str) -> String {
+    c[key]
+        .as_str()
+        .unwrap_or_else(|| panic!("{}: no {key}", c["id"]))
+        .to_string()
+}
+
+#[test]
+fn scapy_expressions_build_and_read_as_in_scapy() {
+    let all = cases();
+    assert!(!all.is_empty(), "no language vectors");
+    let mut failures = Vec::new();
+    for c in &all {
+        let id = text(c, "id");
+        let expr = text(c, "expr");
+        let mut s = Session::with_output(std::io::sink());
+        let checks = [
+            (format!("raw({expr}).hex()"), format!("'{}'", text(c, "hex"))),
+            (format!("len(list({expr}))"), c["count"].to_string()),
+        ];
+        let reads = c["reads"].as_array().into_iter().flatten().map(|r| {
+            let pair = r.as_array().expect("a read is [expr, repr]");
+            (text_of(&pair[0]), text_of(&pair[1]))
+        });
+        for (what, want) in checks.into_iter().chain(reads) {
+            let got = eval(&mut s, &what);
+            if got != want {
+                failures.push(format!("{id}: {what}\n  scapy:     {want}\n  wirecraft: {got}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} checks of the {} language vectors differ:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
+}
+
+fn text_of(j: &Json) -> String {
+    j.as_str().expect("text").to_string()
+}
