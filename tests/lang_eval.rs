@@ -611,6 +611,11 @@ fn packet_lists_from_packets() {
         out(&format!("{pk}PacketList(pk[:2]).nsummary()")),
         "0000 IP / TCP 198.18.0.1:ftp_data > 198.18.0.2:http S\n0001 IP / UDP 198.18.0.1:domain > 198.18.0.2:domain\n"
     );
+    // Scapy's summary/nsummary with prn and lfilter; nsummary numbers by the place in the list.
+    assert_eq!(
+        out(&format!("{pk}l = PacketList(pk); l.summary(prn=lambda p: p.sprintf('%IP.dst% %IP.proto%')); l.nsummary(prn=lambda p: p.dport, lfilter=lambda p: TCP in p)")),
+        "198.18.0.2 tcp\n198.18.0.2 udp\n198.18.0.2 tcp\n0000 80\n0002 22\n"
+    );
     // The filter, lfilter and count apply as to a file; nothing is left behind.
     assert_eq!(
         val(&format!("{pk}a = sniff(offline=pk, filter='tcp', quiet=True); b = sniff(offline=pk, lfilter=lambda p: UDP in p, quiet=True); c = sniff(offline=PacketList(pk), count=1, quiet=True); len(a), len(b), len(c), a[1].dport")),

@@ -397,7 +397,11 @@ fn syntax_errors_name_what_was_expected_where() {
     assert_eq!(err("if x:\n  a\n    b"), ("unexpected indent".into(), 3, 5));
     assert_eq!(
         err("import os"),
-        ("expected an expression, found 'import'".into(), 1, 1)
+        (
+            "'import' is not supported: Scapy's layers and functions are built in, with nothing to import".into(),
+            1,
+            1
+        )
     );
     assert_eq!(err("x = p."), ("expected a name, found end of input".into(), 1, 7));
     let (msg, ..) = err(&format!("x = {}1{}", "(".repeat(200), ")".repeat(200)));
@@ -471,4 +475,22 @@ fn try_except_else_finally_and_raise() {
     assert_eq!(p("try: a\nfinally: b"), ["try: {a} else {} finally {b}"]);
     assert_eq!(p("raise V('x'); raise"), ["raise (call V \"x\")", "raise -"]);
     assert_eq!(err("try:\n    a\nb").0, "expected 'except' or 'finally', found 'b'");
+}
+
+/// What the language leaves out of Python says so, at the statement.
+#[test]
+fn unsupported_python_says_so() {
+    assert_eq!(
+        err("x = 1\nfrom scapy.all import *"),
+        (
+            "'import' is not supported: Scapy's layers and functions are built in, with nothing to import".into(),
+            2,
+            1
+        )
+    );
+    assert_eq!(
+        err("class A: pass").0,
+        "classes are not supported: a 'def' function or a lambda can be a callback"
+    );
+    assert_eq!(err("with open('f') as f: pass").0, "'with' is not supported");
 }

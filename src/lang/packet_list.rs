@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::rc::Rc;
 
-use super::args::{req, Args};
+use super::args::{opt, req, Args, Const};
 use super::error::LangError;
 use super::pcap::lang_error;
 use super::rows::{method, MethodDef};
@@ -358,9 +358,24 @@ impl HostValue for PacketListValue {
 
 /// The PacketList methods.
 static METHODS: &[MethodDef] = &[
-    method!("summary", [], "Print each packet's summary.", m_summary),
-    method!("nsummary", [], "Print each packet's summary, numbered.", m_nsummary),
-    method!("show", [], "Print each packet's summary, numbered.", m_nsummary),
+    method!(
+        "summary",
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
+        "Print each packet's summary (or what prn returns for it), of those lfilter keeps.",
+        m_summary
+    ),
+    method!(
+        "nsummary",
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
+        "Print each packet's summary (or what prn returns for it), numbered, of those lfilter keeps.",
+        m_nsummary
+    ),
+    method!(
+        "show",
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
+        "Print each packet's summary, numbered (nsummary).",
+        m_nsummary
+    ),
     method!(
         "filter",
         [req("func")],
@@ -398,14 +413,51 @@ fn list(l: &Value) -> &PacketListValue {
     l.receiver::<PacketListValue>()
 }
 
-fn m_summary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).current().summary();
-    s.write(&text)
+fn m_summary(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
+    match (a.get("prn"), a.get("lfilter")) {
+        (Value::None, Value::None) => {
+            let text = list(l).current().summary();
+            s.write(&text)
+        }
+        _ => summary_with(s, list(l), a, false),
+    }
 }
 
-fn m_nsummary(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
-    let text = list(l).current().nsummary();
-    s.write(&text)
+fn m_nsummary(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
+    match (a.get("prn"), a.get("lfilter")) {
+        (Value::None, Value::None) => {
+            let text = list(l).current().nsummary();
+            s.write(&text)
+        }
+        _ => summary_with(s, list(l), a, true),
+    }
+}
+
+/// Scapy's `summary(prn, lfilter)`: a line per packet `lfilter` keeps, what `prn` returns for it (its summary
+/// without one), numbered by its place in the list for `nsummary`.
+fn summary_with(s: &mut Session, l: &PacketListValue, a: &Args, numbered: bool) -> Result<Value, LangError> {
+    let (prn, lfilter) = (a.get("prn").clone(), a.get("lfilter").clone());
+    for j in 0..l.len() {
+        s.check_interrupt()?;
+        let Some(p) = l.element(j as isize) else { continue };
+        let p = Value::Packet(p);
+        if !matches!(lfilter, Value::None) && !s.call(&lfilter, vec![p.clone()], Vec::new())?.truthy() {
+            continue;
+        }
+        let text = match &prn {
+            Value::None => s.text(&p),
+            f => {
+                let v = s.call(f, vec![p], Vec::new())?;
+                s.text(&v)
+            }
+        };
+        let line = match numbered {
+            true => format!("{j:04} {text}\n"),
+            false => format!("{text}\n"),
+        };
+        s.write(&line)?;
+    }
+    Ok(Value::None)
 }
 
 fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {

@@ -1224,6 +1224,9 @@ fn statement(i: In, commands: Commands) -> PResult<Stmt> {
         Some("if") => if_stmt(j, commands)?,
         Some("while") => while_stmt(j, commands)?,
         Some("try") => try_stmt(j, commands)?,
+        Some(w @ ("import" | "from" | "class" | "with" | "global" | "nonlocal" | "yield" | "async" | "await")) => {
+            return fatal(start, unsupported(w));
+        }
         Some("raise") => {
             let (k, _) = kw(j, "raise")?;
             match at_statement_end(k) {
@@ -1431,6 +1434,17 @@ fn def_stmt(i: In, commands: Commands) -> PResult<StmtKind> {
             body,
         })),
     ))
+}
+
+/// Why a Python statement wirecraft does not have is refused, and what to do instead.
+fn unsupported(keyword: &str) -> String {
+    match keyword {
+        "import" | "from" => {
+            "'import' is not supported: Scapy's layers and functions are built in, with nothing to import".into()
+        }
+        "class" => "classes are not supported: a 'def' function or a lambda can be a callback".into(),
+        k => format!("'{k}' is not supported"),
+    }
 }
 
 /// Nothing more on this statement: the end, a newline or `;`.

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use super::args::Args;
+use super::args::{opt, Args, Const};
 use super::error::LangError;
 use super::rows::{method, MethodDef};
 use super::session::Session;
@@ -89,32 +89,109 @@ impl HostValue for Results {
 }
 
 static METHODS: &[MethodDef] = &[
-    method!("summary", [], "Print each pair as request ==> answer.", m_summary),
+    method!(
+        "summary",
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
+        "Print each pair as request ==> answer (or what prn(s, r) returns), of those lfilter(s, r) keeps.",
+        m_summary
+    ),
     method!(
         "nsummary",
-        [],
-        "Print each pair as request ==> answer, numbered.",
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
+        "Print each pair as request ==> answer (or what prn(s, r) returns), numbered, of those lfilter keeps.",
         m_nsummary
     ),
     method!(
         "show",
-        [],
+        [opt("prn", Const::None), opt("lfilter", Const::None)],
         "Print each pair as request ==> answer, numbered.",
         m_nsummary
     ),
 ];
 
-fn m_summary(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    let text: String = r.receiver::<Results>().lines().map(|l| l + "\n").collect();
-    s.write(&text)
+fn m_summary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
+    pair_lines(s, r.receiver::<Results>(), a, false)
 }
 
-fn m_nsummary(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    let text: String = r
-        .receiver::<Results>()
-        .lines()
-        .enumerate()
-        .map(|(i, l)| format!("{i:04} {l}\n"))
-        .collect();
-    s.write(&text)
+fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
+    pair_lines(s, r.receiver::<Results>(), a, true)
+}
+
+/// A line per pair `lfilter(s, r)` keeps: `request ==> answer`, or what `prn(s, r)` returns; numbered by the
+/// pair's place for `nsummary`, as Scapy's.
+fn pair_lines(s: &mut Session, r: &Results, a: &Args, numbered: bool) -> Result<Value, LangError> {
+    let (prn, lfilter) = (a.get("prn").clone(), a.get("lfilter").clone());
+    let lines: Vec<String> = r.lines().collect();
+    for (i, line) in lines.into_iter().enumerate() {
+        s.check_interrupt()?;
+        let (q, p) = (Value::Packet(r.pairs[i].0.clone()), Value::Packet(r.pairs[i].1.clone()));
+        if !matches!(lfilter, Value::None) && !s.call(&lfilter, vec![q.clone(), p.clone()], Vec::new())?.truthy() {
+            continue;
+        }
+        let text = match &prn {
+            Value::None => line,
+            f => {
+                let v = s.call(f, vec![q, p], Vec::new())?;
+                s.text(&v)
+            }
+        };
+        let out = match numbered {
+            true => format!("{i:04} {text}\n"),
+            false => format!("{text}\n"),
+        };
+        s.write(&out)?;
+    }
+    Ok(Value::None)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::io::Write;
+    use std::rc::Rc;
+
+    use super::*;
+    use crate::packet::Layer;
+
+    #[derive(Clone, Default)]
+    struct Sink(Rc<RefCell<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Scapy's `ans.summary(prn=lambda s, r: …, lfilter=lambda s, r: …)`: both see the pair.
+    #[test]
+    fn summaries_take_prn_and_lfilter_of_the_pair() {
+        let ip = |src: &str, dst: &str| {
+            Layer::named("IP")
+                .unwrap()
+                .with("src", src)
+                .unwrap()
+                .with("dst", dst)
+                .unwrap()
+        };
+        let icmp = |t: u64| Layer::named("ICMP").unwrap().with("type", t).unwrap();
+        let pair = |dst: &str| (ip("198.18.0.1", dst) / icmp(8), ip(dst, "198.18.0.1") / icmp(0));
+        let sink = Sink::default();
+        let mut s = Session::with_output(sink.clone());
+        let ans = Results::new(vec![pair("198.18.0.2"), pair("198.18.0.3")]);
+        s.globals.insert(Rc::from("ans"), Value::host(ans));
+        s.run(
+            "ans.nsummary(prn=lambda s, r: r.src, lfilter=lambda s, r: s.dst != '198.18.0.2')",
+            "<t>",
+        )
+        .unwrap();
+        s.run("ans.summary(prn=lambda s, r: s.dst)", "<t>").unwrap();
+        assert_eq!(
+            String::from_utf8(sink.0.take()).unwrap(),
+            "0001 198.18.0.3\n198.18.0.2\n198.18.0.3\n"
+        );
+    }
 }
