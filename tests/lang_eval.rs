@@ -622,3 +622,21 @@ fn packet_lists_from_packets() {
         "(2, 1, 1, 22)"
     );
 }
+
+/// Scapy's `ls(pkt)`: the values the packet has now (stacking's included) beside the defaults; these lines
+/// are Scapy 2.8.0's for the same packet.
+#[test]
+fn ls_of_a_packet_shows_its_values() {
+    let text =
+        out("ls(Ether(src='02:00:00:00:00:01')/IP(dst='198.18.0.2', src='198.18.0.1', ttl=3)/TCP(flags='S')/b'x')");
+    for line in [
+        "type       : XShortEnumField                     = 2048            ('36864')",
+        "ttl        : ByteField                           = 3               ('64')",
+        "proto      : ByteEnumField                       = 6               ('0')",
+        "flags      : FlagsField                          = <Flag 2 (S)>    ('<Flag 2 (S)>')",
+        "load       : StrField                            = b'x'            (\"b''\")",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line}\nnot in\n{text}");
+    }
+    assert_eq!(text.matches("--\n").count(), 3, "one separator between each two layers");
+}

@@ -1013,13 +1013,20 @@ fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             .map(|p| format!("{:<10}: {}\n", p.name, p.long_name))
             .collect(),
         Value::Class(p) => p.ls(),
-        Value::Packet(p) => p
-            .owned()
-            .layers()
-            .iter()
-            .map(|l| l.proto().ls())
-            .collect::<Vec<_>>()
-            .join("--\n"),
+        // Scapy's `ls(pkt)`: each layer's fields with the values it has now (stacking's included) beside the
+        // defaults.
+        Value::Packet(p) => {
+            let packet = p.owned();
+            (0..packet.layers().len())
+                .map(|i| {
+                    let proto = packet.layers()[i].proto();
+                    crate::packet::ls_with(proto, |f| {
+                        Some(super::value::from_field(packet.value(i, f), &proto.fields[f]).repr())
+                    })
+                })
+                .collect::<Vec<_>>()
+                .join("--\n")
+        }
         Value::Str(name) => crate::packet::Proto::by_name(name)
             .map(|p| p.ls())
             .ok_or_else(|| LangError::new(ErrorKind::Name, format!("unknown layer '{name}'")))?,

@@ -31,7 +31,7 @@ use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
 pub use payload::{raw, PADDING, RAW};
 pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Direction, Overload, Registry};
-pub use render::{chexdump, field_repr, hexdump, hexstr, sprintf, write_field};
+pub use render::{chexdump, field_repr, hexdump, hexstr, ls_with, sprintf, write_field};
 pub use set::PacketIter;
 pub use time::Timestamp;
 pub use value::{FieldValue, Generator, RandKind};

@@ -304,8 +304,14 @@ fn list_default(field: &Field) -> bool {
 
 /// Scapy's `ls(Proto)`: `name : Kind (bits) = (default)` per field, the default as Python's `str` of it.
 pub(crate) fn ls(proto: &'static Proto) -> String {
+    ls_with(proto, |_| None)
+}
+
+/// [`ls`] with a column of current values before the defaults, as Scapy's `ls(pkt)`: `value(f)` is field `f`'s
+/// value as Python's `repr` writes it (`None` leaves the column out).
+pub fn ls_with(proto: &'static Proto, value: impl Fn(usize) -> Option<String>) -> String {
     let mut s = String::new();
-    for field in proto.fields {
+    for (f, field) in proto.fields.iter().enumerate() {
         let bits = match (field.kind, field.show) {
             (Kind::Bits(_), super::field::Show::Flags(..)) => String::new(),
             (Kind::Bits(w), _) => format!(" ({w} bit{})", if w == 1 { "" } else { "s" }),
@@ -324,7 +330,12 @@ pub(crate) fn ls(proto: &'static Proto) -> String {
             (Dflt::Ip6(a), _) => super::value::fmt_ip6(std::net::Ipv6Addr::from(a)),
             (Dflt::Bytes(b), _) => super::value::py_bytes(b),
         };
-        let _ = writeln!(s, "{:<10} : {:<35} = ('{dflt}')", field.name, info);
+        // Scapy prints `repr(str(default))`.
+        let dflt = super::value::py_str(&dflt);
+        let _ = match value(f) {
+            Some(v) => writeln!(s, "{:<10} : {:<35} = {v:<15} ({dflt})", field.name, info),
+            None => writeln!(s, "{:<10} : {:<35} = ({dflt})", field.name, info),
+        };
     }
     s
 }
