@@ -560,7 +560,7 @@ fn the_language_value_imports_no_subsystem() {
 }
 
 /// The modules that bind a subsystem or define builtins and kinds of value.
-const BINDING_MODULES: [&str; 7] = [
+const BINDING_MODULES: [&str; 9] = [
     "lang/builtins.rs",
     "lang/live.rs",
     "lang/pcap.rs",
@@ -568,6 +568,8 @@ const BINDING_MODULES: [&str; 7] = [
     "lang/pcap_writer.rs",
     "lang/results.rs",
     "lang/net_table.rs",
+    "lang/python.rs",
+    "lang/exception.rs",
 ];
 
 /// The grammar knows only the syntax: it is given the command form's names, and knows no builtin, session

@@ -508,6 +508,11 @@ impl Session {
     // -----------------------------------------------------------------------------------------------------
     // Expressions.
 
+    /// The names of the methods a value has, for `dir()`.
+    pub(crate) fn method_names(&self, v: &Value) -> Vec<&'static str> {
+        table::methods_of(v).iter().map(|m| m.name).collect()
+    }
+
     pub(crate) fn lookup(&self, name: &str) -> Option<Value> {
         if let Some((_, v)) = self.locals.iter().rev().find(|(k, _)| **k == *name) {
             return Some(v.clone());

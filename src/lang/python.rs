@@ -9,7 +9,6 @@ use super::exception;
 use super::ops::binop;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
-use super::table;
 use super::value::Value;
 
 /// The Python type names `isinstance` and `type` know, as the language's values name them.
@@ -115,7 +114,7 @@ fn b_isinstance(_: &mut Session, a: &Args) -> Result<Value, LangError> {
     Ok(Value::Bool(found))
 }
 
-fn b_type(_: &mut Session, a: &Args) -> Result<Value, LangError> {
+fn b_type(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     match a.get("obj") {
         Value::Packet(p) => Ok(p
             .cell
@@ -123,8 +122,8 @@ fn b_type(_: &mut Session, a: &Args) -> Result<Value, LangError> {
             .layers()
             .get(p.start)
             .map_or(Value::None, |l| Value::Class(l.proto()))),
-        other => match table::lookup(other.type_name()) {
-            Some(b) if TYPES.contains(&b.name) || exception::is_class(b.name) => Ok(Value::Builtin(b)),
+        other => match s.lookup(other.type_name()) {
+            Some(Value::Builtin(b)) if TYPES.contains(&b.name) || exception::is_class(b.name) => Ok(Value::Builtin(b)),
             _ => Err(LangError::type_err(format!(
                 "type() of a {} is not a class wirecraft names",
                 other.type_name()
@@ -161,9 +160,9 @@ fn b_hasattr(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     }
 }
 
-fn b_dir(_: &mut Session, a: &Args) -> Result<Value, LangError> {
+fn b_dir(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let obj = a.get("obj");
-    let mut names: Vec<&str> = table::methods_of(obj).iter().map(|m| m.name).collect();
+    let mut names = s.method_names(obj);
     if let Value::Packet(p) = obj {
         let packet = p.cell.borrow();
         names.extend(
