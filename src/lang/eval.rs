@@ -798,6 +798,7 @@ impl Session {
                     .map_or(Value::None, |l| Value::str(l.proto().long_name)))
             }
             Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
+            Value::Host(h) if h.attr(name).is_some() => Ok(h.attr(name).unwrap_or(Value::None)),
             // Scapy's FlagValue: `flags.S` says whether that flag is set, `flags.value` is the number.
             Value::Flag(v, _) if name == "value" => Ok(Value::Int(i128::from(*v))),
             Value::Flag(v, f) if flag_bit(f, name).is_some() => {

@@ -3,7 +3,6 @@
 //! A kind of its own rather than a list of tuples, so that it prints and summarises as Scapy's does.
 
 use std::fmt;
-use std::rc::Rc;
 
 use super::args::{opt, Args, Const};
 use super::error::LangError;
@@ -26,10 +25,10 @@ impl Results {
         }
     }
 
-    /// The pair at `i` as a `(sent, received)` tuple.
+    /// The pair at `i`, Scapy's `QueryAnswer`.
     fn item(&self, i: usize) -> Value {
-        let (q, r) = &self.pairs[i];
-        Value::Tuple(Rc::from([Value::Packet(q.clone()), Value::Packet(r.clone())]))
+        let (query, answer) = self.pairs[i].clone();
+        Value::host(QueryAnswer { query, answer })
     }
 
     fn lines(&self) -> impl Iterator<Item = String> + '_ {
@@ -85,6 +84,59 @@ impl HostValue for Results {
         let other = (*other).as_any().downcast_ref::<Results>()?;
         let pairs = self.pairs.iter().chain(&other.pairs).cloned().collect();
         Some(Value::host(Results { pairs }))
+    }
+}
+
+/// Scapy's `QueryAnswer`: a sent packet and its answer, a pair (`s, r = ans[0]`, `ans[0][1]`) with the names
+/// `query` and `answer`.
+#[derive(Debug)]
+pub struct QueryAnswer {
+    query: Pkt,
+    answer: Pkt,
+}
+
+impl QueryAnswer {
+    fn items(&self) -> [Value; 2] {
+        [Value::Packet(self.query.clone()), Value::Packet(self.answer.clone())]
+    }
+}
+
+impl fmt::Display for QueryAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [q, a] = self.items();
+        write!(f, "QueryAnswer(query={}, answer={})", q.repr(), a.repr())
+    }
+}
+
+impl HostValue for QueryAnswer {
+    fn type_name(&self) -> &'static str {
+        "QueryAnswer"
+    }
+
+    fn size(&self) -> Option<usize> {
+        Some(2)
+    }
+
+    fn iterable(&self) -> bool {
+        true
+    }
+
+    fn next_item(&self, _: &Session, position: usize) -> Option<Value> {
+        self.items().into_iter().nth(position)
+    }
+
+    fn index(&self, key: &Value) -> Result<Value, LangError> {
+        let i = sequence_index(key, 2, "tuple")?;
+        Ok(self.items().into_iter().nth(i).unwrap_or(Value::None))
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        let [q, a] = self.items();
+        match name {
+            "query" => Some(q),
+            "answer" => Some(a),
+            _ => None,
+        }
     }
 }
 

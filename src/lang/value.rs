@@ -139,6 +139,11 @@ pub trait HostValue: fmt::Debug + fmt::Display + AsAny {
         &[]
     }
 
+    /// `v.name` for an attribute of the kind's own (not a method); `None` when it has none of that name.
+    fn attr(&self, _name: &str) -> Option<Value> {
+        None
+    }
+
     /// `repr(v)`, where it differs from the text `str(v)` gives (`Display`).
     fn repr(&self) -> String {
         self.to_string()
