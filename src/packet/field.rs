@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::value::{fmt_mac, mask, FieldValue, Generator};
+use super::value::{fmt_mac, mask, FieldValue, Generator, IpRange};
 use super::{Layer, Proto};
 use crate::error::closest;
 
@@ -393,6 +393,21 @@ impl Field {
             FieldValue::Tuple(t) if self.takes_sets() => match t.as_slice() {
                 [FieldValue::Int(a), FieldValue::Int(b)] => {
                     Ok(FieldValue::gen(self.coerce_gen(Generator::Range(*a, *b))?))
+                }
+                // Scapy's `IP(dst=("198.18.0.1", "198.18.0.9"))`: every address from the first to the last.
+                [a, b] if matches!(self.kind, Kind::Ip4 | Kind::Ip6) => {
+                    let ends = (self.coerce_one(a.clone())?, self.coerce_one(b.clone())?);
+                    let range = match ends {
+                        (FieldValue::Ip4(a), FieldValue::Ip4(b)) => IpRange::V4(a, b),
+                        (FieldValue::Ip6(a), FieldValue::Ip6(b)) => IpRange::V6(a, b),
+                        _ => {
+                            return Err(format!(
+                                "an address range takes two addresses, got {}",
+                                FieldValue::Tuple(t)
+                            ))
+                        }
+                    };
+                    Ok(FieldValue::gen(Generator::Addresses(range)))
                 }
                 _ => self.coerce_one(FieldValue::Tuple(t)),
             },

@@ -35,6 +35,8 @@ pub enum Generator {
     Range(u64, u64),
     /// Each of these values in turn; an element may itself be a range or a network.
     Choice(Vec<FieldValue>),
+    /// Every address from the first to the last, inclusive: Scapy's `(a, b)` tuple of addresses.
+    Addresses(IpRange),
     /// Every address of an IPv4 network, network and broadcast addresses included, as Scapy's `Net`.
     Net4(Ipv4Addr, u8),
     /// Every address of an IPv6 network.
@@ -59,6 +61,23 @@ pub enum RandKind {
     Bytes(usize),
 }
 
+/// The ends of an address range, both of one family.
+#[derive(Clone, Debug, PartialEq)]
+pub enum IpRange {
+    V4(Ipv4Addr, Ipv4Addr),
+    V6(Ipv6Addr, Ipv6Addr),
+}
+
+impl IpRange {
+    /// The ends as numbers.
+    fn bounds(&self) -> (u128, u128) {
+        match self {
+            IpRange::V4(a, b) => (u32::from(*a).into(), u32::from(*b).into()),
+            IpRange::V6(a, b) => (u128::from(*a), u128::from(*b)),
+        }
+    }
+}
+
 impl Generator {
     /// How many values this generator stands for; random values count as one. Saturates at `u128::MAX`.
     pub fn count(&self) -> u128 {
@@ -77,6 +96,13 @@ impl Generator {
                     _ => 1,
                 })
                 .fold(0u128, |a, b| a.saturating_add(b)),
+            Generator::Addresses(r) => {
+                let (a, b) = r.bounds();
+                match b.checked_sub(a) {
+                    Some(n) => n.saturating_add(1),
+                    None => 0,
+                }
+            }
             Generator::Net4(_, p) => 1u128 << (32 - (*p).min(32)),
             Generator::Net6(_, p) => {
                 let bits = 128 - u32::from((*p).min(128));
@@ -115,6 +141,10 @@ impl Generator {
                 }
                 FieldValue::None
             }
+            Generator::Addresses(IpRange::V4(a, _)) => {
+                FieldValue::Ip4(Ipv4Addr::from(u32::from(*a).wrapping_add(i as u32)))
+            }
+            Generator::Addresses(IpRange::V6(a, _)) => FieldValue::Ip6(Ipv6Addr::from(u128::from(*a).wrapping_add(i))),
             Generator::Net4(a, p) => {
                 let mask = if *p == 0 { 0 } else { u32::MAX << (32 - (*p).min(32)) };
                 FieldValue::Ip4(Ipv4Addr::from((u32::from(*a) & mask).wrapping_add(i as u32)))
@@ -448,6 +478,9 @@ impl fmt::Display for Generator {
         match self {
             Generator::Range(a, b) => write!(f, "({a}, {b})"),
             Generator::Choice(items) => write!(f, "{}", FieldValue::List(items.clone())),
+            // Scapy's repr of such a value.
+            Generator::Addresses(IpRange::V4(a, b)) => write!(f, "Net(\"{a}\", \"{b}\")"),
+            Generator::Addresses(IpRange::V6(a, b)) => write!(f, "Net6(\"{}\", \"{}\")", fmt_ip6(*a), fmt_ip6(*b)),
             Generator::Net4(a, p) => write!(f, "Net(\"{a}/{p}\")"),
             Generator::Net6(a, p) => write!(f, "Net6(\"{a}/{p}\")"),
             Generator::Rand(k) => write!(f, "{}()", k.name()),

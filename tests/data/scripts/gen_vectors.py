@@ -723,6 +723,10 @@ def lang_cases():
     add("set_tuple_top_level", "TCP(dport=(20, 25))")
     add("set_list_with_tuple", "TCP(dport=[(20, 22), 80])")
     add("set_tuple_ttl", 'IP(src="%s", dst="%s", ttl=(1, 3))' % (A1, A2))
+    # A tuple of two addresses is every address from the first to the last.
+    add("set_tuple_ip4_addresses", 'IP(src="%s", dst=("198.18.0.1", "198.18.0.4"))' % A1,
+        'IP(src="%s", dst=("198.18.0.1", "198.18.0.4"))' % A1)
+    add("set_tuple_ip6_addresses", 'IPv6(src="%s", dst=("fd00::1", "fd00::3"))' % B1)
     # A list of flag names ORs the flags (Scapy's FlagValue from a list).
     for cid, expr, field in [
         ("flags_list_tcp", 'TCP(flags=["S", "A"])', ".flags"),
