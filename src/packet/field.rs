@@ -681,9 +681,19 @@ fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
             .ok_or_else(|| format!("'/{p}' is not an IPv4 prefix length"))?;
         return Ok(FieldValue::gen(Generator::Net4(addr, prefix)));
     }
-    s.parse()
-        .map(FieldValue::Ip4)
-        .map_err(|_| format!("'{s}' is not an IPv4 address"))
+    match (s.parse(), super::hosts::lookup(s, false)) {
+        (Ok(a), _) | (_, Some(std::net::IpAddr::V4(a))) => Ok(FieldValue::Ip4(a)),
+        _ => Err(not_an_address(s, "IPv4")),
+    }
+}
+
+/// Why `s` is neither an address nor a known host: a mistyped address (`198.18.0.300`) says just that.
+fn not_an_address(s: &str, family: &str) -> String {
+    let looks_like_a_name = !s.contains(':') && s.chars().any(|c| c.is_ascii_alphabetic());
+    match looks_like_a_name {
+        true => format!("'{s}' is not an {family} address, nor a host name /etc/hosts knows"),
+        false => format!("'{s}' is not an {family} address"),
+    }
 }
 
 fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
@@ -696,9 +706,10 @@ fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
             .ok_or_else(|| format!("'/{p}' is not an IPv6 prefix length"))?;
         return Ok(FieldValue::gen(Generator::Net6(addr, prefix)));
     }
-    s.parse()
-        .map(FieldValue::Ip6)
-        .map_err(|_| format!("'{s}' is not an IPv6 address"))
+    match (s.parse(), super::hosts::lookup(s, true)) {
+        (Ok(a), _) | (_, Some(std::net::IpAddr::V6(a))) => Ok(FieldValue::Ip6(a)),
+        _ => Err(not_an_address(s, "IPv6")),
+    }
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod dissect;
 #[cfg(test)]
 pub(crate) use dissect::tests as dissect_tests;
 pub mod field;
+mod hosts;
 mod layout;
 mod payload;
 pub mod registry;

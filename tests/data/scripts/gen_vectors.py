@@ -727,6 +727,9 @@ def lang_cases():
     add("set_tuple_ip4_addresses", 'IP(src="%s", dst=("198.18.0.1", "198.18.0.4"))' % A1,
         'IP(src="%s", dst=("198.18.0.1", "198.18.0.4"))' % A1)
     add("set_tuple_ip6_addresses", 'IPv6(src="%s", dst=("fd00::1", "fd00::3"))' % B1)
+    # A host name resolves (here from /etc/hosts) when the packet is built; only the bytes are compared, as
+    # Scapy keeps Net("localhost/32") where wirecraft keeps the address.
+    add("host_name_localhost", 'IP(src="%s", dst="localhost")/ICMP()' % A1)
     # A list of flag names ORs the flags (Scapy's FlagValue from a list).
     for cid, expr, field in [
         ("flags_list_tcp", 'TCP(flags=["S", "A"])', ".flags"),
