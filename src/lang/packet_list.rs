@@ -436,26 +436,11 @@ fn m_nsummary(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> 
 /// Scapy's `summary(prn, lfilter)`: a line per packet `lfilter` keeps, what `prn` returns for it (its summary
 /// without one), numbered by its place in the list for `nsummary`.
 fn summary_with(s: &mut Session, l: &PacketListValue, a: &Args, numbered: bool) -> Result<Value, LangError> {
-    let (prn, lfilter) = (a.get("prn").clone(), a.get("lfilter").clone());
     for j in 0..l.len() {
-        s.check_interrupt()?;
-        let Some(p) = l.element(j as isize) else { continue };
-        let p = Value::Packet(p);
-        if !matches!(lfilter, Value::None) && !s.call(&lfilter, vec![p.clone()], Vec::new())?.truthy() {
-            continue;
+        if let Some(p) = l.element(j as isize) {
+            let p = Value::Packet(p);
+            s.summary_line(a, vec![p.clone()], |s| s.text(&p), numbered.then_some(j))?;
         }
-        let text = match &prn {
-            Value::None => s.text(&p),
-            f => {
-                let v = s.call(f, vec![p], Vec::new())?;
-                s.text(&v)
-            }
-        };
-        let line = match numbered {
-            true => format!("{j:04} {text}\n"),
-            false => format!("{text}\n"),
-        };
-        s.write(&line)?;
     }
     Ok(Value::None)
 }

@@ -172,26 +172,9 @@ fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> 
 /// A line per pair `lfilter(s, r)` keeps: `request ==> answer`, or what `prn(s, r)` returns; numbered by the
 /// pair's place for `nsummary`, as Scapy's.
 fn pair_lines(s: &mut Session, r: &Results, a: &Args, numbered: bool) -> Result<Value, LangError> {
-    let (prn, lfilter) = (a.get("prn").clone(), a.get("lfilter").clone());
-    let lines: Vec<String> = r.lines().collect();
-    for (i, line) in lines.into_iter().enumerate() {
-        s.check_interrupt()?;
+    for (i, line) in r.lines().collect::<Vec<_>>().into_iter().enumerate() {
         let (q, p) = (Value::Packet(r.pairs[i].0.clone()), Value::Packet(r.pairs[i].1.clone()));
-        if !matches!(lfilter, Value::None) && !s.call(&lfilter, vec![q.clone(), p.clone()], Vec::new())?.truthy() {
-            continue;
-        }
-        let text = match &prn {
-            Value::None => line,
-            f => {
-                let v = s.call(f, vec![q, p], Vec::new())?;
-                s.text(&v)
-            }
-        };
-        let out = match numbered {
-            true => format!("{i:04} {text}\n"),
-            false => format!("{text}\n"),
-        };
-        s.write(&out)?;
+        s.summary_line(a, vec![q, p], |_| line, numbered.then_some(i))?;
     }
     Ok(Value::None)
 }

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
-use super::args::Const;
+use super::args::{Args, Const};
 use super::error::{ErrorKind, LangError};
 use super::value::Value;
 use crate::error::closest;
@@ -145,6 +145,34 @@ impl Session {
     }
 
     /// Stops with `KeyboardInterrupt` if Ctrl-C was pressed since the last check, clearing the flag.
+    /// One line of Scapy's `summary(prn=, lfilter=)` over a list: nothing when `lfilter(*item)` is false, else
+    /// what `prn(*item)` returns (`default` without a `prn`), after its number for `nsummary`.
+    pub(crate) fn summary_line(
+        &mut self,
+        a: &Args,
+        item: Vec<Value>,
+        default: impl FnOnce(&Self) -> String,
+        number: Option<usize>,
+    ) -> Result<(), LangError> {
+        self.check_interrupt()?;
+        let lfilter = a.get("lfilter");
+        if !matches!(lfilter, Value::None) && !self.call(lfilter, item.clone(), Vec::new())?.truthy() {
+            return Ok(());
+        }
+        let text = match a.get("prn") {
+            Value::None => default(self),
+            f => {
+                let v = self.call(f, item, Vec::new())?;
+                self.text(&v)
+            }
+        };
+        let line = match number {
+            Some(i) => format!("{i:04} {text}\n"),
+            None => format!("{text}\n"),
+        };
+        self.write(&line).map(|_| ())
+    }
+
     pub(crate) fn check_interrupt(&self) -> Result<(), LangError> {
         if self.interrupt.swap(false, AtomicOrdering::Relaxed) {
             return Err(LangError::new(ErrorKind::Interrupted, "interrupted"));
