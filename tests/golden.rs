@@ -5,20 +5,12 @@
 //! `GOLDEN=substring cargo test --test golden` runs only the cases whose id contains the substring and prints
 //! every difference in full.
 
+mod vectors;
+
 use serde_json::Value as Json;
+use vectors::cases;
 use wirecraft::packet::Generator;
 use wirecraft::{FieldValue, Layer, LinkType, Packet};
-
-fn cases(file: &str) -> Vec<Json> {
-    let path = format!("{}/tests/data/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let filter = std::env::var("GOLDEN").unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Json>(l).unwrap_or_else(|e| panic!("{path}: {e}: {l}")))
-        .filter(|c| c["id"].as_str().unwrap_or("").contains(&filter))
-        .collect()
-}
 
 /// Decodes the vector files' value encoding (see tests/data/README.md) into a field value.
 fn value(j: &Json) -> Result<FieldValue, String> {

@@ -6,19 +6,11 @@
 //!
 //! `GOLDEN=substring cargo test --test lang_vectors` runs only the cases whose id contains the substring.
 
-use serde_json::Value as Json;
-use wirecraft::lang::Session;
+mod vectors;
 
-fn cases() -> Vec<Json> {
-    let path = format!("{}/tests/data/vectors/lang.jsonl", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let filter = std::env::var("GOLDEN").unwrap_or_default();
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str::<Json>(l).unwrap_or_else(|e| panic!("{path}: {e}: {l}")))
-        .filter(|c| c["id"].as_str().unwrap_or("").contains(&filter))
-        .collect()
-}
+use serde_json::Value as Json;
+use vectors::cases;
+use wirecraft::lang::Session;
 
 /// The repr of `expr`'s value, or the error it raised.
 fn eval(s: &mut Session, expr: &str) -> String {
@@ -37,7 +29,7 @@ fn text(c: &Json, key: &str) -> String {
 
 #[test]
 fn scapy_expressions_build_and_read_as_in_scapy() {
-    let all = cases();
+    let all = cases("lang.jsonl");
     assert!(!all.is_empty(), "no language vectors");
     let mut failures = Vec::new();
     for c in &all {
