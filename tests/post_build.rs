@@ -112,9 +112,12 @@ fn mss(n: u64) -> FieldValue {
 /// Every stack to check: each protocol with a hook alone (with its defaults) and over what it needs, and
 /// the samples likewise.
 fn stacks() -> Vec<Vec<Layer>> {
-    // `ICMPv6Unknown`'s default type, 1, is a Destination Unreachable's: dissection would take it for one.
+    // `ICMPv6Unknown`'s default type, 1, is a Destination Unreachable's, `HBHOptUnknown`'s, 1, PadN's, and
+    // `IPOption`'s, 0, End of Options': dissection would take them for those.
     let dissectable = |l: Layer| match l.name() {
         "ICMPv6Unknown" => l.with("type", 139u64).unwrap(),
+        "HBHOptUnknown" => l.with("otype", 0x1e).unwrap(),
+        "IPOption" => l.with("option", 30u64).unwrap(),
         _ => l,
     };
     let defaults = REGISTRY

@@ -314,7 +314,7 @@ fn free_value(field: &Field, bits: u128) -> Option<FieldValue> {
 /// automatic fields recomputed to what they were). A set field can make the bytes another class's, as Scapy's
 /// `dispatch_hook`s decide (Ether with a length for a type is Dot3): then the class must have been chosen by
 /// the protocol's dispatch and the unedited packet must rebuild as it came; most cases keep the class (counted
-/// below).
+/// below), unless the class is a generic one that dispatches even its defaults.
 #[test]
 fn every_protocol_round_trips() {
     const CASES: u32 = 200;
@@ -365,8 +365,12 @@ fn every_protocol_round_trips() {
         if let Err(e) = result {
             panic!("{}: {e}", proto.name);
         }
+        // A generic class whose own defaults dispatch to a specific class (Scapy's `HBHOptUnknown` is PadN's
+        // type) keeps its class only for the values no specific class claims.
+        let defaults = Packet::from(Layer::new(proto)).build();
+        let generic = proto.dispatch.is_some() && Packet::dissect_as(proto, &defaults).layers()[0].proto() != proto;
         assert!(
-            same_class.get() >= CASES / 2,
+            generic || same_class.get() >= CASES / 2,
             "{}: only {} of {CASES} cases kept the class",
             proto.name,
             same_class.get()

@@ -300,7 +300,7 @@ impl Session {
             ExprKind::Name(n) => self.lookup(n),
             ExprKind::Attr(obj, name) => match (self.peek(obj)?, &**name) {
                 (Value::Packet(p), "payload") => {
-                    let n = p.cell.borrow().layers().len();
+                    let n = p.view().layers().len();
                     (p.start + 1 < n).then(|| {
                         Value::Packet(super::value::Pkt {
                             start: p.start + 1,
@@ -516,7 +516,7 @@ fn attr_names(v: &Value, out: &mut Vec<(String, CandidateKind)>) {
     match v {
         Value::Packet(p) => {
             out.push(("payload".into(), CandidateKind::Field));
-            for l in &p.cell.borrow().layers()[p.start..] {
+            for l in &p.view().layers()[p.start..] {
                 out.extend(
                     l.proto()
                         .fields

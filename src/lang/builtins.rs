@@ -9,7 +9,6 @@ use super::args::{expect_text, opt, req, star, Args, Const};
 use super::ast::BinOp;
 use super::error::{ErrorKind, LangError};
 use super::ops::binop;
-use super::ops::nth_layer;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
 use super::sprintf::sprintf;
@@ -233,7 +232,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     ),
     method!("summary", [], "A one-line summary.", |_, p, _| {
         let p = pkt(p);
-        Ok(Value::str(&p.cell.borrow().summary_from(p.start)))
+        Ok(Value::str(&p.view().summary_from(p.start)))
     }),
     method!(
         "hexdump",
@@ -255,7 +254,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     ),
     method!("layers", [], "The classes of the layers, lowest first.", |_, p, _| {
         let p = pkt(p);
-        let classes = p.cell.borrow().layers()[p.start..]
+        let classes = p.view().layers()[p.start..]
             .iter()
             .map(|l| Value::Class(l.proto()))
             .collect();
@@ -267,7 +266,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "The nb-th layer of this class (a class, its name, or an index), with its payload; None if absent.",
         |_, p, a| {
             let nb = a.int("nb").and_then(|n| usize::try_from(n).ok()).unwrap_or(1);
-            Ok(nth_layer(pkt(p), a.get("cls"), nb)?.unwrap_or(Value::None))
+            Ok(pkt(p).nth_layer(a.get("cls"), nb)?.unwrap_or(Value::None))
         }
     ),
     method!(
@@ -283,7 +282,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     ),
     method!("lastlayer", [], "The top layer.", |_, p, _| {
         let p = pkt(p);
-        let n = p.cell.borrow().layers().len();
+        let n = p.view().layers().len();
         Ok(Value::Packet(Pkt {
             start: n.saturating_sub(1).max(p.start),
             ..p.clone()
@@ -294,7 +293,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         [],
         "Forgets the fields set to their default values, in this layer and those above.",
         |_, p, _| {
-            hide_defaults(pkt(p));
+            hide_defaults(pkt(p))?;
             Ok(Value::None)
         }
     ),
@@ -309,6 +308,9 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
                 ));
             };
             let p = pkt(p);
+            if p.record.is_some() {
+                return Err(LangError::type_err("a record has no payload to decode"));
+            }
             let mut packet = p.cell.borrow_mut();
             let above = crate::packet::Packet::new(packet.layers()[p.start + 1..].to_vec()).build();
             let payload = crate::packet::Packet::dissect_as(proto, &above);
@@ -320,7 +322,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     ),
     method!("mysummary", [], "This layer's own part of the summary.", |_, p, _| {
         let p = pkt(p);
-        let packet = p.cell.borrow();
+        let packet = p.view();
         let mut out = String::new();
         if let Some(hook) = packet.layers().get(p.start).and_then(|l| l.proto().summary) {
             hook(&packet, p.start, &mut out);
@@ -334,7 +336,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         |_, p, _| {
             let p = pkt(p);
             let mut out = Vec::new();
-            hashret_from(&p.cell.borrow(), p.start, &mut out);
+            hashret_from(&p.view(), p.start, &mut out);
             Ok(Value::bytes(&out))
         }
     ),
@@ -345,12 +347,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         |_, p, a| match a.get("other") {
             Value::Packet(q) => {
                 let p = pkt(p);
-                Ok(Value::Bool(answers_at(
-                    &p.cell.borrow(),
-                    p.start,
-                    &q.cell.borrow(),
-                    q.start,
-                )))
+                Ok(Value::Bool(answers_at(&p.view(), p.start, &q.view(), q.start)))
             }
             other => Err(LangError::type_err(format!(
                 "answers() takes a packet, not a {}",
@@ -910,7 +907,7 @@ fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 /// Scapy's `p.fields`: what was set on the layer, by field name.
 pub(crate) fn layer_fields(p: &Pkt) -> Value {
-    let packet = p.cell.borrow();
+    let packet = p.view();
     let pairs = packet.layers().get(p.start).map_or_else(Vec::new, |l| {
         l.user_fields()
             .filter_map(|f| {
@@ -924,21 +921,24 @@ pub(crate) fn layer_fields(p: &Pkt) -> Value {
 }
 
 /// Scapy's `hide_defaults`: a field set to its default is unset, from this layer up.
-fn hide_defaults(p: &Pkt) {
-    let mut packet = p.cell.borrow_mut();
-    for layer in packet.layers_mut().iter_mut().skip(p.start) {
-        let same: Vec<&str> = layer
-            .user_fields()
-            .filter(|&f| {
-                let field = &layer.proto().fields[f];
-                layer.user_value(f) == Some(&field.default_value(layer))
-            })
-            .map(|f| layer.proto().fields[f].name)
-            .collect();
-        for name in same {
-            let _ = layer.unset(name);
-        }
+fn hide_defaults(p: &Pkt) -> Result<(), LangError> {
+    let n = p.view().layers().len();
+    for li in p.start..n {
+        p.edit_layer(li, |layer| {
+            let same: Vec<&str> = layer
+                .user_fields()
+                .filter(|&f| {
+                    let field = &layer.proto().fields[f];
+                    layer.user_value(f) == Some(&field.default_value(layer))
+                })
+                .map(|f| layer.proto().fields[f].name)
+                .collect();
+            for name in same {
+                let _ = layer.unset(name);
+            }
+        })?;
     }
+    Ok(())
 }
 
 /// Python's `str.format` with positional fields: `{}`, `{1}`, `{!r}`, `{:>8}`, and `{{`/`}}` for braces.

@@ -10,7 +10,7 @@ use super::args::{Args, Keywords};
 use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
 use super::exception;
-use super::ops::{binop, compare, flag_bit, index, layer_label, nth_layer, percent_format, slice, unary};
+use super::ops::{binop, compare, flag_bit, index, layer_label, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
 use super::session::{conf_index, io_error, Session};
@@ -334,13 +334,14 @@ impl Session {
         match obj {
             // Scapy's `p.time = t`, unless a field is called so.
             Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => {
-                p.time.set(packet_time(v)?);
+                p.set_time(packet_time(v)?);
                 Ok(())
             }
             Value::Packet(p) => {
                 let fv = to_field(v)?;
-                let (li, _) = self.field_of(p, name)?;
-                p.cell.borrow_mut().layers_mut()[li].set(name, fv)?;
+                let (li, fi) = self.field_of(p, name)?;
+                p.edit_layer(li, |l| l.set(name, fv).map(drop))??;
+                replaced_records(p, li, fi);
                 Ok(())
             }
             Value::Conf => {
@@ -387,8 +388,9 @@ impl Session {
                 .ok_or_else(|| LangError::new(ErrorKind::Name, format!("name '{n}' is not defined"))),
             ExprKind::Attr(obj, name) => match self.eval(obj)? {
                 Value::Packet(p) => {
-                    let (li, _) = self.field_of(&p, name)?;
-                    p.cell.borrow_mut().layers_mut()[li].unset(name)?;
+                    let (li, fi) = self.field_of(&p, name)?;
+                    p.edit_layer(li, |l| l.unset(name))??;
+                    replaced_records(&p, li, fi);
                     Ok(())
                 }
                 other => Err(LangError::new(
@@ -674,7 +676,7 @@ impl Session {
                     .and_then(|n| usize::try_from(n).ok())
                     .ok_or_else(|| LangError::type_err("the layer's number, after the class, is an int: p[IP:2]"))?,
             };
-            return nth_layer(p, cls, nb)?.ok_or_else(|| {
+            return p.nth_layer(cls, nb)?.ok_or_else(|| {
                 LangError::new(ErrorKind::Index, format!("Layer [{}:{nb}] not found", layer_label(cls)))
             });
         }
@@ -779,7 +781,7 @@ impl Session {
         }
         match &obj {
             Value::Packet(p) if name == "payload" => {
-                let n = p.cell.borrow().layers().len();
+                let n = p.view().layers().len();
                 Ok(if p.start + 1 < n {
                     Value::Packet(Pkt {
                         start: p.start + 1,
@@ -791,7 +793,7 @@ impl Session {
             }
             // Scapy's `name`: the layer's long name, unless a field is called so.
             Value::Packet(p) if name == "name" && field_owner(p, name).is_err() => {
-                let pk = p.cell.borrow();
+                let pk = p.view();
                 Ok(pk
                     .layers()
                     .get(p.start)
@@ -809,14 +811,20 @@ impl Session {
                 Ok(super::builtins::layer_fields(p))
             }
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
-            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => {
-                Ok(Value::Float(p.time.get().as_f64()))
-            }
+            Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time().as_f64())),
             Value::Packet(p) => {
                 let (li, fi) = self.field_of(p, name)?;
-                let pk = p.cell.borrow();
+                let pk = p.view();
                 let field = &pk.layers()[li].proto().fields[fi];
-                Ok(super::value::from_field(pk.value(li, fi), field))
+                Ok(match pk.value(li, fi) {
+                    // The records themselves, as Scapy's list of packets: editing one edits the packet.
+                    crate::packet::FieldValue::Layers(records) => Value::list(
+                        (0..records.len())
+                            .map(|k| Value::Packet(p.at_record(p.record_path(li, fi, k))))
+                            .collect(),
+                    ),
+                    v => super::value::from_field(v, field),
+                })
             }
             Value::Conf => Ok(table::conf_value(self, name, &self.conf[conf_index(name)?])),
             other => Err(no_attribute(other, name)),
@@ -991,16 +999,30 @@ impl Session {
     /// The layer and index of the field `name` names in `p` (see [`field_owner`]), warning when it is an old
     /// name.
     fn field_of(&mut self, p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
+        p.record_gone()?;
         let (li, fi) = field_owner(p, name)?;
-        let proto = p.cell.borrow().layers()[li].proto();
+        let proto = p.view().layers()[li].proto();
         self.warn_if_old_name(proto, name);
         Ok((li, fi))
     }
 }
 
+/// After field `fi` of layer `li` was given a new value: when it is a packet-list field, record values taken
+/// before may name other records now (see [`Pkt::lists_replaced`]).
+fn replaced_records(p: &Pkt, li: usize, fi: usize) {
+    let is_list = p
+        .view()
+        .layers()
+        .get(li)
+        .is_some_and(|l| matches!(l.proto().fields[fi].kind, crate::packet::Kind::Records(_)));
+    if is_list {
+        p.lists_replaced();
+    }
+}
+
 /// The first layer of `p` from its start that has a field `name` (or an old name of one), and the field's index.
 fn field_owner(p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
-    let pk = p.cell.borrow();
+    let pk = p.view();
     let layers = pk.layers();
     for (i, l) in layers.iter().enumerate().skip(p.start) {
         if let Some(f) = l.field_index(name) {
@@ -1038,7 +1060,7 @@ fn no_attribute(obj: &Value, name: &str) -> LangError {
     let hint = closest(name, &methods).map_or(String::new(), |(_, m)| format!("; did you mean '{m}'?"));
     // A packet's class is its first layer's, as in Scapy (`'IP' object`).
     let class = match obj {
-        Value::Packet(p) => p.cell.borrow().layers().get(p.start).map_or("Packet", |l| l.name()),
+        Value::Packet(p) => p.view().layers().get(p.start).map_or("Packet", |l| l.name()),
         other => other.type_name(),
     };
     LangError::new(

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, UnOp};
 use super::error::{ErrorKind, LangError};
-use super::value::{range_len, sequence_index, Pkt, Value};
+use super::value::{range_len, sequence_index, Value};
 use crate::packet::Packet;
 use crate::pcapio::slice_indices;
 
@@ -313,7 +313,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError
     // Scapy's `a < b`: a answers b (b ==> a); `a > b`: b answers a.
     if let (CmpOp::Lt | CmpOp::Gt, Value::Packet(x), Value::Packet(y)) = (op, a, b) {
         let (reply, request) = if op == CmpOp::Lt { (x, y) } else { (y, x) };
-        let (rp, rq) = (reply.cell.borrow(), request.cell.borrow());
+        let (rp, rq) = (reply.view(), request.view());
         return Ok(crate::packet::answers_at(&rp, reply.start, &rq, request.start));
     }
     Ok(match op {
@@ -333,7 +333,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError
 fn identical(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y),
-        (Value::Packet(x), Value::Packet(y)) => Rc::ptr_eq(&x.cell, &y.cell) && x.start == y.start,
+        (Value::Packet(x), Value::Packet(y)) => x.same(y),
         (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y),
         (Value::Bool(_) | Value::None, _) | (Value::Class(_), _) | (Value::Builtin(_), _) => a.equals(b),
         _ => false,
@@ -343,13 +343,8 @@ fn identical(a: &Value, b: &Value) -> bool {
 /// Python's `item in container`; `TCP in p` asks whether the packet has a TCP layer.
 fn contains(container: &Value, item: &Value) -> Result<bool, LangError> {
     Ok(match (container, item) {
-        (Value::Packet(p), Value::Class(c)) => {
-            let pk = p.cell.borrow();
-            pk.layers()[p.start.min(pk.layers().len())..]
-                .iter()
-                .any(|l| std::ptr::eq(l.proto(), *c))
-        }
-        (Value::Packet(p), Value::Str(name)) => p.layer_value(item)?.is_some() || p.cell.borrow().has(name),
+        // Scapy's `DNSRR in p`: a layer or a record of that class (or class name).
+        (Value::Packet(p), Value::Class(_) | Value::Str(_)) => p.layer_value(item)?.is_some(),
         // Scapy's `"S" in flags`: one flag's name, set.
         (Value::Flag(v, f), Value::Str(name)) => flag_bit(f, name).is_some_and(|bit| v & bit != 0),
         (Value::List(l), x) => l.borrow().iter().any(|v| v.equals(x)),
@@ -407,7 +402,7 @@ pub(crate) fn index(o: &Value, k: &Value) -> Result<Value, LangError> {
             Value::Str(name) => p
                 .layer_value(k)?
                 .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{name}] not found"))),
-            // Scapy's `p[1]`: the layer at that position.
+            // Scapy's `p[1]`: the layer (or record) at that position.
             Value::Int(i) => p
                 .layer_value(k)?
                 .ok_or_else(|| LangError::new(ErrorKind::Index, format!("Layer [{i}] not found"))),
@@ -451,31 +446,6 @@ pub(crate) fn slice(o: &Value, [lo, hi, step]: [Option<i128>; 3]) -> Result<Valu
             )))
         }
     })
-}
-
-/// Scapy's `getlayer(cls, nb)`: the `nb`-th layer (from 1) of the class (or class name), with its payload.
-pub(crate) fn nth_layer(p: &Pkt, cls: &Value, nb: usize) -> Result<Option<Value>, LangError> {
-    let matches = |l: &crate::packet::Layer| match cls {
-        Value::Class(proto) => std::ptr::eq(l.proto(), *proto),
-        Value::Str(name) => l.name() == &**name,
-        _ => false,
-    };
-    if !matches!(cls, Value::Class(_) | Value::Str(_)) {
-        return p.layer_value(cls);
-    }
-    let packet = p.cell.borrow();
-    let found = packet.layers()[p.start.min(packet.layers().len())..]
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches(l))
-        .nth(nb.wrapping_sub(1))
-        .map(|(i, _)| i);
-    Ok(found.map(|i| {
-        Value::Packet(Pkt {
-            start: p.start + i,
-            ..p.clone()
-        })
-    }))
 }
 
 /// How a layer class (or its name) reads in `Layer [IP:2] not found`.

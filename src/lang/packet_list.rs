@@ -68,12 +68,12 @@ const SWEEP_MIN: usize = 1024;
 impl Element {
     /// Whether the packet differs from its frame: a layer edited, or its time set.
     fn edited(&self) -> bool {
-        self.pkt.time.get() != self.captured || self.pkt.cell.try_borrow().map_or(true, |p| p.wire().is_none())
+        self.pkt.time() != self.captured || self.pkt.cell.try_borrow().map_or(true, |p| p.wire().is_none())
     }
 
     /// Whether only the list holds the packet: unedited, it can be made again from its frame unnoticed.
     fn unused(&self) -> bool {
-        Rc::strong_count(&self.pkt.cell) == 1 && Rc::strong_count(&self.pkt.time) == 1
+        Rc::strong_count(&self.pkt.cell) == 1 && Rc::strong_count(&self.pkt.meta) == 1
     }
 }
 
@@ -191,7 +191,7 @@ impl PacketListValue {
                     let data = q.build();
                     f(Frame {
                         data: &data,
-                        ts: p.time.get(),
+                        ts: p.time(),
                         wirelen: data.len() as u32,
                         ..frame
                     })
@@ -290,7 +290,7 @@ impl Frames for PacketListValue {
     }
 
     fn needs_nanos(&self) -> bool {
-        self.frames.needs_nanos() || self.edited().iter().any(|(_, p)| p.time.get().needs_nanos())
+        self.frames.needs_nanos() || self.edited().iter().any(|(_, p)| p.time().needs_nanos())
     }
 }
 
@@ -514,7 +514,7 @@ mod tests {
         let l = list(10 * SWEEP_MIN);
         let held = l.element(3).unwrap();
         let edited = l.element(5).unwrap();
-        edited.time.set(Timestamp::new(7, 0));
+        edited.set_time(Timestamp::new(7, 0));
         drop(edited);
         for j in 0..l.len() {
             l.element(j as isize).unwrap();
@@ -525,7 +525,7 @@ mod tests {
             "a packet in use stays the element"
         );
         assert_eq!(
-            l.element(5).unwrap().time.get(),
+            l.element(5).unwrap().time(),
             Timestamp::new(7, 0),
             "an edit is never let go"
         );

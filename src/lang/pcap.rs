@@ -162,7 +162,7 @@ impl Frames for Item {
                 let data = q.build();
                 f(Frame {
                     data: &data,
-                    ts: p.time.get(),
+                    ts: p.time(),
                     wirelen: data.len() as u32,
                     link: pcapio::link_of(&q),
                 })
@@ -173,7 +173,7 @@ impl Frames for Item {
     fn needs_nanos(&self) -> bool {
         match self {
             Item::List(l) => Item::list(l).needs_nanos(),
-            Item::Packet(p) => p.time.get().needs_nanos(),
+            Item::Packet(p) => p.time().needs_nanos(),
         }
     }
 }

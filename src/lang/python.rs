@@ -95,7 +95,7 @@ fn b_isinstance(_: &mut Session, a: &Args) -> Result<Value, LangError> {
     for class in &classes {
         found |= match class {
             Value::Class(proto) => matches!(obj, Value::Packet(p)
-                if p.cell.borrow().layers().get(p.start).is_some_and(|l| l.proto() == *proto)),
+                if p.view().layers().get(p.start).is_some_and(|l| l.proto() == *proto)),
             Value::Builtin(b) if TYPES.contains(&b.name) => {
                 // As in Python, a bool is an int too.
                 obj.type_name() == b.name || (b.name == "int" && matches!(obj, Value::Bool(_)))
@@ -164,7 +164,7 @@ fn b_dir(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let obj = a.get("obj");
     let mut names = s.method_names(obj);
     if let Value::Packet(p) = obj {
-        let packet = p.cell.borrow();
+        let packet = p.view();
         names.extend(
             packet.layers()[p.start..]
                 .iter()

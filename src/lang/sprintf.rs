@@ -11,7 +11,7 @@ use crate::packet::{field_repr, Packet};
 
 /// `p.sprintf(fmt)` from the packet's layer `p.start`.
 pub fn sprintf(p: &Pkt, fmt: &str) -> Result<String, LangError> {
-    let packet = p.cell.borrow();
+    let packet = p.view();
     let mut out = String::new();
     expand(&packet, p.start, fmt, &mut out)?;
     Ok(out)

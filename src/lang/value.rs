@@ -3,9 +3,10 @@
 //! Cloning a value is a reference-count increment, so loops over millions of packets copy nothing.
 
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, Ref, RefCell};
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
+use std::ops::Deref;
 use std::rc::Rc;
 
 use super::ast::Lambda;
@@ -14,7 +15,7 @@ use super::rows::{Builtin, MethodDef};
 use super::session::Session;
 use crate::packet::field::{flags_repr, Field, Show};
 use crate::packet::value::{fmt_mac, py_bytes, py_str, Generator};
-use crate::packet::{self, Layer, Packet, Proto, Timestamp};
+use crate::packet::{self, Found, Layer, Packet, Proto, RecordPath, Target, Timestamp};
 
 #[derive(Clone, Debug)]
 pub enum Value {
@@ -49,14 +50,54 @@ pub enum Value {
     Conf,
 }
 
-/// A packet value: a shared packet, the layer this value starts at (`p[TCP]` starts at TCP), and its time.
+/// A packet value: a shared packet, the layer this value starts at (`p[TCP]` starts at TCP), its time, and, for a
+/// record (`p[DNSQR]`), where the record lies in the packet.
 #[derive(Clone, Debug)]
 pub struct Pkt {
     pub cell: Rc<RefCell<Packet>>,
+    /// The first layer of this value; 0 for a record, which is a packet of one layer.
     pub start: usize,
+    /// What every value of the packet shares besides the packet: its time, and how often its record lists were
+    /// replaced.
+    pub meta: Rc<Meta>,
+    /// Set when this value is a record inside one of the packet's packet-list fields: reading and editing go to
+    /// that record, so an edit is the packet's, as in Scapy.
+    pub record: Option<Rc<RecordRef>>,
+}
+
+/// What the values of one packet share besides the packet.
+#[derive(Debug)]
+pub struct Meta {
     /// Scapy's `p.time`: when the packet was captured, or made (a file written from it keeps this time).
     /// Shared as the packet is, so that `p.time = t` is seen through every value of the packet.
-    pub time: Rc<Cell<Timestamp>>,
+    pub time: Cell<Timestamp>,
+    /// Counts the times a packet-list field of the packet was given a new list: a record value taken before
+    /// then may name another record now, so it no longer reads or edits the packet.
+    lists_replaced: Cell<u32>,
+}
+
+/// Where a record value's record lies, and what it was when the value was taken.
+#[derive(Debug)]
+pub struct RecordRef {
+    path: RecordPath,
+    proto: &'static Proto,
+    lists_replaced: u32,
+}
+
+/// A packet value's packet, borrowed from the shared cell, or made for a record (one layer).
+pub enum PacketView<'a> {
+    Whole(Ref<'a, Packet>),
+    Record(Packet),
+}
+
+impl Deref for PacketView<'_> {
+    type Target = Packet;
+    fn deref(&self) -> &Packet {
+        match self {
+            PacketView::Whole(p) => p,
+            PacketView::Record(p) => p,
+        }
+    }
 }
 
 impl Pkt {
@@ -70,36 +111,166 @@ impl Pkt {
         Pkt {
             cell: Rc::new(RefCell::new(p)),
             start: 0,
-            time: Rc::new(Cell::new(time)),
+            meta: Rc::new(Meta {
+                time: Cell::new(time),
+                lists_replaced: Cell::new(0),
+            }),
+            record: None,
         }
+    }
+
+    pub fn time(&self) -> Timestamp {
+        self.meta.time.get()
+    }
+
+    pub fn set_time(&self, t: Timestamp) {
+        self.meta.time.set(t)
     }
 
     /// An independent packet with the same layers (from this value's first layer up) and the same time:
     /// Scapy's `copy()`.
     pub fn copy(&self) -> Pkt {
-        Pkt::captured(self.owned(), self.time.get())
+        Pkt::captured(self.owned(), self.time())
     }
 
     /// The packet from this value's first layer up, as an owned packet.
     pub fn owned(&self) -> Packet {
-        let p = self.cell.borrow();
-        if self.start == 0 {
-            p.clone()
-        } else {
-            p.from_layer(self.start)
+        match self.view() {
+            PacketView::Whole(p) if self.start == 0 => p.clone(),
+            PacketView::Whole(p) => p.from_layer(self.start),
+            PacketView::Record(p) => p,
         }
     }
-}
 
-impl Pkt {
-    /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up.
+    /// The packet this value reads, from its layer `start`: the shared packet, or for a record a packet of that
+    /// record alone (empty once the record is gone from the packet, see [`Pkt::record_gone`]).
+    pub fn view(&self) -> PacketView<'_> {
+        match &self.record {
+            None => PacketView::Whole(self.cell.borrow()),
+            Some(r) => PacketView::Record(
+                self.live_record(r)
+                    .map_or_else(|| Packet::new(Vec::new()), Packet::from),
+            ),
+        }
+    }
+
+    fn live_record(&self, r: &RecordRef) -> Option<Layer> {
+        if r.lists_replaced != self.meta.lists_replaced.get() {
+            return None;
+        }
+        self.cell.borrow().record(&r.path).filter(|l| l.proto() == r.proto)
+    }
+
+    /// The error for a record value whose record is no longer in its packet, if this is one.
+    pub fn record_gone(&self) -> Result<(), LangError> {
+        match &self.record {
+            Some(r) if self.live_record(r).is_none() => Err(LangError::value_err(format!(
+                "this {0} may no longer be in its packet: a record list of the packet was replaced since it was \
+                 taken; take it again, as p[{0}]",
+                r.proto.name
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Edits layer `li` of this value's packet (for a record, the record itself: `li` is 0).
+    pub fn edit_layer<R>(&self, li: usize, f: impl FnOnce(&mut Layer) -> R) -> Result<R, LangError> {
+        self.record_gone()?;
+        let mut packet = self.cell.borrow_mut();
+        let layer = match &self.record {
+            None => packet.layers_mut().get_mut(li),
+            Some(r) => packet.record_mut(&r.path).filter(|_| li == 0),
+        };
+        layer
+            .map(f)
+            .ok_or_else(|| LangError::value_err("the packet has no such layer"))
+    }
+
+    /// Notes that a packet-list field of the packet was given a new list: record values taken before no longer
+    /// read it.
+    pub fn lists_replaced(&self) {
+        self.meta
+            .lists_replaced
+            .set(self.meta.lists_replaced.get().wrapping_add(1));
+    }
+
+    /// The value found in this value's packet by [`Packet::find`]: a layer (with what is above it) or a record.
+    pub fn found(&self, found: Found) -> Pkt {
+        match (found, &self.record) {
+            (Found::Layer(i), None) => Pkt {
+                start: i,
+                ..self.clone()
+            },
+            // A record's own layer: the record itself.
+            (Found::Layer(_), Some(_)) => self.clone(),
+            (Found::Record(path), own) => {
+                let path = match own {
+                    None => path,
+                    Some(r) => path.steps.iter().fold(r.path.clone(), |p, &(f, k)| p.child(f, k)),
+                };
+                self.at_record(path)
+            }
+        }
+    }
+
+    /// The value of the record at `path` in this value's packet.
+    pub fn at_record(&self, path: RecordPath) -> Pkt {
+        let proto = self.cell.borrow().record(&path).map_or(&packet::RAW, |l| l.proto());
+        Pkt {
+            start: 0,
+            record: Some(Rc::new(RecordRef {
+                path,
+                proto,
+                lists_replaced: self.meta.lists_replaced.get(),
+            })),
+            ..self.clone()
+        }
+    }
+
+    /// The path of record `index` of list field `field` of layer `li` of this value.
+    pub fn record_path(&self, li: usize, field: usize, index: usize) -> RecordPath {
+        match &self.record {
+            None => RecordPath {
+                layer: li,
+                steps: Vec::new(),
+            }
+            .child(field, index),
+            Some(r) => r.path.child(field, index),
+        }
+    }
+
+    /// Whether two values are the same packet's same layer or record (Python's `is`).
+    pub fn same(&self, other: &Pkt) -> bool {
+        Rc::ptr_eq(&self.cell, &other.cell)
+            && self.start == other.start
+            && self.record.as_ref().map(|r| &r.path) == other.record.as_ref().map(|r| &r.path)
+    }
+
+    /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up:
+    /// Scapy's `p[cls]`, records included.
     pub fn layer_value(&self, cls: &Value) -> Result<Option<Value>, LangError> {
-        let pk = self.cell.borrow();
-        let layers = &pk.layers()[self.start.min(pk.layers().len())..];
-        let found = match cls {
-            Value::Class(proto) => layers.iter().position(|l| std::ptr::eq(l.proto(), *proto)),
-            Value::Str(name) => layers.iter().position(|l| l.name() == &**name),
-            Value::Int(i) => usize::try_from(*i).ok().filter(|i| *i < layers.len()),
+        self.nth_layer(cls, 1)
+    }
+
+    /// Scapy's `getlayer(cls, nb)`: the `nb`-th layer or record (from 1) of the class (or class name, Scapy's
+    /// or long), in Scapy's order; an index counts every layer and record.
+    pub fn nth_layer(&self, cls: &Value, nb: usize) -> Result<Option<Value>, LangError> {
+        let target = match cls {
+            Value::Class(proto) => Target::Proto(proto),
+            // Scapy matches a class name or its long name (`p["DNS Question Record"]`).
+            Value::Str(name) => match Proto::by_either_name(name) {
+                Some(proto) => Target::Proto(proto),
+                None => return Ok(None),
+            },
+            Value::Int(i) => match usize::try_from(*i) {
+                Ok(i) => {
+                    return Ok(self
+                        .view()
+                        .find(self.start, i + 1, Target::Any)
+                        .map(|f| Value::Packet(self.found(f))))
+                }
+                Err(_) => return Ok(None),
+            },
             other => {
                 return Err(LangError::type_err(format!(
                     "a layer is named by its class, its name or its index, not a {}",
@@ -107,12 +278,10 @@ impl Pkt {
                 )))
             }
         };
-        Ok(found.map(|i| {
-            Value::Packet(Pkt {
-                start: self.start + i,
-                ..self.clone()
-            })
-        }))
+        let view = self.view();
+        let found = view.find(self.start, nb, target);
+        drop(view);
+        Ok(found.map(|f| Value::Packet(self.found(f))))
     }
 }
 
@@ -355,9 +524,7 @@ impl Value {
                         .all(|(k, v)| b.iter().any(|(k2, v2)| k.equals(k2) && v.equals(v2)))
             }
             (Value::Range(a), Value::Range(b)) => a == b,
-            (Value::Packet(a), Value::Packet(b)) => {
-                (Rc::ptr_eq(&a.cell, &b.cell) && a.start == b.start) || a.owned().layers() == b.owned().layers()
-            }
+            (Value::Packet(a), Value::Packet(b)) => a.same(b) || a.owned().layers() == b.owned().layers(),
             (Value::Class(a), Value::Class(b)) => std::ptr::eq(*a, *b),
             (Value::Builtin(a), Value::Builtin(b)) => std::ptr::eq(*a, *b),
             (Value::Lambda(a), Value::Lambda(b)) => Rc::ptr_eq(a, b),
@@ -428,7 +595,7 @@ impl Value {
                 1 => format!("range({}, {})", r[0], r[1]),
                 step => format!("range({}, {}, {step})", r[0], r[1]),
             },
-            Value::Packet(p) => p.cell.borrow().summary_from(p.start),
+            Value::Packet(p) => p.view().summary_from(p.start),
             Value::Host(h) => h.to_string(),
             Value::Class(p) => format!("<class '{}'>", p.name),
             Value::Builtin(b) => format!("<built-in function {}>", b.name),

@@ -93,8 +93,12 @@ pub static NOP: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Any option without a class of its own: type, length, value kept as bytes.
-pub static GENERIC: Proto = option("IPOption", "IP Option", &GENERIC_FIELDS);
+/// Any option without a class of its own: type, length, value kept as bytes. Bytes given to `IPOption(...)`
+/// are dissected as their option's class, as Scapy's `dispatch_hook` does.
+pub static GENERIC: Proto = Proto {
+    dispatch: Some(dispatch),
+    ..option("IPOption", "IP Option", &GENERIC_FIELDS)
+};
 static GENERIC_FIELDS: [Field; 5] = sized(
     0,
     0,

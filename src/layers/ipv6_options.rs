@@ -112,7 +112,10 @@ pub static PADN: Proto = Proto {
     ..Proto::BASE
 };
 
+/// An option without a class of its own; bytes given to `HBHOptUnknown(...)` are dissected as their option's
+/// class, as Scapy's `dispatch_hook` does.
 pub static UNKNOWN: Proto = Proto {
+    dispatch: Some(option_class),
     name: "HBHOptUnknown",
     long_name: "Scapy6 Unknown Option",
     fields: &TLV_FIELDS,

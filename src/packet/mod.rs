@@ -12,6 +12,7 @@ pub mod field;
 mod hosts;
 mod layout;
 mod payload;
+mod records;
 pub mod registry;
 mod render;
 mod set;
@@ -31,6 +32,7 @@ pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
 use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
 pub use payload::{raw, PADDING, RAW};
+pub use records::{Found, RecordPath, Target};
 pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Direction, Overload, Registry};
 pub use render::{chexdump, field_repr, hexdump, hexstr, ls_with, sprintf, write_field};
 pub use set::PacketIter;
@@ -120,6 +122,11 @@ impl Proto {
     /// Looks a protocol up by its class name.
     pub fn by_name(name: &str) -> Option<&'static Proto> {
         installed().by_name(name)
+    }
+
+    /// Looks a protocol up by its class name or its long name, as Scapy's `p["DNS Question Record"]` does.
+    pub fn by_either_name(name: &str) -> Option<&'static Proto> {
+        Proto::by_name(name).or_else(|| installed().protocols().iter().copied().find(|p| p.long_name == name))
     }
 
     /// Where this protocol's run of fixed fields sits.
@@ -468,6 +475,14 @@ impl Layer {
         match self.user & (1 << i) {
             0 => None,
             _ => self.values.get(i),
+        }
+    }
+
+    /// The user's value of field `i`, to change in place, if the user set it.
+    pub(crate) fn user_value_mut(&mut self, i: usize) -> Option<&mut FieldValue> {
+        match self.user & (1 << i) {
+            0 => None,
+            _ => self.values.get_mut(i),
         }
     }
 

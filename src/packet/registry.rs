@@ -129,6 +129,14 @@ impl Registry {
         self.protocols.iter().copied().find(|p| p.name == name)
     }
 
+    /// True when the protocol is a layer of packets, never a record of a packet-list field: a binding or a link
+    /// type names it, or it is a payload kind. A search for it need not look into records.
+    pub fn stacks(&self, proto: &Proto) -> bool {
+        proto.is_payload()
+            || self.link_types.iter().any(|(_, p)| *p == proto)
+            || self.bindings.iter().any(|b| b.lower == proto || b.upper == proto)
+    }
+
     /// The protocol a frame of this link type starts with.
     pub fn first_protocol(&self, link: LinkType) -> &'static Proto {
         self.link_types

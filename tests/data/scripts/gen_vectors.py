@@ -746,6 +746,39 @@ def lang_cases():
     stacked = 'Ether(dst="%s", src="%s")/Dot1Q(id=1, vlan=2)/IP(src="%s", dst="%s", id=7)' % (M2, M1, A1, A2)
     # Scapy resolves `id` at the first layer that knows the name: Dot1Q's dei, not IP's id.
     add("deprecated_dot1q_id_stacked", stacked, "(%s).id" % stacked, "(%s)[IP].id" % stacked)
+    # Records and options are layers (Scapy 2.8): found after their layer, depth first, by class, name or
+    # index (an index counts records too); a generic option class dispatches to the specific one.
+    dns = ('IP(src="%s", dst="%s")/UDP(sport=5000)/DNS(qd=DNSQR(qname="a.example."), an=[DNSRR(rrname='
+           '"a.example.", rdata="198.18.0.5"), DNSRRMX(rrname="a.example.", exchange="mx.example."), '
+           'DNSRR(rrname="b.example.", rdata="198.18.0.6")], ar=[DNSRROPT(rdata=[EDNS0TLV(optcode=65001, '
+           'optdata=b"12345678")])])') % (A1, A2)
+    read = "IP(raw(%s))" % dns
+    add("records_dns", dns,
+        "(%s)[DNSQR].qname" % dns, "(%s)[DNSRR]" % dns, "(%s).getlayer(DNSRR, 2)" % dns,
+        "(%s).getlayer(DNSRR, 3)" % dns, "DNSRR in (%s)" % dns, "DNSRRMX in (%s)" % dns,
+        "'DNSRR' in (%s)" % dns, "IPOption_RR in (%s)" % dns, "(%s)[3]" % dns, "(%s)[4]" % dns,
+        "(%s)[DNS].an[1]" % dns, "(%s)[EDNS0TLV]" % dns, "(%s)[DNSRROPT][EDNS0TLV].optcode" % dns,
+        "%s[DNSRR:2].rdata" % read, "%s[DNSRRMX].exchange" % read, "%s[DNS].an[2].rrname" % read,
+        "%s[EDNS0TLV].optdata" % read)
+    ipo = ('IP(src="%s", dst="%s", options=[IPOption_RR(routers=["198.18.0.9"]), IPOption_NOP(), '
+           'IPOption_SDBM(addresses=["198.18.0.3"])])/TCP()') % (A1, A2)
+    add("records_ip_options", ipo,
+        "IPOption_RR in IP(raw(%s))" % ipo, "IPOption in (%s)" % ipo, "IP(raw(%s))[IPOption_SDBM]" % ipo,
+        "(%s)[1]" % ipo, "(%s)[4]" % ipo, "IP(raw(%s))[IPOption_RR].routers" % ipo,
+        "(%s).getlayer(IPOption_NOP)" % ipo)
+    hbh = ('IPv6(src="%s", dst="%s")/IPv6ExtHdrHopByHop(options=[RouterAlert(), PadN(optdata=b"\\x00\\x00")])'
+           '/ICMPv6EchoRequest()') % (B1, B2)
+    add("records_ipv6_options", hbh, "RouterAlert in IPv6(raw(%s))" % hbh, "IPv6(raw(%s))[PadN]" % hbh,
+        "(%s)[RouterAlert].value" % hbh)
+    for cid, expr in [
+        ("dispatch_ipoption_rr", 'IPOption(b"\\x07\\x07\\x04")'),
+        ("dispatch_ipoption_nop", 'IPOption(b"\\x01")'),
+        ("dispatch_ipoption_timestamp", 'IPOption(b"\\x44\\x08\\x05\\x00\\x01\\x02\\x03\\x04")'),
+        ("dispatch_ipoption_unknown", 'IPOption(b"\\x1e\\x03\\x01")'),
+        ("dispatch_hbh_router_alert", 'HBHOptUnknown(b"\\x05\\x02\\x00\\x00")'),
+        ("dispatch_hbh_padn", 'HBHOptUnknown(b"\\x01\\x01\\x00")'),
+    ]:
+        add(cid, expr, expr)
     return C
 
 
