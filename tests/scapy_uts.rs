@@ -150,3 +150,35 @@ fn scapy_uts_tests_pass_or_are_listed_deviations() {
     println!("{counts}");
     assert!(problems.is_empty(), "{problems}{counts}");
 }
+
+#[test]
+fn campaign_files_read_as_utscapy_reads_them() {
+    let text = "% campaign\n+ set\n= a\n~ kw\n* comment\nx = 1\n# skipped\nx\n= a\ny\n";
+    let tests = parse_campaign(text);
+    let got: Vec<_> = tests.iter().map(|t| (t.title.as_str(), t.code.as_str())).collect();
+    assert_eq!(got, [("a", "x = 1\nx\n"), ("a (2)", "y\n")]);
+}
+
+#[test]
+fn a_test_fails_on_an_error_or_a_false_underscore_as_in_utscapy() {
+    let mut s = Session::with_output(std::io::sink());
+    let mut outcome = |code: &str| {
+        run(
+            &mut s,
+            "f.uts",
+            &UtsTest {
+                title: "t".into(),
+                code: code.into(),
+            },
+        )
+        .is_ok()
+    };
+    assert!(outcome("x = 1"), "`_` unset is None");
+    assert!(
+        !outcome("x == 2\ny = 3"),
+        "the last expression's value, not the last statement's"
+    );
+    assert!(!outcome("y = 4"), "`_` is never reset between tests");
+    assert!(outcome("x == 1"));
+    assert!(!outcome("assert x == 2"));
+}
