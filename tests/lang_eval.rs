@@ -567,6 +567,21 @@ fn packet_api_as_scapy() {
         v("f = p[TCP].flags; f.S, f.F, 'S' in f, 'SA' in f, f.value, f & 2, f | 1"),
         "(True, False, True, False, 18, <Flag 2 (S)>, <Flag 19 (FSA)>)"
     );
+    // Several letters at once, flags set through the value, names as operands (Scapy 2.8.0 printed these).
+    assert_eq!(
+        val(
+            "t = TCP(flags='SA'); a = (t.flags.SA, t.flags.SAF); t.flags.U = True; t.flags.S = False; \
+             t.flags &= 'SFA'; t.flags |= 'P'; a, t.flags, t.flags - 'P', IP(flags='MF').flags.evil"
+        ),
+        "((True, False), <Flag 24 (PA)>, <Flag 16 (A)>, False)"
+    );
+    assert_eq!(
+        val(
+            "q = IP()/TCP(); q[TCP].flags.F = 1; q.flags.DF = 1; q.flags |= 'evil+MF'; q.flags &= 'DF+MF'; \
+             q.flags, q[TCP].flags"
+        ),
+        "(<Flag 3 (MF+DF)>, <Flag 3 (FS)>)"
+    );
     assert_eq!(
         val("q = IP(ttl=64, tos=0, dst='198.18.0.2'); q.hide_defaults(); q"),
         "<IP  dst=198.18.0.2 |>"

@@ -10,7 +10,7 @@ use super::args::{Args, Keywords};
 use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
 use super::exception;
-use super::ops::{binop, compare, flag_bit, index, layer_label, percent_format, slice, unary};
+use super::ops::{binop, compare, flag_bit, flag_bits, index, layer_label, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
 use super::session::{conf_index, io_error, Session};
@@ -319,6 +319,13 @@ impl Session {
             }
             ExprKind::Attr(obj, name) => {
                 let o = self.eval(obj)?;
+                // Scapy's `p.flags.DF = 1`: the FlagValue is the field's, so setting a flag sets the field.
+                if let Value::Flag(bits, f) = o {
+                    if let Some(bit) = flag_bit(f, name) {
+                        let set = if v.truthy() { bits | bit } else { bits & !bit };
+                        return self.assign(obj, Value::Flag(set, f), local);
+                    }
+                }
                 self.set_attr(&o, name, &v).map_err(|e| e.at(target.span))
             }
             ExprKind::Index(obj, key) => {
@@ -803,8 +810,8 @@ impl Session {
             Value::Host(h) if h.attr(name).is_some() => Ok(h.attr(name).unwrap_or(Value::None)),
             // Scapy's FlagValue: `flags.S` says whether that flag is set, `flags.value` is the number.
             Value::Flag(v, _) if name == "value" => Ok(Value::Int(i128::from(*v))),
-            Value::Flag(v, f) if flag_bit(f, name).is_some() => {
-                Ok(Value::Bool(flag_bit(f, name).is_some_and(|bit| v & bit != 0)))
+            Value::Flag(v, f) if flag_bits(f, name).is_some() => {
+                Ok(Value::Bool(flag_bits(f, name).is_some_and(|bits| v & bits == bits)))
             }
             // Scapy's `fields`: what was set on the layer.
             Value::Packet(p) if name == "fields" && field_owner(p, name).is_err() => {

@@ -73,6 +73,18 @@ fn floor_divmod(a: i128, b: i128) -> Result<(i128, i128), LangError> {
     })
 }
 
+/// Flag names (`"SA"`, `"DF+MF"`) as the value of flags field `f`.
+fn flag_names(f: &'static crate::packet::Field, names: &Value) -> Result<Value, LangError> {
+    match f.coerce(super::value::to_field(names)?) {
+        Ok(crate::packet::FieldValue::Int(n)) => Ok(Value::Flag(n, f)),
+        _ => Err(LangError::value_err(format!(
+            "{} are not flags of {}",
+            names.repr(),
+            f.name
+        ))),
+    }
+}
+
 /// Binary operators; `/` stacks packets, as in Scapy.
 pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
     use Value::*;
@@ -81,12 +93,27 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
             return Ok(p);
         }
     }
+    // A FlagValue combined with flag names takes them as its field's value (`flags |= "evil+MF"`).
+    let (a, b) = match (&a, &b) {
+        (Flag(_, f), Str(_)) => {
+            let b = flag_names(f, &b)?;
+            (a, b)
+        }
+        (Str(_), Flag(_, f)) => (flag_names(f, &a)?, b),
+        _ => (a, b),
+    };
     if let (Some(x), Some(y)) = (a.as_int(), b.as_int()) {
         // A flags value combined bitwise stays a flags value (`flags & 2` prints `<Flag 2 (S)>`), as Scapy's.
         let flags_of = |v: &Value| match v {
             Flag(_, f) => Some(*f),
             _ => Option::None,
         };
+        // Scapy's `flags - "S"` clears those flags.
+        if let (BinOp::Sub, Some(field)) = (op, flags_of(&a)) {
+            if let (Ok(x), Ok(y)) = (u64::try_from(x), u64::try_from(y)) {
+                return Ok(Flag(x & !y, field));
+            }
+        }
         if let (BinOp::BitAnd | BinOp::BitOr | BinOp::BitXor, Some(field)) = (op, flags_of(&a).or(flags_of(&b))) {
             if let Ok(Int(n)) = int_op(op, x, y) {
                 if let Ok(n) = u64::try_from(n) {
@@ -456,10 +483,26 @@ pub(crate) fn layer_label(cls: &Value) -> String {
     }
 }
 
-/// The bit of the flag called `name` (`S` of TCP's flags, `DF` of IP's), if the field has one.
+/// The bit of the flag called `name` (`S` of TCP's flags, `DF` of IP's), if the field has one. As in Scapy, an
+/// `_` stands for a `-` of the name.
 pub(crate) fn flag_bit(field: &crate::packet::Field, name: &str) -> Option<u64> {
+    let crate::packet::Show::Flags(names, _) = field.show else {
+        return None;
+    };
+    let bit = |name: &str| names.iter().position(|n| *n == name).map(|i| 1 << i);
+    bit(name).or_else(|| bit(&name.replace('_', "-")))
+}
+
+/// The bits a FlagValue attribute reads: one flag's name, or for flags of one letter each (TCP's) several letters
+/// at once, `flags.SA` being true when both are set (Scapy's `FlagValue.__getattr__`).
+pub(crate) fn flag_bits(field: &crate::packet::Field, name: &str) -> Option<u64> {
+    if let Some(bit) = flag_bit(field, name) {
+        return Some(bit);
+    }
     match field.show {
-        crate::packet::Show::Flags(names, _) => names.iter().position(|n| *n == name).map(|i| 1 << i),
+        crate::packet::Show::Flags(_, "") if !name.is_empty() => name.chars().try_fold(0, |bits, c| {
+            flag_bit(field, c.encode_utf8(&mut [0; 4])).map(|b| bits | b)
+        }),
         _ => None,
     }
 }
