@@ -25,6 +25,8 @@ pub enum ParamKind {
     Default(Const),
     /// `*name`: the remaining positional arguments, as a tuple.
     Star,
+    /// `**name`: the keyword arguments no other parameter takes, as a dict (in the order given).
+    StarStar,
 }
 
 /// A default value, written in a table as a constant.
@@ -68,6 +70,13 @@ pub(crate) const fn star(name: &'static str) -> Param {
     }
 }
 
+pub(crate) const fn star_star(name: &'static str) -> Param {
+    Param {
+        name,
+        kind: ParamKind::StarStar,
+    }
+}
+
 /// `name(a, b=1, *rest)`, as help and the REPL's hints show a signature.
 pub fn signature(name: &str, params: &[Param]) -> String {
     let parts: Vec<String> = signature_parts(params).into_iter().map(|(_, text)| text).collect();
@@ -82,6 +91,7 @@ pub fn signature_parts(params: &[Param]) -> Vec<(&'static str, String)> {
             let text = match p.kind {
                 ParamKind::Required => p.name.to_string(),
                 ParamKind::Star => format!("*{}", p.name),
+                ParamKind::StarStar => format!("**{}", p.name),
                 ParamKind::Default(c) => format!("{}={}", p.name, c.value().repr()),
             };
             (p.name, text)
@@ -121,6 +131,7 @@ impl Args {
                     *slot = Some(Value::Tuple(pos.by_ref().collect()));
                     break;
                 }
+                ParamKind::StarStar => break,
                 _ => match pos.next() {
                     Some(v) => *slot = Some(v),
                     None => break,
@@ -135,11 +146,17 @@ impl Args {
                 params.len() + extra
             )));
         }
+        let rest = params.iter().position(|p| matches!(p.kind, ParamKind::StarStar));
+        let mut extra_kw = Vec::new();
         for (name, v, span) in kw {
             let Some(i) = params
                 .iter()
-                .position(|p| p.name == &*name && !matches!(p.kind, ParamKind::Star))
+                .position(|p| p.name == &*name && !matches!(p.kind, ParamKind::Star | ParamKind::StarStar))
             else {
+                if rest.is_some() {
+                    extra_kw.push((Value::Str(name), v));
+                    continue;
+                }
                 let names: Vec<&str> = params.iter().map(|p| p.name).collect();
                 let hint = closest(&name, &names).map_or(String::new(), |(_, s)| format!("; did you mean '{s}'?"));
                 return Err(
@@ -152,6 +169,9 @@ impl Args {
                 );
             }
         }
+        if let Some(i) = rest {
+            slots[i] = Some(Value::Dict(Rc::new(std::cell::RefCell::new(extra_kw))));
+        }
         let values = slots
             .into_iter()
             .zip(params)
@@ -159,6 +179,7 @@ impl Args {
                 (Some(v), _) => Ok(v),
                 (None, ParamKind::Default(c)) => Ok(c.value()),
                 (None, ParamKind::Star) => Ok(Value::Tuple(Rc::from([]))),
+                (None, ParamKind::StarStar) => Ok(Value::Dict(Rc::default())),
                 (None, ParamKind::Required) => Err(LangError::type_err(format!(
                     "{func}() missing required argument '{}'",
                     p.name

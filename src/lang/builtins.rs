@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::args::{expect_text, opt, req, star, Args, Const};
+use super::args::{expect_text, opt, req, star, star_star, Args, Const};
 use super::ast::BinOp;
 use super::error::{ErrorKind, LangError};
 use super::ops::binop;
@@ -262,11 +262,14 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     }),
     method!(
         "getlayer",
-        [req("cls"), opt("nb", Const::Int(1))],
-        "The nb-th layer of this class (a class, its name, or an index), with its payload; None if absent.",
+        [req("cls"), opt("nb", Const::Int(1)), star_star("flt")],
+        "The nb-th layer of this class (a class, its name, or an index) whose fields have the values given \
+         (getlayer(IP, ttl=3)), with its payload; None if absent.",
         |_, p, a| {
             let nb = a.int("nb").and_then(|n| usize::try_from(n).ok()).unwrap_or(1);
-            Ok(pkt(p).nth_layer(a.get("cls"), nb)?.unwrap_or(Value::None))
+            Ok(pkt(p)
+                .nth_layer(a.get("cls"), nb, &a.get("flt").dict_pairs())?
+                .unwrap_or(Value::None))
         }
     ),
     method!(

@@ -683,7 +683,17 @@ impl Session {
                     .and_then(|n| usize::try_from(n).ok())
                     .ok_or_else(|| LangError::type_err("the layer's number, after the class, is an int: p[IP:2]"))?,
             };
-            return p.nth_layer(cls, nb)?.ok_or_else(|| {
+            // Scapy's `p[IP::{"ttl": 3}]`: a dict after the number filters by field values.
+            let filter = match &values[2] {
+                Value::None => Vec::new(),
+                Value::Dict(_) => values[2].dict_pairs(),
+                _ => {
+                    return Err(LangError::type_err(
+                        "the filter, after the layer's number, is a dict: p[IP::{'ttl': 3}]",
+                    ))
+                }
+            };
+            return p.nth_layer(cls, nb, &filter)?.ok_or_else(|| {
                 LangError::new(ErrorKind::Index, format!("Layer [{}:{nb}] not found", layer_label(cls)))
             });
         }

@@ -249,12 +249,21 @@ impl Pkt {
     /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up:
     /// Scapy's `p[cls]`, records included.
     pub fn layer_value(&self, cls: &Value) -> Result<Option<Value>, LangError> {
-        self.nth_layer(cls, 1)
+        self.nth_layer(cls, 1, &[])
     }
 
-    /// Scapy's `getlayer(cls, nb)`: the `nb`-th layer or record (from 1) of the class (or class name, Scapy's
-    /// or long), in Scapy's order; an index counts every layer and record.
-    pub fn nth_layer(&self, cls: &Value, nb: usize) -> Result<Option<Value>, LangError> {
+    /// Scapy's `getlayer(cls, nb, **flt)`: the `nb`-th layer or record (from 1) of the class (or class name,
+    /// Scapy's or long) whose fields have the values `filter` names, in Scapy's order; an index counts every
+    /// layer and record.
+    pub fn nth_layer(&self, cls: &Value, nb: usize, filter: &[(Value, Value)]) -> Result<Option<Value>, LangError> {
+        let keep = |layer: &Layer| {
+            filter.iter().all(|(name, want)| {
+                let Value::Str(name) = name else { return false };
+                layer
+                    .field_index(name)
+                    .is_some_and(|i| from_field(layer.value_at(i), &layer.proto().fields[i]).equals(want))
+            })
+        };
         let target = match cls {
             Value::Class(proto) => Target::Proto(proto),
             // Scapy matches a class name or its long name (`p["DNS Question Record"]`).
@@ -264,10 +273,8 @@ impl Pkt {
             },
             Value::Int(i) => match usize::try_from(*i) {
                 Ok(i) => {
-                    return Ok(self
-                        .view()
-                        .find(self.start, i + 1, Target::Any)
-                        .map(|f| Value::Packet(self.found(f))))
+                    let found = self.view().find(self.start, i + 1, Target::Any, &keep);
+                    return Ok(found.map(|f| Value::Packet(self.found(f))));
                 }
                 Err(_) => return Ok(None),
             },
@@ -279,7 +286,7 @@ impl Pkt {
             }
         };
         let view = self.view();
-        let found = view.find(self.start, nb, target);
+        let found = view.find(self.start, nb, target, &keep);
         drop(view);
         Ok(found.map(|f| Value::Packet(self.found(f))))
     }
@@ -462,6 +469,14 @@ impl Value {
             Value::Flag(..) => "FlagValue",
             Value::Gen(_) => "RandValue",
             Value::Conf => "Conf",
+        }
+    }
+
+    /// A dict's pairs, in order; nothing for any other value.
+    pub fn dict_pairs(&self) -> Vec<(Value, Value)> {
+        match self {
+            Value::Dict(d) => d.borrow().clone(),
+            _ => Vec::new(),
         }
     }
 

@@ -116,9 +116,11 @@ pub static NA: Proto = Proto {
     ..Proto::BASE
 };
 
-/// Scapy's `hashret` for solicitations and advertisements: the target address.
+/// Scapy's `hashret` for solicitations and advertisements: the target address, as text (`b"ffff::1111"`).
 fn target_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
-    out.extend(addr(p, i, "tgt"));
+    if let Some(FieldValue::Ip6(tgt)) = p.layers()[i].get("tgt") {
+        out.extend_from_slice(crate::packet::value::fmt_ip6(tgt).as_bytes());
+    }
     Some(i + 1)
 }
 

@@ -95,7 +95,8 @@ fn is_multicast(a: &[u8]) -> bool {
 /// Scapy's `IPv6.hashret`: ICMPv6 errors hash as the packet they quote; neighbour and router discovery by the
 /// protocol alone (their answers come from another address than the one asked); otherwise source XOR
 /// destination (unless multicast) and the upper protocol, looking through fragment, hop-by-hop, destination
-/// and routing headers. (Scapy also folds a routing header's addresses into the destination; not done here.)
+/// and routing headers. As in Scapy, a routing header's addresses fold into the destination, and a Home
+/// Address option stands for the source.
 fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
     let mut next = nh(&p.layers()[i]);
     match message_type(p, i + 1) {
@@ -109,12 +110,54 @@ fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
     if layer_of(p, i + 1, &[&FRAGMENT, &HOP_BY_HOP, &DEST_OPT, &ROUTING]).is_some() {
         next = int(p, i + 1, "nh");
     }
-    let dst = addr(p, i, "dst");
+    let (mut src, mut dst) = (addr(p, i, "src"), addr(p, i, "dst"));
+    if let Some(routing) = layer_of(p, i + 1, &[&ROUTING]) {
+        dst = routed_destination(routing);
+    }
+    if let Some(hoa) = layer_of(p, i + 1, &[&DEST_OPT]).and_then(home_address) {
+        src = hoa;
+    }
     if !is_multicast(&dst) {
-        push_xor(out, &dst, &addr(p, i, "src"));
+        push_xor(out, &dst, &src);
     }
     out.push(next as u8);
     Some(i + 1)
+}
+
+/// Scapy's destination for a routing header: its last address (`::1` when none) XOR each of its addresses.
+fn routed_destination(routing: &Layer) -> Vec<u8> {
+    let addresses: Vec<[u8; 16]> = match routing.get("addresses") {
+        Some(FieldValue::List(items)) => items
+            .iter()
+            .filter_map(|a| match a {
+                FieldValue::Ip6(a) => Some(a.octets()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let last = addresses.last().copied().unwrap_or(Ipv6Addr::LOCALHOST.octets());
+    let folded = addresses.iter().fold(last, |mut d, a| {
+        d.iter_mut().zip(a).for_each(|(x, y)| *x ^= y);
+        d
+    });
+    folded.to_vec()
+}
+
+/// The home address of the last Home Address option of a destination options header.
+fn home_address(dest_opt: &Layer) -> Option<Vec<u8>> {
+    let options = dest_opt.get("options")?;
+    let FieldValue::Layers(options) = options else {
+        return None;
+    };
+    options
+        .iter()
+        .rev()
+        .find(|o| o.proto() == &super::ipv6_options::HAO)
+        .and_then(|o| match o.get("hoa") {
+            Some(FieldValue::Ip6(a)) => Some(a.octets().to_vec()),
+            _ => None,
+        })
 }
 
 /// Scapy's `IPv6.answers`: the reply comes from where the request went (a request to a multicast group may be
@@ -137,8 +180,12 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
     if message_type(r, i + 1).is_some_and(|t| t < 128) {
         return answers_at(r, i + 2, q, j);
     }
-    if layer_of(q, j + 1, &[&FRAGMENT, &ROUTING]).is_some() {
+    if layer_of(q, j + 1, &[&FRAGMENT, &ROUTING, &DEST_OPT]).is_some() {
         return answers_at(r, i + 1, q, j + 2);
+    }
+    // A reply behind a destination options header (a Binding Update answering a Binding Refresh Request).
+    if layer_of(r, i + 1, &[&DEST_OPT]).is_some() {
+        return answers_at(r, i + 2, q, j + 1);
     }
     (int(q, j, "nh") == 0 || int(r, i, "nh") == int(q, j, "nh")) && answers_at(r, i + 1, q, j + 1)
 }

@@ -45,6 +45,19 @@ impl Target {
     }
 }
 
+/// A target and the filter a layer or record must pass as well.
+#[derive(Clone, Copy)]
+struct Wanted<'a> {
+    target: Target,
+    keep: &'a dyn Fn(&Layer) -> bool,
+}
+
+impl Wanted<'_> {
+    fn matches(self, layer: &Layer) -> bool {
+        self.target.matches(layer) && (self.keep)(layer)
+    }
+}
+
 /// What [`Packet::find`] found: a layer of the packet, or a record inside one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Found {
@@ -53,10 +66,11 @@ pub enum Found {
 }
 
 impl Packet {
-    /// Scapy's `getlayer(cls, nb)`: the `nb`-th (from 1) layer or record from layer `start` up that is the
-    /// target, in Scapy's order (each layer, then its records depth first, then the layer above). `nb` 0 finds
-    /// nothing. Records are not decoded to look for a protocol that is only ever a layer (`TCP in p`).
-    pub fn find(&self, start: usize, nb: usize, target: Target) -> Option<Found> {
+    /// Scapy's `getlayer(cls, nb, **flt)`: the `nb`-th (from 1) layer or record from layer `start` up that is
+    /// the target and that `keep` accepts (Scapy's field filter), in Scapy's order (each layer, then its records
+    /// depth first, then the layer above). `nb` 0 finds nothing. Records are not decoded to look for a protocol
+    /// that is only ever a layer (`TCP in p`).
+    pub fn find(&self, start: usize, nb: usize, target: Target, keep: &dyn Fn(&Layer) -> bool) -> Option<Found> {
         if nb == 0 {
             return None;
         }
@@ -65,6 +79,7 @@ impl Packet {
             Target::Any => true,
         };
         let mut left = nb;
+        let target = Wanted { target, keep };
         for (i, layer) in self.layers().iter().enumerate().skip(start) {
             if target.matches(layer) {
                 left -= 1;
@@ -114,7 +129,7 @@ impl Layer {
 
 /// Counts the records of `layer`'s packet-list fields that are the target, depth first, down from `left`; true when the
 /// `left`-th is found, `steps` then leading to it.
-fn find_in_records(layer: &Layer, target: Target, left: &mut usize, steps: &mut Vec<(usize, usize)>) -> bool {
+fn find_in_records(layer: &Layer, target: Wanted<'_>, left: &mut usize, steps: &mut Vec<(usize, usize)>) -> bool {
     for (f, field) in layer.proto().fields.iter().enumerate() {
         if !matches!(field.kind, Kind::Records(_)) || !layer.has_value(f) {
             continue;
@@ -179,7 +194,7 @@ mod tests {
     #[test]
     fn records_are_found_after_their_layer_in_scapys_order() {
         let p = dns_packet();
-        assert_eq!(p.find(0, 1, named("DNS")), Some(Found::Layer(2)));
+        assert_eq!(p.find(0, 1, named("DNS"), &|_| true), Some(Found::Layer(2)));
         let (qd, an) = (field(&p, "qd"), field(&p, "an"));
         let rr = |k| {
             Some(Found::Record(RecordPath {
@@ -187,19 +202,27 @@ mod tests {
                 steps: vec![(an, k)],
             }))
         };
-        assert_eq!(p.find(0, 1, named("DNSRR")), rr(0));
-        assert_eq!(p.find(0, 2, named("DNSRR")), rr(2), "a DNSRRMX is not a DNSRR");
-        assert_eq!(p.find(0, 3, named("DNSRR")), None);
-        assert_eq!(p.find(0, 0, named("DNSRR")), None);
+        assert_eq!(p.find(0, 1, named("DNSRR"), &|_| true), rr(0));
+        assert_eq!(
+            p.find(0, 2, named("DNSRR"), &|_| true),
+            rr(2),
+            "a DNSRRMX is not a DNSRR"
+        );
+        assert_eq!(p.find(0, 3, named("DNSRR"), &|_| true), None);
+        assert_eq!(p.find(0, 0, named("DNSRR"), &|_| true), None);
         // Every layer and record counts for an index, as Scapy's `p[4]`.
         assert_eq!(
-            p.find(0, 4, Target::Any),
+            p.find(0, 4, Target::Any, &|_| true),
             Some(Found::Record(RecordPath {
                 layer: 2,
                 steps: vec![(qd, 0)]
             }))
         );
-        assert_eq!(p.find(3, 1, named("DNSRR")), None, "nothing above the DNS layer");
+        assert_eq!(
+            p.find(3, 1, named("DNSRR"), &|_| true),
+            None,
+            "nothing above the DNS layer"
+        );
     }
 
     #[test]
@@ -207,7 +230,7 @@ mod tests {
         let p = dns_packet();
         let mut read = Packet::dissect(&p.build(), LinkType::RawIp);
         let an = field(&read, "an");
-        let Some(Found::Record(path)) = read.find(0, 2, named("DNSRR")) else {
+        let Some(Found::Record(path)) = read.find(0, 2, named("DNSRR"), &|_| true) else {
             panic!("the second DNSRR")
         };
         assert_eq!(
