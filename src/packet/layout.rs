@@ -278,7 +278,12 @@ enum LayerBytes {
     /// Its own copy of the run, for a layer with nothing deferred and a small run (Ethernet, UDP, a short
     /// payload): cheaper than sharing the frame, whose reference count costs an atomic operation on each
     /// layer's creation and drop.
-    Copied { run: [u8; COPIED], len: u8 },
+    Copied {
+        run: [u8; COPIED],
+        len: u8,
+        /// Where the layer starts in the frame.
+        layer_start: u32,
+    },
     /// The frame, shared by the packet's layers.
     Shared {
         frame: Arc<[u8]>,
@@ -317,6 +322,7 @@ impl FrameRef {
                 LayerBytes::Copied {
                     run: copy,
                     len: needed as u8,
+                    layer_start: layer_start as u32,
                 }
             }
             // Offsets as `u32` keep layers small; lazy dissection is only used on frames below 4 GiB.
@@ -337,6 +343,13 @@ impl FrameRef {
         self.layout
     }
 
+    /// Where the layer starts in its frame.
+    pub(crate) fn layer_start(&self) -> usize {
+        match &self.bytes {
+            LayerBytes::Shared { layer_start, .. } | LayerBytes::Copied { layer_start, .. } => *layer_start as usize,
+        }
+    }
+
     /// Where the run starts in the bytes the layer was decoded from (its message, for a record); `None` for a
     /// copied run.
     pub(crate) fn run_offset(&self) -> Option<usize> {
@@ -349,7 +362,7 @@ impl FrameRef {
     /// The layer's bytes from the run's start: its run, and for a shared frame the rest of the layer.
     pub(crate) fn bytes(&self) -> &[u8] {
         match &self.bytes {
-            LayerBytes::Copied { run, len } => &run[..usize::from(*len)],
+            LayerBytes::Copied { run, len, .. } => &run[..usize::from(*len)],
             LayerBytes::Shared {
                 frame, run_start, end, ..
             } => frame.get(*run_start as usize..*end as usize).unwrap_or_default(),

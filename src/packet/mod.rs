@@ -722,8 +722,13 @@ impl Packet {
     pub fn from_layer(&self, start: usize) -> Packet {
         let mut sub = Packet::new(self.layers.get(start..).unwrap_or_default().to_vec());
         if let Some(w) = &self.wire {
-            let n = build::build(installed(), &sub.layers).len();
-            sub.wire = w.len().checked_sub(n).map(|at| Arc::from(&w[at..]));
+            // Where the layer was read from; a layer dissected without its frame (over 4 GiB) is placed by the
+            // length of what it and the layers above rebuild to.
+            let at = match sub.layers.first().and_then(|l| l.frame.as_ref()) {
+                Some(frame) => Some(frame.layer_start()),
+                None => w.len().checked_sub(build::build(installed(), &sub.layers).len()),
+            };
+            sub.wire = at.and_then(|at| w.get(at..)).map(Arc::from);
         }
         sub
     }
