@@ -323,6 +323,19 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
             Ok(Value::None)
         }
     ),
+    method!(
+        "clear_cache",
+        [],
+        "Forgets the bytes the packet was read from: the next build lays it out from its fields, computing \
+         lengths and checksums afresh.",
+        |_, p, _| {
+            let p = pkt(p);
+            if p.record.is_none() {
+                p.cell.borrow_mut().layers_mut();
+            }
+            Ok(Value::None)
+        }
+    ),
     method!("mysummary", [], "This layer's own part of the summary.", |_, p, _| {
         let p = pkt(p);
         let packet = p.view();

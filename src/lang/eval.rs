@@ -817,6 +817,11 @@ impl Session {
                     .map_or(Value::None, |l| Value::str(l.proto().long_name)))
             }
             Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
+            // Python's `x.__class__`, what `type(x)` gives.
+            _ if name == "__class__" => match self.lookup("type") {
+                Some(t) => self.call(&t, vec![obj.clone()], Vec::new()),
+                None => Err(no_attribute(&obj, name)),
+            },
             Value::Host(h) if h.attr(name).is_some() => Ok(h.attr(name).unwrap_or(Value::None)),
             // Scapy's FlagValue: `flags.S` says whether that flag is set, `flags.value` is the number.
             Value::Flag(v, _) if name == "value" => Ok(Value::Int(i128::from(*v))),

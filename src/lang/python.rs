@@ -116,12 +116,7 @@ fn b_isinstance(_: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 fn b_type(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     match a.get("obj") {
-        Value::Packet(p) => Ok(p
-            .cell
-            .borrow()
-            .layers()
-            .get(p.start)
-            .map_or(Value::None, |l| Value::Class(l.proto()))),
+        Value::Packet(p) => Ok(p.class()),
         other => match s.lookup(other.type_name()) {
             Some(Value::Builtin(b)) if TYPES.contains(&b.name) || exception::is_class(b.name) => Ok(Value::Builtin(b)),
             _ => Err(LangError::type_err(format!(

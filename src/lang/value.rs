@@ -239,6 +239,14 @@ impl Pkt {
         }
     }
 
+    /// The class of the value's first layer (None for an empty packet): `type(p)`.
+    pub fn class(&self) -> Value {
+        self.view()
+            .layers()
+            .get(self.start)
+            .map_or(Value::None, |l| Value::Class(l.proto()))
+    }
+
     /// Whether two values are the same packet's same layer or record (Python's `is`).
     pub fn same(&self, other: &Pkt) -> bool {
         Rc::ptr_eq(&self.cell, &other.cell)
