@@ -324,6 +324,22 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         }
     ),
     method!(
+        "get_current_router",
+        [],
+        "For a source-route or record-route IP option: the router its pointer points at.",
+        |s, p, _| {
+            let routers = s.get_attr(p.clone(), "routers")?;
+            let pointer = s.get_attr(p.clone(), "pointer")?.as_int().unwrap_or(0);
+            let i = usize::try_from(pointer / 4 - 1)
+                .map_err(|_| LangError::new(ErrorKind::Index, "the option's pointer is before its first router"))?;
+            let routers = s.collect(&routers)?;
+            routers
+                .get(i)
+                .cloned()
+                .ok_or_else(|| LangError::new(ErrorKind::Index, "the option's pointer is past its last router"))
+        }
+    ),
+    method!(
         "clear_cache",
         [],
         "Forgets the bytes the packet was read from: the next build lays it out from its fields, computing \
@@ -540,6 +556,61 @@ pub(crate) static LIST_METHODS: &[MethodDef] = &[
             list_of(l).borrow().iter().filter(|v| v.equals(a.get("item"))).count() as i128,
         ))
     }),
+    method!(
+        "insert",
+        [req("index"), req("item")],
+        "Insert the item before index (from the end when negative).",
+        |_, l, a| {
+            let (index, item) = (a.get("index"), a.get("item").clone());
+            let mut items = list_of(l).borrow_mut();
+            let i = index
+                .as_int()
+                .ok_or_else(|| LangError::type_err("insert() takes an int index"))?;
+            let n = items.len() as i128;
+            let i = if i < 0 { (i + n).max(0) } else { i.min(n) };
+            items.insert(i as usize, item);
+            Ok(Value::None)
+        }
+    ),
+    method!(
+        "remove",
+        [req("item")],
+        "Remove the first item equal to this one.",
+        |_, l, a| {
+            let mut items = list_of(l).borrow_mut();
+            let i = items
+                .iter()
+                .position(|v| v.equals(a.get("item")))
+                .ok_or_else(|| LangError::value_err("list.remove(x): x not in list"))?;
+            items.remove(i);
+            Ok(Value::None)
+        }
+    ),
+    method!("clear", [], "Remove every item.", |_, l, _| {
+        list_of(l).borrow_mut().clear();
+        Ok(Value::None)
+    }),
+    method!("reverse", [], "Reverse the items in place.", |_, l, _| {
+        list_of(l).borrow_mut().reverse();
+        Ok(Value::None)
+    }),
+    method!("copy", [], "A shallow copy.", |_, l, _| Ok(Value::list(
+        list_of(l).borrow().clone()
+    ))),
+    method!(
+        "sort",
+        [opt("key", Const::None), opt("reverse", Const::Bool(false))],
+        "Sort the items in place, compared by key(item) if a key is given.",
+        |s, l, a| {
+            let items = list_of(l).borrow().clone();
+            let mut sorted = sort_values(s, items, a.get("key"))?;
+            if a.get("reverse").truthy() {
+                sorted.reverse();
+            }
+            *list_of(l).borrow_mut() = sorted;
+            Ok(Value::None)
+        }
+    ),
 ];
 
 /// The methods of a dict.
@@ -681,7 +752,10 @@ fn b_len(_: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 fn packet_bytes(v: &Value, func: &str) -> Result<Vec<u8>, LangError> {
     match v {
-        Value::Packet(p) => Ok(p.owned().build()),
+        Value::Packet(p) => {
+            p.lists_written()?;
+            Ok(p.owned().build())
+        }
         Value::Bytes(b) => Ok(b.to_vec()),
         Value::Str(s) => Ok(s.as_bytes().to_vec()),
         other => Err(LangError::type_err(format!(

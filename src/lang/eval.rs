@@ -347,6 +347,7 @@ impl Session {
             Value::Packet(p) => {
                 let fv = to_field(v)?;
                 let (li, fi) = self.field_of(p, name)?;
+                p.release_lists(li, fi);
                 p.edit_layer(li, |l| l.set(name, fv).map(drop))??;
                 replaced_records(p, li, fi);
                 Ok(())
@@ -396,6 +397,7 @@ impl Session {
             ExprKind::Attr(obj, name) => match self.eval(obj)? {
                 Value::Packet(p) => {
                     let (li, fi) = self.field_of(&p, name)?;
+                    p.release_lists(li, fi);
                     p.edit_layer(li, |l| l.unset(name))??;
                     replaced_records(&p, li, fi);
                     Ok(())
@@ -839,12 +841,11 @@ impl Session {
                 let pk = p.view();
                 let field = &pk.layers()[li].proto().fields[fi];
                 Ok(match pk.value(li, fi) {
-                    // The records themselves, as Scapy's list of packets: editing one edits the packet.
-                    crate::packet::FieldValue::Layers(records) => Value::list(
-                        (0..records.len())
-                            .map(|k| Value::Packet(p.at_record(p.record_path(li, fi, k))))
-                            .collect(),
-                    ),
+                    // The field's own list, as in Scapy: changing it (or a record in it) changes the packet.
+                    v @ (crate::packet::FieldValue::Layers(_) | crate::packet::FieldValue::List(_)) => {
+                        drop(pk);
+                        p.field_list(li, fi, v)
+                    }
                     v => super::value::from_field(v, field),
                 })
             }
@@ -1021,6 +1022,7 @@ impl Session {
     /// The layer and index of the field `name` names in `p` (see [`field_owner`]), warning when it is an old
     /// name.
     fn field_of(&mut self, p: &Pkt, name: &str) -> Result<(usize, usize), LangError> {
+        p.lists_written()?;
         p.record_gone()?;
         let (li, fi) = field_owner(p, name)?;
         let proto = p.view().layers()[li].proto();

@@ -68,6 +68,7 @@ const SWEEP_MIN: usize = 1024;
 impl Element {
     /// Whether the packet differs from its frame: a layer edited, or its time set.
     fn edited(&self) -> bool {
+        self.pkt.write_back_lists();
         self.pkt.time() != self.captured || self.pkt.cell.try_borrow().map_or(true, |p| p.wire().is_none())
     }
 

@@ -74,14 +74,37 @@ pub struct Meta {
     /// Counts the times a packet-list field of the packet was given a new list: a record value taken before
     /// then may name another record now, so it no longer reads or edits the packet.
     lists_replaced: Cell<u32>,
+    /// The lists read from the packet's list fields (`p[TCP].options`, `p.options[0].addresses`): as in
+    /// Scapy, such a list is the field's, so a change to it (`append`, `l[0] = x`) is the packet's. Each is
+    /// written back when the packet is next read or edited (see [`Pkt::write_back_lists`]).
+    lists: RefCell<Vec<BoundList>>,
 }
 
-/// Where a record value's record lies, and what it was when the value was taken.
+/// A list handed out for a field, and where the field is. Held until the list is written back and nobody else
+/// holds it: a list changed and dropped at once (`p[TCP].options.append(x)`) is still written.
+#[derive(Debug)]
+struct BoundList {
+    list: Rc<RefCell<Vec<Value>>>,
+    layer: usize,
+    record: Option<RecordPath>,
+    field: usize,
+    /// The field's value as the list last was: a list that still converts to it was not changed.
+    last: packet::FieldValue,
+}
+
+/// Where a record value's record lies, and what it was when the value was taken. Shared by the clones of the
+/// value, so that a list of records written back into its field moves its records' values with them.
 #[derive(Debug)]
 pub struct RecordRef {
-    path: RecordPath,
+    path: RefCell<RecordPath>,
     proto: &'static Proto,
-    lists_replaced: u32,
+    lists_replaced: Cell<u32>,
+}
+
+impl RecordRef {
+    fn path(&self) -> RecordPath {
+        self.path.borrow().clone()
+    }
 }
 
 /// A packet value's packet, borrowed from the shared cell, or made for a record (one layer).
@@ -114,6 +137,7 @@ impl Pkt {
             meta: Rc::new(Meta {
                 time: Cell::new(time),
                 lists_replaced: Cell::new(0),
+                lists: RefCell::new(Vec::new()),
             }),
             record: None,
         }
@@ -145,6 +169,7 @@ impl Pkt {
     /// The packet this value reads, from its layer `start`: the shared packet, or for a record a packet of that
     /// record alone (empty once the record is gone from the packet, see [`Pkt::record_gone`]).
     pub fn view(&self) -> PacketView<'_> {
+        self.write_back_lists();
         match &self.record {
             None => PacketView::Whole(self.cell.borrow()),
             Some(r) => PacketView::Record(
@@ -155,10 +180,13 @@ impl Pkt {
     }
 
     fn live_record(&self, r: &RecordRef) -> Option<Layer> {
-        if r.lists_replaced != self.meta.lists_replaced.get() {
+        if r.lists_replaced.get() != self.meta.lists_replaced.get() {
             return None;
         }
-        self.cell.borrow().record(&r.path).filter(|l| l.proto() == r.proto)
+        self.cell
+            .borrow()
+            .record(&r.path.borrow())
+            .filter(|l| l.proto() == r.proto)
     }
 
     /// The error for a record value whose record is no longer in its packet, if this is one.
@@ -176,14 +204,161 @@ impl Pkt {
     /// Edits layer `li` of this value's packet (for a record, the record itself: `li` is 0).
     pub fn edit_layer<R>(&self, li: usize, f: impl FnOnce(&mut Layer) -> R) -> Result<R, LangError> {
         self.record_gone()?;
+        self.write_back_lists();
         let mut packet = self.cell.borrow_mut();
         let layer = match &self.record {
             None => packet.layers_mut().get_mut(li),
-            Some(r) => packet.record_mut(&r.path).filter(|_| li == 0),
+            Some(r) => packet.record_mut(&r.path.borrow()).filter(|_| li == 0),
         };
         layer
             .map(f)
             .ok_or_else(|| LangError::value_err("the packet has no such layer"))
+    }
+
+    /// The value of list field `field` of layer `li` of this value, as the language's list that is the
+    /// field's: changing the list changes the packet. Records are the packet's own (see [`Pkt::at_record`]).
+    pub fn field_list(&self, li: usize, field: usize, value: packet::FieldValue) -> Value {
+        let items = match &value {
+            packet::FieldValue::Layers(records) => (0..records.len())
+                .map(|k| Value::Packet(self.at_record(self.record_path(li, field, k))))
+                .collect(),
+            packet::FieldValue::List(items) => {
+                let f = self.view().layers()[li].proto().fields.get(field);
+                items.iter().filter_map(|v| Some(from_field(v.clone(), f?))).collect()
+            }
+            _ => Vec::new(),
+        };
+        self.write_back_lists();
+        let list = Rc::new(RefCell::new(items));
+        self.meta.lists.borrow_mut().push(BoundList {
+            list: Rc::clone(&list),
+            layer: li,
+            record: self.record.as_ref().map(|r| r.path()),
+            field,
+            last: value,
+        });
+        Value::List(list)
+    }
+
+    /// Lets go of the lists handed out for field `field` of layer `li`: the field was given a new value, and
+    /// a list read before is no longer the field's (as in Scapy, where it is the old list object).
+    pub fn release_lists(&self, li: usize, field: usize) {
+        let record = self.record.as_ref().map(|r| r.path());
+        self.meta
+            .lists
+            .borrow_mut()
+            .retain(|b| !(b.layer == li && b.field == field && b.record == record));
+    }
+
+    /// Writes back into the packet each list handed out for a field that was changed since, and lets go of
+    /// those nobody else holds. A list changed into what its field refuses stays pending and is the error:
+    /// reading a field or building the packet reports it (see [`Pkt::lists_written`]).
+    pub fn write_back_lists(&self) {
+        let _ = self.lists_written();
+    }
+
+    /// [`Pkt::write_back_lists`], with the error of a list its field refuses.
+    pub fn lists_written(&self) -> Result<(), LangError> {
+        // Taken out while converting: a list's elements may be this packet's records, whose reading comes here.
+        let mut lists = std::mem::take(&mut *self.meta.lists.borrow_mut());
+        if lists.is_empty() {
+            return Ok(());
+        }
+        let mut refused = None;
+        lists.retain_mut(|b| {
+            if self.holds_its_records(b) {
+                return Rc::strong_count(&b.list) > 1;
+            }
+            let written = match to_field(&Value::List(Rc::clone(&b.list))) {
+                Ok(now) if now == b.last => true,
+                Ok(now) => match self.write_field(b, now.clone()) {
+                    Ok(true) => {
+                        b.last = now;
+                        true
+                    }
+                    Ok(false) => false,
+                    Err(e) => {
+                        refused.get_or_insert(e);
+                        false
+                    }
+                },
+                Err(e) => {
+                    refused.get_or_insert(e);
+                    false
+                }
+            };
+            !written || Rc::strong_count(&b.list) > 1
+        });
+        let mut bound = self.meta.lists.borrow_mut();
+        lists.append(&mut bound);
+        *bound = lists;
+        refused.map_or(Ok(()), Err)
+    }
+
+    /// Sets the field a bound list stands for: false while the packet is being read up the stack (it is
+    /// written at the next reading), an error when the field refuses the value.
+    fn write_field(&self, b: &BoundList, v: packet::FieldValue) -> Result<bool, LangError> {
+        let records = matches!(v, packet::FieldValue::Layers(_));
+        let Ok(mut packet) = self.cell.try_borrow_mut() else {
+            return Ok(false);
+        };
+        let layer = match &b.record {
+            None => packet.layers_mut().get_mut(b.layer),
+            Some(path) => packet.record_mut(path),
+        };
+        // A layer or record gone since: nothing to write to, and the list is the user's alone.
+        let Some(layer) = layer else { return Ok(true) };
+        layer.set_at(b.field, v)?;
+        drop(packet);
+        if let (true, packet::FieldValue::Layers(_)) = (records, &b.last) {
+            // Record values taken elsewhere may name other records now; those the list holds move with it, and
+            // a packet put in the list is now the packet's record there.
+            self.lists_replaced();
+            for (k, v) in b.list.borrow_mut().iter_mut().enumerate() {
+                match v {
+                    Value::Packet(Pkt {
+                        cell, record: Some(r), ..
+                    }) if Rc::ptr_eq(cell, &self.cell) => {
+                        r.path.replace(self.path_in(b, k));
+                        r.lists_replaced.set(self.meta.lists_replaced.get());
+                    }
+                    v => *v = Value::Packet(self.at_record(self.path_in(b, k))),
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Whether a list of records still holds exactly its field's records, in order (edited in place or not):
+    /// then there is nothing to write back.
+    fn holds_its_records(&self, b: &BoundList) -> bool {
+        let packet::FieldValue::Layers(records) = &b.last else {
+            return false;
+        };
+        let list = b.list.borrow();
+        list.len() == records.len()
+            && list.iter().enumerate().all(|(k, v)| match v {
+                Value::Packet(p) => {
+                    Rc::ptr_eq(&p.cell, &self.cell)
+                        && p.record.as_ref().is_some_and(|r| {
+                            *r.path.borrow() == self.path_in(b, k)
+                                && r.lists_replaced.get() == self.meta.lists_replaced.get()
+                        })
+                }
+                _ => false,
+            })
+    }
+
+    /// The path of record `k` of the field a bound list stands for.
+    fn path_in(&self, b: &BoundList, k: usize) -> RecordPath {
+        match &b.record {
+            Some(path) => path.child(b.field, k),
+            None => RecordPath {
+                layer: b.layer,
+                steps: Vec::new(),
+            }
+            .child(b.field, k),
+        }
     }
 
     /// Notes that a packet-list field of the packet was given a new list: record values taken before no longer
@@ -206,7 +381,7 @@ impl Pkt {
             (Found::Record(path), own) => {
                 let path = match own {
                     None => path,
-                    Some(r) => path.steps.iter().fold(r.path.clone(), |p, &(f, k)| p.child(f, k)),
+                    Some(r) => path.steps.iter().fold(r.path(), |p, &(f, k)| p.child(f, k)),
                 };
                 self.at_record(path)
             }
@@ -219,9 +394,9 @@ impl Pkt {
         Pkt {
             start: 0,
             record: Some(Rc::new(RecordRef {
-                path,
+                path: RefCell::new(path),
                 proto,
-                lists_replaced: self.meta.lists_replaced.get(),
+                lists_replaced: Cell::new(self.meta.lists_replaced.get()),
             })),
             ..self.clone()
         }
@@ -235,7 +410,7 @@ impl Pkt {
                 steps: Vec::new(),
             }
             .child(field, index),
-            Some(r) => r.path.child(field, index),
+            Some(r) => r.path.borrow().child(field, index),
         }
     }
 
@@ -251,7 +426,7 @@ impl Pkt {
     pub fn same(&self, other: &Pkt) -> bool {
         Rc::ptr_eq(&self.cell, &other.cell)
             && self.start == other.start
-            && self.record.as_ref().map(|r| &r.path) == other.record.as_ref().map(|r| &r.path)
+            && self.record.as_ref().map(|r| r.path()) == other.record.as_ref().map(|r| r.path())
     }
 
     /// The layer `cls` names (a class, a class name or an index) in the packet, as a packet value from there up:

@@ -359,8 +359,14 @@ impl Layer {
     /// ```
     pub fn set(&mut self, name: &str, v: impl Into<FieldValue>) -> Result<&mut Layer, Error> {
         let i = self.field_or_err(name)?;
+        self.set_at(i, v.into())?;
+        Ok(self)
+    }
+
+    /// [`Layer::set`] of field `i`.
+    pub fn set_at(&mut self, i: usize, v: FieldValue) -> Result<(), Error> {
         let f = &self.proto.fields[i];
-        let v = f.coerce(v.into()).map_err(|why| Error::BadValue {
+        let v = f.coerce(v).map_err(|why| Error::BadValue {
             layer: self.proto.name,
             field: f.name,
             why,
@@ -370,7 +376,7 @@ impl Layer {
         } else {
             self.put_user(i, v);
         }
-        Ok(self)
+        Ok(())
     }
 
     /// Builder form of [`Layer::set`].
