@@ -205,3 +205,23 @@ fn dissect_vectors_match_scapy() {
     }
     r.finish(cases.len());
 }
+
+/// `ls(Class)` prints what Scapy's does for every class in ls.txt: field class names, `(Cond)` and
+/// `MultipleTypeField` markers, bit widths and Scapy's defaults.
+#[test]
+fn ls_matches_scapy() {
+    let path = format!("{}/tests/data/vectors/ls.txt", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut r = Report::new();
+    let mut total = 0;
+    for block in text.split("=== ").filter(|b| !b.is_empty()) {
+        let (name, want) = block.split_once('\n').unwrap();
+        total += 1;
+        match wirecraft::packet::Proto::by_name(name) {
+            Some(p) => r.check(name, "ls", &p.ls(), &Json::String(want.to_string())),
+            None => r.failures.push(format!("{name}: no such protocol")),
+        }
+    }
+    assert!(total > 80, "ls.txt holds {total} classes");
+    r.finish(total);
+}

@@ -76,11 +76,23 @@ pub(super) const fn header(rtype: u64) -> [Field; 6] {
 pub static DNSRR: Proto = Proto {
     name: "DNSRR",
     long_name: "DNS Resource Record",
-    fields: &record!(1;
-        Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
-            .encode_with(write_rdata)
-            .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
-    ),
+    fields: &{
+        let [name, rtype, cacheflush, rclass, ttl, rdlen] = header(1);
+        // Only the generic record's length is Scapy's `FieldLenField` (of `rdata`); the others' are `ShortField`s.
+        [
+            name,
+            rtype,
+            cacheflush,
+            rclass,
+            ttl,
+            rdlen.scapy_class("FieldLenField"),
+            Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
+                .encode_with(write_rdata)
+                .scapy_class("MultipleTypeField (IPField, IP6Field, DNSStrField, DNSTextField, StrLenField)")
+                .scapy_default("b''")
+                .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
+        ]
+    },
     ..RR_BASE
 };
 
@@ -141,7 +153,10 @@ pub static DNSRROPT: Proto = Proto {
         Field::u8("extrcode", 0),
         Field::u8("version", 0),
         Field::bits("z", 16, 32768).names(&[(32768, "D0")]).doc("D0: DNSSEC OK"),
-        Field::u16("rdlen", 0).auto().doc("length of the options; computed"),
+        Field::u16("rdlen", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of the options; computed"),
         Field::new("rdata", Kind::Records(&EDNS0_OPTIONS), Dflt::Empty).doc("EDNS0 options (EDNS0TLV, ...)"),
     ],
     // Scapy's DNSRROPT is a plain packet: what follows it alone is Raw.
@@ -154,9 +169,9 @@ pub static DNSRRHINFO: Proto = Proto {
     name: "DNSRRHINFO",
     long_name: "DNS HINFO Resource Record",
     fields: &record!(13;
-        Field::u8("cpulen", 0).auto().doc("length of cpu; computed"),
+        Field::u8("cpulen", 0).auto().scapy_class("FieldLenField").doc("length of cpu; computed"),
         Field::new("cpu", Kind::Custom(&HINFO_CPU), Dflt::Bytes(b"")),
-        Field::u8("oslen", 0).auto().doc("length of os; computed"),
+        Field::u8("oslen", 0).auto().scapy_class("FieldLenField").doc("length of os; computed"),
         Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
     ),
     post_build: Some(|b| {
@@ -191,11 +206,11 @@ pub static DNSRRNAPTR: Proto = Proto {
     fields: &record!(35;
         Field::u16("order", 0),
         Field::u16("preference", 0),
-        Field::u8("flags_len", 0).auto().doc("length of flags; computed"),
+        Field::u8("flags_len", 0).auto().scapy_class("FieldLenField").doc("length of flags; computed"),
         Field::new("flags", Kind::Custom(&NAPTR_FLAGS), Dflt::Bytes(b"")),
-        Field::u8("services_len", 0).auto().doc("length of services; computed"),
+        Field::u8("services_len", 0).auto().scapy_class("FieldLenField").doc("length of services; computed"),
         Field::new("services", Kind::Custom(&NAPTR_SERVICES), Dflt::Bytes(b"")),
-        Field::u8("regexp_len", 0).auto().doc("length of regexp; computed"),
+        Field::u8("regexp_len", 0).auto().scapy_class("FieldLenField").doc("length of regexp; computed"),
         Field::new("regexp", Kind::Custom(&NAPTR_REGEXP), Dflt::Bytes(b"")),
         Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
     ),
@@ -266,11 +281,17 @@ pub static DNSRRTSIG: Proto = Proto {
         Field::new("algo_name", NAME_KIND, Dflt::Bytes(b"hmac-sha1.")),
         Field::new("time_signed", Kind::Custom(&TIME_SIGNED), Dflt::Int(0)).doc("seconds since 1970, 48 bits"),
         Field::u16("fudge", 0).doc("seconds of error permitted in time_signed"),
-        Field::u16("mac_len", 0).auto().doc("length of mac_data; computed"),
+        Field::u16("mac_len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of mac_data; computed"),
         Field::new("mac_data", Kind::Custom(&TSIG_MAC), Dflt::Bytes(b"")),
         Field::u16("original_id", 0),
         Field::u16("error", 0),
-        Field::u16("other_len", 0).auto().doc("length of other_data; computed"),
+        Field::u16("other_len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of other_data; computed"),
         Field::new("other_data", Kind::Custom(&TSIG_OTHER), Dflt::Bytes(b"")),
     ],
     post_build: Some(|b| {
@@ -353,11 +374,11 @@ pub static DNSRRRSIG: Proto = Proto {
         Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
         Field::u8("labels", 0),
         Field::u32("originalttl", 0),
-        Field::u32("expiration", 0).fmt(utc_date),
-        Field::u32("inception", 0).fmt(utc_date),
+        Field::u32("expiration", 0).fmt(utc_date).scapy_class("UTCTimeField"),
+        Field::u32("inception", 0).fmt(utc_date).scapy_class("UTCTimeField"),
         Field::u16("keytag", 0),
         Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
-        Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
+        Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")).scapy_class("StrField"),
     ),
     ..RR_BASE
 };
@@ -698,6 +719,7 @@ const fn option_header(code: u64) -> [Field; 2] {
     [
         Field::u16("optcode", code).names(EDNS0_OPTCODES),
         Field::u16("optlen", 0)
+            .scapy_class("FieldLenField")
             .auto()
             .doc("length of the option data; computed"),
     ]
@@ -733,7 +755,8 @@ pub static EDNS0COOKIE: Proto = Proto {
         [
             a,
             b,
-            Field::new("client_cookie", Kind::Custom(&CLIENT_COOKIE), Dflt::Bytes(&[0; 8])),
+            Field::new("client_cookie", Kind::Custom(&CLIENT_COOKIE), Dflt::Bytes(&[0; 8]))
+                .scapy_class("XStrFixedLenField"),
             Field::new("server_cookie", Kind::Custom(&SERVER_COOKIE), Dflt::Bytes(b"")),
         ]
     },

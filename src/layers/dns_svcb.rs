@@ -48,8 +48,12 @@ pub static SVC_PARAM: Proto = Proto {
     long_name: "SvcParam",
     fields: &[
         Field::u16("key", 0).names(SVC_PARAM_KEYS),
-        Field::u16("len", 0).auto().doc("length of the value; computed"),
+        Field::u16("len", 0).auto().scapy_class("FieldLenField").doc("length of the value; computed"),
         Field::new("value", Kind::Custom(&SVC_VALUE), Dflt::Dyn(value_default))
+            .scapy_class(
+                "MultipleTypeField (FieldListField, DNSTextField, ShortField, FieldListField, FieldListField, StrLenField)",
+            )
+            .scapy_default("b''")
             .doc("mandatory: key numbers, alpn: strings, port: a number, ipv4hint/ipv6hint: addresses, else bytes"),
     ],
     post_build: Some(len_post_build),

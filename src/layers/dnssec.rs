@@ -92,9 +92,9 @@ pub static DNSRRNSEC3: Proto = Proto {
         Field::u8("hashalg", 0),
         Field::bits("flags", 8, 0).names(&[(1, "Opt-Out")]),
         Field::u16("iterations", 0),
-        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::u8("saltlength", 0).scapy_class("FieldLenField").doc("length of the salt; not computed"),
         Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
-        Field::u8("hashlength", 0).doc("length of the next hashed owner name; not computed"),
+        Field::u8("hashlength", 0).scapy_class("FieldLenField").doc("length of the next hashed owner name; not computed"),
         Field::new(
             "nexthashedownername",
             Kind::Custom(&NEXT_HASHED_OWNER),
@@ -136,7 +136,7 @@ pub static DNSRRNSEC3PARAM: Proto = Proto {
         Field::u8("hashalg", 0),
         Field::u8("flags", 0),
         Field::u16("iterations", 0),
-        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::u8("saltlength", 0).scapy_class("FieldLenField").doc("length of the salt; not computed"),
         Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
     ),
     ..RR_BASE

@@ -9,9 +9,17 @@ pub static DOT3: Proto = Proto {
     name: "Dot3",
     long_name: "802.3",
     fields: &[
-        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set"),
-        Field::mac("src", [0; 6]).doc("source MAC"),
-        Field::u16("len", 0).auto().doc("payload length; computed"),
+        Field::new("dst", Kind::Mac, Dflt::None)
+            .scapy_class("DestMACField")
+            .doc("destination MAC; broadcast when not set"),
+        Field::mac("src", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("source MAC"),
+        Field::u16("len", 0)
+            .auto()
+            .scapy_class("LenField")
+            .doc("payload length; computed"),
     ],
     post_build: Some(post_build),
     summary: Some(summary),

@@ -13,8 +13,13 @@ pub static ETHER: Proto = Proto {
     name: "Ether",
     long_name: "Ethernet",
     fields: &[
-        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set and not resolvable"),
-        Field::mac("src", [0; 6]).doc("source MAC"),
+        Field::new("dst", Kind::Mac, Dflt::None)
+            .scapy_class("DestMACField")
+            .doc("destination MAC; broadcast when not set and not resolvable"),
+        Field::mac("src", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("source MAC"),
         Field::u16("type", 0x9000)
             .hex_names(ETHER_TYPES)
             .doc("EtherType of the payload; set from the layer above"),

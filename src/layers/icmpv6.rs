@@ -136,9 +136,11 @@ const fn quoting_error(kind: u64) -> [Field; 7] {
         c,
         ck,
         Field::u8("length", 0).doc("RFC 4884 length of the quoted packet"),
-        Field::bits("unused", 24, 0).hex(),
-        Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")),
-        Field::new("ext", Kind::Custom(&NOT_DECODED), Dflt::None).doc("RFC 4884 extension; not decoded yet"),
+        Field::bits("unused", 24, 0).hex().scapy_class("X3BytesField"),
+        Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")).scapy_class("_ICMPExtensionPadField"),
+        Field::new("ext", Kind::Custom(&NOT_DECODED), Dflt::None)
+            .scapy_class("_ICMPExtensionField")
+            .doc("RFC 4884 extension; not decoded yet"),
     ]
 }
 

@@ -146,7 +146,10 @@ const fn link_layer_address(kind: u64) -> [Field; 3] {
     [
         Field::u8("type", kind),
         Field::u8("len", 1).doc("length in 8-byte units"),
-        Field::mac("lladdr", [0; 6]).doc("link-layer address"),
+        Field::mac("lladdr", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("link-layer address"),
     ]
 }
 
@@ -208,7 +211,10 @@ pub static REDIRECTED_HDR: Proto = Proto {
     long_name: "ICMPv6 Neighbor Discovery Option - Redirected Header",
     fields: &[
         Field::u8("type", 4),
-        Field::u8("len", 0).auto().doc("length in 8-byte units; computed"),
+        Field::u8("len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length in 8-byte units; computed"),
         Field::new("res", Kind::Bytes(Len::Fixed(6)), Dflt::Bytes(&[0; 6])).may_end(),
         Field::new("pkt", Kind::Custom(&QUOTED_PACKET), Dflt::Bytes(b""))
             .doc("the redirected packet, cut to a multiple of 8 bytes"),
@@ -238,7 +244,10 @@ pub static OPT_UNKNOWN: Proto = Proto {
     long_name: "ICMPv6 Neighbor Discovery Option - Scapy Unimplemented",
     fields: &[
         Field::u8("type", 0),
-        Field::u8("len", 0).auto().doc("length in 8-byte units; computed"),
+        Field::u8("len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length in 8-byte units; computed"),
         Field::new("data", Kind::Custom(&OPTION_DATA), Dflt::Bytes(b""))
             .doc("option data, padded with zeros to the 8-byte unit"),
     ],

@@ -39,7 +39,10 @@ static FIELDS: &[Field] = &[
         .doc("protocol of the payload; set from the layer above"),
     Field::u16("chksum", 0).hex().auto().doc("header checksum; computed"),
     Field::new("src", Kind::Ip4, crate::packet::Dflt::Dyn(default_src)).doc("source address"),
-    Field::ip4("dst", [127, 0, 0, 1]).doc("destination address"),
+    Field::ip4("dst", [127, 0, 0, 1])
+        .scapy_class("DestIPField")
+        .scapy_default("None")
+        .doc("destination address"),
     Field::new("options", Kind::Records(&OPTIONS), crate::packet::Dflt::Empty)
         .doc("IP options (IPOption_NOP(), IPOption_RR(routers=[...]), ...)"),
 ];

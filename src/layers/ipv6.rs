@@ -23,8 +23,13 @@ static FIELDS: &[Field] = &[
         .names(IPV6_NH)
         .doc("next header; set from the layer above"),
     Field::u8("hlim", 64).doc("hop limit"),
-    Field::new("src", Kind::Ip6, Dflt::Dyn(default_src)).doc("source address"),
-    Field::ip6("dst", 1).doc("destination address"),
+    Field::new("src", Kind::Ip6, Dflt::Dyn(default_src))
+        .scapy_class("SourceIP6Field")
+        .doc("source address"),
+    Field::ip6("dst", 1)
+        .scapy_class("DestIP6Field")
+        .scapy_default("None")
+        .doc("destination address"),
 ];
 
 /// `IPv6`.

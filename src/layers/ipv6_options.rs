@@ -83,7 +83,10 @@ const fn otype(default: u64) -> Field {
 /// Type, length and data: `PadN` and any option without a class of its own.
 static TLV_FIELDS: [Field; 3] = [
     otype(0x01),
-    Field::u8("optlen", 0).auto().doc("length of optdata; computed"),
+    Field::u8("optlen", 0)
+        .auto()
+        .scapy_class("FieldLenField")
+        .doc("length of optdata; computed"),
     Field::new(
         "optdata",
         Kind::Bytes(Len::From(|l| l.get_int("optlen").unwrap_or(0) as usize)),

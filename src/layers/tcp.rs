@@ -28,6 +28,7 @@ const FIELDS: [Field; 11] = [
         .doc("checksum over the IP pseudo-header; computed"),
     Field::u16("urgptr", 0).doc("urgent pointer"),
     Field::new("options", Kind::Custom(&OPTIONS), Dflt::Empty)
+        .scapy_default("b''")
         .doc("list of (name, value): [(\"MSS\", 1460), (\"NOP\", None), (\"WScale\", 7)]"),
 ];
 

@@ -161,6 +161,12 @@ pub struct Field {
     /// The value is a port number whose names are services; numeric rendering (tcpdump's `-nn`) prints the
     /// number instead of the name.
     pub port: bool,
+    /// Scapy's class for this field where the kind alone does not say it (`DestIPField`, `FieldLenField`), for
+    /// `ls()`.
+    pub scapy_class: Option<&'static str>,
+    /// Scapy's default as Python's `repr` writes it, where it differs from the value wirecraft starts from (an
+    /// address Scapy fills when built shows `None`), for `ls()`.
+    pub scapy_default: Option<&'static str>,
     pub doc: &'static str,
 }
 
@@ -181,6 +187,8 @@ impl Field {
             may_end: false,
             encode_with: None,
             port: false,
+            scapy_class: None,
+            scapy_default: None,
             doc: "",
         }
     }
@@ -273,6 +281,20 @@ impl Field {
     pub const fn doc(self, doc: &'static str) -> Field {
         Field { doc, ..self }
     }
+    /// Scapy's class name for the field, as `ls()` prints it, where [`Field::kind_name`] would not find it.
+    pub const fn scapy_class(self, name: &'static str) -> Field {
+        Field {
+            scapy_class: Some(name),
+            ..self
+        }
+    }
+    /// Scapy's default as `repr` writes it, as `ls()` prints it, where it is not the field's own default.
+    pub const fn scapy_default(self, repr: &'static str) -> Field {
+        Field {
+            scapy_default: Some(repr),
+            ..self
+        }
+    }
 
     /// Width in bits of an integer field, `None` for the others.
     pub fn int_width(&self) -> Option<u8> {
@@ -343,11 +365,16 @@ impl Field {
 
     /// The kind's name as `ls()` prints it (Scapy's field class names).
     pub fn kind_name(&self) -> &'static str {
+        if let Some(name) = self.scapy_class {
+            return name;
+        }
         match (self.kind, self.show) {
             (Kind::Custom(c), _) => c.kind_name(),
             (Kind::Records(_), _) => "PacketListField",
             (Kind::Bits(_), Show::Flags(..)) => "FlagsField",
             (Kind::Bits(_), Show::Enum(_)) => "BitEnumField",
+            (Kind::Bits(_), Show::EnumBy(..)) => "MultiEnumField",
+            (Kind::Bits(_), Show::Hex) => "XBitField",
             (Kind::Bits(_), _) => "BitField",
             (Kind::U8, Show::Enum(_) | Show::EnumBy(..)) => "ByteEnumField",
             (Kind::U8, Show::Flags(..)) => "FlagsField",
@@ -367,7 +394,9 @@ impl Field {
             (Kind::Ip4, _) if matches!(self.default, Dflt::Dyn(_)) => "SourceIPField",
             (Kind::Ip4, _) => "IPField",
             (Kind::Ip6, _) => "IP6Field",
-            (Kind::Bytes(_), _) => "StrField",
+            (Kind::Bytes(Len::Fixed(_)), _) => "StrFixedLenField",
+            (Kind::Bytes(Len::From(_) | Len::Slice(_)), _) => "StrLenField",
+            (Kind::Bytes(Len::Rest), _) => "StrField",
         }
     }
 
