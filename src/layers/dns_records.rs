@@ -642,6 +642,16 @@ impl Codec for Rdata {
         }
     }
 
+    /// As Scapy's `MultipleTypeField`, the record's type picks the field: a TXT record's text is a list of
+    /// strings (`"x"` is `["x"]`), a name type's data a name (`b"example.com."`).
+    fn coerce_in(&self, v: FieldValue, layer: &Layer) -> Result<FieldValue, String> {
+        match (layer.get_int("type").unwrap_or(1), v) {
+            (16, v @ (FieldValue::Str(_) | FieldValue::Bytes(_))) => Ok(FieldValue::List(vec![v])),
+            (t, v @ (FieldValue::Str(_) | FieldValue::Bytes(_))) if NAME_TYPES.contains(&t) => NAME.coerce(v),
+            (_, v) => self.coerce(v),
+        }
+    }
+
     /// As Python's `str`: addresses bare, bytes and lists as their repr.
     fn repr(&self, v: &FieldValue) -> String {
         match v {

@@ -98,6 +98,11 @@ pub trait Codec: Sync {
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         Ok(v)
     }
+    /// [`Codec::coerce`] for a field whose kind depends on the layer's other fields as set so far (Scapy's
+    /// `any2i(pkt, value)`: a TXT record's `rdata` of `"x"` is the list `["x"]`).
+    fn coerce_in(&self, v: FieldValue, _layer: &Layer) -> Result<FieldValue, String> {
+        self.coerce(v)
+    }
     /// Scapy's `i2repr`: the value as `show()` prints it.
     fn repr(&self, v: &FieldValue) -> String {
         v.to_string()
@@ -441,6 +446,14 @@ impl Field {
                 _ => self.coerce_one(FieldValue::Tuple(t)),
             },
             v => self.coerce_one(v),
+        }
+    }
+
+    /// [`Field::coerce`] in `layer`, whose fields set so far may decide the value's kind ([`Codec::coerce_in`]).
+    pub fn coerce_in(&self, v: FieldValue, layer: &Layer) -> Result<FieldValue, String> {
+        match (self.kind, v) {
+            (Kind::Custom(c), v) if !matches!(v, FieldValue::Gen(_) | FieldValue::None) => c.coerce_in(v, layer),
+            (_, v) => self.coerce(v),
         }
     }
 

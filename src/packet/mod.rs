@@ -353,7 +353,7 @@ impl Layer {
     pub fn set(&mut self, name: &str, v: impl Into<FieldValue>) -> Result<&mut Layer, Error> {
         let i = self.field_or_err(name)?;
         let f = &self.proto.fields[i];
-        let v = f.coerce(v.into()).map_err(|why| Error::BadValue {
+        let v = f.coerce_in(v.into(), self).map_err(|why| Error::BadValue {
             layer: self.proto.name,
             field: f.name,
             why,

@@ -746,6 +746,28 @@ def lang_cases():
     stacked = 'Ether(dst="%s", src="%s")/Dot1Q(id=1, vlan=2)/IP(src="%s", dst="%s", id=7)' % (M2, M1, A1, A2)
     # Scapy resolves `id` at the first layer that knows the name: Dot1Q's dei, not IP's id.
     add("deprecated_dot1q_id_stacked", stacked, "(%s).id" % stacked, "(%s)[IP].id" % stacked)
+    # A record's data takes the kind its type says when set (Scapy's MultipleTypeField.any2i): TXT text is a
+    # list of strings, a name type's data a name with its final dot; DNS summaries print it as Python's str,
+    # before build and after dissection.
+    add("dns_rdata_txt_str", 'DNSRR(type="TXT", rdata="x")', 'DNSRR(type="TXT", rdata="x").rdata',
+        'DNSRR(type="TXT", rdata=b"x").rdata', 'DNSRR(type="TXT").rdata',
+        'DNSRR(type="TXT", rdata=["a", b"b"]).rdata', 'DNSRR(type="TXT", rdata="x")',
+        'DNSRR(type="TXT", rdata="x").command()')
+    add("dns_rdata_cname_str", 'DNSRR(type="CNAME", rdata="example.com")',
+        'DNSRR(type="CNAME", rdata="example.com").rdata', 'DNSRR(type="PTR", rdata="b.example.").rdata')
+    answers = [
+        ("cname", 'DNSRR(rrname="a.", type="CNAME", rdata="example.com")'),
+        ("txt", 'DNSRR(rrname="a.", type="TXT", rdata="x")'),
+        ("txt_two", 'DNSRR(rrname="a.", type="TXT", rdata=["x", "yz"])'),
+        ("txt_empty", 'DNSRR(rrname="a.", type="TXT", rdata="")'),
+        ("aaaa", 'DNSRR(rrname="a.", type="AAAA", rdata="fd00::1")'),
+        ("mx", 'DNSRRMX(rrname="a.", exchange="mx.example.com")'),
+        ("null_bytes", 'DNSRR(rrname="a.", type="NULL", rdata=b"\\x01ab")'),
+        ("ptr", 'DNSRR(rrname="a.", type="PTR", rdata="b.example.")'),
+    ]
+    for name, rr in answers:
+        expr = 'IP(src="%s", dst="%s")/UDP(sport=53, dport=5000)/DNS(qr=1, an=%s)' % (A2, A1, rr)
+        add("dns_summary_" + name, expr, "(%s).summary()" % expr, "IP(raw(%s)).summary()" % expr)
     return C
 
 
