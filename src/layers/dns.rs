@@ -180,7 +180,14 @@ impl Codec for TcpLength {
         out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
         let n = usize::from(u16::from_be_bytes([b[0], b[1]]));
         (n >= 14 && end.saturating_sub(pos) >= n).then_some((FieldValue::Int(n as u64), 2))
@@ -209,12 +216,19 @@ impl Codec for DnsName {
         encode_name(v.as_bytes().unwrap_or(b"."), out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let (name, used) = decode_name(data, pos, end);
         Some((FieldValue::Bytes(name), used))
     }
 
-    fn measure(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
+    fn measure(&self, data: &[u8], _start: usize, pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
         Some(walk_name(data, pos, end, None))
     }
 

@@ -183,20 +183,20 @@ pub static DNSRRHINFO: Proto = Proto {
 };
 
 static HINFO_CPU: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |_| 1),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static HINFO_OS: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 2 + bytes_len(l, "cpu")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 
 /// How many bytes a length-prefixed string at `pos` takes: the length byte just before it (a record read from
 /// its frame does not keep the fields after its run, so the length is read there), cut at the end of the record
-/// data (`before`: the data bytes ahead of the string, for a record decoded into values; see [`rdata_left`]).
-pub(super) fn length_prefixed(l: &Layer, data: &[u8], pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+/// data (see [`rdata_left`]).
+pub(super) fn length_prefixed(l: &Layer, data: &[u8], start: usize, pos: usize) -> Option<usize> {
     let length = usize::from(*data.get(pos.checked_sub(1)?)?);
-    Some(rdata_left(l, pos, before)?.min(length))
+    Some(rdata_left(l, data, start, pos)?.min(length))
 }
 
 /// `DNSRRNAPTR` (RFC 3403 §4.1): a rewrite rule.
@@ -224,35 +224,31 @@ pub static DNSRRNAPTR: Proto = Proto {
 };
 
 static NAPTR_FLAGS: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |_| 5),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static NAPTR_SERVICES: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 6 + bytes_len(l, "flags")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static NAPTR_REGEXP: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 7 + bytes_len(l, "flags") + bytes_len(l, "services")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
-static NAPTR_REPLACEMENT: RecordName = RecordName(|l, pos| {
-    rdata_left(l, pos, |l| {
-        7 + bytes_len(l, "flags") + bytes_len(l, "services") + bytes_len(l, "regexp")
-    })
-});
+static NAPTR_REPLACEMENT: RecordName = RecordName;
 
-/// A name ending the record data, read no further than the record's end, as Scapy's `DNSStrField` reads a
-/// record cut at its `rdlen`. The function gives the record data left, as [`rdata_left`].
-struct RecordName(fn(&Layer, usize) -> Option<usize>);
+/// A name ending the record data, read no further than the record's end (see [`rdata_left`]), as Scapy's
+/// `DNSStrField` reads a record cut at its `rdlen`.
+struct RecordName;
 
 impl Codec for RecordName {
     fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         NAME.encode(v, out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
-        let left = self.0(layer, pos)?;
-        NAME.decode(data, pos, end.min(pos + left), layer)
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+        let left = rdata_left(layer, data, start, pos)?;
+        NAME.decode(data, start, pos, end.min(pos + left), layer)
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
@@ -305,18 +301,11 @@ pub static DNSRRTSIG: Proto = Proto {
 /// Everything after the algorithm's name is kept only once the whole record is decoded: a record read from its
 /// frame decodes it to read `mac_len`, and a record that fails to decode has none, so it fails here too.
 static TSIG_MAC: RecordBytes = RecordBytes {
-    len: |l, _, _| {
-        let left = (l.get_int("rdlen")? as usize).checked_sub(name_len(l, "algo_name") + 10)?;
-        Some(left.min(l.get_int("mac_len")? as usize))
-    },
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos)?.min(l.get_int("mac_len")? as usize)),
     kind: "StrLenField",
 };
 static TSIG_OTHER: RecordBytes = RecordBytes {
-    len: |l, _, _| {
-        let before = name_len(l, "algo_name") + 16 + bytes_len(l, "mac_data");
-        let left = (l.get_int("rdlen")? as usize).checked_sub(before)?;
-        Some(left.min(l.get_int("other_len")? as usize))
-    },
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos)?.min(l.get_int("other_len")? as usize)),
     kind: "StrLenField",
 };
 
@@ -333,7 +322,14 @@ impl Codec for TimeSigned {
         out.extend_from_slice(&(t as u32).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 6)?;
         let high = u64::from(u16::from_be_bytes([b[0], b[1]]));
         let low = u64::from(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
@@ -378,16 +374,17 @@ pub static DNSRRRSIG: Proto = Proto {
         Field::u32("inception", 0).fmt(utc_date).scapy_class("UTCTimeField"),
         Field::u16("keytag", 0),
         Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
-        Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")).scapy_class("StrField"),
+        Field::new("signature", Kind::Custom(&SIGNATURE), Dflt::Bytes(b"")),
     ),
     ..RR_BASE
 };
 
-/// The signature is the rest of the record data: `rdlen` less the 18 fixed bytes and the signer's name, which
-/// RFC 4034 forbids compressing.
-fn signature_len(l: &Layer) -> usize {
-    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name_len(l, "signersname"))
-}
+/// The signature is the rest of the record data, after the signer's name as it is on the wire (RFC 4034 forbids
+/// compressing it; Scapy reads a compressed one); nothing when the name ran past the data.
+static SIGNATURE: RecordBytes = RecordBytes {
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos).unwrap_or(0)),
+    kind: "StrField",
+};
 
 /// The built length of a name field's value: names in record data are not compressed when built.
 pub(super) fn name_len(l: &Layer, field: &str) -> usize {
@@ -405,11 +402,11 @@ pub(super) fn wire_name_len(name: &[u8]) -> usize {
 }
 
 /// Record data read up to a length worked out from the fields before it: Scapy's `StrField` and `StrLenField`
-/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message and where the field starts;
-/// it gives `None` where the fields before already overran `rdlen`: Scapy fails on such a record, which
-/// becomes `Raw`.
+/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message, where the record starts and
+/// where the field starts; it gives `None` where the fields before already overran `rdlen`: Scapy fails on such
+/// a record, which becomes `Raw`.
 pub(super) struct RecordBytes {
-    pub(super) len: fn(&Layer, &[u8], usize) -> Option<usize>,
+    pub(super) len: fn(&Layer, &[u8], usize, usize) -> Option<usize>,
     pub(super) kind: &'static str,
 }
 
@@ -418,13 +415,13 @@ impl Codec for RecordBytes {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
-        let n = self.measure(data, pos, end, layer)?;
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+        let n = self.measure(data, start, pos, end, layer)?;
         Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
-    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        Some((self.len)(layer, data, pos)?.min(end.saturating_sub(pos)))
+    fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        Some((self.len)(layer, data, start, pos)?.min(end.saturating_sub(pos)))
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
@@ -440,21 +437,14 @@ impl Codec for RecordBytes {
     }
 }
 
-/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. A record
-/// read from its frame knows where its data starts; one decoded into values counts the `before` bytes its data
-/// fields took.
-pub(super) fn rdata_left(l: &Layer, pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. The data
+/// starts after the owner name (as it is on the wire, compressed or not) and the 10 bytes of type, class, TTL
+/// and rdlen of the record that starts at `start` in the message `data`: the same whether the fields before
+/// were kept or only measured.
+pub(super) fn rdata_left(l: &Layer, data: &[u8], start: usize, pos: usize) -> Option<usize> {
     let rdlen = l.get_int("rdlen")? as usize;
-    match rdata_start(l) {
-        Some(start) => (start + rdlen).checked_sub(pos),
-        None => rdlen.checked_sub(before(l)),
-    }
-}
-
-/// Where the data of a record read from its frame starts: after its run's first fields, the 10 bytes of type,
-/// class, TTL and rdlen.
-pub(super) fn rdata_start(l: &Layer) -> Option<usize> {
-    l.run_start().map(|run| run + 10)
+    let owner = NAME.measure(data, start, start, data.len(), l)?;
+    (start + owner + 10 + rdlen).checked_sub(pos)
 }
 
 /// The length of a bytes field's value.
@@ -607,7 +597,7 @@ impl Codec for Rdata {
         }
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let rdlen = (layer.get_int("rdlen").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let rdata = data.get(pos..pos + rdlen)?;
         Some(match layer.get_int("type").unwrap_or(1) {
@@ -794,7 +784,7 @@ impl Codec for HexBytes {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = self
             .0
             .resolve(layer, end.saturating_sub(pos))
@@ -859,7 +849,7 @@ mod tests {
         let mut wire = Vec::new();
         TIME_SIGNED.encode(&FieldValue::Int((1 << 50) + (1 << 32) + 7), &mut wire);
         assert_eq!(wire, [0, 1, 0, 0, 0, 7]);
-        let read = TIME_SIGNED.decode(&wire, 0, wire.len(), &Layer::new(&DNSRRTSIG));
+        let read = TIME_SIGNED.decode(&wire, 0, 0, wire.len(), &Layer::new(&DNSRRTSIG));
         assert_eq!(read, Some((FieldValue::Int(8), 6)));
         assert_eq!(
             TIME_SIGNED.repr(&FieldValue::Int(1_700_000_000)),

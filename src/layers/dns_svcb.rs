@@ -122,7 +122,7 @@ impl Codec for SvcValue {
 
     /// By the key: the port reads 2 bytes whatever `len` says, as Scapy's `ShortField`; the lists read their
     /// `len` bytes, and fail on a piece too short for an element.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let len = (layer.get_int("len").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let value = data.get(pos..pos + len)?;
         Some(match layer.get_int("key").unwrap_or(0) {

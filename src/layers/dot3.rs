@@ -92,7 +92,14 @@ impl Codec for Seconds256 {
         out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
         Some((FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
     }

@@ -101,7 +101,14 @@ static EXTENSION: Extension = Extension;
 impl Codec for Extension {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::None, 0))
     }
 

@@ -276,7 +276,14 @@ static NOT_DECODED: NotDecoded = NotDecoded;
 impl Codec for NotDecoded {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::None, 0))
     }
 

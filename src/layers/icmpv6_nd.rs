@@ -275,7 +275,7 @@ impl Codec for OptionData {
         out.resize(out.len() + (8 - (b.len() + 2) % 8) % 8, 0);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let units = layer.get_int("len").unwrap_or(0).max(1) as usize;
         let n = (8 * units - 2).min(end.saturating_sub(pos));
         Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
@@ -304,7 +304,7 @@ impl Codec for QuotedPacket {
         out.extend_from_slice(&b[..b.len() - b.len() % 8]);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = (8 * layer.get_int("len").unwrap_or(0) as usize)
             .saturating_sub(8)
             .min(end.saturating_sub(pos));

@@ -36,7 +36,14 @@ impl Codec for OptionType {
         out.push(v.as_int().unwrap_or(0) as u8);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::Int(u64::from(*data.get(pos)?)), 1))
     }
 
@@ -238,7 +245,14 @@ pub static AUTOPAD: AutoPad = AutoPad;
 impl Codec for AutoPad {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::Int(1), 0))
     }
 

@@ -180,11 +180,11 @@ impl Codec for TcpOptions {
         }
     }
 
-    fn measure(&self, _data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+    fn measure(&self, _data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
         Some(options_size(layer, pos, end))
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let size = options_size(layer, pos, end);
         let mut x = &data[pos..pos + size];
         let mut opts = Vec::new();

@@ -268,9 +268,9 @@ pub(crate) fn decode_fields(
         } else {
             let pos = bitpos.div_ceil(8);
             let used = if measuring {
-                measure_one(data, pos, layer, field.kind, frame)?
+                measure_one(data, start, pos, layer, field.kind, frame)?
             } else {
-                let (v, used) = decode_one(data, pos, layer, field.kind, frame)?;
+                let (v, used) = decode_one(data, start, pos, layer, field.kind, frame)?;
                 hold(layer, i - 1 - skipped, v, room);
                 used
             };
@@ -316,6 +316,7 @@ fn hold(layer: &mut Layer, h: usize, v: FieldValue, room: usize) {
 /// them), without building its value.
 fn measure_one(
     data: &[u8],
+    start: usize,
     pos: usize,
     layer: &Layer,
     kind: Kind,
@@ -327,9 +328,9 @@ fn measure_one(
             let n = len.resolve(layer, avail).min(avail);
             data.get(pos..pos + n).map(|_| n)
         }
-        Kind::Custom(c) => c.measure(data, pos, data.len(), layer),
+        Kind::Custom(c) => c.measure(data, start, pos, data.len(), layer),
         Kind::Records(spec) => records(data, pos, layer, spec, frame, true, usize::MAX).map(|(_, used)| used),
-        _ => decode_one(data, pos, layer, kind, frame).map(|(_, used)| used),
+        _ => decode_one(data, start, pos, layer, kind, frame).map(|(_, used)| used),
     }
 }
 
@@ -371,9 +372,11 @@ fn be(data: &[u8], pos: usize, n: usize) -> Option<u64> {
     )
 }
 
-/// Decodes one field of `kind` at `data[pos..]`; `frame` as for [`decode_fields`], for the records of a list.
+/// Decodes one field of `kind` at `data[pos..]` of a layer that starts at `data[start..]` (see
+/// [`Codec::decode`](super::Codec::decode)); `frame` as for [`decode_fields`], for the records of a list.
 pub(crate) fn decode_one(
     data: &[u8],
+    start: usize,
     pos: usize,
     layer: &Layer,
     kind: Kind,
@@ -406,7 +409,7 @@ pub(crate) fn decode_one(
             let n = len.resolve(layer, avail).min(avail);
             (FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n)
         }
-        Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
+        Kind::Custom(c) => c.decode(data, start, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let (records, used) = records(data, pos, layer, spec, frame, false, usize::MAX)?;
             (FieldValue::Layers(records), used)

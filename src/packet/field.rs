@@ -87,12 +87,14 @@ pub trait Codec: Sync {
         self.encode(v, out)
     }
     /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
-    /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)>;
+    /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it), and
+    /// `start` is where the layer being decoded starts in it: a record's codec finds its record's data from
+    /// there, whether the fields before it were kept or only measured.
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)>;
     /// The bytes `decode` would use (or `None` where it would fail), for lazy dissection; codecs whose values
     /// cost allocations say it without building them.
-    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        self.decode(data, pos, end, layer).map(|(_, used)| used)
+    fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        self.decode(data, start, pos, end, layer).map(|(_, used)| used)
     }
     /// Converts what the user typed into this field's value, or says why it cannot.
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {

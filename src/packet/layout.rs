@@ -178,7 +178,8 @@ impl Layout {
         // Lazily read layers have every leading field's bytes: the `None` arms are not taken.
         match kind {
             Kind::Bits(w) => read_bits(data, bit, w).map_or(FieldValue::None, FieldValue::Int),
-            _ => decode_one(data, bit / 8, layer, kind, None).map_or(FieldValue::None, |(v, _)| v),
+            // A run holds no codec's field (their sizes are not fixed), so no decoder looks for the layer's start.
+            _ => decode_one(data, 0, bit / 8, layer, kind, None).map_or(FieldValue::None, |(v, _)| v),
         }
     }
 

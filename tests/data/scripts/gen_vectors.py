@@ -1027,7 +1027,14 @@ def dissect_cases(build_records, build_layers):
         ("svcb_port_len0", "0041", b"\x00\x01\x00\x00\x03\x00\x00\x01\xbb\x00\x01\x00\x03\x02h2", None),
         ("svcb_value_past_rdlen", "0040", b"\x00\x01\x00\x00\x05\x00\x08abc", None),
         ("tsig_other", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x01m\x12\x34\x00\x12"
-         b"\x00\x06" + bytes(6), None),
+         b"\x00\x06" + bytes(6), None),        # Names compressed where RFC 4034 and RFC 2845 forbid it: Scapy decompresses them, and what
+        # follows starts where the name ends on the wire.
+        ("nsec_compressed_nextname", "002f", b"\x01a\xc0\x0c\x00\x01\x40", None),
+        ("nsec_compressed_nextname_two_windows", "002f", b"\xc0\x0c\x00\x01\x40\x01\x01\x80", None),
+        ("tsig_compressed_algo", "00fa", b"\xc0\x0c" + bytes(6) + b"\x01\x2c\x00\x02mm\x12\x34\x00\x00"
+         b"\x00\x00", None),
+        ("rrsig_compressed_signer", "002e", bytes.fromhex("0001" "08" "02" "0000012c" "00000001" "00000002"
+                                                         "3039") + b"\xc0\x0csig", None),
     ]
     for cid, t, rdata, n in dnssec_rdata:
         add("dns_rr_" + cid, 1, rrs((t, rdata, n)))
