@@ -17,7 +17,11 @@ fn value(j: &Json) -> Result<FieldValue, String> {
     Ok(match j {
         Json::Null => FieldValue::None,
         Json::Bool(b) => FieldValue::Int(u64::from(*b)),
-        Json::Number(n) => FieldValue::Int(n.as_u64().ok_or_else(|| format!("not a u64: {n}"))?),
+        Json::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(i), _) => FieldValue::Int(i),
+            (None, Some(x)) if n.is_f64() => FieldValue::Float(x),
+            _ => return Err(format!("not a u64 or a float: {n}")),
+        },
         Json::String(s) => FieldValue::from(s.as_str()),
         Json::Object(o) => {
             let (k, v) = o.iter().next().ok_or("empty object")?;

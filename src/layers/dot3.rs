@@ -59,7 +59,7 @@ pub static LLC: Proto = Proto {
     ..Proto::BASE
 };
 
-/// `STP`: an 802.1D configuration BPDU. The four times are in 1/256 seconds.
+/// `STP`: an 802.1D configuration BPDU. The four times are seconds, sent in 1/256 seconds.
 pub static STP: Proto = Proto {
     name: "STP",
     long_name: "Spanning Tree Protocol",
@@ -74,22 +74,31 @@ pub static STP: Proto = Proto {
         Field::u16("bridgeid", 0).doc("bridge priority"),
         Field::mac("bridgemac", [0; 6]),
         Field::u16("portid", 0),
-        Field::new("age", Kind::Custom(&SECONDS_256), Dflt::Int(256)).doc("message age, seconds"),
-        Field::new("maxage", Kind::Custom(&SECONDS_256), Dflt::Int(20 * 256)).doc("seconds"),
-        Field::new("hellotime", Kind::Custom(&SECONDS_256), Dflt::Int(2 * 256)).doc("seconds"),
-        Field::new("fwddelay", Kind::Custom(&SECONDS_256), Dflt::Int(15 * 256)).doc("seconds"),
+        Field::new("age", Kind::Custom(&SECONDS_256), Dflt::Int(1)).doc("message age, seconds"),
+        Field::new("maxage", Kind::Custom(&SECONDS_256), Dflt::Int(20)).doc("seconds"),
+        Field::new("hellotime", Kind::Custom(&SECONDS_256), Dflt::Int(2)).doc("seconds"),
+        Field::new("fwddelay", Kind::Custom(&SECONDS_256), Dflt::Int(15)).doc("seconds"),
     ],
     ..Proto::BASE
 };
 
-/// Scapy's `BCDFloatField`: a 16-bit count of 1/256 seconds, shown as a float of seconds. Held as the wire
-/// integer.
+/// Scapy's `BCDFloatField`: a 16-bit count of 1/256 seconds, held in seconds as Python holds them: a whole
+/// number as typed stays an integer (`hellotime=2` shows `2`), a fraction is a float (`2.5`), and what is read
+/// from the wire is a float (`2.0`). Built as `int(256 * seconds)`.
 pub struct Seconds256;
 static SECONDS_256: Seconds256 = Seconds256;
 
+/// The wire count of 1/256 seconds for a value `coerce` accepted.
+fn units(v: &FieldValue) -> u16 {
+    match v {
+        FieldValue::Float(x) => (x * 256.0) as u16,
+        v => v.as_int().map_or(0, |n| (n * 256) as u16),
+    }
+}
+
 impl Codec for Seconds256 {
     fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
-        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
+        out.extend_from_slice(&units(v).to_be_bytes());
     }
 
     fn decode(
@@ -101,19 +110,18 @@ impl Codec for Seconds256 {
         _layer: &Layer,
     ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
-        Some((FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
+        Some((
+            FieldValue::Float(f64::from(u16::from_be_bytes([b[0], b[1]])) / 256.0),
+            2,
+        ))
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            FieldValue::Int(i) if i <= 0xff => Ok(FieldValue::Int(i * 256)),
-            other => Err(format!("expected whole seconds below 256, got {other}")),
+            FieldValue::Int(n) if n < 256 => Ok(v),
+            FieldValue::Float(x) if (0.0..256.0).contains(&x) => Ok(v),
+            other => Err(format!("expected seconds from 0 to below 256, got {other}")),
         }
-    }
-
-    /// Python's `repr` of the float: `0.0`, `20.0`, `0.00390625`.
-    fn repr(&self, v: &FieldValue) -> String {
-        format!("{:?}", v.as_int().unwrap_or(0) as f64 / 256.0)
     }
 
     fn kind_name(&self) -> &'static str {

@@ -218,6 +218,9 @@ impl Codec for TcpOptions {
         };
         for item in &items {
             match item {
+                FieldValue::Tuple(p) if p.get(1).is_some_and(has_fraction) => {
+                    return Err(format!("a TCP option's value has no fraction, got {item}"))
+                }
                 FieldValue::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
                     FieldValue::Str(s) if option_kind(s).is_none() => {
                         return Err(format!(
@@ -235,6 +238,15 @@ impl Codec for TcpOptions {
 
     fn kind_name(&self) -> &'static str {
         "TCPOptionsField"
+    }
+}
+
+/// Whether an option's value is, or holds, a float, which no option packs.
+fn has_fraction(v: &FieldValue) -> bool {
+    match v {
+        FieldValue::Float(_) => true,
+        FieldValue::Tuple(xs) | FieldValue::List(xs) => xs.iter().any(has_fraction),
+        _ => false,
     }
 }
 

@@ -96,9 +96,13 @@ pub trait Codec: Sync {
     fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
         self.decode(data, start, pos, end, layer).map(|(_, used)| used)
     }
-    /// Converts what the user typed into this field's value, or says why it cannot.
+    /// Converts what the user typed into this field's value, or says why it cannot. A fraction is a value only
+    /// of a codec that says so.
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
-        Ok(v)
+        match v {
+            FieldValue::Float(x) => Err(format!("expected no fraction, got {x:?}")),
+            v => Ok(v),
+        }
     }
     /// [`Codec::coerce`] for a field whose kind depends on the layer's other fields as set so far (Scapy's
     /// `any2i(pkt, value)`: a TXT record's `rdata` of `"x"` is the list `["x"]`).

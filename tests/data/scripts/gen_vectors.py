@@ -203,6 +203,16 @@ def build_cases():
     add("ether_ipv6", E(), I6())
     add("ether_arp_auto_type", E(dst=MB), L("ARP", hwsrc=M1, psrc=A1, hwdst=M0, pdst=A2))
 
+    # ---- 802.3 / LLC / STP ------------------------------------------------
+    # STP's times are seconds (BCDFloatField, 1/256 s on the wire): whole numbers stay ints when shown, a
+    # fraction is a float, and re-dissected they are floats.
+    stp_dst = "01:80:c2:00:00:00"
+    add("stp_default", L("Dot3", dst=stp_dst, src=M1), L("LLC"), L("STP"))
+    add("stp_times_whole", L("Dot3", dst=stp_dst, src=M1), L("LLC"),
+        L("STP", age=0, maxage=6, hellotime=3, fwddelay=4))
+    add("stp_times_fractions", L("Dot3", dst=stp_dst, src=M1), L("LLC"),
+        L("STP", age=0.00390625, maxage=20.75, hellotime=2.5, fwddelay=0.1))
+
     # ---- Dot1Q / QinQ -----------------------------------------------------
     add("dot1q_alone_in_ether", E(), L("Dot1Q"))
     add("dot1q_ip_udp", E(), L("Dot1Q", vlan=100), I4(), L("UDP", sport=1024, dport=2048))
@@ -768,6 +778,9 @@ def lang_cases():
     for name, rr in answers:
         expr = 'IP(src="%s", dst="%s")/UDP(sport=53, dport=5000)/DNS(qr=1, an=%s)' % (A2, A1, rr)
         add("dns_summary_" + name, expr, "(%s).summary()" % expr, "IP(raw(%s)).summary()" % expr)
+    add("stp_times_seconds", "STP(hellotime=2.5, maxage=20)", "STP(hellotime=2.5, maxage=20).hellotime",
+        "STP(hellotime=2.5, maxage=20).maxage", "STP().age", "STP(raw(STP(hellotime=2.5))).hellotime",
+        "STP(raw(STP())).fwddelay", "STP(hellotime=2.5)", "STP(fwddelay=0.1).fwddelay")
     return C
 
 
@@ -828,10 +841,11 @@ def dissect_cases(build_records, build_layers):
 
     seen = set()
     # 1. every built packet rooted at Ether (linktype 1) or IP/IPv6 (101),
-    #    re-dissected from its raw bytes (first packet of a set)
+    #    (or Dot3, which Ether dispatches to) re-dissected from its raw bytes
+    #    (first packet of a set)
     for rec in build_records:
         first = build_layers[rec["id"]][0][0]
-        lt = {"Ether": 1, "IP": 101, "IPv6": 101, "CookedLinux": 113,
+        lt = {"Ether": 1, "Dot3": 1, "IP": 101, "IPv6": 101, "CookedLinux": 113,
               "CookedLinuxV2": 276, "Loopback": 0}.get(first)
         if lt is None or rec["hex"] is None:
             continue
@@ -1158,7 +1172,7 @@ IPOption_SSRR IPOption_Stream_Id IPOption_MTU_Probe IPOption_MTU_Reply
 IPOption_Traceroute IPOption_Timestamp IPOption_Address_Extension
 IPOption_Router_Alert IPOption_SDBM
 IPerror TCPerror UDPerror ICMPerror CookedLinux CookedLinuxV2 Loopback
-Dot1Q Dot1AD Dot3 LLC Raw Padding
+Dot1Q Dot1AD Dot3 LLC STP Raw Padding
 DNSRRHINFO DNSRRMX DNSRRNAPTR DNSRRSOA DNSRRSRV DNSRROPT DNSRRRSIG DNSRRTSIG
 DNSRRDNSKEY DNSRRDS DNSRRNSEC DNSRRNSEC3 DNSRRNSEC3PARAM DNSRRSVCB DNSRRHTTPS
 SvcParam EDNS0TLV EDNS0COOKIE
