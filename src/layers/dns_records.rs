@@ -538,7 +538,7 @@ pub(super) const RR_BASE: Proto = Proto {
 };
 
 /// Scapy's records (`default_payload_class`, `extract_padding`): what follows one read alone is Padding.
-pub(super) fn no_payload(_: &Layer, _: usize) -> usize {
+pub(super) fn no_payload(_: &Layer, _: &[u8]) -> usize {
     0
 }
 

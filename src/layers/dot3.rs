@@ -23,7 +23,7 @@ pub static DOT3: Proto = Proto {
     ],
     post_build: Some(post_build),
     summary: Some(summary),
-    payload_len: Some(|l, avail| l.get_int("len").map_or(avail, |n| n as usize)),
+    payload_len: Some(|l, payload| l.get_int("len").map_or(payload.len(), |n| n as usize)),
     dispatch: Some(dispatch),
     ..Proto::BASE
 };

@@ -159,12 +159,12 @@ fn post_build(b: &mut Built) {
 
 /// Bytes past the total length are padding (Scapy's `extract_padding`); a length shorter than the header
 /// leaves everything to the payload.
-fn payload_len(l: &Layer, avail: usize) -> usize {
+fn payload_len(l: &Layer, payload: &[u8]) -> usize {
     let len = l.int_at(LEN).unwrap_or(0) as i64;
     let ihl = l.int_at(IHL).unwrap_or(0) as i64;
     let n = len - ihl * 4;
     if n < 0 {
-        avail
+        payload.len()
     } else {
         n as usize
     }

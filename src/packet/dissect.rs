@@ -133,7 +133,10 @@ fn dissect_into(
         // Fields never take more than the bytes they get; the bound keeps a faulty codec from panicking here.
         let hdr_end = (start + hdr_len).min(end);
         let avail = end - hdr_end;
-        let pay_end = hdr_end + proto.payload_len.map_or(avail, |f| f(&layer, avail).min(avail));
+        let pay_end = hdr_end
+            + proto
+                .payload_len
+                .map_or(avail, |f| f(&layer, &data[hdr_end..end]).min(avail));
         if pay_end < end {
             paddings.push((pay_end, end));
         }

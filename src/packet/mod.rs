@@ -55,9 +55,9 @@ pub struct Proto {
     /// Scapy's `mysummary`: appends this layer's part of `summary()` (layer `usize` of the packet) to the
     /// string. Summaries of a whole capture are written into one buffer, so a hook allocates nothing.
     pub summary: Option<fn(&Packet, usize, &mut String)>,
-    /// Scapy's `extract_padding`: how many of the bytes after the header belong to the payload; the rest
-    /// becomes `Padding`.
-    pub payload_len: Option<fn(&Layer, usize) -> usize>,
+    /// Scapy's `extract_padding`: how many of the bytes after the header (given) belong to the payload; the
+    /// rest becomes `Padding`.
+    pub payload_len: Option<fn(&Layer, &[u8]) -> usize>,
     /// Chooses the concrete protocol from the bytes (ICMPv6 by type, IP options by kind).
     pub dispatch: Option<fn(&[u8]) -> &'static Proto>,
     /// Chooses the payload's protocol where the bindings table cannot (IP fragments, ICMP quoting).

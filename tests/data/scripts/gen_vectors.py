@@ -295,6 +295,12 @@ def build_cases():
     add("ipv6_tc_fl", E(), I6(tc=0xb8, fl=0xabcde))
     add("ipv6_nh_explicit_none", E(), I6(nh=59))
     add("ipv6_plen_explicit_wrong", E(), I6(plen=4), L("UDP", sport=1024, dport=2048))
+    # A jumbogram is built as given: plen 0 set by hand, the Jumbo option's length as set (Scapy computes
+    # neither).
+    add("ipv6_jumbo_plen_zero", E(), I6(plen=0), L("IPv6ExtHdrHopByHop", options=LAY(L("Jumbo", jumboplen=16))),
+        L("UDP", sport=1024, dport=2048), RAW(b"abcdefgh"))
+    add("ipv6_jumbo_default_length", E(), I6(plen=0), L("IPv6ExtHdrHopByHop", options=LAY(L("Jumbo"))),
+        L("UDP", sport=1024, dport=2048))
     add("ipv6_raw_payload", E(), I6(nh=253), RAW(b"payload"))
     add("ipv6_tcp", E(), I6(), L("TCP", sport=1234, dport=443, flags="S"))
     add("ipv6_udp", E(), I6(), L("UDP", sport=1234, dport=4321), RAW(b"data"))
@@ -1077,6 +1083,19 @@ def dissect_cases(build_records, build_layers):
         "3c00010400000000") + bytes.fromhex("2b00010400000000") +
         bytes.fromhex("2c02000100000000") + bytes.fromhex("fd000000000000000000000000000003") +
         bytes.fromhex("1100000000000001") + udp(payload=b"hi")))
+    # Jumbograms (RFC 2675): plen 0 and a Hop-by-Hop header. Scapy's extract_padding takes the first 0xc2 at
+    # an offset 4n + 2 of the payload as the Jumbo option, reads its length in host order (little-endian
+    # here), and keeps the Hop-by-Hop header's length plus that much as the payload.
+    jumbo_udp = udp(payload=b"abcdefgh")
+    add("ipv6_jumbo_length_le", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 8) + jumbo_udp +
+                                                  b"PADPAD", plen=0))
+    add("ipv6_jumbo_length_zero", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + bytes(4) + jumbo_udp, plen=0))
+    add("ipv6_jumbo_length_past_end", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 4096) +
+                                                        jumbo_udp, plen=0))
+    add("ipv6_jumbo_no_option", 1, eth_ip6 + ip6(0, b"\x11\x00\x01\x04" + bytes(4) + jumbo_udp, plen=0))
+    add("ipv6_jumbo_no_option_scan_ends", 1, eth_ip6 + ip6(0, b"\x11\x00\x01\x04" + bytes(4) + jumbo_udp +
+                                                            b"xy", plen=0))
+    add("ipv6_jumbo_raw_link", 101, ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 16) + jumbo_udp, plen=0))
     add("ipv6_plen_short", 1, eth_ip6 + ip6(17, udp(payload=b"abcdef"), plen=8))
     add("ipv6_plen_long", 1, eth_ip6 + ip6(17, udp(payload=b"abcdef"), plen=200))
     add("ipv6_unknown_nh", 1, eth_ip6 + ip6(253, b"\x01\x02\x03"))
