@@ -338,18 +338,20 @@ impl Field {
     }
 
     /// A stacking overload (see [`Overload`](crate::layers::Overload)) as an integer: the low 64 bits, for every
-    /// field but an IPv6 address one (`None`), which takes all 128 bits as the address. The one place that
-    /// decides; build's integer path uses it so that no value is made (or dropped) per field.
+    /// field but an IP address one (`None`), which takes the low 32 bits (IPv4) or all 128 (IPv6) as the
+    /// address. The one place that decides; build's integer path uses it so that no value is made (or dropped)
+    /// per field.
     #[inline]
     pub fn overload_int(&self, bits: u128) -> Option<u64> {
-        (!matches!(self.kind, Kind::Ip6)).then_some(bits as u64)
+        (!matches!(self.kind, Kind::Ip4 | Kind::Ip6)).then_some(bits as u64)
     }
 
-    /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an IPv6 address.
+    /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an address.
     pub fn overload_value(&self, bits: u128) -> FieldValue {
-        match self.overload_int(bits) {
-            Some(x) => FieldValue::Int(x),
-            None => FieldValue::Ip6(Ipv6Addr::from(bits)),
+        match (self.overload_int(bits), self.kind) {
+            (Some(x), _) => FieldValue::Int(x),
+            (None, Kind::Ip4) => FieldValue::Ip4(Ipv4Addr::from(bits as u32)),
+            (None, _) => FieldValue::Ip6(Ipv6Addr::from(bits)),
         }
     }
 

@@ -31,7 +31,9 @@ pub use field::{Bound, Codec, Dflt, Field, Kind, Len, Records, Show};
 use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
 pub use payload::{raw, PADDING, RAW};
-pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Direction, Overload, Registry};
+pub use registry::{
+    bind_addr, bind_bottom_up, bind_layers, bind_top_down, AddressBinding, Binding, Direction, Overload, Registry,
+};
 pub use render::{chexdump, field_repr, hexdump, hexstr, ls_with, sprintf, write_field};
 pub use set::PacketIter;
 pub use time::Timestamp;
@@ -792,11 +794,15 @@ fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> FieldVa
     layer.value_at(f)
 }
 
-/// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
-/// that reads an address it implies; `None` leaves the field's own default.
+/// What the layer above makes of unset field `f` of layer `i`: the value it implies (a stacking overload, else
+/// an address default it binds), or a computed default that reads an address it implies; `None` leaves the
+/// field's own default.
 fn stacked_unset(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<FieldValue> {
-    let over = reg.overload(stack[i].proto, stack.get(i + 1)?.proto)?;
-    implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
+    let (layer, upper) = (&stack[i], stack.get(i + 1)?);
+    let from = |over: &[Overload]| implied_by(layer, f, over).or_else(|| addressed_default(layer, f, over));
+    reg.overload(layer.proto, upper.proto)
+        .and_then(from)
+        .or_else(|| reg.addresses(layer.proto, upper).and_then(from))
 }
 
 /// [`Packet::overload`] over a stack of layers.

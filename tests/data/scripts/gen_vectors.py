@@ -407,6 +407,7 @@ def build_cases():
     add("icmpv6_nd_redirect_implied_dst", E(), L("IPv6", src=B1),
         L("ICMPv6ND_Redirect", tgt=B3, dst=B4))
     add("icmpv6_nd_ns_implied_dst_no_ether", L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
+    add("icmpv6_nd_ns_implied_ether_dst", L("Ether", src=M1), L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
     # A destination the user sets wins over the implied one (hlim is still implied).
     add("icmpv6_nd_ns_user_dst", E(), L("IPv6", src=B1, dst=B3), L("ICMPv6ND_NS", tgt=B3))
     # Only the layer right below takes the overloads: behind an extension header IPv6 keeps ::1.
@@ -611,6 +612,17 @@ def build_cases():
         L("UDP", sport=5353, dport=5353),
         L("DNS", rd=0, qd=LAY(L("DNSQR", qname="_http._tcp.local.", qtype="PTR",
                                 unicastresponse=1))))
+    # UDP to port 5353 implies mDNS's group as the destination (Scapy's DestIPField.bind_addr), and an unset
+    # Ether destination is then the group's multicast MAC; a destination set by hand wins, and a source port of
+    # 5353 alone implies nothing.
+    mdns_eth = L("Ether", src=M1)
+    add("mdns_implied_dst_ip", mdns_eth, L("IP", src=A1), L("UDP", dport=5353), L("DNS"))
+    add("mdns_implied_dst_ipv6", mdns_eth, L("IPv6", src=B1), L("UDP", dport=5353), L("DNS"))
+    add("mdns_implied_dst_without_dns", mdns_eth, L("IP", src=A1), L("UDP", sport=5353, dport=5353))
+    add("mdns_implied_dst_user_wins", mdns_eth, I4(), L("UDP", dport=5353), L("DNS"))
+    add("mdns_sport_implies_nothing", E(), L("IP", src=A1), L("UDP", sport=5353), L("DNS"))
+    add("mdns_implied_dst_no_ether", L("IP", src=A1), L("UDP", dport=5353), L("DNS", qd=LAY(L(
+        "DNSQR", qname="host.local."))))
     add("dns_mdns_response", E(), I4(), L("UDP", sport=5353, dport=5353),
         L("DNS", qr=1, aa=1, rd=0, qd=LST(),
           an=LAY(L("DNSRR", rrname="host.local.", type="A", cacheflush=1, ttl=120,
