@@ -338,15 +338,6 @@ impl FrameRef {
         self.layout
     }
 
-    /// Where the run starts in the bytes the layer was decoded from (its message, for a record); `None` for a
-    /// copied run.
-    pub(crate) fn run_offset(&self) -> Option<usize> {
-        match &self.bytes {
-            LayerBytes::Shared { base, run_start, .. } => Some((run_start - base) as usize),
-            LayerBytes::Copied { .. } => None,
-        }
-    }
-
     /// The layer's bytes from the run's start: its run, and for a shared frame the rest of the layer.
     pub(crate) fn bytes(&self) -> &[u8] {
         match &self.bytes {

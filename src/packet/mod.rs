@@ -280,13 +280,6 @@ impl Layer {
         }
     }
 
-    /// Where the run of fixed fields starts in the bytes a codec is decoding this layer from (the message, for a
-    /// record), while the layer is read from its frame: the fields between the run and the codec's are then
-    /// only measured, not kept. `None` for a layer decoded into values.
-    pub fn run_start(&self) -> Option<usize> {
-        self.frame.as_ref()?.run_offset()
-    }
-
     /// Forgets that field `i` was read from the wire: it shows as unset.
     pub(crate) fn forget_wire(&mut self, i: usize) {
         self.wire &= !(1 << i);
