@@ -88,11 +88,13 @@ pub static STP: Proto = Proto {
 pub struct Seconds256;
 static SECONDS_256: Seconds256 = Seconds256;
 
-/// The wire count of 1/256 seconds for a value `coerce` accepted.
+/// The wire count of 1/256 seconds, saturating at the field's width (a random value is not checked when set).
 fn units(v: &FieldValue) -> u16 {
     match v {
         FieldValue::Float(x) => (x * 256.0) as u16,
-        v => v.as_int().map_or(0, |n| (n * 256) as u16),
+        v => v
+            .as_int()
+            .map_or(0, |n| u16::try_from(n.saturating_mul(256)).unwrap_or(u16::MAX)),
     }
 }
 
