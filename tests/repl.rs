@@ -181,7 +181,8 @@ fn ctrl_c_stops_a_running_loop_and_keeps_its_work() {
     s.send(ControlCode::EndOfText).expect("Ctrl-C");
     s.expect("KeyboardInterrupt").expect("reported");
     s.expect(">>> ").expect("back at the prompt");
-    assert!(line(&mut s, "i > 1000").contains("True"));
+    // The Ctrl-C may land while `i` is still 1000, right after the line that announced it.
+    assert!(line(&mut s, "i >= 1000").contains("True"));
     quit(s);
 }
 

@@ -881,6 +881,7 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
     match v {
         packet::FieldValue::Int(i) if matches!(field.show, Show::Flags(..)) => Value::Flag(i, field),
         packet::FieldValue::Int(i) => Value::Int(i128::from(i)),
+        packet::FieldValue::Float(x) => Value::Float(x),
         packet::FieldValue::Bytes(b) => Value::Bytes(Rc::from(b)),
         packet::FieldValue::Str(s) => Value::Str(Rc::from(s)),
         packet::FieldValue::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
@@ -903,6 +904,7 @@ pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
         Value::None => packet::FieldValue::None,
         Value::Bool(b) => packet::FieldValue::Int(u64::from(*b)),
         Value::Int(i) => packet::FieldValue::Int(field_int(*i)?),
+        Value::Float(x) => packet::FieldValue::Float(*x),
         Value::Flag(i, _) => packet::FieldValue::Int(*i),
         Value::Str(s) => packet::FieldValue::from(&**s),
         Value::Bytes(b) => packet::FieldValue::Bytes(b.to_vec()),

@@ -25,31 +25,43 @@ static PROTO_BYTES: FixedStr = FixedStr {
     len: |l| l.get_int("plen").map(|n| n as usize),
 };
 
-/// A hardware address: a MAC, or bytes.
-const fn hw(name: &'static str, doc: &'static str) -> [Field; 2] {
+/// A hardware address: a MAC, or bytes. `mac_class` is Scapy's class of the MAC (the sender's is filled when
+/// built), for `ls()`.
+const fn hw(name: &'static str, mac_class: &'static str, doc: &'static str) -> [Field; 2] {
     [
-        Field::mac(name, [0; 6]).when(|l, _| hw_is_mac(l)).doc(doc),
+        Field::mac(name, [0; 6])
+            .scapy_class(mac_class)
+            .when(|l, _| hw_is_mac(l))
+            .doc(doc),
         Field::new(name, Kind::Custom(&HW_BYTES), Dflt::Bytes(b""))
+            .scapy_default("None")
             .when(|l, _| !hw_is_mac(l))
             .doc(doc),
     ]
 }
 
-/// A protocol address: IPv4, IPv6, or bytes.
-const fn proto_addr(name: &'static str, doc: &'static str) -> [Field; 3] {
+/// A protocol address: IPv4, IPv6, or bytes. `classes` are Scapy's classes of the two addresses, for `ls()`.
+const fn proto_addr(name: &'static str, classes: [&'static str; 2], doc: &'static str) -> [Field; 3] {
     [
-        Field::ip4(name, [0; 4]).when(|l, _| proto_is(l, 0x0800, 4)).doc(doc),
-        Field::ip6(name, 0).when(|l, _| proto_is(l, 0x86dd, 16)).doc(doc),
+        Field::ip4(name, [0; 4])
+            .scapy_class(classes[0])
+            .when(|l, _| proto_is(l, 0x0800, 4))
+            .doc(doc),
+        Field::ip6(name, 0)
+            .scapy_class(classes[1])
+            .when(|l, _| proto_is(l, 0x86dd, 16))
+            .doc(doc),
         Field::new(name, Kind::Custom(&PROTO_BYTES), Dflt::Bytes(b""))
+            .scapy_default("None")
             .when(|l, _| proto_is_raw(l))
             .doc(doc),
     ]
 }
 
-const HWSRC: [Field; 2] = hw("hwsrc", "sender hardware address");
-const PSRC: [Field; 3] = proto_addr("psrc", "sender protocol address");
-const HWDST: [Field; 2] = hw("hwdst", "target hardware address");
-const PDST: [Field; 3] = proto_addr("pdst", "target protocol address");
+const HWSRC: [Field; 2] = hw("hwsrc", "SourceMACField", "sender hardware address");
+const PSRC: [Field; 3] = proto_addr("psrc", ["SourceIPField", "SourceIP6Field"], "sender protocol address");
+const HWDST: [Field; 2] = hw("hwdst", "MACField", "target hardware address");
+const PDST: [Field; 3] = proto_addr("pdst", ["IPField", "IP6Field"], "target protocol address");
 
 /// `ARP`.
 pub static ARP: Proto = Proto {
@@ -62,9 +74,11 @@ pub static ARP: Proto = Proto {
             .doc("protocol type (an EtherType)"),
         Field::u8("hwlen", 0)
             .auto()
+            .scapy_class("FieldLenField")
             .doc("hardware address length; computed from hwsrc"),
         Field::u8("plen", 0)
             .auto()
+            .scapy_class("FieldLenField")
             .doc("protocol address length; computed from psrc"),
         Field::u16("op", 1).names(ARP_OPS).doc("who-has, is-at, ..."),
         HWSRC[0],

@@ -9,6 +9,9 @@ use super::well_known::{DNS_OPCODES, DNS_QCLASSES, DNS_QTYPES, DNS_RCODES};
 use crate::packet::{int, sprintf, Bound, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto, Records};
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
+/// Scapy's class of the four record lists, for `ls()`.
+const RECORDS_CLASS: &str = "_DNSPacketListField";
+
 const LENGTH: usize = 0;
 const QDCOUNT: usize = 12;
 
@@ -27,23 +30,39 @@ static FIELDS: &[Field] = &[
     Field::bits("ad", 1, 0).doc("authentic data"),
     Field::bits("cd", 1, 0).doc("checking disabled"),
     Field::bits("rcode", 4, 0).names(DNS_RCODES),
-    Field::u16("qdcount", 0).auto().doc("number of questions; computed"),
-    Field::u16("ancount", 0).auto().doc("number of answers; computed"),
+    Field::u16("qdcount", 0)
+        .auto()
+        .scapy_class("FieldLenField")
+        .doc("number of questions; computed"),
+    Field::u16("ancount", 0)
+        .auto()
+        .scapy_class("FieldLenField")
+        .doc("number of answers; computed"),
     Field::u16("nscount", 0)
         .auto()
+        .scapy_class("FieldLenField")
         .doc("number of authority records; computed"),
     Field::u16("arcount", 0)
         .auto()
+        .scapy_class("FieldLenField")
         .doc("number of additional records; computed"),
     Field::new(
         "qd",
         Kind::Records(&QD),
         Dflt::Dyn(|_| FieldValue::Layers(vec![Layer::new(&DNSQR)])),
     )
+    .scapy_class(RECORDS_CLASS)
+    .scapy_default("[<DNSQR  |>]")
     .doc("questions (DNSQR(qname=..., qtype=...))"),
-    Field::new("an", Kind::Records(&AN), Dflt::Empty).doc("answers (DNSRR, DNSRRMX, ...)"),
-    Field::new("ns", Kind::Records(&NS), Dflt::Empty).doc("authority records"),
-    Field::new("ar", Kind::Records(&AR), Dflt::Empty).doc("additional records (DNSRROPT, ...)"),
+    Field::new("an", Kind::Records(&AN), Dflt::Empty)
+        .scapy_class(RECORDS_CLASS)
+        .doc("answers (DNSRR, DNSRRMX, ...)"),
+    Field::new("ns", Kind::Records(&NS), Dflt::Empty)
+        .scapy_class(RECORDS_CLASS)
+        .doc("authority records"),
+    Field::new("ar", Kind::Records(&AR), Dflt::Empty)
+        .scapy_class(RECORDS_CLASS)
+        .doc("additional records (DNSRROPT, ...)"),
 ];
 
 /// `DNS`, over UDP, or over TCP with a 2-byte length prefix.
@@ -161,7 +180,14 @@ impl Codec for TcpLength {
         out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
         let n = usize::from(u16::from_be_bytes([b[0], b[1]]));
         (n >= 14 && end.saturating_sub(pos) >= n).then_some((FieldValue::Int(n as u64), 2))
@@ -190,12 +216,19 @@ impl Codec for DnsName {
         encode_name(v.as_bytes().unwrap_or(b"."), out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let (name, used) = decode_name(data, pos, end);
         Some((FieldValue::Bytes(name), used))
     }
 
-    fn measure(&self, data: &[u8], pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
+    fn measure(&self, data: &[u8], _start: usize, pos: usize, end: usize, _layer: &Layer) -> Option<usize> {
         Some(walk_name(data, pos, end, None))
     }
 

@@ -76,11 +76,23 @@ pub(super) const fn header(rtype: u64) -> [Field; 6] {
 pub static DNSRR: Proto = Proto {
     name: "DNSRR",
     long_name: "DNS Resource Record",
-    fields: &record!(1;
-        Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
-            .encode_with(write_rdata)
-            .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
-    ),
+    fields: &{
+        let [name, rtype, cacheflush, rclass, ttl, rdlen] = header(1);
+        // Only the generic record's length is Scapy's `FieldLenField` (of `rdata`); the others' are `ShortField`s.
+        [
+            name,
+            rtype,
+            cacheflush,
+            rclass,
+            ttl,
+            rdlen.scapy_class("FieldLenField"),
+            Field::new("rdata", Kind::Custom(&RDATA), Dflt::Dyn(rdata_default))
+                .encode_with(write_rdata)
+                .scapy_class("MultipleTypeField (IPField, IP6Field, DNSStrField, DNSTextField, StrLenField)")
+                .scapy_default("b''")
+                .doc("A: IPv4, AAAA: IPv6, NS/CNAME/PTR: a name, TXT: a list of strings, else bytes"),
+        ]
+    },
     ..RR_BASE
 };
 
@@ -141,7 +153,10 @@ pub static DNSRROPT: Proto = Proto {
         Field::u8("extrcode", 0),
         Field::u8("version", 0),
         Field::bits("z", 16, 32768).names(&[(32768, "D0")]).doc("D0: DNSSEC OK"),
-        Field::u16("rdlen", 0).auto().doc("length of the options; computed"),
+        Field::u16("rdlen", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of the options; computed"),
         Field::new("rdata", Kind::Records(&EDNS0_OPTIONS), Dflt::Empty).doc("EDNS0 options (EDNS0TLV, ...)"),
     ],
     // Scapy's DNSRROPT is a plain packet: what follows it alone is Raw.
@@ -154,9 +169,9 @@ pub static DNSRRHINFO: Proto = Proto {
     name: "DNSRRHINFO",
     long_name: "DNS HINFO Resource Record",
     fields: &record!(13;
-        Field::u8("cpulen", 0).auto().doc("length of cpu; computed"),
+        Field::u8("cpulen", 0).auto().scapy_class("FieldLenField").doc("length of cpu; computed"),
         Field::new("cpu", Kind::Custom(&HINFO_CPU), Dflt::Bytes(b"")),
-        Field::u8("oslen", 0).auto().doc("length of os; computed"),
+        Field::u8("oslen", 0).auto().scapy_class("FieldLenField").doc("length of os; computed"),
         Field::new("os", Kind::Custom(&HINFO_OS), Dflt::Bytes(b"")),
     ),
     post_build: Some(|b| {
@@ -168,20 +183,20 @@ pub static DNSRRHINFO: Proto = Proto {
 };
 
 static HINFO_CPU: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |_| 1),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static HINFO_OS: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 2 + bytes_len(l, "cpu")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 
 /// How many bytes a length-prefixed string at `pos` takes: the length byte just before it (a record read from
 /// its frame does not keep the fields after its run, so the length is read there), cut at the end of the record
-/// data (`before`: the data bytes ahead of the string, for a record decoded into values; see [`rdata_left`]).
-pub(super) fn length_prefixed(l: &Layer, data: &[u8], pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+/// data (see [`rdata_left`]).
+pub(super) fn length_prefixed(l: &Layer, data: &[u8], start: usize, pos: usize) -> Option<usize> {
     let length = usize::from(*data.get(pos.checked_sub(1)?)?);
-    Some(rdata_left(l, pos, before)?.min(length))
+    Some(rdata_left(l, data, start, pos)?.min(length))
 }
 
 /// `DNSRRNAPTR` (RFC 3403 §4.1): a rewrite rule.
@@ -191,11 +206,11 @@ pub static DNSRRNAPTR: Proto = Proto {
     fields: &record!(35;
         Field::u16("order", 0),
         Field::u16("preference", 0),
-        Field::u8("flags_len", 0).auto().doc("length of flags; computed"),
+        Field::u8("flags_len", 0).auto().scapy_class("FieldLenField").doc("length of flags; computed"),
         Field::new("flags", Kind::Custom(&NAPTR_FLAGS), Dflt::Bytes(b"")),
-        Field::u8("services_len", 0).auto().doc("length of services; computed"),
+        Field::u8("services_len", 0).auto().scapy_class("FieldLenField").doc("length of services; computed"),
         Field::new("services", Kind::Custom(&NAPTR_SERVICES), Dflt::Bytes(b"")),
-        Field::u8("regexp_len", 0).auto().doc("length of regexp; computed"),
+        Field::u8("regexp_len", 0).auto().scapy_class("FieldLenField").doc("length of regexp; computed"),
         Field::new("regexp", Kind::Custom(&NAPTR_REGEXP), Dflt::Bytes(b"")),
         Field::new("replacement", Kind::Custom(&NAPTR_REPLACEMENT), Dflt::Bytes(b".")),
     ),
@@ -209,35 +224,31 @@ pub static DNSRRNAPTR: Proto = Proto {
 };
 
 static NAPTR_FLAGS: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |_| 5),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static NAPTR_SERVICES: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 6 + bytes_len(l, "flags")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 static NAPTR_REGEXP: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 7 + bytes_len(l, "flags") + bytes_len(l, "services")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
-static NAPTR_REPLACEMENT: RecordName = RecordName(|l, pos| {
-    rdata_left(l, pos, |l| {
-        7 + bytes_len(l, "flags") + bytes_len(l, "services") + bytes_len(l, "regexp")
-    })
-});
+static NAPTR_REPLACEMENT: RecordName = RecordName;
 
-/// A name ending the record data, read no further than the record's end, as Scapy's `DNSStrField` reads a
-/// record cut at its `rdlen`. The function gives the record data left, as [`rdata_left`].
-struct RecordName(fn(&Layer, usize) -> Option<usize>);
+/// A name ending the record data, read no further than the record's end (see [`rdata_left`]), as Scapy's
+/// `DNSStrField` reads a record cut at its `rdlen`.
+struct RecordName;
 
 impl Codec for RecordName {
     fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
         NAME.encode(v, out);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
-        let left = self.0(layer, pos)?;
-        NAME.decode(data, pos, end.min(pos + left), layer)
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+        let left = rdata_left(layer, data, start, pos)?;
+        NAME.decode(data, start, pos, end.min(pos + left), layer)
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
@@ -266,11 +277,17 @@ pub static DNSRRTSIG: Proto = Proto {
         Field::new("algo_name", NAME_KIND, Dflt::Bytes(b"hmac-sha1.")),
         Field::new("time_signed", Kind::Custom(&TIME_SIGNED), Dflt::Int(0)).doc("seconds since 1970, 48 bits"),
         Field::u16("fudge", 0).doc("seconds of error permitted in time_signed"),
-        Field::u16("mac_len", 0).auto().doc("length of mac_data; computed"),
+        Field::u16("mac_len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of mac_data; computed"),
         Field::new("mac_data", Kind::Custom(&TSIG_MAC), Dflt::Bytes(b"")),
         Field::u16("original_id", 0),
         Field::u16("error", 0),
-        Field::u16("other_len", 0).auto().doc("length of other_data; computed"),
+        Field::u16("other_len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length of other_data; computed"),
         Field::new("other_data", Kind::Custom(&TSIG_OTHER), Dflt::Bytes(b"")),
     ],
     post_build: Some(|b| {
@@ -284,18 +301,11 @@ pub static DNSRRTSIG: Proto = Proto {
 /// Everything after the algorithm's name is kept only once the whole record is decoded: a record read from its
 /// frame decodes it to read `mac_len`, and a record that fails to decode has none, so it fails here too.
 static TSIG_MAC: RecordBytes = RecordBytes {
-    len: |l, _, _| {
-        let left = (l.get_int("rdlen")? as usize).checked_sub(name_len(l, "algo_name") + 10)?;
-        Some(left.min(l.get_int("mac_len")? as usize))
-    },
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos)?.min(l.get_int("mac_len")? as usize)),
     kind: "StrLenField",
 };
 static TSIG_OTHER: RecordBytes = RecordBytes {
-    len: |l, _, _| {
-        let before = name_len(l, "algo_name") + 16 + bytes_len(l, "mac_data");
-        let left = (l.get_int("rdlen")? as usize).checked_sub(before)?;
-        Some(left.min(l.get_int("other_len")? as usize))
-    },
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos)?.min(l.get_int("other_len")? as usize)),
     kind: "StrLenField",
 };
 
@@ -312,7 +322,14 @@ impl Codec for TimeSigned {
         out.extend_from_slice(&(t as u32).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 6)?;
         let high = u64::from(u16::from_be_bytes([b[0], b[1]]));
         let low = u64::from(u32::from_be_bytes([b[2], b[3], b[4], b[5]]));
@@ -353,20 +370,21 @@ pub static DNSRRRSIG: Proto = Proto {
         Field::u8("algorithm", 5).names(DNSSEC_ALGORITHMS),
         Field::u8("labels", 0),
         Field::u32("originalttl", 0),
-        Field::u32("expiration", 0).fmt(utc_date),
-        Field::u32("inception", 0).fmt(utc_date),
+        Field::u32("expiration", 0).fmt(utc_date).scapy_class("UTCTimeField"),
+        Field::u32("inception", 0).fmt(utc_date).scapy_class("UTCTimeField"),
         Field::u16("keytag", 0),
         Field::new("signersname", NAME_KIND, Dflt::Bytes(b".")),
-        Field::new("signature", Kind::Bytes(Len::From(signature_len)), Dflt::Bytes(b"")),
+        Field::new("signature", Kind::Custom(&SIGNATURE), Dflt::Bytes(b"")),
     ),
     ..RR_BASE
 };
 
-/// The signature is the rest of the record data: `rdlen` less the 18 fixed bytes and the signer's name, which
-/// RFC 4034 forbids compressing.
-fn signature_len(l: &Layer) -> usize {
-    (l.get_int("rdlen").unwrap_or(0) as usize).saturating_sub(18 + name_len(l, "signersname"))
-}
+/// The signature is the rest of the record data, after the signer's name as it is on the wire (RFC 4034 forbids
+/// compressing it; Scapy reads a compressed one); nothing when the name ran past the data.
+static SIGNATURE: RecordBytes = RecordBytes {
+    len: |l, data, start, pos| Some(rdata_left(l, data, start, pos).unwrap_or(0)),
+    kind: "StrField",
+};
 
 /// The built length of a name field's value: names in record data are not compressed when built.
 pub(super) fn name_len(l: &Layer, field: &str) -> usize {
@@ -384,11 +402,11 @@ pub(super) fn wire_name_len(name: &[u8]) -> usize {
 }
 
 /// Record data read up to a length worked out from the fields before it: Scapy's `StrField` and `StrLenField`
-/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message and where the field starts;
-/// it gives `None` where the fields before already overran `rdlen`: Scapy fails on such a record, which
-/// becomes `Raw`.
+/// in a record that `_DNSRR` cut at its `rdlen`. `len` gets the layer, the message, where the record starts and
+/// where the field starts; it gives `None` where the fields before already overran `rdlen`: Scapy fails on such
+/// a record, which becomes `Raw`.
 pub(super) struct RecordBytes {
-    pub(super) len: fn(&Layer, &[u8], usize) -> Option<usize>,
+    pub(super) len: fn(&Layer, &[u8], usize, usize) -> Option<usize>,
     pub(super) kind: &'static str,
 }
 
@@ -397,13 +415,13 @@ impl Codec for RecordBytes {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
-        let n = self.measure(data, pos, end, layer)?;
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+        let n = self.measure(data, start, pos, end, layer)?;
         Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
     }
 
-    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        Some((self.len)(layer, data, pos)?.min(end.saturating_sub(pos)))
+    fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        Some((self.len)(layer, data, start, pos)?.min(end.saturating_sub(pos)))
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
@@ -419,21 +437,14 @@ impl Codec for RecordBytes {
     }
 }
 
-/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. A record
-/// read from its frame knows where its data starts; one decoded into values counts the `before` bytes its data
-/// fields took.
-pub(super) fn rdata_left(l: &Layer, pos: usize, before: fn(&Layer) -> usize) -> Option<usize> {
+/// How much of the record's data is left at `pos`; `None` when the fields before overran `rdlen`. The data
+/// starts after the owner name (as it is on the wire, compressed or not) and the 10 bytes of type, class, TTL
+/// and rdlen of the record that starts at `start` in the message `data`: the same whether the fields before
+/// were kept or only measured.
+pub(super) fn rdata_left(l: &Layer, data: &[u8], start: usize, pos: usize) -> Option<usize> {
     let rdlen = l.get_int("rdlen")? as usize;
-    match rdata_start(l) {
-        Some(start) => (start + rdlen).checked_sub(pos),
-        None => rdlen.checked_sub(before(l)),
-    }
-}
-
-/// Where the data of a record read from its frame starts: after its run's first fields, the 10 bytes of type,
-/// class, TTL and rdlen.
-pub(super) fn rdata_start(l: &Layer) -> Option<usize> {
-    l.run_start().map(|run| run + 10)
+    let owner = NAME.measure(data, start, start, data.len(), l)?;
+    (start + owner + 10 + rdlen).checked_sub(pos)
 }
 
 /// The length of a bytes field's value.
@@ -527,7 +538,7 @@ pub(super) const RR_BASE: Proto = Proto {
 };
 
 /// Scapy's records (`default_payload_class`, `extract_padding`): what follows one read alone is Padding.
-pub(super) fn no_payload(_: &Layer, _: usize) -> usize {
+pub(super) fn no_payload(_: &Layer, _: &[u8]) -> usize {
     0
 }
 
@@ -586,7 +597,7 @@ impl Codec for Rdata {
         }
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let rdlen = (layer.get_int("rdlen").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let rdata = data.get(pos..pos + rdlen)?;
         Some(match layer.get_int("type").unwrap_or(1) {
@@ -618,6 +629,16 @@ impl Codec for Rdata {
             other => Err(format!(
                 "expected an address, a name, bytes or a list of strings, got {other}"
             )),
+        }
+    }
+
+    /// As Scapy's `MultipleTypeField`, the record's type picks the field: a TXT record's text is a list of
+    /// strings (`"x"` is `["x"]`), a name type's data a name (`b"example.com."`).
+    fn coerce_in(&self, v: FieldValue, layer: &Layer) -> Result<FieldValue, String> {
+        match (layer.get_int("type").unwrap_or(1), v) {
+            (16, v @ (FieldValue::Str(_) | FieldValue::Bytes(_))) => Ok(FieldValue::List(vec![v])),
+            (t, v @ (FieldValue::Str(_) | FieldValue::Bytes(_))) if NAME_TYPES.contains(&t) => NAME.coerce(v),
+            (_, v) => self.coerce(v),
         }
     }
 
@@ -698,6 +719,7 @@ const fn option_header(code: u64) -> [Field; 2] {
     [
         Field::u16("optcode", code).names(EDNS0_OPTCODES),
         Field::u16("optlen", 0)
+            .scapy_class("FieldLenField")
             .auto()
             .doc("length of the option data; computed"),
     ]
@@ -733,7 +755,8 @@ pub static EDNS0COOKIE: Proto = Proto {
         [
             a,
             b,
-            Field::new("client_cookie", Kind::Custom(&CLIENT_COOKIE), Dflt::Bytes(&[0; 8])),
+            Field::new("client_cookie", Kind::Custom(&CLIENT_COOKIE), Dflt::Bytes(&[0; 8]))
+                .scapy_class("XStrFixedLenField"),
             Field::new("server_cookie", Kind::Custom(&SERVER_COOKIE), Dflt::Bytes(b"")),
         ]
     },
@@ -761,7 +784,7 @@ impl Codec for HexBytes {
         out.extend_from_slice(v.as_bytes().unwrap_or(&[]));
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = self
             .0
             .resolve(layer, end.saturating_sub(pos))
@@ -826,7 +849,7 @@ mod tests {
         let mut wire = Vec::new();
         TIME_SIGNED.encode(&FieldValue::Int((1 << 50) + (1 << 32) + 7), &mut wire);
         assert_eq!(wire, [0, 1, 0, 0, 0, 7]);
-        let read = TIME_SIGNED.decode(&wire, 0, wire.len(), &Layer::new(&DNSRRTSIG));
+        let read = TIME_SIGNED.decode(&wire, 0, 0, wire.len(), &Layer::new(&DNSRRTSIG));
         assert_eq!(read, Some((FieldValue::Int(8), 6)));
         assert_eq!(
             TIME_SIGNED.repr(&FieldValue::Int(1_700_000_000)),

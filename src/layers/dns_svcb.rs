@@ -48,8 +48,12 @@ pub static SVC_PARAM: Proto = Proto {
     long_name: "SvcParam",
     fields: &[
         Field::u16("key", 0).names(SVC_PARAM_KEYS),
-        Field::u16("len", 0).auto().doc("length of the value; computed"),
+        Field::u16("len", 0).auto().scapy_class("FieldLenField").doc("length of the value; computed"),
         Field::new("value", Kind::Custom(&SVC_VALUE), Dflt::Dyn(value_default))
+            .scapy_class(
+                "MultipleTypeField (FieldListField, DNSTextField, ShortField, FieldListField, FieldListField, StrLenField)",
+            )
+            .scapy_default("b''")
             .doc("mandatory: key numbers, alpn: strings, port: a number, ipv4hint/ipv6hint: addresses, else bytes"),
     ],
     post_build: Some(len_post_build),
@@ -118,7 +122,7 @@ impl Codec for SvcValue {
 
     /// By the key: the port reads 2 bytes whatever `len` says, as Scapy's `ShortField`; the lists read their
     /// `len` bytes, and fail on a piece too short for an element.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let len = (layer.get_int("len").unwrap_or(0) as usize).min(end.saturating_sub(pos));
         let value = data.get(pos..pos + len)?;
         Some(match layer.get_int("key").unwrap_or(0) {

@@ -1,11 +1,8 @@
 //! DNSSEC resource records (RFC 4034, RFC 5155) that Scapy dissects into their own classes: `DNSRRDNSKEY`,
 //! `DNSRRDS`, `DNSRRNSEC`, `DNSRRNSEC3` and `DNSRRNSEC3PARAM`. `DNSRRRSIG` is with the other records.
 
-use super::dns::{decode_name, NAME_KIND};
-use super::dns_records::{
-    bytes_len, length_prefixed, name_len, rdata_left, rdata_start, record, wire_name_len, RecordBytes,
-    DNSSEC_ALGORITHMS, RR_BASE,
-};
+use super::dns::NAME_KIND;
+use super::dns_records::{length_prefixed, rdata_left, record, RecordBytes, DNSSEC_ALGORITHMS, RR_BASE};
 use super::well_known::DNS_TYPES;
 use crate::packet::{Codec, Dflt, Field, FieldValue, Kind, Layer, Proto};
 
@@ -32,7 +29,7 @@ static DNSKEY_FLAGS: &[&str] = &[
 /// The rest of the record data after 4 bytes of fixed fields: DNSKEY's key (after flags, protocol and
 /// algorithm) and DS's digest (after key tag, algorithm and digest type).
 static REST_AFTER_FOUR: RecordBytes = RecordBytes {
-    len: |l, _, pos| rdata_left(l, pos, |_| 4),
+    len: rdata_left,
     kind: "StrField",
 };
 
@@ -70,17 +67,10 @@ pub static DNSRRNSEC: Proto = Proto {
     ..RR_BASE
 };
 
-/// The bitmap is the rest of the record data, after the next name, which RFC 4034 forbids compressing: its
-/// length is that of the name uncompressed, as for `DNSRRRSIG`'s signer. A record read from its frame reads
-/// the name where its data starts, as its `nextname` is not kept yet.
+/// The bitmap is the rest of the record data, after the next name as it is on the wire: RFC 4034 forbids
+/// compressing it, but a compressed one is read as Scapy reads it.
 static NSEC_TYPES: TypeBitmap = TypeBitmap(RecordBytes {
-    len: |l, data, _| {
-        let next = match rdata_start(l) {
-            Some(start) => wire_name_len(&decode_name(data, start, data.len()).0),
-            None => name_len(l, "nextname"),
-        };
-        (l.get_int("rdlen")? as usize).checked_sub(next)
-    },
+    len: rdata_left,
     kind: "RRlistField",
 });
 
@@ -92,9 +82,9 @@ pub static DNSRRNSEC3: Proto = Proto {
         Field::u8("hashalg", 0),
         Field::bits("flags", 8, 0).names(&[(1, "Opt-Out")]),
         Field::u16("iterations", 0),
-        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::u8("saltlength", 0).scapy_class("FieldLenField").doc("length of the salt; not computed"),
         Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
-        Field::u8("hashlength", 0).doc("length of the next hashed owner name; not computed"),
+        Field::u8("hashlength", 0).scapy_class("FieldLenField").doc("length of the next hashed owner name; not computed"),
         Field::new(
             "nexthashedownername",
             Kind::Custom(&NEXT_HASHED_OWNER),
@@ -108,23 +98,19 @@ pub static DNSRRNSEC3: Proto = Proto {
 
 /// `saltlength` bytes, cut at the record's end. NSEC3 and NSEC3PARAM both have 5 bytes before the salt.
 static SALT: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |_| 5),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 
 /// `hashlength` bytes, cut at the record's end; the record fails when it ends before `hashlength`.
 static NEXT_HASHED_OWNER: RecordBytes = RecordBytes {
-    len: |l, data, pos| length_prefixed(l, data, pos, |l| 6 + bytes_len(l, "salt")),
+    len: length_prefixed,
     kind: "StrLenField",
 };
 
 /// The bitmap is the rest of the record data.
 static NSEC3_TYPES: TypeBitmap = TypeBitmap(RecordBytes {
-    len: |l, _, pos| {
-        rdata_left(l, pos, |l| {
-            6 + bytes_len(l, "salt") + bytes_len(l, "nexthashedownername")
-        })
-    },
+    len: rdata_left,
     kind: "RRlistField",
 });
 
@@ -136,7 +122,7 @@ pub static DNSRRNSEC3PARAM: Proto = Proto {
         Field::u8("hashalg", 0),
         Field::u8("flags", 0),
         Field::u16("iterations", 0),
-        Field::u8("saltlength", 0).doc("length of the salt; not computed"),
+        Field::u8("saltlength", 0).scapy_class("FieldLenField").doc("length of the salt; not computed"),
         Field::new("salt", Kind::Custom(&SALT), Dflt::Bytes(b"")),
     ),
     ..RR_BASE
@@ -151,12 +137,12 @@ impl Codec for TypeBitmap {
         self.0.encode(v, out)
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
-        self.0.decode(data, pos, end, layer)
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+        self.0.decode(data, start, pos, end, layer)
     }
 
-    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        self.0.measure(data, pos, end, layer)
+    fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        self.0.measure(data, start, pos, end, layer)
     }
 
     /// Scapy's `h2i`: a non-empty list of numbers becomes its bitmap; an empty list stays a list.
@@ -268,6 +254,27 @@ mod tests {
             Some(vec![0, 1, 0x40, 2, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80])
         );
         assert_eq!(encode_bitmap(&[70000]), None);
+    }
+
+    /// A record dissected on its own ends at its `rdlen`, as it does inside a message (README: Scapy's last
+    /// field takes the trailing bytes instead).
+    #[test]
+    fn a_lone_record_ends_at_its_rdlen() {
+        use crate::packet::Packet;
+        for proto in [
+            &DNSRRNSEC,
+            &DNSRRNSEC3,
+            &DNSRRDNSKEY,
+            &DNSRRDS,
+            &super::super::dns_svcb::DNSRRSVCB,
+        ] {
+            let mut data = Packet::from(Layer::new(proto)).build();
+            data.extend_from_slice(&[0, 0, 1, 0x40]);
+            let p = Packet::dissect_as(proto, &data);
+            let names: Vec<&str> = p.layers().iter().map(|l| l.name()).collect();
+            assert_eq!(names, [proto.name, "Padding"]);
+            assert_eq!(p.build(), data, "{}", proto.name);
+        }
     }
 
     #[test]

@@ -51,10 +51,10 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 }
 
 /// A type up to 1500 is an 802.3 length: the payload is that long, the rest is padding.
-fn payload_len(l: &Layer, avail: usize) -> usize {
+fn payload_len(l: &Layer, payload: &[u8]) -> usize {
     match l.get_int("type") {
         Some(n) if n <= 1500 => n as usize,
-        _ => avail,
+        _ => payload.len(),
     }
 }
 

@@ -9,13 +9,21 @@ pub static DOT3: Proto = Proto {
     name: "Dot3",
     long_name: "802.3",
     fields: &[
-        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set"),
-        Field::mac("src", [0; 6]).doc("source MAC"),
-        Field::u16("len", 0).auto().doc("payload length; computed"),
+        Field::new("dst", Kind::Mac, Dflt::None)
+            .scapy_class("DestMACField")
+            .doc("destination MAC; broadcast when not set"),
+        Field::mac("src", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("source MAC"),
+        Field::u16("len", 0)
+            .auto()
+            .scapy_class("LenField")
+            .doc("payload length; computed"),
     ],
     post_build: Some(post_build),
     summary: Some(summary),
-    payload_len: Some(|l, avail| l.get_int("len").map_or(avail, |n| n as usize)),
+    payload_len: Some(|l, payload| l.get_int("len").map_or(payload.len(), |n| n as usize)),
     dispatch: Some(dispatch),
     ..Proto::BASE
 };
@@ -51,7 +59,7 @@ pub static LLC: Proto = Proto {
     ..Proto::BASE
 };
 
-/// `STP`: an 802.1D configuration BPDU. The four times are in 1/256 seconds.
+/// `STP`: an 802.1D configuration BPDU. The four times are seconds, sent in 1/256 seconds.
 pub static STP: Proto = Proto {
     name: "STP",
     long_name: "Spanning Tree Protocol",
@@ -66,39 +74,56 @@ pub static STP: Proto = Proto {
         Field::u16("bridgeid", 0).doc("bridge priority"),
         Field::mac("bridgemac", [0; 6]),
         Field::u16("portid", 0),
-        Field::new("age", Kind::Custom(&SECONDS_256), Dflt::Int(256)).doc("message age, seconds"),
-        Field::new("maxage", Kind::Custom(&SECONDS_256), Dflt::Int(20 * 256)).doc("seconds"),
-        Field::new("hellotime", Kind::Custom(&SECONDS_256), Dflt::Int(2 * 256)).doc("seconds"),
-        Field::new("fwddelay", Kind::Custom(&SECONDS_256), Dflt::Int(15 * 256)).doc("seconds"),
+        Field::new("age", Kind::Custom(&SECONDS_256), Dflt::Int(1)).doc("message age, seconds"),
+        Field::new("maxage", Kind::Custom(&SECONDS_256), Dflt::Int(20)).doc("seconds"),
+        Field::new("hellotime", Kind::Custom(&SECONDS_256), Dflt::Int(2)).doc("seconds"),
+        Field::new("fwddelay", Kind::Custom(&SECONDS_256), Dflt::Int(15)).doc("seconds"),
     ],
     ..Proto::BASE
 };
 
-/// Scapy's `BCDFloatField`: a 16-bit count of 1/256 seconds, shown as a float of seconds. Held as the wire
-/// integer.
+/// Scapy's `BCDFloatField`: a 16-bit count of 1/256 seconds, held in seconds as Python holds them: a whole
+/// number as typed stays an integer (`hellotime=2` shows `2`), a fraction is a float (`2.5`), and what is read
+/// from the wire is a float (`2.0`). Built as `int(256 * seconds)`.
 pub struct Seconds256;
 static SECONDS_256: Seconds256 = Seconds256;
 
+/// The wire count of 1/256 seconds, saturating at the field's width (a random value is not checked when set).
+fn units(v: &FieldValue) -> u16 {
+    match v {
+        FieldValue::Float(x) => (x * 256.0) as u16,
+        v => v
+            .as_int()
+            .map_or(0, |n| u16::try_from(n.saturating_mul(256)).unwrap_or(u16::MAX)),
+    }
+}
+
 impl Codec for Seconds256 {
     fn encode(&self, v: &FieldValue, out: &mut Vec<u8>) {
-        out.extend_from_slice(&(v.as_int().unwrap_or(0) as u16).to_be_bytes());
+        out.extend_from_slice(&units(v).to_be_bytes());
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 2)?;
-        Some((FieldValue::Int(u64::from(u16::from_be_bytes([b[0], b[1]]))), 2))
+        Some((
+            FieldValue::Float(f64::from(u16::from_be_bytes([b[0], b[1]])) / 256.0),
+            2,
+        ))
     }
 
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         match v {
-            FieldValue::Int(i) if i <= 0xff => Ok(FieldValue::Int(i * 256)),
-            other => Err(format!("expected whole seconds below 256, got {other}")),
+            FieldValue::Int(n) if n < 256 => Ok(v),
+            FieldValue::Float(x) if (0.0..256.0).contains(&x) => Ok(v),
+            other => Err(format!("expected seconds from 0 to below 256, got {other}")),
         }
-    }
-
-    /// Python's `repr` of the float: `0.0`, `20.0`, `0.00390625`.
-    fn repr(&self, v: &FieldValue) -> String {
-        format!("{:?}", v.as_int().unwrap_or(0) as f64 / 256.0)
     }
 
     fn kind_name(&self) -> &'static str {

@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, int, layer_of, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, Dflt, Field, FieldValue, Kind, Packet, Proto};
 
 /// Index of `dst`, filled at every build of an `Ether` or `Dot3` header (checked by a test below).
 const DST: usize = 0;
@@ -13,8 +13,13 @@ pub static ETHER: Proto = Proto {
     name: "Ether",
     long_name: "Ethernet",
     fields: &[
-        Field::new("dst", Kind::Mac, Dflt::None).doc("destination MAC; broadcast when not set and not resolvable"),
-        Field::mac("src", [0; 6]).doc("source MAC"),
+        Field::new("dst", Kind::Mac, Dflt::None)
+            .scapy_class("DestMACField")
+            .doc("destination MAC; broadcast when not set and not resolvable"),
+        Field::mac("src", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("source MAC"),
         Field::u16("type", 0x9000)
             .hex_names(ETHER_TYPES)
             .doc("EtherType of the payload; set from the layer above"),
@@ -44,16 +49,18 @@ fn dispatch(data: &[u8]) -> &'static Proto {
 /// and broadcast otherwise, as Scapy fills it when it cannot resolve one.
 pub(crate) fn post_build(b: &mut crate::packet::Built) {
     if b.is_auto_at(DST) {
-        // The first network layer decides, as Scapy resolves the packet's own destination.
-        let network = b.above().iter().find(|l| matches!(l.name(), "IP" | "IPv6"));
-        let mac = network.and_then(destination_mac).unwrap_or([0xff; 6]);
+        // The first network layer decides, as Scapy resolves the packet's own destination, with what the
+        // layers above it imply (UDP to 5353 is mDNS's group).
+        let network = b.above().iter().position(|l| matches!(l.name(), "IP" | "IPv6"));
+        let dst = network.and_then(|k| b.value_above(k + 1, "dst"));
+        let mac = dst.as_ref().and_then(destination_mac).unwrap_or([0xff; 6]);
         b.put_bytes(DST, &mac);
     }
 }
 
-/// The MAC a multicast destination of this IP or IPv6 layer maps to; `None` for any other address.
-fn destination_mac(l: &Layer) -> Option<[u8; 6]> {
-    let ip = match l.get("dst")? {
+/// The MAC a multicast IP or IPv6 destination maps to; `None` for any other address.
+fn destination_mac(dst: &FieldValue) -> Option<[u8; 6]> {
+    let ip = match *dst {
         FieldValue::Ip4(a) => IpAddr::V4(a),
         FieldValue::Ip6(a) => IpAddr::V6(a),
         _ => return None,

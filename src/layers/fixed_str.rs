@@ -28,7 +28,7 @@ impl Codec for FixedStr {
     }
 
     /// Like Scapy's `s[:len]`, a short input gives fewer bytes rather than an error.
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let rest = data.get(pos..end)?;
         let n = (self.len)(layer).unwrap_or(0).min(rest.len());
         Some((FieldValue::Bytes(rest[..n].to_vec()), n))

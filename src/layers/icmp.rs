@@ -36,7 +36,10 @@ static FIELDS: &[Field] = &[
     Field::u8("type", 8)
         .names(ICMP_TYPES)
         .doc("message type: echo-request, dest-unreach, ..."),
-    Field::u8("code", 0).names_by("type", codes).doc("code, named per type"),
+    Field::u8("code", 0)
+        .names_by("type", codes)
+        .scapy_class("MultiEnumField")
+        .doc("code, named per type"),
     Field::u16("chksum", 0).hex().auto().doc("checksum; computed"),
     Field::u16("id", 0)
         .hex()
@@ -48,14 +51,17 @@ static FIELDS: &[Field] = &[
         .doc("sequence number"),
     Field::new("ts_ori", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
         .fmt(super::icmp_timestamp::time_of_day)
+        .scapy_class("ICMPTimeStampField")
         .when(|l, _| of_type(l, &[13, 14]))
         .doc("originate timestamp, ms since midnight UTC"),
     Field::new("ts_rx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
         .fmt(super::icmp_timestamp::time_of_day)
+        .scapy_class("ICMPTimeStampField")
         .when(|l, _| of_type(l, &[13, 14]))
         .doc("receive timestamp"),
     Field::new("ts_tx", Kind::U32, Dflt::Dyn(super::icmp_timestamp::now))
         .fmt(super::icmp_timestamp::time_of_day)
+        .scapy_class("ICMPTimeStampField")
         .when(|l, _| of_type(l, &[13, 14]))
         .doc("transmit timestamp"),
     Field::ip4("gw", [0, 0, 0, 0])
@@ -78,8 +84,11 @@ static FIELDS: &[Field] = &[
     Field::u32("unused", 0).when(|l, _| !of_type(l, &[0, 3, 5, 8, 11, 12, 13, 14, 15, 16, 17, 18])),
     Field::new("unused", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b""))
         .when(|l, _| of_type(l, &[0, 3, 5, 8, 13, 14, 15, 16, 17, 18])),
-    Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")).when(|l, _| of_type(l, &[3, 11, 12])),
+    Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b""))
+        .scapy_class("_ICMPExtensionPadField")
+        .when(|l, _| of_type(l, &[3, 11, 12])),
     Field::new("ext", Kind::Custom(&EXTENSION), Dflt::None)
+        .scapy_class("_ICMPExtensionField")
         .when(|l, _| of_type(l, &[3, 11, 12]))
         .doc("RFC 4884 extension structure; not supported, always None"),
 ];
@@ -92,7 +101,14 @@ static EXTENSION: Extension = Extension;
 impl Codec for Extension {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::None, 0))
     }
 

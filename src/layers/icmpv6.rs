@@ -136,9 +136,11 @@ const fn quoting_error(kind: u64) -> [Field; 7] {
         c,
         ck,
         Field::u8("length", 0).doc("RFC 4884 length of the quoted packet"),
-        Field::bits("unused", 24, 0).hex(),
-        Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")),
-        Field::new("ext", Kind::Custom(&NOT_DECODED), Dflt::None).doc("RFC 4884 extension; not decoded yet"),
+        Field::bits("unused", 24, 0).hex().scapy_class("X3BytesField"),
+        Field::new("extpad", Kind::Bytes(Len::Fixed(0)), Dflt::Bytes(b"")).scapy_class("_ICMPExtensionPadField"),
+        Field::new("ext", Kind::Custom(&NOT_DECODED), Dflt::None)
+            .scapy_class("_ICMPExtensionField")
+            .doc("RFC 4884 extension; not decoded yet"),
     ]
 }
 
@@ -274,7 +276,14 @@ static NOT_DECODED: NotDecoded = NotDecoded;
 impl Codec for NotDecoded {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::None, 0))
     }
 

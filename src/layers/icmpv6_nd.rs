@@ -148,7 +148,10 @@ const fn link_layer_address(kind: u64) -> [Field; 3] {
     [
         Field::u8("type", kind),
         Field::u8("len", 1).doc("length in 8-byte units"),
-        Field::mac("lladdr", [0; 6]).doc("link-layer address"),
+        Field::mac("lladdr", [0; 6])
+            .scapy_class("SourceMACField")
+            .scapy_default("None")
+            .doc("link-layer address"),
     ]
 }
 
@@ -210,7 +213,10 @@ pub static REDIRECTED_HDR: Proto = Proto {
     long_name: "ICMPv6 Neighbor Discovery Option - Redirected Header",
     fields: &[
         Field::u8("type", 4),
-        Field::u8("len", 0).auto().doc("length in 8-byte units; computed"),
+        Field::u8("len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length in 8-byte units; computed"),
         Field::new("res", Kind::Bytes(Len::Fixed(6)), Dflt::Bytes(&[0; 6])).may_end(),
         Field::new("pkt", Kind::Custom(&QUOTED_PACKET), Dflt::Bytes(b""))
             .doc("the redirected packet, cut to a multiple of 8 bytes"),
@@ -240,7 +246,10 @@ pub static OPT_UNKNOWN: Proto = Proto {
     long_name: "ICMPv6 Neighbor Discovery Option - Scapy Unimplemented",
     fields: &[
         Field::u8("type", 0),
-        Field::u8("len", 0).auto().doc("length in 8-byte units; computed"),
+        Field::u8("len", 0)
+            .auto()
+            .scapy_class("FieldLenField")
+            .doc("length in 8-byte units; computed"),
         Field::new("data", Kind::Custom(&OPTION_DATA), Dflt::Bytes(b""))
             .doc("option data, padded with zeros to the 8-byte unit"),
     ],
@@ -268,7 +277,7 @@ impl Codec for OptionData {
         out.resize(out.len() + (8 - (b.len() + 2) % 8) % 8, 0);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let units = layer.get_int("len").unwrap_or(0).max(1) as usize;
         let n = (8 * units - 2).min(end.saturating_sub(pos));
         Some((FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n))
@@ -297,7 +306,7 @@ impl Codec for QuotedPacket {
         out.extend_from_slice(&b[..b.len() - b.len() % 8]);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let n = (8 * layer.get_int("len").unwrap_or(0) as usize)
             .saturating_sub(8)
             .min(end.saturating_sub(pos));

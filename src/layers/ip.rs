@@ -39,7 +39,10 @@ static FIELDS: &[Field] = &[
         .doc("protocol of the payload; set from the layer above"),
     Field::u16("chksum", 0).hex().auto().doc("header checksum; computed"),
     Field::new("src", Kind::Ip4, crate::packet::Dflt::Dyn(default_src)).doc("source address"),
-    Field::ip4("dst", [127, 0, 0, 1]).doc("destination address"),
+    Field::ip4("dst", [127, 0, 0, 1])
+        .scapy_class("DestIPField")
+        .scapy_default("None")
+        .doc("destination address"),
     Field::new("options", Kind::Records(&OPTIONS), crate::packet::Dflt::Empty)
         .doc("IP options (IPOption_NOP(), IPOption_RR(routers=[...]), ...)"),
 ];
@@ -156,12 +159,12 @@ fn post_build(b: &mut Built) {
 
 /// Bytes past the total length are padding (Scapy's `extract_padding`); a length shorter than the header
 /// leaves everything to the payload.
-fn payload_len(l: &Layer, avail: usize) -> usize {
+fn payload_len(l: &Layer, payload: &[u8]) -> usize {
     let len = l.int_at(LEN).unwrap_or(0) as i64;
     let ihl = l.int_at(IHL).unwrap_or(0) as i64;
     let n = len - ihl * 4;
     if n < 0 {
-        avail
+        payload.len()
     } else {
         n as usize
     }

@@ -63,7 +63,10 @@ const fn fixed<const N: usize, const M: usize>(copy: u64, option: u64, length: u
 const fn sized<const N: usize, const M: usize>(copy: u64, class: u64, option: u64, rest: [Field; N]) -> [Field; M] {
     let mut out: [Field; M] = fixed(copy, option, 0, rest);
     out[1] = header(copy, class, option)[1];
-    out[3] = out[3].auto().doc("option length including type and length; computed");
+    out[3] = out[3]
+        .auto()
+        .scapy_class("FieldLenField")
+        .doc("option length including type and length; computed");
     out
 }
 
@@ -214,18 +217,23 @@ static TS_FLAGS: &[(u64, &str)] = &[
 ];
 /// One timestamp, with the address it came from unless `flg` is 0.
 pub static TIMESTAMP: Proto = option("IPOption_Timestamp", "IP Option Timestamp", &TIMESTAMP_FIELDS);
-static TIMESTAMP_FIELDS: [Field; 9] = sized(
-    0,
-    2,
-    4,
-    [
-        Field::u8("pointer", 9),
-        Field::bits("oflw", 4, 0).doc("hops that could not record"),
-        Field::bits("flg", 4, 1).names(TS_FLAGS),
-        Field::ip4("internet_address", [0; 4]).when(|l, _| l.get_int("flg") != Some(0)),
-        Field::u32("timestamp", 0),
-    ],
-);
+static TIMESTAMP_FIELDS: [Field; 9] = {
+    let mut fields = sized(
+        0,
+        2,
+        4,
+        [
+            Field::u8("pointer", 9),
+            Field::bits("oflw", 4, 0).doc("hops that could not record"),
+            Field::bits("flg", 4, 1).names(TS_FLAGS),
+            Field::ip4("internet_address", [0; 4]).when(|l, _| l.get_int("flg") != Some(0)),
+            Field::u32("timestamp", 0),
+        ],
+    );
+    // Scapy computes this length without naming what it measures: a plain `ByteField`.
+    fields[3] = fields[3].scapy_class("ByteField");
+    fields
+};
 
 /// Fills an automatic `length` with the option's built size.
 pub(crate) fn length_post_build(b: &mut Built) {

@@ -23,8 +23,13 @@ static FIELDS: &[Field] = &[
         .names(IPV6_NH)
         .doc("next header; set from the layer above"),
     Field::u8("hlim", 64).doc("hop limit"),
-    Field::new("src", Kind::Ip6, Dflt::Dyn(default_src)).doc("source address"),
-    Field::ip6("dst", 1).doc("destination address"),
+    Field::new("src", Kind::Ip6, Dflt::Dyn(default_src))
+        .scapy_class("SourceIP6Field")
+        .doc("source address"),
+    Field::ip6("dst", 1)
+        .scapy_class("DestIP6Field")
+        .scapy_default("None")
+        .doc("destination address"),
 ];
 
 /// `IPv6`.
@@ -223,10 +228,22 @@ fn post_build(b: &mut Built) {
     }
 }
 
-/// The payload is `plen` bytes; the rest is padding. (Scapy's jumbogram case, `plen` 0 with a Jumbo option,
-/// needs the payload bytes and is not handled: such a payload is empty.)
-fn payload_len(l: &Layer, _avail: usize) -> usize {
-    l.get_int("plen").unwrap_or(0) as usize
+/// The payload is `plen` bytes; the rest is padding. A jumbogram (RFC 2675: `plen` 0 and a Hop-by-Hop header)
+/// is as long as Scapy's `extract_padding` makes it: the Hop-by-Hop header's length plus the Jumbo option's,
+/// the option being the first byte 0xc2 at an offset 4n + 2 of the payload, and its length read in the
+/// host's byte order (little-endian, as Scapy's `struct.unpack("I")` reads it); 0 when there is none.
+fn payload_len(l: &Layer, payload: &[u8]) -> usize {
+    let plen = l.get_int("plen").unwrap_or(0) as usize;
+    if plen != 0 || nh(l) != 0 || payload.len() < 8 {
+        return plen;
+    }
+    let hop_by_hop = 8 + 8 * usize::from(payload[1]);
+    let jumbo = (2..payload.len())
+        .step_by(4)
+        .find(|&at| payload[at] == 0xc2)
+        .and_then(|at| payload.get(at + 2..at + 6))
+        .map_or(0, |n| u32::from_le_bytes([n[0], n[1], n[2], n[3]]) as usize);
+    hop_by_hop.saturating_add(jumbo)
 }
 
 fn summary(p: &Packet, i: usize, out: &mut String) {
@@ -244,5 +261,20 @@ mod tests {
     #[test]
     fn hot_path_index_names_plen() {
         assert_eq!(FIELDS[PLEN].name, "plen");
+    }
+
+    /// README: where Scapy's search for the Jumbo option fails (the payload is 4n + 2 bytes long), the length is
+    /// 0 as for any jumbogram without the option: the Hop-by-Hop header, then padding.
+    #[test]
+    fn a_jumbogram_without_its_option_keeps_its_header() {
+        use crate::packet::LinkType;
+        let mut frame = vec![0x60, 0, 0, 0, 0, 0, 0, 64];
+        frame.extend_from_slice(&[0; 32]);
+        frame.extend_from_slice(&[17, 0, 1, 4, 0, 0, 0, 0]);
+        frame.extend_from_slice(&[0, 1, 0, 2, 0, 10, 0, 0, b'x', b'y']);
+        let p = Packet::dissect(&frame, LinkType::RawIp);
+        let names: Vec<&str> = p.layers().iter().map(|l| l.name()).collect();
+        assert_eq!(names, ["IPv6", "IPv6ExtHdrHopByHop", "Padding"]);
+        assert_eq!(p.build(), frame);
     }
 }

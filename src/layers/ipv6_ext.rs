@@ -22,11 +22,13 @@ static OPTIONS_HEADER: &[Field] = &[
     next(59),
     Field::u8("len", 0)
         .auto()
+        .scapy_class("FieldLenField")
         .doc("length in 8-byte units, not counting the first 8; computed"),
     Field::new("autopad", Kind::Custom(&AUTOPAD), Dflt::Int(1))
         .doc("pad the options with Pad1/PadN to their alignment and the header to 8 bytes (not on the wire)"),
     Field::new("options", Kind::Records(&OPTIONS), Dflt::Empty)
         .encode_with(write_options)
+        .scapy_class("_OptionsField")
         .doc("options: [RouterAlert(), PadN(optdata=b'...'), Jumbo(jumboplen=...), HAO(hoa=...)]"),
 ];
 
@@ -61,6 +63,7 @@ pub static ROUTING: Proto = Proto {
         next(59),
         Field::u8("len", 0)
             .auto()
+            .scapy_class("FieldLenField")
             .doc("length in 8-byte units, not counting the first 8; computed"),
         Field::u8("type", 0).doc("routing type"),
         Field::u8("segleft", 0)

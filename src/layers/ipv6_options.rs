@@ -36,7 +36,14 @@ impl Codec for OptionType {
         out.push(v.as_int().unwrap_or(0) as u8);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::Int(u64::from(*data.get(pos)?)), 1))
     }
 
@@ -83,7 +90,10 @@ const fn otype(default: u64) -> Field {
 /// Type, length and data: `PadN` and any option without a class of its own.
 static TLV_FIELDS: [Field; 3] = [
     otype(0x01),
-    Field::u8("optlen", 0).auto().doc("length of optdata; computed"),
+    Field::u8("optlen", 0)
+        .auto()
+        .scapy_class("FieldLenField")
+        .doc("length of optdata; computed"),
     Field::new(
         "optdata",
         Kind::Bytes(Len::From(|l| l.get_int("optlen").unwrap_or(0) as usize)),
@@ -238,7 +248,14 @@ pub static AUTOPAD: AutoPad = AutoPad;
 impl Codec for AutoPad {
     fn encode(&self, _v: &FieldValue, _out: &mut Vec<u8>) {}
 
-    fn decode(&self, _data: &[u8], _pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         Some((FieldValue::Int(1), 0))
     }
 

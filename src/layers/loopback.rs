@@ -24,7 +24,14 @@ impl Codec for Family {
         out.extend_from_slice(&[v.as_int().unwrap_or(0) as u8, 0, 0, 0]);
     }
 
-    fn decode(&self, data: &[u8], pos: usize, _end: usize, _layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(
+        &self,
+        data: &[u8],
+        _start: usize,
+        pos: usize,
+        _end: usize,
+        _layer: &Layer,
+    ) -> Option<(FieldValue, usize)> {
         let b = data.get(pos..pos + 4)?;
         Some((FieldValue::Int(u64::from(b[0])), 4))
     }

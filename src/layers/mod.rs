@@ -29,13 +29,15 @@ pub mod well_known;
 
 pub use inet::{set_source_resolver, SourceResolver};
 
-use std::net::Ipv6Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{bind_bottom_up, bind_layers, bind_top_down, Binding, LinkType, Overload, Proto, Registry};
+use crate::packet::{
+    bind_addr, bind_bottom_up, bind_layers, bind_top_down, AddressBinding, Binding, LinkType, Overload, Proto, Registry,
+};
 use crate::packet::{PADDING, RAW};
 
 /// The catalogue: every protocol, how they bind, and what each link type starts with.
-pub static REGISTRY: Registry = Registry::new(PROTOCOLS, BINDINGS, ALIASES, LINK_TYPES);
+pub static REGISTRY: Registry = Registry::new(PROTOCOLS, BINDINGS, ALIASES, LINK_TYPES, ADDRESSES);
 
 /// Every protocol a user can name, for lookup by class name and for `ls()`; the common ones first, as the
 /// registry's lookups scan in this order.
@@ -224,6 +226,17 @@ static BINDINGS: &[Binding] = &[
     bind_top_down(&ipv6::IPV6, &icmpv6_nd::NA, ND_TO_NODES),
     bind_top_down(&ipv6::IPV6, &icmpv6_nd::REDIRECT, ND_TO_NODES),
 ];
+
+/// Destinations the layer above implies, Scapy's `DestIPField.bind_addr` and `DestIP6Field.bind_addr`: UDP to
+/// port 5353 is mDNS, sent to its multicast group (and so to the group's multicast MAC).
+static ADDRESSES: &[AddressBinding] = &[
+    bind_addr(&ip::IP, &udp::UDP, &[("dport", 5353)], &[("dst", MDNS_V4)]),
+    bind_addr(&ipv6::IPV6, &udp::UDP, &[("dport", 5353)], &[("dst", MDNS_V6)]),
+];
+/// 224.0.0.251, as an overload's bits.
+const MDNS_V4: u128 = Ipv4Addr::new(224, 0, 0, 251).to_bits() as u128;
+/// ff02::fb.
+const MDNS_V6: u128 = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0xfb).to_bits();
 
 /// Scapy's `aliastypes`: a layer here takes the overloads that the layer above gives to the protocol it stands
 /// for, when it has none of its own (an extension header or a quoted IPv6 header gets `nh` as IPv6 would).

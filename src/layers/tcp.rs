@@ -28,6 +28,7 @@ const FIELDS: [Field; 11] = [
         .doc("checksum over the IP pseudo-header; computed"),
     Field::u16("urgptr", 0).doc("urgent pointer"),
     Field::new("options", Kind::Custom(&OPTIONS), Dflt::Empty)
+        .scapy_default("b''")
         .doc("list of (name, value): [(\"MSS\", 1460), (\"NOP\", None), (\"WScale\", 7)]"),
 ];
 
@@ -179,11 +180,11 @@ impl Codec for TcpOptions {
         }
     }
 
-    fn measure(&self, _data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+    fn measure(&self, _data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
         Some(options_size(layer, pos, end))
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let size = options_size(layer, pos, end);
         let mut x = &data[pos..pos + size];
         let mut opts = Vec::new();
@@ -217,6 +218,9 @@ impl Codec for TcpOptions {
         };
         for item in &items {
             match item {
+                FieldValue::Tuple(p) if p.get(1).is_some_and(has_fraction) => {
+                    return Err(format!("a TCP option's value has no fraction, got {item}"))
+                }
                 FieldValue::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
                     FieldValue::Str(s) if option_kind(s).is_none() => {
                         return Err(format!(
@@ -234,6 +238,15 @@ impl Codec for TcpOptions {
 
     fn kind_name(&self) -> &'static str {
         "TCPOptionsField"
+    }
+}
+
+/// Whether an option's value is, or holds, a float, which no option packs.
+fn has_fraction(v: &FieldValue) -> bool {
+    match v {
+        FieldValue::Float(_) => true,
+        FieldValue::Tuple(xs) | FieldValue::List(xs) => xs.iter().any(has_fraction),
+        _ => false,
     }
 }
 

@@ -66,12 +66,12 @@ fn post_build(b: &mut Built) {
 
 /// Bytes past `len` are padding. A `len` below the header size trims that many bytes off the end, exactly as
 /// Scapy's `s[:len - 8]` does with a negative index.
-fn payload_len(l: &Layer, avail: usize) -> usize {
+fn payload_len(l: &Layer, payload: &[u8]) -> usize {
     let n = l.int_at(LEN).unwrap_or(0) as i64 - 8;
     if n >= 0 {
         n as usize
     } else {
-        avail.saturating_sub(n.unsigned_abs() as usize)
+        payload.len().saturating_sub(n.unsigned_abs() as usize)
     }
 }
 

@@ -55,7 +55,7 @@ impl Codec for AddrList {
         }
     }
 
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
+    fn decode(&self, data: &[u8], _start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)> {
         let avail = end.saturating_sub(pos);
         let n = self.len.resolve(layer, avail).min(avail);
         let bytes = data.get(pos..pos + n)?;

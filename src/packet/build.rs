@@ -61,6 +61,14 @@ impl<'a> Built<'a> {
         self.value_below_at(depth, f)
     }
 
+    /// The value of field `name` of the layer `height` above this one, what the layers above it imply applied
+    /// (an mDNS destination).
+    pub fn value_above(&self, height: usize, name: &str) -> Option<FieldValue> {
+        let i = self.index + height;
+        let f = self.layers.get(i)?.field_index(name)?;
+        Some(super::stacked_value(self.registry, self.layers, i, f))
+    }
+
     /// [`Built::value_below`] by field index, for hooks that run at every build.
     pub fn value_below_at(&self, depth: usize, f: usize) -> Option<FieldValue> {
         let i = self.index.checked_sub(depth)?;
@@ -344,12 +352,38 @@ fn write_header(registry: &Registry, layers: &[Layer], i: usize, buf: &mut Vec<u
     run
 }
 
-/// What layer `i` builds from the layer above it (an IP `proto`, an Ether `type`).
+/// What the layer above implies for a layer: the stacking overloads (an IP `proto`, an Ether `type`) and the
+/// address defaults it binds (mDNS's destination).
+#[derive(Clone, Copy)]
+struct Implied {
+    stacking: Option<&'static [Overload]>,
+    addresses: Option<&'static [Overload]>,
+}
+
+impl Implied {
+    /// A layer with nothing above it.
+    const NOTHING: Implied = Implied {
+        stacking: None,
+        addresses: None,
+    };
+
+    /// The fields either names.
+    fn names(self) -> impl Iterator<Item = &'static Overload> {
+        self.stacking.into_iter().chain(self.addresses).flatten()
+    }
+}
+
+/// What layer `i` builds from the layer above it.
 #[inline]
-fn overload_above(registry: &Registry, layers: &[Layer], i: usize) -> Option<&'static [Overload]> {
-    layers
-        .get(i + 1)
-        .and_then(|u| registry.overload(layers[i].proto, u.proto))
+fn overload_above(registry: &Registry, layers: &[Layer], i: usize) -> Implied {
+    let lower = layers[i].proto;
+    match layers.get(i + 1) {
+        Some(upper) => Implied {
+            stacking: registry.overload(lower, upper.proto),
+            addresses: registry.addresses(lower, upper),
+        },
+        None => Implied::NOTHING,
+    }
 }
 
 /// What a field builds from: an integer (the common case, written without building a value) or a value.
@@ -363,7 +397,7 @@ enum Out<'a> {
 /// once the overloads grew to 128 bits the compiler kept it out of line (callgrind: +1.6% instructions per
 /// build, saving and restoring registers; inlined, a DNS frame's build takes 6,667 instead of 7,023).
 #[inline(always)]
-fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'a> {
+fn field_out<'a>(layer: &'a Layer, f: usize, over: Implied) -> Out<'a> {
     let field = &layer.proto.fields[f];
     if let Some(v) = layer.user_value(f) {
         return Out::Val(Cow::Borrowed(v));
@@ -374,7 +408,8 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'
             false => Out::Val(layer.value_ref(f)),
         };
     }
-    let implied = over.and_then(|o| o.iter().find(|(n, _)| field.is_named(n)));
+    let find = |o: &'static [Overload]| o.iter().find(|(n, _)| field.is_named(n));
+    let implied = over.stacking.and_then(find).or_else(|| over.addresses.and_then(find));
     let int = match (implied, field.default) {
         (Some(&(_, bits)), _) => match field.overload_int(bits) {
             Some(x) => Some(x),
@@ -387,18 +422,20 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Option<&[Overload]>) -> Out<'
     match (int, field.int_width(), field.encode_with) {
         (Some(x), Some(_), None) => Out::Int(x),
         (Some(x), ..) => Out::Val(Cow::Owned(FieldValue::Int(x))),
-        (None, ..) => Out::Val(Cow::Owned(match over {
-            // Only a computed default can read an implied address: the test spares a call per field.
-            Some(over) if matches!(field.default, Dflt::Dyn(_)) => {
-                super::addressed_default(layer, f, over).unwrap_or_else(|| field.default_value(layer))
-            }
+        // Only a computed default can read an implied address: the test spares a call per field.
+        (None, ..) => Out::Val(Cow::Owned(match field.default {
+            Dflt::Dyn(_) => [over.stacking, over.addresses]
+                .into_iter()
+                .flatten()
+                .find_map(|o| super::addressed_default(layer, f, o))
+                .unwrap_or_else(|| field.default_value(layer)),
             _ => field.default_value(layer),
         })),
     }
 }
 
 /// Appends field `f` of `layer`.
-fn write_field(layer: &Layer, f: usize, over: Option<&[Overload]>, bits: &mut BitWriter, buf: &mut Vec<u8>) {
+fn write_field(layer: &Layer, f: usize, over: Implied, bits: &mut BitWriter, buf: &mut Vec<u8>) {
     let field = &layer.proto.fields[f];
     match field_out(layer, f, over) {
         Out::Int(x) => put_int(field.kind, x, bits, buf),
@@ -415,14 +452,14 @@ fn write_field(layer: &Layer, f: usize, over: Option<&[Overload]>, bits: &mut Bi
 /// or with a computed default. Most fields of a built header are defaults, so this saves writing each in
 /// turn. Returns false, having appended nothing, where the protocol has no image or a value's wire form is
 /// not the field's fixed size (a field set to bytes of another length): the caller then writes each field.
-fn write_run(layer: &Layer, layout: &Layout, over: Option<&[Overload]>, buf: &mut Vec<u8>) -> bool {
+fn write_run(layer: &Layer, layout: &Layout, over: Implied, buf: &mut Vec<u8>) -> bool {
     let Some(image) = layout.image() else {
         return false;
     };
     let (first, count) = (layout.first(), layout.count());
     let fields = &layer.proto.fields[first..first + count];
     let mut differ = (layer.user | layer.wire | layout.computed_defaults()) >> first;
-    for (name, _) in over.unwrap_or_default() {
+    for (name, _) in over.names() {
         if let Some(k) = fields.iter().position(|f| f.is_named(name)) {
             differ |= 1 << k;
         }
@@ -443,7 +480,7 @@ fn write_run(layer: &Layer, layout: &Layout, over: Option<&[Overload]>, buf: &mu
 
 /// Writes field `f` over its place in a run's image, `bit` bits from the run's start; false when its wire
 /// form is not the field's fixed size.
-fn patch_field(layer: &Layer, f: usize, over: Option<&[Overload]>, run: &mut [u8], bit: usize) -> bool {
+fn patch_field(layer: &Layer, f: usize, over: Implied, run: &mut [u8], bit: usize) -> bool {
     let field = &layer.proto.fields[f];
     let out = field_out(layer, f, over);
     let int = match &out {
@@ -578,7 +615,7 @@ pub(crate) fn run_image(proto: &'static super::Proto, first: usize, count: usize
             // Computed for each layer (IP's source address follows the routes): patched at every build.
             (Dflt::Dyn(_), Some(_)) => put_int(field.kind, 0, &mut bits, &mut buf),
             (Dflt::Dyn(_), None) => buf.resize(buf.len() + field.fixed_bits().unwrap_or(0) as usize / 8, 0),
-            _ => write_field(&layer, first + k, None, &mut bits, &mut buf),
+            _ => write_field(&layer, first + k, Implied::NOTHING, &mut bits, &mut buf),
         }
     }
     (bits.nbits == 0).then(|| buf.into_boxed_slice())

@@ -133,7 +133,10 @@ fn dissect_into(
         // Fields never take more than the bytes they get; the bound keeps a faulty codec from panicking here.
         let hdr_end = (start + hdr_len).min(end);
         let avail = end - hdr_end;
-        let pay_end = hdr_end + proto.payload_len.map_or(avail, |f| f(&layer, avail).min(avail));
+        let pay_end = hdr_end
+            + proto
+                .payload_len
+                .map_or(avail, |f| f(&layer, &data[hdr_end..end]).min(avail));
         if pay_end < end {
             paddings.push((pay_end, end));
         }
@@ -268,9 +271,9 @@ pub(crate) fn decode_fields(
         } else {
             let pos = bitpos.div_ceil(8);
             let used = if measuring {
-                measure_one(data, pos, layer, field.kind, frame)?
+                measure_one(data, start, pos, layer, field.kind, frame)?
             } else {
-                let (v, used) = decode_one(data, pos, layer, field.kind, frame)?;
+                let (v, used) = decode_one(data, start, pos, layer, field.kind, frame)?;
                 hold(layer, i - 1 - skipped, v, room);
                 used
             };
@@ -316,6 +319,7 @@ fn hold(layer: &mut Layer, h: usize, v: FieldValue, room: usize) {
 /// them), without building its value.
 fn measure_one(
     data: &[u8],
+    start: usize,
     pos: usize,
     layer: &Layer,
     kind: Kind,
@@ -327,9 +331,9 @@ fn measure_one(
             let n = len.resolve(layer, avail).min(avail);
             data.get(pos..pos + n).map(|_| n)
         }
-        Kind::Custom(c) => c.measure(data, pos, data.len(), layer),
+        Kind::Custom(c) => c.measure(data, start, pos, data.len(), layer),
         Kind::Records(spec) => records(data, pos, layer, spec, frame, true, usize::MAX).map(|(_, used)| used),
-        _ => decode_one(data, pos, layer, kind, frame).map(|(_, used)| used),
+        _ => decode_one(data, start, pos, layer, kind, frame).map(|(_, used)| used),
     }
 }
 
@@ -371,9 +375,11 @@ fn be(data: &[u8], pos: usize, n: usize) -> Option<u64> {
     )
 }
 
-/// Decodes one field of `kind` at `data[pos..]`; `frame` as for [`decode_fields`], for the records of a list.
+/// Decodes one field of `kind` at `data[pos..]` of a layer that starts at `data[start..]` (see
+/// [`Codec::decode`](super::Codec::decode)); `frame` as for [`decode_fields`], for the records of a list.
 pub(crate) fn decode_one(
     data: &[u8],
+    start: usize,
     pos: usize,
     layer: &Layer,
     kind: Kind,
@@ -406,7 +412,7 @@ pub(crate) fn decode_one(
             let n = len.resolve(layer, avail).min(avail);
             (FieldValue::Bytes(data.get(pos..pos + n)?.to_vec()), n)
         }
-        Kind::Custom(c) => c.decode(data, pos, data.len(), layer)?,
+        Kind::Custom(c) => c.decode(data, start, pos, data.len(), layer)?,
         Kind::Records(spec) => {
             let (records, used) = records(data, pos, layer, spec, frame, false, usize::MAX)?;
             (FieldValue::Layers(records), used)

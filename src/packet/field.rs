@@ -87,16 +87,27 @@ pub trait Codec: Sync {
         self.encode(v, out)
     }
     /// Decodes from `data[pos..]`; returns the value and the bytes used, or `None` when the data is malformed.
-    /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it).
-    fn decode(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)>;
+    /// `data` starts where the enclosing message starts (DNS compression pointers are relative to it), and
+    /// `start` is where the layer being decoded starts in it: a record's codec finds its record's data from
+    /// there, whether the fields before it were kept or only measured.
+    fn decode(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<(FieldValue, usize)>;
     /// The bytes `decode` would use (or `None` where it would fail), for lazy dissection; codecs whose values
     /// cost allocations say it without building them.
-    fn measure(&self, data: &[u8], pos: usize, end: usize, layer: &Layer) -> Option<usize> {
-        self.decode(data, pos, end, layer).map(|(_, used)| used)
+    fn measure(&self, data: &[u8], start: usize, pos: usize, end: usize, layer: &Layer) -> Option<usize> {
+        self.decode(data, start, pos, end, layer).map(|(_, used)| used)
     }
-    /// Converts what the user typed into this field's value, or says why it cannot.
+    /// Converts what the user typed into this field's value, or says why it cannot. A fraction is a value only
+    /// of a codec that says so.
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
-        Ok(v)
+        match v {
+            FieldValue::Float(x) => Err(format!("expected no fraction, got {x:?}")),
+            v => Ok(v),
+        }
+    }
+    /// [`Codec::coerce`] for a field whose kind depends on the layer's other fields as set so far (Scapy's
+    /// `any2i(pkt, value)`: a TXT record's `rdata` of `"x"` is the list `["x"]`).
+    fn coerce_in(&self, v: FieldValue, _layer: &Layer) -> Result<FieldValue, String> {
+        self.coerce(v)
     }
     /// Scapy's `i2repr`: the value as `show()` prints it.
     fn repr(&self, v: &FieldValue) -> String {
@@ -161,6 +172,12 @@ pub struct Field {
     /// The value is a port number whose names are services; numeric rendering (tcpdump's `-nn`) prints the
     /// number instead of the name.
     pub port: bool,
+    /// Scapy's class for this field where the kind alone does not say it (`DestIPField`, `FieldLenField`), for
+    /// `ls()`.
+    pub scapy_class: Option<&'static str>,
+    /// Scapy's default as Python's `repr` writes it, where it differs from the value wirecraft starts from (an
+    /// address Scapy fills when built shows `None`), for `ls()`.
+    pub scapy_default: Option<&'static str>,
     pub doc: &'static str,
 }
 
@@ -181,6 +198,8 @@ impl Field {
             may_end: false,
             encode_with: None,
             port: false,
+            scapy_class: None,
+            scapy_default: None,
             doc: "",
         }
     }
@@ -273,6 +292,20 @@ impl Field {
     pub const fn doc(self, doc: &'static str) -> Field {
         Field { doc, ..self }
     }
+    /// Scapy's class name for the field, as `ls()` prints it, where [`Field::kind_name`] would not find it.
+    pub const fn scapy_class(self, name: &'static str) -> Field {
+        Field {
+            scapy_class: Some(name),
+            ..self
+        }
+    }
+    /// Scapy's default as `repr` writes it, as `ls()` prints it, where it is not the field's own default.
+    pub const fn scapy_default(self, repr: &'static str) -> Field {
+        Field {
+            scapy_default: Some(repr),
+            ..self
+        }
+    }
 
     /// Width in bits of an integer field, `None` for the others.
     pub fn int_width(&self) -> Option<u8> {
@@ -305,18 +338,20 @@ impl Field {
     }
 
     /// A stacking overload (see [`Overload`](crate::layers::Overload)) as an integer: the low 64 bits, for every
-    /// field but an IPv6 address one (`None`), which takes all 128 bits as the address. The one place that
-    /// decides; build's integer path uses it so that no value is made (or dropped) per field.
+    /// field but an IP address one (`None`), which takes the low 32 bits (IPv4) or all 128 (IPv6) as the
+    /// address. The one place that decides; build's integer path uses it so that no value is made (or dropped)
+    /// per field.
     #[inline]
     pub fn overload_int(&self, bits: u128) -> Option<u64> {
-        (!matches!(self.kind, Kind::Ip6)).then_some(bits as u64)
+        (!matches!(self.kind, Kind::Ip4 | Kind::Ip6)).then_some(bits as u64)
     }
 
-    /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an IPv6 address.
+    /// A stacking overload as a value: an integer (see [`Field::overload_int`]) or an address.
     pub fn overload_value(&self, bits: u128) -> FieldValue {
-        match self.overload_int(bits) {
-            Some(x) => FieldValue::Int(x),
-            None => FieldValue::Ip6(Ipv6Addr::from(bits)),
+        match (self.overload_int(bits), self.kind) {
+            (Some(x), _) => FieldValue::Int(x),
+            (None, Kind::Ip4) => FieldValue::Ip4(Ipv4Addr::from(bits as u32)),
+            (None, _) => FieldValue::Ip6(Ipv6Addr::from(bits)),
         }
     }
 
@@ -343,11 +378,16 @@ impl Field {
 
     /// The kind's name as `ls()` prints it (Scapy's field class names).
     pub fn kind_name(&self) -> &'static str {
+        if let Some(name) = self.scapy_class {
+            return name;
+        }
         match (self.kind, self.show) {
             (Kind::Custom(c), _) => c.kind_name(),
             (Kind::Records(_), _) => "PacketListField",
             (Kind::Bits(_), Show::Flags(..)) => "FlagsField",
             (Kind::Bits(_), Show::Enum(_)) => "BitEnumField",
+            (Kind::Bits(_), Show::EnumBy(..)) => "MultiEnumField",
+            (Kind::Bits(_), Show::Hex) => "XBitField",
             (Kind::Bits(_), _) => "BitField",
             (Kind::U8, Show::Enum(_) | Show::EnumBy(..)) => "ByteEnumField",
             (Kind::U8, Show::Flags(..)) => "FlagsField",
@@ -367,7 +407,9 @@ impl Field {
             (Kind::Ip4, _) if matches!(self.default, Dflt::Dyn(_)) => "SourceIPField",
             (Kind::Ip4, _) => "IPField",
             (Kind::Ip6, _) => "IP6Field",
-            (Kind::Bytes(_), _) => "StrField",
+            (Kind::Bytes(Len::Fixed(_)), _) => "StrFixedLenField",
+            (Kind::Bytes(Len::From(_) | Len::Slice(_)), _) => "StrLenField",
+            (Kind::Bytes(Len::Rest), _) => "StrField",
         }
     }
 
@@ -412,6 +454,14 @@ impl Field {
                 _ => self.coerce_one(FieldValue::Tuple(t)),
             },
             v => self.coerce_one(v),
+        }
+    }
+
+    /// [`Field::coerce`] in `layer`, whose fields set so far may decide the value's kind ([`Codec::coerce_in`]).
+    pub fn coerce_in(&self, v: FieldValue, layer: &Layer) -> Result<FieldValue, String> {
+        match (self.kind, v) {
+            (Kind::Custom(c), v) if !matches!(v, FieldValue::Gen(_) | FieldValue::None) => c.coerce_in(v, layer),
+            (_, v) => self.coerce(v),
         }
     }
 

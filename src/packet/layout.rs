@@ -178,7 +178,8 @@ impl Layout {
         // Lazily read layers have every leading field's bytes: the `None` arms are not taken.
         match kind {
             Kind::Bits(w) => read_bits(data, bit, w).map_or(FieldValue::None, FieldValue::Int),
-            _ => decode_one(data, bit / 8, layer, kind, None).map_or(FieldValue::None, |(v, _)| v),
+            // A run holds no codec's field (their sizes are not fixed), so no decoder looks for the layer's start.
+            _ => decode_one(data, 0, bit / 8, layer, kind, None).map_or(FieldValue::None, |(v, _)| v),
         }
     }
 
@@ -347,15 +348,6 @@ impl FrameRef {
     pub(crate) fn layer_start(&self) -> usize {
         match &self.bytes {
             LayerBytes::Shared { layer_start, .. } | LayerBytes::Copied { layer_start, .. } => *layer_start as usize,
-        }
-    }
-
-    /// Where the run starts in the bytes the layer was decoded from (its message, for a record); `None` for a
-    /// copied run.
-    pub(crate) fn run_offset(&self) -> Option<usize> {
-        match &self.bytes {
-            LayerBytes::Shared { base, run_start, .. } => Some((run_start - base) as usize),
-            LayerBytes::Copied { .. } => None,
         }
     }
 

@@ -33,7 +33,9 @@ use layout::FrameRef;
 pub use layout::{Layout, LayoutCell};
 pub use payload::{raw, PADDING, RAW};
 pub use records::{Found, RecordPath, Target};
-pub use registry::{bind_bottom_up, bind_layers, bind_top_down, Binding, Direction, Overload, Registry};
+pub use registry::{
+    bind_addr, bind_bottom_up, bind_layers, bind_top_down, AddressBinding, Binding, Direction, Overload, Registry,
+};
 pub use render::{chexdump, field_repr, hexdump, hexstr, ls_with, sprintf, write_field};
 pub use set::PacketIter;
 pub use time::Timestamp;
@@ -57,9 +59,9 @@ pub struct Proto {
     /// Scapy's `mysummary`: appends this layer's part of `summary()` (layer `usize` of the packet) to the
     /// string. Summaries of a whole capture are written into one buffer, so a hook allocates nothing.
     pub summary: Option<fn(&Packet, usize, &mut String)>,
-    /// Scapy's `extract_padding`: how many of the bytes after the header belong to the payload; the rest
-    /// becomes `Padding`.
-    pub payload_len: Option<fn(&Layer, usize) -> usize>,
+    /// Scapy's `extract_padding`: how many of the bytes after the header (given) belong to the payload; the
+    /// rest becomes `Padding`.
+    pub payload_len: Option<fn(&Layer, &[u8]) -> usize>,
     /// Chooses the concrete protocol from the bytes (ICMPv6 by type, IP options by kind).
     pub dispatch: Option<fn(&[u8]) -> &'static Proto>,
     /// Chooses the payload's protocol where the bindings table cannot (IP fragments, ICMP quoting).
@@ -285,13 +287,6 @@ impl Layer {
         }
     }
 
-    /// Where the run of fixed fields starts in the bytes a codec is decoding this layer from (the message, for a
-    /// record), while the layer is read from its frame: the fields between the run and the codec's are then
-    /// only measured, not kept. `None` for a layer decoded into values.
-    pub fn run_start(&self) -> Option<usize> {
-        self.frame.as_ref()?.run_offset()
-    }
-
     /// Forgets that field `i` was read from the wire: it shows as unset.
     pub(crate) fn forget_wire(&mut self, i: usize) {
         self.wire &= !(1 << i);
@@ -366,7 +361,7 @@ impl Layer {
     /// [`Layer::set`] of field `i`.
     pub fn set_at(&mut self, i: usize, v: FieldValue) -> Result<(), Error> {
         let f = &self.proto.fields[i];
-        let v = f.coerce(v).map_err(|why| Error::BadValue {
+        let v = f.coerce_in(v, self).map_err(|why| Error::BadValue {
             layer: self.proto.name,
             field: f.name,
             why,
@@ -818,11 +813,15 @@ fn stacked_value(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> FieldVa
     layer.value_at(f)
 }
 
-/// What the layer above makes of unset field `f` of layer `i`: the value it implies, or a computed default
-/// that reads an address it implies; `None` leaves the field's own default.
+/// What the layer above makes of unset field `f` of layer `i`: the value it implies (a stacking overload, else
+/// an address default it binds), or a computed default that reads an address it implies; `None` leaves the
+/// field's own default.
 fn stacked_unset(reg: &Registry, stack: &[Layer], i: usize, f: usize) -> Option<FieldValue> {
-    let over = reg.overload(stack[i].proto, stack.get(i + 1)?.proto)?;
-    implied_by(&stack[i], f, over).or_else(|| addressed_default(&stack[i], f, over))
+    let (layer, upper) = (&stack[i], stack.get(i + 1)?);
+    let from = |over: &[Overload]| implied_by(layer, f, over).or_else(|| addressed_default(layer, f, over));
+    reg.overload(layer.proto, upper.proto)
+        .and_then(from)
+        .or_else(|| reg.addresses(layer.proto, upper).and_then(from))
 }
 
 /// [`Packet::overload`] over a stack of layers.

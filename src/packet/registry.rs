@@ -62,6 +62,32 @@ pub const fn bind_top_down(lower: &'static Proto, upper: &'static Proto, fields:
     }
 }
 
+/// Scapy's `DestField.bind_addr`: an address field of `lower` left unset defaults to the `implied` value when
+/// the layer above is `upper` and its fields hold the values `when` (UDP to port 5353 is mDNS, so IP's
+/// destination is 224.0.0.251). Unlike a stacking overload it is only a default: `repr()` does not list it.
+#[derive(Debug)]
+pub struct AddressBinding {
+    pub lower: &'static Proto,
+    pub upper: &'static Proto,
+    pub when: &'static [Overload],
+    pub implied: &'static [Overload],
+}
+
+/// Scapy's `DestField.bind_addr(upper, addr, **when)` for an address field of `lower`.
+pub const fn bind_addr(
+    lower: &'static Proto,
+    upper: &'static Proto,
+    when: &'static [Overload],
+    implied: &'static [Overload],
+) -> AddressBinding {
+    AddressBinding {
+        lower,
+        upper,
+        when,
+        implied,
+    }
+}
+
 /// The protocols a user can name and how they bind. Built as a `static` from tables; the lookups it needs
 /// are worked out on first use, not at start-up.
 pub struct Registry {
@@ -72,6 +98,8 @@ pub struct Registry {
     aliases: &'static [(&'static Proto, &'static Proto)],
     /// The protocol a frame of each link type starts with; any other link type starts with `Raw`.
     link_types: &'static [(LinkType, &'static Proto)],
+    /// Addresses the layer above implies as defaults.
+    addresses: &'static [AddressBinding],
     by_lower: OnceLock<Vec<(&'static Proto, Uppers)>>,
     guesses: OnceLock<Vec<Group>>,
 }
@@ -103,12 +131,14 @@ impl Registry {
         bindings: &'static [Binding],
         aliases: &'static [(&'static Proto, &'static Proto)],
         link_types: &'static [(LinkType, &'static Proto)],
+        addresses: &'static [AddressBinding],
     ) -> Registry {
         Registry {
             protocols,
             bindings,
             aliases,
             link_types,
+            addresses,
             by_lower: OnceLock::new(),
             guesses: OnceLock::new(),
         }
@@ -159,6 +189,19 @@ impl Registry {
                 .find(|(a, _)| *a == lower)
                 .and_then(|(_, stands_for)| direct(stands_for))
         })
+    }
+
+    /// The addresses the layer `upper` implies as defaults of a `lower` layer below it (see
+    /// [`AddressBinding`]): those of the first binding whose values `upper` holds, set or by default.
+    pub fn addresses(&self, lower: &'static Proto, upper: &Layer) -> Option<&'static [Overload]> {
+        self.addresses
+            .iter()
+            .find(|a| {
+                a.lower == lower
+                    && a.upper == upper.proto()
+                    && a.when.iter().all(|&(name, v)| upper.get_int(name) == Some(v as u64))
+            })
+            .map(|a| a.implied)
     }
 
     /// The protocol that follows a dissected layer, by the first dissecting binding whose field values all
@@ -277,6 +320,19 @@ impl Registry {
                 }
             }
         }
+        for a in self.addresses {
+            let pair = format!("address binding {} -> {}", a.lower.name, a.upper.name);
+            let names = a
+                .implied
+                .iter()
+                .map(|(n, _)| (a.lower, n))
+                .chain(a.when.iter().map(|(n, _)| (a.upper, n)));
+            for (proto, name) in names {
+                if proto.field_index(name).is_none() {
+                    out.push(format!("{pair}: {} has no field {name}", proto.name));
+                }
+            }
+        }
         for g in self.guesses.get_or_init(|| self.resolve_guesses()) {
             if g.tested.len() > MAX_TESTED {
                 out.push(format!(
@@ -334,6 +390,7 @@ mod tests {
         ],
         &[(&ALIAS, &HEAD)],
         &[(LinkType::Ethernet, &HEAD)],
+        &[bind_addr(&HEAD, &ALPHA, &[("a", 7)], &[("addr", 0xfb)])],
     );
 
     fn dissected(data: &[u8]) -> Vec<(&'static str, FieldValue)> {
@@ -377,6 +434,27 @@ mod tests {
         assert_eq!(TOY.problems(), Vec::<String>::new());
     }
 
+    /// An address binding is a default: it applies only while the layer above holds its values, gives way to
+    /// a value set by hand, and stays out of the stacking overloads (`repr()`).
+    #[test]
+    fn address_bindings_are_defaults_the_layer_above_chooses() {
+        let addr_of = |head: Layer, a: u64| {
+            let alpha = Layer::new(&ALPHA).with("a", a).unwrap();
+            built(vec![head, alpha])[16]
+        };
+        assert_eq!(addr_of(Layer::new(&HEAD), 7), 0xfb);
+        assert_eq!(
+            addr_of(Layer::new(&HEAD), 8),
+            0,
+            "the values differ: the field's default"
+        );
+        let set = Layer::new(&HEAD).with("addr", "::1").unwrap();
+        assert_eq!(addr_of(set, 7), 1, "a value set by hand wins");
+        assert_eq!(TOY.overload(&HEAD, &ALPHA), Some(&[("kind", 1)][..]));
+        let alpha = Layer::new(&ALPHA).with("a", 7).unwrap();
+        assert_eq!(TOY.addresses(&HEAD, &alpha), Some(&[("addr", 0xfb)][..]));
+    }
+
     #[test]
     fn problems_name_each_faulty_row() {
         static BAD: Registry = Registry::new(
@@ -390,6 +468,7 @@ mod tests {
             ],
             &[],
             &[],
+            &[bind_addr(&HEAD, &ALPHA, &[("nope", 1)], &[("addr", 1)])],
         );
         let problems = BAD.problems();
         for expected in [
@@ -398,6 +477,7 @@ mod tests {
             "binding Head -> Alpha: dissection cannot test the address addr",
             "binding Head -> Beta: Head has no field nope",
             "binding Head -> Beta: Beta is not in the catalogue",
+            "address binding Head -> Alpha: Alpha has no field nope",
         ] {
             assert!(
                 problems.iter().any(|p| p == expected),

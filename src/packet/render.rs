@@ -302,40 +302,96 @@ fn list_default(field: &Field) -> bool {
     }
 }
 
-/// Scapy's `ls(Proto)`: `name : Kind (bits) = (default)` per field, the default as Python's `str` of it.
+/// Scapy's `ls(Proto)`: `name : Class (extras) = (default)` per field, the default as Python's `repr` of
+/// Scapy's `repr` of it.
 pub(crate) fn ls(proto: &'static Proto) -> String {
     ls_with(proto, |_| None)
 }
 
 /// [`ls`] with a column of current values before the defaults, as Scapy's `ls(pkt)`: `value(f)` is field `f`'s
-/// value as Python's `repr` writes it (`None` leaves the column out).
+/// value as Python's `repr` writes it (`None` leaves the column out). A run of fields of one name is one of
+/// Scapy's `MultipleTypeField`s, and one line.
 pub fn ls_with(proto: &'static Proto, value: impl Fn(usize) -> Option<String>) -> String {
     let mut s = String::new();
-    for (f, field) in proto.fields.iter().enumerate() {
-        let bits = match (field.kind, field.show) {
-            (Kind::Bits(_), super::field::Show::Flags(..)) => String::new(),
-            (Kind::Bits(w), _) => format!(" ({w} bit{})", if w == 1 { "" } else { "s" }),
-            _ => String::new(),
-        };
-        let info = format!("{} {bits}", field.kind_name());
-        let dflt = match (field.default, field.show) {
-            (Dflt::Auto | Dflt::None | Dflt::Dyn(_), _) => "None".to_string(),
-            (Dflt::Empty, _) => "[]".to_string(),
-            (Dflt::Int(i), super::field::Show::Flags(names, sep)) => {
-                format!("<Flag {i} ({})>", super::field::flags_repr(i, names, sep))
+    let fields = proto.fields;
+    let mut f = 0;
+    while f < fields.len() {
+        let run = fields[f..].iter().take_while(|x| x.name == fields[f].name).count();
+        let (class, extras, last) = match &fields[f..f + run] {
+            [one] => (ls_class(one), ls_extras(proto, one), one),
+            alternatives => {
+                let names: Vec<&str> = alternatives.iter().map(ls_class).collect();
+                (
+                    "MultipleTypeField",
+                    format!("({})", names.join(", ")),
+                    &alternatives[run - 1],
+                )
             }
-            (Dflt::Int(i), _) => i.to_string(),
-            (Dflt::Mac(m), _) => super::value::fmt_mac(&m),
-            (Dflt::Ip4(a), _) => std::net::Ipv4Addr::from(a).to_string(),
-            (Dflt::Ip6(a), _) => super::value::fmt_ip6(std::net::Ipv6Addr::from(a)),
-            (Dflt::Bytes(b), _) => super::value::py_bytes(b),
         };
-        // Scapy prints `repr(str(default))`.
-        let dflt = super::value::py_str(&dflt);
+        // A class given with its own extras (`MultipleTypeField (IPField, …)`, a codec's alternatives) keeps them.
+        let info = match class.split_once(' ') {
+            Some((class, own)) => format!("{class} {own}{extras}"),
+            None => format!("{class} {extras}"),
+        };
+        let dflt = super::value::py_str(&ls_default(last));
+        let name = fields[f].name;
         let _ = match value(f) {
-            Some(v) => writeln!(s, "{:<10} : {:<35} = {v:<15} ({dflt})", field.name, info),
-            None => writeln!(s, "{:<10} : {:<35} = ({dflt})", field.name, info),
+            Some(v) => writeln!(s, "{name:<10} : {info:<35} = {v:<15} ({dflt})"),
+            None => writeln!(s, "{name:<10} : {info:<35} = ({dflt})"),
         };
+        f += run;
     }
     s
+}
+
+/// The field's Scapy class: Scapy's `MayEnd` wrapper shows instead of the class it wraps.
+fn ls_class(field: &Field) -> &'static str {
+    if field.may_end {
+        "MayEnd"
+    } else {
+        field.kind_name()
+    }
+}
+
+/// What `ls()` prints after the class: `(Cond)` for a `ConditionalField`, `(Depends on 8)` for a number named
+/// by another field's value, the width of a plain bit field (Scapy's `BitField` and its subclasses only).
+fn ls_extras(proto: &Proto, field: &Field) -> String {
+    let mut attrs = Vec::new();
+    if field.when.is_some() {
+        attrs.push("Cond".to_string());
+    }
+    if let (Show::EnumBy(other, _), "MultiEnumField") = (field.show, field.kind_name()) {
+        let by = proto.fields.iter().find(|x| x.name == other).map(|x| x.default);
+        if let Some(Dflt::Int(v)) = by {
+            attrs.push(format!("Depends on {v}"));
+        }
+    }
+    let mut extras = if attrs.is_empty() {
+        String::new()
+    } else {
+        format!("({})", attrs.join(", "))
+    };
+    if let (Kind::Bits(w), Show::Dec | Show::Hex, None) = (field.kind, field.show, field.scapy_class) {
+        let _ = write!(extras, " ({w} bit{})", if w == 1 { "" } else { "s" });
+    }
+    extras
+}
+
+/// Scapy's default of the field as Python's `repr` writes it: addresses are strings, flags a `Flag` value.
+fn ls_default(field: &Field) -> String {
+    if let Some(repr) = field.scapy_default {
+        return repr.to_string();
+    }
+    match (field.default, field.show) {
+        (Dflt::Auto | Dflt::None | Dflt::Dyn(_), _) => "None".to_string(),
+        (Dflt::Empty, _) => "[]".to_string(),
+        (Dflt::Int(i), Show::Flags(names, sep)) => {
+            format!("<Flag {i} ({})>", super::field::flags_repr(i, names, sep))
+        }
+        (Dflt::Int(i), _) => i.to_string(),
+        (Dflt::Mac(m), _) => super::value::py_str(&super::value::fmt_mac(&m)),
+        (Dflt::Ip4(a), _) => super::value::py_str(&std::net::Ipv4Addr::from(a).to_string()),
+        (Dflt::Ip6(a), _) => super::value::py_str(&super::value::fmt_ip6(std::net::Ipv6Addr::from(a))),
+        (Dflt::Bytes(b), _) => super::value::py_bytes(b),
+    }
 }

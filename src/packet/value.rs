@@ -11,6 +11,8 @@ use super::Layer;
 #[derive(Clone, Debug, PartialEq)]
 pub enum FieldValue {
     Int(u64),
+    /// A number of seconds with a fraction, as typed or as read (Scapy's `BCDFloatField`, STP's timers).
+    Float(f64),
     Bytes(Vec<u8>),
     /// Text as the user typed it: coerced by the field kind when set (an address, a flag string, an enum name).
     /// Borrowed for names the engine itself produces (TCP option names), so dissection allocates nothing for them.
@@ -429,6 +431,8 @@ impl fmt::Display for FieldValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FieldValue::Int(i) => write!(f, "{i}"),
+            // Rust's shortest round-trip form is Python's repr for the values a field holds.
+            FieldValue::Float(x) => write!(f, "{x:?}"),
             FieldValue::Bytes(b) => f.write_str(&py_bytes(b)),
             FieldValue::Str(s) => f.write_str(&py_str(s)),
             FieldValue::Mac(m) => f.write_str(&py_str(&fmt_mac(m))),

@@ -2,7 +2,7 @@
 # Generate the golden vectors used by the Rust tests:
 #   tests/data/vectors/build.jsonl    (packets built from a layer description)
 #   tests/data/vectors/dissect.jsonl  (frames dissected by conf.l2types[lt])
-#   tests/data/vectors/ls.txt         (ls(IP), ls(TCP), ls(DNS) output)
+#   tests/data/vectors/ls.txt         (ls(cls) of every class in LS_CLASSES)
 #   tests/data/vectors/lang.jsonl     (Scapy expressions, run as text through
 #                                      wirecraft's language: raw() and reprs)
 #
@@ -203,6 +203,16 @@ def build_cases():
     add("ether_ipv6", E(), I6())
     add("ether_arp_auto_type", E(dst=MB), L("ARP", hwsrc=M1, psrc=A1, hwdst=M0, pdst=A2))
 
+    # ---- 802.3 / LLC / STP ------------------------------------------------
+    # STP's times are seconds (BCDFloatField, 1/256 s on the wire): whole numbers stay ints when shown, a
+    # fraction is a float, and re-dissected they are floats.
+    stp_dst = "01:80:c2:00:00:00"
+    add("stp_default", L("Dot3", dst=stp_dst, src=M1), L("LLC"), L("STP"))
+    add("stp_times_whole", L("Dot3", dst=stp_dst, src=M1), L("LLC"),
+        L("STP", age=0, maxage=6, hellotime=3, fwddelay=4))
+    add("stp_times_fractions", L("Dot3", dst=stp_dst, src=M1), L("LLC"),
+        L("STP", age=0.00390625, maxage=20.75, hellotime=2.5, fwddelay=0.1))
+
     # ---- Dot1Q / QinQ -----------------------------------------------------
     add("dot1q_alone_in_ether", E(), L("Dot1Q"))
     add("dot1q_ip_udp", E(), L("Dot1Q", vlan=100), I4(), L("UDP", sport=1024, dport=2048))
@@ -285,6 +295,12 @@ def build_cases():
     add("ipv6_tc_fl", E(), I6(tc=0xb8, fl=0xabcde))
     add("ipv6_nh_explicit_none", E(), I6(nh=59))
     add("ipv6_plen_explicit_wrong", E(), I6(plen=4), L("UDP", sport=1024, dport=2048))
+    # A jumbogram is built as given: plen 0 set by hand, the Jumbo option's length as set (Scapy computes
+    # neither).
+    add("ipv6_jumbo_plen_zero", E(), I6(plen=0), L("IPv6ExtHdrHopByHop", options=LAY(L("Jumbo", jumboplen=16))),
+        L("UDP", sport=1024, dport=2048), RAW(b"abcdefgh"))
+    add("ipv6_jumbo_default_length", E(), I6(plen=0), L("IPv6ExtHdrHopByHop", options=LAY(L("Jumbo"))),
+        L("UDP", sport=1024, dport=2048))
     add("ipv6_raw_payload", E(), I6(nh=253), RAW(b"payload"))
     add("ipv6_tcp", E(), I6(), L("TCP", sport=1234, dport=443, flags="S"))
     add("ipv6_udp", E(), I6(), L("UDP", sport=1234, dport=4321), RAW(b"data"))
@@ -391,6 +407,7 @@ def build_cases():
     add("icmpv6_nd_redirect_implied_dst", E(), L("IPv6", src=B1),
         L("ICMPv6ND_Redirect", tgt=B3, dst=B4))
     add("icmpv6_nd_ns_implied_dst_no_ether", L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
+    add("icmpv6_nd_ns_implied_ether_dst", L("Ether", src=M1), L("IPv6", src=B1), L("ICMPv6ND_NS", tgt=B2))
     # A destination the user sets wins over the implied one (hlim is still implied).
     add("icmpv6_nd_ns_user_dst", E(), L("IPv6", src=B1, dst=B3), L("ICMPv6ND_NS", tgt=B3))
     # Only the layer right below takes the overloads: behind an extension header IPv6 keeps ::1.
@@ -595,6 +612,17 @@ def build_cases():
         L("UDP", sport=5353, dport=5353),
         L("DNS", rd=0, qd=LAY(L("DNSQR", qname="_http._tcp.local.", qtype="PTR",
                                 unicastresponse=1))))
+    # UDP to port 5353 implies mDNS's group as the destination (Scapy's DestIPField.bind_addr), and an unset
+    # Ether destination is then the group's multicast MAC; a destination set by hand wins, and a source port of
+    # 5353 alone implies nothing.
+    mdns_eth = L("Ether", src=M1)
+    add("mdns_implied_dst_ip", mdns_eth, L("IP", src=A1), L("UDP", dport=5353), L("DNS"))
+    add("mdns_implied_dst_ipv6", mdns_eth, L("IPv6", src=B1), L("UDP", dport=5353), L("DNS"))
+    add("mdns_implied_dst_without_dns", mdns_eth, L("IP", src=A1), L("UDP", sport=5353, dport=5353))
+    add("mdns_implied_dst_user_wins", mdns_eth, I4(), L("UDP", dport=5353), L("DNS"))
+    add("mdns_sport_implies_nothing", E(), L("IP", src=A1), L("UDP", sport=5353), L("DNS"))
+    add("mdns_implied_dst_no_ether", L("IP", src=A1), L("UDP", dport=5353), L("DNS", qd=LAY(L(
+        "DNSQR", qname="host.local."))))
     add("dns_mdns_response", E(), I4(), L("UDP", sport=5353, dport=5353),
         L("DNS", qr=1, aa=1, rd=0, qd=LST(),
           an=LAY(L("DNSRR", rrname="host.local.", type="A", cacheflush=1, ttl=120,
@@ -779,6 +807,31 @@ def lang_cases():
         ("dispatch_hbh_padn", 'HBHOptUnknown(b"\\x01\\x01\\x00")'),
     ]:
         add(cid, expr, expr)
+    # A record's data takes the kind its type says when set (Scapy's MultipleTypeField.any2i): TXT text is a
+    # list of strings, a name type's data a name with its final dot; DNS summaries print it as Python's str,
+    # before build and after dissection.
+    add("dns_rdata_txt_str", 'DNSRR(type="TXT", rdata="x")', 'DNSRR(type="TXT", rdata="x").rdata',
+        'DNSRR(type="TXT", rdata=b"x").rdata', 'DNSRR(type="TXT").rdata',
+        'DNSRR(type="TXT", rdata=["a", b"b"]).rdata', 'DNSRR(type="TXT", rdata="x")',
+        'DNSRR(type="TXT", rdata="x").command()')
+    add("dns_rdata_cname_str", 'DNSRR(type="CNAME", rdata="example.com")',
+        'DNSRR(type="CNAME", rdata="example.com").rdata', 'DNSRR(type="PTR", rdata="b.example.").rdata')
+    answers = [
+        ("cname", 'DNSRR(rrname="a.", type="CNAME", rdata="example.com")'),
+        ("txt", 'DNSRR(rrname="a.", type="TXT", rdata="x")'),
+        ("txt_two", 'DNSRR(rrname="a.", type="TXT", rdata=["x", "yz"])'),
+        ("txt_empty", 'DNSRR(rrname="a.", type="TXT", rdata="")'),
+        ("aaaa", 'DNSRR(rrname="a.", type="AAAA", rdata="fd00::1")'),
+        ("mx", 'DNSRRMX(rrname="a.", exchange="mx.example.com")'),
+        ("null_bytes", 'DNSRR(rrname="a.", type="NULL", rdata=b"\\x01ab")'),
+        ("ptr", 'DNSRR(rrname="a.", type="PTR", rdata="b.example.")'),
+    ]
+    for name, rr in answers:
+        expr = 'IP(src="%s", dst="%s")/UDP(sport=53, dport=5000)/DNS(qr=1, an=%s)' % (A2, A1, rr)
+        add("dns_summary_" + name, expr, "(%s).summary()" % expr, "IP(raw(%s)).summary()" % expr)
+    add("stp_times_seconds", "STP(hellotime=2.5, maxage=20)", "STP(hellotime=2.5, maxage=20).hellotime",
+        "STP(hellotime=2.5, maxage=20).maxage", "STP().age", "STP(raw(STP(hellotime=2.5))).hellotime",
+        "STP(raw(STP())).fwddelay", "STP(hellotime=2.5)", "STP(fwddelay=0.1).fwddelay")
     return C
 
 
@@ -839,10 +892,11 @@ def dissect_cases(build_records, build_layers):
 
     seen = set()
     # 1. every built packet rooted at Ether (linktype 1) or IP/IPv6 (101),
-    #    re-dissected from its raw bytes (first packet of a set)
+    #    (or Dot3, which Ether dispatches to) re-dissected from its raw bytes
+    #    (first packet of a set)
     for rec in build_records:
         first = build_layers[rec["id"]][0][0]
-        lt = {"Ether": 1, "IP": 101, "IPv6": 101, "CookedLinux": 113,
+        lt = {"Ether": 1, "Dot3": 1, "IP": 101, "IPv6": 101, "CookedLinux": 113,
               "CookedLinuxV2": 276, "Loopback": 0}.get(first)
         if lt is None or rec["hex"] is None:
             continue
@@ -1038,7 +1092,14 @@ def dissect_cases(build_records, build_layers):
         ("svcb_port_len0", "0041", b"\x00\x01\x00\x00\x03\x00\x00\x01\xbb\x00\x01\x00\x03\x02h2", None),
         ("svcb_value_past_rdlen", "0040", b"\x00\x01\x00\x00\x05\x00\x08abc", None),
         ("tsig_other", "00fa", b"\x00" + bytes(6) + b"\x01\x2c\x00\x01m\x12\x34\x00\x12"
-         b"\x00\x06" + bytes(6), None),
+         b"\x00\x06" + bytes(6), None),        # Names compressed where RFC 4034 and RFC 2845 forbid it: Scapy decompresses them, and what
+        # follows starts where the name ends on the wire.
+        ("nsec_compressed_nextname", "002f", b"\x01a\xc0\x0c\x00\x01\x40", None),
+        ("nsec_compressed_nextname_two_windows", "002f", b"\xc0\x0c\x00\x01\x40\x01\x01\x80", None),
+        ("tsig_compressed_algo", "00fa", b"\xc0\x0c" + bytes(6) + b"\x01\x2c\x00\x02mm\x12\x34\x00\x00"
+         b"\x00\x00", None),
+        ("rrsig_compressed_signer", "002e", bytes.fromhex("0001" "08" "02" "0000012c" "00000001" "00000002"
+                                                         "3039") + b"\xc0\x0csig", None),
     ]
     for cid, t, rdata, n in dnssec_rdata:
         add("dns_rr_" + cid, 1, rrs((t, rdata, n)))
@@ -1067,6 +1128,19 @@ def dissect_cases(build_records, build_layers):
         "3c00010400000000") + bytes.fromhex("2b00010400000000") +
         bytes.fromhex("2c02000100000000") + bytes.fromhex("fd000000000000000000000000000003") +
         bytes.fromhex("1100000000000001") + udp(payload=b"hi")))
+    # Jumbograms (RFC 2675): plen 0 and a Hop-by-Hop header. Scapy's extract_padding takes the first 0xc2 at
+    # an offset 4n + 2 of the payload as the Jumbo option, reads its length in host order (little-endian
+    # here), and keeps the Hop-by-Hop header's length plus that much as the payload.
+    jumbo_udp = udp(payload=b"abcdefgh")
+    add("ipv6_jumbo_length_le", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 8) + jumbo_udp +
+                                                  b"PADPAD", plen=0))
+    add("ipv6_jumbo_length_zero", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + bytes(4) + jumbo_udp, plen=0))
+    add("ipv6_jumbo_length_past_end", 1, eth_ip6 + ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 4096) +
+                                                        jumbo_udp, plen=0))
+    add("ipv6_jumbo_no_option", 1, eth_ip6 + ip6(0, b"\x11\x00\x01\x04" + bytes(4) + jumbo_udp, plen=0))
+    add("ipv6_jumbo_no_option_scan_ends", 1, eth_ip6 + ip6(0, b"\x11\x00\x01\x04" + bytes(4) + jumbo_udp +
+                                                            b"xy", plen=0))
+    add("ipv6_jumbo_raw_link", 101, ip6(0, b"\x11\x00\xc2\x04" + struct.pack("<I", 16) + jumbo_udp, plen=0))
     add("ipv6_plen_short", 1, eth_ip6 + ip6(17, udp(payload=b"abcdef"), plen=8))
     add("ipv6_plen_long", 1, eth_ip6 + ip6(17, udp(payload=b"abcdef"), plen=200))
     add("ipv6_unknown_nh", 1, eth_ip6 + ip6(253, b"\x01\x02\x03"))
@@ -1146,12 +1220,50 @@ def run_dissect(cases):
     return out, dropped
 
 
+# ls() of these classes: every protocol wirecraft has (IP, TCP and DNS first, as
+# the file began).
+LS_CLASSES = """
+IP TCP DNS Ether UDP ICMP IPv6 ARP DNSQR DNSRR
+IPerror6 IPv6ExtHdrHopByHop IPv6ExtHdrDestOpt IPv6ExtHdrRouting IPv6ExtHdrFragment
+Pad1 PadN RouterAlert RplOption Jumbo HAO HBHOptUnknown
+ICMPv6EchoRequest ICMPv6EchoReply ICMPv6DestUnreach ICMPv6PacketTooBig
+ICMPv6TimeExceeded ICMPv6ParamProblem ICMPv6Unknown ICMPv6ND_RS ICMPv6ND_RA
+ICMPv6ND_NS ICMPv6ND_NA ICMPv6ND_Redirect ICMPv6NDOptSrcLLAddr
+ICMPv6NDOptDstLLAddr ICMPv6NDOptPrefixInfo ICMPv6NDOptRedirectedHdr
+ICMPv6NDOptMTU ICMPv6NDOptUnknown
+IPOption_EOL IPOption_NOP IPOption IPOption_Security IPOption_RR IPOption_LSRR
+IPOption_SSRR IPOption_Stream_Id IPOption_MTU_Probe IPOption_MTU_Reply
+IPOption_Traceroute IPOption_Timestamp IPOption_Address_Extension
+IPOption_Router_Alert IPOption_SDBM
+IPerror TCPerror UDPerror ICMPerror CookedLinux CookedLinuxV2 Loopback
+Dot1Q Dot1AD Dot3 LLC STP Raw Padding
+DNSRRHINFO DNSRRMX DNSRRNAPTR DNSRRSOA DNSRRSRV DNSRROPT DNSRRRSIG DNSRRTSIG
+DNSRRDNSKEY DNSRRDS DNSRRNSEC DNSRRNSEC3 DNSRRNSEC3PARAM DNSRRSVCB DNSRRHTTPS
+SvcParam EDNS0TLV EDNS0COOKIE
+""".split()
+
+# ICMP's timestamps default to the time of day Scapy was imported (any2i(None)
+# at class creation), which is not reproducible: ls.txt shows them as None, the
+# field's own default, which wirecraft fills when building, as Scapy does for a
+# timestamp set to None.
+ICMP_TIMESTAMPS = ("ts_ori", "ts_rx", "ts_tx")
+
+
 def write_ls():
     parts = []
-    for cls in (S.IP, S.TCP, S.DNS):
+    for name in LS_CLASSES:
+        cls = getattr(S, name)
+        saved = []
+        for f in cls.fields_desc:
+            inner = getattr(f, "fld", f)
+            if inner.name in ICMP_TIMESTAMPS:
+                saved.append((inner, inner.default))
+                inner.default = None
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
             ls(cls)
+        for inner, default in saved:
+            inner.default = default
         parts.append("=== %s\n%s" % (cls.__name__, buf.getvalue()))
     with open(os.path.join(VEC, "ls.txt"), "w") as f:
         f.write("".join(parts))
