@@ -573,6 +573,7 @@ impl Session {
             ExprKind::Word(w) => self.lookup(w).unwrap_or_else(|| Value::Str(w.clone())),
             ExprKind::List(items) => Value::list(self.eval_all(items)?),
             ExprKind::Tuple(items) => Value::Tuple(Rc::from(self.eval_all(items)?)),
+            ExprKind::Set(items) => super::set::literal(self.eval_all(items)?)?,
             ExprKind::Dict(pairs) => {
                 let mut out: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
                 for (k, v) in pairs {

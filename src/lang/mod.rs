@@ -35,6 +35,7 @@ pub mod rows;
 #[cfg(test)]
 mod rows_test;
 mod session;
+mod set;
 mod sprintf;
 pub mod table;
 pub mod value;

@@ -132,6 +132,7 @@ fn call_every_row() -> Reads {
         ("str", Box::new(|s| value(s, "'a b'"))),
         ("list", Box::new(|s| value(s, "[1, 2]"))),
         ("dict", Box::new(|s| value(s, "{1: 2}"))),
+        ("set", Box::new(|s| value(s, "{1, 2}"))),
     ];
     let out = dir.path().join("method.pcap").display().to_string();
     for (kind, make) in &receivers {
