@@ -21,6 +21,7 @@ pub mod error;
 mod eval;
 mod exception;
 mod live;
+mod make_table;
 mod net_table;
 mod ops;
 mod packet_list;

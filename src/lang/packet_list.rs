@@ -14,6 +14,7 @@ use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
+use super::make_table;
 use super::pcap::lang_error;
 use super::rows::{method, MethodDef};
 use super::session::Session;
@@ -388,6 +389,7 @@ static METHODS: &[MethodDef] = &[
         "Print each packet's index, time of day (UTC), summary and bytes.",
         m_hexdump
     ),
+    method!("make_table", make_table::PARAMS, make_table::HELP, m_make_table),
     method!(
         "sessions",
         [],
@@ -448,6 +450,16 @@ fn summary_with(s: &mut Session, l: &PacketListValue, a: &Args, numbered: bool) 
 fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
     let text = list(l).current().hexdump();
     s.write(&text)
+}
+
+/// Scapy's `make_table(lambda p: (col, row, cell))` over the list's packets.
+fn m_make_table(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
+    let l = list(l);
+    let items = (0..l.len())
+        .filter_map(|j| l.element(j as isize))
+        .map(|p| vec![Value::Packet(p)])
+        .collect();
+    make_table::make_table(s, items, a)
 }
 
 fn m_conversations(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::args::{opt, Args, Const};
 use super::error::LangError;
+use super::make_table;
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{sequence_index, HostValue, Pkt, Value};
@@ -153,6 +154,7 @@ static METHODS: &[MethodDef] = &[
         "Print each pair as request ==> answer (or what prn(s, r) returns), numbered, of those lfilter keeps.",
         m_nsummary
     ),
+    method!("make_table", make_table::PARAMS, make_table::HELP, m_make_table),
     method!(
         "show",
         [opt("prn", Const::None), opt("lfilter", Const::None)],
@@ -167,6 +169,17 @@ fn m_summary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
 
 fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
     pair_lines(s, r.receiver::<Results>(), a, true)
+}
+
+/// Scapy's `ans.make_table(lambda s, r: (col, row, cell))` over the pairs.
+fn m_make_table(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
+    let items = r
+        .receiver::<Results>()
+        .pairs
+        .iter()
+        .map(|(q, p)| vec![Value::Packet(q.clone()), Value::Packet(p.clone())])
+        .collect();
+    make_table::make_table(s, items, a)
 }
 
 /// A line per pair `lfilter(s, r)` keeps: `request ==> answer`, or what `prn(s, r)` returns; numbered by the
@@ -227,6 +240,37 @@ mod tests {
         assert_eq!(
             String::from_utf8(sink.0.take()).unwrap(),
             "0001 198.18.0.3\n198.18.0.2\n198.18.0.3\n"
+        );
+    }
+
+    /// Scapy's `ans.make_table(lambda s, r: …)`, the text Scapy 2.8.0 prints for the same pairs.
+    #[test]
+    fn make_table_sees_each_pair() {
+        let ip = |src: String, dst: String, ttl: u64| {
+            let ip = Layer::named("IP").unwrap().with("src", src.as_str()).unwrap();
+            ip.with("dst", dst.as_str()).unwrap().with("ttl", ttl).unwrap()
+        };
+        let icmp = |t: u64| Layer::named("ICMP").unwrap().with("type", t).unwrap();
+        let host = |i: u64| format!("198.18.0.{i}");
+        let pairs = [2, 3]
+            .into_iter()
+            .flat_map(|i| (1..=3).map(move |t| (i, t)))
+            .map(|(i, t)| {
+                (
+                    ip(host(1), host(i), t) / icmp(8),
+                    ip(host(i + t), host(1), 64) / icmp(11),
+                )
+            })
+            .collect();
+        let mut s = Session::with_output(std::io::sink());
+        s.globals.insert(Rc::from("ans"), Value::host(Results::new(pairs)));
+        let table = s
+            .run("ans.make_table(lambda s, r: (s.dst, s.ttl, r.src), dump=True)", "<t>")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            table.to_text(),
+            "  198.18.0.2 198.18.0.3 \n1 198.18.0.3 198.18.0.4 \n2 198.18.0.4 198.18.0.5 \n3 198.18.0.5 198.18.0.6 \n"
         );
     }
 }

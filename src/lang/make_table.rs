@@ -1,0 +1,167 @@
+//! Scapy's `make_table` (`scapy/utils.py` `__make_table`), for PacketLists and `sr` results:
+//! `fxyz(*item)` gives each item's column, row and cell; the columns and rows are sorted as numbers when
+//! they all are, else as IPv4 addresses when they all are, else as text (or by the `sortx` / `sorty` keys);
+//! each column is as wide as its widest head or cell, and a missing cell is `-`.
+
+use std::cmp::Ordering;
+
+use super::args::{opt, req, Args, Const, Param};
+use super::error::{ErrorKind, LangError};
+use super::session::Session;
+use super::value::Value;
+
+/// The parameters of every `make_table` method.
+pub(crate) const PARAMS: &[Param] = &[
+    req("fxyz"),
+    opt("sortx", Const::None),
+    opt("sorty", Const::None),
+    opt("dump", Const::Bool(false)),
+];
+
+/// The help of every `make_table` method.
+pub(crate) const HELP: &str = "Print a table: fxyz(item) gives each item's (column, row, cell); \
+     dump=True returns the text. sortx and sorty order the heads by a key.";
+
+/// The table of `items` (each the arguments `fxyz` is called with), printed, or returned with `dump=True`.
+pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args) -> Result<Value, LangError> {
+    let mut cols: Vec<(String, usize)> = Vec::new();
+    let mut rows: Vec<String> = Vec::new();
+    let mut cells: Vec<((String, String), String)> = Vec::new();
+    for item in items {
+        s.check_interrupt()?;
+        let [x, y, z] = three_texts(s, a.get("fxyz"), item)?;
+        let width = width(&x).max(width(&z));
+        match cols.iter_mut().find(|(c, _)| *c == x) {
+            Some((_, w)) => *w = (*w).max(width),
+            None => cols.push((x.clone(), width)),
+        }
+        if !rows.contains(&y) {
+            rows.push(y.clone());
+        }
+        match cells.iter_mut().find(|(k, _)| k.0 == x && k.1 == y) {
+            Some((_, cell)) => *cell = z,
+            None => cells.push(((x, y), z)),
+        }
+    }
+    let row_width = rows.iter().map(|y| width(y)).max().unwrap_or(0);
+    let col_heads = sorted(s, cols.iter().map(|(c, _)| c.clone()).collect(), a.get("sortx"))?;
+    let rows = sorted(s, rows, a.get("sorty"))?;
+    let col_width = |x: &str| cols.iter().find(|(c, _)| c == x).map_or(0, |(_, w)| *w);
+
+    let mut text = pad("", row_width) + " ";
+    for x in &col_heads {
+        text += &(pad(x, col_width(x)) + " ");
+    }
+    text.push('\n');
+    for y in &rows {
+        text += &(pad(y, row_width) + " ");
+        for x in &col_heads {
+            let cell = cells
+                .iter()
+                .find(|(k, _)| k.0 == *x && k.1 == *y)
+                .map_or("-", |(_, z)| z);
+            text += &(pad(cell, col_width(x)) + " ");
+        }
+        text.push('\n');
+    }
+    if a.truthy("dump") {
+        Ok(Value::str(&text))
+    } else {
+        s.write(&text)
+    }
+}
+
+/// `[str(v) for v in fxyz(*item)]`, which must be three texts.
+fn three_texts(s: &mut Session, fxyz: &Value, item: Vec<Value>) -> Result<[String; 3], LangError> {
+    let v = s.call(fxyz, item, Vec::new())?;
+    let texts: Vec<String> = s.collect(&v)?.iter().map(|v| s.text(v)).collect();
+    texts.try_into().map_err(|t: Vec<String>| {
+        let message = match t.len() {
+            n @ 0..3 => format!("not enough values to unpack (expected 3, got {n})"),
+            _ => "too many values to unpack (expected 3)".to_string(),
+        };
+        LangError::new(ErrorKind::Value, message)
+    })
+}
+
+/// Python's `len` of a text: its characters.
+fn width(t: &str) -> usize {
+    t.chars().count()
+}
+
+/// `"%-Ns" % t`: left-justified in `n` characters.
+fn pad(t: &str, n: usize) -> String {
+    format!("{t:<n$}")
+}
+
+/// The heads in Scapy's order: by the user's key when given, else as ints if all are, else as IPv4
+/// addresses if all are, else as text. Python's sort is stable, and so is this one.
+fn sorted(s: &mut Session, mut heads: Vec<String>, key: &Value) -> Result<Vec<String>, LangError> {
+    if !matches!(key, Value::None) {
+        let mut keyed = Vec::with_capacity(heads.len());
+        for h in heads {
+            keyed.push((s.call(key, vec![Value::str(&h)], Vec::new())?, h));
+        }
+        let mut incomparable = None;
+        keyed.sort_by(|(a, _), (b, _)| {
+            a.compare(b).unwrap_or_else(|| {
+                incomparable = Some((a.type_name(), b.type_name()));
+                Ordering::Equal
+            })
+        });
+        if let Some((a, b)) = incomparable {
+            return Err(LangError::type_err(format!(
+                "'<' not supported between instances of '{a}' and '{b}'"
+            )));
+        }
+        return Ok(keyed.into_iter().map(|(_, h)| h).collect());
+    }
+    if let Some(keys) = heads.iter().map(|h| python_int(h)).collect::<Option<Vec<i128>>>() {
+        return Ok(by_keys(heads, keys));
+    }
+    if let Some(keys) = heads
+        .iter()
+        .map(|h| h.parse::<std::net::Ipv4Addr>().ok().map(u32::from))
+        .collect::<Option<Vec<u32>>>()
+    {
+        return Ok(by_keys(heads, keys));
+    }
+    heads.sort();
+    Ok(heads)
+}
+
+fn by_keys<K: Ord + Copy>(heads: Vec<String>, keys: Vec<K>) -> Vec<String> {
+    let mut keyed: Vec<(K, String)> = keys.into_iter().zip(heads).collect();
+    keyed.sort_by_key(|(k, _)| *k);
+    keyed.into_iter().map(|(_, h)| h).collect()
+}
+
+/// Python's `int(text)`: an optional sign and decimal digits (single underscores between them), spaces
+/// around.
+fn python_int(t: &str) -> Option<i128> {
+    let t = t.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let well_formed = digits.starts_with(|c: char| c.is_ascii_digit())
+        && digits.ends_with(|c: char| c.is_ascii_digit())
+        && !digits.contains("__")
+        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
+    if !well_formed {
+        return None;
+    }
+    t.replace('_', "").parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::python_int;
+
+    #[test]
+    fn ints_read_as_python_reads_them() {
+        assert_eq!(python_int(" 12 "), Some(12));
+        assert_eq!(python_int("-1_000"), Some(-1000));
+        assert_eq!(python_int("+7"), Some(7));
+        for bad in ["", "1__0", "_1", "1_", "0x10", "1.0", "--1"] {
+            assert_eq!(python_int(bad), None, "{bad:?}");
+        }
+    }
+}

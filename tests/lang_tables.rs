@@ -1,0 +1,91 @@
+//! PacketList text output Scapy users compare by eye: `make_table`, `hexraw`, `padding` and `nzpadding`
+//! (issue #11 item 4). Every expected text is Scapy 2.8.0's on the same packets.
+
+mod common;
+
+use common::Sink;
+use wirecraft::lang::Session;
+
+/// The repr of the last expression's value after running `src`.
+fn val(src: &str) -> String {
+    let mut s = Session::with_output(Sink::default());
+    match s.run(src, "<t>") {
+        Ok(v) => v.map(|v| s.repr(&v)).unwrap_or_else(|| "None".into()),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// What the program printed.
+fn out(src: &str) -> String {
+    let sink = Sink::default();
+    let mut s = Session::with_output(sink.clone());
+    if let Err(e) = s.run(src, "<t>") {
+        panic!("{e}");
+    }
+    sink.take()
+}
+
+/// Seven IP packets to three hosts, TCP to 80 or 81 but every fourth UDP to 53.
+const SEVEN: &str = "pl = PacketList([IP(src='198.18.0.1', dst='198.18.0.%d' % (i % 3 + 1), ttl=60 + i) / \
+                     (TCP(dport=80 + i % 2) if i % 4 else UDP(dport=53)) for i in range(7)]); ";
+
+#[test]
+fn make_table_sorts_heads_as_numbers_then_addresses_then_text() {
+    assert_eq!(
+        val(&format!(
+            "{SEVEN}pl.make_table(lambda p: (p[IP].dst, p[TCP].dport if TCP in p else 'none', p[IP].ttl), dump=True)"
+        )),
+        repr(
+            "     198.18.0.1 198.18.0.2 198.18.0.3 \n80   66         -          62         \n\
+              81   63         61         65         \nnone 60         64         -          \n"
+        )
+    );
+    assert_eq!(
+        val(&format!(
+            "{SEVEN}pl.make_table(lambda p: (p[IP].ttl - 62, p[IP].dst, p.sport), dump=True)"
+        )),
+        repr(
+            "           -2 -1 0  1  2  3  4  \n198.18.0.1 53 -  -  20 -  -  20 \n\
+              198.18.0.2 -  20 -  -  53 -  -  \n198.18.0.3 -  -  20 -  -  20 -  \n"
+        )
+    );
+}
+
+#[test]
+fn make_table_takes_sort_keys_and_prints_without_dump() {
+    assert_eq!(
+        val(&format!(
+            "{SEVEN}pl.make_table(lambda p: (p[IP].dst, p.dport, p[IP].ttl), sortx=lambda x: -int(x.split('.')[-1]), \
+             dump=True)"
+        )),
+        repr(
+            "   198.18.0.3 198.18.0.2 198.18.0.1 \n53 -          64         60         \n\
+              80 62         -          66         \n81 65         61         63         \n"
+        )
+    );
+    assert_eq!(
+        out("PacketList([IP(src='198.18.0.1', dst='198.18.0.2')/ICMP(), \
+             IP(src='198.18.0.1', dst='198.18.0.3', ttl=2)/UDP()]).make_table(lambda p: (p.dst, p.ttl, p.summary()))"),
+        "   198.18.0.2                                       198.18.0.3                                     \n\
+         2  -                                                IP / UDP 198.18.0.1:domain > 198.18.0.3:domain \n\
+         64 IP / ICMP 198.18.0.1 > 198.18.0.2 echo-request 0 -                                              \n"
+    );
+    assert_eq!(
+        val("PacketList([]).make_table(lambda p: (1, 2, 3), dump=True)"),
+        "' \\n'"
+    );
+}
+
+#[test]
+fn make_table_wants_three_values() {
+    let mut s = Session::with_output(Sink::default());
+    let e = s
+        .run("PacketList([IP()]).make_table(lambda p: (1, 2))", "<t>")
+        .expect_err("two values");
+    assert_eq!(e.message, "not enough values to unpack (expected 3, got 2)");
+}
+
+/// Python's repr of a text, for the expected values above.
+fn repr(text: &str) -> String {
+    format!("'{}'", text.replace('\n', "\\n"))
+}
