@@ -85,6 +85,37 @@ fn make_table_wants_three_values() {
     assert_eq!(e.message, "not enough values to unpack (expected 3, got 2)");
 }
 
+/// `hexraw`, `padding` and `nzpadding` (with and without `lfilter`) print Scapy's lines: index, time of day,
+/// summary, then the Raw load or the padding as `hexdump` shows it.
+#[test]
+fn hexraw_padding_and_nzpadding_print_as_scapy() {
+    let program = r"
+pl = PacketList([IP(src='198.18.0.1', dst='198.18.0.2')/TCP()/Raw(b'hello world, hello!'),
+                 IP(src='198.18.0.1', dst='198.18.0.2')/ICMP()/Padding(b'\x00\x00\x01'),
+                 IP(src='198.18.0.1', dst='198.18.0.3')/UDP()/Padding(b'\x00\x00')])
+for i in range(3):
+    pl[i].time = 1700000000.25 + i * 3661
+pl.hexraw(); pl.hexraw(lfilter=lambda p: UDP in p); pl.padding(); pl.padding(lfilter=lambda p: UDP in p); pl.nzpadding()
+";
+    let expected = "\
+        0000 22:13:20.250000 IP / TCP 198.18.0.1:ftp_data > 198.18.0.2:http S / Raw\n\
+        0000  68 65 6C 6C 6F 20 77 6F 72 6C 64 2C 20 68 65 6C  hello world, hel\n\
+        0010  6C 6F 21                                         lo!\n\
+        0001 23:14:21.250000 IP / ICMP 198.18.0.1 > 198.18.0.2 echo-request 0 / Padding\n\
+        0002 00:15:22.250000 IP / UDP 198.18.0.1:domain > 198.18.0.3:domain / Padding\n\
+        0002 00:15:22.250000 IP / UDP 198.18.0.1:domain > 198.18.0.3:domain / Padding\n\
+        0001 23:14:21.250000 IP / ICMP 198.18.0.1 > 198.18.0.2 echo-request 0 / Padding\n\
+        0000  00 00 01                                         ...\n\
+        0002 00:15:22.250000 IP / UDP 198.18.0.1:domain > 198.18.0.3:domain / Padding\n\
+        0000  00 00                                            ..\n\
+        0002 00:15:22.250000 IP / UDP 198.18.0.1:domain > 198.18.0.3:domain / Padding\n\
+        0000  00 00                                            ..\n\
+        0001 23:14:21.250000 IP / ICMP 198.18.0.1 > 198.18.0.2 echo-request 0 / Padding\n\
+        0000  00 00 01                                         ...\n\
+";
+    assert_eq!(out(program), expected);
+}
+
 /// Python's repr of a text, for the expected values above.
 fn repr(text: &str) -> String {
     format!("'{}'", text.replace('\n', "\\n"))
