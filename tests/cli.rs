@@ -152,3 +152,23 @@ fn an_old_field_name_warns_once_on_stderr() {
         "warning: id has been deprecated in favor of dei since 2.5.0 !\n"
     );
 }
+
+/// Scapy keeps a TCP option name it does not know and skips it when building, with its warning; here once a
+/// session, when the value is set.
+#[test]
+fn an_unknown_tcp_option_warns_once_and_is_skipped() {
+    let o = wirecraft(
+        &[
+            "-c",
+            "for i in range(2): p = TCP(options=[('Foo', b'x'), ('MSS', 1460)]); p.options = p.options; \
+             print(raw(p).hex())",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "0014005000000000000000006002200000000000020405b4\n".repeat(2)
+    );
+    assert_eq!(text(&o.stderr), "warning: Option [Foo] unknown. Skipped.\n");
+}

@@ -340,6 +340,8 @@ impl Session {
             Value::Packet(p) => {
                 let fv = to_field(v)?;
                 let (li, _) = self.field_of(p, name)?;
+                let proto = p.cell.borrow().layers()[li].proto();
+                self.warn_if_skipped(proto, name, &fv);
                 p.cell.borrow_mut().layers_mut()[li].set(name, fv)?;
                 Ok(())
             }
@@ -1070,6 +1072,7 @@ fn construct(s: &mut Session, proto: &'static Proto, pos: Vec<Value>, kw: Keywor
         for (name, v, span) in kw {
             s.warn_if_old_name(proto, &name);
             let fv = to_field(&v).map_err(|e| e.at(span))?;
+            s.warn_if_skipped(proto, &name, &fv);
             layer.set(&name, fv).map_err(|e| LangError::from(e).at(span))?;
         }
     }

@@ -98,6 +98,11 @@ pub trait Codec: Sync {
     fn coerce(&self, v: FieldValue) -> Result<FieldValue, String> {
         Ok(v)
     }
+    /// Scapy's warnings for a value it keeps but partly skips when building (a TCP option it does not know),
+    /// in Scapy's words; none for most values.
+    fn skipped(&self, _v: &FieldValue) -> Vec<String> {
+        Vec::new()
+    }
     /// Scapy's `i2repr`: the value as `show()` prints it.
     fn repr(&self, v: &FieldValue) -> String {
         v.to_string()
@@ -437,6 +442,14 @@ impl Field {
             v |= self.int_from_name(s)?;
         }
         self.coerce_one(FieldValue::Int(v))
+    }
+
+    /// What building `v` will skip, with Scapy's warning for each ([`Codec::skipped`]).
+    pub fn skipped(&self, v: &FieldValue) -> Vec<String> {
+        match self.kind {
+            Kind::Custom(c) => c.skipped(v),
+            _ => Vec::new(),
+        }
     }
 
     fn coerce_gen(&self, g: Generator) -> Result<Generator, String> {

@@ -746,6 +746,10 @@ def lang_cases():
     stacked = 'Ether(dst="%s", src="%s")/Dot1Q(id=1, vlan=2)/IP(src="%s", dst="%s", id=7)' % (M2, M1, A1, A2)
     # Scapy resolves `id` at the first layer that knows the name: Dot1Q's dei, not IP's id.
     add("deprecated_dot1q_id_stacked", stacked, "(%s).id" % stacked, "(%s)[IP].id" % stacked)
+    # An option name Scapy does not know stays in the value and is skipped when built ("Option [Foo]
+    # unknown. Skipped.").
+    unknown = 'TCP(options=[("Foo", b"x"), ("MSS", 1460)])'
+    add("tcp_option_unknown_name", unknown, unknown, "%s.options" % unknown)
     return C
 
 
