@@ -22,6 +22,7 @@ mod eval;
 mod exception;
 mod live;
 mod make_table;
+mod net;
 mod net_table;
 mod ops;
 mod packet_list;

@@ -200,6 +200,11 @@ pub trait HostValue: fmt::Debug + fmt::Display + AsAny {
     fn contains(&self, _item: &Value) -> Option<bool> {
         None
     }
+
+    /// The field value the kind stands for (`Net(...)` is a set of addresses), `None` when it is none.
+    fn field_value(&self) -> Option<packet::FieldValue> {
+        None
+    }
 }
 
 /// Position `key` (negative counts from the end) in a sequence of `len`.
@@ -534,6 +539,12 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
 /// only where it is the whole value of a field that is not a list field, so a tuple nested in TCP options is
 /// a value.
 pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
+    if let Some(f) = match v {
+        Value::Host(h) => h.field_value(),
+        _ => None,
+    } {
+        return Ok(f);
+    }
     Ok(match v {
         Value::None => packet::FieldValue::None,
         Value::Bool(b) => packet::FieldValue::Int(u64::from(*b)),

@@ -684,7 +684,8 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(m)
 }
 
-fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
+/// An IPv4 address (or a host name /etc/hosts knows), or a network `a.b.c.d/len` as a set of addresses.
+pub fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
         let prefix: u8 = p
@@ -709,7 +710,8 @@ fn not_an_address(s: &str, family: &str) -> String {
     }
 }
 
-fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
+/// An IPv6 address (or a host name /etc/hosts knows), or a network `addr/len` as a set of addresses.
+pub fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv6Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv6 address"))?;
         let prefix: u8 = p

@@ -746,6 +746,17 @@ def lang_cases():
     stacked = 'Ether(dst="%s", src="%s")/Dot1Q(id=1, vlan=2)/IP(src="%s", dst="%s", id=7)' % (M2, M1, A1, A2)
     # Scapy resolves `id` at the first layer that knows the name: Dot1Q's dei, not IP's id.
     add("deprecated_dot1q_id_stacked", stacked, "(%s).id" % stacked, "(%s)[IP].id" % stacked)
+    # Net(...) and Net6(...) are values: iterated as text, with len and in, and field values that make
+    # the same packet set as the network's text.
+    net = 'Net("198.18.0.1/30")'
+    add("net_as_field_value", 'IP(src="%s", dst=%s)/ICMP()' % (A1, net),
+        'IP(src="%s", dst=%s)/ICMP()' % (A1, net), net, "list(%s)" % net, "len(%s)" % net,
+        '"198.18.0.3" in %s, "198.18.0.4" in %s, %s == Net("198.18.0.0/30")' % (net, net, net),
+        'Net("198.18.0.5")', 'list(Net("198.18.0.254", "198.18.1.1"))')
+    net6 = 'Net6("fd00::1/126")'
+    add("net6_as_field_value", 'IPv6(src="%s", dst=%s)' % (B1, net6),
+        'IPv6(src="%s", dst=%s)' % (B1, net6), net6, "list(%s)" % net6, 'len(%s), "fd00::3" in %s' % (net6, net6),
+        'Net6("fd00::1", "fd00::3")')
     # An option name Scapy does not know stays in the value and is skipped when built ("Option [Foo]
     # unknown. Skipped.").
     unknown = 'TCP(options=[("Foo", b"x"), ("MSS", 1460)])'
