@@ -337,6 +337,13 @@ impl Session {
                 p.time.set(packet_time(v)?);
                 Ok(())
             }
+            Value::Packet(p) if name == "sent_time" => {
+                p.sent_time.set(match v {
+                    Value::None => None,
+                    v => Some(packet_time(v)?),
+                });
+                Ok(())
+            }
             Value::Packet(p) => {
                 let fv = to_field(v)?;
                 let (li, _) = self.field_of(p, name)?;
@@ -814,6 +821,9 @@ impl Session {
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
             Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => {
                 Ok(Value::Float(p.time.get().as_f64()))
+            }
+            Value::Packet(p) if name == "sent_time" => {
+                Ok(p.sent_time.get().map_or(Value::None, |t| Value::Float(t.as_f64())))
             }
             Value::Packet(p) => {
                 let (li, fi) = self.field_of(p, name)?;

@@ -11,7 +11,7 @@ use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{sequence_index, HostValue, Pkt, Value};
 use crate::net;
-use crate::packet::Packet;
+use crate::packet::{Packet, Timestamp};
 use crate::pcapio::Tally;
 
 #[derive(Debug)]
@@ -24,6 +24,13 @@ impl Results {
         Results {
             pairs: ans.into_iter().map(|(q, r)| (Pkt::new(q), Pkt::new(r))).collect(),
         }
+    }
+
+    /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`).
+    pub(crate) fn exchanged(ans: Vec<(Packet, Packet)>, sent: &[Option<Timestamp>]) -> Results {
+        let r = Results::new(ans);
+        r.pairs.iter().zip(sent).for_each(|((q, _), t)| q.sent_time.set(*t));
+        r
     }
 
     /// The pair at `i`, Scapy's `QueryAnswer`.

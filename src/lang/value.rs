@@ -57,6 +57,9 @@ pub struct Pkt {
     /// Scapy's `p.time`: when the packet was captured, or made (a file written from it keeps this time).
     /// Shared as the packet is, so that `p.time = t` is seen through every value of the packet.
     pub time: Rc<Cell<Timestamp>>,
+    /// Scapy's `p.sent_time`: when `sr` last sent the packet, `None` for one never sent. Shared as `time` is;
+    /// `copy()` does not keep it, as Scapy's does not.
+    pub sent_time: Rc<Cell<Option<Timestamp>>>,
 }
 
 impl Pkt {
@@ -71,6 +74,7 @@ impl Pkt {
             cell: Rc::new(RefCell::new(p)),
             start: 0,
             time: Rc::new(Cell::new(time)),
+            sent_time: Rc::new(Cell::new(None)),
         }
     }
 
