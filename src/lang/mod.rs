@@ -20,6 +20,7 @@ mod builtins;
 pub mod error;
 mod eval;
 mod exception;
+mod hexcap;
 mod live;
 mod make_table;
 mod net;

@@ -51,10 +51,12 @@ fn sample(func: &str, param: &str, out: &str) -> String {
     }
 }
 
-/// Keyword arguments that keep a live builtin off the network.
+/// Keyword arguments that keep a builtin off the network and off standard input.
 fn offline(func: &str) -> Vec<(&'static str, String)> {
     match func {
         "sniff" => vec![("offline", capture())],
+        // Without text it reads standard input, which a test must not wait on.
+        "import_hexcap" => vec![("input_string", "'0000  45 00'".into())],
         "send" | "sendp" | "sr" | "sr1" | "srp" | "srp1" => vec![("iface", NO_IFACE.into())],
         _ => Vec::new(),
     }

@@ -7,7 +7,7 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, exception, live, net, pcap, pcap_reader, pcap_writer, python, set};
+use super::{builtins, exception, hexcap, live, net, pcap, pcap_reader, pcap_writer, python, set};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
@@ -18,6 +18,7 @@ static BUILTINS: &[&[Builtin]] = &[
     HELP,
     builtins::RANDOM,
     net::BUILTINS,
+    hexcap::BUILTINS,
     pcap::BUILTINS,
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,
