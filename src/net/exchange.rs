@@ -141,6 +141,9 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
     })
 }
 
+/// The requests a sender sent, by index, each with when it left.
+type SentTimes = Vec<(usize, Timestamp)>;
+
 /// Sends the pending requests on another thread, so answers are matched while sending goes on; hands the
 /// socket back with each request sent and when it left.
 fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
@@ -150,7 +153,7 @@ fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
     pending: Vec<usize>,
     inter: Duration,
     stop: &'s AtomicBool,
-) -> ScopedJoinHandle<'s, Result<(Socket, Vec<(usize, Timestamp)>)>> {
+) -> ScopedJoinHandle<'s, Result<(Socket, SentTimes)>> {
     scope.spawn(move || {
         let mut out = out.ok_or_else(|| Error::Unsendable("no socket to send with".into()))?;
         let mut sent = Vec::with_capacity(pending.len());
