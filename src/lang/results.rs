@@ -26,10 +26,14 @@ impl Results {
         }
     }
 
-    /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`).
-    pub(crate) fn exchanged(ans: Vec<(Packet, Packet)>, sent: &[Option<Timestamp>]) -> Results {
+    /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`) and each answer with the
+    /// time it was captured (its `time`), so that `r.time - s.sent_time` is the round trip, as in Scapy.
+    pub(crate) fn exchanged(ans: Vec<(Packet, Packet)>, sent: &[Option<Timestamp>], received: &[Timestamp]) -> Results {
         let r = Results::new(ans);
-        r.pairs.iter().zip(sent).for_each(|((q, _), t)| q.sent_time.set(*t));
+        for (((q, a), sent), received) in r.pairs.iter().zip(sent).zip(received) {
+            q.sent_time.set(*sent);
+            a.time.set(*received);
+        }
         r
     }
 

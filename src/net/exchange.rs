@@ -161,8 +161,10 @@ fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // Stamped just before it leaves, as Scapy stamps `sent_time`: an answer is never captured earlier.
+            let at = Timestamp::now();
             out.send(requests[i].as_ref())?;
-            sent.push((i, Timestamp::now()));
+            sent.push((i, at));
             if !inter.is_zero() {
                 std::thread::sleep(inter);
             }

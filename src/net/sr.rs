@@ -52,6 +52,8 @@ pub struct SndRcv {
     pub ans: Vec<(Packet, Packet)>,
     /// When each pair's request was last sent, as `ans` is ordered: Scapy's `sent_time` of the query.
     pub ans_sent: Vec<Option<Timestamp>>,
+    /// When each pair's answer was captured, as `ans` is ordered: Scapy's `time` of the answer.
+    pub ans_received: Vec<Timestamp>,
     pub unans: Vec<Packet>,
     pub unmatched: Vec<Packet>,
     pub stats: CaptureStats,
@@ -181,6 +183,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
             match hit {
                 Some(i) => {
                     res.ans.push((sent[i].clone(), reply));
+                    res.ans_received.push(frame.ts);
                     answered_requests.push(i);
                 }
                 None if opts.debug => res.unmatched.push(reply),
