@@ -62,8 +62,16 @@ fn methods_change_the_set_in_place() {
     );
     assert_eq!(val("s = {1}; c = s.copy(); c.add(2); s, c"), "({1}, {1, 2})");
     assert_eq!(val("s = {(1, 'a')}; s.remove((1, 'a')); s"), "set()");
+    assert_eq!(val("s = {1, 2}; s.update([3], (4, 1)); s"), "{1, 2, 3, 4}");
+    assert_eq!(val("s = {7}; s.pop(), s"), "(7, set())");
+    assert_eq!(val("s = {1, 2}; s.clear(); s"), "set()");
     let e = fails("{1}.remove(5)");
     assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Key, "5"));
+    let e = fails("set().pop()");
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (ErrorKind::Key, "'pop from an empty set'")
+    );
 }
 
 #[test]
@@ -82,6 +90,10 @@ fn union_intersection_and_difference() {
         "({1, 3}, True, False)"
     );
     assert_eq!(val("s = {1}; s |= {2}; s"), "{1, 2}");
+    assert_eq!(
+        val("{1, 2}.symmetric_difference([2, 3]), {1, 2}.issuperset([2]), {1}.isdisjoint([2]), {1}.isdisjoint({1})"),
+        "({1, 3}, True, True, False)"
+    );
     assert_eq!(
         fails("{1} | [2]").message,
         "unsupported operand types for |: 'set' and 'list'"

@@ -1,5 +1,5 @@
-//! Python's `set`: `{1, 2}`, `set()`, `set(iterable)`, with `in`, `len`, iteration, `add`, `discard`,
-//! `remove`, `union` / `|`, `intersection` / `&`, `difference` / `-`, `symmetric_difference` / `^` and `==`.
+//! Python's `set`: `{1, 2}`, `set()`, `set(iterable)`, with `in`, `len`, iteration, `==`, the operators
+//! `|`, `&`, `-`, `^` and Python's methods (`add`, `discard`, `remove`, `union`, `update`, `pop`, …).
 //! Elements are kept in the order they were added (CPython orders them by hash, which for small ints is
 //! usually the same) and looked up linearly, as dictionaries are: sets in scripts are small. Only values
 //! Python can hash are elements: a list, a dict, a set or a packet is `TypeError: unhashable type`.
@@ -200,11 +200,42 @@ static METHODS: &[MethodDef] = &[
         m_difference
     ),
     method!(
+        "symmetric_difference",
+        [req("other")],
+        "A new set of the elements in exactly one of this set and the iterable (a ^ b).",
+        m_symmetric_difference
+    ),
+    method!(
+        "update",
+        [star("others")],
+        "Adds the elements of each iterable to this set (a |= b).",
+        m_update
+    ),
+    method!(
         "issubset",
         [req("other")],
         "Whether every element is in the iterable other (a <= b).",
         m_issubset
     ),
+    method!(
+        "issuperset",
+        [req("other")],
+        "Whether every element of the iterable other is in this set (a >= b).",
+        m_issuperset
+    ),
+    method!(
+        "isdisjoint",
+        [req("other")],
+        "Whether no element is in the iterable other.",
+        m_isdisjoint
+    ),
+    method!(
+        "pop",
+        [],
+        "Removes and returns an element; KeyError if the set is empty.",
+        m_pop
+    ),
+    method!("clear", [], "Removes every element.", m_clear),
     method!("copy", [], "A new set of the same elements.", m_copy),
 ];
 
@@ -261,9 +292,51 @@ fn m_difference(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError
     fold(s, v, a.star("others"), BinOp::Sub)
 }
 
+fn m_symmetric_difference(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError> {
+    fold(s, v, std::slice::from_ref(a.get("other")), BinOp::BitXor)
+}
+
+fn m_update(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError> {
+    for other in a.star("others") {
+        for item in s.collect(other)? {
+            receiver(v).insert(item)?;
+        }
+    }
+    Ok(Value::None)
+}
+
+/// The set of the iterable `other`'s elements.
+fn other_set(s: &mut Session, a: &Args) -> Result<SetValue, LangError> {
+    SetValue::of(s.collect(a.get("other"))?)
+}
+
 fn m_issubset(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError> {
-    let other = SetValue::of(s.collect(a.get("other"))?)?;
+    let other = other_set(s, a)?;
     Ok(Value::Bool(receiver(v).items.borrow().iter().all(|x| other.has(x))))
+}
+
+fn m_issuperset(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError> {
+    let other = other_set(s, a)?;
+    let contained = other.items.borrow().iter().all(|x| receiver(v).has(x));
+    Ok(Value::Bool(contained))
+}
+
+fn m_isdisjoint(s: &mut Session, v: &Value, a: &Args) -> Result<Value, LangError> {
+    let other = other_set(s, a)?;
+    Ok(Value::Bool(!receiver(v).items.borrow().iter().any(|x| other.has(x))))
+}
+
+fn m_pop(_: &mut Session, v: &Value, _: &Args) -> Result<Value, LangError> {
+    let mut items = receiver(v).items.borrow_mut();
+    match items.is_empty() {
+        true => Err(LangError::new(ErrorKind::Key, "'pop from an empty set'")),
+        false => Ok(items.remove(0)),
+    }
+}
+
+fn m_clear(_: &mut Session, v: &Value, _: &Args) -> Result<Value, LangError> {
+    receiver(v).items.borrow_mut().clear();
+    Ok(Value::None)
 }
 
 fn m_copy(_: &mut Session, v: &Value, _: &Args) -> Result<Value, LangError> {
