@@ -51,6 +51,22 @@ fn make_table_sorts_heads_as_numbers_then_addresses_then_text() {
     );
 }
 
+/// Heads that are no ints but that `inet_aton` reads (`10.5` is 10.0.0.5) sort as addresses, as in Scapy:
+/// a column of floats is in no numeric order.
+#[test]
+fn make_table_sorts_what_inet_aton_reads_as_addresses() {
+    let ttls = "pl = PacketList([IP(src='198.18.0.1', dst='198.18.0.%d' % (i % 2 + 1), ttl=t) \
+                for i, t in enumerate([42, 9, 100, 1, 64])]); ";
+    assert_eq!(
+        val(&format!("{ttls}pl.make_table(lambda p: (p.ttl / 4, p.dst, p.ttl), dump=True)")),
+        "'           0.25 2.25 10.5 16.0 25.0 \\n198.18.0.1 -    -    42   64   100  \\n198.18.0.2 1    9    -    -    -    \\n'"
+    );
+    assert_eq!(
+        val(&format!("{ttls}pl.make_table(lambda p: (p.dst + 'x', p.ttl / 8, p.ttl), dump=True)")),
+        "'      198.18.0.1x 198.18.0.2x \\n0.125 -           1           \\n1.125 -           9           \\n5.25  42          -           \\n8.0   64          -           \\n12.5  100         -           \\n'"
+    );
+}
+
 #[test]
 fn make_table_takes_sort_keys_and_prints_without_dump() {
     assert_eq!(

@@ -95,7 +95,7 @@ fn pad(t: &str, n: usize) -> String {
 }
 
 /// The heads in Scapy's order: by the user's key when given, else as ints if all are, else as IPv4
-/// addresses if all are, else as text. Python's sort is stable, and so is this one.
+/// addresses if all are (as `inet_aton` reads them: `10.5` is one, 10.0.0.5), else as text. Python's sort is stable, and so is this one.
 fn sorted(s: &mut Session, mut heads: Vec<String>, key: &Value) -> Result<Vec<String>, LangError> {
     if !matches!(key, Value::None) {
         let mut keyed = Vec::with_capacity(heads.len());
@@ -119,11 +119,7 @@ fn sorted(s: &mut Session, mut heads: Vec<String>, key: &Value) -> Result<Vec<St
     if let Some(keys) = heads.iter().map(|h| python_int(h)).collect::<Option<Vec<i128>>>() {
         return Ok(by_keys(heads, keys));
     }
-    if let Some(keys) = heads
-        .iter()
-        .map(|h| h.parse::<std::net::Ipv4Addr>().ok().map(u32::from))
-        .collect::<Option<Vec<u32>>>()
-    {
+    if let Some(keys) = heads.iter().map(|h| inet_aton(h)).collect::<Option<Vec<u32>>>() {
         return Ok(by_keys(heads, keys));
     }
     heads.sort();
@@ -151,9 +147,84 @@ fn python_int(t: &str) -> Option<i128> {
     t.replace('_', "").parse().ok()
 }
 
+/// The C library's `inet_aton`, which Scapy's `atol` calls: one to four parts separated by dots, each a C
+/// number (decimal, `0x` hex, `0` octal), the last filling the bytes left (`1.2` is 1.0.0.2), anything after
+/// a white space ignored.
+fn inet_aton(t: &str) -> Option<u32> {
+    let b = t.as_bytes();
+    let (mut at, mut parts) = (0, Vec::with_capacity(4));
+    let last = loop {
+        if !b.get(at)?.is_ascii_digit() {
+            return None;
+        }
+        let (radix, digits_from) = match (b[at], b.get(at + 1)) {
+            (b'0', Some(b'x' | b'X')) if b.get(at + 2).is_some_and(u8::is_ascii_hexdigit) => (16, at + 2),
+            (b'0', _) => (8, at),
+            _ => (10, at),
+        };
+        let len = b[digits_from..]
+            .iter()
+            .take_while(|c| char::from(**c).is_digit(radix))
+            .count();
+        let value = u64::from_str_radix(&t[digits_from..digits_from + len], radix).ok()?;
+        if value > u64::from(u32::MAX) {
+            return None;
+        }
+        at = digits_from + len;
+        match b.get(at) {
+            Some(b'.') if parts.len() < 3 && value <= 0xff => {
+                parts.push(value as u32);
+                at += 1;
+            }
+            None => break value as u32,
+            Some(c) if c.is_ascii_whitespace() => break value as u32,
+            Some(_) => return None,
+        }
+    };
+    let room = 32 - 8 * parts.len() as u32;
+    if room < 32 && last >> room != 0 {
+        return None;
+    }
+    let high = parts.iter().fold(0u64, |acc, p| (acc << 8) | u64::from(*p)) << room;
+    u32::try_from(high).ok().map(|h| h | last)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::python_int;
+    use super::{inet_aton, python_int};
+
+    /// glibc's answers, as Python's `socket.inet_aton` gives them.
+    #[test]
+    fn addresses_read_as_inet_aton_reads_them() {
+        let cases = [
+            ("1.2", Some(16777218)),
+            ("10.5", Some(167772165)),
+            ("0x10.1", Some(268435457)),
+            ("010.1", Some(134217729)),
+            ("1.2 abc", Some(16777218)),
+            ("1.65535", Some(16842751)),
+            ("4294967295", Some(4294967295)),
+            ("0.5", Some(5)),
+            ("198.18.0.1", Some(3323068417)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(inet_aton(text), want, "{text:?}");
+        }
+        for bad in [
+            "08.1",
+            "1.2.3.4.5",
+            "256.1",
+            "1.2.65536",
+            "0x",
+            "1.",
+            " 1.2",
+            "1.2.3.256",
+            "1e3",
+            "",
+        ] {
+            assert_eq!(inet_aton(bad), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn ints_read_as_python_reads_them() {
