@@ -92,6 +92,45 @@ fn make_table_takes_sort_keys_and_prints_without_dump() {
     );
 }
 
+/// Scapy's `make_lined_table`: the same table, with `|` after every cell and `-`/`+` lines around the heads
+/// and below the last row.
+#[test]
+fn make_lined_table_draws_scapys_lines() {
+    let ttls = "pl = PacketList([IP(src='198.18.0.1', dst='198.18.0.%d' % (i % 2 + 1), ttl=t) \
+                for i, t in enumerate([42, 9, 100, 1, 64])]); ";
+    assert_eq!(
+        val(&format!(
+            "{ttls}pl.make_lined_table(lambda p: (p.dst, p.ttl, p.ttl * 1000), dump=True)"
+        )),
+        repr(concat!(
+            "----+------------+------------+\n",
+            "    | 198.18.0.1 | 198.18.0.2 | \n",
+            "----+------------+------------+\n",
+            "1   | -          | 1000       | \n",
+            "9   | -          | 9000       | \n",
+            "42  | 42000      | -          | \n",
+            "64  | 64000      | -          | \n",
+            "100 | 100000     | -          | \n",
+            "----+------------+------------+\n",
+        ))
+    );
+    assert_eq!(
+        val("PacketList([]).make_lined_table(lambda p: (1, 2, 3), dump=True)"),
+        repr("-+\n | \n-+\n-+\n")
+    );
+    assert_eq!(
+        out(&format!("{ttls}pl.make_lined_table(lambda p: (p.ttl, p.dst, p.id))")),
+        concat!(
+            "-----------+---+---+----+----+-----+\n",
+            "           | 1 | 9 | 42 | 64 | 100 | \n",
+            "-----------+---+---+----+----+-----+\n",
+            "198.18.0.1 | - | - | 1  | 1  | 1   | \n",
+            "198.18.0.2 | 1 | 1 | -  | -  | -   | \n",
+            "-----------+---+---+----+----+-----+\n",
+        )
+    );
+}
+
 #[test]
 fn make_table_wants_three_values() {
     let mut s = Session::with_output(Sink::default());

@@ -1,9 +1,11 @@
 //! Scapy's `make_table` (`scapy/utils.py` `__make_table`), for PacketLists and `sr` results:
 //! `fxyz(*item)` gives each item's column, row and cell; the columns and rows are sorted as numbers when
 //! they all are, else as IPv4 addresses when they all are, else as text (or by the `sortx` / `sorty` keys);
-//! each column is as wide as its widest head or cell, and a missing cell is `-`.
+//! each column is as wide as its widest head or cell, and a missing cell is `-`. `make_lined_table` draws
+//! Scapy's lines around it.
 
 use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
 
 use super::args::{opt, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
@@ -18,52 +20,77 @@ pub(crate) const PARAMS: &[Param] = &[
     opt("dump", Const::Bool(false)),
 ];
 
-/// The help of every `make_table` method.
+/// The help of `make_table`.
 pub(crate) const HELP: &str = "Print a table: fxyz(item) gives each item's (column, row, cell); \
      dump=True returns the text. sortx and sorty order the heads by a key.";
 
+/// The help of `make_lined_table`.
+pub(crate) const LINED_HELP: &str = "As make_table, with Scapy's lines between the rows and columns.";
+
+/// How a table is drawn: Scapy's `make_table` or `make_lined_table`.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Style {
+    Plain,
+    Lined,
+}
+
 /// The table of `items` (each the arguments `fxyz` is called with), printed, or returned with `dump=True`.
-pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args) -> Result<Value, LangError> {
-    let mut cols: Vec<(String, usize)> = Vec::new();
+pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args, style: Style) -> Result<Value, LangError> {
+    // The heads in the order first seen (Python's dicts), each column's width, and the cells.
+    let mut cols: Vec<String> = Vec::new();
+    let mut widths: HashMap<String, usize> = HashMap::new();
     let mut rows: Vec<String> = Vec::new();
-    let mut cells: Vec<((String, String), String)> = Vec::new();
+    let mut seen_rows: HashSet<String> = HashSet::new();
+    let mut cells: HashMap<(String, String), String> = HashMap::new();
     for item in items {
         s.check_interrupt()?;
         let [x, y, z] = three_texts(s, a.get("fxyz"), item)?;
-        let width = width(&x).max(width(&z));
-        match cols.iter_mut().find(|(c, _)| *c == x) {
-            Some((_, w)) => *w = (*w).max(width),
-            None => cols.push((x.clone(), width)),
+        let w = width(&x).max(width(&z));
+        match widths.get_mut(&x) {
+            Some(old) => *old = (*old).max(w),
+            None => {
+                cols.push(x.clone());
+                widths.insert(x.clone(), w);
+            }
         }
-        if !rows.contains(&y) {
+        if seen_rows.insert(y.clone()) {
             rows.push(y.clone());
         }
-        match cells.iter_mut().find(|(k, _)| k.0 == x && k.1 == y) {
-            Some((_, cell)) => *cell = z,
-            None => cells.push(((x, y), z)),
-        }
+        cells.insert((x, y), z);
     }
     let row_width = rows.iter().map(|y| width(y)).max().unwrap_or(0);
-    let col_heads = sorted(s, cols.iter().map(|(c, _)| c.clone()).collect(), a.get("sortx"))?;
+    let cols = sorted(s, cols, a.get("sortx"))?;
     let rows = sorted(s, rows, a.get("sorty"))?;
-    let col_width = |x: &str| cols.iter().find(|(c, _)| c == x).map_or(0, |(_, w)| *w);
+    let col_width = |x: &String| widths.get(x).copied().unwrap_or(0);
 
-    let mut text = pad("", row_width) + " ";
-    for x in &col_heads {
-        text += &(pad(x, col_width(x)) + " ");
+    let (cell_end, sepline) = match style {
+        Style::Plain => ("", None),
+        Style::Lined => {
+            let dashes: Vec<String> = std::iter::once(row_width + 1)
+                .chain(cols.iter().map(|x| col_width(x) + 2))
+                .chain([0])
+                .map(|n| "-".repeat(n))
+                .collect();
+            (" |", Some(dashes.join("+") + "\n"))
+        }
+    };
+    let cell = |t: &str, n: usize| format!("{t:<n$}{cell_end} ");
+    let mut text = sepline.clone().unwrap_or_default();
+    text += &cell("", row_width);
+    for x in &cols {
+        text += &cell(x, col_width(x));
     }
     text.push('\n');
+    text += sepline.as_deref().unwrap_or_default();
     for y in &rows {
-        text += &(pad(y, row_width) + " ");
-        for x in &col_heads {
-            let cell = cells
-                .iter()
-                .find(|(k, _)| k.0 == *x && k.1 == *y)
-                .map_or("-", |(_, z)| z);
-            text += &(pad(cell, col_width(x)) + " ");
+        text += &cell(y, row_width);
+        for x in &cols {
+            let z = cells.get(&(x.clone(), y.clone())).map_or("-", String::as_str);
+            text += &cell(z, col_width(x));
         }
         text.push('\n');
     }
+    text += sepline.as_deref().unwrap_or_default();
     if a.truthy("dump") {
         Ok(Value::str(&text))
     } else {
@@ -87,11 +114,6 @@ fn three_texts(s: &mut Session, fxyz: &Value, item: Vec<Value>) -> Result<[Strin
 /// Python's `len` of a text: its characters.
 fn width(t: &str) -> usize {
     t.chars().count()
-}
-
-/// `"%-Ns" % t`: left-justified in `n` characters.
-fn pad(t: &str, n: usize) -> String {
-    format!("{t:<n$}")
 }
 
 /// The heads in Scapy's order: by the user's key when given, else as ints if all are, else as IPv4

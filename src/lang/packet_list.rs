@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
-use super::make_table;
+use super::make_table::{self, Style};
 use super::pcap::lang_error;
 use super::rows::{method, MethodDef};
 use super::session::Session;
@@ -407,7 +407,15 @@ static METHODS: &[MethodDef] = &[
         "As padding(), for the packets whose padding bytes are not all the same (not all zeros).",
         m_nzpadding
     ),
-    method!("make_table", make_table::PARAMS, make_table::HELP, m_make_table),
+    method!("make_table", make_table::PARAMS, make_table::HELP, |s, l, a| {
+        m_make_table(s, l, a, Style::Plain)
+    }),
+    method!(
+        "make_lined_table",
+        make_table::PARAMS,
+        make_table::LINED_HELP,
+        |s, l, a| { m_make_table(s, l, a, Style::Lined) }
+    ),
     method!(
         "sessions",
         [],
@@ -524,14 +532,14 @@ fn dump_loads(s: &mut Session, l: &PacketListValue, a: &Args, dump: LoadDump) ->
     Ok(Value::None)
 }
 
-/// Scapy's `make_table(lambda p: (col, row, cell))` over the list's packets.
-fn m_make_table(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
+/// Scapy's `make_table(lambda p: (col, row, cell))` (or `make_lined_table`) over the list's packets.
+fn m_make_table(s: &mut Session, l: &Value, a: &Args, style: Style) -> Result<Value, LangError> {
     let l = list(l);
     let items = (0..l.len())
         .filter_map(|j| l.element(j as isize))
         .map(|p| vec![Value::Packet(p)])
         .collect();
-    make_table::make_table(s, items, a)
+    make_table::make_table(s, items, a, style)
 }
 
 fn m_conversations(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {

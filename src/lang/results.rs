@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::args::{opt, Args, Const};
 use super::error::LangError;
-use super::make_table;
+use super::make_table::{self, Style};
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{sequence_index, HostValue, Pkt, Value};
@@ -165,7 +165,15 @@ static METHODS: &[MethodDef] = &[
         "Print each pair as request ==> answer (or what prn(s, r) returns), numbered, of those lfilter keeps.",
         m_nsummary
     ),
-    method!("make_table", make_table::PARAMS, make_table::HELP, m_make_table),
+    method!("make_table", make_table::PARAMS, make_table::HELP, |s, r, a| {
+        m_make_table(s, r, a, Style::Plain)
+    }),
+    method!(
+        "make_lined_table",
+        make_table::PARAMS,
+        make_table::LINED_HELP,
+        |s, r, a| { m_make_table(s, r, a, Style::Lined) }
+    ),
     method!(
         "show",
         [opt("prn", Const::None), opt("lfilter", Const::None)],
@@ -182,15 +190,15 @@ fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> 
     pair_lines(s, r.receiver::<Results>(), a, true)
 }
 
-/// Scapy's `ans.make_table(lambda s, r: (col, row, cell))` over the pairs.
-fn m_make_table(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
+/// Scapy's `ans.make_table(lambda s, r: (col, row, cell))` (or `make_lined_table`) over the pairs.
+fn m_make_table(s: &mut Session, r: &Value, a: &Args, style: Style) -> Result<Value, LangError> {
     let items = r
         .receiver::<Results>()
         .pairs
         .iter()
         .map(|(q, p)| vec![Value::Packet(q.clone()), Value::Packet(p.clone())])
         .collect();
-    make_table::make_table(s, items, a)
+    make_table::make_table(s, items, a, style)
 }
 
 /// A line per pair `lfilter(s, r)` keeps: `request ==> answer`, or what `prn(s, r)` returns; numbered by the

@@ -38,7 +38,7 @@ fn sample(func: &str, param: &str, out: &str) -> String {
         ("join", _) => "['a', 'b']".into(),
         ("rdpcap" | "PcapReader", "filename") => capture(),
         (_, "filename") => format!("'{out}'"),
-        ("make_table", "fxyz") => "lambda p, r=None: (1, 2, 3)".into(),
+        ("make_table" | "make_lined_table", "fxyz") => "lambda p, r=None: (1, 2, 3)".into(),
         (_, "x" | "pkt") => packet,
         (_, "obj" | "iterable") => "[2, 1]".into(),
         (_, "object" | "item") => "1".into(),
