@@ -22,6 +22,7 @@ mod eval;
 mod exception;
 mod hexcap;
 mod live;
+mod load_dumps;
 mod make_table;
 mod net;
 mod net_table;

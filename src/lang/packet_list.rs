@@ -14,13 +14,14 @@ use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
+use super::load_dumps::{self, LoadDump};
 use super::make_table::{self, Style};
 use super::pcap::lang_error;
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{sequence_index, HostValue, Pkt, Value};
 use crate::net::Outgoing;
-use crate::packet::{hexdump, FieldValue, Timestamp};
+use crate::packet::Timestamp;
 use crate::pcapio::{self, Frame, Frames, PacketList};
 
 /// A frame as a packet value: dissected now, stamped with the frame's time.
@@ -389,23 +390,17 @@ static METHODS: &[MethodDef] = &[
         "Print each packet's index, time of day (UTC), summary and bytes.",
         m_hexdump
     ),
-    method!(
-        "hexraw",
-        [opt("lfilter", Const::None)],
-        "Print each packet's index, time of day (UTC), summary and, if it has a Raw layer, its load's bytes.",
-        m_hexraw
-    ),
-    method!(
-        "padding",
-        [opt("lfilter", Const::None)],
-        "Print, for each packet with a Padding layer, its index, time of day (UTC), summary and padding bytes.",
-        m_padding
-    ),
+    method!("hexraw", load_dumps::PARAMS, load_dumps::HEXRAW_HELP, |s, l, a| {
+        m_dump_loads(s, l, a, LoadDump::Raw)
+    }),
+    method!("padding", load_dumps::PARAMS, load_dumps::PADDING_HELP, |s, l, a| {
+        m_dump_loads(s, l, a, LoadDump::Padding)
+    }),
     method!(
         "nzpadding",
-        [opt("lfilter", Const::None)],
-        "As padding(), for the packets whose padding bytes are not all the same (not all zeros).",
-        m_nzpadding
+        load_dumps::PARAMS,
+        load_dumps::NZPADDING_HELP,
+        |s, l, a| { m_dump_loads(s, l, a, LoadDump::NonZeroPadding) }
     ),
     method!("make_table", make_table::PARAMS, make_table::HELP, |s, l, a| {
         m_make_table(s, l, a, Style::Plain)
@@ -478,58 +473,11 @@ fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
     s.write(&text)
 }
 
-/// Which layer's load a list dump shows, and for which packets: Scapy's `hexraw`, `padding` and `nzpadding`.
-#[derive(Clone, Copy, PartialEq)]
-enum LoadDump {
-    /// Every packet; the bytes of its Raw layer if it has one.
-    Raw,
-    /// The packets with a Padding layer.
-    Padding,
-    /// The packets whose Padding is not one byte repeated.
-    NonZeroPadding,
-}
-
-fn m_hexraw(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
-    dump_loads(s, list(l), a, LoadDump::Raw)
-}
-
-fn m_padding(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
-    dump_loads(s, list(l), a, LoadDump::Padding)
-}
-
-fn m_nzpadding(s: &mut Session, l: &Value, a: &Args) -> Result<Value, LangError> {
-    dump_loads(s, list(l), a, LoadDump::NonZeroPadding)
-}
-
-/// A line per packet the dump and `lfilter(p)` keep, `%04i time summary`, then the layer's load as
-/// `hexdump` prints it. As in Scapy, the padding dumps look for the layer before calling `lfilter`.
-fn dump_loads(s: &mut Session, l: &PacketListValue, a: &Args, dump: LoadDump) -> Result<Value, LangError> {
-    let layer = if dump == LoadDump::Raw { "Raw" } else { "Padding" };
-    for j in 0..l.len() {
-        s.check_interrupt()?;
-        let Some(p) = l.element(j as isize) else { continue };
-        let load = p.cell.borrow().layer(layer).and_then(|l| l.get("load"));
-        let load = match load {
-            Some(FieldValue::Bytes(b)) => Some(b),
-            _ => None,
-        };
-        let shown = match (dump, &load) {
-            (LoadDump::Raw, _) => true,
-            (LoadDump::Padding, load) => load.is_some(),
-            (LoadDump::NonZeroPadding, load) => load.as_ref().is_some_and(|b| b.iter().any(|x| Some(x) != b.first())),
-        };
-        let item = Value::Packet(p.clone());
-        let lfilter = a.get("lfilter");
-        if !shown || (!matches!(lfilter, Value::None) && !s.call(lfilter, vec![item.clone()], Vec::new())?.truthy()) {
-            continue;
-        }
-        let mut text = format!("{j:04} {} {}\n", p.time.get().time_of_day(), s.text(&item));
-        if let Some(b) = load {
-            text += &(hexdump(&b) + "\n");
-        }
-        s.write(&text)?;
-    }
-    Ok(Value::None)
+/// Scapy's `hexraw()`, `padding()` or `nzpadding()` over the list's packets.
+fn m_dump_loads(s: &mut Session, l: &Value, a: &Args, dump: LoadDump) -> Result<Value, LangError> {
+    let l = list(l);
+    let summary = |s: &Session, _: usize, p: &Pkt| s.text(&Value::Packet(p.clone()));
+    load_dumps::dump_loads(s, a, dump, l.len(), |j| l.element(j as isize), summary)
 }
 
 /// Scapy's `make_table(lambda p: (col, row, cell))` (or `make_lined_table`) over the list's packets.

@@ -6,6 +6,7 @@ use std::fmt;
 
 use super::args::{opt, Args, Const};
 use super::error::LangError;
+use super::load_dumps::{self, LoadDump};
 use super::make_table::{self, Style};
 use super::rows::{method, MethodDef};
 use super::session::Session;
@@ -165,6 +166,18 @@ static METHODS: &[MethodDef] = &[
         "Print each pair as request ==> answer (or what prn(s, r) returns), numbered, of those lfilter keeps.",
         m_nsummary
     ),
+    method!("hexraw", load_dumps::PARAMS, load_dumps::HEXRAW_HELP, |s, r, a| {
+        m_dump_loads(s, r, a, LoadDump::Raw)
+    }),
+    method!("padding", load_dumps::PARAMS, load_dumps::PADDING_HELP, |s, r, a| {
+        m_dump_loads(s, r, a, LoadDump::Padding)
+    }),
+    method!(
+        "nzpadding",
+        load_dumps::PARAMS,
+        load_dumps::NZPADDING_HELP,
+        |s, r, a| { m_dump_loads(s, r, a, LoadDump::NonZeroPadding) }
+    ),
     method!("make_table", make_table::PARAMS, make_table::HELP, |s, r, a| {
         m_make_table(s, r, a, Style::Plain)
     }),
@@ -188,6 +201,14 @@ fn m_summary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
 
 fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
     pair_lines(s, r.receiver::<Results>(), a, true)
+}
+
+/// Scapy's `ans.hexraw()`, `padding()` or `nzpadding()`: each answer's load, under its pair's line.
+fn m_dump_loads(s: &mut Session, r: &Value, a: &Args, dump: LoadDump) -> Result<Value, LangError> {
+    let r = r.receiver::<Results>();
+    let answer = |j: usize| Some(r.pairs[j].1.clone());
+    let line = |_: &Session, j: usize, _: &Pkt| net::answer_line(&r.pairs[j].0.owned(), &r.pairs[j].1.owned());
+    load_dumps::dump_loads(s, a, dump, r.pairs.len(), answer, line)
 }
 
 /// Scapy's `ans.make_table(lambda s, r: (col, row, cell))` (or `make_lined_table`) over the pairs.
@@ -290,6 +311,55 @@ mod tests {
         assert_eq!(
             table.to_text(),
             "  198.18.0.2 198.18.0.3 \n1 198.18.0.3 198.18.0.4 \n2 198.18.0.4 198.18.0.5 \n3 198.18.0.5 198.18.0.6 \n"
+        );
+    }
+
+    /// Scapy's `ans.hexraw()`, `padding()` and `nzpadding()`: the answers' loads under the pairs' lines, at
+    /// the answers' times; `lfilter` sees the answer.
+    #[test]
+    fn load_dumps_show_the_answers() {
+        let layer = |name: &str, fields: &[(&str, &str)]| {
+            fields
+                .iter()
+                .fold(Layer::named(name).unwrap(), |l, (f, v)| l.with(f, *v).unwrap())
+        };
+        let ip = |src: &str, dst: &str| layer("IP", &[("src", src), ("dst", dst)]);
+        let (a, b, c) = ("198.18.0.1", "198.18.0.2", "198.18.0.3");
+        let pairs = vec![
+            (
+                ip(a, b) / layer("UDP", &[("dport", "7")]) / layer("Raw", &[("load", "ping")]),
+                ip(b, a)
+                    / layer("UDP", &[("sport", "7")])
+                    / layer("Raw", &[("load", "pong")])
+                    / Layer::named("Padding").unwrap().with("load", vec![0u8, 1]).unwrap(),
+            ),
+            (
+                ip(a, c) / layer("ICMP", &[]),
+                ip(c, a) / layer("ICMP", &[("type", "0")]),
+            ),
+        ];
+        let received = [
+            Timestamp::new(1_700_000_000, 500_000_000),
+            Timestamp::new(1_700_000_001, 250_000_000),
+        ];
+        let sink = Sink::default();
+        let mut s = Session::with_output(sink.clone());
+        let ans = Results::exchanged(pairs, &[None, None], &received);
+        s.globals.insert(Rc::from("ans"), Value::host(ans));
+        s.run(
+            "ans.hexraw(); ans.padding(); ans.nzpadding(); ans.hexraw(lfilter=lambda r: ICMP in r)",
+            "<t>",
+        )
+        .unwrap();
+        let udp = "0000 22:13:20.500000 IP / UDP 198.18.0.1:domain > 198.18.0.2:echo / Raw ==> \
+                   IP / UDP 198.18.0.2:echo > 198.18.0.1:domain / Raw / Padding\n";
+        let icmp = "0001 22:13:21.250000 IP / ICMP 198.18.0.1 > 198.18.0.3 echo-request 0 ==> \
+                    IP / ICMP 198.18.0.3 > 198.18.0.1 echo-reply 0\n";
+        let pong = "0000  70 6F 6E 67                                      pong\n";
+        let pad = "0000  00 01                                            ..\n";
+        assert_eq!(
+            String::from_utf8(sink.0.take()).unwrap(),
+            [udp, pong, icmp, udp, pad, udp, pad, icmp].concat()
         );
     }
 }
