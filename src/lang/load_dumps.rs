@@ -40,6 +40,7 @@ pub fn dump_loads(
     summary: impl Fn(&Session, usize, &Pkt) -> String,
 ) -> Result<Value, LangError> {
     let layer = if dump == LoadDump::Raw { "Raw" } else { "Padding" };
+    let lfilter = a.get("lfilter");
     for j in 0..len {
         s.check_interrupt()?;
         let Some(p) = packet(j) else { continue };
@@ -55,7 +56,6 @@ pub fn dump_loads(
         if !shown {
             continue;
         }
-        let lfilter = a.get("lfilter");
         if !matches!(lfilter, Value::None) && !s.call(lfilter, vec![Value::Packet(p.clone())], Vec::new())?.truthy() {
             continue;
         }
