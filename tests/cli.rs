@@ -152,3 +152,42 @@ fn an_old_field_name_warns_once_on_stderr() {
         "warning: id has been deprecated in favor of dei since 2.5.0 !\n"
     );
 }
+
+/// Scapy keeps a TCP option name it does not know and skips it when building, with its warning; here once a
+/// session, when the value is set.
+#[test]
+fn an_unknown_tcp_option_warns_once_and_is_skipped() {
+    let o = wirecraft(
+        &[
+            "-c",
+            "for i in range(2): p = TCP(options=[('Foo', b'x'), ('MSS', 1460)]); p.options = p.options; \
+             print(raw(p).hex())",
+        ],
+        None,
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "0014005000000000000000006002200000000000020405b4\n".repeat(2)
+    );
+    assert_eq!(text(&o.stderr), "warning: Option [Foo] unknown. Skipped.\n");
+}
+
+/// Scapy's `import_hexcap`: a dump's text back to bytes (`hexdump(p, dump=True)` gives `raw(p)` again), and
+/// without text the dump read from standard input up to an empty line, the next call reading on from there.
+#[test]
+fn import_hexcap_reads_a_dump_given_or_from_standard_input() {
+    let o = wirecraft(
+        &[
+            "-c",
+            "p = IP(src='198.18.0.1', dst='198.18.0.2')/UDP()/Raw(b'hello world, this is a test'); \
+             print(import_hexcap(hexdump(p, dump=True)) == raw(p)); print(import_hexcap()); print(import_hexcap())",
+        ],
+        Some("\t0x0000:  4500 001c 0000 4000  E.....@.\n0x0010:  4601\n\n0000  47 00\n"),
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(
+        text(&o.stdout),
+        "True\nb'E\\x00\\x00\\x1c\\x00\\x00@\\x00F\\x01'\nb'G\\x00'\n"
+    );
+}

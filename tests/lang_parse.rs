@@ -38,6 +38,7 @@ fn sx(e: &Expr) -> String {
                 .collect::<Vec<_>>()
                 .join(" ")
         ),
+        ExprKind::Set(items) => format!("(set {})", list(items)),
         ExprKind::Unary(op, x) => format!("({op:?} {})", sx(x)),
         ExprKind::Binary(op, a, b) => format!("({op:?} {} {})", sx(a), sx(b)),
         ExprKind::Compare(a, rest) => format!(
@@ -204,6 +205,8 @@ fn literals() {
     assert_eq!(e("(1)"), "1");
     assert_eq!(e("{'a': 1, 2: [3]}"), r#"{"a":1 2:[3]}"#);
     assert_eq!(e("{}"), "{}");
+    assert_eq!(e("{1}"), "(set 1)");
+    assert_eq!(e("{1, (2, 3), 'a',}"), r#"(set 1 (tuple 2 3) "a")"#);
     assert_eq!(e("170141183460469231731687303715884105727"), i128::MAX.to_string());
 }
 

@@ -73,6 +73,37 @@ fn sr_pairs_syn_ack_and_rst_ack_and_unpacks_as_scapy() {
     drop(listener);
 }
 
+/// Scapy's `sent_time`: each query of an `sr` answer says when it left, as a float like `time`, between the
+/// call's start and end; it can be set; a packet never sent has none, nor has its copy. Each answer's `time`
+/// is its capture's, so `r.time - s.sent_time` is the round trip.
+#[test]
+fn sr_queries_know_when_they_were_sent() {
+    let Some(bed) = Bed::new("sr_queries_know_when_they_were_sent") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let text = run(
+        &mut s,
+        &out,
+        &format!(
+            "p = IP(dst='{B4}')/ICMP(seq=(1, 3))\n\
+             print(p.sent_time)\n\
+             before = IP().time\n\
+             ans, unans = sr(p, timeout=2, verbose=0)\n\
+             after = IP().time\n\
+             print(len(ans), all(before <= s.sent_time <= after for s, r in ans), type(ans[0].query.sent_time))\n\
+             print(ans[0].answer.sent_time, ans[0].query.copy().sent_time)\n\
+             print(all(0 <= r.time - s.sent_time < 2 for s, r in ans))\n\
+             q = ans[0].query; q.sent_time = 12.5; print(ans[0][0].sent_time); q.sent_time = None; print(q.sent_time)"
+        ),
+    );
+    assert_eq!(
+        text,
+        "None\n3 True <built-in function float>\nNone None\nTrue\n12.5\nNone\n"
+    );
+}
+
 #[test]
 fn sniff_while_the_peer_pings_and_the_command_form_prints_as_it_goes() {
     let Some(mut bed) = Bed::new("sniff_while_the_peer_pings") else {

@@ -50,6 +50,8 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Dict(Vec<(Expr, Expr)>),
+    /// `{a, b}`: a set literal (`{}` is an empty dict).
+    Set(Vec<Expr>),
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// A chain of comparisons, `a < b <= c`, evaluated pairwise as in Python.

@@ -344,9 +344,18 @@ impl Session {
                 p.set_time(packet_time(v)?);
                 Ok(())
             }
+            Value::Packet(p) if name == "sent_time" => {
+                p.meta.sent_time.set(match v {
+                    Value::None => None,
+                    v => Some(packet_time(v)?),
+                });
+                Ok(())
+            }
             Value::Packet(p) => {
                 let fv = to_field(v)?;
                 let (li, fi) = self.field_of(p, name)?;
+                let proto = p.view().layers()[li].proto();
+                self.warn_if_skipped(proto, name, &fv);
                 p.release_lists(li, fi);
                 p.edit_layer(li, |l| l.set(name, fv).map(drop))??;
                 replaced_records(p, li, fi);
@@ -584,6 +593,7 @@ impl Session {
             ExprKind::Word(w) => self.lookup(w).unwrap_or_else(|| Value::Str(w.clone())),
             ExprKind::List(items) => Value::list(self.eval_all(items)?),
             ExprKind::Tuple(items) => Value::Tuple(Rc::from(self.eval_all(items)?)),
+            ExprKind::Set(items) => super::set::literal(self.eval_all(items)?)?,
             ExprKind::Dict(pairs) => {
                 let mut out: Vec<(Value, Value)> = Vec::with_capacity(pairs.len());
                 for (k, v) in pairs {
@@ -836,6 +846,9 @@ impl Session {
             }
             // Scapy's `time`: seconds as a float; the nanoseconds stay in the packet for writing.
             Value::Packet(p) if name == "time" && field_owner(p, name).is_err() => Ok(Value::Float(p.time().as_f64())),
+            Value::Packet(p) if name == "sent_time" => {
+                Ok(p.meta.sent_time.get().map_or(Value::None, |t| Value::Float(t.as_f64())))
+            }
             Value::Packet(p) => {
                 let (li, fi) = self.field_of(p, name)?;
                 let pk = p.view();
@@ -1115,6 +1128,7 @@ fn construct(s: &mut Session, proto: &'static Proto, pos: Vec<Value>, kw: Keywor
         for (name, v, span) in kw {
             s.warn_if_old_name(proto, &name);
             let fv = to_field(&v).map_err(|e| e.at(span))?;
+            s.warn_if_skipped(proto, &name, &fv);
             layer.set(&name, fv).map_err(|e| LangError::from(e).at(span))?;
         }
     }

@@ -403,12 +403,13 @@ fn exchange<T>(
 }
 
 /// `(ans, unans)`: the answered pairs as Results, the unanswered requests as a PacketList.
-fn pair(res: net::SndRcv) -> Value {
+fn pair(mut res: net::SndRcv) -> Value {
+    let (sent, received) = (std::mem::take(&mut res.ans_sent), std::mem::take(&mut res.ans_received));
     let (ans, unans) = res.into_pair();
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
-        Value::host(Results::new(ans)),
+        Value::host(Results::exchanged(ans, &sent, &received)),
         Value::host(PacketListValue::new(list)),
     ]))
 }

@@ -128,6 +128,9 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
     if let (Some(x), Some(y)) = (a.as_float(), b.as_float()) {
         return float_op(op, x, y);
     }
+    if let Some(v) = super::set::binop(op, &a, &b) {
+        return Ok(v);
+    }
     if let (BinOp::Add, Host(x), Host(y)) = (op, &a, &b) {
         if let Some(sum) = x.add(&**y) {
             return Ok(sum);

@@ -14,6 +14,8 @@ use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
+use super::load_dumps::{self, LoadDump};
+use super::make_table::{self, Style};
 use super::pcap::lang_error;
 use super::rows::{method, MethodDef};
 use super::session::Session;
@@ -389,6 +391,27 @@ static METHODS: &[MethodDef] = &[
         "Print each packet's index, time of day (UTC), summary and bytes.",
         m_hexdump
     ),
+    method!("hexraw", load_dumps::PARAMS, load_dumps::HEXRAW_HELP, |s, l, a| {
+        m_dump_loads(s, l, a, LoadDump::Raw)
+    }),
+    method!("padding", load_dumps::PARAMS, load_dumps::PADDING_HELP, |s, l, a| {
+        m_dump_loads(s, l, a, LoadDump::Padding)
+    }),
+    method!(
+        "nzpadding",
+        load_dumps::PARAMS,
+        load_dumps::NZPADDING_HELP,
+        |s, l, a| { m_dump_loads(s, l, a, LoadDump::NonZeroPadding) }
+    ),
+    method!("make_table", make_table::PARAMS, make_table::HELP, |s, l, a| {
+        m_make_table(s, l, a, Style::Plain)
+    }),
+    method!(
+        "make_lined_table",
+        make_table::PARAMS,
+        make_table::LINED_HELP,
+        |s, l, a| { m_make_table(s, l, a, Style::Lined) }
+    ),
     method!(
         "sessions",
         [],
@@ -449,6 +472,23 @@ fn summary_with(s: &mut Session, l: &PacketListValue, a: &Args, numbered: bool) 
 fn m_hexdump(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {
     let text = list(l).current().hexdump();
     s.write(&text)
+}
+
+/// Scapy's `hexraw()`, `padding()` or `nzpadding()` over the list's packets.
+fn m_dump_loads(s: &mut Session, l: &Value, a: &Args, dump: LoadDump) -> Result<Value, LangError> {
+    let l = list(l);
+    let summary = |s: &Session, _: usize, p: &Pkt| s.text(&Value::Packet(p.clone()));
+    load_dumps::dump_loads(s, a, dump, l.len(), |j| l.element(j as isize), summary)
+}
+
+/// Scapy's `make_table(lambda p: (col, row, cell))` (or `make_lined_table`) over the list's packets.
+fn m_make_table(s: &mut Session, l: &Value, a: &Args, style: Style) -> Result<Value, LangError> {
+    let l = list(l);
+    let items = (0..l.len())
+        .filter_map(|j| l.element(j as isize))
+        .map(|p| vec![Value::Packet(p)])
+        .collect();
+    make_table::make_table(s, items, a, style)
 }
 
 fn m_conversations(s: &mut Session, l: &Value, _: &Args) -> Result<Value, LangError> {

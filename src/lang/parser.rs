@@ -1067,8 +1067,8 @@ fn atom(i: In) -> PResult<Expr> {
             Ok((k, mk(e, start, end)))
         }
         Some('{') => {
-            let (k, (pairs, end)) = bracketed(j.take_from(1), "}", dict_items)?;
-            Ok((k, mk(ExprKind::Dict(pairs), start, end)))
+            let (k, (e, end)) = bracketed(j.take_from(1), "}", brace_items)?;
+            Ok((k, mk(e, start, end)))
         }
         Some(c) if c.is_ascii_digit() || (c == '.' && s[1..].starts_with(|d: char| d.is_ascii_digit())) => number(j),
         Some(_) if string_start(s).is_some() => string(j),
@@ -1084,6 +1084,28 @@ fn atom(i: In) -> PResult<Expr> {
             Ok((k, mk(kind, start, off(&k))))
         }
         _ => fail(j, "an expression"),
+    }
+}
+
+/// What is between `{` and `}`: a dict's `key: value` pairs, or a set's elements when the first item has no
+/// `:`. `{}` is an empty dict, as in Python.
+fn brace_items(i: In) -> PResult<ExprKind> {
+    if matches!(peek_op(i), Some(("}", _))) {
+        return Ok((i, ExprKind::Dict(Vec::new())));
+    }
+    let (j, first) = cut(expr(i))?;
+    if matches!(peek_op(j), Some((":", _))) {
+        let (j, pairs) = dict_items(i)?;
+        return Ok((j, ExprKind::Dict(pairs)));
+    }
+    match peek_op(j) {
+        Some((",", k)) => {
+            let (k, (mut rest, _)) = elements(k, "}")?;
+            rest.insert(0, first);
+            Ok((k, ExprKind::Set(rest)))
+        }
+        Some(("}", _)) => Ok((j, ExprKind::Set(vec![first]))),
+        _ => Err(nom::Err::Failure(PErr::expected(off(&sp(j)), "',', ':' or '}'"))),
     }
 }
 

@@ -12,7 +12,7 @@ use super::session::Session;
 use super::value::Value;
 
 /// The Python type names `isinstance` and `type` know, as the language's values name them.
-const TYPES: &[&str] = &["int", "float", "str", "bytes", "bool", "list", "tuple", "dict"];
+const TYPES: &[&str] = &["int", "float", "str", "bytes", "bool", "list", "tuple", "dict", "set"];
 
 pub(crate) static BUILTINS: &[Builtin] = &[
     builtin!(

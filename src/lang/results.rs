@@ -6,11 +6,13 @@ use std::fmt;
 
 use super::args::{opt, Args, Const};
 use super::error::LangError;
+use super::load_dumps::{self, LoadDump};
+use super::make_table::{self, Style};
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{sequence_index, HostValue, Pkt, Value};
 use crate::net;
-use crate::packet::Packet;
+use crate::packet::{Packet, Timestamp};
 use crate::pcapio::Tally;
 
 #[derive(Debug)]
@@ -23,6 +25,17 @@ impl Results {
         Results {
             pairs: ans.into_iter().map(|(q, r)| (Pkt::new(q), Pkt::new(r))).collect(),
         }
+    }
+
+    /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`) and each answer with the
+    /// time it was captured (its `time`), so that `r.time - s.sent_time` is the round trip, as in Scapy.
+    pub(crate) fn exchanged(ans: Vec<(Packet, Packet)>, sent: &[Option<Timestamp>], received: &[Timestamp]) -> Results {
+        let r = Results::new(ans);
+        for (((q, a), sent), received) in r.pairs.iter().zip(sent).zip(received) {
+            q.meta.sent_time.set(*sent);
+            a.set_time(*received);
+        }
+        r
     }
 
     /// The pair at `i`, Scapy's `QueryAnswer`.
@@ -153,6 +166,27 @@ static METHODS: &[MethodDef] = &[
         "Print each pair as request ==> answer (or what prn(s, r) returns), numbered, of those lfilter keeps.",
         m_nsummary
     ),
+    method!("hexraw", load_dumps::PARAMS, load_dumps::HEXRAW_HELP, |s, r, a| {
+        m_dump_loads(s, r, a, LoadDump::Raw)
+    }),
+    method!("padding", load_dumps::PARAMS, load_dumps::PADDING_HELP, |s, r, a| {
+        m_dump_loads(s, r, a, LoadDump::Padding)
+    }),
+    method!(
+        "nzpadding",
+        load_dumps::PARAMS,
+        load_dumps::NZPADDING_HELP,
+        |s, r, a| { m_dump_loads(s, r, a, LoadDump::NonZeroPadding) }
+    ),
+    method!("make_table", make_table::PARAMS, make_table::HELP, |s, r, a| {
+        m_make_table(s, r, a, Style::Plain)
+    }),
+    method!(
+        "make_lined_table",
+        make_table::PARAMS,
+        make_table::LINED_HELP,
+        |s, r, a| { m_make_table(s, r, a, Style::Lined) }
+    ),
     method!(
         "show",
         [opt("prn", Const::None), opt("lfilter", Const::None)],
@@ -167,6 +201,25 @@ fn m_summary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
 
 fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
     pair_lines(s, r.receiver::<Results>(), a, true)
+}
+
+/// Scapy's `ans.hexraw()`, `padding()` or `nzpadding()`: each answer's load, under its pair's line.
+fn m_dump_loads(s: &mut Session, r: &Value, a: &Args, dump: LoadDump) -> Result<Value, LangError> {
+    let r = r.receiver::<Results>();
+    let answer = |j: usize| Some(r.pairs[j].1.clone());
+    let line = |_: &Session, j: usize, _: &Pkt| net::answer_line(&r.pairs[j].0.owned(), &r.pairs[j].1.owned());
+    load_dumps::dump_loads(s, a, dump, r.pairs.len(), answer, line)
+}
+
+/// Scapy's `ans.make_table(lambda s, r: (col, row, cell))` (or `make_lined_table`) over the pairs.
+fn m_make_table(s: &mut Session, r: &Value, a: &Args, style: Style) -> Result<Value, LangError> {
+    let items = r
+        .receiver::<Results>()
+        .pairs
+        .iter()
+        .map(|(q, p)| vec![Value::Packet(q.clone()), Value::Packet(p.clone())])
+        .collect();
+    make_table::make_table(s, items, a, style)
 }
 
 /// A line per pair `lfilter(s, r)` keeps: `request ==> answer`, or what `prn(s, r)` returns; numbered by the
@@ -227,6 +280,86 @@ mod tests {
         assert_eq!(
             String::from_utf8(sink.0.take()).unwrap(),
             "0001 198.18.0.3\n198.18.0.2\n198.18.0.3\n"
+        );
+    }
+
+    /// Scapy's `ans.make_table(lambda s, r: …)`, the text Scapy 2.8.0 prints for the same pairs.
+    #[test]
+    fn make_table_sees_each_pair() {
+        let ip = |src: String, dst: String, ttl: u64| {
+            let ip = Layer::named("IP").unwrap().with("src", src.as_str()).unwrap();
+            ip.with("dst", dst.as_str()).unwrap().with("ttl", ttl).unwrap()
+        };
+        let icmp = |t: u64| Layer::named("ICMP").unwrap().with("type", t).unwrap();
+        let host = |i: u64| format!("198.18.0.{i}");
+        let pairs = [2, 3]
+            .into_iter()
+            .flat_map(|i| (1..=3).map(move |t| (i, t)))
+            .map(|(i, t)| {
+                (
+                    ip(host(1), host(i), t) / icmp(8),
+                    ip(host(i + t), host(1), 64) / icmp(11),
+                )
+            })
+            .collect();
+        let mut s = Session::with_output(std::io::sink());
+        s.globals.insert(Rc::from("ans"), Value::host(Results::new(pairs)));
+        let table = s
+            .run("ans.make_table(lambda s, r: (s.dst, s.ttl, r.src), dump=True)", "<t>")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            table.to_text(),
+            "  198.18.0.2 198.18.0.3 \n1 198.18.0.3 198.18.0.4 \n2 198.18.0.4 198.18.0.5 \n3 198.18.0.5 198.18.0.6 \n"
+        );
+    }
+
+    /// Scapy's `ans.hexraw()`, `padding()` and `nzpadding()`: the answers' loads under the pairs' lines, at
+    /// the answers' times; `lfilter` sees the answer.
+    #[test]
+    fn load_dumps_show_the_answers() {
+        let layer = |name: &str, fields: &[(&str, &str)]| {
+            fields
+                .iter()
+                .fold(Layer::named(name).unwrap(), |l, (f, v)| l.with(f, *v).unwrap())
+        };
+        let ip = |src: &str, dst: &str| layer("IP", &[("src", src), ("dst", dst)]);
+        let (a, b, c) = ("198.18.0.1", "198.18.0.2", "198.18.0.3");
+        let pairs = vec![
+            (
+                ip(a, b) / layer("UDP", &[("dport", "7")]) / layer("Raw", &[("load", "ping")]),
+                ip(b, a)
+                    / layer("UDP", &[("sport", "7")])
+                    / layer("Raw", &[("load", "pong")])
+                    / Layer::named("Padding").unwrap().with("load", vec![0u8, 1]).unwrap(),
+            ),
+            (
+                ip(a, c) / layer("ICMP", &[]),
+                ip(c, a) / layer("ICMP", &[("type", "0")]),
+            ),
+        ];
+        let received = [
+            Timestamp::new(1_700_000_000, 500_000_000),
+            Timestamp::new(1_700_000_001, 250_000_000),
+        ];
+        let sink = Sink::default();
+        let mut s = Session::with_output(sink.clone());
+        let ans = Results::exchanged(pairs, &[None, None], &received);
+        s.globals.insert(Rc::from("ans"), Value::host(ans));
+        s.run(
+            "ans.hexraw(); ans.padding(); ans.nzpadding(); ans.hexraw(lfilter=lambda r: ICMP in r)",
+            "<t>",
+        )
+        .unwrap();
+        let udp = "0000 22:13:20.500000 IP / UDP 198.18.0.1:domain > 198.18.0.2:echo / Raw ==> \
+                   IP / UDP 198.18.0.2:echo > 198.18.0.1:domain / Raw / Padding\n";
+        let icmp = "0001 22:13:21.250000 IP / ICMP 198.18.0.1 > 198.18.0.3 echo-request 0 ==> \
+                    IP / ICMP 198.18.0.3 > 198.18.0.1 echo-reply 0\n";
+        let pong = "0000  70 6F 6E 67                                      pong\n";
+        let pad = "0000  00 01                                            ..\n";
+        assert_eq!(
+            String::from_utf8(sink.0.take()).unwrap(),
+            [udp, pong, icmp, udp, pad, udp, pad, icmp].concat()
         );
     }
 }

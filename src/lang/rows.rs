@@ -64,10 +64,14 @@ macro_rules! builtin {
     };
 }
 
-/// A method row: `method!("hex", [], "help", body)`.
+/// A method row: `method!("hex", [], "help", body)`; with the paths of a parameter list and a help text for
+/// a method several kinds share (`method!("make_table", make_table::PARAMS, make_table::HELP, body)`).
 macro_rules! method {
     ($name:literal, [$($p:expr),*], $help:literal, $run:expr) => {
         $crate::lang::rows::MethodDef { name: $name, params: &[$($p),*], help: $help, run: $run }
+    };
+    ($name:literal, $params:path, $help:path, $run:expr) => {
+        $crate::lang::rows::MethodDef { name: $name, params: $params, help: $help, run: $run }
     };
 }
 

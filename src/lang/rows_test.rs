@@ -38,6 +38,7 @@ fn sample(func: &str, param: &str, out: &str) -> String {
         ("join", _) => "['a', 'b']".into(),
         ("rdpcap" | "PcapReader", "filename") => capture(),
         (_, "filename") => format!("'{out}'"),
+        ("make_table" | "make_lined_table", "fxyz") => "lambda p, r=None: (1, 2, 3)".into(),
         (_, "x" | "pkt") => packet,
         (_, "obj" | "iterable") => "[2, 1]".into(),
         (_, "object" | "item") => "1".into(),
@@ -50,10 +51,12 @@ fn sample(func: &str, param: &str, out: &str) -> String {
     }
 }
 
-/// Keyword arguments that keep a live builtin off the network.
+/// Keyword arguments that keep a builtin off the network and off standard input.
 fn offline(func: &str) -> Vec<(&'static str, String)> {
     match func {
         "sniff" => vec![("offline", capture())],
+        // Without text it reads standard input, which a test must not wait on.
+        "import_hexcap" => vec![("input_string", "'0000  45 00'".into())],
         "send" | "sendp" | "sr" | "sr1" | "srp" | "srp1" => vec![("iface", NO_IFACE.into())],
         _ => Vec::new(),
     }
@@ -132,6 +135,7 @@ fn call_every_row() -> Reads {
         ("str", Box::new(|s| value(s, "'a b'"))),
         ("list", Box::new(|s| value(s, "[1, 2]"))),
         ("dict", Box::new(|s| value(s, "{1: 2}"))),
+        ("set", Box::new(|s| value(s, "{1, 2}"))),
     ];
     let out = dir.path().join("method.pcap").display().to_string();
     for (kind, make) in &receivers {

@@ -13,7 +13,7 @@ use super::args::{Args, Const};
 use super::error::{ErrorKind, LangError};
 use super::value::Value;
 use crate::error::closest;
-use crate::packet::{DeprecatedField, Proto};
+use crate::packet::{FieldValue, Proto};
 
 /// One interpreter: variables, `_`, `conf`, and where output goes.
 pub struct Session {
@@ -30,8 +30,9 @@ pub struct Session {
     pub(super) handling: Vec<LangError>,
     /// Echo the value of each expression statement, as a prompt does. Off for `-c` and scripts.
     pub echo: bool,
-    /// The old field names already warned about: a loop over a capture warns once, not per packet.
-    old_names_warned: Vec<&'static DeprecatedField>,
+    /// The warnings already given that are given once (an old field name, a TCP option skipped): a loop over
+    /// a capture warns once, not per packet.
+    warned_once: Vec<String>,
 }
 
 impl Default for Session {
@@ -57,7 +58,7 @@ impl Session {
             depth: 0,
             handling: Vec::new(),
             echo: false,
-            old_names_warned: Vec::new(),
+            warned_once: Vec::new(),
         }
     }
 
@@ -132,10 +133,23 @@ impl Session {
     /// `dei`), once a session per name.
     pub(crate) fn warn_if_old_name(&mut self, proto: &'static Proto, name: &str) {
         if let Some(d) = proto.deprecated(name) {
-            if !self.old_names_warned.iter().any(|w| std::ptr::eq(*w, d)) {
-                self.old_names_warned.push(d);
-                self.warn(d);
-            }
+            self.warn_once(d.to_string());
+        }
+    }
+
+    /// Scapy's warning for what building `v` as `proto`'s field `name` will skip (`Option [Foo] unknown.
+    /// Skipped.`), once a session per warning. Scapy warns when it builds; the engine builds without a
+    /// session, so the language warns when the value is set.
+    pub(crate) fn warn_if_skipped(&mut self, proto: &'static Proto, name: &str, v: &FieldValue) {
+        if let Some(f) = proto.field_index(name) {
+            proto.fields[f].skipped(v).into_iter().for_each(|w| self.warn_once(w));
+        }
+    }
+
+    fn warn_once(&mut self, w: String) {
+        if !self.warned_once.contains(&w) {
+            self.warn(&w);
+            self.warned_once.push(w);
         }
     }
 

@@ -7,15 +7,18 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, exception, live, pcap, pcap_reader, pcap_writer, python};
+use super::{builtins, exception, hexcap, live, net, pcap, pcap_reader, pcap_writer, python, set};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
     builtins::BASICS,
     python::BUILTINS,
+    set::BUILTINS,
     exception::BUILTINS,
     HELP,
     builtins::RANDOM,
+    net::BUILTINS,
+    hexcap::BUILTINS,
     pcap::BUILTINS,
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,

@@ -71,6 +71,9 @@ pub struct Meta {
     /// Scapy's `p.time`: when the packet was captured, or made (a file written from it keeps this time).
     /// Shared as the packet is, so that `p.time = t` is seen through every value of the packet.
     pub time: Cell<Timestamp>,
+    /// Scapy's `p.sent_time`: when `sr` last sent the packet, `None` for one never sent. `copy()` does not keep
+    /// it, as Scapy's does not.
+    pub sent_time: Cell<Option<Timestamp>>,
     /// Counts the times a packet-list field of the packet was given a new list: a record value taken before
     /// then may name another record now, so it no longer reads or edits the packet.
     lists_replaced: Cell<u32>,
@@ -136,6 +139,7 @@ impl Pkt {
             start: 0,
             meta: Rc::new(Meta {
                 time: Cell::new(time),
+                sent_time: Cell::new(None),
                 lists_replaced: Cell::new(0),
                 lists: RefCell::new(Vec::new()),
             }),
@@ -559,6 +563,11 @@ pub trait HostValue: fmt::Debug + fmt::Display + AsAny {
     fn contains(&self, _item: &Value) -> Option<bool> {
         None
     }
+
+    /// The field value the kind stands for (`Net(...)` is a set of addresses), `None` when it is none.
+    fn field_value(&self) -> Option<packet::FieldValue> {
+        None
+    }
 }
 
 /// Position `key` (negative counts from the end) in a sequence of `len`.
@@ -900,6 +909,12 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
 /// only where it is the whole value of a field that is not a list field, so a tuple nested in TCP options is
 /// a value.
 pub fn to_field(v: &Value) -> Result<packet::FieldValue, LangError> {
+    if let Some(f) = match v {
+        Value::Host(h) => h.field_value(),
+        _ => None,
+    } {
+        return Ok(f);
+    }
     Ok(match v {
         Value::None => packet::FieldValue::None,
         Value::Bool(b) => packet::FieldValue::Int(u64::from(*b)),

@@ -222,11 +222,7 @@ impl Codec for TcpOptions {
                     return Err(format!("a TCP option's value has no fraction, got {item}"))
                 }
                 FieldValue::Tuple(p) if !p.is_empty() && p.len() <= 2 => match &p[0] {
-                    FieldValue::Str(s) if option_kind(s).is_none() => {
-                        return Err(format!(
-                        "unknown TCP option '{s}'; known: MSS, WScale, SAckOK, SAck, Timestamp, NOP, EOL, or a number"
-                    ))
-                    }
+                    // A name Scapy does not know is kept, and skipped when built (see `skipped`).
                     FieldValue::Str(_) | FieldValue::Int(_) => {}
                     other => return Err(format!("a TCP option name is text or a number, got {other}")),
                 },
@@ -234,6 +230,22 @@ impl Codec for TcpOptions {
             }
         }
         Ok(FieldValue::List(items))
+    }
+
+    /// Scapy's warning for each option name it does not know: kept in the value, skipped in the bytes.
+    fn skipped(&self, v: &FieldValue) -> Vec<String> {
+        let FieldValue::List(opts) = v else { return Vec::new() };
+        opts.iter()
+            .filter_map(|opt| match opt {
+                FieldValue::Tuple(p) => match p.first() {
+                    Some(FieldValue::Str(name)) if option_kind(name).is_none() => {
+                        Some(format!("Option [{name}] unknown. Skipped."))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect()
     }
 
     fn kind_name(&self) -> &'static str {

@@ -12,6 +12,7 @@ use super::error::{Error, Result};
 use super::events::{Event, Events};
 use super::privilege;
 use super::socket::{Socket, Via};
+use crate::packet::Timestamp;
 use crate::pcapio::Frame;
 
 /// How an exchange runs.
@@ -39,10 +40,12 @@ pub struct ExchangeOptions {
     pub events: Events,
 }
 
-/// What an exchange did: which requests were answered, and the capture's counters.
+/// What an exchange did: which requests were answered, when each last left, and the capture's counters.
 #[derive(Debug, Default)]
 pub struct Exchanged {
     pub answered: Vec<bool>,
+    /// When each request was last sent (Scapy's `sent_time`); `None` for one never sent (stopped first).
+    pub sent_at: Vec<Option<Timestamp>>,
     pub stats: CaptureStats,
 }
 
@@ -58,6 +61,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
     let live = Live::start(std::slice::from_ref(&opts.capture), opts.filter.as_deref(), false, true)?;
     let mut out = Some(Socket::open(&opts.via)?);
     let mut answered = vec![false; requests.len()];
+    let mut sent_at = vec![None; requests.len()];
     let (mut remaining, mut answers) = (requests.len(), 0usize);
     let mut pending: Vec<usize> = (0..requests.len()).collect();
     let mut retry = opts.retry;
@@ -76,10 +80,12 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                     break;
                 }
                 if let Some(h) = sender.take_if(|h| h.is_finished()) {
-                    let (o, n) = h
+                    let (o, times) = h
                         .join()
                         .map_err(|_| Error::Unsendable("sender thread panicked".into()))??;
                     out = Some(o);
+                    let n = times.len() as u64;
+                    times.into_iter().for_each(|(i, t)| sent_at[i] = Some(t));
                     sent_done = Some(Instant::now());
                     if opts.verbose {
                         opts.events.emit(Event::FinishedSending(n));
@@ -106,8 +112,9 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
             }
             // Let the sender finish its current request before deciding on another round.
             if let Some(h) = sender {
-                if let Ok(Ok((o, _))) = h.join() {
+                if let Ok(Ok((o, times))) = h.join() {
                     out = Some(o);
+                    times.into_iter().for_each(|(i, t)| sent_at[i] = Some(t));
                 }
             }
             idle_rounds = if answers > answers_before { 0 } else { idle_rounds + 1 };
@@ -127,11 +134,18 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
         }
     })?;
     let (stats, _) = live.finish();
-    Ok(Exchanged { answered, stats })
+    Ok(Exchanged {
+        answered,
+        sent_at,
+        stats,
+    })
 }
 
+/// The requests a sender sent, by index, each with when it left.
+type SentTimes = Vec<(usize, Timestamp)>;
+
 /// Sends the pending requests on another thread, so answers are matched while sending goes on; hands the
-/// socket back with the number sent.
+/// socket back with each request sent and when it left.
 fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
     scope: &'s Scope<'s, '_>,
     out: Option<Socket>,
@@ -139,20 +153,22 @@ fn spawn_sender<'s, F: AsRef<[u8]> + Sync>(
     pending: Vec<usize>,
     inter: Duration,
     stop: &'s AtomicBool,
-) -> ScopedJoinHandle<'s, Result<(Socket, u64)>> {
+) -> ScopedJoinHandle<'s, Result<(Socket, SentTimes)>> {
     scope.spawn(move || {
         let mut out = out.ok_or_else(|| Error::Unsendable("no socket to send with".into()))?;
-        let mut n = 0;
+        let mut sent = Vec::with_capacity(pending.len());
         for i in pending {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
+            // Stamped just before it leaves, as Scapy stamps `sent_time`: an answer is never captured earlier.
+            let at = Timestamp::now();
             out.send(requests[i].as_ref())?;
-            n += 1;
+            sent.push((i, at));
             if !inter.is_zero() {
                 std::thread::sleep(inter);
             }
         }
-        Ok((out, n))
+        Ok((out, sent))
     })
 }

@@ -14,6 +14,7 @@ use super::exchange::{exchange, ExchangeOptions};
 use super::outgoing::{self, EtherFill};
 use super::privilege;
 use super::socket::Via;
+use crate::packet::Timestamp;
 use crate::{pcapio, LinkType, Packet};
 
 /// Scapy's `sr` parameters.
@@ -49,6 +50,10 @@ pub struct SrOptions {
 pub struct SndRcv {
     /// (request, answer) pairs, in arrival order.
     pub ans: Vec<(Packet, Packet)>,
+    /// When each pair's request was last sent, as `ans` is ordered: Scapy's `sent_time` of the query.
+    pub ans_sent: Vec<Option<Timestamp>>,
+    /// When each pair's answer was captured, as `ans` is ordered: Scapy's `time` of the answer.
+    pub ans_received: Vec<Timestamp>,
     pub unans: Vec<Packet>,
     pub unmatched: Vec<Packet>,
     pub stats: CaptureStats,
@@ -161,6 +166,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
         events: opts.events.clone(),
     };
     let mut res = SndRcv::default();
+    let mut answered_requests = Vec::new();
     let mut received = 0u64;
     let done = exchange(
         &frames,
@@ -175,7 +181,11 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
                     .find(|&i| (opts.multi || !answered[i]) && reply.answers(&sent[i]))
             });
             match hit {
-                Some(i) => res.ans.push((sent[i].clone(), reply)),
+                Some(i) => {
+                    res.ans.push((sent[i].clone(), reply));
+                    res.ans_received.push(frame.ts);
+                    answered_requests.push(i);
+                }
                 None if opts.debug => res.unmatched.push(reply),
                 None => {}
             }
@@ -184,6 +194,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
         stop,
     )?;
     res.stats = done.stats;
+    res.ans_sent = answered_requests.into_iter().map(|i| done.sent_at[i]).collect();
     res.unans = (0..sent.len())
         .filter(|&i| !done.answered[i])
         .map(|i| sent[i].clone())

@@ -109,6 +109,11 @@ pub trait Codec: Sync {
     fn coerce_in(&self, v: FieldValue, _layer: &Layer) -> Result<FieldValue, String> {
         self.coerce(v)
     }
+    /// Scapy's warnings for a value it keeps but partly skips when building (a TCP option it does not know),
+    /// in Scapy's words; none for most values.
+    fn skipped(&self, _v: &FieldValue) -> Vec<String> {
+        Vec::new()
+    }
     /// Scapy's `i2repr`: the value as `show()` prints it.
     fn repr(&self, v: &FieldValue) -> String {
         v.to_string()
@@ -489,6 +494,14 @@ impl Field {
         self.coerce_one(FieldValue::Int(v))
     }
 
+    /// What building `v` will skip, with Scapy's warning for each ([`Codec::skipped`]).
+    pub fn skipped(&self, v: &FieldValue) -> Vec<String> {
+        match self.kind {
+            Kind::Custom(c) => c.skipped(v),
+            _ => Vec::new(),
+        }
+    }
+
     fn coerce_gen(&self, g: Generator) -> Result<Generator, String> {
         Ok(match g {
             Generator::Choice(items) => {
@@ -721,7 +734,8 @@ pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
     parts.next().is_none().then_some(m)
 }
 
-fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
+/// An IPv4 address (or a host name /etc/hosts knows), or a network `a.b.c.d/len` as a set of addresses.
+pub fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv4Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv4 address"))?;
         let prefix: u8 = p
@@ -746,7 +760,8 @@ fn not_an_address(s: &str, family: &str) -> String {
     }
 }
 
-fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
+/// An IPv6 address (or a host name /etc/hosts knows), or a network `addr/len` as a set of addresses.
+pub fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
     if let Some((a, p)) = s.split_once('/') {
         let addr: Ipv6Addr = a.parse().map_err(|_| format!("'{a}' is not an IPv6 address"))?;
         let prefix: u8 = p

@@ -49,6 +49,19 @@ impl Timestamp {
         self.nanos % 1000 != 0
     }
 
+    /// Scapy's `sprintf("%.time%")` as its list dumps print it: `HH:MM:SS.micros`, in UTC (Scapy prints local
+    /// time).
+    pub fn time_of_day(self) -> String {
+        let day = self.secs.rem_euclid(86_400);
+        format!(
+            "{:02}:{:02}:{:02}.{:06}",
+            day / 3600,
+            day / 60 % 60,
+            day % 60,
+            self.nanos / 1000
+        )
+    }
+
     /// `self - earlier`, in nanoseconds.
     pub fn nanos_since(self, earlier: Timestamp) -> i128 {
         (i128::from(self.secs) - i128::from(earlier.secs)) * 1_000_000_000 + i128::from(self.nanos)

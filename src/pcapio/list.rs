@@ -260,14 +260,10 @@ impl PacketList {
     pub fn hexdump(&self) -> String {
         let mut s = String::new();
         for (i, f) in self.iter().enumerate() {
-            let day = f.ts.secs.rem_euclid(86_400);
             let _ = writeln!(
                 s,
-                "{i:04} {:02}:{:02}:{:02}.{:06} {}\n{}",
-                day / 3600,
-                day / 60 % 60,
-                day % 60,
-                f.ts.nanos / 1000,
+                "{i:04} {} {}\n{}",
+                f.ts.time_of_day(),
                 f.packet().summary(),
                 hexdump(f.data)
             );

@@ -832,6 +832,21 @@ def lang_cases():
     add("stp_times_seconds", "STP(hellotime=2.5, maxage=20)", "STP(hellotime=2.5, maxage=20).hellotime",
         "STP(hellotime=2.5, maxage=20).maxage", "STP().age", "STP(raw(STP(hellotime=2.5))).hellotime",
         "STP(raw(STP())).fwddelay", "STP(hellotime=2.5)", "STP(fwddelay=0.1).fwddelay")
+    # Net(...) and Net6(...) are values: iterated as text, with len and in, and field values that make
+    # the same packet set as the network's text.
+    net = 'Net("198.18.0.1/30")'
+    add("net_as_field_value", 'IP(src="%s", dst=%s)/ICMP()' % (A1, net),
+        'IP(src="%s", dst=%s)/ICMP()' % (A1, net), net, "list(%s)" % net, "len(%s)" % net,
+        '"198.18.0.3" in %s, "198.18.0.4" in %s, %s == Net("198.18.0.0/30")' % (net, net, net),
+        'Net("198.18.0.5")', 'list(Net("198.18.0.254", "198.18.1.1"))')
+    net6 = 'Net6("fd00::1/126")'
+    add("net6_as_field_value", 'IPv6(src="%s", dst=%s)' % (B1, net6),
+        'IPv6(src="%s", dst=%s)' % (B1, net6), net6, "list(%s)" % net6, 'len(%s), "fd00::3" in %s' % (net6, net6),
+        'Net6("fd00::1", "fd00::3")')
+    # An option name Scapy does not know stays in the value and is skipped when built ("Option [Foo]
+    # unknown. Skipped.").
+    unknown = 'TCP(options=[("Foo", b"x"), ("MSS", 1460)])'
+    add("tcp_option_unknown_name", unknown, unknown, "%s.options" % unknown)
     return C
 
 
