@@ -362,6 +362,12 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         |_, p, a| Ok(Value::str(&sprintf(pkt(p), &a.str("format")?)?))
     ),
     method!(
+        "fragment",
+        [opt("fragsize", Const::Int(1480))],
+        "IPv4 fragments from the first IP layer up, with at most fragsize payload bytes each.",
+        |s, p, a| super::packet_tools::m_fragment(s, pkt(p), a)
+    ),
+    method!(
         "haslayer",
         [req("cls")],
         "True if the packet has a layer of this class.",

@@ -800,6 +800,12 @@ impl Session {
                     .map_or(Value::None, |l| Value::str(l.proto().long_name)))
             }
             Value::Class(c) if name == "name" => Ok(Value::str(c.long_name)),
+            // Python's `__class__`: the layer's class, which dissects bytes as `p.__class__(raw(p))` does.
+            Value::Packet(p) if name == "__class__" => Ok(p
+                .view()
+                .layers()
+                .get(p.start)
+                .map_or(Value::None, |l| Value::Class(l.proto()))),
             Value::Host(h) if h.attr(name).is_some() => Ok(h.attr(name).unwrap_or(Value::None)),
             // Scapy's FlagValue: `flags.S` says whether that flag is set, `flags.value` is the number.
             Value::Flag(v, _) if name == "value" => Ok(Value::Int(i128::from(*v))),

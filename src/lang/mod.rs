@@ -24,6 +24,7 @@ mod live;
 mod net_table;
 mod ops;
 mod packet_list;
+mod packet_tools;
 pub mod parse;
 mod parser;
 mod pcap;

@@ -7,7 +7,7 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, exception, live, pcap, pcap_reader, pcap_writer, python};
+use super::{builtins, exception, live, packet_tools, pcap, pcap_reader, pcap_writer, python};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
@@ -16,6 +16,7 @@ static BUILTINS: &[&[Builtin]] = &[
     exception::BUILTINS,
     HELP,
     builtins::RANDOM,
+    packet_tools::BUILTINS,
     pcap::BUILTINS,
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,

@@ -11,6 +11,7 @@ pub mod dot1q;
 pub mod dot3;
 pub mod ether;
 mod fixed_str;
+pub mod fragment;
 pub mod icmp;
 mod icmp_timestamp;
 pub mod icmpv6;

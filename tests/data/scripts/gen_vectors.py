@@ -779,6 +779,20 @@ def lang_cases():
         ("dispatch_hbh_padn", 'HBHOptUnknown(b"\\x01\\x01\\x00")'),
     ]:
         add(cid, expr, expr)
+    # fragment(): Scapy's fragments, every IP option kept in each (copy flag or not), MF on all but the last,
+    # the payload's proto kept; the method starts at the IP layer (Scapy's Ether hands it to its payload).
+    big = ('IP(src="%s", dst="%s", flags="DF", options=[IPOption_RR(routers=["198.18.0.9"]), IPOption_NOP(), '
+           'IPOption_Security()])/UDP(sport=1000, dport=2000)/("X"*30)') % (A1, A2)
+    add("fragment_ip_options", "fragment(%s, 16)[1]" % big, "fragment(%s, 16)" % big,
+        "[raw(f) for f in fragment(%s, 16)]" % big, "len(fragment(%s))" % big)
+    icmp = 'Ether(src="%s", dst="%s")/IP(src="%s", dst="%s")/ICMP()/("y"*20)' % (M1, M2, A1, A2)
+    add("fragment_method_from_ip", "(%s).fragment(20)[0]" % icmp, "(%s).fragment(20)" % icmp,
+        "fragment(%s, 16)" % icmp, "fragment(Ether(raw(%s)), 16)" % icmp)
+    add("fragment_sizes", "fragment(IP()/(\"w\"*17), 9)[1]", "fragment(IP()/(\"w\"*17), 9)",
+        "fragment(IP()/(\"w\"*17), 0)", "fragment(IP()/(\"a\"*10), 3)", "fragment(IP())",
+        "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
+    add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
+        'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
     return C
 
 
