@@ -243,6 +243,12 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     method!("command", [], "An expression that rebuilds the packet.", |_, p, _| {
         Ok(Value::str(&pkt(p).owned().command()))
     }),
+    method!(
+        "json",
+        [],
+        "The fields of every layer as JSON text, as Scapy writes it.",
+        |_, p, _| Ok(Value::str(&pkt(p).owned().json()))
+    ),
     method!("build", [], "The bytes of the packet, as raw(p).", |_, p, _| {
         Ok(Value::bytes(&pkt(p).owned().build()))
     }),

@@ -793,6 +793,24 @@ def lang_cases():
         "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
     add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
         'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
+    # json(): every field in table order (numbers for enums and flags, stacking's values, null for automatic
+    # fields), records as objects, other lists as their items' reprs, bytes decoded with \xNN, payload nested.
+    # (Left out: TCP's unset options, "" in Scapy, whose default is b"", and ICMP, where Scapy raises.)
+    for cid, expr in [
+        ("json_ether_ip_tcp_raw", 'Ether(src="%s", dst="%s")/IP(src="%s", dst="%s", flags="DF", options=['
+         'IPOption_RR(routers=["198.18.0.9"]), IPOption_NOP()])/TCP(flags="SA", options=[("MSS", 1460), '
+         '("SAckOK", b""), ("Timestamp", (1, 2))])/Raw(b"\\x00\\xffhi\\xe9\\"\\\\")' % (M1, M2, A1, A2)),
+        ("json_dns_records", 'DNS(qd=[DNSQR(qname="a.example")], an=[DNSRR(rrname="a.example", rdata="%s"), '
+         'DNSRR(type="TXT", rdata=["ab", "cd"]), DNSRR(type="AAAA", rdata="%s"), DNSRRMX(exchange="mx.example")])'
+         % (A3, B1)),
+        ("json_dissected", 'IP(raw(IP(src="%s", dst="%s")/UDP()/DNS()))' % (A1, A2)),
+        ("json_ipv6_hbh", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrHopByHop(options=[RouterAlert()])/UDP()' % (B1, B2)),
+        ("json_arp", 'ARP(psrc="%s", pdst="%s", hwsrc="%s")' % (A1, A2, M1)),
+        ("json_sets", 'Dot1Q(vlan=3)/IP(src="%s", dst="%s", ttl=[1, 2])/TCP(dport=(1, 3), options=[])' % (A1, A2)),
+        ("json_text", 'Raw(load="\u00e9")/Padding(load=b"\\x00")'),
+        ("json_edns0", 'DNSRROPT(rdata=[EDNS0TLV(optcode=3, optdata=b"x")])'),
+    ]:
+        add(cid, expr, "(%s).json()" % expr)
     return C
 
 
