@@ -374,6 +374,21 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         |s, p, a| super::packet_tools::m_fragment(s, pkt(p), a)
     ),
     method!(
+        "compress",
+        [],
+        "A copy with the DNS names compressed, as Scapy's DNS.compress() does.",
+        |_, p, _| super::packet_tools::compressed(pkt(p))
+    ),
+    method!(
+        "clear_cache",
+        [],
+        "Forgets the bytes the packet was read from: the next build computes its automatic fields afresh.",
+        |_, p, _| {
+            pkt(p).cell.borrow_mut().layers_mut();
+            Ok(Value::None)
+        }
+    ),
+    method!(
         "haslayer",
         [req("cls")],
         "True if the packet has a layer of this class.",

@@ -8,18 +8,39 @@ use super::error::LangError;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::{Pkt, Value};
+use crate::layers::dns::DNS;
+use crate::layers::dns_compress::dns_compress;
 use crate::layers::fragment::{fragment, MIN_FRAGSIZE};
 use crate::layers::ip::IP;
 
-pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
-    "fragment",
-    [req("pkt"), opt("fragsize", Const::Int(1480))],
-    "IPv4 fragments of the packet, with at most fragsize payload bytes each (a multiple of 8 but the last).",
-    |s, a| {
-        let p = packet_arg(a.get("pkt"), "fragment")?;
-        fragments(s, &p, p.owned(), a)
+pub(crate) static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "fragment",
+        [req("pkt"), opt("fragsize", Const::Int(1480))],
+        "IPv4 fragments of the packet, with at most fragsize payload bytes each (a multiple of 8 but the last).",
+        |s, a| {
+            let p = packet_arg(a.get("pkt"), "fragment")?;
+            fragments(s, &p, p.owned(), a)
+        }
+    ),
+    builtin!(
+        "dns_compress",
+        [req("pkt")],
+        "A copy of the packet with its DNS names compressed, as Scapy compresses them.",
+        |_, a| compressed(&packet_arg(a.get("pkt"), "dns_compress")?)
+    ),
+];
+
+/// `p.compress()` and `dns_compress(p)`: the packet with its DNS layer's names compressed, from this layer up.
+pub(crate) fn compressed(p: &Pkt) -> Result<Value, LangError> {
+    let packet = p.owned();
+    if packet.index_of(&DNS).is_none() {
+        return Err(LangError::value_err(
+            "can only compress DNS layers: the packet has no DNS layer",
+        ));
     }
-)];
+    Ok(Value::Packet(Pkt::captured(dns_compress(&packet)?, p.time())))
+}
 
 /// `p.fragment(fragsize=1480)`: as Scapy's method, which a layer below IP hands on to its payload, the
 /// fragments start at the first IP layer from this one up.

@@ -4,6 +4,7 @@
 
 pub mod arp;
 pub mod dns;
+pub mod dns_compress;
 pub mod dns_records;
 pub mod dns_svcb;
 pub mod dnssec;

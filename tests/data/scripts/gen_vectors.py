@@ -811,6 +811,22 @@ def lang_cases():
         ("json_edns0", 'DNSRROPT(rdata=[EDNS0TLV(optcode=3, optdata=b"x")])'),
     ]:
         add(cid, expr, "(%s).json()" % expr)
+    # DNS compression (dns_compress, DNS.compress): Scapy's pointers for every name field and the rdata of
+    # name types, in every section; the layers below kept by dns_compress(). (Left out: DNS over TCP, where
+    # Scapy's pointers count from the length prefix and miss by two; wirecraft's count from the message.)
+    zone = ('DNS(qr=1, qd=[DNSQR(qname="a.example.com")], an=[DNSRR(rrname="a.example.com", rdata="%s"), '
+            'DNSRR(rrname="b.example.com", type="CNAME", rdata="a.example.com"), DNSRRMX(rrname="example.com", '
+            'exchange="mx.example.com"), DNSRRSRV(rrname="_sip._tcp.example.com", target="sip.example.com")], '
+            'ns=[DNSRRSOA(rrname="example.com", mname="ns.example.com", rname="admin.example.com"), '
+            'DNSRR(rrname="example.com", type="NS", rdata="ns.example.com")], ar=[DNSRR(rrname="ns.example.com", '
+            'type="A", rdata="%s"), DNSRR(rrname="4.0.18.198.in-addr.arpa", type="PTR", rdata="ns.example.com"), '
+            'DNSRROPT()])') % (A3, A4)
+    add("dns_compress_zone", "%s.compress()" % zone, "%s.compress()" % zone)
+    add("dns_compress_under_udp", 'dns_compress(IP(src="%s", dst="%s")/UDP(sport=53, dport=5000)/%s)'
+        % (A1, A2, zone))
+    add("dns_compress_dissected", "DNS(raw(%s)).compress()" % zone, "DNS(raw(%s)).compress()" % zone)
+    add("dns_compress_questions", 'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()',
+        'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()', "DNS(qd=[]).compress()")
     return C
 
 
