@@ -1,4 +1,4 @@
-//! Scapy's functions that make new packets out of a packet — `fragment`, `dns_compress` — as builtins, and the
+//! Scapy's functions that make new packets out of a packet — `fragment`, `fragment6`, `dns_compress` — as builtins, and the
 //! bodies of the packet methods that call them (`p.fragment()`, `p.compress()`, whose rows are with the other
 //! packet methods). The work is the library's (`layers::fragment`, `layers::dns_compress`); this is the
 //! language's side: arguments, warnings, and Scapy's values back.
@@ -10,7 +10,7 @@ use super::session::Session;
 use super::value::{Pkt, Value};
 use crate::layers::dns::DNS;
 use crate::layers::dns_compress::dns_compress;
-use crate::layers::fragment::{fragment, MIN_FRAGSIZE};
+use crate::layers::fragment::{fragment, fragment6, MIN_FRAGSIZE};
 use crate::layers::ip::IP;
 
 pub(crate) static BUILTINS: &[Builtin] = &[
@@ -22,6 +22,12 @@ pub(crate) static BUILTINS: &[Builtin] = &[
             let p = packet_arg(a.get("pkt"), "fragment")?;
             fragments(s, &p, p.owned(), a)
         }
+    ),
+    builtin!(
+        "fragment6",
+        [req("pkt"), req("fragSize")],
+        "IPv6 fragments of the packet, whole frames of at most fragSize bytes (a fragment header added if none).",
+        b_fragment6
     ),
     builtin!(
         "dns_compress",
@@ -68,6 +74,27 @@ fn fragments(s: &mut Session, p: &Pkt, packet: crate::Packet, a: &Args) -> Resul
     let time = p.time();
     Ok(Value::list(
         frags
+            .into_iter()
+            .map(|f| Value::Packet(Pkt::captured(f, time)))
+            .collect(),
+    ))
+}
+
+fn b_fragment6(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let p = packet_arg(a.get("pkt"), "fragment6")?;
+    let Some(size) = a.int("fragSize") else {
+        return Err(LangError::type_err(format!(
+            "fragSize must be an int, not {}",
+            a.get("fragSize").type_name()
+        )));
+    };
+    let made = fragment6(&p.owned(), usize::try_from(size.max(0)).unwrap_or(usize::MAX))?;
+    if let Some(w) = &made.warning {
+        s.warn(w);
+    }
+    let time = p.time();
+    Ok(Value::list(
+        made.packets
             .into_iter()
             .map(|f| Value::Packet(Pkt::captured(f, time)))
             .collect(),

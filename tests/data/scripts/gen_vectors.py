@@ -793,6 +793,21 @@ def lang_cases():
         "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
     add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
         'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
+    # fragment6(): a fragment header added after IPv6 when there is none, the unfragmentable part repeated,
+    # offsets in 8-byte units; ids are given (Scapy draws one at random otherwise, so an added header is checked
+    # in src/layers/fragment.rs instead). Bytes only: Scapy's fragments hold plen=None as set, which shows in
+    # their repr.
+    for cid, expr, size in [
+        ("fragment6_header_given", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP(sport=1000, dport=2000)'
+         '/("X"*100)' % (B1, B2), 80),
+        ("fragment6_under_hbh", 'Ether(src="%s", dst="%s")/IPv6(src="%s", dst="%s")/IPv6ExtHdrHopByHop()/'
+         'IPv6ExtHdrFragment(id=9)/ICMPv6EchoRequest(data="y"*60)' % (M1, M2, B1, B2), 90),
+        ("fragment6_small_enough", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP()/("X"*10)' % (B1, B2), 1280),
+        ("fragment6_size_too_low", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP()/("X"*100)' % (B1, B2), 50),
+        ("fragment6_no_ipv6", 'IP(src="%s", dst="%s")/UDP()' % (A1, A2), 10),
+    ]:
+        frags = "fragment6(%s, %d)" % (expr, size)
+        add(cid, "%s[-1]" % frags, "[raw(f) for f in %s]" % frags)
     # json(): every field in table order (numbers for enums and flags, stacking's values, null for automatic
     # fields), records as objects, other lists as their items' reprs, bytes decoded with \xNN, payload nested.
     # (Left out: TCP's unset options, "" in Scapy, whose default is b"", and ICMP, where Scapy raises.)
