@@ -384,6 +384,7 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         [],
         "Forgets the bytes the packet was read from: the next build computes its automatic fields afresh.",
         |_, p, _| {
+            // Taking the layers to edit them is an edit: the packet lets go of its bytes.
             pkt(p).cell.borrow_mut().layers_mut();
             Ok(Value::None)
         }
