@@ -243,6 +243,12 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
     method!("command", [], "An expression that rebuilds the packet.", |_, p, _| {
         Ok(Value::str(&pkt(p).owned().command()))
     }),
+    method!(
+        "json",
+        [],
+        "The fields of every layer as JSON text, as Scapy writes it.",
+        |_, p, _| Ok(Value::str(&pkt(p).owned().json()))
+    ),
     method!("build", [], "The bytes of the packet, as raw(p).", |_, p, _| {
         Ok(Value::bytes(&pkt(p).owned().build()))
     }),
@@ -392,6 +398,18 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         [req("format")],
         "Scapy's format language: %IP.src%, %IP:2.dst%, %-15s,IP.src%, %r,TCP.dport%, {IP:...}, {!IP:...}.",
         |_, p, a| Ok(Value::str(&sprintf(pkt(p), &a.str("format")?)?))
+    ),
+    method!(
+        "fragment",
+        [opt("fragsize", Const::Int(1480))],
+        "IPv4 fragments from the first IP layer up, with at most fragsize payload bytes each.",
+        |s, p, a| super::packet_tools::m_fragment(s, pkt(p), a)
+    ),
+    method!(
+        "compress",
+        [],
+        "A copy with the DNS names compressed, as Scapy's DNS.compress() does.",
+        |_, p, _| super::packet_tools::compressed(pkt(p))
     ),
     method!(
         "haslayer",

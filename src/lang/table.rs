@@ -7,7 +7,7 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, exception, hexcap, live, net, pcap, pcap_reader, pcap_writer, python, set};
+use super::{builtins, exception, hexcap, live, net, packet_tools, pcap, pcap_reader, pcap_writer, python, set};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
@@ -19,6 +19,7 @@ static BUILTINS: &[&[Builtin]] = &[
     builtins::RANDOM,
     net::BUILTINS,
     hexcap::BUILTINS,
+    packet_tools::BUILTINS,
     pcap::BUILTINS,
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,

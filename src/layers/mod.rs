@@ -4,6 +4,7 @@
 
 pub mod arp;
 pub mod dns;
+pub mod dns_compress;
 pub mod dns_records;
 pub mod dns_svcb;
 pub mod dnssec;
@@ -11,6 +12,7 @@ pub mod dot1q;
 pub mod dot3;
 pub mod ether;
 mod fixed_str;
+pub mod fragment;
 pub mod icmp;
 mod icmp_timestamp;
 pub mod icmpv6;

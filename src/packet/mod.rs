@@ -10,6 +10,7 @@ mod dissect;
 pub(crate) use dissect::tests as dissect_tests;
 pub mod field;
 mod hosts;
+mod json;
 mod layout;
 mod payload;
 mod records;
@@ -787,6 +788,18 @@ impl Packet {
     /// Scapy's `command()`: an expression that rebuilds this packet.
     pub fn command(&self) -> String {
         render::command(self)
+    }
+
+    /// Scapy's `json()`: the fields of every layer as JSON text, each payload a `"payload"` member.
+    ///
+    /// ```
+    /// use wirecraft::Layer;
+    /// let p = Layer::named("UDP")?.with("dport", 53)? / "hi";
+    /// assert_eq!(p.json(), r#"{"sport": 53, "dport": 53, "len": null, "chksum": null, "payload": {"load": "hi"}}"#);
+    /// # Ok::<(), wirecraft::Error>(())
+    /// ```
+    pub fn json(&self) -> String {
+        json::json(self, 0)
     }
 
     /// Scapy's `repr()`: the fields set explicitly or by stacking.

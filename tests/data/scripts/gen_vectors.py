@@ -847,6 +847,69 @@ def lang_cases():
     # unknown. Skipped.").
     unknown = 'TCP(options=[("Foo", b"x"), ("MSS", 1460)])'
     add("tcp_option_unknown_name", unknown, unknown, "%s.options" % unknown)
+    # fragment(): Scapy's fragments, every IP option kept in each (copy flag or not), MF on all but the last,
+    # the payload's proto kept; the method starts at the IP layer (Scapy's Ether hands it to its payload).
+    big = ('IP(src="%s", dst="%s", flags="DF", options=[IPOption_RR(routers=["198.18.0.9"]), IPOption_NOP(), '
+           'IPOption_Security()])/UDP(sport=1000, dport=2000)/("X"*30)') % (A1, A2)
+    add("fragment_ip_options", "fragment(%s, 16)[1]" % big, "fragment(%s, 16)" % big,
+        "[raw(f) for f in fragment(%s, 16)]" % big, "len(fragment(%s))" % big)
+    icmp = 'Ether(src="%s", dst="%s")/IP(src="%s", dst="%s")/ICMP()/("y"*20)' % (M1, M2, A1, A2)
+    add("fragment_method_from_ip", "(%s).fragment(20)[0]" % icmp, "(%s).fragment(20)" % icmp,
+        "fragment(%s, 16)" % icmp, "fragment(Ether(raw(%s)), 16)" % icmp)
+    add("fragment_sizes", "fragment(IP()/(\"w\"*17), 9)[1]", "fragment(IP()/(\"w\"*17), 9)",
+        "fragment(IP()/(\"w\"*17), 0)", "fragment(IP()/(\"a\"*10), 3)", "fragment(IP())",
+        "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
+    add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
+        'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
+    # fragment6(): a fragment header added after IPv6 when there is none, the unfragmentable part repeated,
+    # offsets in 8-byte units; ids are given (Scapy draws one at random otherwise, so an added header is checked
+    # in src/layers/fragment.rs instead). Bytes only: Scapy's fragments hold plen=None as set, which shows in
+    # their repr.
+    for cid, expr, size in [
+        ("fragment6_header_given", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP(sport=1000, dport=2000)'
+         '/("X"*100)' % (B1, B2), 80),
+        ("fragment6_under_hbh", 'Ether(src="%s", dst="%s")/IPv6(src="%s", dst="%s")/IPv6ExtHdrHopByHop()/'
+         'IPv6ExtHdrFragment(id=9)/ICMPv6EchoRequest(data="y"*60)' % (M1, M2, B1, B2), 90),
+        ("fragment6_small_enough", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP()/("X"*10)' % (B1, B2), 1280),
+        ("fragment6_size_too_low", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrFragment(id=7)/UDP()/("X"*100)' % (B1, B2), 50),
+        ("fragment6_no_ipv6", 'IP(src="%s", dst="%s")/UDP()' % (A1, A2), 10),
+    ]:
+        frags = "fragment6(%s, %d)" % (expr, size)
+        add(cid, "%s[-1]" % frags, "[raw(f) for f in %s]" % frags)
+    # json(): every field in table order (numbers for enums and flags, stacking's values, null for automatic
+    # fields), records as objects, other lists as their items' reprs, bytes decoded with \xNN, payload nested.
+    # (Left out: TCP's unset options, "" in Scapy, whose default is b"", and ICMP, where Scapy raises.)
+    for cid, expr in [
+        ("json_ether_ip_tcp_raw", 'Ether(src="%s", dst="%s")/IP(src="%s", dst="%s", flags="DF", options=['
+         'IPOption_RR(routers=["198.18.0.9"]), IPOption_NOP()])/TCP(flags="SA", options=[("MSS", 1460), '
+         '("SAckOK", b""), ("Timestamp", (1, 2))])/Raw(b"\\x00\\xffhi\\xe9\\"\\\\")' % (M1, M2, A1, A2)),
+        ("json_dns_records", 'DNS(qd=[DNSQR(qname="a.example")], an=[DNSRR(rrname="a.example", rdata="%s"), '
+         'DNSRR(type="TXT", rdata=["ab", "cd"]), DNSRR(type="AAAA", rdata="%s"), DNSRRMX(exchange="mx.example")])'
+         % (A3, B1)),
+        ("json_dissected", 'IP(raw(IP(src="%s", dst="%s")/UDP()/DNS()))' % (A1, A2)),
+        ("json_ipv6_hbh", 'IPv6(src="%s", dst="%s")/IPv6ExtHdrHopByHop(options=[RouterAlert()])/UDP()' % (B1, B2)),
+        ("json_arp", 'ARP(psrc="%s", pdst="%s", hwsrc="%s")' % (A1, A2, M1)),
+        ("json_sets", 'Dot1Q(vlan=3)/IP(src="%s", dst="%s", ttl=[1, 2])/TCP(dport=(1, 3), options=[])' % (A1, A2)),
+        ("json_text", 'Raw(load="\u00e9")/Padding(load=b"\\x00")'),
+        ("json_edns0", 'DNSRROPT(rdata=[EDNS0TLV(optcode=3, optdata=b"x")])'),
+    ]:
+        add(cid, expr, "(%s).json()" % expr)
+    # DNS compression (dns_compress, DNS.compress): Scapy's pointers for every name field and the rdata of
+    # name types, in every section; the layers below kept by dns_compress(). (Left out: DNS over TCP, where
+    # Scapy's pointers count from the length prefix and miss by two; wirecraft's count from the message.)
+    zone = ('DNS(qr=1, qd=[DNSQR(qname="a.example.com")], an=[DNSRR(rrname="a.example.com", rdata="%s"), '
+            'DNSRR(rrname="b.example.com", type="CNAME", rdata="a.example.com"), DNSRRMX(rrname="example.com", '
+            'exchange="mx.example.com"), DNSRRSRV(rrname="_sip._tcp.example.com", target="sip.example.com")], '
+            'ns=[DNSRRSOA(rrname="example.com", mname="ns.example.com", rname="admin.example.com"), '
+            'DNSRR(rrname="example.com", type="NS", rdata="ns.example.com")], ar=[DNSRR(rrname="ns.example.com", '
+            'type="A", rdata="%s"), DNSRR(rrname="4.0.18.198.in-addr.arpa", type="PTR", rdata="ns.example.com"), '
+            'DNSRROPT()])') % (A3, A4)
+    add("dns_compress_zone", "%s.compress()" % zone, "%s.compress()" % zone)
+    add("dns_compress_under_udp", 'dns_compress(IP(src="%s", dst="%s")/UDP(sport=53, dport=5000)/%s)'
+        % (A1, A2, zone))
+    add("dns_compress_dissected", "DNS(raw(%s)).compress()" % zone, "DNS(raw(%s)).compress()" % zone)
+    add("dns_compress_questions", 'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()',
+        'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()', "DNS(qd=[]).compress()")
     return C
 
 

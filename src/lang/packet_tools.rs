@@ -1,0 +1,113 @@
+//! Scapy's functions that make new packets out of a packet — `fragment`, `fragment6`, `dns_compress` — as builtins, and the
+//! bodies of the packet methods that call them (`p.fragment()`, `p.compress()`, whose rows are with the other
+//! packet methods). The work is the library's (`layers::fragment`, `layers::dns_compress`); this is the
+//! language's side: arguments, warnings, and Scapy's values back.
+
+use super::args::{opt, req, Args, Const};
+use super::error::LangError;
+use super::rows::{builtin, Builtin};
+use super::session::Session;
+use super::value::{Pkt, Value};
+use crate::layers::dns::DNS;
+use crate::layers::dns_compress::dns_compress;
+use crate::layers::fragment::{fragment, fragment6, MIN_FRAGSIZE};
+use crate::layers::ip::IP;
+
+pub(crate) static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "fragment",
+        [req("pkt"), opt("fragsize", Const::Int(1480))],
+        "IPv4 fragments of the packet, with at most fragsize payload bytes each (a multiple of 8 but the last).",
+        |s, a| {
+            let p = packet_arg(a.get("pkt"), "fragment")?;
+            fragments(s, &p, p.owned(), a)
+        }
+    ),
+    builtin!(
+        "fragment6",
+        [req("pkt"), req("fragSize")],
+        "IPv6 fragments of the packet, whole frames of at most fragSize bytes (a fragment header added if none).",
+        b_fragment6
+    ),
+    builtin!(
+        "dns_compress",
+        [req("pkt")],
+        "A copy of the packet with its DNS names compressed, as Scapy compresses them.",
+        |_, a| compressed(&packet_arg(a.get("pkt"), "dns_compress")?)
+    ),
+];
+
+/// `p.compress()` and `dns_compress(p)`: the packet with its DNS layer's names compressed, from this layer up.
+pub(crate) fn compressed(p: &Pkt) -> Result<Value, LangError> {
+    let packet = p.owned();
+    if packet.index_of(&DNS).is_none() {
+        return Err(LangError::value_err(
+            "can only compress DNS layers: the packet has no DNS layer",
+        ));
+    }
+    Ok(Value::Packet(Pkt::captured(dns_compress(&packet)?, p.time())))
+}
+
+/// `p.fragment(fragsize=1480)`: as Scapy's method, which a layer below IP hands on to its payload, the
+/// fragments start at the first IP layer from this one up.
+pub(crate) fn m_fragment(s: &mut Session, p: &Pkt, a: &Args) -> Result<Value, LangError> {
+    let packet = p.owned();
+    let Some(at) = packet.index_of(&IP) else {
+        return Err(LangError::value_err("cannot fragment this packet: it has no IP layer"));
+    };
+    fragments(s, p, packet.from_layer(at), a)
+}
+
+/// The fragments of `packet` (made from `p`, whose time they keep), as Scapy's list of packets.
+fn fragments(s: &mut Session, p: &Pkt, packet: crate::Packet, a: &Args) -> Result<Value, LangError> {
+    let Some(size) = a.int("fragsize") else {
+        return Err(LangError::type_err(format!(
+            "fragsize must be an int, not {}",
+            a.get("fragsize").type_name()
+        )));
+    };
+    if size < MIN_FRAGSIZE as i128 {
+        s.warn(&format!("fragsize cannot be lower than {MIN_FRAGSIZE}"));
+    }
+    let size = usize::try_from(size.max(0)).unwrap_or(usize::MAX);
+    let frags = fragment(&packet, size)?;
+    let time = p.time();
+    Ok(Value::list(
+        frags
+            .into_iter()
+            .map(|f| Value::Packet(Pkt::captured(f, time)))
+            .collect(),
+    ))
+}
+
+fn b_fragment6(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let p = packet_arg(a.get("pkt"), "fragment6")?;
+    let Some(size) = a.int("fragSize") else {
+        return Err(LangError::type_err(format!(
+            "fragSize must be an int, not {}",
+            a.get("fragSize").type_name()
+        )));
+    };
+    let made = fragment6(&p.owned(), usize::try_from(size.max(0)).unwrap_or(usize::MAX))?;
+    if let Some(w) = &made.warning {
+        s.warn(w);
+    }
+    let time = p.time();
+    Ok(Value::list(
+        made.packets
+            .into_iter()
+            .map(|f| Value::Packet(Pkt::captured(f, time)))
+            .collect(),
+    ))
+}
+
+/// The packet a function was given, or the error that names what it was given instead.
+fn packet_arg(v: &Value, func: &str) -> Result<Pkt, LangError> {
+    match v {
+        Value::Packet(p) => Ok(p.clone()),
+        other => Err(LangError::type_err(format!(
+            "{func}() takes a packet, not {}",
+            other.type_name()
+        ))),
+    }
+}
