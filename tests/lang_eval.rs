@@ -335,7 +335,7 @@ fn displays_and_builtins() {
     assert_eq!(val("conf.verb"), "2");
     assert_eq!(val("conf.verb = 0; conf.verb"), "0");
     assert!(val("conf").starts_with("iface      = None\nverb       = 2"));
-    assert_eq!(val("RandShort()"), "RandShort()");
+    assert_eq!(val("RandShort()"), "<RandShort>", "Scapy's repr");
     assert_eq!(val("len(raw(IP()/TCP(sport=RandShort())))"), "40");
     assert_eq!(val("f = fuzz(IP()/UDP()); len(raw(f)) >= 28"), "True");
     assert_eq!(fails("exit(3)").kind, ErrorKind::Exit(3));
@@ -549,7 +549,7 @@ fn packet_api_as_scapy() {
         "('<TCP  dport=http flags=SA |>', '02:00:00:00:00:02')"
     );
     assert_eq!(fails(&format!("{p}p[IP:3]")).message, "Layer [IP:3] not found");
-    assert_eq!(v("p[IP].fields"), "{'src': '198.18.0.1', 'dst': '198.18.0.2'}");
+    assert_eq!(v("p[IP].fields"), "{'options': [], 'src': '198.18.0.1', 'dst': '198.18.0.2'}");
     assert_eq!(
         v("p[TCP].mysummary(), p.mysummary()"),
         "('TCP 198.18.0.1:ftp_data > 198.18.0.3:http SA', '02:00:00:00:00:01 > 02:00:00:00:00:02 (IPv4)')"

@@ -1013,16 +1013,19 @@ fn b_hexdump(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     print_or_dump(s, a, hexdump(&bytes) + "\n")
 }
 
-/// Scapy's `p.fields`: what was set on the layer, by field name.
+/// Scapy's `p.fields`: what was set on the layer or read from the wire, by field name. List fields are always
+/// there, first for a packet made (Scapy puts them there when it is created), in their place for one dissected.
 pub(crate) fn layer_fields(p: &Pkt) -> Value {
     let packet = p.view();
     let pairs = packet.layers().get(p.start).map_or_else(Vec::new, |l| {
-        l.user_fields()
-            .filter_map(|f| {
-                let field = &l.proto().fields[f];
-                let v = l.user_value(f)?.clone();
-                Some((Value::str(field.name), super::value::from_field(v, field)))
-            })
+        let fields = l.proto().fields.iter().enumerate();
+        let has = |f: usize| l.user_value(f).is_some() || l.is_from_wire(f);
+        let dissected = (0..l.proto().fields.len()).any(|f| l.is_from_wire(f));
+        let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| field.list_default() && !dissected);
+        lists
+            .into_iter()
+            .chain(others.into_iter().filter(|(f, field)| has(*f) || field.list_default()))
+            .map(|(f, field)| (Value::str(field.name), super::value::from_field(l.value_at(f), field)))
             .collect()
     });
     Value::Dict(Rc::new(RefCell::new(pairs)))

@@ -100,6 +100,10 @@ fn b_isinstance(_: &mut Session, a: &Args) -> Result<Value, LangError> {
                 // As in Python, a bool is an int too.
                 obj.type_name() == b.name || (b.name == "int" && matches!(obj, Value::Bool(_)))
             }
+            // Scapy's random values are classes: `isinstance(fuzz(p).ttl, RandByte)`.
+            Value::Builtin(b) if b.name.starts_with("Rand") => {
+                matches!(obj, Value::Gen(g) if matches!(**g, crate::packet::Generator::Rand(k) if k.name() == b.name))
+            }
             Value::Builtin(b) if exception::is_class(b.name) => obj
                 .as_host::<exception::Raised>()
                 .is_some_and(|r| exception::catches(b.name, r.kind)),

@@ -410,6 +410,9 @@ fn field_out<'a>(layer: &'a Layer, f: usize, over: Implied) -> Out<'a> {
     }
     let find = |o: &'static [Overload]| o.iter().find(|(n, _)| field.is_named(n));
     let implied = over.stacking.and_then(find).or_else(|| over.addresses.and_then(find));
+    if let (None, Some(v)) = (implied, layer.own_default(f)) {
+        return Out::Val(Cow::Borrowed(v));
+    }
     let int = match (implied, field.default) {
         (Some(&(_, bits)), _) => match field.overload_int(bits) {
             Some(x) => Some(x),
@@ -458,7 +461,7 @@ fn write_run(layer: &Layer, layout: &Layout, over: Implied, buf: &mut Vec<u8>) -
     };
     let (first, count) = (layout.first(), layout.count());
     let fields = &layer.proto.fields[first..first + count];
-    let mut differ = (layer.user | layer.wire | layout.computed_defaults()) >> first;
+    let mut differ = (layer.user | layer.wire | layer.own_default_mask() | layout.computed_defaults()) >> first;
     for (name, _) in over.names() {
         if let Some(k) = fields.iter().position(|f| f.is_named(name)) {
             differ |= 1 << k;

@@ -361,6 +361,16 @@ impl Field {
     }
 
     /// The default as a value (`None` for auto fields); `layer` feeds computed defaults.
+    /// Scapy puts list fields (their default is a list: records, TCP options) into `p.fields` when the packet
+    /// is created: they show in `repr()`, `command()` and `p.fields` even when never set (`DNS(qd=[DNSQR()])`).
+    pub fn list_default(&self) -> bool {
+        match self.kind {
+            Kind::Records(_) => true,
+            Kind::Custom(c) => c.list_default(),
+            _ => false,
+        }
+    }
+
     pub fn default_value(&self, layer: &Layer) -> FieldValue {
         match self.default {
             Dflt::Dyn(f) => f(layer),

@@ -196,7 +196,14 @@ pub struct Layer {
     user: u64,
     /// Bit `i`: field `i` was read from the wire.
     wire: u64,
+    /// This layer's own defaults for some fields, in place of its protocol's (Scapy's `default_fields`, which
+    /// `fuzz()` fills): shown and built where the field is unset, but not set by the user.
+    own_defaults: Option<Box<OwnDefaults>>,
 }
+
+/// Field index and value of each of a layer's own defaults.
+#[derive(Clone, Debug, PartialEq)]
+struct OwnDefaults(Vec<(usize, FieldValue)>);
 
 impl Layer {
     /// The most fields a protocol may have: one bit each in the origin masks (a test in `layers` checks them).
@@ -217,6 +224,7 @@ impl Layer {
             frame: None,
             user: 0,
             wire: 0,
+            own_defaults: None,
         }
     }
 
@@ -228,6 +236,7 @@ impl Layer {
             frame: None,
             user: 0,
             wire: 0,
+            own_defaults: None,
         }
     }
 
@@ -416,8 +425,9 @@ impl Layer {
         match self.slot(i) {
             Slot::User(FieldValue::Int(v)) => Some(*v),
             Slot::Wire(v) => v.as_int(),
-            Slot::Unset => match self.proto.fields[i].default {
-                Dflt::Int(v) => Some(v),
+            Slot::Unset => match (self.own_default(i), self.proto.fields[i].default) {
+                (Some(v), _) => v.as_int(),
+                (None, Dflt::Int(v)) => Some(v),
                 _ => None,
             },
             _ => None,
@@ -428,7 +438,7 @@ impl Layer {
         match self.slot(i) {
             Slot::User(v) => v.clone(),
             Slot::Wire(v) => v.into_owned(),
-            Slot::Unset => self.proto.fields[i].default_value(self),
+            Slot::Unset => self.default_at(i),
         }
     }
 
@@ -437,7 +447,10 @@ impl Layer {
         match self.slot(i) {
             Slot::User(v) => Cow::Borrowed(v),
             Slot::Wire(v) => v,
-            Slot::Unset => Cow::Owned(self.proto.fields[i].default_value(self)),
+            Slot::Unset => match self.own_default(i) {
+                Some(v) => Cow::Borrowed(v),
+                None => Cow::Owned(self.proto.fields[i].default_value(self)),
+            },
         }
     }
 
@@ -458,6 +471,45 @@ impl Layer {
                 Some(v) => Slot::Wire(Cow::Borrowed(v)),
                 None => Slot::Unset,
             },
+        }
+    }
+
+    /// Field `i`'s default in this layer: its own (see [`Layer::set_own_default`]) or its protocol's.
+    pub(crate) fn default_at(&self, i: usize) -> FieldValue {
+        match self.own_default(i) {
+            Some(v) => v.clone(),
+            None => self.proto.fields[i].default_value(self),
+        }
+    }
+
+    /// This layer's own default for field `i`, if it has one.
+    pub(crate) fn own_default(&self, i: usize) -> Option<&FieldValue> {
+        let own = self.own_defaults.as_ref()?;
+        own.0.iter().find(|(f, _)| *f == i).map(|(_, v)| v)
+    }
+
+    /// The fields that have a default of this layer's own, and those defaults.
+    pub(crate) fn own_defaults(&self) -> impl Iterator<Item = (usize, &FieldValue)> {
+        self.own_defaults
+            .iter()
+            .flat_map(|own| own.0.iter().map(|(f, v)| (*f, v)))
+    }
+
+    /// Bit `i` set for each field that has a default of this layer's own.
+    pub(crate) fn own_default_mask(&self) -> u64 {
+        self.own_defaults().fold(0, |m, (i, _)| m | 1 << i)
+    }
+
+    /// Gives field `i` a default of this layer's own: Scapy's `default_fields`, which `fuzz()` sets. The field
+    /// stays unset: `repr()` and `command()` leave it out, `show()` and a build use the default.
+    pub(crate) fn set_own_default(&mut self, i: usize, v: FieldValue) {
+        let own = &mut self
+            .own_defaults
+            .get_or_insert_with(|| Box::new(OwnDefaults(Vec::new())))
+            .0;
+        match own.iter_mut().find(|(f, _)| *f == i) {
+            Some(slot) => slot.1 = v,
+            None => own.push((i, v)),
         }
     }
 
@@ -530,6 +582,7 @@ impl PartialEq for Layer {
     fn eq(&self, other: &Layer) -> bool {
         self.proto == other.proto
             && (self.user, self.wire) == (other.user, other.wire)
+            && self.own_defaults == other.own_defaults
             && (0..self.proto.fields.len()).all(|i| self.slot(i) == other.slot(i))
     }
 }

@@ -4,7 +4,7 @@ use std::cell::Cell;
 use std::fmt::Write;
 
 use super::field::{lookup, Dflt, Field, Kind, Show};
-use super::value::FieldValue;
+use super::value::{FieldValue, Generator};
 use super::{Layer, Packet, Proto, Slot};
 
 /// Scapy's `show()`: a `###[ Name ]###` header per layer, fields padded to 10 columns, each deeper layer
@@ -246,7 +246,7 @@ pub(crate) fn layer_repr(l: &Layer, over: Option<&[(usize, FieldValue)]>) -> Str
             Slot::Wire(v) => v.into_owned(),
             Slot::Unset => match over.and_then(|o| o.iter().find(|(i, _)| *i == f)) {
                 Some((_, v)) => v.clone(),
-                None if list_default(field) => field.default_value(l),
+                None if field.list_default() => field.default_value(l),
                 None => continue,
             },
         };
@@ -268,12 +268,12 @@ fn layer_command(l: &Layer) -> String {
     let mut args = Vec::new();
     // Packet-list fields are in Scapy's `p.fields` from the start, so they come first.
     let fields = l.proto.fields.iter().enumerate();
-    let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| list_default(field));
+    let (lists, others): (Vec<_>, Vec<_>) = fields.partition(|(_, field)| field.list_default());
     for (f, field) in lists.into_iter().chain(others) {
         let v = match l.slot(f) {
             Slot::User(v) => v.clone(),
             Slot::Wire(v) => v.into_owned(),
-            Slot::Unset if list_default(field) => field.default_value(l),
+            Slot::Unset if field.list_default() => field.default_value(l),
             Slot::Unset => continue,
         };
         let text = match &v {
@@ -285,21 +285,16 @@ fn layer_command(l: &Layer) -> String {
                 xs.iter().map(FieldValue::to_string).collect::<Vec<_>>().join(",")
             ),
             FieldValue::Mac(_) | FieldValue::Ip4(_) | FieldValue::Ip6(_) => format!("'{}'", field.repr(&v, l)),
+            // The call that makes the value again, where its repr is `<RandByte>`.
+            FieldValue::Gen(g) => match **g {
+                Generator::Rand(k) => format!("{}()", k.name()),
+                _ => g.to_string(),
+            },
             v => v.to_string(),
         };
         args.push(format!("{}={text}", field.name));
     }
     format!("{}({})", l.proto.name, args.join(", "))
-}
-
-/// Scapy puts packet-list fields (their default is a list) into `p.fields` when the packet is created: they show
-/// in `repr()` and `command()` even when never set (`DNS(qd=[DNSQR()])`).
-fn list_default(field: &Field) -> bool {
-    match field.kind {
-        Kind::Records(_) => true,
-        Kind::Custom(c) => c.list_default(),
-        _ => false,
-    }
 }
 
 /// Scapy's `ls(Proto)`: `name : Class (extras) = (default)` per field, the default as Python's `repr` of

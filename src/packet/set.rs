@@ -37,8 +37,9 @@ impl Packet {
     pub(crate) fn generators(&self) -> (bool, bool) {
         let mut found = (false, false);
         for l in &self.layers {
-            for i in l.user_fields() {
-                let Some(FieldValue::Gen(g)) = l.user_value(i) else {
+            let user = l.user_fields().filter_map(|i| l.user_value(i));
+            for v in user.chain(l.own_defaults().map(|(_, v)| v)) {
+                let FieldValue::Gen(g) = v else {
                     continue;
                 };
                 match **g {
@@ -106,6 +107,19 @@ impl Packet {
                     }
                 }
             }
+            let own: Vec<(usize, RandKind)> = l
+                .own_defaults()
+                .filter_map(|(i, v)| match v {
+                    FieldValue::Gen(g) => match **g {
+                        Generator::Rand(k) => Some((i, k)),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            for (i, k) in own {
+                l.set_own_default(i, k.draw());
+            }
         }
         self
     }
@@ -133,12 +147,14 @@ impl Iterator for PacketIter<'_> {
     }
 }
 
-/// Scapy's `fuzz`: fields left at a plain default (not automatic nor `None`, as Scapy skips a `None` default;
-/// not implied by stacking, not set by the user) get a random value of their kind.
+/// Scapy's `fuzz`: fields left at a plain default (not automatic nor `None`, as Scapy skips a `None` default —
+/// which addresses filled when built, `Dflt::Dyn`, are in Scapy; not implied by stacking, not set by the user)
+/// get a random value of their kind.
 pub(crate) fn fuzz(p: &mut Packet) {
     for li in 0..p.layers.len() {
         for (fi, field) in p.layers[li].proto.fields.iter().enumerate() {
-            let unset = matches!(field.default, Dflt::Auto | Dflt::None);
+            let unset =
+                matches!(field.default, Dflt::Auto | Dflt::None | Dflt::Dyn(_)) || field.scapy_default == Some("None");
             if unset || p.layers[li].has_value(fi) || p.overload(li, fi).is_some() {
                 continue;
             }
@@ -154,7 +170,7 @@ pub(crate) fn fuzz(p: &mut Packet) {
                 Kind::Bytes(_) => RandKind::Bytes(32),
                 Kind::Custom(_) | Kind::Records(_) => continue,
             };
-            p.layers[li].put_user(fi, FieldValue::gen(Generator::Rand(kind)));
+            p.layers[li].set_own_default(fi, FieldValue::gen(Generator::Rand(kind)));
         }
     }
 }

@@ -487,7 +487,7 @@ impl fmt::Display for Generator {
             Generator::Addresses(IpRange::V6(a, b)) => write!(f, "Net6(\"{}\", \"{}\")", fmt_ip6(*a), fmt_ip6(*b)),
             Generator::Net4(a, p) => write!(f, "Net(\"{a}/{p}\")"),
             Generator::Net6(a, p) => write!(f, "Net6(\"{a}/{p}\")"),
-            Generator::Rand(k) => write!(f, "{}()", k.name()),
+            Generator::Rand(k) => write!(f, "<{}>", k.name()),
         }
     }
 }

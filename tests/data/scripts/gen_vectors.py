@@ -910,6 +910,14 @@ def lang_cases():
     add("dns_compress_dissected", "DNS(raw(%s)).compress()" % zone, "DNS(raw(%s)).compress()" % zone)
     add("dns_compress_questions", 'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()',
         'DNS(qd=[DNSQR(qname="x.y"), DNSQR(qname="x.y"), DNSQR(qname=".")]).compress()', "DNS(qd=[]).compress()")
+    # fuzz() gives the fields Scapy fuzzes (not a None default: addresses filled when built) random values as
+    # the layer's own defaults, so repr() leaves them out; a random value's repr is Scapy's <RandByte>.
+    fz = 'IP(src="%s", dst="%s")/TCP()' % (A1, A2)
+    add("fuzz_fields_and_reprs", fz, "fuzz(%s)" % fz, "fuzz(%s).ttl" % fz, "fuzz(%s)[TCP].sport" % fz,
+        "fuzz(%s).src" % fz, "fuzz(%s).proto" % fz, "fuzz(%s).chksum" % fz, "fuzz(%s).fields" % fz,
+        "fuzz(IP(ttl=3)/UDP(dport=53))[UDP].dport", "fuzz(IP(ttl=3)).ttl", "fuzz(Ether()).dst",
+        "RandShort()", 'IP(ttl=RandByte())', 'IP(ttl=RandByte()).command()',
+        "isinstance(fuzz(IP()).ttl, RandByte)")
     return C
 
 
