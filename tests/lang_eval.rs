@@ -53,6 +53,18 @@ fn numbers_follow_python() {
 
 #[test]
 fn strings_bytes_and_containers() {
+    // Python printed these: the base prefix of `#` after the sign and before the zeros; dict methods.
+    assert_eq!(
+        val(r#"f"{255:#x}", "%#06x" % 255, "%x" % -255, "%#o" % 8, f"{-5:#06x}", "%-#6x|" % 5"#),
+        "('0xff', '0x00ff', '-ff', '0o10', '-0x005', '0x5   |')"
+    );
+    assert_eq!(
+        val(
+            r#"d = {"a": 1}; r = (d.pop("a"), d.pop("z", 9)); d.update({"x": 3}, y=5); d.update([("w", 1)]); (r, d.setdefault("q"), d.popitem(), d.copy())"#
+        ),
+        "((1, 9), None, ('q', None), {'x': 3, 'y': 5, 'w': 1})"
+    );
+    assert_eq!(fails(r#"{}.pop("k")"#).message, "'k'");
     assert_eq!(val("'ab' + 'c', 'ab' * 2, 'b' in 'abc'"), "('abc', 'abab', True)");
     assert_eq!(
         val("b'\\x00\\xff'.hex(), bytes.fromhex('00 ff')"),
@@ -549,7 +561,10 @@ fn packet_api_as_scapy() {
         "('<TCP  dport=http flags=SA |>', '02:00:00:00:00:02')"
     );
     assert_eq!(fails(&format!("{p}p[IP:3]")).message, "Layer [IP:3] not found");
-    assert_eq!(v("p[IP].fields"), "{'options': [], 'src': '198.18.0.1', 'dst': '198.18.0.2'}");
+    assert_eq!(
+        v("p[IP].fields"),
+        "{'options': [], 'src': '198.18.0.1', 'dst': '198.18.0.2'}"
+    );
     assert_eq!(
         v("p[TCP].mysummary(), p.mysummary()"),
         "('TCP 198.18.0.1:ftp_data > 198.18.0.3:http SA', '02:00:00:00:00:01 > 02:00:00:00:00:02 (IPv4)')"

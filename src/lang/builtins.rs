@@ -660,6 +660,82 @@ pub(crate) static DICT_METHODS: &[MethodDef] = &[
             Ok(found.unwrap_or_else(|| a.get("default").clone()))
         }
     ),
+    method!(
+        "pop",
+        [req("key"), star("default")],
+        "Remove key and return its value; the default if given when key is missing, else KeyError.",
+        |_, d, a| {
+            let key = a.get("key");
+            let mut items = dict_of(d).borrow_mut();
+            match (items.iter().position(|(k, _)| k.equals(key)), a.star("default")) {
+                (Some(i), _) => Ok(items.remove(i).1),
+                (None, [default]) => Ok(default.clone()),
+                (None, _) => Err(LangError::new(ErrorKind::Key, key.repr())),
+            }
+        }
+    ),
+    method!(
+        "setdefault",
+        [req("key"), opt("default", Const::None)],
+        "The value of key, first setting it to default when missing.",
+        |_, d, a| {
+            let (key, default) = (a.get("key"), a.get("default"));
+            let mut items = dict_of(d).borrow_mut();
+            match items.iter().find(|(k, _)| k.equals(key)) {
+                Some((_, v)) => Ok(v.clone()),
+                None => {
+                    items.push((key.clone(), default.clone()));
+                    Ok(default.clone())
+                }
+            }
+        }
+    ),
+    method!(
+        "update",
+        [opt("other", Const::None), star_star("kw")],
+        "Set the keys of other (a dict or (key, value) pairs) and of the keyword arguments.",
+        |s, d, a| {
+            let pairs = match a.get("other") {
+                Value::None => Vec::new(),
+                Value::Dict(o) => o.borrow().clone(),
+                other => s
+                    .collect(other)?
+                    .iter()
+                    .map(|pair| match s.collect(pair)?.as_slice() {
+                        [k, v] => Ok((k.clone(), v.clone())),
+                        _ => Err(LangError::value_err("dict.update() takes (key, value) pairs")),
+                    })
+                    .collect::<Result<_, _>>()?,
+            };
+            let mut items = dict_of(d).borrow_mut();
+            for (k, v) in pairs.into_iter().chain(a.get("kw").dict_pairs()) {
+                match items.iter_mut().find(|(x, _)| x.equals(&k)) {
+                    Some(slot) => slot.1 = v,
+                    None => items.push((k, v)),
+                }
+            }
+            Ok(Value::None)
+        }
+    ),
+    method!(
+        "popitem",
+        [],
+        "Remove and return the last (key, value) pair added.",
+        |_, d, _| {
+            let (k, v) = dict_of(d)
+                .borrow_mut()
+                .pop()
+                .ok_or_else(|| LangError::new(ErrorKind::Key, "'popitem(): dictionary is empty'"))?;
+            Ok(Value::Tuple(Rc::from([k, v])))
+        }
+    ),
+    method!("copy", [], "A shallow copy.", |_, d, _| {
+        Ok(Value::Dict(Rc::new(RefCell::new(dict_of(d).borrow().clone()))))
+    }),
+    method!("clear", [], "Remove every key.", |_, d, _| {
+        dict_of(d).borrow_mut().clear();
+        Ok(Value::None)
+    }),
 ];
 
 // The receivers below are guaranteed by the table that chose the method; the fallbacks are unreachable.

@@ -272,7 +272,7 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, LangErro
             .next()
             .ok_or_else(|| LangError::type_err("not enough arguments for format string"))?;
         let left = spec.starts_with('-');
-        let zero = spec.trim_start_matches('-').starts_with('0');
+        let zero = spec.trim_start_matches(['-', '#', '+', ' ']).starts_with('0');
         let (w, prec): (usize, Option<usize>) = match spec.trim_start_matches(['-', '0', ' ', '+', '#']).split_once('.')
         {
             Some((w, p)) => (w.parse().unwrap_or(0), p.parse::<usize>().ok()),
@@ -286,13 +286,19 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, LangErro
                 LangError::type_err(format!("%{conv} format: a number is required, not {}", v.type_name()))
             })
         };
+        // `#` asks for the base's prefix (`0x`, `0X`, `0o`), which goes after the sign, as in Python.
+        let alternate = spec.contains('#');
+        let in_base = |n: i128, digits: String, prefix: &str| {
+            let sign = if n < 0 { "-" } else { "" };
+            format!("{sign}{}{digits}", if alternate { prefix } else { "" })
+        };
         let body = match conv {
             's' => v.to_text(),
             'r' => v.repr(),
             'd' | 'i' => int()?.to_string(),
-            'x' => format!("{:x}", int()?),
-            'X' => format!("{:X}", int()?),
-            'o' => format!("{:o}", int()?),
+            'x' => int().map(|n| in_base(n, format!("{:x}", n.unsigned_abs()), "0x"))?,
+            'X' => int().map(|n| in_base(n, format!("{:X}", n.unsigned_abs()), "0X"))?,
+            'o' => int().map(|n| in_base(n, format!("{:o}", n.unsigned_abs()), "0o"))?,
             'f' | 'F' => {
                 let f = v.as_float().ok_or_else(|| {
                     LangError::type_err(format!("%f format: a number is required, not {}", v.type_name()))
@@ -306,8 +312,15 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, LangErro
             out.push_str(&body);
             out.push_str(&" ".repeat(pad));
         } else if zero && conv != 's' && conv != 'r' {
-            let (sign, digits) = body.strip_prefix('-').map_or(("", body.as_str()), |d| ("-", d));
+            let (sign, rest) = body.strip_prefix('-').map_or(("", body.as_str()), |d| ("-", d));
+            let prefix_len = if alternate && matches!(conv, 'x' | 'X' | 'o') {
+                2
+            } else {
+                0
+            };
+            let (prefix, digits) = rest.split_at(prefix_len.min(rest.len()));
             out.push_str(sign);
+            out.push_str(prefix);
             out.push_str(&"0".repeat(pad));
             out.push_str(digits);
         } else {
