@@ -861,6 +861,13 @@ def lang_cases():
         "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
     add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
         'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
+    # fragment() of a list (Scapy's `for p in pkt`): each packet cut in turn, a fragment cut again keeping its
+    # offset and, but for its last piece, MF as it had it.
+    frags = 'fragment(IP(src="%s", dst="%s")/UDP(sport=1, dport=2)/("q"*40), 24)' % (A1, A2)
+    add("fragment_fragments", "fragment(%s, 16)[2]" % frags, "fragment(%s, 16)" % frags,
+        "[raw(f) for f in fragment(PacketList(%s), 16)]" % frags, "fragment(tuple(%s), 8)[-1]" % frags,
+        'fragment([IP(src="%s", dst="%s")/("a"*9), IP(src="%s", dst="%s", frag=5)/("b"*9)], 8)'
+        % (A1, A2, A2, A1), "fragment([], 8)")
     # fragment6(): a fragment header added after IPv6 when there is none, the unfragmentable part repeated,
     # offsets in 8-byte units; ids are given (Scapy draws one at random otherwise, so an added header is checked
     # in src/layers/fragment.rs instead). Bytes only: Scapy's fragments hold plen=None as set, which shows in
