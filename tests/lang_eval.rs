@@ -670,3 +670,38 @@ fn ls_of_a_packet_shows_its_values() {
     }
     assert_eq!(text.matches("--\n").count(), 3, "one separator between each two layers");
 }
+
+#[test]
+fn answer_matching_switches_are_conf_settings_of_one_session() {
+    assert_eq!(
+        val("conf.checkIPaddr, conf.checkIPsrc, conf.checkIPinIP"),
+        "(True, True, True)"
+    );
+    let nat = "q = IP(src='198.18.0.1', dst='198.18.0.2')/UDP(sport=1234, dport=53)\n\
+               r = IP(src='198.18.0.2', dst='198.18.0.1')/UDP(sport=53, dport=4321)\n";
+    assert_eq!(val(&format!("{nat}r.answers(q), r < q")), "(False, False)");
+    assert_eq!(
+        val(&format!("{nat}conf.checkIPsrc = False\nr.answers(q), r < q")),
+        "(True, True)"
+    );
+    // The setting is the session's: another session still matches by Scapy's defaults.
+    assert_eq!(val(&format!("{nat}r.answers(q)")), "False");
+}
+
+#[test]
+fn fragment_takes_packets_and_lists_of_them() {
+    assert_eq!(val("len(fragment([IP()/('x'*16), IP()/('y'*8)], 8))"), "3");
+    assert_eq!(val("len(fragment((), 8))"), "0");
+    let e = fails("fragment([IP(), 1], 8)");
+    assert_eq!(
+        (e.kind, e.message.as_str()),
+        (
+            ErrorKind::Type,
+            "fragment() takes a packet or a list of packets, not int"
+        )
+    );
+    assert_eq!(
+        fails("fragment(5)").message,
+        "fragment() takes a packet or a list of packets, not int"
+    );
+}

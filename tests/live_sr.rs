@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use common::{l, Bed, A4, A6, B4, B6};
 use wirecraft::net::{self, SrOptions};
+use wirecraft::packet::MatchRules;
 use wirecraft::Packet;
 
 fn opts() -> SrOptions {
@@ -181,6 +182,55 @@ fn route_lookup_and_default_source_in_the_namespace() {
         p.get("IP", "src"),
         Some(wirecraft::FieldValue::Ip4(A4.parse().unwrap()))
     );
+}
+
+#[test]
+fn an_answer_from_another_address_matches_only_with_check_ip_addr_off() {
+    let Some(bed) = Bed::new("an_answer_from_another_address") else {
+        return;
+    };
+    const OTHER: &str = "198.18.0.9";
+    let st = std::process::Command::new("ip")
+        .args(["-n", &bed.b, "addr", "add", &format!("{OTHER}/24"), "dev", &bed.if_b])
+        .status();
+    assert!(st.is_ok_and(|s| s.success()), "second address in {}", bed.b);
+    // A responder that answers each of the two probes from the other address, as a DHCP server or an anycast
+    // service may: bounded to two datagrams and three seconds each.
+    let (asked, other) = {
+        let _in = bed.enter(&bed.b);
+        let asked = std::net::UdpSocket::bind((B4, 5000)).unwrap();
+        let other = std::net::UdpSocket::bind((OTHER, 5000)).unwrap();
+        asked.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+        (asked, other)
+    };
+    let responder = std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        for _ in 0..2 {
+            let Ok((_, from)) = asked.recv_from(&mut buf) else {
+                return;
+            };
+            let _ = other.send_to(b"from elsewhere", from);
+        }
+    });
+    let _in = bed.enter(&bed.a);
+    let probe = || ip4() / l("UDP", &[("sport", "40000"), ("dport", "5000")]);
+    let strict = SrOptions {
+        timeout: Some(Duration::from_secs(1)),
+        ..opts()
+    };
+    assert!(net::sr1(&[probe()], &strict, &GO).unwrap().is_none());
+    let loose = SrOptions {
+        rules: MatchRules {
+            check_ip_addr: false,
+            ..MatchRules::default()
+        },
+        ..opts()
+    };
+    let r = net::sr1(&[probe()], &loose, &GO)
+        .unwrap()
+        .expect("the answer from the other address");
+    assert_eq!(r.summary(), "IP / UDP 198.18.0.9:5000 > 198.18.0.1:40000 / Raw");
+    responder.join().unwrap();
 }
 
 #[test]

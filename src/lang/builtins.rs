@@ -371,10 +371,10 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "hashret",
         [],
         "The bytes a request and its answers share, as sr matches them.",
-        |_, p, _| {
+        |s, p, _| {
             let p = pkt(p);
             let mut out = Vec::new();
-            hashret_from(&p.view(), p.start, &mut out);
+            hashret_from(&p.view(), p.start, &mut out, s.match_rules());
             Ok(Value::bytes(&out))
         }
     ),
@@ -382,10 +382,16 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "answers",
         [req("other")],
         "Whether this packet answers the other (a request), as sr decides.",
-        |_, p, a| match a.get("other") {
+        |s, p, a| match a.get("other") {
             Value::Packet(q) => {
                 let p = pkt(p);
-                Ok(Value::Bool(answers_at(&p.view(), p.start, &q.view(), q.start)))
+                Ok(Value::Bool(answers_at(
+                    &p.view(),
+                    p.start,
+                    &q.view(),
+                    q.start,
+                    s.match_rules(),
+                )))
             }
             other => Err(LangError::type_err(format!(
                 "answers() takes a packet, not a {}",

@@ -618,7 +618,7 @@ impl Session {
                 let mut lhs = self.eval(first)?;
                 for (op, e) in rest {
                     let rhs = self.eval(e)?;
-                    if !compare(*op, &lhs, &rhs).map_err(|err| err.at(e.span))? {
+                    if !compare(*op, &lhs, &rhs, || self.match_rules()).map_err(|err| err.at(e.span))? {
                         return Ok(Value::Bool(false));
                     }
                     lhs = rhs;

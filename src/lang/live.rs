@@ -397,6 +397,7 @@ fn exchange<T>(
         verbose: verbose(s, a.get("verbose")),
         debug: false,
         broadcast_fallback: broadcast_fallback(s),
+        rules: s.match_rules(),
         events: stderr_events(),
     };
     interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))

@@ -336,7 +336,14 @@ pub(crate) fn percent_format(fmt: &str, args: &Value) -> Result<String, LangErro
     Ok(out)
 }
 
-pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError> {
+/// Python's comparison `a op b`. `rules` gives the answer-matching rules for Scapy's packet `<` / `>`, asked for
+/// only when both sides are packets.
+pub(crate) fn compare(
+    op: CmpOp,
+    a: &Value,
+    b: &Value,
+    rules: impl FnOnce() -> crate::packet::MatchRules,
+) -> Result<bool, LangError> {
     use std::cmp::Ordering::*;
     let order = || {
         a.compare(b).ok_or_else(|| {
@@ -357,7 +364,7 @@ pub(crate) fn compare(op: CmpOp, a: &Value, b: &Value) -> Result<bool, LangError
     if let (CmpOp::Lt | CmpOp::Gt, Value::Packet(x), Value::Packet(y)) = (op, a, b) {
         let (reply, request) = if op == CmpOp::Lt { (x, y) } else { (y, x) };
         let (rp, rq) = (reply.view(), request.view());
-        return Ok(crate::packet::answers_at(&rp, reply.start, &rq, request.start));
+        return Ok(crate::packet::answers_at(&rp, reply.start, &rq, request.start, rules()));
     }
     Ok(match op {
         CmpOp::Eq => a.equals(b),

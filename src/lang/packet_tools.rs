@@ -5,6 +5,7 @@
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
+use super::packet_list::PacketListValue;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::{Pkt, Value};
@@ -17,10 +18,15 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     builtin!(
         "fragment",
         [req("pkt"), opt("fragsize", Const::Int(1480))],
-        "IPv4 fragments of the packet, with at most fragsize payload bytes each (a multiple of 8 but the last).",
+        "IPv4 fragments of the packet (or of each packet of a list), with at most fragsize payload bytes each (a \
+         multiple of 8 but the last).",
         |s, a| {
-            let p = packet_arg(a.get("pkt"), "fragment")?;
-            fragments(s, &p, p.owned(), a)
+            let size = fragment_size(s, a)?;
+            let mut out = Vec::new();
+            for p in fragment_sources(s, a.get("pkt"))? {
+                out.extend(fragments(&p, p.owned(), size)?);
+            }
+            Ok(Value::list(out))
         }
     ),
     builtin!(
@@ -55,11 +61,36 @@ pub(crate) fn m_fragment(s: &mut Session, p: &Pkt, a: &Args) -> Result<Value, La
     let Some(at) = packet.index_of(&IP) else {
         return Err(LangError::value_err("cannot fragment this packet: it has no IP layer"));
     };
-    fragments(s, p, packet.from_layer(at), a)
+    let size = fragment_size(s, a)?;
+    Ok(Value::list(fragments(p, packet.from_layer(at), size)?))
 }
 
-/// The fragments of `packet` (made from `p`, whose time they keep), as Scapy's list of packets.
-fn fragments(s: &mut Session, p: &Pkt, packet: crate::Packet, a: &Args) -> Result<Value, LangError> {
+/// What `fragment()` cuts: a packet, or each packet of a list, tuple or PacketList, as Scapy's `for p in pkt`
+/// does (so fragments can be cut again).
+fn fragment_sources(s: &mut Session, v: &Value) -> Result<Vec<Pkt>, LangError> {
+    let not_packets = |what: &Value| {
+        LangError::type_err(format!(
+            "fragment() takes a packet or a list of packets, not {}",
+            what.type_name()
+        ))
+    };
+    match v {
+        Value::Packet(p) => return Ok(vec![p.clone()]),
+        Value::List(_) | Value::Tuple(_) => {}
+        v if v.as_host::<PacketListValue>().is_some() => {}
+        other => return Err(not_packets(other)),
+    }
+    s.collect(v)?
+        .into_iter()
+        .map(|x| match x {
+            Value::Packet(p) => Ok(p),
+            other => Err(not_packets(&other)),
+        })
+        .collect()
+}
+
+/// The `fragsize` argument, with Scapy's warning (once a call) when it is below one 8-byte unit.
+fn fragment_size(s: &mut Session, a: &Args) -> Result<usize, LangError> {
     let Some(size) = a.int("fragsize") else {
         return Err(LangError::type_err(format!(
             "fragsize must be an int, not {}",
@@ -69,15 +100,16 @@ fn fragments(s: &mut Session, p: &Pkt, packet: crate::Packet, a: &Args) -> Resul
     if size < MIN_FRAGSIZE as i128 {
         s.warn(&format!("fragsize cannot be lower than {MIN_FRAGSIZE}"));
     }
-    let size = usize::try_from(size.max(0)).unwrap_or(usize::MAX);
-    let frags = fragment(&packet, size)?;
+    Ok(usize::try_from(size.max(0)).unwrap_or(usize::MAX))
+}
+
+/// The fragments of `packet` (made from `p`, whose time they keep), as Scapy's packets.
+fn fragments(p: &Pkt, packet: crate::Packet, size: usize) -> Result<Vec<Value>, LangError> {
     let time = p.time();
-    Ok(Value::list(
-        frags
-            .into_iter()
-            .map(|f| Value::Packet(Pkt::captured(f, time)))
-            .collect(),
-    ))
+    Ok(fragment(&packet, size)?
+        .into_iter()
+        .map(|f| Value::Packet(Pkt::captured(f, time)))
+        .collect())
 }
 
 fn b_fragment6(s: &mut Session, a: &Args) -> Result<Value, LangError> {

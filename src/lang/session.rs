@@ -13,7 +13,7 @@ use super::args::{Args, Const};
 use super::error::{ErrorKind, LangError};
 use super::value::Value;
 use crate::error::closest;
-use crate::packet::{FieldValue, Proto};
+use crate::packet::{FieldValue, MatchRules, Proto};
 
 /// One interpreter: variables, `_`, `conf`, and where output goes.
 pub struct Session {
@@ -85,6 +85,17 @@ impl Session {
     /// A `conf` setting's current value.
     pub fn conf(&self, name: &str) -> Option<Value> {
         CONF.iter().position(|c| c.name == name).map(|i| self.conf[i].clone())
+    }
+
+    /// The answer-matching rules `conf.checkIPaddr`, `checkIPsrc` and `checkIPinIP` say, read at each call so
+    /// a change applies to the next `sr` or `answers()`.
+    pub(crate) fn match_rules(&self) -> MatchRules {
+        let on = |name| self.conf(name).is_none_or(|v| v.truthy());
+        MatchRules {
+            check_ip_addr: on("checkIPaddr"),
+            check_ip_src: on("checkIPsrc"),
+            check_ip_in_ip: on("checkIPinIP"),
+        }
     }
 
     /// Writes to the session's output. A closed pipe ends the program quietly (exit code 0).
@@ -257,5 +268,20 @@ pub static CONF: &[Setting] = &[
         name: "broadcast_fallback",
         default: Const::Bool(false),
         help: "send to ff:ff:ff:ff:ff:ff when a next hop's MAC cannot be resolved, as Scapy does (False: an error)",
+    },
+    Setting {
+        name: "checkIPaddr",
+        default: Const::Bool(true),
+        help: "sr and answers(): an answer comes from the address the request went to (False: from anywhere)",
+    },
+    Setting {
+        name: "checkIPsrc",
+        default: Const::Bool(true),
+        help: "sr and answers(): addresses and ports are matched and hashed (False: a NAT may have changed them)",
+    },
+    Setting {
+        name: "checkIPinIP",
+        default: Const::Bool(true),
+        help: "sr and answers(): IP-in-IP headers are matched as any header (False: looked through)",
     },
 ];

@@ -3,7 +3,9 @@
 
 use super::fixed_str::FixedStr;
 use super::well_known::{ARP_HWTYPES, ARP_OPS, ETHER_TYPES};
-use crate::packet::{addr, int, layer_of, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
+use crate::packet::{
+    addr, int, layer_of, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, MatchRules, Packet, Proto,
+};
 
 /// The hardware addresses are MACs for Ethernet with a 6-byte (or automatic) length.
 fn hw_is_mac(l: &Layer) -> bool {
@@ -131,7 +133,7 @@ fn summary(p: &Packet, i: usize, out: &mut String) {
 }
 
 /// Scapy's `ARP.hashret`: hardware and protocol types, and which request/reply pair the operation belongs to.
-fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>, _: MatchRules) -> Option<usize> {
     out.extend((int(p, i, "hwtype") as u16).to_be_bytes());
     out.extend((int(p, i, "ptype") as u16).to_be_bytes());
     out.extend((int(p, i, "op").div_ceil(2) as u16).to_be_bytes());
@@ -140,7 +142,7 @@ fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
 
 /// Scapy's `ARP.answers`: the next operation (is-at after who-has) from the address asked about. Compared on
 /// the shorter of the two addresses, as Scapy does, to catch answers that leak other bytes.
-fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize, _: MatchRules) -> bool {
     if layer_of(q, j, &[&ARP]).is_none() || int(r, i, "op") != int(q, j, "op") + 1 {
         return false;
     }

@@ -75,7 +75,7 @@ pub static DNS: Proto = Proto {
     // Over TCP, compression pointers count from after the length prefix (Scapy's `get_full`).
     message_start: Some(|l| if l.int_at(LENGTH).is_some() { 2 } else { 0 }),
     // Scapy's `DNS.answers`: a response with the query's id.
-    answers: Some(|r, i, q, j| {
+    answers: Some(|r, i, q, j, _| {
         crate::packet::layer_of(q, j, &[&DNS]).is_some()
             && int(r, i, "id") == int(q, j, "id")
             && int(r, i, "qr") == 1

@@ -3,7 +3,7 @@
 
 use super::dot3::LLC;
 use super::well_known::ETHER_TYPES;
-use crate::packet::{answers_at, int, layer_of, sprintf, DeprecatedField, Field, Layer, Packet, Proto};
+use crate::packet::{answers_at, int, layer_of, sprintf, DeprecatedField, Field, Layer, MatchRules, Packet, Proto};
 
 static FIELDS: &[Field] = &[
     Field::bits("prio", 3, 0).doc("priority code point"),
@@ -43,11 +43,13 @@ const fn tag(name: &'static str, long_name: &'static str) -> Proto {
 
 /// Scapy's `Dot1Q.answers`: a tagged request is answered on the same VLAN; an untagged one by what the tag
 /// carries.
-fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
     if layer_of(q, j, &[&DOT1Q, &DOT1AD]).is_none() {
-        return answers_at(r, i + 1, q, j);
+        return answers_at(r, i + 1, q, j, rules);
     }
-    int(r, i, "type") == int(q, j, "type") && int(r, i, "vlan") == int(q, j, "vlan") && answers_at(r, i + 1, q, j + 1)
+    int(r, i, "type") == int(q, j, "type")
+        && int(r, i, "vlan") == int(q, j, "vlan")
+        && answers_at(r, i + 1, q, j + 1, rules)
 }
 
 /// A type up to 1500 is an 802.3 length: the payload is that long, the rest is padding.

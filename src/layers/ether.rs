@@ -26,12 +26,14 @@ pub static ETHER: Proto = Proto {
     ],
     post_build: Some(post_build),
     summary: Some(summary),
-    hashret: Some(|p, i, out| {
+    hashret: Some(|p, i, out, _| {
         out.extend((int(p, i, "type") as u16).to_ne_bytes());
         Some(i + 1)
     }),
-    answers: Some(|r, i, q, j| {
-        layer_of(q, j, &[&ETHER]).is_some() && int(r, i, "type") == int(q, j, "type") && answers_at(r, i + 1, q, j + 1)
+    answers: Some(|r, i, q, j, rules| {
+        layer_of(q, j, &[&ETHER]).is_some()
+            && int(r, i, "type") == int(q, j, "type")
+            && answers_at(r, i + 1, q, j + 1, rules)
     }),
     dispatch: Some(dispatch),
     ..Proto::BASE

@@ -5,7 +5,8 @@
 use super::ip::IPERROR;
 use super::well_known::{ICMP_CODES, ICMP_TYPES};
 use crate::packet::{
-    inet_checksum, int, layer_of, sprintf, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto,
+    inet_checksum, int, layer_of, sprintf, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, MatchRules, Packet,
+    Proto,
 };
 
 /// Types that carry an identifier and sequence number.
@@ -133,7 +134,7 @@ pub static ICMP: Proto = Proto {
     summary: Some(summary),
     guess_payload: Some(guess_payload),
     hashret: Some(hashret),
-    answers: Some(|r, i, q, j| {
+    answers: Some(|r, i, q, j, _| {
         layer_of(q, j, &[&ICMP, &ICMPERROR]).is_some()
             && REQUEST_REPLY.contains(&(int(q, j, "type"), int(r, i, "type")))
             && same_id_seq(r, i, q, j)
@@ -154,7 +155,7 @@ pub static ICMPERROR: Proto = Proto {
 };
 
 /// Scapy's `ICMP.hashret`: identifier and sequence number for the types that have them.
-fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>, _: MatchRules) -> Option<usize> {
     if ID_SEQ_TYPES.contains(&int(p, i, "type")) {
         out.extend((int(p, i, "id") as u16).to_ne_bytes());
         out.extend((int(p, i, "seq") as u16).to_ne_bytes());
@@ -168,7 +169,7 @@ fn same_id_seq(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
 
 /// Scapy's `ICMPerror.answers`: the quoted ICMP header is the request's. (Scapy tests the *code* against the
 /// echo-like types before comparing id and seq; kept as is for identical matching.)
-fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize, _: MatchRules) -> bool {
     if layer_of(q, j, &[&ICMP, &ICMPERROR]).is_none()
         || int(r, i, "type") != int(q, j, "type")
         || int(r, i, "code") != int(q, j, "code")

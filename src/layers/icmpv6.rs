@@ -7,7 +7,8 @@ use super::ipv6::IPERROR6;
 use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::{ICMPV6_CODES, ICMPV6_TYPES};
 use crate::packet::{
-    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, Proto, RAW,
+    int, layer_of, sprintf, Answers, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, MatchRules, Packet,
+    Proto, RAW,
 };
 
 /// ICMPv6 as a next header: chooses the message class from the type byte (Scapy's guess for `nh` 58).
@@ -111,7 +112,7 @@ pub(crate) fn message_type(p: &Packet, i: usize) -> Option<u64> {
 
 /// Scapy's `_ICMPv6.answers`: a message answers only as the quote inside an error (under `IPerror6` or an
 /// extension header), where type and code must be the request's.
-pub(crate) const QUOTED_ANSWERS: Answers = |r, i, q, j| {
+pub(crate) const QUOTED_ANSWERS: Answers = |r, i, q, j, _| {
     let under = i.checked_sub(1).map(|u| r.layers()[u].proto());
     under.is_some_and(|u| [&IPERROR6, &HOP_BY_HOP, &DEST_OPT, &ROUTING, &FRAGMENT].contains(&u))
         && message_type(q, j).is_some_and(|t| t == int(r, i, "type"))
@@ -119,7 +120,7 @@ pub(crate) const QUOTED_ANSWERS: Answers = |r, i, q, j| {
 };
 
 /// Scapy's echo `hashret`: identifier and sequence number.
-fn echo_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn echo_hashret(p: &Packet, i: usize, out: &mut Vec<u8>, _: MatchRules) -> Option<usize> {
     out.extend((int(p, i, "id") as u16).to_ne_bytes());
     out.extend((int(p, i, "seq") as u16).to_ne_bytes());
     Some(i + 1)
@@ -236,7 +237,7 @@ pub static ECHO_REPLY: Proto = Proto {
     summary: Some(echo_summary),
     hashret: Some(echo_hashret),
     // Scapy's `ICMPv6EchoReply.answers`: same identifier, sequence number and data.
-    answers: Some(|r, i, q, j| {
+    answers: Some(|r, i, q, j, _| {
         layer_of(q, j, &[&ECHO_REQUEST, &ECHO_REPLY]).is_some()
             && ["id", "seq", "data"]
                 .iter()

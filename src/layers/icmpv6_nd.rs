@@ -5,7 +5,8 @@
 use super::icmpv6::{header, named, post_build, QUOTED_ANSWERS};
 use super::ipv6::IPV6;
 use crate::packet::{
-    addr, layer_of, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, Packet, PayloadGuess, Proto, RAW,
+    addr, layer_of, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Len, MatchRules, Packet, PayloadGuess, Proto,
+    RAW,
 };
 
 /// What follows a message or an option: the next option, by its type; a lone byte is `Raw`.
@@ -74,7 +75,7 @@ pub static RA: Proto = Proto {
         named(out, p, i, template)
     }),
     guess_payload: Some(NEXT_OPTION),
-    answers: Some(|_, _, q, j| layer_of(q, j, &[&RS]).is_some()),
+    answers: Some(|_, _, q, j, _| layer_of(q, j, &[&RS]).is_some()),
     ..Proto::BASE
 };
 
@@ -112,12 +113,12 @@ pub static NA: Proto = Proto {
     guess_payload: Some(NEXT_OPTION),
     hashret: Some(target_hashret),
     // Scapy's `ICMPv6ND_NA.answers`: an advertisement for the solicited target.
-    answers: Some(|r, i, q, j| layer_of(q, j, &[&NS]).is_some() && addr(r, i, "tgt") == addr(q, j, "tgt")),
+    answers: Some(|r, i, q, j, _| layer_of(q, j, &[&NS]).is_some() && addr(r, i, "tgt") == addr(q, j, "tgt")),
     ..Proto::BASE
 };
 
 /// Scapy's `hashret` for solicitations and advertisements: the target address, as text (`b"ffff::1111"`).
-fn target_hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+fn target_hashret(p: &Packet, i: usize, out: &mut Vec<u8>, _: MatchRules) -> Option<usize> {
     if let Some(FieldValue::Ip6(tgt)) = p.layers()[i].get("tgt") {
         out.extend_from_slice(crate::packet::value::fmt_ip6(tgt).as_bytes());
     }

@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::packet::{inet_checksum, write_field, Built, FieldValue, Layer, Packet};
+use crate::packet::{inet_checksum, int, write_field, Built, FieldValue, Layer, MatchRules, Packet};
 
 /// The checksum of the layer being built, over its bytes and the pseudo-header of the nearest IP layer below;
 /// `None` when no IP layer is below (Scapy then leaves the checksum at zero).
@@ -126,6 +126,12 @@ pub fn ports_summary(name: &str, p: &Packet, i: usize, out: &mut String) {
     endpoint(out, "src", "sport");
     out.push_str(" > ");
     endpoint(out, "dst", "dport");
+}
+
+/// Scapy's test for a quoted UDP or TCP header: the request's own ports, unless `checkIPsrc` is off (a NAT may
+/// have changed them).
+pub(crate) fn same_ports(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
+    !rules.check_ip_src || (int(r, i, "sport") == int(q, j, "sport") && int(r, i, "dport") == int(q, j, "dport"))
 }
 
 /// Finds the source address for a destination (the routing table's answer), once a caller installs one.

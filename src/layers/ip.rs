@@ -4,10 +4,11 @@ use std::net::Ipv4Addr;
 
 use super::icmp::{self, ICMP};
 use super::ip_options::OPTIONS;
+use super::ipv6::{IPERROR6, IPV6};
 use super::well_known::IP_PROTOS;
 use crate::packet::{
-    addr, answers_at, inet_checksum, int, layer_of, push_xor, sprintf, Built, Field, FieldValue, Kind, Layer, Packet,
-    Proto,
+    addr, answers_at, inet_checksum, int, layer_of, push_xor, sprintf, Built, Field, FieldValue, Kind, Layer,
+    MatchRules, Packet, Proto,
 };
 
 /// Indices of the fields the dissection hot path reads (checked by a test below).
@@ -102,46 +103,81 @@ fn icmp_error_at(p: &Packet, i: usize) -> bool {
     layer_of(p, i, &[&ICMP]).is_some() && icmp::is_error(int(p, i, "type"))
 }
 
-/// Scapy's `IP.hashret` (with `checkIPsrc`, `checkIPaddr` and `checkIPinIP` at their defaults): ICMP errors hash
-/// as the datagram they quote; otherwise source XOR destination, then the protocol.
-fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
+/// Scapy's `IP.hashret`: ICMP errors hash as the datagram they quote; with `checkIPinIP` off a tunnel header
+/// hashes as what it carries; otherwise source XOR destination (when `checkIPsrc` and `checkIPaddr` are both
+/// on, and not to mDNS's group), then the protocol.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>, rules: MatchRules) -> Option<usize> {
     let proto = int(p, i, "proto");
     if proto == 1 && icmp_error_at(p, i + 1) {
         return Some(i + 2);
     }
+    if !rules.check_ip_in_ip && is_tunnel(proto) {
+        return Some(i + 1);
+    }
     let dst = addr(p, i, "dst");
-    if dst != MDNS {
+    if dst != MDNS && rules.check_ip_src && rules.check_ip_addr {
         push_xor(out, &addr(p, i, "src"), &dst);
     }
     out.push(proto as u8);
     Some(i + 1)
 }
 
-/// Scapy's `IP.answers`: the reply comes back from where the request went, or is an ICMP error quoting it.
-fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+/// IP-in-IP (4) and IPv6-in-IP (41): what `checkIPinIP` off looks through. Also IPv6's next headers.
+pub(crate) fn is_tunnel(proto: u64) -> bool {
+    proto == 4 || proto == 41
+}
+
+/// Scapy's `IP.answers`: the reply comes back from where the request went (unless `checkIPaddr` is off), or is
+/// an ICMP error quoting it. With `checkIPinIP` off, tunnel headers on either side are looked through.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
+    if !rules.check_ip_in_ip {
+        if is_tunnel(int(r, i, "proto")) {
+            return answers_at(r, i + 1, q, j, rules);
+        }
+        if tunnel_at(q, j) {
+            return answers(r, i, q, j + 1, rules);
+        }
+    }
     if layer_of(q, j, &[&IP, &IPERROR]).is_none() {
         return false;
     }
-    let (rdst, qdst) = (addr(r, i, "dst"), addr(q, j, "dst"));
-    if rdst == MDNS && qdst == MDNS {
-        return answers_at(r, i + 1, q, j + 1);
-    }
-    if rdst != addr(q, j, "src") {
-        return false;
+    if rules.check_ip_addr {
+        let (rdst, qdst) = (addr(r, i, "dst"), addr(q, j, "dst"));
+        if rdst == MDNS && qdst == MDNS {
+            return answers_at(r, i + 1, q, j + 1, rules);
+        }
+        if rdst != addr(q, j, "src") {
+            return false;
+        }
     }
     if int(r, i, "proto") == 1 && icmp_error_at(r, i + 1) {
-        return answers_at(r, i + 2, q, j);
+        return answers_at(r, i + 2, q, j, rules);
     }
-    addr(r, i, "src") == qdst && int(r, i, "proto") == int(q, j, "proto") && answers_at(r, i + 1, q, j + 1)
+    (!rules.check_ip_addr || addr(r, i, "src") == addr(q, j, "dst"))
+        && int(r, i, "proto") == int(q, j, "proto")
+        && answers_at(r, i + 1, q, j + 1, rules)
 }
 
-/// Scapy's `IPerror.answers`: the quoted header is the request's (same addresses and protocol).
-fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+/// True when layer `j` is an IPv4 or IPv6 header (or a quoted one) carrying a tunnelled IPv4 or IPv6 packet.
+pub(crate) fn tunnel_at(p: &Packet, j: usize) -> bool {
+    let carried = if layer_of(p, j, &[&IP, &IPERROR]).is_some() {
+        int(p, j, "proto")
+    } else if layer_of(p, j, &[&IPV6, &IPERROR6]).is_some() {
+        int(p, j, "nh")
+    } else {
+        return false;
+    };
+    is_tunnel(carried)
+}
+
+/// Scapy's `IPerror.answers`: the quoted header is the request's (same destination and protocol, and the same
+/// source unless `checkIPsrc` is off: a NAT may have rewritten it).
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
     layer_of(q, j, &[&IP, &IPERROR]).is_some()
-        && addr(r, i, "src") == addr(q, j, "src")
+        && (!rules.check_ip_src || addr(r, i, "src") == addr(q, j, "src"))
         && addr(r, i, "dst") == addr(q, j, "dst")
         && int(r, i, "proto") == int(q, j, "proto")
-        && answers_at(r, i + 1, q, j + 1)
+        && answers_at(r, i + 1, q, j + 1, rules)
 }
 
 fn post_build(b: &mut Built) {

@@ -3,11 +3,13 @@
 use std::net::Ipv6Addr;
 
 use super::icmpv6::message_type;
+use super::ip::{is_tunnel, tunnel_at};
 use super::ipv6_ext::{DEST_OPT, FRAGMENT, HOP_BY_HOP, ROUTING};
 use super::well_known::IPV6_NH;
 use super::{icmpv6, ipv6_ext, tcp, udp};
 use crate::packet::{
-    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto, RAW,
+    addr, answers_at, int, layer_of, push_xor, sprintf, Built, Dflt, Field, FieldValue, Kind, Layer, MatchRules,
+    Packet, Proto, RAW,
 };
 
 /// Index of the payload length, computed at every build (checked by a test below).
@@ -98,12 +100,13 @@ fn is_multicast(a: &[u8]) -> bool {
 }
 
 /// Scapy's `IPv6.hashret`: ICMPv6 errors hash as the packet they quote; neighbour and router discovery by the
-/// protocol alone (their answers come from another address than the one asked); otherwise source XOR
-/// destination (unless multicast) and the upper protocol, looking through fragment, hop-by-hop, destination
-/// and routing headers. As in Scapy, a routing header's addresses fold into the destination, and a Home
-/// Address option stands for the source.
-fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
-    let mut next = nh(&p.layers()[i]);
+/// protocol alone (their answers come from another address than the one asked); with `checkIPinIP` off a
+/// tunnel header hashes as what it carries; otherwise source XOR destination (when `checkIPsrc` and
+/// `checkIPaddr` are both on, and not to a multicast group) and the upper protocol, looking through fragment,
+/// hop-by-hop, destination and routing headers. As in Scapy, a routing header's addresses fold into the
+/// destination, and a Home Address option stands for the source.
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>, rules: MatchRules) -> Option<usize> {
+    let mut next = int(p, i, "nh");
     match message_type(p, i + 1) {
         Some(t) if t < 128 => return Some(i + 2),
         Some(133..=136 | 144 | 145) => {
@@ -111,6 +114,9 @@ fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
             return Some(i + 1);
         }
         _ => {}
+    }
+    if !rules.check_ip_in_ip && is_tunnel(next) {
+        return Some(i + 1);
     }
     if layer_of(p, i + 1, &[&FRAGMENT, &HOP_BY_HOP, &DEST_OPT, &ROUTING]).is_some() {
         next = int(p, i + 1, "nh");
@@ -122,7 +128,7 @@ fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
     if let Some(hoa) = layer_of(p, i + 1, &[&DEST_OPT]).and_then(home_address) {
         src = hoa;
     }
-    if !is_multicast(&dst) {
+    if rules.check_ip_src && rules.check_ip_addr && !is_multicast(&dst) {
         push_xor(out, &dst, &src);
     }
     out.push(next as u8);
@@ -166,33 +172,44 @@ fn home_address(dest_opt: &Layer) -> Option<Vec<u8>> {
 }
 
 /// Scapy's `IPv6.answers`: the reply comes from where the request went (a request to a multicast group may be
-/// answered by any member), or is an ICMPv6 error quoting the request.
-fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+/// answered by any member; `checkIPaddr` off: from anywhere), or is an ICMPv6 error quoting the request. With
+/// `checkIPinIP` off, tunnel headers on either side are looked through.
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
+    if !rules.check_ip_in_ip {
+        if is_tunnel(int(r, i, "nh")) {
+            return answers_at(r, i + 1, q, j, rules);
+        }
+        if tunnel_at(q, j) {
+            return answers(r, i, q, j + 1, rules);
+        }
+    }
     if layer_of(q, j, &[&IPV6, &IPERROR6]).is_none() {
         return false;
     }
-    let (sd, os, od) = (addr(r, i, "dst"), addr(q, j, "src"), addr(q, j, "dst"));
-    if is_multicast(&od) {
-        if is_multicast(&sd) {
-            let all_nodes_to_all_routers = sd == ALL_NODES && od == ALL_ROUTERS;
-            return (od == sd || all_nodes_to_all_routers) && answers_at(r, i + 1, q, j + 1);
+    if rules.check_ip_addr {
+        let (sd, os, od) = (addr(r, i, "dst"), addr(q, j, "src"), addr(q, j, "dst"));
+        if is_multicast(&od) {
+            if is_multicast(&sd) {
+                let all_nodes_to_all_routers = sd == ALL_NODES && od == ALL_ROUTERS;
+                return (od == sd || all_nodes_to_all_routers) && answers_at(r, i + 1, q, j + 1, rules);
+            }
+            return os == sd && answers_at(r, i + 1, q, j + 1, rules);
         }
-        return os == sd && answers_at(r, i + 1, q, j + 1);
-    }
-    if sd != os {
-        return false;
+        if sd != os {
+            return false;
+        }
     }
     if message_type(r, i + 1).is_some_and(|t| t < 128) {
-        return answers_at(r, i + 2, q, j);
+        return answers_at(r, i + 2, q, j, rules);
     }
     if layer_of(q, j + 1, &[&FRAGMENT, &ROUTING, &DEST_OPT]).is_some() {
-        return answers_at(r, i + 1, q, j + 2);
+        return answers_at(r, i + 1, q, j + 2, rules);
     }
     // A reply behind a destination options header (a Binding Update answering a Binding Refresh Request).
     if layer_of(r, i + 1, &[&DEST_OPT]).is_some() {
-        return answers_at(r, i + 2, q, j + 1);
+        return answers_at(r, i + 2, q, j + 1, rules);
     }
-    (int(q, j, "nh") == 0 || int(r, i, "nh") == int(q, j, "nh")) && answers_at(r, i + 1, q, j + 1)
+    (int(q, j, "nh") == 0 || int(r, i, "nh") == int(q, j, "nh")) && answers_at(r, i + 1, q, j + 1, rules)
 }
 
 const ALL_NODES: [u8; 16] = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
@@ -201,7 +218,7 @@ const ALL_ROUTERS: [u8; 16] = [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2
 /// Scapy's `IPerror6.answers`: the quote has the request's addresses, and its upper layer is the request's as
 /// far as it goes. Scapy compares the raw bytes; here the fields the quote holds are compared one by one, so
 /// a quote cut short matches on what it has. (Scapy's allowance for MSS clamping is not reproduced.)
-fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+fn error_answers(r: &Packet, i: usize, q: &Packet, j: usize, _: MatchRules) -> bool {
     if layer_of(q, j, &[&IPV6, &IPERROR6]).is_none()
         || addr(r, i, "src") != addr(q, j, "src")
         || addr(r, i, "dst") != addr(q, j, "dst")

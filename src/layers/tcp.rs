@@ -1,8 +1,10 @@
 //! TCP (RFC 9293) with its options, Scapy's `TCP`, and `TCPerror`, the TCP header quoted inside an ICMP error.
 
-use super::inet::{l4_checksum, ports_summary};
+use super::inet::{l4_checksum, ports_summary, same_ports};
 use super::well_known::{TCP_OPTIONS, TCP_SERVICES};
-use crate::packet::{int, layer_of, write_field, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, Packet, Proto};
+use crate::packet::{
+    int, layer_of, write_field, Built, Codec, Dflt, Field, FieldValue, Kind, Layer, MatchRules, Packet, Proto,
+};
 
 /// Indices of `dataofs`, read on the dissection hot path, and `chksum`, computed at every build (checked by a
 /// test below).
@@ -62,12 +64,9 @@ pub static TCPERROR: Proto = Proto {
     post_build: Some(post_build),
     align: 4,
     hashret: Some(hashret),
-    // Scapy's `TCPerror.answers` (`check_TCPerror_seqack` off): the quoted ports are the request's.
-    answers: Some(|r, i, q, j| {
-        layer_of(q, j, &[&TCP, &TCPERROR]).is_some()
-            && int(r, i, "sport") == int(q, j, "sport")
-            && int(r, i, "dport") == int(q, j, "dport")
-    }),
+    // Scapy's `TCPerror.answers` (`check_TCPerror_seqack` off): the quoted ports are the request's (unless
+    // `checkIPsrc` is off).
+    answers: Some(|r, i, q, j, rules| layer_of(q, j, &[&TCP, &TCPERROR]).is_some() && same_ports(r, i, q, j, rules)),
     ..Proto::BASE
 };
 
@@ -75,15 +74,18 @@ const SYN: u64 = 0x02;
 const RST: u64 = 0x04;
 const ACK: u64 = 0x10;
 
-/// Scapy's `TCP.hashret`: source XOR destination port, the same in both directions.
-fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>) -> Option<usize> {
-    out.extend(((int(p, i, "sport") ^ int(p, i, "dport")) as u16).to_ne_bytes());
+/// Scapy's `TCP.hashret`: source XOR destination port, the same in both directions; nothing when `checkIPsrc`
+/// is off (the ports may have been rewritten).
+fn hashret(p: &Packet, i: usize, out: &mut Vec<u8>, rules: MatchRules) -> Option<usize> {
+    if rules.check_ip_src {
+        out.extend(((int(p, i, "sport") ^ int(p, i, "dport")) as u16).to_ne_bytes());
+    }
     Some(i + 1)
 }
 
-/// Scapy's `TCP.answers`: ports swapped; a SYN is answered only by a SYN-ACK; the reply's seq and ack are within
+/// Scapy's `TCP.answers`: ports swapped (unless `checkIPsrc` is off); a SYN is answered only by a SYN-ACK; the reply's seq and ack are within
 /// a few bytes of what the request implies; nothing answers a RST.
-fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
+fn answers(r: &Packet, i: usize, q: &Packet, j: usize, rules: MatchRules) -> bool {
     if layer_of(q, j, &[&TCP, &TCPERROR]).is_none() {
         return false;
     }
@@ -92,7 +94,8 @@ fn answers(r: &Packet, i: usize, q: &Packet, j: usize) -> bool {
     if has(qf, RST) || (has(rf, SYN) && !(has(rf, ACK) && has(qf, SYN))) {
         return false;
     }
-    if int(r, i, "sport") != int(q, j, "dport") || int(r, i, "dport") != int(q, j, "sport") {
+    let swapped = int(r, i, "sport") == int(q, j, "dport") && int(r, i, "dport") == int(q, j, "sport");
+    if rules.check_ip_src && !swapped {
         return false;
     }
     let dist = |a: u64, b: u64| a.abs_diff(b);

@@ -1,6 +1,6 @@
 //! UDP (RFC 768), Scapy's `UDP`, and `UDPerror`, the UDP header quoted inside an ICMP error.
 
-use super::inet::{l4_checksum, ports_summary};
+use super::inet::{l4_checksum, ports_summary, same_ports};
 use super::well_known::UDP_SERVICES;
 use crate::packet::{answers_at, int, layer_of, Built, Field, Layer, Packet, Proto};
 
@@ -27,11 +27,12 @@ pub static UDP: Proto = Proto {
     post_build: Some(post_build),
     summary: Some(summary),
     payload_len: Some(payload_len),
-    // Scapy's `UDP.answers`: the reply goes back to the request's source port; then the payloads decide.
-    answers: Some(|r, i, q, j| {
+    // Scapy's `UDP.answers`: the reply goes back to the request's source port (unless `checkIPsrc` is off); then
+    // the payloads decide.
+    answers: Some(|r, i, q, j, rules| {
         layer_of(q, j, &[&UDP, &UDPERROR]).is_some()
-            && int(r, i, "dport") == int(q, j, "sport")
-            && answers_at(r, i + 1, q, j + 1)
+            && (!rules.check_ip_src || int(r, i, "dport") == int(q, j, "sport"))
+            && answers_at(r, i + 1, q, j + 1, rules)
     }),
     ..Proto::BASE
 };
@@ -43,12 +44,8 @@ pub static UDPERROR: Proto = Proto {
     fields: FIELDS,
     post_build: Some(post_build),
     payload_len: Some(payload_len),
-    // Scapy's `UDPerror.answers`: the quoted ports are the request's.
-    answers: Some(|r, i, q, j| {
-        layer_of(q, j, &[&UDP, &UDPERROR]).is_some()
-            && int(r, i, "sport") == int(q, j, "sport")
-            && int(r, i, "dport") == int(q, j, "dport")
-    }),
+    // Scapy's `UDPerror.answers`: the quoted ports are the request's (unless `checkIPsrc` is off).
+    answers: Some(|r, i, q, j, rules| layer_of(q, j, &[&UDP, &UDPERROR]).is_some() && same_ports(r, i, q, j, rules)),
     ..Proto::BASE
 };
 

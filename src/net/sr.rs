@@ -14,7 +14,7 @@ use super::exchange::{exchange, ExchangeOptions};
 use super::outgoing::{self, EtherFill};
 use super::privilege;
 use super::socket::Via;
-use crate::packet::Timestamp;
+use crate::packet::{MatchRules, Timestamp};
 use crate::{pcapio, LinkType, Packet};
 
 /// Scapy's `sr` parameters.
@@ -41,6 +41,9 @@ pub struct SrOptions {
     /// Layer 2: send to the broadcast address when a destination's MAC cannot be resolved, as Scapy does,
     /// instead of failing.
     pub broadcast_fallback: bool,
+    /// What an answer must match (Scapy's `conf.checkIPaddr`, `checkIPsrc`, `checkIPinIP`); Scapy's defaults by
+    /// default.
+    pub rules: MatchRules,
     /// Where the events go.
     pub events: Events,
 }
@@ -147,7 +150,7 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
     let sent: Vec<Packet> = frames.iter().map(|f| Packet::dissect(f, link)).collect();
     let mut by_hash: HashMap<Vec<u8>, Vec<usize>> = HashMap::with_capacity(sent.len());
     for (i, p) in sent.iter().enumerate() {
-        by_hash.entry(p.hashret()).or_default().push(i);
+        by_hash.entry(p.hashret_with(opts.rules)).or_default().push(i);
     }
     let xopts = ExchangeOptions {
         via: if l2 {
@@ -174,11 +177,11 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
         |frame, answered| {
             let reply = if l2 { Some(frame.packet()) } else { l3_view(&frame) }?;
             received += 1;
-            let hit = by_hash.get(&reply.hashret()).and_then(|cands| {
+            let hit = by_hash.get(&reply.hashret_with(opts.rules)).and_then(|cands| {
                 cands
                     .iter()
                     .copied()
-                    .find(|&i| (opts.multi || !answered[i]) && reply.answers(&sent[i]))
+                    .find(|&i| (opts.multi || !answered[i]) && reply.answers_with(&sent[i], opts.rules))
             });
             match hit {
                 Some(i) => {

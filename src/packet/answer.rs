@@ -1,36 +1,73 @@
 //! Matching answers to requests, as Scapy's `sr` does: `hashret` gives bytes that a request and its answer share
 //! (so matching is a hash lookup), `answers` is the exact test. Each protocol states its rule in its own file
 //! through the `Proto::hashret` / `Proto::answers` hooks; a protocol without hooks uses Scapy's base rule
-//! (hash: the payload's; answers: same class, then the payloads).
+//! (hash: the payload's; answers: same class, then the payloads). Scapy's `conf.checkIPaddr`, `checkIPsrc` and
+//! `checkIPinIP` loosen the rules; here they are a [`MatchRules`] value every hook receives, so each call (and
+//! each `sr`) says which rules it matches by.
 
 use super::{FieldValue, Layer, Packet, PADDING};
 
+/// Scapy's answer-matching switches, as data: what a call matches by, never a process-wide setting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MatchRules {
+    /// Scapy's `conf.checkIPaddr`: an answer comes back from the address the request went to (off: any address,
+    /// as DHCP needs).
+    pub check_ip_addr: bool,
+    /// Scapy's `conf.checkIPsrc`: addresses and ports are part of the hash, and an answer's ports mirror the
+    /// request's (off: a NAT or a load balancer may have changed them).
+    pub check_ip_src: bool,
+    /// Scapy's `conf.checkIPinIP`: an IP-in-IP (or IPv6-in-IP) tunnel header is matched as any other header
+    /// (off: it is looked through, as if the inner packet were alone).
+    pub check_ip_in_ip: bool,
+}
+
+impl Default for MatchRules {
+    /// Scapy's defaults: every check on.
+    fn default() -> MatchRules {
+        MatchRules {
+            check_ip_addr: true,
+            check_ip_src: true,
+            check_ip_in_ip: true,
+        }
+    }
+}
+
 /// Scapy's `hashret` for one layer: appends this layer's part and returns the index of the layer whose part
 /// follows (`None`: nothing follows).
-pub type HashRet = fn(&Packet, usize, &mut Vec<u8>) -> Option<usize>;
+pub type HashRet = fn(&Packet, usize, &mut Vec<u8>, MatchRules) -> Option<usize>;
 
 /// Scapy's `answers` for one layer: does layer `i` of `reply` answer layer `j` of `request`?
-pub type Answers = fn(reply: &Packet, i: usize, request: &Packet, j: usize) -> bool;
+pub type Answers = fn(reply: &Packet, i: usize, request: &Packet, j: usize, rules: MatchRules) -> bool;
 
 impl Packet {
-    /// Scapy's `hashret()`: equal for a request and any answer to it.
+    /// Scapy's `hashret()` with Scapy's default rules: equal for a request and any answer to it.
     pub fn hashret(&self) -> Vec<u8> {
+        self.hashret_with(MatchRules::default())
+    }
+
+    /// Scapy's `hashret()` under `rules`.
+    pub fn hashret_with(&self, rules: MatchRules) -> Vec<u8> {
         let mut out = Vec::with_capacity(16);
-        hashret_from(self, 0, &mut out);
+        hashret_from(self, 0, &mut out, rules);
         out
     }
 
-    /// Scapy's `answers()`: true when `self` is an answer to `request`.
+    /// Scapy's `answers()` with Scapy's default rules: true when `self` is an answer to `request`.
     pub fn answers(&self, request: &Packet) -> bool {
-        answers_at(self, 0, request, 0)
+        self.answers_with(request, MatchRules::default())
+    }
+
+    /// Scapy's `answers()` under `rules`.
+    pub fn answers_with(&self, request: &Packet, rules: MatchRules) -> bool {
+        answers_at(self, 0, request, 0, rules)
     }
 }
 
 /// Appends the hash of layers `i..` of `p`.
-pub fn hashret_from(p: &Packet, mut i: usize, out: &mut Vec<u8>) {
+pub fn hashret_from(p: &Packet, mut i: usize, out: &mut Vec<u8>, rules: MatchRules) {
     while let Some(l) = p.layers.get(i) {
         match l.proto.hashret {
-            Some(h) => match h(p, i, out) {
+            Some(h) => match h(p, i, out, rules) {
                 Some(next) if next > i => i = next,
                 _ => return,
             },
@@ -41,17 +78,17 @@ pub fn hashret_from(p: &Packet, mut i: usize, out: &mut Vec<u8>) {
 
 /// Does layer `i` of `reply` answer layer `j` of `request`? Past the reply's last layer, Scapy's `NoPayload`
 /// answers only the end of the request or its padding; `Raw` answers anything.
-pub fn answers_at(reply: &Packet, i: usize, request: &Packet, j: usize) -> bool {
+pub fn answers_at(reply: &Packet, i: usize, request: &Packet, j: usize, rules: MatchRules) -> bool {
     let Some(l) = reply.layers.get(i) else {
         return request.layers.get(j).is_none_or(|o| o.proto == &PADDING);
     };
     if let Some(a) = l.proto.answers {
-        return a(reply, i, request, j);
+        return a(reply, i, request, j, rules);
     }
     if l.proto.is_payload() {
         return true;
     }
-    request.layers.get(j).is_some_and(|o| o.proto == l.proto) && answers_at(reply, i + 1, request, j + 1)
+    request.layers.get(j).is_some_and(|o| o.proto == l.proto) && answers_at(reply, i + 1, request, j + 1, rules)
 }
 
 /// Layer `j` of `p` when it is one of `protos`.
@@ -87,6 +124,7 @@ pub fn push_xor(out: &mut Vec<u8>, a: &[u8], b: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    use super::MatchRules;
     use crate::{Layer, LinkType, Packet};
 
     fn l(name: &str, fields: &[(&str, &str)]) -> Layer {
@@ -215,6 +253,60 @@ mod tests {
         ]);
         assert!(matches(&a, &q));
         assert!(!matches(&wrong, &q));
+    }
+
+    #[test]
+    fn rules_loosen_matching_as_scapy_switches_do() {
+        let syn = wire(vec![
+            ip("198.18.0.1", "198.18.0.2"),
+            l(
+                "TCP",
+                &[("sport", "1234"), ("dport", "80"), ("flags", "S"), ("seq", "100")],
+            ),
+        ]);
+        let rewritten = |src| {
+            wire(vec![
+                ip(src, "198.18.0.1"),
+                l(
+                    "TCP",
+                    &[("sport", "8080"), ("dport", "4321"), ("flags", "SA"), ("ack", "101")],
+                ),
+            ])
+        };
+        let matches_under = |reply: &Packet, rules| {
+            reply.hashret_with(rules) == syn.hashret_with(rules) && reply.answers_with(&syn, rules)
+        };
+        let strict = MatchRules::default();
+        let no_src = MatchRules {
+            check_ip_src: false,
+            ..strict
+        };
+        let no_addr = MatchRules {
+            check_ip_addr: false,
+            ..no_src
+        };
+        assert!(!matches_under(&rewritten("198.18.0.2"), strict));
+        assert!(
+            matches_under(&rewritten("198.18.0.2"), no_src),
+            "ports rewritten by a NAT"
+        );
+        assert!(!matches_under(&rewritten("198.18.0.9"), no_src));
+        assert!(matches_under(&rewritten("198.18.0.9"), no_addr), "and the address too");
+
+        let tunnelled = wire(vec![
+            ip("198.18.0.3", "198.18.0.4"),
+            ip("198.18.0.2", "198.18.0.1"),
+            l("ICMP", &[("type", "echo-reply")]),
+        ]);
+        let ping = wire(vec![ip("198.18.0.1", "198.18.0.2"), l("ICMP", &[])]);
+        let through = MatchRules {
+            check_ip_in_ip: false,
+            ..strict
+        };
+        assert!(!tunnelled.answers_with(&ping, strict));
+        assert!(
+            tunnelled.hashret_with(through) == ping.hashret_with(through) && tunnelled.answers_with(&ping, through)
+        );
     }
 
     #[test]

@@ -25,7 +25,7 @@ use std::fmt;
 use std::ops::Div;
 use std::sync::Arc;
 
-pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answers, HashRet};
+pub use answer::{addr, answers_at, hashret_from, int, layer_of, push_xor, Answers, HashRet, MatchRules};
 pub use build::{inet_checksum, Built};
 pub use deprecated::DeprecatedField;
 pub use dissect::LinkType;

@@ -861,6 +861,13 @@ def lang_cases():
         "fragment(IP(frag=3, flags=1)/(\"z\"*10), 10)")
     add("fragment_set", 'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)[3]' % (A1, A2),
         'fragment(IP(dst=["%s", "%s"])/("z"*10), 8)' % (A1, A2))
+    # fragment() of a list (Scapy's `for p in pkt`): each packet cut in turn, a fragment cut again keeping its
+    # offset and, but for its last piece, MF as it had it.
+    frags = 'fragment(IP(src="%s", dst="%s")/UDP(sport=1, dport=2)/("q"*40), 24)' % (A1, A2)
+    add("fragment_fragments", "fragment(%s, 16)[2]" % frags, "fragment(%s, 16)" % frags,
+        "[raw(f) for f in fragment(PacketList(%s), 16)]" % frags, "fragment(tuple(%s), 8)[-1]" % frags,
+        'fragment([IP(src="%s", dst="%s")/("a"*9), IP(src="%s", dst="%s", frag=5)/("b"*9)], 8)'
+        % (A1, A2, A2, A1), "fragment([], 8)")
     # fragment6(): a fragment header added after IPv6 when there is none, the unfragmentable part repeated,
     # offsets in 8-byte units; ids are given (Scapy draws one at random otherwise, so an added header is checked
     # in src/layers/fragment.rs instead). Bytes only: Scapy's fragments hold plen=None as set, which shows in
@@ -918,7 +925,58 @@ def lang_cases():
         "fuzz(IP(ttl=3)/UDP(dport=53))[UDP].dport", "fuzz(IP(ttl=3)).ttl", "fuzz(Ether()).dst",
         "RandShort()", 'IP(ttl=RandByte())', 'IP(ttl=RandByte()).command()',
         "isinstance(fuzz(IP()).ttl, RandByte)")
+    answer_rule_cases(add)
     return C
+
+
+def answer_rule_cases(add):
+    """conf.checkIPaddr, checkIPsrc and checkIPinIP: hashret() and answers() of request/answer pairs under each
+    switch, on then off (setattr is the expression form of `conf.x = v`; the last read restores the default)."""
+    tcp_q = 'IP(src="%s", dst="%s")/TCP(sport=1234, dport=80, flags="S", seq=100)' % (A1, A2)
+    udp_q = 'IP(src="%s", dst="%s")/UDP(sport=1234, dport=53)' % (A1, A2)
+    ping = 'IP(src="%s", dst="%s")/ICMP(id=7, seq=3)' % (A1, A2)
+    ping6 = 'IPv6(src="%s", dst="%s")/ICMPv6EchoRequest(id=7, seq=3)' % (B1, B2)
+    udp6_q = 'IPv6(src="%s", dst="%s")/UDP(sport=1234, dport=53)' % (B1, B2)
+    pairs = {
+        # An answer whose ports (and source) a NAT rewrote.
+        "checkIPsrc": [
+            ('IP(src="%s", dst="%s")/TCP(sport=8080, dport=4321, flags="SA", seq=7, ack=101)' % (A2, A1), tcp_q),
+            ('IP(src="%s", dst="%s")/UDP(sport=5353, dport=4321)' % (A2, A1), udp_q),
+            ('IP(src="%s", dst="%s")/ICMP(type=3, code=3)/IPerror(src="%s", dst="%s")/UDPerror(sport=9, dport=53)'
+             % (A3, A1, A4, A2), udp_q),
+            ('IP(src="%s", dst="%s")/ICMP(type=11)/IPerror(src="%s", dst="%s")/TCPerror(sport=9, dport=80)'
+             % (A3, A1, A4, A2), tcp_q),
+            ('IP(src="%s", dst="%s")/ICMP(type=11)/IPerror(src="%s", dst="%s")/ICMPerror(id=7, seq=3)'
+             % (A3, A1, A4, A2), ping),
+            ('IPv6(src="%s", dst="%s")/UDP(sport=53, dport=1234)' % (B3, B1), udp6_q),
+        ],
+        # An answer from another address than the one asked (DHCP, anycast).
+        "checkIPaddr": [
+            ('IP(src="%s", dst="%s")/ICMP(type=0, id=7, seq=3)' % (A3, A1), ping),
+            ('IP(src="%s", dst="%s")/UDP(sport=53, dport=1234)' % (A3, A4), udp_q),
+            ('IPv6(src="%s", dst="%s")/ICMPv6EchoReply(id=7, seq=3)' % (B3, B1), ping6),
+            ('IPv6(src="%s", dst="%s")/UDP(sport=53, dport=1234)' % (B3, B4), udp6_q),
+        ],
+        # Tunnelled requests and answers, IPv4 and IPv6 outside.
+        "checkIPinIP": [
+            ('IP(src="%s", dst="%s")/ICMP(type=0, id=7, seq=3)' % (A2, A1), 'IP(src="%s", dst="%s")/%s' % (A3, A4, ping)),
+            ('IP(src="%s", dst="%s")/ICMP(type=0, id=7, seq=3)' % (A2, A1), 'IPv6(src="%s", dst="%s")/%s' % (B3, B4, ping)),
+            ('IP(src="%s", dst="%s")/IP(src="%s", dst="%s")/ICMP(type=0, id=7, seq=3)' % (A4, A3, A2, A1), ping),
+            ('IPv6(src="%s", dst="%s")/ICMPv6EchoReply(id=7, seq=3)' % (B2, B1),
+             'IP(src="%s", dst="%s")/%s' % (A3, A4, ping6)),
+            ('IPv6(src="%s", dst="%s")/IPv6(src="%s", dst="%s")/ICMPv6EchoReply(id=7, seq=3)' % (B4, B3, B2, B1),
+             ping6),
+        ],
+    }
+    for switch, cases in pairs.items():
+        for n, (answer, request) in enumerate(cases):
+            reads = []
+            for value in ("True", "False"):
+                reads.append('setattr(conf, "%s", %s)' % (switch, value))
+                reads += ["(%s).hashret().hex()" % p for p in (answer, request)]
+                reads += ["bool((%s).answers(%s))" % (answer, request), "bool((%s).answers(%s))" % (request, answer)]
+            reads.append('setattr(conf, "%s", True)' % switch)
+            add("match_%s_%d" % (switch, n), answer, *reads)
 
 
 def run_lang(cases):
