@@ -83,3 +83,38 @@ s.qname
          list of the packet was replaced since it was taken; take it again, as p[DNSQR]\n    s.qname\n    ^^^^^^^"
     );
 }
+
+/// A list read from a field is the field's: changing it changes the packet (Scapy 2.8.0 printed the same).
+#[test]
+fn a_list_read_from_a_field_is_the_fields() {
+    let program = r#"p = IP(src="9.10.11.12",dst="13.14.15.16",options=IPOption_SDBM(addresses=["1.2.3.4","5.6.7.8"]))/TCP()
+p.options[0].addresses[0] = '5.6.7.8'
+print(IP(raw(p)).options[0].addresses)
+t = TCP(options=[("MSS", 1460)])
+t.options.append(("NOP", None))
+print(t.options)
+o = t.options
+t.options = []
+o.append(("WScale", 2))
+print(t.options, o)
+"#;
+    assert_eq!(
+        run(program),
+        "['5.6.7.8', '5.6.7.8']\n[('MSS', 1460), ('NOP', None)]\n[] [('MSS', 1460), ('NOP', None), ('WScale', 2)]\n"
+    );
+}
+
+/// Records put into, or moved within, a record list are the packet's records at their new places, and record
+/// values the list holds move with them (wirecraft's; Scapy's objects would simply be shared).
+#[test]
+fn records_moved_in_their_list_stay_the_packets() {
+    let program = r#"d = IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/DNS(an=[DNSRR(rrname="a.")])
+an = d[DNS].an
+an.insert(0, DNSRR(rrname="z."))
+print(an[1].rrname, d[DNSRR].rrname, d[DNSRR:2].rrname)
+an[0].ttl = 5
+an[1].ttl = 6
+print(d[DNSRR].ttl, d[DNSRR:2].ttl, IP(raw(d))[DNS].ancount)
+"#;
+    assert_eq!(run(program), "b'a.' b'z.' b'a.'\n5 6 2\n");
+}
