@@ -725,8 +725,10 @@ const fn option_header(code: u64) -> [Field; 2] {
     ]
 }
 
-/// `EDNS0TLV`, any option as code, length and bytes.
+/// `EDNS0TLV`, any option as code, length and bytes; bytes given to `EDNS0TLV(...)` are dissected as their
+/// option's class, as Scapy's `dispatch_hook` does.
 pub static EDNS0TLV: Proto = Proto {
+    dispatch: Some(edns0_dispatch),
     name: "EDNS0TLV",
     long_name: "DNS EDNS0 TLV",
     fields: &{

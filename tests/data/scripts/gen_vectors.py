@@ -805,6 +805,8 @@ def lang_cases():
         ("dispatch_ipoption_unknown", 'IPOption(b"\\x1e\\x03\\x01")'),
         ("dispatch_hbh_router_alert", 'HBHOptUnknown(b"\\x05\\x02\\x00\\x00")'),
         ("dispatch_hbh_padn", 'HBHOptUnknown(b"\\x01\\x01\\x00")'),
+        ("dispatch_edns0_cookie", 'EDNS0TLV(b"\\x00\\x0a\\x00\\x0812345678")'),
+        ("dispatch_edns0_unknown", 'EDNS0TLV(b"\\xfd\\xe9\\x00\\x01x")'),
     ]:
         add(cid, expr, expr)
     # A record's data takes the kind its type says when set (Scapy's MultipleTypeField.any2i): TXT text is a
