@@ -7,7 +7,7 @@ fn run(src: &str) -> Result<String, (ErrorKind, String)> {
     let mut s = Session::new();
     match s.run(src, "<t>") {
         Ok(v) => Ok(v.map(|v| s.repr(&v)).unwrap_or_else(|| "None".into())),
-        Err(e) => Err((e.kind.clone(), e.message.clone())),
+        Err(e) => Err((e.kind, e.message)),
     }
 }
 
