@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
 
 use super::args::{expect_text, opt, req, star, star_star, Args, Const};
@@ -13,7 +14,7 @@ use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
 use super::sprintf::sprintf;
 use super::value::{range_len, Pkt, Value};
-use crate::packet::{answers_at, chexdump, hashret_from, hexdump, hexstr, Generator, RandKind};
+use crate::packet::{answers_at, chexdump, hashret_from, hexdump, hexstr, FieldValue, Generator, RandKind};
 
 /// Python's functions and Scapy's inspection commands, first in `lsc()`.
 pub(crate) static BASICS: &[Builtin] = &[
@@ -416,6 +417,12 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         [req("cls")],
         "True if the packet has a layer of this class.",
         |_, p, a| { Ok(Value::Bool(pkt(p).layer_value(a.get("cls"))?.is_some())) }
+    ),
+    method!(
+        "route",
+        [],
+        "Scapy's route(): (iface, source, gateway) from the routing table, for the first IP, IPv6 or ARP layer's destination.",
+        |s, p, _| Ok(packet_route(s, pkt(p)))
     ),
 ];
 
@@ -1338,6 +1345,51 @@ fn str_format(s: &mut Session, template: &str, args: &[Value]) -> Result<Value, 
     }
     out.push_str(rest);
     Ok(Value::str(&out))
+}
+
+/// The layers whose `route()` Scapy defines, with the field that holds their destination; every other layer
+/// answers its payload's, and the end of the packet `(None, None, None)`.
+const ROUTED_BY: &[(&str, &str)] = &[("IP", "dst"), ("IPv6", "dst"), ("ARP", "pdst")];
+
+/// Scapy's `Packet.route()`: `conf.route.route(dst)` (`conf.route6` for IPv6) of the first routed layer's
+/// destination (a set's first), `(None, None, None)` when that is no address (`ARP(ptype=0)`). Only reads the
+/// routing table. With no route, Scapy warns and answers the loopback with unspecified addresses.
+fn packet_route(s: &Session, p: &Pkt) -> Value {
+    let none = || Value::Tuple(Rc::from([Value::None, Value::None, Value::None]));
+    let packet = p.owned();
+    let Some(dst) = packet.layers().iter().find_map(|l| {
+        let (_, field) = ROUTED_BY.iter().find(|(name, _)| *name == l.name())?;
+        l.get(field)
+    }) else {
+        return none();
+    };
+    let dst = match dst {
+        FieldValue::Gen(g) if g.count() > 0 => g.nth(0),
+        v => v,
+    };
+    let (dst, unspecified): (IpAddr, IpAddr) = match dst {
+        FieldValue::Ip4(a) => (a.into(), Ipv4Addr::UNSPECIFIED.into()),
+        FieldValue::Ip6(a) => (a.into(), Ipv6Addr::UNSPECIFIED.into()),
+        _ => return none(),
+    };
+    let addr = |a: IpAddr| Value::str(&a.to_string());
+    let (iface, src, gateway) = match crate::net::conf().route_to(dst) {
+        Some(hit) => (
+            Value::str(&hit.iface),
+            addr(hit.src),
+            addr(hit.gateway.unwrap_or(unspecified)),
+        ),
+        None => {
+            let family = if dst.is_ipv6() { "IPv6" } else { "IPv4" };
+            s.warn(&format!(
+                "No route found for {family} destination {dst} (no default route?)"
+            ));
+            let set = s.conf("loopback_name").unwrap_or(Value::None);
+            let lo = super::live::conf_value(s, "loopback_name", &set);
+            (lo, addr(unspecified), addr(unspecified))
+        }
+    };
+    Value::Tuple(Rc::from([iface, src, gateway]))
 }
 
 /// `hexstr` and `linehexdump` of the `x` argument.

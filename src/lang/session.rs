@@ -229,6 +229,11 @@ pub static CONF: &[Setting] = &[
         help: "interface for sending and sniffing (None: the one of the default route, found when needed)",
     },
     Setting {
+        name: "loopback_name",
+        default: Const::None,
+        help: "the loopback interface's name (None: the machine's, read when needed)",
+    },
+    Setting {
         name: "verb",
         default: Const::Int(2),
         help: "verbosity of send and sniff: 0 is silent",
