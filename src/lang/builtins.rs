@@ -161,8 +161,8 @@ pub(crate) static BASICS: &[Builtin] = &[
             print_or_dump(s, a, text)
         }
     ),
-    builtin!(bare "ls", [opt("obj", Const::None)],
-        "List the layers; ls(IP) lists a layer's fields, kinds and defaults.", b_ls),
+    builtin!(bare "ls", [opt("obj", Const::None), opt("verbose", Const::Bool(false))],
+        "List the layers; ls(IP) lists a layer's fields, kinds and defaults (verbose: and their values' names).", b_ls),
 ];
 
 /// Scapy's fuzzing and random values.
@@ -1409,29 +1409,39 @@ fn print_or_dump(s: &mut Session, a: &Args, mut text: String) -> Result<Value, L
 }
 
 fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let verbose = a.truthy("verbose");
+    let class = |p: &'static crate::packet::Proto| crate::packet::ls_with(p, None, verbose, |_| None);
     let text = match a.get("obj") {
         Value::None => crate::layers::REGISTRY
             .protocols()
             .iter()
             .map(|p| format!("{:<10}: {}\n", p.name, p.long_name))
             .collect(),
-        Value::Class(p) => p.ls(),
+        Value::Class(p) => class(p),
         // Scapy's `ls(pkt)`: each layer's fields with the values it has now (stacking's included) beside the
-        // defaults.
+        // defaults; a field whose condition fails reads None. Scapy lists the payload's layers without
+        // `verbose`, so only the first layer has the long listing.
         Value::Packet(p) => {
             let packet = p.owned();
-            (0..packet.layers().len())
+            let layers = packet.layers();
+            (0..layers.len())
                 .map(|i| {
-                    let proto = packet.layers()[i].proto();
-                    crate::packet::ls_with(proto, |f| {
-                        Some(super::value::from_field(packet.value(i, f), &proto.fields[f]).repr())
+                    let (layer, under) = (&layers[i], i.checked_sub(1).map(|b| layers[b].proto()));
+                    let proto = layer.proto();
+                    crate::packet::ls_with(proto, Some(layer), verbose && i == 0, |f| {
+                        let f = layer.field_index(proto.fields[f].name).unwrap_or(f);
+                        let field = &proto.fields[f];
+                        if field.when.is_some_and(|present| !present(layer, under)) {
+                            return Some("None".to_string());
+                        }
+                        Some(super::value::from_field(packet.value(i, f), field).repr())
                     })
                 })
                 .collect::<Vec<_>>()
                 .join("--\n")
         }
         Value::Str(name) => crate::packet::Proto::by_name(name)
-            .map(|p| p.ls())
+            .map(class)
             .ok_or_else(|| LangError::new(ErrorKind::Name, format!("unknown layer '{name}'")))?,
         other => {
             return Err(LangError::type_err(format!(
