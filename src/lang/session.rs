@@ -229,11 +229,6 @@ pub static CONF: &[Setting] = &[
         help: "interface for sending and sniffing (None: the one of the default route, found when needed)",
     },
     Setting {
-        name: "loopback_name",
-        default: Const::None,
-        help: "the loopback interface's name (None: the machine's, read when needed)",
-    },
-    Setting {
         name: "verb",
         default: Const::Int(2),
         help: "verbosity of send and sniff: 0 is silent",
@@ -257,6 +252,11 @@ pub static CONF: &[Setting] = &[
         name: "route6",
         default: Const::None,
         help: "the IPv6 routing table (None: read from the machine when shown)",
+    },
+    Setting {
+        name: "loopback_name",
+        default: Const::None,
+        help: "the loopback interface's name (None: the machine's, read when needed)",
     },
     Setting {
         name: "broadcast_fallback",
