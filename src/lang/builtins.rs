@@ -691,7 +691,7 @@ impl Seq {
 }
 
 /// Which ends `strip` works on.
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Ends {
     Left,
     Right,
