@@ -644,7 +644,10 @@ mod tests {
         assert!(s
             .signature_at("TCP(dport=", 10)
             .is_some_and(|t| t.starts_with("TCP(sport=ftp_data, dport=http")));
-        assert_eq!(s.signature_at("ls I", 4).as_deref(), Some("ls(obj=None)"));
+        assert_eq!(
+            s.signature_at("ls I", 4).as_deref(),
+            Some("ls(obj=None, verbose=False)")
+        );
         // What the call already gives is left out, so what is still to type shows on a narrow line.
         let hint = s.signature_at("sniff(count=10, filter='tcp', ", 30).unwrap();
         let names: Vec<&str> = hint["sniff(".len()..]

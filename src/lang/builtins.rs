@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::cmp::Ordering;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::rc::Rc;
 
 use super::args::{expect_text, opt, req, star, star_star, Args, Const};
@@ -13,7 +14,7 @@ use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
 use super::sprintf::sprintf;
 use super::value::{range_len, Pkt, Value};
-use crate::packet::{answers_at, chexdump, hashret_from, hexdump, hexstr, Generator, RandKind};
+use crate::packet::{answers_at, chexdump, hashret_from, hexdump, hexstr, FieldValue, Generator, RandKind};
 
 /// Python's functions and Scapy's inspection commands, first in `lsc()`.
 pub(crate) static BASICS: &[Builtin] = &[
@@ -160,8 +161,8 @@ pub(crate) static BASICS: &[Builtin] = &[
             print_or_dump(s, a, text)
         }
     ),
-    builtin!(bare "ls", [opt("obj", Const::None)],
-        "List the layers; ls(IP) lists a layer's fields, kinds and defaults.", b_ls),
+    builtin!(bare "ls", [opt("obj", Const::None), opt("verbose", Const::Bool(false))],
+        "List the layers; ls(IP) lists a layer's fields, kinds and defaults (verbose: and their values' names).", b_ls),
 ];
 
 /// Scapy's fuzzing and random values.
@@ -423,6 +424,12 @@ pub(crate) static PACKET_METHODS: &[MethodDef] = &[
         "True if the packet has a layer of this class.",
         |_, p, a| { Ok(Value::Bool(pkt(p).layer_value(a.get("cls"))?.is_some())) }
     ),
+    method!(
+        "route",
+        [],
+        "Scapy's route(): (iface, source, gateway) from the routing table, for the first IP, IPv6 or ARP layer's destination.",
+        |s, p, _| Ok(packet_route(s, pkt(p)))
+    ),
 ];
 
 /// The methods of bytes.
@@ -446,6 +453,18 @@ pub(crate) static BYTES_METHODS: &[MethodDef] = &[
                 .map_err(|e| LangError::value_err(format!("the bytes are not UTF-8: {e}")))
         }
     ),
+    SEQ_UPPER,
+    SEQ_LOWER,
+    SEQ_STRIP,
+    SEQ_LSTRIP,
+    SEQ_RSTRIP,
+    SEQ_SPLIT,
+    SEQ_JOIN,
+    SEQ_STARTSWITH,
+    SEQ_ENDSWITH,
+    SEQ_REPLACE,
+    SEQ_FIND,
+    SEQ_COUNT,
 ];
 
 /// The methods of the `bytes` builtin itself: `bytes.fromhex`.
@@ -470,63 +489,294 @@ pub(crate) static STR_METHODS: &[MethodDef] = &[
         "The text as UTF-8 bytes.",
         |_, s, _| { Ok(Value::bytes(as_str(s).as_bytes())) }
     ),
-    method!("upper", [], "The text in upper case.", |_, s, _| Ok(Value::str(
-        &as_str(s).to_uppercase()
-    ))),
-    method!("lower", [], "The text in lower case.", |_, s, _| Ok(Value::str(
-        &as_str(s).to_lowercase()
-    ))),
-    method!(
-        "strip",
-        [],
-        "The text without leading and trailing whitespace.",
-        |_, s, _| { Ok(Value::str(as_str(s).trim())) }
-    ),
-    method!(
-        "split",
-        [opt("sep", Const::None)],
-        "The parts between separators (whitespace by default).",
-        |_, s, a| {
-            let s = as_str(s);
-            let parts: Vec<Value> = match a.get("sep") {
-                Value::None => s.split_whitespace().map(Value::str).collect(),
-                sep => s.split(&*expect_text(sep, "split")?).map(Value::str).collect(),
-            };
-            Ok(Value::list(parts))
-        }
-    ),
-    method!(
-        "join",
-        [req("iterable")],
-        "The items (text) joined by this string.",
-        |sess, s, a| {
-            let items = sess.collect(a.get("iterable"))?;
-            let parts = items
-                .iter()
-                .map(|v| expect_text(v, "join"))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Value::str(&parts.join(as_str(s))))
-        }
-    ),
-    method!(
-        "startswith",
-        [req("prefix")],
-        "True if the text starts with prefix.",
-        |_, s, a| { Ok(Value::Bool(as_str(s).starts_with(&*a.str("prefix")?))) }
-    ),
-    method!(
-        "endswith",
-        [req("suffix")],
-        "True if the text ends with suffix.",
-        |_, s, a| { Ok(Value::Bool(as_str(s).ends_with(&*a.str("suffix")?))) }
-    ),
-    method!(
-        "replace",
-        [req("old"), req("new")],
-        "The text with every old replaced by new.",
-        |_, s, a| Ok(Value::str(&as_str(s).replace(&*a.str("old")?, &a.str("new")?)))
-    ),
+    SEQ_UPPER,
+    SEQ_LOWER,
+    SEQ_STRIP,
+    SEQ_LSTRIP,
+    SEQ_RSTRIP,
+    SEQ_SPLIT,
+    SEQ_JOIN,
+    SEQ_STARTSWITH,
+    SEQ_ENDSWITH,
+    SEQ_REPLACE,
+    SEQ_FIND,
+    SEQ_COUNT,
 ];
+
+// The methods text and bytes share: one row each, in both tables, with one body over `Seq`.
+
+const SEQ_UPPER: MethodDef = method!("upper", [], "In upper case (bytes: ASCII letters only).", |_, v, _| {
+    Ok(match v {
+        Value::Bytes(b) => Value::bytes(&b.to_ascii_uppercase()),
+        other => Value::str(&as_str(other).to_uppercase()),
+    })
+});
+const SEQ_LOWER: MethodDef = method!("lower", [], "In lower case (bytes: ASCII letters only).", |_, v, _| {
+    Ok(match v {
+        Value::Bytes(b) => Value::bytes(&b.to_ascii_lowercase()),
+        other => Value::str(&as_str(other).to_lowercase()),
+    })
+});
+const SEQ_STRIP: MethodDef = method!(
+    "strip",
+    [opt("chars", Const::None)],
+    "Without leading and trailing whitespace (or any of chars).",
+    |_, v, a| seq_strip(v, a, Ends::Both)
+);
+const SEQ_LSTRIP: MethodDef = method!(
+    "lstrip",
+    [opt("chars", Const::None)],
+    "Without leading whitespace (or any of chars).",
+    |_, v, a| seq_strip(v, a, Ends::Left)
+);
+const SEQ_RSTRIP: MethodDef = method!(
+    "rstrip",
+    [opt("chars", Const::None)],
+    "Without trailing whitespace (or any of chars).",
+    |_, v, a| seq_strip(v, a, Ends::Right)
+);
+const SEQ_SPLIT: MethodDef = method!(
+    "split",
+    [opt("sep", Const::None), opt("maxsplit", Const::Int(-1))],
+    "The parts between separators (runs of whitespace by default), at most maxsplit splits.",
+    |_, v, a| {
+        let (kind, units) = Seq::receiver(v);
+        let max = at_most(a, "maxsplit");
+        let parts = match a.get("sep") {
+            Value::None => split_whitespace(&units, max, |c| kind.is_space(c)),
+            sep => {
+                let sep = kind.units(sep, "split")?;
+                if sep.is_empty() {
+                    return Err(LangError::value_err("empty separator"));
+                }
+                let at = occurrences(&units, &sep, max);
+                cut(&units, &at, sep.len())
+            }
+        };
+        Ok(Value::list(parts.into_iter().map(|p| kind.make(p)).collect()))
+    }
+);
+const SEQ_JOIN: MethodDef = method!(
+    "join",
+    [req("iterable")],
+    "The items (of this kind) joined by this separator.",
+    |sess, v, a| {
+        let (kind, sep) = Seq::receiver(v);
+        let mut out = Vec::new();
+        for (i, item) in sess.collect(a.get("iterable"))?.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(&sep);
+            }
+            out.extend(kind.units(item, "join")?);
+        }
+        Ok(kind.make(&out))
+    }
+);
+const SEQ_STARTSWITH: MethodDef = method!(
+    "startswith",
+    [req("prefix")],
+    "True if it starts with prefix, or with one of a tuple of prefixes.",
+    |_, v, a| {
+        let (kind, units) = Seq::receiver(v);
+        let found = kind
+            .affixes(a.get("prefix"), "startswith")?
+            .iter()
+            .any(|p| units.starts_with(p));
+        Ok(Value::Bool(found))
+    }
+);
+const SEQ_ENDSWITH: MethodDef = method!(
+    "endswith",
+    [req("suffix")],
+    "True if it ends with suffix, or with one of a tuple of suffixes.",
+    |_, v, a| {
+        let (kind, units) = Seq::receiver(v);
+        let found = kind
+            .affixes(a.get("suffix"), "endswith")?
+            .iter()
+            .any(|p| units.ends_with(p));
+        Ok(Value::Bool(found))
+    }
+);
+const SEQ_REPLACE: MethodDef = method!(
+    "replace",
+    [req("old"), req("new"), opt("count", Const::Int(-1))],
+    "With every old (the first count ones, if count is given) replaced by new.",
+    |_, v, a| {
+        let (kind, units) = Seq::receiver(v);
+        let max = at_most(a, "count");
+        let (old, new) = (kind.units(a.get("old"), "replace"), kind.units(a.get("new"), "replace"));
+        let (old, new) = (old?, new?);
+        let at = occurrences(&units, &old, max);
+        Ok(kind.make(&cut(&units, &at, old.len()).join(&new[..])))
+    }
+);
+const SEQ_FIND: MethodDef = method!("find", [req("sub")], "The index of the first sub, or -1.", |_, v, a| {
+    let (kind, units) = Seq::receiver(v);
+    let sub = kind.units(a.get("sub"), "find")?;
+    let at = occurrences(&units, &sub, 1).first().map_or(-1, |&i| i as i128);
+    Ok(Value::Int(at))
+});
+const SEQ_COUNT: MethodDef = method!(
+    "count",
+    [req("sub")],
+    "How many times sub occurs, not overlapping.",
+    |_, v, a| {
+        let (kind, units) = Seq::receiver(v);
+        let sub = kind.units(a.get("sub"), "count")?;
+        Ok(Value::Int(occurrences(&units, &sub, usize::MAX).len() as i128))
+    }
+);
+
+/// The kind of a receiver of the methods text and bytes share. Their bodies work on code points (a byte is the
+/// code point of its value), so one body serves both: the kind says what an argument must be, what whitespace
+/// is, and what a result is made of.
+#[derive(Clone, Copy)]
+enum Seq {
+    Str,
+    Bytes,
+}
+
+impl Seq {
+    /// The receiver's kind and code points.
+    fn receiver(v: &Value) -> (Seq, Vec<char>) {
+        let kind = if matches!(v, Value::Bytes(_)) {
+            Seq::Bytes
+        } else {
+            Seq::Str
+        };
+        (kind, kind.units(v, "").unwrap_or_default())
+    }
+
+    /// The code points of an argument, which must be of this kind: Python's TypeError when it is not.
+    fn units(self, v: &Value, func: &str) -> Result<Vec<char>, LangError> {
+        match (self, v) {
+            (Seq::Bytes, Value::Bytes(b)) => Ok(b.iter().map(|&x| char::from(x)).collect()),
+            (Seq::Bytes, other) => Err(LangError::type_err(format!(
+                "a bytes-like object is required, not '{}'",
+                other.type_name()
+            ))),
+            (Seq::Str, v) => expect_text(v, func).map(|s| s.chars().collect()),
+        }
+    }
+
+    /// The prefixes (or suffixes) of `startswith`: one of this kind, or a tuple of them.
+    fn affixes(self, v: &Value, func: &str) -> Result<Vec<Vec<char>>, LangError> {
+        let name = match self {
+            Seq::Str => "str",
+            Seq::Bytes => "bytes",
+        };
+        let wrong = |other: &Value| {
+            LangError::type_err(format!(
+                "{func} first arg must be {name} or a tuple of {name}, not {}",
+                other.type_name()
+            ))
+        };
+        let one = |v: &Value| self.units(v, func).map_err(|_| wrong(v));
+        match v {
+            Value::Tuple(items) => items.iter().map(one).collect(),
+            v => Ok(vec![one(v)?]),
+        }
+    }
+
+    fn make(self, units: &[char]) -> Value {
+        match self {
+            Seq::Str => Value::str(&units.iter().collect::<String>()),
+            // A byte's code points are below 256, so the cast is exact.
+            Seq::Bytes => Value::bytes(&units.iter().map(|&c| c as u8).collect::<Vec<u8>>()),
+        }
+    }
+
+    /// Python's whitespace: Unicode's for text, ASCII's six for bytes.
+    fn is_space(self, c: char) -> bool {
+        match self {
+            Seq::Str => c.is_whitespace(),
+            Seq::Bytes => matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c'),
+        }
+    }
+}
+
+/// Which ends `strip` works on.
+#[derive(Clone, Copy)]
+enum Ends {
+    Left,
+    Right,
+    Both,
+}
+
+/// `strip`, `lstrip` and `rstrip`: whitespace, or any of `chars`, off the chosen ends.
+fn seq_strip(v: &Value, a: &Args, ends: Ends) -> Result<Value, LangError> {
+    let (kind, units) = Seq::receiver(v);
+    let chars = match a.get("chars") {
+        Value::None => None,
+        chars => Some(kind.units(chars, "strip")?),
+    };
+    let strip = |c: &char| chars.as_ref().map_or_else(|| kind.is_space(*c), |set| set.contains(c));
+    let lo = match ends {
+        Ends::Right => 0,
+        _ => units.iter().position(|c| !strip(c)).unwrap_or(units.len()),
+    };
+    let hi = match ends {
+        Ends::Left => units.len(),
+        _ => units.iter().rposition(|c| !strip(c)).map_or(lo, |i| i + 1),
+    };
+    Ok(kind.make(&units[lo..hi.max(lo)]))
+}
+
+/// A `maxsplit` or `count` argument: negative for no limit, as in Python.
+fn at_most(a: &Args, name: &str) -> usize {
+    a.int(name).and_then(|m| usize::try_from(m).ok()).unwrap_or(usize::MAX)
+}
+
+/// Where `needle` starts in `hay`, left to right and not overlapping, at most `max` times. An empty needle
+/// occurs before every code point and at the end, as in Python (`count`, `replace`).
+fn occurrences(hay: &[char], needle: &[char], max: usize) -> Vec<usize> {
+    let mut at = Vec::new();
+    let mut i = 0;
+    while at.len() < max && i + needle.len() <= hay.len() {
+        if hay[i..].starts_with(needle) {
+            at.push(i);
+            i += needle.len().max(1);
+        } else {
+            i += 1;
+        }
+    }
+    at
+}
+
+/// The parts of `units` around the separators of length `len` that start at `at`.
+fn cut<'u>(units: &'u [char], at: &[usize], len: usize) -> Vec<&'u [char]> {
+    let mut parts = Vec::with_capacity(at.len() + 1);
+    let mut from = 0;
+    for &i in at {
+        parts.push(&units[from..i]);
+        from = i + len;
+    }
+    parts.push(&units[from..]);
+    parts
+}
+
+/// `split()` without a separator: the runs between whitespace, at most `max` splits, the rest kept whole
+/// (without its leading whitespace), as in Python.
+fn split_whitespace(units: &[char], max: usize, space: impl Fn(char) -> bool) -> Vec<&[char]> {
+    let mut parts = Vec::new();
+    let mut i = 0;
+    loop {
+        while i < units.len() && space(units[i]) {
+            i += 1;
+        }
+        if i == units.len() {
+            return parts;
+        }
+        if parts.len() == max {
+            parts.push(&units[i..]);
+            return parts;
+        }
+        let end = units[i..].iter().position(|&c| space(c)).map_or(units.len(), |n| i + n);
+        parts.push(&units[i..end]);
+        i = end;
+    }
+}
 
 /// The methods of a list.
 pub(crate) static LIST_METHODS: &[MethodDef] = &[
@@ -1182,6 +1432,51 @@ fn str_format(s: &mut Session, template: &str, args: &[Value]) -> Result<Value, 
     Ok(Value::str(&out))
 }
 
+/// The layers whose `route()` Scapy defines, with the field that holds their destination; every other layer
+/// answers its payload's, and the end of the packet `(None, None, None)`.
+const ROUTED_BY: &[(&str, &str)] = &[("IP", "dst"), ("IPv6", "dst"), ("ARP", "pdst")];
+
+/// Scapy's `Packet.route()`: `conf.route.route(dst)` (`conf.route6` for IPv6) of the first routed layer's
+/// destination (a set's first), `(None, None, None)` when that is no address (`ARP(ptype=0)`). Only reads the
+/// routing table. With no route, Scapy warns and answers the loopback with unspecified addresses.
+fn packet_route(s: &Session, p: &Pkt) -> Value {
+    let none = || Value::Tuple(Rc::from([Value::None, Value::None, Value::None]));
+    let packet = p.owned();
+    let Some(dst) = packet.layers().iter().find_map(|l| {
+        let (_, field) = ROUTED_BY.iter().find(|(name, _)| *name == l.name())?;
+        l.get(field)
+    }) else {
+        return none();
+    };
+    let dst = match dst {
+        FieldValue::Gen(g) if g.count() > 0 => g.nth(0),
+        v => v,
+    };
+    let (dst, unspecified): (IpAddr, IpAddr) = match dst {
+        FieldValue::Ip4(a) => (a.into(), Ipv4Addr::UNSPECIFIED.into()),
+        FieldValue::Ip6(a) => (a.into(), Ipv6Addr::UNSPECIFIED.into()),
+        _ => return none(),
+    };
+    let addr = |a: IpAddr| Value::str(&a.to_string());
+    let (iface, src, gateway) = match crate::net::conf().route_to(dst) {
+        Some(hit) => (
+            Value::str(&hit.iface),
+            addr(hit.src),
+            addr(hit.gateway.unwrap_or(unspecified)),
+        ),
+        None => {
+            let family = if dst.is_ipv6() { "IPv6" } else { "IPv4" };
+            s.warn(&format!(
+                "No route found for {family} destination {dst} (no default route?)"
+            ));
+            let set = s.conf("loopback_name").unwrap_or(Value::None);
+            let lo = super::live::conf_value(s, "loopback_name", &set);
+            (lo, addr(unspecified), addr(unspecified))
+        }
+    };
+    Value::Tuple(Rc::from([iface, src, gateway]))
+}
+
 /// `hexstr` and `linehexdump` of the `x` argument.
 fn one_line_hex(a: &Args) -> Result<String, LangError> {
     let bytes = packet_bytes(a.get("x"), "hexstr")?;
@@ -1199,29 +1494,39 @@ fn print_or_dump(s: &mut Session, a: &Args, mut text: String) -> Result<Value, L
 }
 
 fn b_ls(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let verbose = a.truthy("verbose");
+    let class = |p: &'static crate::packet::Proto| crate::packet::ls_with(p, None, verbose, |_| None);
     let text = match a.get("obj") {
         Value::None => crate::layers::REGISTRY
             .protocols()
             .iter()
             .map(|p| format!("{:<10}: {}\n", p.name, p.long_name))
             .collect(),
-        Value::Class(p) => p.ls(),
+        Value::Class(p) => class(p),
         // Scapy's `ls(pkt)`: each layer's fields with the values it has now (stacking's included) beside the
-        // defaults.
+        // defaults; a field whose condition fails reads None. Scapy lists the payload's layers without
+        // `verbose`, so only the first layer has the long listing.
         Value::Packet(p) => {
             let packet = p.owned();
-            (0..packet.layers().len())
+            let layers = packet.layers();
+            (0..layers.len())
                 .map(|i| {
-                    let proto = packet.layers()[i].proto();
-                    crate::packet::ls_with(proto, |f| {
-                        Some(super::value::from_field(packet.value(i, f), &proto.fields[f]).repr())
+                    let (layer, under) = (&layers[i], i.checked_sub(1).map(|b| layers[b].proto()));
+                    let proto = layer.proto();
+                    crate::packet::ls_with(proto, Some(layer), verbose && i == 0, |f| {
+                        let f = layer.field_index(proto.fields[f].name).unwrap_or(f);
+                        let field = &proto.fields[f];
+                        if field.when.is_some_and(|present| !present(layer, under)) {
+                            return Some("None".to_string());
+                        }
+                        Some(super::value::from_field(packet.value(i, f), field).repr())
                     })
                 })
                 .collect::<Vec<_>>()
                 .join("--\n")
         }
         Value::Str(name) => crate::packet::Proto::by_name(name)
-            .map(|p| p.ls())
+            .map(class)
             .ok_or_else(|| LangError::new(ErrorKind::Name, format!("unknown layer '{name}'")))?,
         other => {
             return Err(LangError::type_err(format!(

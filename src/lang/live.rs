@@ -449,6 +449,9 @@ pub(crate) fn conf_value(s: &Session, name: &str, set: &Value) -> Value {
             go_live(s);
             return Value::str(net::conf().iface());
         }
+        "loopback_name" if matches!(set, Value::None) => {
+            return Value::str(net::iface::loopback_name(&net::conf().ifaces));
+        }
         _ => return set.clone(),
     };
     if !matches!(set, Value::None) {

@@ -265,6 +265,11 @@ pub static CONF: &[Setting] = &[
         help: "the IPv6 routing table (None: read from the machine when shown)",
     },
     Setting {
+        name: "loopback_name",
+        default: Const::None,
+        help: "the loopback interface's name (None: the machine's, read when needed)",
+    },
+    Setting {
         name: "broadcast_fallback",
         default: Const::Bool(false),
         help: "send to ff:ff:ff:ff:ff:ff when a next hop's MAC cannot be resolved, as Scapy does (False: an error)",

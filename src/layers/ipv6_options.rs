@@ -81,6 +81,10 @@ impl Codec for OptionType {
     fn kind_name(&self) -> &'static str {
         "_OTypeField"
     }
+
+    fn names(&self) -> &'static [(u64, &'static str)] {
+        IPV6_HBH_OPT_TYPES
+    }
 }
 
 const fn otype(default: u64) -> Field {

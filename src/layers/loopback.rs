@@ -56,4 +56,8 @@ impl Codec for Family {
     fn kind_name(&self) -> &'static str {
         "LoIntEnumField"
     }
+
+    fn names(&self) -> &'static [(u64, &'static str)] {
+        LOOPBACK_TYPES
+    }
 }

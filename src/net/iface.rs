@@ -27,6 +27,12 @@ impl Iface {
     }
 }
 
+/// Scapy's `conf.loopback_name`: the loopback interface's name, `lo` (Linux's, Scapy's default) when the
+/// machine lists none.
+pub fn loopback_name(ifaces: &[Iface]) -> &str {
+    ifaces.iter().find(|i| i.loopback).map_or("lo", |i| i.name.as_str())
+}
+
 /// Every interface, freshly read.
 pub fn load() -> Vec<Iface> {
     pnet_datalink::interfaces()

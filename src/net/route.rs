@@ -8,7 +8,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::iface::Iface;
+use super::iface::{loopback_name, Iface};
 pub use super::prefix::in_prefix;
 
 /// One route.
@@ -111,9 +111,8 @@ fn parse_v6(text: &str) -> Vec<Route> {
 pub fn lookup(routes: &[Route], ifaces: &[Iface], dst: IpAddr) -> Option<RouteHit> {
     let local = ifaces.iter().any(|i| i.addrs.iter().any(|(a, _)| *a == dst));
     if dst.is_loopback() || local {
-        let lo = ifaces.iter().find(|i| i.loopback).map_or("lo", |i| i.name.as_str());
         return Some(RouteHit {
-            iface: lo.to_string(),
+            iface: loopback_name(ifaces).to_string(),
             src: dst,
             gateway: None,
         });

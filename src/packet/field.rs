@@ -120,6 +120,10 @@ pub trait Codec: Sync {
     }
     /// The kind's name, for `ls()`.
     fn kind_name(&self) -> &'static str;
+    /// The names of its values, for the verbose `ls()`: an enum codec's table (Scapy's `i2s`).
+    fn names(&self) -> &'static [(u64, &'static str)] {
+        &[]
+    }
     /// True when Scapy's default for this field is a list: such fields come first in `command()`.
     fn list_default(&self) -> bool {
         false

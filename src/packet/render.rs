@@ -300,26 +300,50 @@ fn layer_command(l: &Layer) -> String {
 /// Scapy's `ls(Proto)`: `name : Class (extras) = (default)` per field, the default as Python's `repr` of
 /// Scapy's `repr` of it.
 pub(crate) fn ls(proto: &'static Proto) -> String {
-    ls_with(proto, |_| None)
+    ls_with(proto, None, false, |_| None)
 }
 
 /// [`ls`] with a column of current values before the defaults, as Scapy's `ls(pkt)`: `value(f)` is field `f`'s
-/// value as Python's `repr` writes it (`None` leaves the column out). A run of fields of one name is one of
-/// Scapy's `MultipleTypeField`s, and one line.
-pub fn ls_with(proto: &'static Proto, value: impl Fn(usize) -> Option<String>) -> String {
+/// value as Python's `repr` writes it (`None` leaves the column out), and `layer` the packet's layer, whose
+/// values name the table a field depends on (`None`: the class's defaults). A run of fields of one name is one
+/// of Scapy's `MultipleTypeField`s, and one line. `verbose` is Scapy's `ls(…, verbose=True)`: each field's
+/// line is followed by the names its values take, indented ([`ls_long`]).
+pub fn ls_with(
+    proto: &'static Proto,
+    layer: Option<&Layer>,
+    verbose: bool,
+    value: impl Fn(usize) -> Option<String>,
+) -> String {
     let mut s = String::new();
     let fields = proto.fields;
+    // The value of the field called `name`: the layer's, else its default.
+    let number = |name: &str| {
+        let f = fields.iter().position(|x| x.name == name)?;
+        match layer {
+            Some(l) => l.int_at(f),
+            None => match fields[f].default {
+                Dflt::Int(v) => Some(v),
+                _ => None,
+            },
+        }
+    };
     let mut f = 0;
     while f < fields.len() {
         let run = fields[f..].iter().take_while(|x| x.name == fields[f].name).count();
-        let (class, extras, last) = match &fields[f..f + run] {
-            [one] => (ls_class(one), ls_extras(proto, one), one),
+        let (class, extras, last, long) = match &fields[f..f + run] {
+            [one] => (
+                ls_class(one),
+                ls_extras(one, &number),
+                one,
+                verbose.then(|| ls_long(one, &number)),
+            ),
             alternatives => {
                 let names: Vec<&str> = alternatives.iter().map(ls_class).collect();
                 (
                     "MultipleTypeField",
                     format!("({})", names.join(", ")),
                     &alternatives[run - 1],
+                    None,
                 )
             }
         };
@@ -334,9 +358,36 @@ pub fn ls_with(proto: &'static Proto, value: impl Fn(usize) -> Option<String>) -
             Some(v) => writeln!(s, "{name:<10} : {info:<35} = {v:<15} ({dflt})"),
             None => writeln!(s, "{name:<10} : {info:<35} = ({dflt})"),
         };
+        for line in long.into_iter().flatten() {
+            let _ = writeln!(s, "{:<15}{line}", "");
+        }
         f += run;
     }
     s
+}
+
+/// What Scapy's verbose `ls()` lists under a field: an enum's names with their numbers (`IPv4: 2048`, by
+/// number, for tables under 50 names), the table a `MultiEnumField` takes for the value it depends on, or a
+/// flags field's names. Scapy's `BitEnumField` is no `EnumField`, so it lists nothing.
+fn ls_long(field: &Field, number: &dyn Fn(&str) -> Option<u64>) -> Vec<String> {
+    let table = match field.show {
+        Show::Flags(names, _) => return vec![names.join(", ")],
+        Show::Enum(table) | Show::HexEnum(table) if field.kind_name() != "BitEnumField" => table,
+        Show::EnumBy(other, table_for) => number(other).map_or(&[][..], table_for),
+        _ => match field.kind {
+            Kind::Custom(codec) => codec.names(),
+            _ => return Vec::new(),
+        },
+    };
+    // Scapy's `i2s` is a dict: one name per number, the last given.
+    let mut names = std::collections::BTreeMap::new();
+    for (n, name) in table {
+        names.insert(*n, *name);
+    }
+    if names.len() >= 50 {
+        return Vec::new();
+    }
+    names.into_iter().map(|(n, name)| format!("{name}: {n}")).collect()
 }
 
 /// The field's Scapy class: Scapy's `MayEnd` wrapper shows instead of the class it wraps.
@@ -350,14 +401,13 @@ fn ls_class(field: &Field) -> &'static str {
 
 /// What `ls()` prints after the class: `(Cond)` for a `ConditionalField`, `(Depends on 8)` for a number named
 /// by another field's value, the width of a plain bit field (Scapy's `BitField` and its subclasses only).
-fn ls_extras(proto: &Proto, field: &Field) -> String {
+fn ls_extras(field: &Field, number: &dyn Fn(&str) -> Option<u64>) -> String {
     let mut attrs = Vec::new();
     if field.when.is_some() {
         attrs.push("Cond".to_string());
     }
     if let (Show::EnumBy(other, _), "MultiEnumField") = (field.show, field.kind_name()) {
-        let by = proto.fields.iter().find(|x| x.name == other).map(|x| x.default);
-        if let Some(Dflt::Int(v)) = by {
+        if let Some(v) = number(other) {
             attrs.push(format!("Depends on {v}"));
         }
     }

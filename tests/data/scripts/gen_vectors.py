@@ -3,6 +3,8 @@
 #   tests/data/vectors/build.jsonl    (packets built from a layer description)
 #   tests/data/vectors/dissect.jsonl  (frames dissected by conf.l2types[lt])
 #   tests/data/vectors/ls.txt         (ls(cls) of every class in LS_CLASSES)
+#   tests/data/vectors/ls_verbose.txt (ls(obj, verbose=True) of those classes
+#                                      and of LS_VERBOSE_PACKETS)
 #   tests/data/vectors/lang.jsonl     (Scapy expressions, run as text through
 #                                      wirecraft's language: raw() and reprs)
 #
@@ -1395,23 +1397,56 @@ SvcParam EDNS0TLV EDNS0COOKIE
 ICMP_TIMESTAMPS = ("ts_ori", "ts_rx", "ts_tx")
 
 
-def write_ls():
-    parts = []
-    for name in LS_CLASSES:
-        cls = getattr(S, name)
-        saved = []
-        for f in cls.fields_desc:
-            inner = getattr(f, "fld", f)
-            if inner.name in ICMP_TIMESTAMPS:
-                saved.append((inner, inner.default))
-                inner.default = None
-        buf = io.StringIO()
-        with contextlib.redirect_stdout(buf):
-            ls(cls)
+@contextlib.contextmanager
+def icmp_timestamps_as_none():
+    """ICMP's timestamp fields with their field default None, while ls() runs."""
+    saved = []
+    for f in S.ICMP.fields_desc:
+        inner = getattr(f, "fld", f)
+        if inner.name in ICMP_TIMESTAMPS:
+            saved.append((inner, inner.default))
+            inner.default = None
+    try:
+        yield
+    finally:
         for inner, default in saved:
             inner.default = default
-        parts.append("=== %s\n%s" % (cls.__name__, buf.getvalue()))
+
+
+def ls_text(obj, **kw):
+    buf = io.StringIO()
+    with icmp_timestamps_as_none(), contextlib.redirect_stdout(buf):
+        ls(obj, **kw)
+    return buf.getvalue()
+
+
+def write_ls():
+    parts = ["=== %s\n%s" % (name, ls_text(getattr(S, name))) for name in LS_CLASSES]
     with open(os.path.join(VEC, "ls.txt"), "w") as f:
+        f.write("".join(parts))
+
+
+# ls(obj, verbose=True) of every class in LS_CLASSES, then of these packets
+# (explicit addresses; Scapy lists a packet's payload layers without verbose,
+# so only the first layer has the long listing).
+LS_VERBOSE_PACKETS = [
+    'Ether(src="02:00:00:00:00:01", dst="02:00:00:00:00:02")/IP(src="198.18.0.1", dst="198.18.0.2", ttl=(5, 10))/TCP(dport=[80, 443], flags="SA")',
+    'IP(src="198.18.0.1", dst="198.18.0.2", flags="DF")/ICMP(type=3, code=1)',
+    'ICMP(type=3, code=4)',
+    'ICMP(type="echo-reply")',
+    'IPv6(src="fd00::1", dst="fd00::2")/ICMPv6DestUnreach(code=4)',
+    'ICMPv6DestUnreach(code=3)',
+    'TCP(flags="PA")',
+    'DNS(qd=[DNSQR(qname="example.com", qtype="MX")])',
+    'Loopback(type=24)',
+    'Ether(bytes.fromhex("020000000002020000000001080045000028000100004006f8c8c6120001c6120002001400500000000000000000501220005e2c0000"))',
+]
+
+
+def write_ls_verbose():
+    exprs = LS_CLASSES + LS_VERBOSE_PACKETS
+    parts = ["=== %s\n%s" % (e, ls_text(eval(e, vars(S)), verbose=True)) for e in exprs]
+    with open(os.path.join(VEC, "ls_verbose.txt"), "w") as f:
         f.write("".join(parts))
 
 
@@ -1432,6 +1467,7 @@ def main():
     drecs, dropped = run_dissect(dissect_cases(brecs, dict(cases)))
     write_jsonl(os.path.join(VEC, "dissect.jsonl"), drecs)
     write_ls()
+    write_ls_verbose()
     lrecs = run_lang(lang_cases())
     write_jsonl(os.path.join(VEC, "lang.jsonl"), lrecs)
     print("build cases: %d, dissect cases: %d, dropped dissect: %s, language cases: %d" % (
