@@ -263,11 +263,11 @@ impl Pkt {
 
     /// [`Pkt::write_back_lists`], with the error of a list its field refuses.
     pub fn lists_written(&self) -> Result<(), LangError> {
-        // Taken out while converting: a list's elements may be this packet's records, whose reading comes here.
-        let mut lists = std::mem::take(&mut *self.meta.lists.borrow_mut());
-        if lists.is_empty() {
+        if self.meta.lists.borrow().is_empty() {
             return Ok(());
         }
+        // Taken out while converting: a list's elements may be this packet's records, whose reading comes here.
+        let mut lists = std::mem::take(&mut *self.meta.lists.borrow_mut());
         let mut refused = None;
         lists.retain_mut(|b| {
             if self.holds_its_records(b) {

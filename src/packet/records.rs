@@ -74,9 +74,13 @@ impl Packet {
         if nb == 0 {
             return None;
         }
-        let in_records = match target {
-            Target::Proto(p) => !installed().stacks(p),
-            Target::Any => true,
+        // Worked out only when a layer with records comes before the target.
+        let mut in_records = None;
+        let mut look_in_records = || {
+            *in_records.get_or_insert_with(|| match target {
+                Target::Proto(p) => !installed().stacks(p),
+                Target::Any => true,
+            })
         };
         let mut left = nb;
         let target = Wanted { target, keep };
@@ -88,7 +92,7 @@ impl Packet {
                 }
             }
             let mut steps = Vec::new();
-            if in_records && find_in_records(layer, target, &mut left, &mut steps) {
+            if has_records(layer) && look_in_records() && find_in_records(layer, target, &mut left, &mut steps) {
                 return Some(Found::Record(RecordPath { layer: i, steps }));
             }
         }
@@ -125,6 +129,11 @@ impl Layer {
             _ => None,
         }
     }
+}
+
+/// Whether the layer's protocol has packet-list fields at all.
+fn has_records(layer: &Layer) -> bool {
+    layer.proto().fields.iter().any(|f| matches!(f.kind, Kind::Records(_)))
 }
 
 /// Counts the records of `layer`'s packet-list fields that are the target, depth first, down from `left`; true when the

@@ -102,6 +102,8 @@ pub struct Registry {
     addresses: &'static [AddressBinding],
     by_lower: OnceLock<Vec<(&'static Proto, Uppers)>>,
     guesses: OnceLock<Vec<Group>>,
+    /// The protocols a binding or a link type names, by address, sorted: see [`Registry::stacks`].
+    stacked: OnceLock<Vec<usize>>,
 }
 
 /// The stacking overloads of one lower protocol, by upper protocol.
@@ -141,6 +143,7 @@ impl Registry {
             addresses,
             by_lower: OnceLock::new(),
             guesses: OnceLock::new(),
+            stacked: OnceLock::new(),
         }
     }
 
@@ -162,9 +165,17 @@ impl Registry {
     /// True when the protocol is a layer of packets, never a record of a packet-list field: a binding or a link
     /// type names it, or it is a payload kind. A search for it need not look into records.
     pub fn stacks(&self, proto: &Proto) -> bool {
-        proto.is_payload()
-            || self.link_types.iter().any(|(_, p)| *p == proto)
-            || self.bindings.iter().any(|b| b.lower == proto || b.upper == proto)
+        let stacked = self.stacked.get_or_init(|| {
+            let named = self.bindings.iter().flat_map(|b| [b.lower, b.upper]);
+            let mut all: Vec<usize> = named
+                .chain(self.link_types.iter().map(|(_, p)| *p))
+                .map(|p| p as *const Proto as usize)
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        });
+        proto.is_payload() || stacked.binary_search(&(proto as *const Proto as usize)).is_ok()
     }
 
     /// The protocol a frame of this link type starts with.
