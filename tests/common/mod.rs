@@ -63,6 +63,8 @@ impl Bed {
             if_b: format!("v{}n{n}b", pid % 100_000),
             children: Vec::new(),
         };
+        // `bed` exists before anything is made: a step below that fails unwinds through its drop, which removes
+        // whatever was made.
         ip(&["netns", "add", &bed.a]);
         ip(&["netns", "add", &bed.b]);
         ip(&[
