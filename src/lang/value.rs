@@ -894,7 +894,11 @@ pub fn from_field(v: packet::FieldValue, field: &'static Field) -> Value {
         packet::FieldValue::Bytes(b) => Value::Bytes(Rc::from(b)),
         packet::FieldValue::Str(s) => Value::Str(Rc::from(s)),
         packet::FieldValue::Mac(m) => Value::Str(Rc::from(fmt_mac(&m))),
-        packet::FieldValue::Ip4(a) => Value::Str(Rc::from(a.to_string())),
+        packet::FieldValue::Ip4(a) => {
+            let mut text = String::with_capacity(15);
+            crate::packet::value::push_ip4(&mut text, a);
+            Value::Str(Rc::from(text))
+        }
         packet::FieldValue::Ip6(a) => Value::Str(Rc::from(crate::packet::value::fmt_ip6(a))),
         packet::FieldValue::List(items) => Value::list(items.into_iter().map(|v| from_field(v, field)).collect()),
         packet::FieldValue::Tuple(items) => Value::Tuple(items.into_iter().map(|v| from_field(v, field)).collect()),

@@ -159,15 +159,7 @@ pub fn write_field(out: &mut String, p: &Packet, i: usize, name: &str) {
         },
         (FieldValue::Int(n), Show::Flags(names, sep)) => super::field::write_flags(out, n, names, sep),
         (FieldValue::Ip6(a), _) => out.push_str(&super::value::fmt_ip6(a)),
-        (FieldValue::Ip4(a), _) => {
-            let mut digits = itoa::Buffer::new();
-            for (k, octet) in a.octets().into_iter().enumerate() {
-                if k > 0 {
-                    out.push('.');
-                }
-                out.push_str(digits.format(octet));
-            }
-        }
+        (FieldValue::Ip4(a), _) => super::value::push_ip4(out, a),
         (v, _) => out.push_str(&field.repr(&v, layer)),
     }
 }

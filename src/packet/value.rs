@@ -200,6 +200,18 @@ impl RandKind {
     }
 }
 
+/// Appends an IPv4 address in dotted decimal: what `Ipv4Addr`'s `Display` writes, without the formatting
+/// machinery, for listings and field reads over whole captures.
+pub fn push_ip4(out: &mut String, a: Ipv4Addr) {
+    let mut digits = itoa::Buffer::new();
+    for (k, octet) in a.octets().into_iter().enumerate() {
+        if k > 0 {
+            out.push('.');
+        }
+        out.push_str(digits.format(octet));
+    }
+}
+
 /// All-ones mask of `width` bits.
 pub(crate) fn mask(width: u8) -> u64 {
     if width >= 64 {
