@@ -56,6 +56,10 @@ struct Taken {
     /// The map's size at which packets nobody uses are next let go: twice what a sweep keeps, so sweeping
     /// costs a constant per packet taken.
     sweep_at: Cell<usize>,
+    /// The two packets taken last. In a loop, the one before last is let go (if nobody holds it) as the next is
+    /// taken: the loop variable still holds the last one then. So a loop's packets are freed one by one, their
+    /// memory reused while hot, rather than a sweep's worth at a time.
+    recent: Cell<[Option<u32>; 2]>,
 }
 
 /// A taken packet, and the time of its frame (a set time is an edit).
@@ -87,6 +91,13 @@ impl Taken {
         let mut packets = self.packets.borrow_mut();
         if let Some(e) = packets.get(&key) {
             return e.pkt.clone();
+        }
+        let [before_last, last] = self.recent.get();
+        self.recent.set([last, Some(key)]);
+        if let Some(k) = before_last {
+            if packets.get(&k).is_some_and(|e| e.unused() && !e.edited()) {
+                packets.remove(&k);
+            }
         }
         if packets.len() >= self.sweep_at.get() {
             // Whether it is in use is two counts; whether it was edited is asked only of those not in use.
