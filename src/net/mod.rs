@@ -13,7 +13,7 @@
 //! which only declares and re-exports; so the modules form no cycle, and a test reads their `use` lines to
 //! keep it so:
 //!
-//! - `error`, `prefix`, `events`: none;
+//! - `error`, `prefix`, `events`, `socket_error`: none;
 //! - `privilege`: error; `iface`: prefix; `route`: iface, prefix;
 //! - `conf`: error, iface, route;
 //! - `socket`: error; `capture`: error, privilege;
@@ -22,13 +22,17 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
-//! - `sniff`: capture, conf, error.
+//! - `sniff`: capture, conf, error;
+//! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
+//! - `stream` (TCP), `datagram` (UDP): socket_error, wait.
 //!
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
 mod capture;
 mod conf;
+mod datagram;
+mod endpoint;
 mod error;
 mod events;
 mod exchange;
@@ -41,13 +45,18 @@ pub mod route;
 mod send;
 mod sniff;
 mod socket;
+mod socket_error;
 mod sr;
+mod stream;
+mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
 pub use conf::{conf, resync, Conf};
+pub use datagram::{udp_socket, UdpSock};
+pub use endpoint::resolve;
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
@@ -58,7 +67,9 @@ pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
 pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
 pub use socket::Via;
+pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
+pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a
