@@ -41,6 +41,7 @@ pub mod rows;
 mod rows_test;
 mod session;
 mod set;
+mod sockets;
 mod sprintf;
 pub mod table;
 pub mod value;

@@ -10,6 +10,9 @@ use std::time::Duration;
 use super::socket_error::{Doing, SocketError};
 use super::wait::{until_ready, Want};
 
+/// The largest UDP payload: a datagram is never longer, so a larger `n` reads the same.
+const MAX_DATAGRAM: usize = 65_535;
+
 /// A UDP socket.
 #[derive(Debug, Default)]
 pub struct UdpSock {
@@ -150,7 +153,7 @@ impl UdpSock {
                 .unwrap_or(SocketAddr::from((Ipv4Addr::UNSPECIFIED, 0))),
             timeout,
         };
-        let mut buf = vec![0; n];
+        let mut buf = vec![0; n.min(MAX_DATAGRAM)];
         let (got, from) = until_ready(s.as_fd(), Want::Read, timeout, stop, || s.recv_from(&mut buf))
             .map_err(|e| SocketError::from_io(&doing, e))?;
         buf.truncate(got);

@@ -11,6 +11,10 @@ use std::time::Duration;
 use super::socket_error::{Doing, SocketError};
 use super::wait::{until_ready, Want};
 
+/// The most one `recv` reads: a read returns at most what the kernel holds, so a larger `n` (which may
+/// always bring fewer bytes, as Python's `recv`) only costs memory.
+const MAX_READ: usize = 1 << 20;
+
 /// An established TCP connection. Its addresses stay known after `close`, for its `repr`.
 #[derive(Debug)]
 pub struct TcpConn {
@@ -169,8 +173,8 @@ impl TcpConn {
         Ok(sent)
     }
 
-    /// At most `n` bytes, as soon as any arrive within `timeout` (None: until `stop`); empty at the end of
-    /// the stream (the peer closed its side).
+    /// At most `n` bytes (and at most a MiB), as soon as any arrive within `timeout` (None: until `stop`);
+    /// empty at the end of the stream (the peer closed its side).
     pub fn recv(&self, n: usize, timeout: Option<Duration>, stop: &AtomicBool) -> Result<Vec<u8>, SocketError> {
         let mut stream = self.open()?;
         let doing = Doing {
@@ -178,7 +182,7 @@ impl TcpConn {
             addr: self.peer,
             timeout,
         };
-        let mut buf = vec![0; n];
+        let mut buf = vec![0; n.min(MAX_READ)];
         let got = until_ready(stream.as_fd(), Want::Read, timeout, stop, || stream.read(&mut buf))
             .map_err(|e| SocketError::from_io(&doing, e))?;
         buf.truncate(got);
