@@ -283,3 +283,81 @@ fn help_lists_each_kind_s_methods() {
         "{text}"
     );
 }
+
+/// Scapy's `StreamSocket` over a TCP connection: DNS goes with its length prefix, two answers in one
+/// segment are two messages, and `sr1` keeps the one whose id answers the query.
+#[test]
+fn stream_socket_frames_dns_over_tcp_and_sr1_matches_the_answer() {
+    let mut s = session();
+    val(
+        &mut s,
+        "l = tcp_listen(0, timeout=2); c = tcp_connect('127.0.0.1', l.getsockname()[1]); a = l.accept()\n\
+         ss = StreamSocket(c, basecls=DNS); server = StreamSocket(a, DNS)\n\
+         q = DNS(id=5, qd=DNSQR(qname='wirecraft.test'))",
+    );
+    assert_eq!(
+        val(&mut s, "repr(ss)"),
+        format!(
+            "'<StreamSocket DNS over {}>'",
+            val(&mut s, "repr(c)").trim_matches('\'')
+        )
+    );
+    assert_eq!(
+        val(&mut s, "ss.send(q)"),
+        "34",
+        "a 32-byte message and its 2-byte length"
+    );
+    assert_eq!(
+        val(&mut s, "got = server.recv(); got.id, got.length, got.qd[0].qname"),
+        "(5, 32, b'wirecraft.test.')"
+    );
+    val(
+        &mut s,
+        "r = DNS(id=5, qr=1, qd=got.qd, an=DNSRR(rrname='wirecraft.test', rdata='198.18.0.77'))\n\
+         a.send(raw(TCP()/DNS(id=4, qr=1))[20:] + raw(TCP()/r)[20:])",
+    );
+    assert_eq!(
+        val(&mut s, "ans = ss.sr1(q, timeout=2); ans.id, ans.an[0].rdata"),
+        "(5, '198.18.0.77')"
+    );
+    assert_eq!(val(&mut s, "ans.summary()"), "'DNS Ans 198.18.0.77'");
+    assert_eq!(
+        val(&mut s, "ss.sr1(q, timeout=0.1)"),
+        "None",
+        "no answer within the timeout"
+    );
+    val(&mut s, "a.close()");
+    assert_eq!(val(&mut s, "ss.recv()"), "None", "the peer closed the stream");
+    val(&mut s, "ss.close()");
+    assert!(val(&mut s, "repr(c)").ends_with(" [closed]>'"));
+}
+
+/// Scapy's `SimpleSocket` over a connected UDP socket: a datagram is a packet, with no length prefix.
+#[test]
+fn simple_socket_over_udp_is_a_packet_a_datagram() {
+    let mut s = session();
+    val(
+        &mut s,
+        "server = udp_socket(0, '127.0.0.1', timeout=2); u = udp_socket(timeout=2); u.connect(server.getsockname())\n\
+         ss = SimpleSocket(u, DNS); q = DNS(id=8, qd=DNSQR(qname='wirecraft.test'))",
+    );
+    assert_eq!(val(&mut s, "ss.send(q)"), "32");
+    val(&mut s, "data, sender = server.recvfrom()");
+    assert_eq!(val(&mut s, "data == raw(q)"), "True");
+    val(&mut s, "server.sendto(raw(DNS(id=8, qr=1, rcode=3)), sender)");
+    assert_eq!(val(&mut s, "ss.recv().rcode"), "3");
+    for (src, message) in [
+        (
+            "StreamSocket(1)",
+            "StreamSocket wraps a socket of tcp_connect, accept or udp_socket, not int",
+        ),
+        (
+            "SimpleSocket(u, basecls='DNS')",
+            "basecls must be a layer class, as DNS, not str",
+        ),
+        ("ss.send(1)", "send a packet or bytes, not int"),
+    ] {
+        let e = err(&mut s, src);
+        assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Type, message), "{src}");
+    }
+}

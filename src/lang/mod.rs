@@ -28,6 +28,7 @@ mod net;
 mod net_table;
 mod ops;
 mod packet_list;
+mod packet_sockets;
 mod packet_tools;
 pub mod parse;
 mod parser;

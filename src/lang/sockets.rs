@@ -70,7 +70,7 @@ fn lang_error(e: SocketError) -> LangError {
 
 /// Runs a socket call with the session's interrupt flag as its stop, then clears the flag: Ctrl-C ended
 /// the call, which raises `KeyboardInterrupt`.
-fn waiting<T>(s: &Session, run: impl FnOnce(&AtomicBool) -> Result<T, SocketError>) -> Result<T, LangError> {
+pub(super) fn waiting<T>(s: &Session, run: impl FnOnce(&AtomicBool) -> Result<T, SocketError>) -> Result<T, LangError> {
     let flag = s.interrupt_flag();
     let r = run(&flag);
     flag.store(false, Ordering::Relaxed);
@@ -133,16 +133,16 @@ fn size(a: &Args) -> Result<usize, LangError> {
 
 /// A socket's own timeout (`settimeout`), which its calls use unless given theirs.
 #[derive(Debug)]
-struct Timeout(Cell<Option<Duration>>);
+pub(super) struct Timeout(Cell<Option<Duration>>);
 
 impl Timeout {
     /// A call's timeout: its own argument, else the socket's.
-    fn of(&self, a: &Args) -> Result<Option<Duration>, LangError> {
+    pub(super) fn of(&self, a: &Args) -> Result<Option<Duration>, LangError> {
         Ok(a.seconds("timeout")?.or(self.0.get()))
     }
 
     /// The socket's own timeout, for calls that take none (sends).
-    fn own(&self) -> Option<Duration> {
+    pub(super) fn own(&self) -> Option<Duration> {
         self.0.get()
     }
 
@@ -201,8 +201,8 @@ fn b_udp_socket(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 /// A TCP connection, from `tcp_connect` or `accept`.
 #[derive(Debug)]
 pub struct TcpConnection {
-    conn: RefCell<TcpConn>,
-    timeout: Timeout,
+    pub(super) conn: RefCell<TcpConn>,
+    pub(super) timeout: Timeout,
 }
 
 impl TcpConnection {
@@ -347,8 +347,8 @@ static LISTENER_METHODS: &[MethodDef] = &[
 /// A UDP socket, from `udp_socket`.
 #[derive(Debug)]
 pub struct UdpSocket {
-    socket: RefCell<UdpSock>,
-    timeout: Timeout,
+    pub(super) socket: RefCell<UdpSock>,
+    pub(super) timeout: Timeout,
 }
 
 /// `<UDPSocket 0.0.0.0:5353>`, `<UDPSocket 127.0.0.1:40000 -> 127.0.0.1:53>` once connected,

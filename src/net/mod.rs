@@ -24,12 +24,15 @@
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
 //! - `sniff`: capture, conf, error;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
-//! - `stream` (TCP), `datagram` (UDP): socket_error, wait.
+//! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
+//! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
+//!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
 mod capture;
+mod carried;
 mod conf;
 mod datagram;
 mod endpoint;
@@ -39,6 +42,7 @@ mod exchange;
 pub mod iface;
 pub mod neigh;
 mod outgoing;
+mod packet_socket;
 mod prefix;
 mod privilege;
 pub mod route;
@@ -54,6 +58,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
+pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
 pub use conf::{conf, resync, Conf};
 pub use datagram::{udp_socket, UdpSock};
 pub use endpoint::resolve;
@@ -62,6 +67,7 @@ pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
+pub use packet_socket::{Framing, Link, PacketSocket};
 pub use privilege::require as require_privileges;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};

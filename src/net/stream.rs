@@ -2,7 +2,7 @@
 //! IPv4 and IPv6. Every socket is non-blocking and every call that waits is bounded by its timeout and by the
 //! stop flag ([`super::wait`]), so Ctrl-C ends a connect, an accept or a recv within a slice.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::sync::atomic::AtomicBool;
@@ -176,14 +176,28 @@ impl TcpConn {
     /// At most `n` bytes (and at most a MiB), as soon as any arrive within `timeout` (None: until `stop`);
     /// empty at the end of the stream (the peer closed its side).
     pub fn recv(&self, n: usize, timeout: Option<Duration>, stop: &AtomicBool) -> Result<Vec<u8>, SocketError> {
-        let mut stream = self.open()?;
+        self.read(n, timeout, stop, Read::Take)
+    }
+
+    /// What [`TcpConn::recv`] would read, left in the kernel's buffer for the next read: Scapy's
+    /// `StreamSocket` peeks to find where a message ends before it takes it.
+    pub fn peek(&self, n: usize, timeout: Option<Duration>, stop: &AtomicBool) -> Result<Vec<u8>, SocketError> {
+        self.read(n, timeout, stop, Read::Peek)
+    }
+
+    fn read(&self, n: usize, timeout: Option<Duration>, stop: &AtomicBool, how: Read) -> Result<Vec<u8>, SocketError> {
+        let stream = self.open()?;
         let doing = Doing {
             what: "receiving from",
             addr: self.peer,
             timeout,
         };
         let mut buf = vec![0; n.min(MAX_READ)];
-        let got = until_ready(stream.as_fd(), Want::Read, timeout, stop, || stream.read(&mut buf))
+        let read = || match how {
+            Read::Take => std::io::Read::read(&mut &*stream, &mut buf),
+            Read::Peek => stream.peek(&mut buf),
+        };
+        let got = until_ready(stream.as_fd(), Want::Read, timeout, stop, read)
             .map_err(|e| SocketError::from_io(&doing, e))?;
         buf.truncate(got);
         Ok(buf)
@@ -196,6 +210,13 @@ impl TcpConn {
             let _ = s.shutdown(Shutdown::Both);
         }
     }
+}
+
+/// Whether a read takes the bytes or leaves them for the next read.
+#[derive(Clone, Copy)]
+enum Read {
+    Take,
+    Peek,
 }
 
 /// A listening TCP socket.
