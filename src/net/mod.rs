@@ -1,5 +1,6 @@
 //! Live traffic: interfaces, routes and neighbours, `sniff`, `send` / `sendp`, and `sr` / `srp` with Scapy's
-//! answer matching.
+//! answer matching; and plain TCP / UDP sockets (`tcp_connect`, `tcp_listen`, `udp_socket`) with Scapy's
+//! `StreamSocket` / `SimpleSocket` over them ([`PacketSocket`]), which need no privileges.
 //!
 //! Everything here reads the machine lazily, on first use, and per network namespace (so a thread that
 //! `setns`-ed into another namespace sees that namespace's interfaces and routes). Every loop takes a
