@@ -8,7 +8,7 @@ use std::fmt;
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
 use super::rows::{builtin, method, Builtin, MethodDef};
-use super::sockets::{waiting, TcpConnection, Timeout, UdpSocket};
+use super::sockets::{size, waiting, TcpConnection, Timeout, UdpSocket};
 use super::value::{HostValue, Pkt, Value};
 use crate::net::{Carried, Framing, Link, PacketSocket, SocketError};
 use crate::packet::{raw, Packet, Proto, RAW};
@@ -148,9 +148,7 @@ static METHODS: &[MethodDef] = &[
          seconds (None: the socket's); past it, TimeoutError.",
         |s, r, a| {
             let ss = r.receiver::<PacketSocketValue>();
-            let max = a
-                .count("x")?
-                .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+            let max = size(a, "x")?;
             let timeout = a.seconds("timeout")?;
             let got = waiting(s, |stop| ss.with(|ps, t| ps.recv(max, timeout.or(t.own()), stop)))?;
             Ok(got.map_or(Value::None, received))

@@ -125,9 +125,9 @@ fn data(v: &Value) -> Result<Rc<[u8]>, LangError> {
     }
 }
 
-/// The number of bytes a `recv` reads at most.
-fn size(a: &Args) -> Result<usize, LangError> {
-    Ok(a.count("n")?
+/// The number of bytes a `recv` reads at most: parameter `name`, None for no limit.
+pub(super) fn size(a: &Args, name: &str) -> Result<usize, LangError> {
+    Ok(a.count(name)?
         .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX)))
 }
 
@@ -257,7 +257,7 @@ static TCP_METHODS: &[MethodDef] = &[
          connection's); past it, TimeoutError.",
         |s, r, a| {
             let c = r.receiver::<TcpConnection>();
-            let (n, timeout) = (size(a)?, c.timeout.of(a)?);
+            let (n, timeout) = (size(a, "n")?, c.timeout.of(a)?);
             let got = waiting(s, |stop| c.conn.borrow().recv(n, timeout, stop))?;
             Ok(Value::bytes(&got))
         }
@@ -378,7 +378,7 @@ impl HostValue for UdpSocket {
 impl UdpSocket {
     /// The next datagram and its sender.
     fn receive(&self, s: &Session, a: &Args) -> Result<(Vec<u8>, SocketAddr), LangError> {
-        let (n, timeout) = (size(a)?, self.timeout.of(a)?);
+        let (n, timeout) = (size(a, "n")?, self.timeout.of(a)?);
         waiting(s, |stop| self.socket.borrow().recv_from(n, timeout, stop))
     }
 }
