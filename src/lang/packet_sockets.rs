@@ -3,6 +3,7 @@
 //! `ss.send(p)`, `ss.recv()`, `ss.sr1(p, timeout=)`. Packets go as their transport carries them, so a DNS
 //! message over TCP has its length prefix, and what arrives is a packet of `basecls` (Raw by default).
 
+use std::cell::RefCell;
 use std::fmt;
 
 use super::args::{opt, req, Args, Const};
@@ -11,7 +12,7 @@ use super::rows::{builtin, method, Builtin, MethodDef};
 use super::sockets::{size, waiting, TcpConnection, Timeout, UdpSocket};
 use super::value::{HostValue, Pkt, Value};
 use crate::net::{Carried, Framing, Link, PacketSocket, SocketError};
-use crate::packet::{raw, Packet, Proto, RAW};
+use crate::packet::{raw, Packet, RAW};
 
 pub(crate) static BUILTINS: &[Builtin] = &[
     builtin!(
@@ -52,8 +53,7 @@ fn wrap(a: &Args, framing: Framing) -> Result<Value, LangError> {
     }
     Ok(Value::host(PacketSocketValue {
         sock: sock.clone(),
-        cls,
-        framing,
+        ps: RefCell::new(PacketSocket::new(cls, framing)),
     }))
 }
 
@@ -65,44 +65,48 @@ fn framing_name(framing: Framing) -> &'static str {
 }
 
 /// A `StreamSocket` or `SimpleSocket`: the socket value it wraps (shared with the program, as Scapy's wraps
-/// the Python socket), the class it dissects with and how it cuts what arrives.
+/// the Python socket) and the library's packet socket (the class, the framing, what a stream brought past
+/// the last message).
 #[derive(Debug)]
 pub struct PacketSocketValue {
     sock: Value,
-    cls: &'static Proto,
-    framing: Framing,
+    ps: RefCell<PacketSocket>,
 }
 
 impl PacketSocketValue {
-    /// Runs `f` on the library's packet socket over the wrapped socket, with that socket's timeout.
+    /// Runs `f` on the packet socket and the wrapped socket, with that socket's timeout.
     fn with<T>(
         &self,
-        f: impl FnOnce(&mut PacketSocket<'_>, &Timeout) -> Result<T, SocketError>,
+        f: impl FnOnce(&mut PacketSocket, &mut Link<'_>, &Timeout) -> Result<T, SocketError>,
     ) -> Result<T, SocketError> {
-        let (cls, framing) = (self.cls, self.framing);
+        let ps = &mut self.ps.borrow_mut();
         if let Some(t) = self.sock.as_host::<TcpConnection>() {
             let conn = t.conn.borrow();
-            let link = Link::Tcp(&conn);
-            return f(&mut PacketSocket { link, cls, framing }, &t.timeout);
+            return f(ps, &mut Link::Tcp(&conn), &t.timeout);
         }
         let u = self.sock.receiver::<UdpSocket>();
         let mut socket = u.socket.borrow_mut();
-        let link = Link::Udp(&mut socket);
-        f(&mut PacketSocket { link, cls, framing }, &u.timeout)
+        f(ps, &mut Link::Udp(&mut socket), &u.timeout)
     }
 }
 
 /// `<StreamSocket DNS over <TCPConnection 127.0.0.1:5000 -> 127.0.0.1:53>>`.
 impl fmt::Display for PacketSocketValue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = framing_name(self.framing);
-        write!(f, "<{name} {} over {}>", self.cls.name, self.sock.repr())
+        let ps = self.ps.borrow();
+        write!(
+            f,
+            "<{} {} over {}>",
+            framing_name(ps.framing),
+            ps.cls.name,
+            self.sock.repr()
+        )
     }
 }
 
 impl HostValue for PacketSocketValue {
     fn type_name(&self) -> &'static str {
-        framing_name(self.framing)
+        framing_name(self.ps.borrow().framing)
     }
 
     fn methods(&self) -> &'static [MethodDef] {
@@ -137,7 +141,7 @@ static METHODS: &[MethodDef] = &[
         |s, r, a| {
             let p = message(a.get("x"))?;
             let ss = r.receiver::<PacketSocketValue>();
-            let sent = waiting(s, |stop| ss.with(|ps, t| ps.send(&p, t.own(), stop)))?;
+            let sent = waiting(s, |stop| ss.with(|ps, link, t| ps.send(link, &p, t.own(), stop)))?;
             Ok(Value::Int(sent as i128))
         }
     ),
@@ -150,7 +154,9 @@ static METHODS: &[MethodDef] = &[
             let ss = r.receiver::<PacketSocketValue>();
             let max = size(a, "x")?;
             let timeout = a.seconds("timeout")?;
-            let got = waiting(s, |stop| ss.with(|ps, t| ps.recv(max, timeout.or(t.own()), stop)))?;
+            let got = waiting(s, |stop| {
+                ss.with(|ps, link, t| ps.recv(link, max, timeout.or(t.own()), stop))
+            })?;
             Ok(got.map_or(Value::None, received))
         }
     ),
@@ -163,7 +169,9 @@ static METHODS: &[MethodDef] = &[
             let (p, timeout) = (message(a.get("x"))?, a.seconds("timeout")?);
             let ss = r.receiver::<PacketSocketValue>();
             let rules = s.match_rules();
-            let got = waiting(s, |stop| ss.with(|ps, t| ps.sr1(&p, timeout.or(t.own()), stop, rules)))?;
+            let got = waiting(s, |stop| {
+                ss.with(|ps, link, t| ps.sr1(link, &p, timeout.or(t.own()), stop, rules))
+            })?;
             Ok(got.map_or(Value::None, received))
         }
     ),

@@ -4,7 +4,7 @@
 //! Scapy's `DNSTCP`), over UDP it has none. The header itself never goes out; the kernel writes the real one.
 
 use crate::layers::{tcp::TCP, udp::UDP};
-use crate::packet::{Layer, Packet, Proto, PADDING, RAW};
+use crate::packet::{Found, Layer, Packet, Proto, Target, PADDING, RAW};
 
 /// The transport a message goes over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -28,6 +28,19 @@ impl Transport {
 pub struct Carried {
     pub packet: Packet,
     pub at: usize,
+    pub fill: Fill,
+}
+
+/// How much of a message of the class the bytes hold: on a stream, the rest of one cut short is still to come.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fill {
+    /// A whole message.
+    Whole,
+    /// A message of the class of which a record did not parse: cut short by a byte or two (which DNS's own
+    /// length check lets pass, as Scapy's does), or malformed.
+    Ragged,
+    /// Not a message of the class (yet): the packet is what the bytes are under the transport.
+    Short,
 }
 
 impl Carried {
@@ -59,21 +72,33 @@ pub fn dissect_carried(transport: Transport, cls: &'static Proto, data: &[u8]) -
     let t = transport.proto();
     let stacked = Packet::new(vec![Layer::new(t), Layer::new(cls)]);
     let mut header = Layer::new(t);
+    let mut bound = false;
     for (f, field) in t.fields.iter().enumerate() {
         if let Some(v) = stacked.overload(0, f) {
             // A value the bindings imply always fits its field.
-            let _ = header.set(field.name, v);
+            bound |= header.set(field.name, v).is_ok();
         }
     }
     let whole = Packet::new(vec![header, crate::packet::raw(data)]).build();
     let packet = Packet::dissect_as(t, &whole);
-    match packet.layers().get(1) {
-        Some(l) if l.proto() == cls => Carried { packet, at: 1 },
-        _ => Carried {
-            packet: Packet::dissect_as(cls, data),
-            at: 0,
-        },
-    }
+    let is_cls = packet.layers().get(1).is_some_and(|l| l.proto() == cls);
+    let (packet, at) = match (is_cls, bound) {
+        (false, false) => (Packet::dissect_as(cls, data), 0),
+        _ => (packet, 1),
+    };
+    let fill = match (is_cls || !bound, unparsed_record(&packet, at)) {
+        (false, _) => Fill::Short,
+        (true, true) => Fill::Ragged,
+        (true, false) => Fill::Whole,
+    };
+    Carried { packet, at, fill }
+}
+
+/// Whether a record of the message from layer `at` is bytes that did not parse (a `Raw` found among the
+/// records before any `Raw` layer, which is what follows the message).
+fn unparsed_record(p: &Packet, at: usize) -> bool {
+    let raw = |l: &Layer| l.proto() == &RAW;
+    matches!(p.find(at, 1, Target::Any, &raw), Some(Found::Record(_)))
 }
 
 #[cfg(test)]
@@ -103,7 +128,12 @@ mod tests {
         assert_eq!(got.at, 1);
         assert_eq!(got.packet.layers()[1].get("id"), Some(FieldValue::Int(7)));
         assert_eq!(got.taken(two.len()), one.len());
+        assert_eq!(got.fill, Fill::Whole);
+        for (cut, fill) in [(1, Fill::Ragged), (2, Fill::Ragged), (3, Fill::Short)] {
+            let got = dissect_carried(Transport::Tcp, &DNS, &one[..one.len() - cut]);
+            assert_eq!(got.fill, fill, "cut by {cut}");
+        }
         let raw = dissect_carried(Transport::Udp, &RAW, b"hello");
-        assert_eq!((raw.at, raw.taken(5)), (1, 5));
+        assert_eq!((raw.at, raw.taken(5), raw.fill), (1, 5, Fill::Whole));
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
-use super::carried::{carried_bytes, dissect_carried, Carried, Transport};
+use super::carried::{carried_bytes, dissect_carried, Carried, Fill, Transport};
 use super::datagram::UdpSock;
 use super::socket_error::SocketError;
 use super::stream::TcpConn;
@@ -31,91 +31,112 @@ pub enum Framing {
     Read,
 }
 
-/// Packets of class `cls` over a socket.
+/// Packets of class `cls` over a socket given to each call; on a stream, the bytes received past the last
+/// message wait here as the start of the next.
 #[derive(Debug)]
-pub struct PacketSocket<'a> {
-    pub link: Link<'a>,
+pub struct PacketSocket {
     pub cls: &'static Proto,
     pub framing: Framing,
+    pending: Vec<u8>,
 }
 
-impl PacketSocket<'_> {
-    fn transport(&self) -> Transport {
-        match self.link {
-            Link::Tcp(_) => Transport::Tcp,
-            Link::Udp(_) => Transport::Udp,
+impl PacketSocket {
+    pub fn new(cls: &'static Proto, framing: Framing) -> PacketSocket {
+        PacketSocket {
+            cls,
+            framing,
+            pending: Vec::new(),
         }
     }
 
     /// Sends `message` as its transport carries it; a UDP socket must be connected.
     pub fn send(
-        &mut self,
+        &self,
+        link: &mut Link<'_>,
         message: &Packet,
         timeout: Option<Duration>,
         stop: &AtomicBool,
     ) -> Result<usize, SocketError> {
-        let bytes = carried_bytes(self.transport(), message);
-        match &mut self.link {
-            Link::Tcp(c) => c.send(&bytes, timeout, stop),
-            Link::Udp(u) => u.send(&bytes, timeout, stop),
+        match link {
+            Link::Tcp(c) => c.send(&carried_bytes(Transport::Tcp, message), timeout, stop),
+            Link::Udp(u) => u.send(&carried_bytes(Transport::Udp, message), timeout, stop),
         }
     }
 
-    /// The next message, of at most `max` bytes, within `timeout` (None: until `stop`); None once the peer
-    /// closed the stream.
+    /// The next message, read `max` bytes at a time, within `timeout` (None: until `stop`); None once the
+    /// peer closed the stream. A stream message is whole when its bytes dissect as the class under the
+    /// transport (DNS: all its length prefix says) with every record parsed; one that stays ragged until the
+    /// timeout comes as it is, and one the stream ends inside comes as the bytes it has.
     pub fn recv(
         &mut self,
+        link: &mut Link<'_>,
         max: usize,
         timeout: Option<Duration>,
         stop: &AtomicBool,
     ) -> Result<Option<Carried>, SocketError> {
-        let (cls, framing) = (self.cls, self.framing);
-        let c = match &mut self.link {
+        let c = match link {
             Link::Udp(u) => {
                 let (data, _) = u.recv_from(max, timeout, stop)?;
-                return Ok(Some(dissect_carried(Transport::Udp, cls, &data)));
+                return Ok(Some(dissect_carried(Transport::Udp, self.cls, &data)));
             }
             Link::Tcp(c) => *c,
         };
-        let data = match framing {
-            Framing::Message => c.peek(max, timeout, stop)?,
-            Framing::Read => c.recv(max, timeout, stop)?,
-        };
-        if data.is_empty() {
-            return Ok(None);
+        if self.framing == Framing::Read {
+            let data = c.recv(max, timeout, stop)?;
+            return Ok((!data.is_empty()).then(|| dissect_carried(Transport::Tcp, self.cls, &data)));
         }
-        let message = dissect_carried(Transport::Tcp, cls, &data);
-        if framing == Framing::Message {
-            // Takes the message's bytes, all peeked already; a message of nothing takes what was there, so
-            // that every read moves on.
-            let mut left = match message.taken(data.len()) {
-                0 => data.len(),
-                n => n,
-            };
-            while left > 0 {
-                match c.recv(left, timeout, stop)?.len() {
-                    0 => break,
-                    n => left -= n.min(left),
-                }
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            let pending = (!self.pending.is_empty()).then(|| dissect_carried(Transport::Tcp, self.cls, &self.pending));
+            if let Some(m) = pending.as_ref().filter(|m| m.fill == Fill::Whole) {
+                return Ok(Some(self.take(m.clone())));
             }
+            let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+            let data = match (c.recv(max, left, stop), pending) {
+                (Err(SocketError::TimedOut { .. }), Some(m)) if m.fill == Fill::Ragged => {
+                    return Ok(Some(self.take(m)))
+                }
+                (r, _) => r?,
+            };
+            if data.is_empty() {
+                let rest = std::mem::take(&mut self.pending);
+                return Ok((!rest.is_empty()).then(|| dissect_carried(Transport::Tcp, self.cls, &rest)));
+            }
+            self.pending.extend_from_slice(&data);
         }
-        Ok(Some(message))
+    }
+
+    /// Takes the message `m`, dissected from the pending bytes, out of them: its own bytes (at least one,
+    /// so every message moves on), dissected again alone if others follow.
+    fn take(&mut self, m: Carried) -> Carried {
+        let n = match m.taken(self.pending.len()) {
+            0 => self.pending.len(),
+            n => n,
+        };
+        let rest = self.pending.split_off(n);
+        let whole = std::mem::replace(&mut self.pending, rest);
+        if self.pending.is_empty() {
+            m
+        } else {
+            dissect_carried(Transport::Tcp, self.cls, &whole)
+        }
     }
 
     /// Sends `message` and returns the first message that answers it (Scapy's `answers()`, under `rules`)
     /// within `timeout`; None when none did, or the peer closed the stream first. Others are dropped.
     pub fn sr1(
         &mut self,
+        link: &mut Link<'_>,
         message: &Packet,
         timeout: Option<Duration>,
         stop: &AtomicBool,
         rules: MatchRules,
     ) -> Result<Option<Carried>, SocketError> {
-        self.send(message, timeout, stop)?;
+        self.send(link, message, timeout, stop)?;
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            match self.recv(MAX_MESSAGE, left, stop) {
+            match self.recv(link, MAX_MESSAGE, left, stop) {
                 Ok(Some(m)) if answers_at(&m.packet, m.at, message, 0, rules) => return Ok(Some(m)),
                 Ok(Some(_)) => {}
                 Ok(None) | Err(SocketError::TimedOut { .. }) => return Ok(None),
@@ -154,12 +175,11 @@ mod tests {
         ]
         .concat();
         server.send(&replies, T, &stop).unwrap();
-        let mut ss = PacketSocket {
-            link: Link::Tcp(&c),
-            cls: &DNS,
-            framing: Framing::Message,
-        };
-        let got = ss.sr1(&dns(9, 0), T, &stop, MatchRules::default()).unwrap().unwrap();
+        let (mut ss, mut link) = (PacketSocket::new(&DNS, Framing::Message), Link::Tcp(&c));
+        let got = ss
+            .sr1(&mut link, &dns(9, 0), T, &stop, MatchRules::default())
+            .unwrap()
+            .unwrap();
         assert_eq!(got.packet.layers()[got.at].get("id"), Some(FieldValue::Int(9)));
         let asked = server.recv(1000, T, &stop).unwrap();
         assert_eq!(
@@ -167,13 +187,57 @@ mod tests {
             carried_bytes(Transport::Tcp, &dns(9, 0)),
             "the query went with its length prefix"
         );
-        let none = ss.sr1(
-            &dns(10, 0),
-            Some(Duration::from_millis(100)),
-            &stop,
-            MatchRules::default(),
-        );
+        let short = Some(Duration::from_millis(100));
+        let none = ss.sr1(&mut link, &dns(10, 0), short, &stop, MatchRules::default());
         assert!(none.unwrap().is_none(), "no answer within the timeout");
+    }
+
+    /// A message cut across segments waits for its rest (a timeout in between keeps what came), and a
+    /// stream that ends inside one gives the bytes it has.
+    #[test]
+    fn a_stream_message_waits_for_its_rest() {
+        let stop = AtomicBool::new(false);
+        let l = tcp_listen("[::1]:0".parse().unwrap()).unwrap();
+        let c = tcp_connect(l.local(), T, &stop).unwrap();
+        let mut server = l.accept(T, &stop).unwrap();
+        let (mut ss, mut link) = (PacketSocket::new(&DNS, Framing::Message), Link::Tcp(&c));
+        let m = carried_bytes(Transport::Tcp, &dns(4, 1));
+        server.send(&m[..10], T, &stop).unwrap();
+        let short = Some(Duration::from_millis(100));
+        assert!(matches!(
+            ss.recv(&mut link, 4, short, &stop),
+            Err(SocketError::TimedOut { .. })
+        ));
+        server.send(&m[10..], T, &stop).unwrap();
+        let got = ss.recv(&mut link, 4, T, &stop).unwrap().unwrap();
+        assert_eq!((got.at, got.fill), (1, Fill::Whole));
+        assert_eq!(got.packet.layers()[1].get("id"), Some(FieldValue::Int(4)));
+        // Cut a byte short: ragged, so the rest is waited for; what stays ragged comes at the timeout.
+        let (most, last) = m.split_at(m.len() - 1);
+        server.send(most, T, &stop).unwrap();
+        std::thread::scope(|t| {
+            t.spawn(|| {
+                std::thread::sleep(Duration::from_millis(50));
+                server.send(last, T, &stop).unwrap();
+            });
+            assert_eq!(
+                ss.recv(&mut link, MAX_MESSAGE, T, &stop).unwrap().unwrap().fill,
+                Fill::Whole
+            );
+        });
+        server.send(most, T, &stop).unwrap();
+        assert_eq!(
+            ss.recv(&mut link, MAX_MESSAGE, short, &stop).unwrap().unwrap().fill,
+            Fill::Ragged
+        );
+        server.send(&m[..5], T, &stop).unwrap();
+        server.close();
+        let cut = ss.recv(&mut link, MAX_MESSAGE, T, &stop).unwrap().unwrap();
+        assert_eq!(cut.fill, Fill::Short);
+        assert!(
+            ss.recv(&mut link, MAX_MESSAGE, T, &stop).unwrap().is_none(),
+            "then the end of the stream"
+        );
     }
 
     #[test]
@@ -181,16 +245,12 @@ mod tests {
         let stop = AtomicBool::new(false);
         let mut server = udp_socket(Some("127.0.0.1:0".parse().unwrap()), None).unwrap();
         let mut u = udp_socket(None, server.local()).unwrap();
-        let mut ss = PacketSocket {
-            link: Link::Udp(&mut u),
-            cls: &DNS,
-            framing: Framing::Read,
-        };
-        ss.send(&dns(3, 0), T, &stop).unwrap();
+        let (mut ss, mut link) = (PacketSocket::new(&DNS, Framing::Read), Link::Udp(&mut u));
+        ss.send(&mut link, &dns(3, 0), T, &stop).unwrap();
         let (query, from) = server.recv_from(1000, T, &stop).unwrap();
         assert_eq!(query, dns(3, 0).build());
         server.send_to(&dns(3, 1).build(), from, T, &stop).unwrap();
-        let got = ss.recv(MAX_MESSAGE, T, &stop).unwrap().unwrap();
+        let got = ss.recv(&mut link, MAX_MESSAGE, T, &stop).unwrap().unwrap();
         assert_eq!(got.packet.layers()[got.at].get("qr"), Some(FieldValue::Int(1)));
     }
 }
