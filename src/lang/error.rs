@@ -32,6 +32,10 @@ pub enum ErrorKind {
     FileNotFound,
     /// Live traffic without the capabilities it needs; the message says how to grant them.
     Permission,
+    /// A socket call's timeout passed (Python's `socket.timeout`).
+    Timeout,
+    /// Nothing listens on the port connected to.
+    ConnectionRefused,
     /// `exit(code)` was called: not an error for the user, a request to stop.
     Exit(i32),
 }
@@ -56,6 +60,8 @@ impl ErrorKind {
             ErrorKind::Io => "OSError",
             ErrorKind::FileNotFound => "FileNotFoundError",
             ErrorKind::Permission => "PermissionError",
+            ErrorKind::Timeout => "TimeoutError",
+            ErrorKind::ConnectionRefused => "ConnectionRefusedError",
             ErrorKind::Exit(_) => "SystemExit",
         }
     }

@@ -59,6 +59,8 @@ static RAISABLE: &[ErrorKind] = &[
     ErrorKind::Io,
     ErrorKind::FileNotFound,
     ErrorKind::Permission,
+    ErrorKind::Timeout,
+    ErrorKind::ConnectionRefused,
 ];
 
 /// Whether an error kind belongs to a family.
@@ -84,7 +86,11 @@ pub fn catches(class: &str, kind: ErrorKind) -> bool {
     class == kind.name()
         || family.is_some_and(|(_, member)| member(kind))
         || (class == "Exception" && kind != ErrorKind::Interrupted)
-        || (class == "OSError" && matches!(kind, ErrorKind::FileNotFound | ErrorKind::Permission))
+        || (class == "OSError"
+            && matches!(
+                kind,
+                ErrorKind::FileNotFound | ErrorKind::Permission | ErrorKind::Timeout | ErrorKind::ConnectionRefused
+            ))
         || (class == "RuntimeError" && kind == ErrorKind::Recursion)
 }
 
@@ -138,6 +144,8 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     class!(11, "OSError"),
     class!(12, "FileNotFoundError"),
     class!(13, "PermissionError"),
+    class!(14, "TimeoutError"),
+    class!(15, "ConnectionRefusedError"),
     builtin!(
         "LookupError",
         [],
@@ -172,6 +180,7 @@ mod tests {
         assert!(!catches("Exception", ErrorKind::Interrupted));
         assert!(catches("LookupError", ErrorKind::Index));
         assert!(catches("OSError", ErrorKind::FileNotFound));
+        assert!(catches("OSError", ErrorKind::Timeout));
         assert!(!catches("BaseException", ErrorKind::Exit(0)));
         assert!(!catches("ValueError", ErrorKind::Type));
     }

@@ -68,24 +68,45 @@ fn value(s: &mut Session, expr: &str) -> Value {
         .unwrap_or(Value::None)
 }
 
-/// The arguments of one call: every required parameter from the samples, the rest left to their defaults.
-fn args(s: &mut Session, func: &'static str, params: &'static [Param], out: &str) -> Args {
+/// The arguments of one call: every required parameter from the samples, the rest left to their defaults
+/// but for the keywords given.
+fn args(
+    s: &mut Session,
+    func: &'static str,
+    params: &'static [Param],
+    out: &str,
+    keywords: Vec<(&'static str, String)>,
+) -> Args {
     let pos = params
         .iter()
         .take_while(|p| matches!(p.kind, ParamKind::Required))
         .map(|p| value(s, &sample(func, p.name, out)))
         .collect();
-    let kw: Keywords = offline(func)
+    let kw: Keywords = keywords
         .into_iter()
         .map(|(k, v)| (k.into(), value(s, &v), Span::new(0, 0)))
         .collect();
     Args::bind(func, params, pos, kw).unwrap_or_else(|e| panic!("{func}: {e}"))
 }
 
-/// Leaves the machine's network for a namespace of this thread's own, when the process may.
+/// Leaves the machine's network for a namespace of this thread's own, when the process may, with its
+/// loopback up for the socket kinds' rows.
 fn own_network_namespace() {
-    // SAFETY: unshare changes only the calling thread's namespaces; failure (no privileges) leaves it as it was.
-    unsafe { libc::unshare(libc::CLONE_NEWNET) };
+    // SAFETY: unshare changes only the calling thread's namespaces; failure (no privileges) leaves it as it
+    // was. The ioctls read and write one ifreq on a socket closed at once.
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNET) != 0 {
+            return;
+        }
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        let mut req: libc::ifreq = std::mem::zeroed();
+        req.ifr_name[..2].copy_from_slice(&[b'l' as libc::c_char, b'o' as libc::c_char]);
+        if libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) == 0 {
+            req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd, libc::SIOCSIFFLAGS, &req);
+        }
+        libc::close(fd);
+    }
 }
 
 /// Makes a fresh receiver of one kind for each call, so that a call that changes it leaves the next alone.
@@ -106,7 +127,7 @@ fn call_every_row() -> Reads {
     let mut reads = Reads::new();
     for b in table::all_builtins() {
         for run in std::iter::once(b.run).chain(b.command) {
-            let a = args(&mut s, b.name, b.params, &out);
+            let a = args(&mut s, b.name, b.params, &out, offline(b.name));
             let _ = run(&mut s, &a);
             record(&mut reads, b.name.to_string(), b.params, &a);
         }
@@ -136,6 +157,21 @@ fn call_every_row() -> Reads {
         ("list", Box::new(|s| value(s, "[1, 2]"))),
         ("dict", Box::new(|s| value(s, "{1: 2}"))),
         ("set", Box::new(|s| value(s, "{1, 2}"))),
+        // Loopback sockets with short timeouts, so that each wait of a call ends at once.
+        ("TCPListener", Box::new(|s| value(s, "tcp_listen(0, timeout=0.01)"))),
+        (
+            "TCPConnection",
+            Box::new(|s| {
+                value(
+                    s,
+                    "_l = tcp_listen(0); tcp_connect('127.0.0.1', _l.getsockname()[1], timeout=0.01)",
+                )
+            }),
+        ),
+        (
+            "UDPSocket",
+            Box::new(|s| value(s, "udp_socket(0, '127.0.0.1', timeout=0.01)")),
+        ),
     ];
     let out = dir.path().join("method.pcap").display().to_string();
     for (kind, make) in &receivers {
@@ -143,7 +179,7 @@ fn call_every_row() -> Reads {
         assert!(!methods.is_empty(), "{kind} has no methods");
         for m in methods {
             let recv = make(&mut s);
-            let a = args(&mut s, m.name, m.params, &out);
+            let a = args(&mut s, m.name, m.params, &out, Vec::new());
             let _ = (m.run)(&mut s, &recv, &a);
             record(&mut reads, format!("{kind}.{}", m.name), m.params, &a);
         }

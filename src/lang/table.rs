@@ -7,7 +7,10 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
-use super::{builtins, exception, hexcap, live, net, packet_tools, pcap, pcap_reader, pcap_writer, python, set};
+use super::{
+    builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer, python, set,
+    sockets,
+};
 
 /// Each module's builtin rows, in `lsc()` order.
 static BUILTINS: &[&[Builtin]] = &[
@@ -24,6 +27,8 @@ static BUILTINS: &[&[Builtin]] = &[
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,
     live::BUILTINS,
+    sockets::BUILTINS,
+    packet_sockets::BUILTINS,
     builtins::EXIT,
 ];
 

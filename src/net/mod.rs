@@ -1,5 +1,6 @@
 //! Live traffic: interfaces, routes and neighbours, `sniff`, `send` / `sendp`, and `sr` / `srp` with Scapy's
-//! answer matching.
+//! answer matching; and plain TCP / UDP sockets (`tcp_connect`, `tcp_listen`, `udp_socket`) with Scapy's
+//! `StreamSocket` / `SimpleSocket` over them ([`PacketSocket`]), which need no privileges.
 //!
 //! Everything here reads the machine lazily, on first use, and per network namespace (so a thread that
 //! `setns`-ed into another namespace sees that namespace's interfaces and routes). Every loop takes a
@@ -13,7 +14,7 @@
 //! which only declares and re-exports; so the modules form no cycle, and a test reads their `use` lines to
 //! keep it so:
 //!
-//! - `error`, `prefix`, `events`: none;
+//! - `error`, `prefix`, `events`, `socket_error`: none;
 //! - `privilege`: error; `iface`: prefix; `route`: iface, prefix;
 //! - `conf`: error, iface, route;
 //! - `socket`: error; `capture`: error, privilege;
@@ -22,43 +23,60 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
-//! - `sniff`: capture, conf, error.
+//! - `sniff`: capture, conf, error;
+//! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
+//! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
+//! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
+//!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
 mod capture;
+mod carried;
 mod conf;
+mod datagram;
+mod endpoint;
 mod error;
 mod events;
 mod exchange;
 pub mod iface;
 pub mod neigh;
 mod outgoing;
+mod packet_socket;
 mod prefix;
 mod privilege;
 pub mod route;
 mod send;
 mod sniff;
 mod socket;
+mod socket_error;
 mod sr;
+mod stream;
+mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
+pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
 pub use conf::{conf, resync, Conf};
+pub use datagram::{udp_socket, UdpSock};
+pub use endpoint::resolve;
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
+pub use packet_socket::{Framing, Link, PacketSocket};
 pub use privilege::require as require_privileges;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
 pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
 pub use socket::Via;
+pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
+pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a

@@ -9,7 +9,7 @@ mod dissect;
 #[cfg(test)]
 pub(crate) use dissect::tests as dissect_tests;
 pub mod field;
-mod hosts;
+pub(crate) mod hosts;
 mod json;
 mod layout;
 mod payload;
