@@ -3,7 +3,6 @@
 //! `call`, `iterate`, `collect`) as methods of the same type, so a binding module imports this module, never
 //! the evaluator.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
@@ -17,7 +16,8 @@ use crate::packet::{FieldValue, MatchRules, Proto};
 
 /// One interpreter: variables, `_`, `conf`, and where output goes.
 pub struct Session {
-    pub(super) globals: HashMap<Rc<str>, Value>,
+    /// foldhash, as the builtins' table (see `eval::statics`).
+    pub(super) globals: foldhash::HashMap<Rc<str>, Value>,
     /// Lambda parameters and comprehension variables, innermost last.
     pub(super) locals: Vec<(Rc<str>, Value)>,
     /// The `conf` settings' values, in the order of [`CONF`].
@@ -50,7 +50,7 @@ impl Session {
     /// A session writing its output (print, show, ls, echoed values) to `out`.
     pub fn with_output(out: impl Write + 'static) -> Session {
         Session {
-            globals: HashMap::new(),
+            globals: foldhash::HashMap::default(),
             locals: Vec::new(),
             conf: CONF.iter().map(|c| c.default.value()).collect(),
             out: Box::new(out),
