@@ -572,31 +572,24 @@ const SEQ_JOIN: MethodDef = method!(
         Ok(kind.make(&out))
     }
 );
+/// `startswith` / `endswith`: whether the receiver has the affix (or one of a tuple of them) where `has` looks.
+fn has_affix(v: &Value, affix: &Value, method: &str, has: fn(&[char], &[char]) -> bool) -> Result<Value, LangError> {
+    let (kind, units) = Seq::receiver(v);
+    let found = kind.affixes(affix, method)?.iter().any(|p| has(&units, p));
+    Ok(Value::Bool(found))
+}
+
 const SEQ_STARTSWITH: MethodDef = method!(
     "startswith",
     [req("prefix")],
     "True if it starts with prefix, or with one of a tuple of prefixes.",
-    |_, v, a| {
-        let (kind, units) = Seq::receiver(v);
-        let found = kind
-            .affixes(a.get("prefix"), "startswith")?
-            .iter()
-            .any(|p| units.starts_with(p));
-        Ok(Value::Bool(found))
-    }
+    |_, v, a| has_affix(v, a.get("prefix"), "startswith", |units, p| units.starts_with(p))
 );
 const SEQ_ENDSWITH: MethodDef = method!(
     "endswith",
     [req("suffix")],
     "True if it ends with suffix, or with one of a tuple of suffixes.",
-    |_, v, a| {
-        let (kind, units) = Seq::receiver(v);
-        let found = kind
-            .affixes(a.get("suffix"), "endswith")?
-            .iter()
-            .any(|p| units.ends_with(p));
-        Ok(Value::Bool(found))
-    }
+    |_, v, a| has_affix(v, a.get("suffix"), "endswith", |units, p| units.ends_with(p))
 );
 const SEQ_REPLACE: MethodDef = method!(
     "replace",
