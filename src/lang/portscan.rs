@@ -34,7 +34,9 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
 )];
 
 fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
-    let method = a.str("method")?;
+    // Every argument is read before any is judged, so each error names the first bad one of them all.
+    let (method, target_arg, ports_arg) = (a.str("method")?, a.get("target"), a.get("ports"));
+    let (timeout, retries) = (a.seconds("timeout")?, a.count("retries")?.unwrap_or(0));
     match &*method {
         "connect" => {}
         m if METHODS.contains(&m) => {
@@ -49,12 +51,9 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             )))
         }
     }
-    let targets = targets(a.get("target"))?;
-    let ports = ports(a.get("ports")).map_err(scan_error)?;
-    let timeout = a
-        .seconds("timeout")?
-        .ok_or_else(|| LangError::value_err("timeout is a number of seconds, not None"))?;
-    let retries = a.count("retries")?.unwrap_or(0);
+    let timeout = timeout.ok_or_else(|| LangError::value_err("timeout is a number of seconds, not None"))?;
+    let targets = targets(target_arg)?;
+    let ports = ports(ports_arg).map_err(scan_error)?;
     let opts = ScanOptions {
         timeout,
         retries: u32::try_from(retries).unwrap_or(u32::MAX),
