@@ -151,9 +151,9 @@ fn broadcast_fallback(s: &Session) -> bool {
 
 /// The library's events, printed on stderr as Scapy prints them: the progress line redrawn in place and
 /// cleared when done, every other event a line of its own.
-fn stderr_events() -> net::Events {
+pub(super) fn stderr_events() -> net::Events {
     net::Events::to(|e| match e {
-        net::Event::Progress { .. } => eprint!("\r{e}"),
+        net::Event::Progress { .. } | net::Event::Scanned { .. } => eprint!("\r{e}"),
         net::Event::ProgressDone => eprint!("\r\x1b[K"),
         _ => eprintln!("{e}"),
     })

@@ -35,6 +35,8 @@ mod parser;
 mod pcap;
 mod pcap_reader;
 mod pcap_writer;
+mod portscan;
+mod portscan_result;
 mod python;
 mod results;
 pub mod rows;

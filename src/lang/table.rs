@@ -8,8 +8,8 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer, python, set,
-    sockets,
+    builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer, portscan,
+    python, set, sockets,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -29,6 +29,7 @@ static BUILTINS: &[&[Builtin]] = &[
     live::BUILTINS,
     sockets::BUILTINS,
     packet_sockets::BUILTINS,
+    portscan::BUILTINS,
     builtins::EXIT,
 ];
 

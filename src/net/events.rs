@@ -11,6 +11,9 @@ pub enum Event {
     /// A long send is under way (at most once a second): `Sent N packets (R pkt/s)`, meant to be redrawn in
     /// place.
     Progress { sent: u64, rate: f64 },
+    /// A long port scan is under way (at most once a second): `Scanned N of M ports (K open)`, redrawn in
+    /// place as `Progress` is.
+    Scanned { done: u64, total: u64, open: u64 },
     /// The progress line is over: whatever follows replaces it (the text is empty).
     ProgressDone,
     /// A send is over: `Sent N packets.`, with ` (interrupted)` when the stop flag ended it.
@@ -31,6 +34,7 @@ impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             Event::Progress { sent, rate } => write!(f, "Sent {sent} packets ({rate:.0} pkt/s)"),
+            Event::Scanned { done, total, open } => write!(f, "Scanned {done} of {total} ports ({open} open)"),
             Event::ProgressDone => Ok(()),
             Event::Sent { sent, interrupted } => {
                 write!(f, "Sent {sent} packets.")?;

@@ -26,6 +26,8 @@
 //! - `sniff`: capture, conf, error;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
+//! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
+//!   ports, socket_error, stream;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
@@ -44,6 +46,8 @@ pub mod iface;
 pub mod neigh;
 mod outgoing;
 mod packet_socket;
+mod ports;
+mod portscan;
 mod prefix;
 mod privilege;
 pub mod route;
@@ -69,6 +73,10 @@ pub use exchange::{exchange, ExchangeOptions, Exchanged};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
 pub use packet_socket::{Framing, Link, PacketSocket};
+pub use ports::{PortError, Ports};
+pub use portscan::{
+    portscan, scan_targets, HostScan, PortResult, PortState, Reason, ScanError, ScanOptions, ScanReport,
+};
 pub use privilege::require as require_privileges;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};

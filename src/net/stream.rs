@@ -4,7 +4,7 @@
 
 use std::io::{self, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
 
@@ -37,8 +37,9 @@ pub fn tcp_connect(addr: SocketAddr, timeout: Option<Duration>, stop: &AtomicBoo
     TcpConn::new(TcpStream::from(fd)).map_err(fail)
 }
 
-/// A non-blocking socket with its connect under way (or done, on loopback).
-fn start_connect(addr: SocketAddr) -> io::Result<OwnedFd> {
+/// A non-blocking socket with its connect under way (or done, on loopback): the connect scan starts its
+/// probes with it too.
+pub(super) fn start_connect(addr: SocketAddr) -> io::Result<OwnedFd> {
     let (storage, len) = sockaddr(addr);
     let family = match addr {
         SocketAddr::V4(_) => libc::AF_INET,
@@ -66,23 +67,29 @@ fn connect_result(fd: &OwnedFd) -> io::Result<()> {
         events: libc::POLLOUT,
         revents: 0,
     };
+    // SAFETY: a zero-timeout poll of one pollfd.
+    if unsafe { libc::poll(&mut p, 1, 0) } == 0 {
+        return Err(io::ErrorKind::WouldBlock.into());
+    }
+    connect_outcome(fd.as_fd())
+}
+
+/// How a finished connect ended, read from `SO_ERROR`: `Ok` once connected, else the socket's error.
+pub(super) fn connect_outcome(fd: BorrowedFd<'_>) -> io::Result<()> {
     let mut err: libc::c_int = 0;
     let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: a zero-timeout poll of one pollfd, and SO_ERROR read into an int of the length given.
-    unsafe {
-        if libc::poll(&mut p, 1, 0) == 0 {
-            return Err(io::ErrorKind::WouldBlock.into());
-        }
-        let r = libc::getsockopt(
+    // SAFETY: SO_ERROR read into an int of the length given.
+    let r = unsafe {
+        libc::getsockopt(
             fd.as_raw_fd(),
             libc::SOL_SOCKET,
             libc::SO_ERROR,
             (&raw mut err).cast(),
             &mut len,
-        );
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
     }
     match err {
         0 => Ok(()),

@@ -1,0 +1,303 @@
+//! What `portscan` returns: the scan's report as a value that prints as nmap's table (`PORT STATE SERVICE`,
+//! the open ports and every state with few ports, nmap's `Not shown:` line for the rest), with `r.open`,
+//! `r.closed`, `r.filtered`, `r[22]`, iteration over `(port, state)` and `r.summary()`. With several targets
+//! ports are `(host, port)` pairs.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::rc::Rc;
+
+use super::error::{ErrorKind, LangError};
+use super::rows::{method, MethodDef};
+use super::session::Session;
+use super::value::{HostValue, Value};
+use crate::layers::well_known::TCP_SERVICES;
+use crate::net::{HostScan, PortResult, PortState, ScanReport};
+
+/// nmap's `Not shown:` rule: a state other than open with more ports than this is counted, not listed.
+const LISTED_AT_MOST: usize = 25;
+
+/// The states in the order nmap's `Not shown:` line counts them.
+const HIDDEN_ORDER: [PortState; 2] = [PortState::Closed, PortState::Filtered];
+
+/// A finished (or interrupted) port scan.
+#[derive(Debug)]
+pub struct ScanResult {
+    report: ScanReport,
+    /// Every outcome with its host, in the order printed and iterated.
+    all: Vec<(IpAddr, PortResult)>,
+}
+
+impl ScanResult {
+    pub fn new(report: ScanReport) -> ScanResult {
+        let all = report
+            .hosts
+            .iter()
+            .flat_map(|h| h.ports.iter().map(|r| (h.addr, *r)))
+            .collect();
+        ScanResult { report, all }
+    }
+
+    fn single_host(&self) -> bool {
+        self.report.hosts.len() == 1
+    }
+
+    /// A port as the language sees it: the number alone for one target, `(host, port)` for several.
+    fn port_value(&self, addr: IpAddr, port: u16) -> Value {
+        let port = Value::Int(i128::from(port));
+        match self.single_host() {
+            true => port,
+            false => Value::Tuple(Rc::from([Value::str(&addr.to_string()), port])),
+        }
+    }
+
+    fn in_state(&self, state: PortState) -> Value {
+        Value::list(
+            self.all
+                .iter()
+                .filter(|(_, r)| r.state == state)
+                .map(|(a, r)| self.port_value(*a, r.port))
+                .collect(),
+        )
+    }
+
+    fn count(&self, state: PortState) -> usize {
+        self.all.iter().filter(|(_, r)| r.state == state).count()
+    }
+
+    /// `1 host, 1024 ports scanned in 0.05 s: 3 open, 1021 closed, 0 filtered`.
+    fn summary(&self) -> String {
+        let r = &self.report;
+        let hosts = r.hosts.len();
+        let done = if r.interrupted {
+            format!(
+                "{} of {} ports scanned (interrupted)",
+                self.all.len(),
+                hosts * r.ports_asked
+            )
+        } else {
+            format!("{} ports scanned", r.ports_asked)
+        };
+        format!(
+            "{hosts} host{}, {done} in {:.2} s: {} open, {} closed, {} filtered",
+            plural(hosts),
+            r.elapsed.as_secs_f64(),
+            self.count(PortState::Open),
+            self.count(PortState::Closed),
+            self.count(PortState::Filtered)
+        )
+    }
+
+    /// The host a key names: the only one, or the one of a `(host, port)` pair.
+    fn find(&self, key: &Value) -> Result<(&HostScan, u16), LangError> {
+        let port_of = |v: &Value| {
+            v.as_int()
+                .and_then(|p| u16::try_from(p).ok())
+                .ok_or_else(|| LangError::type_err(format!("a port is an int from 0 to 65535, not {}", v.repr())))
+        };
+        match key {
+            Value::Tuple(t) if t.len() == 2 => {
+                let host = match &t[0] {
+                    Value::Str(h) => h.parse::<IpAddr>().ok(),
+                    _ => None,
+                };
+                let port = port_of(&t[1])?;
+                let h = self.report.hosts.iter().find(|h| Some(h.addr) == host);
+                Ok((
+                    h.ok_or_else(|| LangError::new(ErrorKind::Key, format!("{} was not scanned", t[0].repr())))?,
+                    port,
+                ))
+            }
+            k if self.single_host() => Ok((&self.report.hosts[0], port_of(k)?)),
+            k => Err(LangError::type_err(format!(
+                "this scan has several targets: index it by (host, port), not {}",
+                k.repr()
+            ))),
+        }
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// nmap's name for a TCP port's service, `unknown` for a port with none.
+fn service(port: u16) -> &'static str {
+    TCP_SERVICES
+        .iter()
+        .find(|(p, _)| *p == u64::from(port))
+        .map_or("unknown", |(_, name)| name)
+}
+
+/// `Not shown: 65532 closed tcp ports (conn-refused)`: each state counted rather than listed, with what
+/// its ports said.
+fn not_shown(host: &HostScan, hidden: &[PortState]) -> Option<String> {
+    let parts: Vec<String> = hidden
+        .iter()
+        .map(|&state| {
+            let ports: Vec<&PortResult> = host.ports.iter().filter(|r| r.state == state).collect();
+            let mut reasons: Vec<(&str, usize)> = Vec::new();
+            for r in &ports {
+                match reasons.iter_mut().find(|(n, _)| *n == r.reason.name()) {
+                    Some((_, c)) => *c += 1,
+                    None => reasons.push((r.reason.name(), 1)),
+                }
+            }
+            let why = match reasons.as_slice() {
+                [(one, _)] => one.to_string(),
+                many => many
+                    .iter()
+                    .map(|(n, c)| format!("{c} {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            };
+            let n = ports.len();
+            format!("{n} {} tcp port{} ({why})", state.name(), plural(n))
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("Not shown: {}", parts.join(", ")))
+}
+
+/// One host's part of the table, as nmap prints it.
+struct Host<'r>(&'r HostScan);
+
+impl fmt::Display for Host<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let host = self.0;
+        writeln!(f, "Scan report for {}", host.addr)?;
+        let hidden: Vec<PortState> = HIDDEN_ORDER
+            .into_iter()
+            .filter(|&s| host.in_state(s).count() > LISTED_AT_MOST)
+            .collect();
+        let listed: Vec<[String; 3]> = host
+            .ports
+            .iter()
+            .filter(|r| !hidden.contains(&r.state))
+            .map(|r| {
+                [
+                    format!("{}/tcp", r.port),
+                    r.state.name().to_string(),
+                    service(r.port).to_string(),
+                ]
+            })
+            .collect();
+        if listed.is_empty() {
+            writeln!(
+                f,
+                "All {} scanned ports on {} are in ignored states.",
+                host.ports.len(),
+                host.addr
+            )?;
+        }
+        if let Some(line) = not_shown(host, &hidden) {
+            writeln!(f, "{line}")?;
+        }
+        if listed.is_empty() {
+            return Ok(());
+        }
+        let header = ["PORT", "STATE", "SERVICE"].map(String::from);
+        let widths: Vec<usize> = (0..2)
+            .map(|c| {
+                listed
+                    .iter()
+                    .chain([&header])
+                    .map(|row| row[c].len())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        for row in std::iter::once(&header).chain(&listed) {
+            writeln!(
+                f,
+                "{:w0$} {:w1$} {}",
+                row[0],
+                row[1],
+                row[2],
+                w0 = widths[0],
+                w1 = widths[1]
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The table without its last newline, as Scapy's tables print: `print(r)` ends with one, not two.
+impl fmt::Display for ScanResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut text = String::new();
+        for (i, host) in self.report.hosts.iter().enumerate() {
+            if i > 0 {
+                text.push('\n');
+            }
+            text.push_str(&Host(host).to_string());
+        }
+        if self.report.interrupted {
+            text.push_str(&format!("Interrupted: {}", self.summary()));
+        }
+        f.write_str(text.trim_end())
+    }
+}
+
+impl HostValue for ScanResult {
+    fn type_name(&self) -> &'static str {
+        "PortScanResult"
+    }
+
+    fn methods(&self) -> &'static [MethodDef] {
+        METHODS
+    }
+
+    fn attr(&self, name: &str) -> Option<Value> {
+        let state = match name {
+            "open" => PortState::Open,
+            "closed" => PortState::Closed,
+            "filtered" => PortState::Filtered,
+            _ => return None,
+        };
+        Some(self.in_state(state))
+    }
+
+    fn size(&self) -> Option<usize> {
+        Some(self.all.len())
+    }
+
+    fn iterable(&self) -> bool {
+        true
+    }
+
+    /// `(port, state)`, or `(host, port, state)` with several targets.
+    fn next_item(&self, _s: &Session, position: usize) -> Option<Value> {
+        let (addr, r) = self.all.get(position)?;
+        let state = Value::str(r.state.name());
+        Some(match self.single_host() {
+            true => Value::Tuple(Rc::from([Value::Int(i128::from(r.port)), state])),
+            false => Value::Tuple(Rc::from([
+                Value::str(&addr.to_string()),
+                Value::Int(i128::from(r.port)),
+                state,
+            ])),
+        })
+    }
+
+    /// The state of a port: `r[22]`, or `r[("198.18.0.2", 22)]` with several targets.
+    fn index(&self, key: &Value) -> Result<Value, LangError> {
+        let (host, port) = self.find(key)?;
+        host.get(port)
+            .map(|r| Value::str(r.state.name()))
+            .ok_or_else(|| LangError::new(ErrorKind::Key, format!("port {port} was not scanned on {}", host.addr)))
+    }
+}
+
+static METHODS: &[MethodDef] = &[method!(
+    "summary",
+    [],
+    "Print one line: hosts, ports scanned, time, and how many ports are open, closed and filtered.",
+    |s, r, _| {
+        let line = r.receiver::<ScanResult>().summary();
+        s.write(&format!("{line}\n"))
+    }
+)];
