@@ -38,6 +38,16 @@ fn tcp_echo_within_one_session_over_ipv4_and_ipv6() {
         let mut s = session();
         val(&mut s, &format!("l = tcp_listen(0, host='{host}', timeout=2)"));
         let port = val(&mut s, "l.getsockname()[1]");
+        let tuple = if host == "::1" {
+            "('::1', PORT, 0, 0)"
+        } else {
+            "('127.0.0.1', PORT)"
+        };
+        assert_eq!(
+            val(&mut s, "l.getsockname()"),
+            tuple.replace("PORT", &port),
+            "Python's address tuple: IPv6 adds flowinfo and scope_id"
+        );
         val(&mut s, &format!("c = tcp_connect('{host}', {port}); a = l.accept()"));
         assert_eq!(val(&mut s, "c.send(b'hello')"), "5");
         assert_eq!(val(&mut s, "a.recv(100)"), "b'hello'");
@@ -327,7 +337,16 @@ fn stream_socket_frames_dns_over_tcp_and_sr1_matches_the_answer() {
         "no answer within the timeout"
     );
     val(&mut s, "a.close()");
-    assert_eq!(val(&mut s, "ss.recv()"), "None", "the peer closed the stream");
+    let eof = err(&mut s, "ss.recv()");
+    assert_eq!(
+        (eof.kind, eof.message.as_str()),
+        (ErrorKind::Eof, "the peer closed the connection"),
+        "the peer closed the stream: Scapy raises EOFError"
+    );
+    assert_eq!(
+        val(&mut s, "try:\n    ss.recv()\nexcept EOFError:\n    r = 'eof'\nr"),
+        "'eof'"
+    );
     val(&mut s, "ss.close()");
     assert!(val(&mut s, "repr(c)").ends_with(" [closed]>'"));
 }

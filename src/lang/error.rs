@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Timeout,
     /// Nothing listens on the port connected to.
     ConnectionRefused,
+    /// A stream ended where a whole message was expected (Python's `EOFError`).
+    Eof,
     /// `exit(code)` was called: not an error for the user, a request to stop.
     Exit(i32),
 }
@@ -62,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Permission => "PermissionError",
             ErrorKind::Timeout => "TimeoutError",
             ErrorKind::ConnectionRefused => "ConnectionRefusedError",
+            ErrorKind::Eof => "EOFError",
             ErrorKind::Exit(_) => "SystemExit",
         }
     }

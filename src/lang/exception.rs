@@ -61,6 +61,7 @@ static RAISABLE: &[ErrorKind] = &[
     ErrorKind::Permission,
     ErrorKind::Timeout,
     ErrorKind::ConnectionRefused,
+    ErrorKind::Eof,
 ];
 
 /// Whether an error kind belongs to a family.
@@ -146,6 +147,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     class!(13, "PermissionError"),
     class!(14, "TimeoutError"),
     class!(15, "ConnectionRefusedError"),
+    class!(16, "EOFError"),
     builtin!(
         "LookupError",
         [],

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::fmt;
 
 use super::args::{opt, req, Args, Const};
-use super::error::LangError;
+use super::error::{ErrorKind, LangError};
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::sockets::{size, waiting, TcpConnection, Timeout, UdpSocket};
 use super::value::{HostValue, Pkt, Value};
@@ -148,8 +148,8 @@ static METHODS: &[MethodDef] = &[
     method!(
         "recv",
         [opt("x", Const::Int(65535)), opt("timeout", Const::None)],
-        "The next packet (of at most x bytes), dissected as basecls; None once the peer closed. timeout: \
-         seconds (None: the socket's); past it, TimeoutError.",
+        "The next packet (of at most x bytes), dissected as basecls. timeout: seconds (None: the socket's); \
+         past it, TimeoutError; once the peer closed, EOFError, as Scapy raises.",
         |s, r, a| {
             let ss = r.receiver::<PacketSocketValue>();
             let max = size(a, "x")?;
@@ -157,7 +157,8 @@ static METHODS: &[MethodDef] = &[
             let got = waiting(s, |stop| {
                 ss.with(|ps, link, t| ps.recv(link, max, timeout.or(t.own()), stop))
             })?;
-            Ok(got.map_or(Value::None, received))
+            got.map(received)
+                .ok_or_else(|| LangError::new(ErrorKind::Eof, "the peer closed the connection"))
         }
     ),
     method!(

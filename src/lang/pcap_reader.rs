@@ -6,7 +6,7 @@ use std::fmt;
 use std::path::Path;
 
 use super::args::{opt, req, Args, Const};
-use super::error::LangError;
+use super::error::{ErrorKind, LangError};
 use super::packet_list::{frame_value, PacketListValue};
 use super::pcap::lang_error;
 use super::rows::{builtin, method, Builtin, MethodDef};
@@ -77,7 +77,7 @@ static METHODS: &[MethodDef] = &[
     method!(
         "read_packet",
         [],
-        "The next packet, or None at the end of the file.",
+        "The next packet; at the end of the file, EOFError, as Scapy raises.",
         m_read_packet
     ),
     method!(
@@ -104,9 +104,11 @@ fn b_pcapreader(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     }))
 }
 
-/// `r.read_packet()`: the next packet, or None at the end.
+/// `r.read_packet()`: the next packet; `EOFError` at the end, as Scapy raises (iteration just ends).
 fn m_read_packet(s: &mut Session, r: &Value, _: &Args) -> Result<Value, LangError> {
-    Ok(r.receiver::<PcapReader>().next_packet(s).unwrap_or(Value::None))
+    let r = r.receiver::<PcapReader>();
+    r.next_packet(s)
+        .ok_or_else(|| LangError::new(ErrorKind::Eof, format!("{}: no more packets", r.name)))
 }
 
 /// `r.read_all(count=-1)`: the rest of the file (or `count` packets of it) as a PacketList.

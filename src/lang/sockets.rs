@@ -95,10 +95,11 @@ fn address(host: &Value, port_arg: &Value) -> Result<SocketAddr, LangError> {
     net::resolve(h, port(port_arg)?).map_err(lang_error)
 }
 
-/// Python's address tuple, `(host, port)`.
+/// Python's address tuple: `(host, port)`, or IPv6's `(host, port, flowinfo, scope_id)` as `getsockname()`
+/// gives it (flow label and scope are taken from the address itself, so they are not read).
 fn address_tuple(v: &Value) -> Result<SocketAddr, LangError> {
     match v {
-        Value::Tuple(t) if t.len() == 2 => address(&t[0], &t[1]),
+        Value::Tuple(t) if t.len() == 2 || t.len() == 4 => address(&t[0], &t[1]),
         v => Err(LangError::type_err(format!(
             "an address is a (host, port) tuple, not {}",
             v.repr()
@@ -106,12 +107,19 @@ fn address_tuple(v: &Value) -> Result<SocketAddr, LangError> {
     }
 }
 
-/// `(host, port)`, as Python's `getsockname()` gives it.
+/// The address as Python's `getsockname()` gives it: `(host, port)` for IPv4, `(host, port, flowinfo,
+/// scope_id)` for IPv6.
 fn tuple_of(addr: SocketAddr) -> Value {
-    Value::Tuple(Rc::from([
-        Value::str(&addr.ip().to_string()),
-        Value::Int(i128::from(addr.port())),
-    ]))
+    let (host, port) = (Value::str(&addr.ip().to_string()), Value::Int(i128::from(addr.port())));
+    Value::Tuple(match addr {
+        SocketAddr::V4(_) => Rc::from([host, port]),
+        SocketAddr::V6(a) => Rc::from([
+            host,
+            port,
+            Value::Int(i128::from(a.flowinfo())),
+            Value::Int(i128::from(a.scope_id())),
+        ]),
+    })
 }
 
 /// The data argument of a send: bytes, as Python's sockets take.
@@ -271,12 +279,18 @@ static TCP_METHODS: &[MethodDef] = &[
             Ok(Value::None)
         }
     ),
-    method!("getsockname", [], "This end's (host, port).", |_, r, _| {
-        Ok(tuple_of(r.receiver::<TcpConnection>().conn.borrow().local()))
-    }),
-    method!("getpeername", [], "The peer's (host, port).", |_, r, _| {
-        Ok(tuple_of(r.receiver::<TcpConnection>().conn.borrow().peer()))
-    }),
+    method!(
+        "getsockname",
+        [],
+        "This end's address: (host, port), or IPv6's (host, port, flowinfo, scope_id).",
+        |_, r, _| { Ok(tuple_of(r.receiver::<TcpConnection>().conn.borrow().local())) }
+    ),
+    method!(
+        "getpeername",
+        [],
+        "The peer's address: (host, port), or IPv6's (host, port, flowinfo, scope_id).",
+        |_, r, _| { Ok(tuple_of(r.receiver::<TcpConnection>().conn.borrow().peer())) }
+    ),
     method!(
         "settimeout",
         [req("timeout")],
@@ -444,7 +458,7 @@ static UDP_METHODS: &[MethodDef] = &[
     method!(
         "getsockname",
         [],
-        "This end's (host, port); None before it is bound.",
+        "This end's address, as getsockname() of a TCP socket gives it; None before it is bound.",
         |_, r, _| {
             Ok(r.receiver::<UdpSocket>()
                 .socket
