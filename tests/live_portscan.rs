@@ -141,3 +141,37 @@ fn the_open_set_is_nmaps() {
     let ours = val(&mut s, &format!("portscan('127.0.0.1', '{spec}').open")).unwrap();
     assert_eq!(ours, format!("{theirs:?}"), "nmap said:\n{text}");
 }
+
+/// Ctrl-C (the session's interrupt flag) ends a scan at once and keeps what it found: B's refusal is there,
+/// the silent address's ports, still waiting out a long timeout, are not.
+#[test]
+fn ctrl_c_keeps_the_partial_result() {
+    let Some(bed) = Bed::new("ctrl_c_keeps_the_partial_result") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let mut s = Session::with_output(Sink::default());
+    let flag = s.interrupt_flag();
+    let ctrl_c = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let started = Instant::now();
+    val(
+        &mut s,
+        &format!("r = portscan(['{}', '198.18.0.3'], 54, timeout=20)", common::B4),
+    )
+    .unwrap();
+    ctrl_c.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    assert_eq!(
+        val(&mut s, "len(r), r.closed").unwrap(),
+        format!("(1, [('{}', 54)])", common::B4)
+    );
+    let table = val(&mut s, "str(r)").unwrap();
+    assert!(
+        table.contains("Interrupted: 2 hosts, 1 of 2 ports scanned (interrupted)"),
+        "{table}"
+    );
+    assert!(!s.interrupt_flag().load(std::sync::atomic::Ordering::Relaxed));
+}
