@@ -153,6 +153,37 @@ print(len(rdpcap("{http}", filter="tcp port 18080 and tcp[13] & 8 != 0")))
     );
 }
 
+/// A list keeps a packet made without a link layer as what it is: `PacketList([DNS()])[0]` is that DNS
+/// message, not its bytes read as Ethernet. A file still gets Ethernet's number for it, as Scapy writes it.
+#[test]
+fn packets_without_a_link_layer_stay_what_they_are_in_a_list() {
+    let dir = tmp("nolink");
+    let f = dir.join("dns.pcap");
+    let out = run(&format!(
+        r#"made = [DNS(id=5, qd=DNSQR(qname="wirecraft.test")), TCP(dport=80, flags="SA"), UDP()/DNS(id=6), ICMP(), Raw(b"xy"), IP(src="198.18.0.1", dst="198.18.0.2")/UDP()]
+l = PacketList(made)
+print([raw(p) == raw(m) for p, m in zip(l, made)], l[0].id, l[0].qd[0].qname, l[2][DNS].id)
+print(l[0].summary(), "|", l[1].summary(), "|", l[4].summary())
+print(l[-1].summary())
+wrpcap("{f}", [DNS(id=7)])
+"#,
+        f = f.display()
+    ));
+    assert_eq!(
+        out,
+        "[True, True, True, True, True, True] 5 b'wirecraft.test.' 6\n\
+         DNS Qry b'wirecraft.test.' | TCP ftp_data > http SA | Raw\n\
+         IP / UDP 198.18.0.1:domain > 198.18.0.2:domain\n"
+    );
+    let file = std::fs::read(&f).unwrap();
+    assert_eq!(
+        file[20..24],
+        [1, 0, 0, 0],
+        "the file's link type is Ethernet's, as Scapy's"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn packet_list_methods_print_what_the_library_renders() {
     let http = fixture("http.pcap");

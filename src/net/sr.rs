@@ -118,7 +118,7 @@ fn l3_view(f: &pcapio::Frame<'_>) -> Option<Packet> {
         LinkType::LinuxSll => 16,
         LinkType::LinuxSll2 => 20,
         LinkType::Null => 4,
-        LinkType::Other(_) => return None,
+        LinkType::Other(_) | LinkType::Proto(_) => return None,
     };
     let data = f.data.get(skip..)?;
     matches!(data.first().map(|b| b >> 4), Some(4 | 6)).then(|| Packet::dissect(data, LinkType::RawIp))

@@ -28,6 +28,9 @@ pub enum LinkType {
     Null,
     /// Any other link type: the frame is kept as `Raw`.
     Other(u32),
+    /// No link layer: a packet made from a protocol above it (`DNS()`, `TCP()`) and kept in a list, dissected
+    /// back as that protocol. pcap has no number for it: a file gets Ethernet's, as Scapy writes it.
+    Proto(&'static Proto),
 }
 
 impl LinkType {
@@ -52,6 +55,7 @@ impl LinkType {
             LinkType::LinuxSll2 => 276,
             LinkType::Null => 0,
             LinkType::Other(n) => n,
+            LinkType::Proto(_) => 1,
         }
     }
 

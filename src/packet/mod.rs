@@ -155,6 +155,8 @@ impl PartialEq for Proto {
     }
 }
 
+impl Eq for Proto {}
+
 /// Where a field's value came from. The rule for rebuilding an edited dissected packet hangs on this.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Slot<'a> {

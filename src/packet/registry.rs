@@ -180,6 +180,9 @@ impl Registry {
 
     /// The protocol a frame of this link type starts with.
     pub fn first_protocol(&self, link: LinkType) -> &'static Proto {
+        if let LinkType::Proto(p) = link {
+            return p;
+        }
         self.link_types
             .iter()
             .find(|(l, _)| *l == link)

@@ -77,14 +77,19 @@ impl FrameBuf {
 }
 
 /// The link type a packet's bottom layer implies, as Scapy's `conf.l2types` chooses it for `wrpcap`:
-/// Ethernet for `Ether`, raw IP for `IP`/`IPv6`, the cooked and loopback headers for theirs; anything else is
-/// written as Ethernet, Scapy's default.
+/// Ethernet for `Ether` (and 802.3), raw IP for `IP`/`IPv6`, the cooked and loopback headers for theirs. A
+/// packet with no link layer (`DNS()`) is kept as its first protocol, so a list gives it back as it was; a
+/// file gets Ethernet's number for it, as Scapy writes it.
 pub fn link_of(p: &Packet) -> LinkType {
-    match p.layers().first().map(|l| l.name()) {
-        Some("IP" | "IPv6") => LinkType::RawIp,
-        Some("CookedLinux") => LinkType::LinuxSll,
-        Some("CookedLinuxV2") => LinkType::LinuxSll2,
-        Some("Loopback") => LinkType::Null,
-        _ => LinkType::Ethernet,
+    let Some(first) = p.layers().first() else {
+        return LinkType::Ethernet;
+    };
+    match first.name() {
+        "Ether" | "Dot3" => LinkType::Ethernet,
+        "IP" | "IPv6" => LinkType::RawIp,
+        "CookedLinux" => LinkType::LinuxSll,
+        "CookedLinuxV2" => LinkType::LinuxSll2,
+        "Loopback" => LinkType::Null,
+        _ => LinkType::Proto(first.proto()),
     }
 }

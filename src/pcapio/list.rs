@@ -22,7 +22,33 @@ struct Entry {
     caplen: u32,
     wirelen: u32,
     nanos: u32,
-    dlt: u32,
+    /// The link type, in four bytes: see [`link_code`].
+    link: u32,
+}
+
+/// Marks a link code that is a protocol's place in the registry; libpcap's LINKTYPE numbers never set it.
+const PROTO_MARK: u32 = 1 << 31;
+
+/// A link type in four bytes, so that an entry stays small: the pcap number, or for a packet with no link
+/// layer (`DNS()`) its first protocol's place in the registry, marked.
+fn link_code(link: LinkType) -> u32 {
+    let protocols = crate::packet::registry::installed().protocols();
+    match link {
+        LinkType::Proto(p) => protocols
+            .iter()
+            .position(|q| *q == p)
+            .map_or(link.dlt(), |i| PROTO_MARK | i as u32),
+        l => l.dlt(),
+    }
+}
+
+/// The link type of a [`link_code`].
+fn code_link(code: u32) -> LinkType {
+    let protocols = crate::packet::registry::installed().protocols();
+    match protocols.get((code & !PROTO_MARK) as usize) {
+        Some(p) if code & PROTO_MARK != 0 => LinkType::Proto(p),
+        _ => LinkType::from_dlt(code),
+    }
 }
 
 /// A list of captured frames, dissected on access.
@@ -91,7 +117,7 @@ impl PacketList {
             caplen: f.data.len() as u32,
             wirelen: f.wirelen,
             nanos: f.ts.nanos,
-            dlt: f.link.dlt(),
+            link: link_code(f.link),
         });
         self.data.extend_from_slice(f.data);
     }
@@ -122,7 +148,7 @@ impl PacketList {
                 nanos: e.nanos,
             },
             wirelen: e.wirelen,
-            link: LinkType::from_dlt(e.dlt),
+            link: code_link(e.link),
         }
     }
 
@@ -204,10 +230,10 @@ impl PacketList {
         let mut out = Vec::new();
         for (i, e) in self.index.iter().enumerate() {
             let f = self.frame(e);
-            let prog = match programs.iter().position(|(d, _)| *d == e.dlt) {
+            let prog = match programs.iter().position(|(d, _)| *d == e.link) {
                 Some(i) => &programs[i].1,
                 None => {
-                    programs.push((e.dlt, self.compile(expr, f.link)?));
+                    programs.push((e.link, self.compile(expr, f.link)?));
                     &programs[programs.len() - 1].1
                 }
             };

@@ -228,7 +228,8 @@ impl Writer {
             None => self.write_header(self.opts.linktype.unwrap_or(f.link), f.ts.needs_nanos())?,
         };
         let err = |kind| Err(Error::new(&self.path, kind).at(record, None));
-        if self.opts.linktype.is_none() && f.link != h.link {
+        // Compared as pcap numbers: a packet with no link layer goes under Ethernet's, as Scapy writes it.
+        if self.opts.linktype.is_none() && f.link.dlt() != h.link.dlt() {
             return err(FileErrorKind::MixedLinkTypes {
                 file: h.link.dlt(),
                 frame: f.link.dlt(),
