@@ -336,6 +336,18 @@ fn stream_socket_frames_dns_over_tcp_and_sr1_matches_the_answer() {
         "None",
         "no answer within the timeout"
     );
+    val(
+        &mut s,
+        "server.send(r); ans, unans = ss.sr([DNS(id=6, qd=q.qd), q], timeout=0.3, verbose=0)",
+    );
+    assert_eq!(
+        val(
+            &mut s,
+            "len(ans), ans[0][0].id, ans[0][1].an[0].rdata, len(unans), unans[0].id"
+        ),
+        "(1, 5, '198.18.0.77', 1, 6)",
+        "each request is matched to its own answer; the one left is unanswered, still a DNS message"
+    );
     val(&mut s, "a.close()");
     let eof = err(&mut s, "ss.recv()");
     assert_eq!(

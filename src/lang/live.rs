@@ -168,7 +168,7 @@ fn interruptible<T>(flag: &AtomicBool, run: impl FnOnce(&AtomicBool) -> net::Res
 }
 
 /// `verbose=None` follows `conf.verb`, as in Scapy.
-fn verbose(s: &Session, v: &Value) -> bool {
+pub(super) fn verbose(s: &Session, v: &Value) -> bool {
     match v {
         Value::None => s.conf("verb").and_then(|v| v.as_int()).is_some_and(|n| n > 0),
         v => v.truthy(),

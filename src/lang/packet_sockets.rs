@@ -5,14 +5,21 @@
 
 use std::cell::RefCell;
 use std::fmt;
+use std::rc::Rc;
 
 use super::args::{opt, req, Args, Const};
 use super::error::{ErrorKind, LangError};
+use super::live;
+use super::packet_list::PacketListValue;
+use super::pcap;
+use super::results::Results;
 use super::rows::{builtin, method, Builtin, MethodDef};
+use super::session::Session;
 use super::sockets::{size, waiting, TcpConnection, Timeout, UdpSocket};
 use super::value::{HostValue, Pkt, Value};
-use crate::net::{Carried, Framing, Link, PacketSocket, SocketError};
+use crate::net::{Carried, Events, Framing, Link, PacketSocket, SocketError};
 use crate::packet::{raw, Packet, RAW};
+use crate::pcapio::PacketList;
 
 pub(crate) static BUILTINS: &[Builtin] = &[
     builtin!(
@@ -126,11 +133,53 @@ fn message(v: &Value) -> Result<Packet, LangError> {
     }
 }
 
-/// A received message as a packet value, from its class's layer up.
-fn received(m: Carried) -> Value {
+/// A received message as a packet, from its class's layer up.
+fn received_pkt(m: Carried) -> Pkt {
     let mut v = Pkt::new(m.packet);
     v.start = m.at;
-    Value::Packet(v)
+    v
+}
+
+fn received(m: Carried) -> Value {
+    Value::Packet(received_pkt(m))
+}
+
+/// What `ss.sr` found: the answered (request, answer) pairs in the order the answers came, and the requests
+/// left unanswered, in the order given.
+type Exchanged = (Vec<(Pkt, Pkt)>, Vec<Packet>);
+
+/// `ss.sr(x, timeout, verbose)` and `sr1`'s body.
+fn socket_sr(s: &mut Session, r: &Value, a: &Args) -> Result<Exchanged, LangError> {
+    let requests: Vec<Packet> = match a.get("x") {
+        Value::Bytes(_) => vec![message(a.get("x"))?],
+        x => pcap::packets(s, x, "sr")?.iter().flat_map(|p| p.iter()).collect(),
+    };
+    let timeout = a.seconds("timeout")?;
+    let events = match live::verbose(s, a.get("verbose")) {
+        true => live::stderr_events(),
+        false => Events::default(),
+    };
+    let ss = r.receiver::<PacketSocketValue>();
+    let rules = s.match_rules();
+    let got = waiting(s, |stop| {
+        ss.with(|ps, link, t| ps.sr(link, &requests, timeout.or(t.own()), stop, rules, &events))
+    })?;
+    let mut answered = vec![false; requests.len()];
+    let pairs = got
+        .answered
+        .into_iter()
+        .map(|(i, m)| {
+            answered[i] = true;
+            (Pkt::new(requests[i].clone()), received_pkt(m))
+        })
+        .collect();
+    let unanswered = requests
+        .into_iter()
+        .zip(answered)
+        .filter(|(_, a)| !a)
+        .map(|(p, _)| p)
+        .collect();
+    Ok((pairs, unanswered))
 }
 
 static METHODS: &[MethodDef] = &[
@@ -162,18 +211,31 @@ static METHODS: &[MethodDef] = &[
         }
     ),
     method!(
-        "sr1",
-        [req("x"), opt("timeout", Const::None)],
-        "Send the packet and return the first packet that answers it (Scapy's answers()), or None when none \
-         came within timeout seconds (None: the socket's).",
+        "sr",
+        [req("x"), opt("timeout", Const::None), opt("verbose", Const::None)],
+        "Send the packets and read until each has its answer (Scapy's answers()) or timeout seconds pass \
+         (None: the socket's); (ans, unans) as sr gives them. verbose: the emission lines (None: conf.verb).",
         |s, r, a| {
-            let (p, timeout) = (message(a.get("x"))?, a.seconds("timeout")?);
-            let ss = r.receiver::<PacketSocketValue>();
-            let rules = s.match_rules();
-            let got = waiting(s, |stop| {
-                ss.with(|ps, link, t| ps.sr1(link, &p, timeout.or(t.own()), stop, rules))
-            })?;
-            Ok(got.map_or(Value::None, received))
+            let (ans, unans) = socket_sr(s, r, a)?;
+            let mut list = PacketList::new("Unanswered");
+            unans.iter().for_each(|p| list.push_packet(p));
+            Ok(Value::Tuple(Rc::from([
+                Value::host(Results::of(ans)),
+                Value::host(PacketListValue::new(list)),
+            ])))
+        }
+    ),
+    method!(
+        "sr1",
+        [req("x"), opt("timeout", Const::None), opt("verbose", Const::None)],
+        "Send the packet and return the first packet that answers it (Scapy's answers()), or None when none \
+         came within timeout seconds (None: the socket's). verbose: the emission lines (None: conf.verb).",
+        |s, r, a| {
+            let (ans, _) = socket_sr(s, r, a)?;
+            Ok(ans
+                .into_iter()
+                .next()
+                .map_or(Value::None, |(_, answer)| Value::Packet(answer)))
         }
     ),
     method!("close", [], "Close the socket it wraps.", |s, r, _| {

@@ -22,9 +22,13 @@ pub struct Results {
 
 impl Results {
     pub(crate) fn new(ans: Vec<(Packet, Packet)>) -> Results {
-        Results {
-            pairs: ans.into_iter().map(|(q, r)| (Pkt::new(q), Pkt::new(r))).collect(),
-        }
+        Results::of(ans.into_iter().map(|(q, r)| (Pkt::new(q), Pkt::new(r))).collect())
+    }
+
+    /// Pairs of packet values: an answer may start above its packet's first layer (a message read under
+    /// its transport's header).
+    pub(crate) fn of(pairs: Vec<(Pkt, Pkt)>) -> Results {
+        Results { pairs }
     }
 
     /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`) and each answer with the

@@ -72,7 +72,7 @@ pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
-pub use packet_socket::{Framing, Link, PacketSocket};
+pub use packet_socket::{Framing, Link, PacketSocket, SocketAnswers};
 pub use ports::{PortError, Ports};
 pub use portscan::{
     portscan, scan_targets, HostScan, PortResult, PortState, Reason, ScanError, ScanOptions, ScanReport,

@@ -1,5 +1,5 @@
 //! Scapy's `StreamSocket` and `SimpleSocket`: packets over a plain TCP connection or UDP socket, sent as
-//! their transport carries them and dissected as a class (`basecls`), with `sr1` matching the answer by
+//! their transport carries them and dissected as a class (`basecls`), with `sr` matching the answers by
 //! Scapy's `answers()`. DNS over TCP is framed by its length prefix ([`super::carried`]).
 
 use std::sync::atomic::AtomicBool;
@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::carried::{carried_bytes, dissect_carried, Carried, Fill, Transport};
 use super::datagram::UdpSock;
+use super::events::{Event, Events};
 use super::socket_error::SocketError;
 use super::stream::TcpConn;
 use crate::packet::{answers_at, MatchRules, Packet, Proto};
@@ -122,28 +123,60 @@ impl PacketSocket {
         }
     }
 
-    /// Sends `message` and returns the first message that answers it (Scapy's `answers()`, under `rules`)
-    /// within `timeout`; None when none did, or the peer closed the stream first. Others are dropped.
-    pub fn sr1(
+    /// Sends `messages`, then reads until each has its answer (Scapy's `answers()`, under `rules`), the
+    /// timeout passes, the peer closes the stream or `stop` is set — what was answered is kept in every
+    /// case, as Scapy's `sr` keeps it. Messages that answer nothing, or a request already answered, are
+    /// counted and dropped. `events` hears Scapy's emission lines.
+    pub fn sr(
         &mut self,
         link: &mut Link<'_>,
-        message: &Packet,
+        messages: &[Packet],
         timeout: Option<Duration>,
         stop: &AtomicBool,
         rules: MatchRules,
-    ) -> Result<Option<Carried>, SocketError> {
-        self.send(link, message, timeout, stop)?;
+        events: &Events,
+    ) -> Result<SocketAnswers, SocketError> {
+        events.emit(Event::BeginEmission);
+        for m in messages {
+            self.send(link, m, timeout, stop)?;
+        }
+        events.emit(Event::FinishedSending(messages.len() as u64));
         let deadline = timeout.map(|t| Instant::now() + t);
-        loop {
+        let mut got = SocketAnswers {
+            answered: Vec::new(),
+            received: 0,
+        };
+        while got.answered.len() < messages.len() {
             let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-            match self.recv(link, MAX_MESSAGE, left, stop) {
-                Ok(Some(m)) if answers_at(&m.packet, m.at, message, 0, rules) => return Ok(Some(m)),
-                Ok(Some(_)) => {}
-                Ok(None) | Err(SocketError::TimedOut { .. }) => return Ok(None),
+            let m = match self.recv(link, MAX_MESSAGE, left, stop) {
+                Ok(Some(m)) => m,
+                Ok(None) | Err(SocketError::TimedOut { .. } | SocketError::Stopped) => break,
                 Err(e) => return Err(e),
+            };
+            got.received += 1;
+            let open = (0..messages.len()).filter(|i| got.answered.iter().all(|(a, _)| a != i));
+            if let Some(i) = open
+                .into_iter()
+                .find(|&i| answers_at(&m.packet, m.at, &messages[i], 0, rules))
+            {
+                got.answered.push((i, m));
             }
         }
+        events.emit(Event::Received {
+            received: got.received,
+            answers: got.answered.len(),
+            remaining: messages.len() - got.answered.len(),
+        });
+        Ok(got)
     }
+}
+
+/// What [`PacketSocket::sr`] found: each answered request's index with its answer, in the order the answers
+/// came, and how many messages came in all.
+#[derive(Debug)]
+pub struct SocketAnswers {
+    pub answered: Vec<(usize, Carried)>,
+    pub received: u64,
 }
 
 #[cfg(test)]
@@ -164,7 +197,7 @@ mod tests {
 
     /// Over TCP, two answers in one segment are two messages, and the one that answers is the one kept.
     #[test]
-    fn sr1_over_tcp_frames_by_the_length_prefix_and_matches_the_id() {
+    fn sr_over_tcp_frames_by_the_length_prefix_and_matches_the_id() {
         let stop = AtomicBool::new(false);
         let l = tcp_listen("127.0.0.1:0".parse().unwrap()).unwrap();
         let c = tcp_connect(l.local(), T, &stop).unwrap();
@@ -176,11 +209,13 @@ mod tests {
         .concat();
         server.send(&replies, T, &stop).unwrap();
         let (mut ss, mut link) = (PacketSocket::new(&DNS, Framing::Message), Link::Tcp(&c));
+        let quiet = Events::default();
         let got = ss
-            .sr1(&mut link, &dns(9, 0), T, &stop, MatchRules::default())
-            .unwrap()
+            .sr(&mut link, &[dns(9, 0)], T, &stop, MatchRules::default(), &quiet)
             .unwrap();
-        assert_eq!(got.packet.layers()[got.at].get("id"), Some(FieldValue::Int(9)));
+        assert_eq!(got.received, 2, "the answer to another query came first");
+        let (i, m) = &got.answered[0];
+        assert_eq!((*i, m.packet.layers()[m.at].get("id")), (0, Some(FieldValue::Int(9))));
         let asked = server.recv(1000, T, &stop).unwrap();
         assert_eq!(
             asked,
@@ -188,8 +223,22 @@ mod tests {
             "the query went with its length prefix"
         );
         let short = Some(Duration::from_millis(100));
-        let none = ss.sr1(&mut link, &dns(10, 0), short, &stop, MatchRules::default());
-        assert!(none.unwrap().is_none(), "no answer within the timeout");
+        let heard = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let events = {
+            let heard = heard.clone();
+            Events::to(move |e| heard.lock().unwrap().push(e.to_string()))
+        };
+        let none = ss.sr(&mut link, &[dns(10, 0)], short, &stop, MatchRules::default(), &events);
+        assert!(none.unwrap().answered.is_empty(), "no answer within the timeout");
+        assert_eq!(
+            *heard.lock().unwrap(),
+            [
+                "Begin emission",
+                "Finished sending 1 packets",
+                "Received 0 packets, got 0 answers, remaining 1 packets"
+            ],
+            "Scapy's emission lines"
+        );
     }
 
     /// A message cut across segments waits for its rest (a timeout in between keeps what came), and a
