@@ -21,12 +21,12 @@ pub enum FileErrorKind {
     TruncatedRecord { needed: u64, got: u64 },
     /// A record header claims more bytes than any capture can hold.
     AbsurdRecordLength { caplen: u64, max: u64 },
-    /// The link type number is not one libpcap knows.
-    UnknownLinkType(u32),
     /// libpcap could not compile the BPF filter.
     Filter { expr: String, why: String },
     /// Frames of different link types cannot share a classic pcap file.
     MixedLinkTypes { file: u32, frame: u32 },
+    /// A packet's time is before 1970 or past 2106: a classic pcap record holds its seconds in 32 bits.
+    TimeOutOfRange { secs: i64 },
     /// The file to append to is not a classic pcap file this writer can extend.
     CannotAppend(String),
     /// Any other error reported by libpcap, in its words.
@@ -94,8 +94,11 @@ impl fmt::Display for FileErrorKind {
                     "record length {caplen} is absurd (the most a capture can hold is {max})"
                 )
             }
-            FileErrorKind::UnknownLinkType(n) => write!(f, "unknown link type {n}"),
             FileErrorKind::Filter { expr, why } => write!(f, "bad filter {expr:?}: {why}"),
+            FileErrorKind::TimeOutOfRange { secs } => write!(
+                f,
+                "time {secs} s is outside what a pcap record holds (0 to 4294967295 s after 1970)"
+            ),
             FileErrorKind::MixedLinkTypes { file, frame } => write!(
                 f,
                 "a frame of link type {frame} cannot go in a file of link type {file} (pass linktype= to force one)"

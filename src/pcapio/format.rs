@@ -18,8 +18,12 @@ const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
 /// Magic numbers of classic pcap, as read little-endian: microsecond and nanosecond timestamps.
 const PCAP_MICRO: u32 = 0xa1b2_c3d4;
 const PCAP_NANO: u32 = 0xa1b2_3c4d;
+/// Alexey Kuznetsov's "modified" pcap, which libpcap and tcpdump read: microseconds, and 8 more bytes in each
+/// record header (interface index, protocol, packet type).
+const PCAP_MODIFIED: u32 = 0xa1b2_cd34;
 pub(crate) const GLOBAL_HEADER_LEN: u64 = 24;
 const RECORD_HEADER_LEN: u64 = 16;
+const MODIFIED_RECORD_HEADER_LEN: u64 = 24;
 /// libpcap's largest record (`max_snaplen_for_dlt`): 262144 bytes, more for D-Bus, USBPcap and EBHSCR.
 pub(crate) fn max_snaplen(linktype: u32) -> u64 {
     match linktype {
@@ -35,10 +39,12 @@ const MAX_BLOCK: u64 = 16 * 1024 * 1024;
 /// A capture file's format, from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// Classic pcap. `swapped`: written on a machine of the other byte order.
+    /// Classic pcap. `swapped`: written on a machine of the other byte order; `modified`: Kuznetsov's
+    /// variant, with longer record headers.
     Pcap {
         nano: bool,
         swapped: bool,
+        modified: bool,
         snaplen: u32,
         linktype: u32,
     },
@@ -68,13 +74,13 @@ pub(crate) fn identify(path: &Path, head: &[u8]) -> Result<Format, Error> {
         return Err(Error::new(path, FileErrorKind::NotCapture { magic: None }));
     };
     let magic = u32::from_le_bytes([a, b, c, d]);
-    let (nano, swapped) = match magic {
-        PCAP_MICRO => (false, false),
-        PCAP_NANO => (true, false),
-        m if m.swap_bytes() == PCAP_MICRO => (false, true),
-        m if m.swap_bytes() == PCAP_NANO => (true, true),
-        PCAPNG_SHB => return Ok(Format::PcapNg),
-        m => return Err(Error::new(path, FileErrorKind::NotCapture { magic: Some(m) })),
+    if magic == PCAPNG_SHB {
+        return Ok(Format::PcapNg);
+    }
+    let (swapped, (nano, modified)) = match (pcap_kind(magic), pcap_kind(magic.swap_bytes())) {
+        (Some(kind), _) => (false, kind),
+        (None, Some(kind)) => (true, kind),
+        (None, None) => return Err(Error::new(path, FileErrorKind::NotCapture { magic: Some(magic) })),
     };
     if (head.len() as u64) < GLOBAL_HEADER_LEN {
         return Err(Error::new(
@@ -86,10 +92,22 @@ pub(crate) fn identify(path: &Path, head: &[u8]) -> Result<Format, Error> {
     Ok(Format::Pcap {
         nano,
         swapped,
+        modified,
         snaplen: word(16),
         // The upper bits carry FCS information, not the link type.
         linktype: word(20) & 0xffff,
     })
+}
+
+/// Whether a classic pcap magic number (as read in the file's byte order) means nanosecond timestamps, and
+/// whether it is the modified format.
+fn pcap_kind(magic: u32) -> Option<(bool, bool)> {
+    match magic {
+        PCAP_MICRO => Some((false, false)),
+        PCAP_NANO => Some((true, false)),
+        PCAP_MODIFIED => Some((false, true)),
+        _ => None,
+    }
 }
 
 fn read_up_to(f: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
@@ -143,38 +161,52 @@ pub(crate) fn locate_damage(path: &Path, format: Format) -> Option<Damage> {
     let size = file.metadata().ok()?.len();
     let mut r = BufReader::with_capacity(64 * 1024, file);
     match format {
-        Format::Pcap { swapped, linktype, .. } => scan_pcap(&mut r, size, swapped, max_snaplen(linktype)),
+        Format::Pcap {
+            swapped,
+            modified,
+            linktype,
+            ..
+        } => {
+            let header = if modified {
+                MODIFIED_RECORD_HEADER_LEN
+            } else {
+                RECORD_HEADER_LEN
+            };
+            scan_pcap(&mut r, size, swapped, header, max_snaplen(linktype))
+        }
         Format::PcapNg => scan_pcapng(&mut r, size),
     }
 }
 
-fn scan_pcap(r: &mut BufReader<File>, size: u64, swapped: bool, max: u64) -> Option<Damage> {
+/// Classic pcap's records: a header of `header` bytes (its captured length at 8..12), then the data.
+fn scan_pcap(r: &mut BufReader<File>, size: u64, swapped: bool, header: u64, max: u64) -> Option<Damage> {
     let mut offset = GLOBAL_HEADER_LEN;
     r.seek(SeekFrom::Start(offset)).ok()?;
     let mut record = 1;
-    let mut hdr = [0u8; RECORD_HEADER_LEN as usize];
+    let mut hdr = [0u8; MODIFIED_RECORD_HEADER_LEN as usize];
+    let hdr = &mut hdr[..header as usize];
     while offset < size {
         let damage = |kind| Some(Damage { record, offset, kind });
         let left = size - offset;
-        if left < RECORD_HEADER_LEN {
+        if left < header {
             return damage(DamageKind::Truncated {
-                needed: RECORD_HEADER_LEN,
+                needed: header,
                 got: left,
             });
         }
-        r.read_exact(&mut hdr).ok()?;
+        r.read_exact(hdr).ok()?;
         let caplen = u64::from(read_u32(&hdr[8..12], swapped));
         if caplen > max {
             return damage(DamageKind::Absurd { caplen, max });
         }
-        if RECORD_HEADER_LEN + caplen > left {
+        if header + caplen > left {
             return damage(DamageKind::Truncated {
-                needed: RECORD_HEADER_LEN + caplen,
+                needed: header + caplen,
                 got: left,
             });
         }
         r.seek_relative(caplen as i64).ok()?;
-        offset += RECORD_HEADER_LEN + caplen;
+        offset += header + caplen;
         record += 1;
     }
     None

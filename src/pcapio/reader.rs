@@ -91,15 +91,14 @@ pub struct Reader {
 
 impl Reader {
     /// Opens a capture file. Fails with an error naming the file when it is missing, a directory, not a
-    /// capture, cut inside its global header, of a link type libpcap does not know, or the filter is bad.
+    /// capture, cut inside its global header, or the filter is bad.
     pub fn open(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<Reader, Error> {
         let path = path.as_ref();
         let (mut stream, source) = Source::open(path)?;
         let cap = stream.capture();
         let dlt = cap.get_datalink();
-        let name = dlt
-            .get_name()
-            .map_err(|_| Error::new(path, FileErrorKind::UnknownLinkType(dlt.0 as u32)))?;
+        // A number libpcap has no name for still opens (tcpdump reads it): its frames are kept as Raw.
+        let name = dlt.get_name().unwrap_or_else(|_| "no name in libpcap".to_string());
         let link = LinkType::from_dlt(dlt.0 as u32);
         let mut notes = Vec::new();
         if let LinkType::Other(n) = link {

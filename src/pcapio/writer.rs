@@ -241,7 +241,11 @@ impl Writer {
             return err(FileErrorKind::AbsurdRecordLength { caplen, max });
         }
         let frac = if h.nano { f.ts.nanos } else { f.ts.nanos / 1000 };
-        let words = [f.ts.secs as u32, frac, caplen as u32, f.wirelen.max(caplen as u32)];
+        let Ok(secs) = u32::try_from(f.ts.secs) else {
+            return err(FileErrorKind::TimeOutOfRange { secs: f.ts.secs });
+        };
+        // The original length as it was, even below the captured one: Scapy keeps it, and so a round trip does.
+        let words = [secs, frac, caplen as u32, f.wirelen];
         let mut rec = [0u8; 16];
         for (i, w) in words.iter().enumerate() {
             rec[i * 4..i * 4 + 4].copy_from_slice(&word(*w, h.swapped));
@@ -320,6 +324,12 @@ fn appendable(path: &Path) -> Result<(Header, bool), Error> {
         Format::PcapNg => Err(Error::new(
             path,
             FileErrorKind::CannotAppend("it is a pcapng file; only classic pcap files can be appended to".into()),
+        )),
+        Format::Pcap { modified: true, .. } => Err(Error::new(
+            path,
+            FileErrorKind::CannotAppend(
+                "it is a modified (Kuznetsov) pcap file; only standard classic pcap files can be appended to".into(),
+            ),
         )),
         format @ Format::Pcap {
             nano,
