@@ -660,6 +660,25 @@ fn damage_keeps_the_packets_before_it_and_names_the_record() {
             .ends_with("truncated record: needs 132 bytes, the file has 50 left"),
         "{e}"
     );
+    // The fourth packet block (the sixth block) with a length that cannot be: each fault in its own words.
+    let size = std::fs::metadata(fixture("lo.pcapng")).unwrap().len() as usize;
+    for (length, why) in [
+        (8u32, "shorter than the 12 bytes every block has"),
+        (130, "not a multiple of 4"),
+        (0x7fff_fff0, "more than libpcap's largest block, 16777216 bytes"),
+    ] {
+        let path = damaged(dir.path(), "lo.pcapng", size, &[(668 + 4, &length.to_le_bytes())]);
+        let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+        assert_eq!(pkts.len(), 3, "{why}");
+        let [Warning::Damaged(e)] = &warnings[..] else {
+            panic!("{why}: {warnings:?}")
+        };
+        assert_eq!((e.record, e.offset), (Some(4), Some(668)), "{why}");
+        assert!(
+            e.to_string().ends_with(&format!("pcapng block 6 has length {length}, {why}")),
+            "{e}"
+        );
+    }
 }
 
 #[test]

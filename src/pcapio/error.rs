@@ -21,6 +21,8 @@ pub enum FileErrorKind {
     TruncatedRecord { needed: u64, got: u64 },
     /// A record header claims more bytes than any capture can hold.
     AbsurdRecordLength { caplen: u64, max: u64 },
+    /// A pcapng block's length field is impossible: the block (1-based, every kind counted) and why.
+    BadBlockLength { block: u64, length: u64, fault: BlockFault },
     /// libpcap could not compile the BPF filter.
     Filter { expr: String, why: String },
     /// Frames of different link types cannot share a classic pcap file.
@@ -88,6 +90,9 @@ impl fmt::Display for FileErrorKind {
             FileErrorKind::TruncatedRecord { needed, got } => {
                 write!(f, "truncated record: needs {needed} bytes, the file has {got} left")
             }
+            FileErrorKind::BadBlockLength { block, length, fault } => {
+                write!(f, "pcapng block {block} has length {length}, {fault}")
+            }
             FileErrorKind::AbsurdRecordLength { caplen, max } => {
                 write!(
                     f,
@@ -126,6 +131,27 @@ impl std::error::Error for Error {
         match &self.kind {
             FileErrorKind::Io(e) => Some(e),
             _ => None,
+        }
+    }
+}
+
+/// What is wrong with a pcapng block's length, each fault in words of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockFault {
+    /// Below the 12 bytes of a block's type, length and trailing length.
+    TooShort,
+    /// Blocks are padded to 32 bits.
+    NotMultipleOf4,
+    /// Over libpcap's largest block.
+    OverLimit { max: u64 },
+}
+
+impl fmt::Display for BlockFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockFault::TooShort => f.write_str("shorter than the 12 bytes every block has"),
+            BlockFault::NotMultipleOf4 => f.write_str("not a multiple of 4"),
+            BlockFault::OverLimit { max } => write!(f, "more than libpcap's largest block, {max} bytes"),
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::error::{Error, FileErrorKind};
+use super::error::{BlockFault, Error, FileErrorKind};
 
 /// The pcapng Section Header Block's type, which is also the file's magic.
 const PCAPNG_SHB: u32 = 0x0a0d_0d0a;
@@ -140,8 +140,20 @@ pub(crate) struct Damage {
 
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum DamageKind {
-    Truncated { needed: u64, got: u64 },
-    Absurd { caplen: u64, max: u64 },
+    Truncated {
+        needed: u64,
+        got: u64,
+    },
+    Absurd {
+        caplen: u64,
+        max: u64,
+    },
+    /// A pcapng block (the `block`-th of the file, 1-based) whose length field cannot be right.
+    BadBlock {
+        block: u64,
+        length: u64,
+        fault: BlockFault,
+    },
 }
 
 impl Damage {
@@ -149,6 +161,7 @@ impl Damage {
         let kind = match self.kind {
             DamageKind::Truncated { needed, got } => FileErrorKind::TruncatedRecord { needed, got },
             DamageKind::Absurd { caplen, max } => FileErrorKind::AbsurdRecordLength { caplen, max },
+            DamageKind::BadBlock { block, length, fault } => FileErrorKind::BadBlockLength { block, length, fault },
         };
         Error::new(path, kind).at(self.record, Some(self.offset))
     }
@@ -217,6 +230,7 @@ fn scan_pcap(r: &mut BufReader<File>, size: u64, swapped: bool, header: u64, max
 fn scan_pcapng(r: &mut BufReader<File>, size: u64) -> Option<Damage> {
     let mut offset = 0u64;
     let mut record = 1;
+    let mut block = 1;
     let mut swapped = false;
     let mut hdr = [0u8; 12];
     while offset < size {
@@ -233,10 +247,17 @@ fn scan_pcapng(r: &mut BufReader<File>, size: u64) -> Option<Damage> {
             return damage(DamageKind::Truncated { needed: 12, got: left });
         }
         let total = u64::from(read_u32(&hdr[4..8], swapped));
-        if total < 12 || total % 4 != 0 || total > MAX_BLOCK {
-            return damage(DamageKind::Absurd {
-                caplen: total,
-                max: MAX_BLOCK,
+        let fault = match total {
+            t if t < 12 => Some(BlockFault::TooShort),
+            t if t % 4 != 0 => Some(BlockFault::NotMultipleOf4),
+            t if t > MAX_BLOCK => Some(BlockFault::OverLimit { max: MAX_BLOCK }),
+            _ => None,
+        };
+        if let Some(fault) = fault {
+            return damage(DamageKind::BadBlock {
+                block,
+                length: total,
+                fault,
             });
         }
         if total > left {
@@ -248,6 +269,7 @@ fn scan_pcapng(r: &mut BufReader<File>, size: u64) -> Option<Damage> {
         r.seek_relative(total as i64 - got as i64).ok()?;
         offset += total;
         record += u64::from(is_packet);
+        block += 1;
     }
     None
 }

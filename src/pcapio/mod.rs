@@ -38,7 +38,7 @@ use std::path::Path;
 
 pub use crate::packet::Timestamp;
 pub use analysis::{session_key, Conversation, Conversations, Level, Stats, Talker};
-pub use error::{Error, FileErrorKind};
+pub use error::{BlockFault, Error, FileErrorKind};
 pub use format::Format;
 pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
