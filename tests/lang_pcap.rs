@@ -492,3 +492,110 @@ fn help_and_completion_know_the_pcap_builtins() {
         names(&s, "pkts.fil")
     );
 }
+
+/// A full disk (a file-size limit, `RLIMIT_FSIZE`) cuts a `PcapWriter` short: the error says how many packets
+/// the file keeps, the file holds exactly those as a valid capture under its name, and no temporary file is
+/// left. `wrpcap` of a list stays all or nothing: an error, and no file.
+#[test]
+fn a_full_disk_keeps_what_a_stream_wrote() {
+    let dir = tmp("full");
+    let (f, g) = (dir.join("stream.pcap"), dir.join("list.pcap"));
+    let src = format!(
+        r#"w = PcapWriter("{f}")
+p = Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/Raw(b"x" * 1000)
+try:
+    for i in range(5000):
+        w.write(p)
+except OSError as e:
+    print(e)
+print(len(rdpcap("{f}")))
+try:
+    w.write(p)
+except Exception as e:
+    print(e)
+try:
+    wrpcap("{g}", [p] * 5000)
+except OSError as e:
+    print("list:", e)
+"#,
+        f = f.display(),
+        g = g.display()
+    );
+    let out = under_a_3_mib_file_limit(&src);
+    let said = text(&out.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 4, "{said}\n{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("truncated"),
+        "a whole capture: {}",
+        text(&out.stderr)
+    );
+    let kept: usize = lines[1].parse().unwrap();
+    assert!(kept > 0 && kept < 5000, "{said}");
+    assert!(
+        lines[0].contains(&format!("the file keeps the {kept} packets written before it")),
+        "{said}"
+    );
+    assert!(lines[0].contains("File too large"), "the system's reason: {said}");
+    assert_eq!(
+        lines[2],
+        "write to a closed PcapWriter (".to_string() + &f.display().to_string() + ")"
+    );
+    assert!(
+        lines[3].starts_with("list: ") && lines[3].contains("File too large"),
+        "{said}"
+    );
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        [std::ffi::OsString::from("stream.pcap")],
+        "no temporary file, no list file"
+    );
+
+    // Compressed, the count is what reads back whole (the encoder holds some back); the cut shows at close.
+    let gz = dir.join("stream.pcap.gz");
+    let out = under_a_3_mib_file_limit(&format!(
+        r#"w = PcapWriter("{gz}", gz=1)
+try:
+    for i in range(10000):
+        w.write(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/Raw(load=RandBin(1000)))
+    w.close()
+except OSError as e:
+    print(e)
+print(len(rdpcap("{gz}")))
+"#,
+        gz = gz.display()
+    ));
+    let said = text(&out.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}\n{}", text(&out.stderr));
+    assert!(
+        lines[0].contains(&format!("the file keeps the {} packets", lines[1])),
+        "{said}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Runs a program in a child whose files may grow to 3 MiB, as on a disk that fills.
+fn under_a_3_mib_file_limit(src: &str) -> Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirecraft"));
+    cmd.args(["-c", src]).stdin(Stdio::null());
+    // SAFETY: setrlimit and signal are async-signal-safe and touch only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 3 << 20,
+                rlim_max: 3 << 20,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            // Past the limit, write(2) fails with EFBIG instead of the signal killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    cmd.output().expect("the binary runs")
+}

@@ -378,6 +378,7 @@ const APPEND: WriteOptions = WriteOptions {
     linktype: None,
     nano: false,
     gz: false,
+    keep_partial: false,
 };
 
 fn a_ping() -> Packet {
@@ -530,11 +531,7 @@ fn the_modified_pcap_format_reads_as_tcpdump_reads_it() {
             .ends_with("truncated record: needs 122 bytes, the file has 30 left"),
         "{e}"
     );
-    let append = WriteOptions {
-        append: true,
-        ..WriteOptions::default()
-    };
-    let refused = Writer::create(&path, &append).map(|_| ()).unwrap_err();
+    let refused = Writer::create(&path, &APPEND).map(|_| ()).unwrap_err();
     assert!(refused.to_string().contains("modified (Kuznetsov) pcap"), "{refused}");
 }
 
@@ -675,7 +672,8 @@ fn damage_keeps_the_packets_before_it_and_names_the_record() {
         };
         assert_eq!((e.record, e.offset), (Some(4), Some(668)), "{why}");
         assert!(
-            e.to_string().ends_with(&format!("pcapng block 6 has length {length}, {why}")),
+            e.to_string()
+                .ends_with(&format!("pcapng block 6 has length {length}, {why}")),
             "{e}"
         );
     }

@@ -133,6 +133,7 @@ pub(crate) fn write_options(a: &Args) -> Result<WriteOptions, LangError> {
         linktype,
         nano: a.truthy("nano"),
         gz: a.truthy("gz"),
+        keep_partial: false,
     })
 }
 

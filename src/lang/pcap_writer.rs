@@ -10,7 +10,7 @@ use super::pcap::{items, lang_error, write_options};
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
 use super::value::{HostValue, Value};
-use crate::pcapio::{Frames, Writer};
+use crate::pcapio::{FileErrorKind, Frames, WriteOptions, Writer};
 
 pub struct PcapWriter {
     name: String,
@@ -76,7 +76,12 @@ static METHODS: &[MethodDef] = &[
 /// `PcapWriter(filename, append=False, linktype=None, nano=False, gz=False)`.
 fn b_pcapwriter(_: &mut Session, a: &Args) -> Result<Value, LangError> {
     let path = a.path("filename")?;
-    let w = Writer::create(&*path, &write_options(a)?).map_err(lang_error)?;
+    // A stream: if the disk fills, the packets written so far are kept in the file, and the error says so.
+    let opts = WriteOptions {
+        keep_partial: true,
+        ..write_options(a)?
+    };
+    let w = Writer::create(&*path, &opts).map_err(lang_error)?;
     Ok(Value::host(PcapWriter {
         name: path.to_string(),
         writer: RefCell::new(Some(w)),
@@ -91,7 +96,14 @@ fn m_write(s: &mut Session, w: &Value, a: &Args) -> Result<Value, LangError> {
     let out = guard
         .as_mut()
         .ok_or_else(|| LangError::value_err(format!("write to a closed PcapWriter ({})", w.name)))?;
-    items.each_frame(&mut |f| out.write_frame(f)).map_err(lang_error)?;
+    let written = items.each_frame(&mut |f| out.write_frame(f));
+    if let Err(e) = written {
+        // Cut short (disk full): what was written is published; the writer is done.
+        if matches!(e.kind, FileErrorKind::StreamCut { .. }) {
+            *guard = None;
+        }
+        return Err(lang_error(e));
+    }
     Ok(Value::None)
 }
 

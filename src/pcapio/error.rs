@@ -13,6 +13,11 @@ pub enum FileErrorKind {
     IsDirectory,
     /// The operating system refused (permissions, I/O errors).
     Io(std::io::Error),
+    /// A stream's file could not take more (disk full, quota, I/O error): what was written whole before is
+    /// published under the file's name, `kept` packets of this writer's.
+    StreamCut { kept: u64, cause: std::io::Error },
+    /// A stream's writer is used again after it was cut.
+    WriterCut,
     /// The file does not start with a pcap or pcapng magic number.
     NotCapture { magic: Option<u32> },
     /// The file ends inside the 24-byte pcap global header.
@@ -78,6 +83,10 @@ impl fmt::Display for FileErrorKind {
             FileErrorKind::NotFound => f.write_str("no such file"),
             FileErrorKind::IsDirectory => f.write_str("is a directory, not a capture file"),
             FileErrorKind::Io(e) => write!(f, "{e}"),
+            FileErrorKind::StreamCut { kept, cause } => {
+                write!(f, "{cause}; the file keeps the {kept} packets written before it")
+            }
+            FileErrorKind::WriterCut => f.write_str("the file was already cut short by an earlier error"),
             FileErrorKind::NotCapture { magic: Some(m) } => {
                 write!(f, "not a pcap or pcapng capture file (starts with {m:#010x})")
             }
@@ -129,7 +138,7 @@ impl fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match &self.kind {
-            FileErrorKind::Io(e) => Some(e),
+            FileErrorKind::Io(e) | FileErrorKind::StreamCut { cause: e, .. } => Some(e),
             _ => None,
         }
     }

@@ -6,7 +6,7 @@
 //! timestamps, appending to either byte order, and the temporary-then-rename discipline.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -17,6 +17,7 @@ use super::error::{Error, FileErrorKind};
 use super::format::{locate_damage, max_snaplen, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
+use super::reader::{ReadOptions, Reader};
 use crate::packet::{LinkType, Packet};
 
 /// The snaplen written: libpcap's `MAXIMUM_SNAPLEN`, as tcpdump writes.
@@ -34,6 +35,10 @@ pub struct WriteOptions {
     pub nano: bool,
     /// Compress the file with gzip, as Scapy's `gz=1` does (`rdpcap` reads such files back).
     pub gz: bool,
+    /// A stream's writer (`PcapWriter`): when the file cannot take more (disk full, quota, I/O error), the
+    /// records already written whole are published under the file's name, and the error says how many. Off,
+    /// an error leaves the real name untouched: `wrpcap` of a list is all or nothing.
+    pub keep_partial: bool,
 }
 
 /// Anything that can be written as frames: packets (a packet set writes every packet it stands for),
@@ -134,11 +139,23 @@ pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
     out: Option<Output>,
+    /// Whole records (and the header) not yet handed to the file: kept whole here, so that what reached the
+    /// file is known to the record.
+    buf: Vec<u8>,
+    buffered: u64,
+    /// This writer's records in the file, and the file's length after the last of them.
+    on_disk: u64,
+    disk_len: u64,
+    /// The records of the gzipped file appended to, counted only where a cut would need them.
+    appended_to: u64,
     /// Link type and precision once the header is written (or read from the file appended to).
     header: Option<Header>,
     opts: WriteOptions,
     written: u64,
 }
+
+/// How much is gathered before it goes to the file.
+const BUFFER: usize = 1 << 20;
 
 #[derive(Clone, Copy)]
 struct Header {
@@ -149,16 +166,15 @@ struct Header {
 
 /// Where the bytes go: the temporary file, through gzip or not.
 enum Output {
-    Plain(BufWriter<File>),
-    Gzip(GzEncoder<BufWriter<File>>),
+    Plain(File),
+    Gzip(GzEncoder<File>),
 }
 
 impl Output {
     fn new(file: File, gz: bool) -> Output {
-        let buffered = BufWriter::with_capacity(1 << 20, file);
         match gz {
-            true => Output::Gzip(GzEncoder::new(buffered, Compression::default())),
-            false => Output::Plain(buffered),
+            true => Output::Gzip(GzEncoder::new(file, Compression::default())),
+            false => Output::Plain(file),
         }
     }
 
@@ -169,13 +185,12 @@ impl Output {
         }
     }
 
-    /// Ends the gzip member, if any, and flushes everything to the file.
+    /// Ends the gzip member, if any.
     fn finish(self) -> std::io::Result<File> {
-        let buffered = match self {
-            Output::Plain(w) => w,
-            Output::Gzip(w) => w.finish()?,
-        };
-        buffered.into_inner().map_err(|e| e.into_error())
+        match self {
+            Output::Plain(w) => Ok(w),
+            Output::Gzip(w) => w.finish(),
+        }
     }
 }
 
@@ -210,10 +225,20 @@ impl Writer {
             .truncate(header.is_none())
             .open(&tmp)
             .map_err(|e| Error::io(&path, e))?;
+        let disk_len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
+        let appended_to = match header.is_some() && gz && opts.keep_partial {
+            true => readable(&path),
+            false => 0,
+        };
         Ok(Writer {
             path,
             tmp,
             out: Some(Output::new(file, gz)),
+            buf: Vec::new(),
+            buffered: 0,
+            on_disk: 0,
+            disk_len,
+            appended_to,
             header,
             opts: opts.clone(),
             written: 0,
@@ -222,6 +247,9 @@ impl Writer {
 
     /// Writes one frame. A frame of another link type than the file's is refused, naming the record.
     pub fn write_frame(&mut self, f: Frame<'_>) -> Result<(), Error> {
+        if self.out.is_none() {
+            return Err(Error::new(&self.path, FileErrorKind::WriterCut));
+        }
         let record = self.written + 1;
         let h = match self.header {
             Some(h) => h,
@@ -250,10 +278,63 @@ impl Writer {
         for (i, w) in words.iter().enumerate() {
             rec[i * 4..i * 4 + 4].copy_from_slice(&word(*w, h.swapped));
         }
-        self.emit(&rec)?;
-        self.emit(f.data)?;
+        self.buf.extend_from_slice(&rec);
+        self.buf.extend_from_slice(f.data);
         self.written += 1;
+        self.buffered += 1;
+        if self.buf.len() >= BUFFER {
+            self.flush_buf()?;
+        }
         Ok(())
+    }
+
+    /// Hands the gathered records to the file.
+    fn flush_buf(&mut self) -> Result<(), Error> {
+        let Some(out) = &mut self.out else {
+            return Ok(());
+        };
+        if let Err(e) = out.write_all(&self.buf) {
+            return Err(self.cut(e));
+        }
+        self.on_disk += self.buffered;
+        self.disk_len += self.buf.len() as u64;
+        self.buffered = 0;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// The file could not take more. A stream's writer publishes what reached the file whole (a plain file
+    /// cut back to its last whole record; a gzip one as it is, its readers keeping what decompresses) and
+    /// says how many packets that is; otherwise the error is returned and dropping the writer removes the
+    /// temporary file. Either way the writer takes no more.
+    fn cut(&mut self, cause: std::io::Error) -> Error {
+        if !self.opts.keep_partial {
+            return Error::io(&self.path, cause);
+        }
+        let kept = match (self.out.take(), self.disk_len) {
+            // Nothing whole reached the file, not even its header: there is nothing to keep.
+            (_, 0) | (None, _) => false,
+            (Some(Output::Plain(file)), len) => file
+                .set_len(len)
+                .and_then(|()| file.sync_all())
+                .and_then(|()| fs::rename(&self.tmp, &self.path))
+                .is_ok(),
+            (Some(Output::Gzip(encoder)), _) => {
+                // Dropping the encoder ends its member as well as the file lets it.
+                drop(encoder);
+                fs::rename(&self.tmp, &self.path).is_ok()
+            }
+        };
+        if !kept {
+            let _ = fs::remove_file(&self.tmp);
+            return Error::io(&self.path, cause);
+        }
+        let kept = match self.opts.gz {
+            // What decompresses whole is known only by reading it (the encoder held some back).
+            true => readable(&self.path).saturating_sub(self.appended_to),
+            false => self.on_disk,
+        };
+        Error::new(&self.path, FileErrorKind::StreamCut { kept, cause })
     }
 
     /// Writes a packet (every packet of a packet set), stamped now.
@@ -263,12 +344,19 @@ impl Writer {
 
     /// Flushes, syncs and renames the file into place; returns how many frames this writer added.
     pub fn close(mut self) -> Result<u64, Error> {
+        if self.out.is_none() {
+            return Err(Error::new(&self.path, FileErrorKind::WriterCut));
+        }
         if self.header.is_none() {
             self.write_header(self.opts.linktype.unwrap_or(LinkType::Ethernet), false)?;
         }
-        let out = self.out.take().expect("a writer is closed once");
-        let file = out.finish().map_err(|e| Error::io(&self.path, e))?;
-        file.sync_all().map_err(|e| Error::io(&self.path, e))?;
+        self.flush_buf()?;
+        let out = self.out.take().expect("checked above");
+        let synced = out.finish().and_then(|file| file.sync_all());
+        // A gzip trailer that does not fit is a cut like any other (the records before it are on disk).
+        if let Err(e) = synced {
+            return Err(self.cut(e));
+        }
         fs::rename(&self.tmp, &self.path).map_err(|e| Error::io(&self.path, e))?;
         Ok(self.written)
     }
@@ -287,16 +375,9 @@ impl Writer {
         b.extend_from_slice(&[0; 8]);
         b.extend_from_slice(&SNAPLEN.to_le_bytes());
         b.extend_from_slice(&link.dlt().to_le_bytes());
-        self.emit(&b)?;
+        self.buf.extend_from_slice(&b);
         self.header = Some(h);
         Ok(h)
-    }
-
-    fn emit(&mut self, b: &[u8]) -> Result<(), Error> {
-        match &mut self.out {
-            Some(out) => out.write_all(b).map_err(|e| Error::io(&self.path, e)),
-            None => Ok(()),
-        }
     }
 }
 
@@ -306,6 +387,18 @@ impl Drop for Writer {
             let _ = fs::remove_file(&self.tmp);
         }
     }
+}
+
+/// How many records of a capture file read back whole.
+fn readable(path: &Path) -> u64 {
+    let Ok(mut r) = Reader::open(path, &ReadOptions::default()) else {
+        return 0;
+    };
+    let mut n = 0;
+    while let Some(Ok(_)) = r.next_frame() {
+        n += 1;
+    }
+    n
 }
 
 fn word(w: u32, swapped: bool) -> [u8; 4] {
