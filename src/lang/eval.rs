@@ -21,8 +21,12 @@ use crate::packet::{Layer, Packet, Proto, Timestamp};
 /// Positional arguments, and keyword arguments with the span of their name.
 type CallArgs = (Vec<Value>, Keywords);
 
-/// Lambda calls nested deeper than this raise `RecursionError` instead of overflowing the stack.
-const MAX_CALL_DEPTH: usize = 64;
+/// Calls nested deeper than this raise `RecursionError`: Python's default recursion limit.
+const MAX_CALL_DEPTH: usize = 1000;
+
+/// Below this much stack left, a call continues on a new segment of `STACK_SEGMENT` bytes.
+const STACK_RED_ZONE: usize = 256 << 10;
+const STACK_SEGMENT: usize = 4 << 20;
 
 /// What a statement tells the loop or function around it.
 enum Flow {
@@ -927,7 +931,9 @@ impl Session {
         }
         let saved = std::mem::replace(&mut self.locals, frame);
         self.depth += 1;
-        let r = match &c.lambda.body {
+        // A call may run on any thread a library user has (a test's has 2 MiB): when the stack runs low, the
+        // rest of the call runs on a segment allocated for it, so the depth limit is the only limit.
+        let r = stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, || match &c.lambda.body {
             Body::Expr(e) => self.eval(e),
             Body::Block(stmts) => self.exec_block(stmts).and_then(|flow| match flow {
                 Flow::Return(v) => Ok(v),
@@ -937,7 +943,7 @@ impl Session {
                     Span::new(0, 0),
                 )),
             }),
-        };
+        });
         self.depth -= 1;
         self.locals = saved;
         r
