@@ -108,3 +108,48 @@ fn runaway_recursion_in_a_program_is_a_recursion_error_and_the_session_goes_on()
     let v = s.run("x = 41\nx + 1", "<t>").unwrap().unwrap();
     assert_eq!(s.repr(&v), "42");
 }
+
+/// Under a 4 GiB address-space limit (`RLIMIT_AS`), values too large to hold raise `MemoryError` naming the
+/// size, and the program goes on with its variables: no allocation abort.
+#[test]
+fn too_much_memory_is_a_memory_error_and_the_program_goes_on() {
+    use std::os::unix::process::CommandExt;
+    let asks = [
+        r#""a" * 10**10"#,
+        "[0] * 10**10",
+        r#"b"ab" * 3 * 10**9"#,
+        "list(range(10**10))",
+        r#"list(IP(dst="0.0.0.0/0")/TCP(dport=(0, 65535)))"#,
+        "(1, 2) * 10**10",
+        "bytes(10**10)",
+    ];
+    let mut src = String::from("kept = 'still here'\n");
+    for ask in asks {
+        src += &format!(
+            "try:\n    x = {ask}\n    print('made')\nexcept MemoryError as e:\n    print('MemoryError', 'cannot allocate' in str(e))\n"
+        );
+    }
+    src += "print(kept, len('a' * 10**6))\n";
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_wirecraft"));
+    cmd.args(["-c", &src]).stdin(std::process::Stdio::null());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 4 << 30,
+                rlim_max: 4 << 30,
+            };
+            libc::setrlimit(libc::RLIMIT_AS, &limit);
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("the binary runs");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{said}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        said,
+        "MemoryError True\n".repeat(asks.len()) + "still here 1000000\n",
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -9,6 +9,7 @@ use std::rc::Rc;
 use super::args::{expect_text, opt, req, star, star_star, Args, Const};
 use super::ast::BinOp;
 use super::error::{ErrorKind, LangError};
+use super::memory;
 use super::ops::binop;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
@@ -1114,9 +1115,10 @@ fn b_raw(_: &mut Session, a: &Args) -> Result<Value, LangError> {
 
 fn b_bytes(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     match a.get("source") {
-        Value::Int(n) => usize::try_from(*n)
-            .map(|n| Value::bytes(&vec![0; n]))
-            .map_err(|_| LangError::value_err("negative count")),
+        Value::Int(n) => {
+            let n = usize::try_from(*n).map_err(|_| LangError::value_err("negative count"))?;
+            Ok(Value::bytes(&memory::repeat(&[0u8], n)?))
+        }
         v @ (Value::List(_) | Value::Tuple(_) | Value::Range(_)) => {
             let items = s.collect(v)?;
             let bytes = items

@@ -38,6 +38,8 @@ pub enum ErrorKind {
     ConnectionRefused,
     /// A stream ended where a whole message was expected (Python's `EOFError`).
     Eof,
+    /// A value too large to hold (Python's `MemoryError`).
+    Memory,
     /// `exit(code)` was called: not an error for the user, a request to stop.
     Exit(i32),
 }
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::ZeroDivision => "ZeroDivisionError",
             ErrorKind::Overflow => "OverflowError",
             ErrorKind::Recursion => "RecursionError",
+            ErrorKind::Memory => "MemoryError",
             ErrorKind::Interrupted => "KeyboardInterrupt",
             ErrorKind::Io => "OSError",
             ErrorKind::FileNotFound => "FileNotFoundError",

@@ -9,6 +9,7 @@ use super::args::{Args, Keywords};
 use super::ast::{Arg, Body, Comp, Expr, ExprKind, FPart, Handler, Lambda, Span, Stmt, StmtKind};
 use super::error::{ErrorKind, LangError};
 use super::exception;
+use super::memory;
 use super::ops::{binop, compare, flag_bit, flag_bits, index, layer_label, percent_format, slice, unary};
 use super::parse;
 use super::rows::Builtin;
@@ -23,6 +24,10 @@ type CallArgs = (Vec<Value>, Keywords);
 
 /// Calls nested deeper than this raise `RecursionError`: Python's default recursion limit.
 const MAX_CALL_DEPTH: usize = 1000;
+
+/// What one item of a collected list takes, and what a packet in it takes with its layers.
+const VALUE_BYTES: u128 = std::mem::size_of::<Value>() as u128;
+const PACKET_BYTES: u128 = 512;
 
 /// Below this much stack left, a call continues on a new segment of `STACK_SEGMENT` bytes.
 const STACK_RED_ZONE: usize = 256 << 10;
@@ -519,10 +524,24 @@ impl Session {
         Ok(())
     }
 
-    /// All the items of an iterable.
+    /// All the items of an iterable. One whose length is known is refused whole, before it is made, when it
+    /// could not be held (`list(range(10**12))`); any other grows within the memory limit.
     pub(crate) fn collect(&mut self, v: &Value) -> Result<Vec<Value>, LangError> {
+        let known = match v {
+            Value::Range(r) => Some(range_len(r) as u128),
+            // A packet is far more than its value: its layers and fields take a few hundred bytes.
+            Value::Packet(p) => Some(p.owned().count().saturating_mul(PACKET_BYTES / VALUE_BYTES)),
+            _ => None,
+        };
         let mut out = Vec::new();
+        if let Some(n) = known {
+            memory::check(n, VALUE_BYTES as usize)?;
+        }
         self.iterate(v, |_, x| {
+            if out.len() == out.capacity() {
+                let more = out.len().max(4);
+                memory::reserve(&mut out, more)?;
+            }
             out.push(x);
             Ok(true)
         })?;

@@ -62,6 +62,7 @@ static RAISABLE: &[ErrorKind] = &[
     ErrorKind::Timeout,
     ErrorKind::ConnectionRefused,
     ErrorKind::Eof,
+    ErrorKind::Memory,
 ];
 
 /// Whether an error kind belongs to a family.
@@ -148,6 +149,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     class!(14, "TimeoutError"),
     class!(15, "ConnectionRefusedError"),
     class!(16, "EOFError"),
+    class!(17, "MemoryError"),
     builtin!(
         "LookupError",
         [],

@@ -24,6 +24,7 @@ mod hexcap;
 mod live;
 mod load_dumps;
 mod make_table;
+mod memory;
 mod net;
 mod net_table;
 mod ops;

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use super::ast::{BinOp, CmpOp, UnOp};
 use super::error::{ErrorKind, LangError};
+use super::memory;
 use super::value::{range_len, sequence_index, Value};
 use crate::packet::Packet;
 use crate::pcapio::slice_indices;
@@ -143,15 +144,17 @@ pub(crate) fn binop(op: BinOp, a: Value, b: Value) -> Result<Value, LangError> {
         (BinOp::Add, List(x), List(y)) => Value::list([&x.borrow()[..], &y.borrow()[..]].concat()),
         (BinOp::Add, Tuple(x), Tuple(y)) => Tuple([&x[..], &y[..]].concat().into()),
         (BinOp::Mul, Str(s), n) | (BinOp::Mul, n, Str(s)) if n.as_int().is_some() => {
-            Value::str(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
+            Value::str(&memory::repeat_str(s, repeat(n.as_int().unwrap_or(0))?)?)
         }
         (BinOp::Mul, Bytes(s), n) | (BinOp::Mul, n, Bytes(s)) if n.as_int().is_some() => {
-            Value::bytes(&s.repeat(repeat(n.as_int().unwrap_or(0))?))
+            Value::bytes(&memory::repeat(s, repeat(n.as_int().unwrap_or(0))?)?)
         }
         (BinOp::Mul, List(l), n) | (BinOp::Mul, n, List(l)) if n.as_int().is_some() => {
-            let items = l.borrow();
             let n = repeat(n.as_int().unwrap_or(0))?;
-            Value::list(items.iter().cloned().cycle().take(items.len() * n).collect())
+            Value::list(memory::repeat(&l.borrow(), n)?)
+        }
+        (BinOp::Mul, Tuple(t), n) | (BinOp::Mul, n, Tuple(t)) if n.as_int().is_some() => {
+            Tuple(memory::repeat(t, repeat(n.as_int().unwrap_or(0))?)?.into())
         }
         (BinOp::Mod, Str(f), args) => Value::str(&percent_format(f, args)?),
         _ => {
