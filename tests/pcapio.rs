@@ -451,6 +451,21 @@ fn records_keep_their_lengths_and_refuse_times_they_cannot_hold() {
     }
 }
 
+/// A file in a directory that does not exist names the directory, for a list and for a stream alike.
+#[test]
+fn a_missing_directory_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gone").join("x.pcap");
+    let e = pcapio::write(&path, &a_ping(), &WriteOptions::default()).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with(&format!("no such directory: {}", dir.path().join("gone").display())),
+        "{e}"
+    );
+    let e = Writer::create(&path, &WriteOptions::default()).map(|_| ()).unwrap_err();
+    assert!(matches!(e.kind, FileErrorKind::NoDirectory(_)), "{e}");
+}
+
 #[test]
 fn an_unfinished_writer_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();

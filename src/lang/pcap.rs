@@ -56,7 +56,7 @@ pub(crate) fn lang_error(e: pcapio::Error) -> LangError {
         // The streamed listing reports a failed write to its output under this name: a closed pipe is a
         // quiet exit, as for any other output.
         pcapio::FileErrorKind::Io(io) if e.path == Path::new("<output>") => return io_error(io),
-        pcapio::FileErrorKind::NotFound => ErrorKind::FileNotFound,
+        pcapio::FileErrorKind::NotFound | pcapio::FileErrorKind::NoDirectory(_) => ErrorKind::FileNotFound,
         pcapio::FileErrorKind::Filter { .. } => ErrorKind::Value,
         _ => ErrorKind::Io,
     };

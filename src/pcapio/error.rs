@@ -11,6 +11,8 @@ pub enum FileErrorKind {
     NotFound,
     /// The path is a directory.
     IsDirectory,
+    /// The directory a file is to be written in does not exist.
+    NoDirectory(PathBuf),
     /// The operating system refused (permissions, I/O errors).
     Io(std::io::Error),
     /// A stream's file could not take more (disk full, quota, I/O error): what was written whole before is
@@ -82,6 +84,7 @@ impl fmt::Display for FileErrorKind {
         match self {
             FileErrorKind::NotFound => f.write_str("no such file"),
             FileErrorKind::IsDirectory => f.write_str("is a directory, not a capture file"),
+            FileErrorKind::NoDirectory(dir) => write!(f, "no such directory: {}", dir.display()),
             FileErrorKind::Io(e) => write!(f, "{e}"),
             FileErrorKind::StreamCut { kept, cause } => {
                 write!(f, "{cause}; the file keeps the {kept} packets written before it")

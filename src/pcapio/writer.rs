@@ -224,7 +224,13 @@ impl Writer {
             .append(header.is_some())
             .truncate(header.is_none())
             .open(&tmp)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| match path.parent() {
+                // The file's directory is what is missing, not the file.
+                Some(dir) if e.kind() == std::io::ErrorKind::NotFound && !dir.as_os_str().is_empty() => {
+                    Error::new(&path, FileErrorKind::NoDirectory(dir.to_path_buf()))
+                }
+                _ => Error::io(&path, e),
+            })?;
         let disk_len = file.metadata().map_err(|e| Error::io(&path, e))?.len();
         let appended_to = match header.is_some() && gz && opts.keep_partial {
             true => readable(&path),
