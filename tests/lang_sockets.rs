@@ -392,3 +392,46 @@ fn simple_socket_over_udp_is_a_packet_a_datagram() {
         assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Type, message), "{src}");
     }
 }
+
+/// A peer that resets the connection (a RST: SO_LINGER 0, then close) while a recv waits: the recv ends at
+/// once with Python's `ConnectionResetError`, an `OSError`, naming the connection — never a hang or a panic.
+#[test]
+fn a_reset_during_recv_is_a_connection_reset_error() {
+    use std::os::fd::AsRawFd;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: setsockopt reads one linger struct for a socket we own.
+        unsafe {
+            libc::setsockopt(
+                conn.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                &linger as *const libc::linger as *const libc::c_void,
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+        drop(conn);
+    });
+    let mut s = session();
+    val(&mut s, &format!("c = tcp_connect('127.0.0.1', {port}, timeout=5)"));
+    let started = Instant::now();
+    let e = err(&mut s, "c.recv()");
+    server.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert_eq!(e.kind, ErrorKind::ConnectionReset, "{e}");
+    assert!(e.message.contains("reset"), "{e}");
+    assert_eq!(
+        val(
+            &mut s,
+            "try:\n    raise ConnectionResetError('x')\nexcept OSError as e:\n    r = 'an OSError'\nr"
+        ),
+        "'an OSError'"
+    );
+}

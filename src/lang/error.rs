@@ -36,6 +36,8 @@ pub enum ErrorKind {
     Timeout,
     /// Nothing listens on the port connected to.
     ConnectionRefused,
+    /// The peer reset the connection.
+    ConnectionReset,
     /// A stream ended where a whole message was expected (Python's `EOFError`).
     Eof,
     /// A value too large to hold (Python's `MemoryError`).
@@ -67,6 +69,7 @@ impl ErrorKind {
             ErrorKind::Permission => "PermissionError",
             ErrorKind::Timeout => "TimeoutError",
             ErrorKind::ConnectionRefused => "ConnectionRefusedError",
+            ErrorKind::ConnectionReset => "ConnectionResetError",
             ErrorKind::Eof => "EOFError",
             ErrorKind::Exit(_) => "SystemExit",
         }

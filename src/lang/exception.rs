@@ -63,6 +63,7 @@ static RAISABLE: &[ErrorKind] = &[
     ErrorKind::ConnectionRefused,
     ErrorKind::Eof,
     ErrorKind::Memory,
+    ErrorKind::ConnectionReset,
 ];
 
 /// Whether an error kind belongs to a family.
@@ -91,7 +92,11 @@ pub fn catches(class: &str, kind: ErrorKind) -> bool {
         || (class == "OSError"
             && matches!(
                 kind,
-                ErrorKind::FileNotFound | ErrorKind::Permission | ErrorKind::Timeout | ErrorKind::ConnectionRefused
+                ErrorKind::FileNotFound
+                    | ErrorKind::Permission
+                    | ErrorKind::Timeout
+                    | ErrorKind::ConnectionRefused
+                    | ErrorKind::ConnectionReset
             ))
         || (class == "RuntimeError" && kind == ErrorKind::Recursion)
 }
@@ -150,6 +155,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
     class!(15, "ConnectionRefusedError"),
     class!(16, "EOFError"),
     class!(17, "MemoryError"),
+    class!(18, "ConnectionResetError"),
     builtin!(
         "LookupError",
         [],

@@ -62,6 +62,7 @@ fn lang_error(e: SocketError) -> LangError {
     let kind = match e {
         SocketError::TimedOut { .. } => ErrorKind::Timeout,
         SocketError::Refused(_) => ErrorKind::ConnectionRefused,
+        SocketError::Reset(_) => ErrorKind::ConnectionReset,
         SocketError::Stopped => ErrorKind::Interrupted,
         _ => ErrorKind::Io,
     };
