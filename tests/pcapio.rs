@@ -466,6 +466,27 @@ fn a_missing_directory_is_named() {
     assert!(matches!(e.kind, FileErrorKind::NoDirectory(_)), "{e}");
 }
 
+/// Ctrl-C (the stop flag) during `wrpcap` of a list: the file as it was is left untouched, and no temporary.
+#[test]
+fn a_stopped_write_leaves_the_old_file_and_no_temporary() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.pcap");
+    std::fs::copy(fixture("ping.pcap"), &path).unwrap();
+    let e = pcapio::write_or_stop(
+        &path,
+        &load("http.pcap"),
+        &WriteOptions::default(),
+        &AtomicBool::new(true),
+    )
+    .unwrap_err();
+    assert!(matches!(e.kind, FileErrorKind::Stopped), "{e}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        std::fs::read(fixture("ping.pcap")).unwrap()
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file");
+}
+
 #[test]
 fn an_unfinished_writer_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();

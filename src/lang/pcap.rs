@@ -58,6 +58,7 @@ pub(crate) fn lang_error(e: pcapio::Error) -> LangError {
         pcapio::FileErrorKind::Io(io) if e.path == Path::new("<output>") => return io_error(io),
         pcapio::FileErrorKind::NotFound | pcapio::FileErrorKind::NoDirectory(_) => ErrorKind::FileNotFound,
         pcapio::FileErrorKind::Filter { .. } => ErrorKind::Value,
+        pcapio::FileErrorKind::Stopped => ErrorKind::Interrupted,
         _ => ErrorKind::Io,
     };
     LangError::new(kind, e.to_string())
@@ -114,7 +115,10 @@ fn b_packet_list(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 fn b_wrpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let path = a.path("filename")?;
     let items = items(s, a.get("pkt"), "wrpcap")?;
-    pcapio::write(&*path, &items, &write_options(a)?).map_err(lang_error)?;
+    let flag = s.interrupt_flag();
+    let written = pcapio::write_or_stop(&*path, &items, &write_options(a)?, &flag);
+    flag.store(false, std::sync::atomic::Ordering::Relaxed);
+    written.map_err(lang_error)?;
     Ok(Value::None)
 }
 

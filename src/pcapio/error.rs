@@ -20,6 +20,8 @@ pub enum FileErrorKind {
     StreamCut { kept: u64, cause: std::io::Error },
     /// A stream's writer is used again after it was cut.
     WriterCut,
+    /// The stop flag (Ctrl-C) ended the write; the file was left as it was.
+    Stopped,
     /// The file does not start with a pcap or pcapng magic number.
     NotCapture { magic: Option<u32> },
     /// The file ends inside the 24-byte pcap global header.
@@ -89,6 +91,7 @@ impl fmt::Display for FileErrorKind {
             FileErrorKind::StreamCut { kept, cause } => {
                 write!(f, "{cause}; the file keeps the {kept} packets written before it")
             }
+            FileErrorKind::Stopped => f.write_str("interrupted; the file was left as it was"),
             FileErrorKind::WriterCut => f.write_str("the file was already cut short by an earlier error"),
             FileErrorKind::NotCapture { magic: Some(m) } => {
                 write!(f, "not a pcap or pcapng capture file (starts with {m:#010x})")

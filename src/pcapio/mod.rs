@@ -44,7 +44,7 @@ pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
 pub use reader::{ReadOptions, Reader, Warning};
 pub use stream::{stream_summaries, Totals};
-pub use writer::{write, Frames, WriteOptions, Writer};
+pub use writer::{write, write_or_stop, Frames, WriteOptions, Writer};
 
 /// Scapy's `rdpcap`: loads a file into a [`PacketList`] named after it. Damage after the first packets is a
 /// warning (the packets before it are returned); a file that cannot be read at all is an error.

@@ -8,7 +8,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use flate2::write::GzEncoder;
 use flate2::Compression;
@@ -121,12 +121,26 @@ impl<T: Frames> Frames for Vec<T> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn write(path: impl AsRef<Path>, frames: &(impl Frames + ?Sized), opts: &WriteOptions) -> Result<u64, Error> {
+    write_or_stop(path, frames, opts, &AtomicBool::new(false))
+}
+
+/// [`write`], ended by `stop` (Ctrl-C): then nothing is written, the file as it was is left untouched and the
+/// temporary file is removed.
+pub fn write_or_stop(
+    path: impl AsRef<Path>,
+    frames: &(impl Frames + ?Sized),
+    opts: &WriteOptions,
+    stop: &AtomicBool,
+) -> Result<u64, Error> {
     let opts = WriteOptions {
         nano: opts.nano || frames.needs_nanos(),
         ..opts.clone()
     };
     let mut w = Writer::create(path, &opts)?;
-    frames.each_frame(&mut |f| w.write_frame(f))?;
+    frames.each_frame(&mut |f| match stop.load(Ordering::Relaxed) {
+        true => Err(Error::new(&w.path, FileErrorKind::Stopped)),
+        false => w.write_frame(f),
+    })?;
     w.close()
 }
 
