@@ -47,6 +47,8 @@ pub struct TraceOptions {
     pub probes: u8,
     /// How long to wait for answers after the last probe has left.
     pub timeout: Duration,
+    /// BPF filter for the capture (default: ICMP, ICMPv6, and TCP or UDP from the target).
+    pub filter: Option<String>,
     /// Emit Scapy's emission lines ([`Event::BeginEmission`], [`Event::FinishedSending`], [`Event::Received`]).
     pub verbose: bool,
     /// What an answer must match (Scapy's `conf.checkIP*`).
@@ -65,6 +67,7 @@ impl Default for TraceOptions {
             max_ttl: 30,
             probes: 1,
             timeout: Duration::from_secs(2),
+            filter: None,
             verbose: false,
             rules: MatchRules::default(),
             events: Events::default(),
@@ -198,7 +201,7 @@ pub fn traceroute(target: IpAddr, opts: &TraceOptions, stop: &AtomicBool) -> Res
     let xopts = ExchangeOptions {
         via: Via::Ip(None),
         capture: hit.iface,
-        filter: Some(capture_filter(target)),
+        filter: Some(opts.filter.clone().unwrap_or_else(|| capture_filter(target))),
         timeout: Some(opts.timeout),
         retry: 0,
         inter: Duration::ZERO,

@@ -399,6 +399,17 @@ impl Chain {
             }
             std::thread::sleep(std::time::Duration::from_millis(25));
         }
+        // The path carries traffic end to end (IPv6 may drop the first packets while its neighbours settle).
+        for server in [CHAIN_HOPS4[2], CHAIN_HOPS6[2]] {
+            let answered = (0..20).any(|_| {
+                let ping = Command::new("ip")
+                    .args(["netns", "exec", &nodes[0], "ping", "-c1", "-W1", "-i0.2", server])
+                    .stdout(Stdio::null())
+                    .status();
+                ping.is_ok_and(|s| s.success())
+            });
+            assert!(answered, "{server} never answered a ping through the chain");
+        }
         Some(chain)
     }
 
