@@ -222,7 +222,7 @@ pub fn traceroute(target: IpAddr, opts: &TraceOptions, stop: &AtomicBool) -> Res
                 if stop.load(Ordering::Relaxed) {
                     done.store(true, Ordering::Relaxed);
                 }
-                std::thread::sleep(Duration::from_millis(5));
+                std::thread::sleep(Duration::from_millis(1));
             }
         });
         let r = exchange(
