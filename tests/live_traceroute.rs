@@ -2,7 +2,8 @@
 //! forwarding on in the routers. From the client, every proto over IPv4 and IPv6 finds r1, r2, then the
 //! server, and ends there well before the timeout; a maxttl short of the server reports just the routers;
 //! an unroutable target and an unknown name fail at once, naming the problem. When Debian's traceroute is
-//! installed, its hops are ours.
+//! installed, its hops are ours. In the language, `traceroute` / `traceroute6` print Scapy's table and
+//! return its values, and bad arguments are named.
 
 mod common;
 
