@@ -120,7 +120,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
 ];
 
 /// The library's error as the language's, its words unchanged.
-fn lang_error(e: net::Error) -> LangError {
+pub(super) fn lang_error(e: net::Error) -> LangError {
     if let net::Error::File(e) = e {
         return pcap::lang_error(e);
     }
@@ -161,7 +161,10 @@ pub(super) fn stderr_events() -> net::Events {
 
 /// Runs a live call with the session's interrupt flag as its stop, then clears the flag: Ctrl-C ended the
 /// call, and its result is kept.
-fn interruptible<T>(flag: &AtomicBool, run: impl FnOnce(&AtomicBool) -> net::Result<T>) -> Result<T, LangError> {
+pub(super) fn interruptible<T>(
+    flag: &AtomicBool,
+    run: impl FnOnce(&AtomicBool) -> net::Result<T>,
+) -> Result<T, LangError> {
     let r = run(flag);
     flag.store(false, Ordering::Relaxed);
     r.map_err(lang_error)

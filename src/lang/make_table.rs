@@ -36,15 +36,35 @@ pub enum Style {
 
 /// The table of `items` (each the arguments `fxyz` is called with), printed, or returned with `dump=True`.
 pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args, style: Style) -> Result<Value, LangError> {
+    let mut texts = Vec::with_capacity(items.len());
+    for item in items {
+        s.check_interrupt()?;
+        texts.push(three_texts(s, a.get("fxyz"), item)?);
+    }
+    let text = table_text(s, texts, a.get("sortx"), a.get("sorty"), style)?;
+    if a.truthy("dump") {
+        Ok(Value::str(&text))
+    } else {
+        s.write(&text)
+    }
+}
+
+/// The table of (column, row, cell) texts, its heads ordered by the `sortx` / `sorty` keys (or Scapy's
+/// default order where they are None): what `make_table` prints, for a result that computes its own cells.
+pub(crate) fn table_text(
+    s: &mut Session,
+    texts: Vec<[String; 3]>,
+    sortx: &Value,
+    sorty: &Value,
+    style: Style,
+) -> Result<String, LangError> {
     // The heads in the order first seen (Python's dicts), each column's width, and the cells.
     let mut cols: Vec<String> = Vec::new();
     let mut widths: HashMap<String, usize> = HashMap::new();
     let mut rows: Vec<String> = Vec::new();
     let mut seen_rows: HashSet<String> = HashSet::new();
     let mut cells: HashMap<(String, String), String> = HashMap::new();
-    for item in items {
-        s.check_interrupt()?;
-        let [x, y, z] = three_texts(s, a.get("fxyz"), item)?;
+    for [x, y, z] in texts {
         let w = width(&x).max(width(&z));
         match widths.get_mut(&x) {
             Some(old) => *old = (*old).max(w),
@@ -59,8 +79,8 @@ pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args, style: Styl
         cells.insert((x, y), z);
     }
     let row_width = rows.iter().map(|y| width(y)).max().unwrap_or(0);
-    let cols = sorted(s, cols, a.get("sortx"))?;
-    let rows = sorted(s, rows, a.get("sorty"))?;
+    let cols = sorted(s, cols, sortx)?;
+    let rows = sorted(s, rows, sorty)?;
     let col_width = |x: &String| widths.get(x).copied().unwrap_or(0);
 
     let (cell_end, sepline) = match style {
@@ -91,11 +111,7 @@ pub fn make_table(s: &mut Session, items: Vec<Vec<Value>>, a: &Args, style: Styl
         text.push('\n');
     }
     text += sepline.as_deref().unwrap_or_default();
-    if a.truthy("dump") {
-        Ok(Value::str(&text))
-    } else {
-        s.write(&text)
-    }
+    Ok(text)
 }
 
 /// `[str(v) for v in fxyz(*item)]`, which must be three texts.

@@ -48,6 +48,8 @@ mod set;
 mod sockets;
 mod sprintf;
 pub mod table;
+mod traceroute;
+mod traceroute_result;
 pub mod value;
 
 pub use assist::{highlight_tokens, is_complete, Candidate, CandidateKind, TokenClass};

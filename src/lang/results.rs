@@ -42,6 +42,11 @@ impl Results {
         r
     }
 
+    /// The (request, answer) pairs, in arrival order.
+    pub(crate) fn pairs(&self) -> &[(Pkt, Pkt)] {
+        &self.pairs
+    }
+
     /// The pair at `i`, Scapy's `QueryAnswer`.
     fn item(&self, i: usize) -> Value {
         let (query, answer) = self.pairs[i].clone();

@@ -85,7 +85,11 @@ fn directive(p: &Packet, start: usize, spec: &str, out: &mut String) -> Result<(
             };
             (find_layer(p, start, name, n), f)
         }
-        None => (Some(start).filter(|&i| i < p.layers().len()), target),
+        // Scapy's `getfieldval`: this layer's field, else the first layer above that has one.
+        None => (
+            (start..p.layers().len()).find(|&i| p.layers()[i].field_index(target).is_some()),
+            target,
+        ),
     };
     let Some(i) = layer.filter(|&i| p.layers()[i].field_index(field).is_some()) else {
         out.push_str("??");
@@ -102,12 +106,12 @@ fn directive(p: &Packet, start: usize, spec: &str, out: &mut String) -> Result<(
         false => Value::str(&field_repr(p, i, field)),
     };
     match format {
-        // `r` alone: the raw value as Python's `%s` prints it.
+        // `r` after a format drops off it (`%ir,ICMP.type%` is `%i` of the raw value); `r` alone is Python's
+        // `%s` of it.
         Some(f) => {
-            let f = if raw {
-                format!("{}s", &f[..f.len() - 1])
-            } else {
-                f.to_string()
+            let f = match (raw, &f[..f.len() - usize::from(raw)]) {
+                (true, "") => "s",
+                (_, f) => f,
             };
             out.push_str(&percent_format(&format!("%{f}"), &value)?)
         }

@@ -9,7 +9,7 @@ use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
     builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer, portscan,
-    python, set, sockets,
+    python, set, sockets, traceroute,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -30,6 +30,7 @@ static BUILTINS: &[&[Builtin]] = &[
     sockets::BUILTINS,
     packet_sockets::BUILTINS,
     portscan::BUILTINS,
+    traceroute::BUILTINS,
     builtins::EXIT,
 ];
 

@@ -21,7 +21,11 @@ use crate::LinkType;
 
 /// Kernel ring per interface: large enough to absorb a burst while the reader thread is descheduled (64 MiB
 /// still dropped answers of a 1,000-probe `sr` on a busy 2-core machine; 128 MiB did not).
-const BUFFER: i32 = 128 << 20;
+pub(crate) const BUFFER: usize = 128 << 20;
+/// The smallest ring an exchange asks for. The kernel allocates a ring when the capture opens and frees it
+/// when it closes, in time that grows with its size (128 MiB: 30 ms to 300 ms), which a short exchange
+/// (`sr1`, a traceroute) would otherwise spend mostly there.
+pub(crate) const MIN_BUFFER: usize = 4 << 20;
 /// Scapy's snapshot length. libpcap sizes ring blocks by it, so a larger one means fewer, emptier blocks.
 const SNAPLEN: i32 = 65_535;
 /// The block timeout: the longest a captured frame waits before delivery, and how often a blocked reader
@@ -95,12 +99,18 @@ pub(crate) struct Live {
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
-fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> Result<pcap::Capture<pcap::Active>> {
+fn open_one(
+    iface: &str,
+    filter: Option<&str>,
+    promisc: bool,
+    inbound: bool,
+    ring: usize,
+) -> Result<pcap::Capture<pcap::Active>> {
     let mut cap = pcap::Capture::from_device(iface)
         .and_then(|c| {
             // Not immediate mode: it would mean TPACKET_V2 (see above).
             c.immediate_mode(false)
-                .buffer_size(BUFFER)
+                .buffer_size(i32::try_from(ring).unwrap_or(i32::MAX))
                 .promisc(promisc)
                 .snaplen(SNAPLEN)
                 .timeout(POLL_MS)
@@ -125,10 +135,21 @@ fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> 
 impl Live {
     /// Opens every interface first (so an error leaves nothing running), then starts the readers.
     pub(crate) fn start(ifaces: &[String], filter: Option<&str>, promisc: bool, inbound: bool) -> Result<Live> {
+        Live::start_with_ring(ifaces, filter, promisc, inbound, BUFFER)
+    }
+
+    /// As `start`, with a kernel ring of `ring` bytes per interface.
+    pub(crate) fn start_with_ring(
+        ifaces: &[String],
+        filter: Option<&str>,
+        promisc: bool,
+        inbound: bool,
+        ring: usize,
+    ) -> Result<Live> {
         privilege::require()?;
         let caps = ifaces
             .iter()
-            .map(|i| open_one(i, filter, promisc, inbound))
+            .map(|i| open_one(i, filter, promisc, inbound, ring))
             .collect::<Result<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel();
         let halt = Arc::new(AtomicBool::new(false));

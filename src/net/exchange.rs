@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use super::capture::{CaptureStats, Live};
+use super::capture::{CaptureStats, Live, BUFFER, MIN_BUFFER};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
 use super::privilege;
@@ -58,7 +58,13 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
     stop: &AtomicBool,
 ) -> Result<Exchanged> {
     privilege::require()?;
-    let live = Live::start(std::slice::from_ref(&opts.capture), opts.filter.as_deref(), false, true)?;
+    let live = Live::start_with_ring(
+        std::slice::from_ref(&opts.capture),
+        opts.filter.as_deref(),
+        false,
+        true,
+        ring_for(requests.len(), opts.multi),
+    )?;
     let mut out = Some(Socket::open(&opts.via)?);
     let mut answered = vec![false; requests.len()];
     let mut sent_at = vec![None; requests.len()];
@@ -139,6 +145,16 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
         sent_at,
         stats,
     })
+}
+
+/// The capture ring an exchange needs: 128 KiB per request (the full ring held a 1,000-probe `sr`'s answers
+/// on a busy machine, half of it did not), at least `MIN_BUFFER`; the full ring when each request may bring
+/// many answers (`multi`).
+fn ring_for(requests: usize, multi: bool) -> usize {
+    if multi {
+        return BUFFER;
+    }
+    requests.saturating_mul(128 << 10).clamp(MIN_BUFFER, BUFFER)
 }
 
 /// The requests a sender sent, by index, each with when it left.

@@ -24,6 +24,8 @@
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
 //! - `sniff`: capture, conf, error;
+//! - `traceroute` (every TTL's probes at once, over the exchange): conf, error, events, exchange, privilege,
+//!   socket, sr;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
 //! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
@@ -57,6 +59,7 @@ mod socket;
 mod socket_error;
 mod sr;
 mod stream;
+mod traceroute;
 mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -85,6 +88,7 @@ pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
+pub use traceroute::{trace_target, traceroute, Answer, Hop, Reply, TraceOptions, TraceProto, TraceReport};
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a

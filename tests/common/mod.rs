@@ -123,28 +123,12 @@ impl Bed {
     /// Moves the calling thread into namespace A (or B) until the guard drops. Sockets and captures opened
     /// meanwhile stay in that namespace.
     pub fn enter(&self, ns: &str) -> Inside {
-        let home = File::open("/proc/thread-self/ns/net").expect("own netns");
-        let target = File::open(format!("/var/run/netns/{ns}")).expect("netns file");
-        // SAFETY: setns on valid descriptors; affects only the calling thread.
-        assert_eq!(
-            unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) },
-            0,
-            "setns {ns}"
-        );
-        wirecraft::net::resync();
-        Inside { home }
+        enter_netns(ns)
     }
 
     /// Starts a command inside namespace `ns`; it is killed (by its PID) when the bed drops.
     pub fn spawn(&mut self, ns: &str, cmd: &[&str]) {
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns])
-            .args(cmd)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn in netns");
-        self.children.push(child);
+        self.children.push(spawn_in(ns, cmd));
     }
 }
 
@@ -158,6 +142,32 @@ impl Drop for Bed {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
+}
+
+/// Moves the calling thread into namespace `ns` until the guard drops. Sockets and captures opened meanwhile
+/// stay in that namespace.
+pub fn enter_netns(ns: &str) -> Inside {
+    let home = File::open("/proc/thread-self/ns/net").expect("own netns");
+    let target = File::open(format!("/var/run/netns/{ns}")).expect("netns file");
+    // SAFETY: setns on valid descriptors; affects only the calling thread.
+    assert_eq!(
+        unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) },
+        0,
+        "setns {ns}"
+    );
+    wirecraft::net::resync();
+    Inside { home }
+}
+
+/// Starts a command inside namespace `ns`, its output discarded.
+fn spawn_in(ns: &str, cmd: &[&str]) -> Child {
+    Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(cmd)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn in netns")
 }
 
 /// The calling thread is inside a test namespace until this drops.
@@ -230,5 +240,198 @@ impl Sink {
     /// What was written since the last call, as text.
     pub fn take(&self) -> String {
         String::from_utf8_lossy(&std::mem::take(&mut *self.0.borrow_mut())).into_owned()
+    }
+}
+
+/// The chain bed's addresses: link `k` (1 to 3) is 198.18.k.0/24 and fd00:18:k::/64, its left end `.1` /
+/// `::1`, its right end `.2` / `::2`.
+pub const CHAIN_CLIENT4: &str = "198.18.1.1";
+pub const CHAIN_CLIENT6: &str = "fd00:18:1::1";
+/// What a traceroute from the client finds, in order: r1 and r2 (the address each answers from, on the link
+/// back towards the client), then the server.
+pub const CHAIN_HOPS4: [&str; 3] = ["198.18.1.2", "198.18.2.2", "198.18.3.2"];
+pub const CHAIN_HOPS6: [&str; 3] = ["fd00:18:1::2", "fd00:18:2::2", "fd00:18:3::2"];
+
+/// A routed path in four namespaces: client — r1 — r2 — server, three veth pairs with both ends inside
+/// them, forwarding on in the routers, no ICMP rate limit anywhere in it, and a TCP listener (Python's
+/// `http.server`) on port 80 of the server. Unique names; removed when dropped, panics included.
+pub struct Chain {
+    pub client: String,
+    pub r1: String,
+    pub r2: String,
+    pub server: String,
+    children: Vec<Child>,
+}
+
+/// `sysctl -qw` of each setting inside namespace `ns`.
+fn sysctl(ns: &str, settings: &[&str]) {
+    let st = Command::new("ip")
+        .args(["netns", "exec", ns, "sysctl", "-qw"])
+        .args(settings)
+        .status();
+    assert!(st.is_ok_and(|s| s.success()), "sysctl {settings:?} in {ns}");
+}
+
+impl Chain {
+    /// Builds the chain, or `None` when the test must be skipped.
+    pub fn new(test: &str) -> Option<Chain> {
+        if !privileged(test) {
+            return None;
+        }
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id();
+        let ns = |role: &str| format!("wct{pid}c{n}{role}");
+        let mut chain = Chain {
+            client: ns("c"),
+            r1: ns("r1"),
+            r2: ns("r2"),
+            server: ns("s"),
+            children: Vec::new(),
+        };
+        // `chain` exists before anything is made, so a failing step unwinds through its drop.
+        let nodes = [
+            chain.client.clone(),
+            chain.r1.clone(),
+            chain.r2.clone(),
+            chain.server.clone(),
+        ];
+        for node in &nodes {
+            ip(&["netns", "add", node]);
+            ip(&["-n", node, "link", "set", "lo", "up"]);
+        }
+        let mut ends = Vec::new();
+        for k in 1..=3 {
+            let (left, right) = (&nodes[k - 1], &nodes[k]);
+            let (if_l, if_r) = (
+                format!("w{}c{n}l{k}a", pid % 100_000),
+                format!("w{}c{n}l{k}b", pid % 100_000),
+            );
+            ip(&[
+                "link", "add", "name", &if_l, "netns", left, "type", "veth", "peer", "name", &if_r, "netns", right,
+            ]);
+            for (node, ifc, end) in [(left, &if_l, 1), (right, &if_r, 2)] {
+                ip(&["-n", node, "addr", "add", &format!("198.18.{k}.{end}/24"), "dev", ifc]);
+                ip(&[
+                    "-n",
+                    node,
+                    "addr",
+                    "add",
+                    &format!("fd00:18:{k}::{end}/64"),
+                    "dev",
+                    ifc,
+                    "nodad",
+                ]);
+                ip(&["-n", node, "link", "set", ifc, "up"]);
+                ends.push((node.clone(), ifc.clone()));
+            }
+        }
+        // Each node reaches the links it is not on through its neighbour towards them.
+        let routes: [(&str, &[u8], u8, u8); 4] = [
+            (&chain.client, &[2, 3], 1, 2),
+            (&chain.r1, &[3], 2, 2),
+            (&chain.r2, &[1], 2, 1),
+            (&chain.server, &[1, 2], 3, 1),
+        ];
+        for (node, links, via_link, via_end) in routes {
+            for k in links {
+                ip(&[
+                    "-n",
+                    node,
+                    "route",
+                    "add",
+                    &format!("198.18.{k}.0/24"),
+                    "via",
+                    &format!("198.18.{via_link}.{via_end}"),
+                ]);
+                ip(&[
+                    "-n",
+                    node,
+                    "-6",
+                    "route",
+                    "add",
+                    &format!("fd00:18:{k}::/64"),
+                    "via",
+                    &format!("fd00:18:{via_link}::{via_end}"),
+                ]);
+            }
+        }
+        for node in &nodes {
+            sysctl(
+                node,
+                &[
+                    "net.ipv4.icmp_ratelimit=0",
+                    "net.ipv4.icmp_msgs_per_sec=1000000",
+                    "net.ipv4.icmp_msgs_burst=100000",
+                    "net.ipv6.icmp.ratelimit=0",
+                ],
+            );
+        }
+        for router in [&chain.r1, &chain.r2] {
+            sysctl(router, &["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]);
+        }
+        chain.spawn(
+            &nodes[3],
+            &[
+                "python3",
+                "-m",
+                "http.server",
+                "80",
+                "--bind",
+                "::",
+                "--directory",
+                "/nonexistent-wirecraft-empty",
+            ],
+        );
+        // Wait for every end to carry traffic and the listener to listen.
+        for _ in 0..200 {
+            let up = ends.iter().all(|(node, ifc)| {
+                let out = Command::new("ip")
+                    .args(["-n", node, "-br", "link", "show", ifc])
+                    .output();
+                String::from_utf8_lossy(&out.map(|o| o.stdout).unwrap_or_default()).contains(" UP ")
+            });
+            let out = Command::new("ip")
+                .args(["netns", "exec", &nodes[3], "ss", "-Hltn", "sport = :80"])
+                .output();
+            let listening = !out.map(|o| o.stdout).unwrap_or_default().is_empty();
+            if up && listening {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        // The path carries traffic end to end (IPv6 may drop the first packets while its neighbours settle).
+        for server in [CHAIN_HOPS4[2], CHAIN_HOPS6[2]] {
+            let answered = (0..20).any(|_| {
+                let ping = Command::new("ip")
+                    .args(["netns", "exec", &nodes[0], "ping", "-c1", "-W1", "-i0.2", server])
+                    .stdout(Stdio::null())
+                    .status();
+                ping.is_ok_and(|s| s.success())
+            });
+            assert!(answered, "{server} never answered a ping through the chain");
+        }
+        Some(chain)
+    }
+
+    /// Moves the calling thread into namespace `ns` until the guard drops.
+    pub fn enter(&self, ns: &str) -> Inside {
+        enter_netns(ns)
+    }
+
+    /// Starts a command inside namespace `ns`; it is killed (by its PID) when the chain drops.
+    pub fn spawn(&mut self, ns: &str, cmd: &[&str]) {
+        self.children.push(spawn_in(ns, cmd));
+    }
+}
+
+impl Drop for Chain {
+    fn drop(&mut self) {
+        for c in &mut self.children {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        for ns in [&self.client, &self.r1, &self.r2, &self.server] {
+            let _ = Command::new("ip").args(["netns", "del", ns]).status();
+        }
     }
 }
