@@ -50,6 +50,7 @@ mod ports;
 mod portscan;
 mod prefix;
 mod privilege;
+mod rawscan;
 pub mod route;
 mod send;
 mod sniff;
@@ -57,6 +58,9 @@ mod socket;
 mod socket_error;
 mod sr;
 mod stream;
+mod synscan;
+mod udp_payloads;
+mod udpscan;
 mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -78,6 +82,7 @@ pub use portscan::{
     portscan, scan_targets, HostScan, PortResult, PortState, Reason, ScanError, ScanOptions, ScanReport,
 };
 pub use privilege::require as require_privileges;
+pub use rawscan::RawScanOptions;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
 pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
@@ -85,6 +90,8 @@ pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
+pub use synscan::synscan;
+pub use udpscan::udpscan;
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a
