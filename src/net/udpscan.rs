@@ -64,3 +64,53 @@ impl ScanKind for Udp {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_probe_carries_its_ports_payload_and_a_right_checksum() {
+        let udp = Udp { payloads: payloads() };
+        let template = (Layer::named("IP")
+            .unwrap()
+            .with("src", "198.18.0.1")
+            .unwrap()
+            .with("dst", "198.18.0.2")
+            .unwrap()
+            / udp.transport(40_000).unwrap())
+        .build();
+        let at = Layout {
+            ip: 0,
+            l4: 20,
+            src: "198.18.0.1".parse().unwrap(),
+            dst: "198.18.0.2".parse().unwrap(),
+        };
+        let mut frame = template.clone();
+        for port in [53u16, 7777, 123] {
+            udp.patch(&mut frame, &at, port, 0x1234_5678);
+            let payload = payloads()
+                .into_iter()
+                .find(|(p, _)| *p == port)
+                .map(|(_, b)| b)
+                .unwrap_or_default();
+            let expected = (Layer::named("IP")
+                .unwrap()
+                .with("src", "198.18.0.1")
+                .unwrap()
+                .with("dst", "198.18.0.2")
+                .unwrap()
+                .with("id", 0x1234u64)
+                .unwrap()
+                / Layer::named("UDP")
+                    .unwrap()
+                    .with("sport", 40_000u64)
+                    .unwrap()
+                    .with("dport", u64::from(port))
+                    .unwrap()
+                / Layer::named("Raw").unwrap().with("load", payload).unwrap())
+            .build();
+            assert_eq!(frame, expected, "port {port}");
+        }
+    }
+}
