@@ -95,12 +95,18 @@ pub(crate) struct Live {
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
-fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> Result<pcap::Capture<pcap::Active>> {
+fn open_one(
+    iface: &str,
+    filter: Option<&str>,
+    promisc: bool,
+    inbound: bool,
+    ring: i32,
+) -> Result<pcap::Capture<pcap::Active>> {
     let mut cap = pcap::Capture::from_device(iface)
         .and_then(|c| {
             // Not immediate mode: it would mean TPACKET_V2 (see above).
             c.immediate_mode(false)
-                .buffer_size(BUFFER)
+                .buffer_size(ring)
                 .promisc(promisc)
                 .snaplen(SNAPLEN)
                 .timeout(POLL_MS)
@@ -125,10 +131,23 @@ fn open_one(iface: &str, filter: Option<&str>, promisc: bool, inbound: bool) -> 
 impl Live {
     /// Opens every interface first (so an error leaves nothing running), then starts the readers.
     pub(crate) fn start(ifaces: &[String], filter: Option<&str>, promisc: bool, inbound: bool) -> Result<Live> {
+        Live::start_with_ring(ifaces, filter, promisc, inbound, BUFFER)
+    }
+
+    /// As [`Live::start`], with a kernel ring of `ring` bytes per interface: a caller that knows how much
+    /// it will capture (a port scan: one small answer per probe) spares the time the kernel takes to set up
+    /// and tear down the default 128 MiB.
+    pub(crate) fn start_with_ring(
+        ifaces: &[String],
+        filter: Option<&str>,
+        promisc: bool,
+        inbound: bool,
+        ring: i32,
+    ) -> Result<Live> {
         privilege::require()?;
         let caps = ifaces
             .iter()
-            .map(|i| open_one(i, filter, promisc, inbound))
+            .map(|i| open_one(i, filter, promisc, inbound, ring))
             .collect::<Result<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel();
         let halt = Arc::new(AtomicBool::new(false));

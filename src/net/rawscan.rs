@@ -149,7 +149,9 @@ pub(crate) fn raw_scan<K: ScanKind>(
     ifaces.sort();
     ifaces.dedup();
     if !ifaces.is_empty() && !stopped {
-        let live = Live::start(&ifaces, Some(&filter(K::PROTO, &paths)), false, true).map_err(ScanError::Live)?;
+        let ring = ring_for(paths.len() * ports.len());
+        let filter = filter(K::PROTO, &paths);
+        let live = Live::start_with_ring(&ifaces, Some(&filter), false, true, ring).map_err(ScanError::Live)?;
         let by_addr: HashMap<IpAddr, usize> = paths.iter().enumerate().map(|(i, t)| (t.addr, i)).collect();
         let cookie = |t: &Target, port: u16| cookie(&key, &t.at, sport, port);
         let mut progress = Progress::new(started, &opts.events);
@@ -191,6 +193,13 @@ pub(crate) fn raw_scan<K: ScanKind>(
         live.finish();
     }
     Ok(scan.report(ports, K::TRANSPORT, started, stop.load(Ordering::Relaxed)))
+}
+
+/// The capture ring for a scan of `probes` ports: room for every answer at once (a small frame each, in a
+/// TPACKET_V3 block), at least 4 MiB and at most the capture's usual 128 MiB.
+fn ring_for(probes: usize) -> i32 {
+    const PER_ANSWER: usize = 256;
+    probes.saturating_mul(PER_ANSWER).clamp(4 << 20, 128 << 20) as i32
 }
 
 /// The sequence number (or other cookie) of a probe: a keyed hash of its addresses and ports, so an answer is
