@@ -26,8 +26,11 @@
 //! - `sniff`: capture, conf, error;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
-//! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
-//!   ports, socket_error, stream;
+//! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): carried, endpoint,
+//!   error, events, ports, socket_error, stream;
+//! - `rawscan` (the stateless raw scan engine): capture, carried, conf, error, events, neigh, ports, portscan,
+//!   privilege, socket; `udp_payloads`: none; `synscan`, `udpscan` (with udp_payloads): carried, ports,
+//!   portscan, rawscan;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
