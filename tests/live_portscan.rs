@@ -78,8 +78,12 @@ fn bad_ports_and_methods_are_named() {
         "\"ssh\" is not a port number or range"
     );
     assert_eq!(
-        e(&mut s, "portscan('127.0.0.1', method='syn')"),
-        "portscan method \"syn\" is not yet supported (method=\"connect\" is)"
+        e(&mut s, "portscan('127.0.0.1', method='xmas')"),
+        "unknown portscan method \"xmas\" (one of connect, syn, udp)"
+    );
+    assert_eq!(
+        e(&mut s, "portscan('127.0.0.1', method='syn', rate=0)"),
+        "rate is a positive number of probes per second, or None, not 0"
     );
     assert!(e(&mut s, "portscan('no-such-host.invalid')").starts_with("cannot resolve"));
 }

@@ -1,6 +1,7 @@
-//! `portscan`: the language's binding of [`crate::net::portscan`], nmap's connect scan. It reads the
-//! targets and ports as a person writes them, runs the scan with the session's interrupt flag (Ctrl-C keeps
-//! the partial result) and the progress line on stderr, and returns a [`ScanResult`].
+//! `portscan`: the language's binding of the port scans — [`crate::net::portscan`] (nmap's connect scan),
+//! [`crate::net::synscan`] (`-sS`) and [`crate::net::udpscan`] (`-sU`). It reads the targets and ports as a
+//! person writes them, runs the scan with the session's interrupt flag (Ctrl-C keeps the partial result) and
+//! the progress line on stderr, and returns a [`ScanResult`].
 
 use std::sync::atomic::Ordering;
 
@@ -11,9 +12,9 @@ use super::portscan_result::ScanResult;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::Value;
-use crate::net::{self, PortError, Ports, ScanError, ScanOptions};
+use crate::net::{self, PortError, Ports, RawScanOptions, ScanError, ScanOptions};
 
-/// The scan methods of nmap's that `portscan` names; only `connect` runs today.
+/// The scan methods `portscan` runs.
 const METHODS: [&str; 3] = ["connect", "syn", "udp"];
 
 pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
@@ -22,13 +23,17 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
         req("target"),
         opt("ports", Const::Pair(1, 1024)),
         opt("method", Const::Str("connect")),
+        opt("rate", Const::None),
         opt("timeout", Const::Int(1)),
         opt("retries", Const::Int(1))
     ],
     "Scan the TCP ports of target (an address, a name in /etc/hosts, a network such as '198.18.0.0/24', or a \
-     list of them) as nmap -sT does: a full connect to each port, no privileges needed. ports: a number, a list, \
-     (first, last), a range, or nmap's text ('22,80,8000-8100', '-' for all 65535). timeout: seconds an attempt \
-     waits; retries: more attempts for a silent port. The result prints as nmap's table; r.open, r.closed, \
+     list of them). method: 'connect' (nmap -sT: a full connect to each port, no privileges needed), 'syn' \
+     (nmap -sS: stateless SYNs, a RST after each SYN-ACK; needs raw privileges) or 'udp' (nmap -sU: a datagram \
+     per port, protocol probes for well-known ports; silence is open|filtered). ports: a number, a list, \
+     (first, last), a range, or nmap's text ('22,80,8000-8100', '-' for all 65535). rate: probes per second at \
+     most for syn and udp (None: as fast as answers come). timeout: seconds an attempt waits; retries: more \
+     attempts for a silent port. The result prints as nmap's table; r.open, r.closed, \
      r.filtered, r[22], for port, state in r, r.summary(). Ctrl-C keeps what was found.",
     b_portscan
 )];
@@ -37,13 +42,9 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     // Every argument is read before any is judged, so each error names the first bad one of them all.
     let (method, target_arg, ports_arg) = (a.str("method")?, a.get("target"), a.get("ports"));
     let (timeout, retries) = (a.seconds("timeout")?, a.count("retries")?.unwrap_or(0));
+    let rate = rate(a.get("rate"))?;
     match &*method {
-        "connect" => {}
-        m if METHODS.contains(&m) => {
-            return Err(LangError::value_err(format!(
-                "portscan method {m:?} is not yet supported (method=\"connect\" is)"
-            )))
-        }
+        m if METHODS.contains(&m) => {}
         m => {
             return Err(LangError::value_err(format!(
                 "unknown portscan method {m:?} (one of {})",
@@ -54,16 +55,43 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let timeout = timeout.ok_or_else(|| LangError::value_err("timeout is a number of seconds, not None"))?;
     let targets = targets(target_arg)?;
     let ports = ports(ports_arg).map_err(scan_error)?;
-    let opts = ScanOptions {
+    let retries = u32::try_from(retries).unwrap_or(u32::MAX);
+    let raw = RawScanOptions {
         timeout,
-        retries: u32::try_from(retries).unwrap_or(u32::MAX),
+        retries,
+        rate,
         events: stderr_events(),
-        ..ScanOptions::default()
     };
     let flag = s.interrupt_flag();
-    let report = net::portscan(&targets, &ports, &opts, &flag);
+    let report = match &*method {
+        "syn" => net::synscan(&targets, &ports, &raw, &flag),
+        "udp" => net::udpscan(&targets, &ports, &raw, &flag),
+        _ => {
+            let opts = ScanOptions {
+                timeout,
+                retries,
+                events: raw.events,
+                ..ScanOptions::default()
+            };
+            net::portscan(&targets, &ports, &opts, &flag)
+        }
+    };
     flag.store(false, Ordering::Relaxed);
     Ok(Value::host(ScanResult::new(report.map_err(scan_error)?)))
+}
+
+/// The probes-per-second cap: None, or a positive number.
+fn rate(v: &Value) -> Result<Option<f64>, LangError> {
+    match v {
+        Value::None => Ok(None),
+        v => match v.as_float() {
+            Some(r) if r > 0.0 && r.is_finite() => Ok(Some(r)),
+            _ => Err(LangError::value_err(format!(
+                "rate is a positive number of probes per second, or None, not {}",
+                v.repr()
+            ))),
+        },
+    }
 }
 
 /// The addresses of a target argument: text (an address, a name, a network) or a list of such, each

@@ -1,6 +1,6 @@
 //! What `portscan` returns: the scan's report as a value that prints as nmap's table (`PORT STATE SERVICE`,
 //! the open ports and every state with few ports, nmap's `Not shown:` line for the rest), with `r.open`,
-//! `r.closed`, `r.filtered`, `r[22]`, iteration over `(port, state)` and `r.summary()`. With several targets
+//! `r.closed`, `r.filtered`, `r.open_filtered` (UDP's silent ports), `r[22]`, iteration over `(port, state)` and `r.summary()`. With several targets
 //! ports are `(host, port)` pairs.
 
 use std::fmt;
@@ -11,14 +11,14 @@ use super::error::{ErrorKind, LangError};
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{HostValue, Value};
-use crate::layers::well_known::TCP_SERVICES;
-use crate::net::{HostScan, PortResult, PortState, ScanReport};
+use crate::layers::well_known::{TCP_SERVICES, UDP_SERVICES};
+use crate::net::{HostScan, PortResult, PortState, ScanReport, Transport};
 
 /// nmap's `Not shown:` rule: a state other than open with more ports than this is counted, not listed.
 const LISTED_AT_MOST: usize = 25;
 
 /// The states in the order nmap's `Not shown:` line counts them.
-const HIDDEN_ORDER: [PortState; 2] = [PortState::Closed, PortState::Filtered];
+const HIDDEN_ORDER: [PortState; 3] = [PortState::Closed, PortState::Filtered, PortState::OpenFiltered];
 
 /// A finished (or interrupted) port scan.
 #[derive(Debug)]
@@ -78,8 +78,12 @@ impl ScanResult {
         } else {
             format!("{} ports scanned", r.ports_asked)
         };
+        let silent = match r.transport {
+            Transport::Udp => format!(", {} open|filtered", self.count(PortState::OpenFiltered)),
+            Transport::Tcp => String::new(),
+        };
         format!(
-            "{hosts} host{}, {done} in {:.2} s: {} open, {} closed, {} filtered",
+            "{hosts} host{}, {done} in {:.2} s: {} open, {} closed, {} filtered{silent}",
             plural(hosts),
             r.elapsed.as_secs_f64(),
             self.count(PortState::Open),
@@ -125,9 +129,13 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
-/// nmap's name for a TCP port's service, `unknown` for a port with none.
-fn service(port: u16) -> &'static str {
-    TCP_SERVICES
+/// nmap's name for a port's service, `unknown` for a port with none.
+fn service(transport: Transport, port: u16) -> &'static str {
+    let services = match transport {
+        Transport::Tcp => TCP_SERVICES,
+        Transport::Udp => UDP_SERVICES,
+    };
+    services
         .iter()
         .find(|(p, _)| *p == u64::from(port))
         .map_or("unknown", |(_, name)| name)
@@ -135,7 +143,7 @@ fn service(port: u16) -> &'static str {
 
 /// `Not shown: 65532 closed tcp ports (conn-refused)`: each state counted rather than listed, with what
 /// its ports said.
-fn not_shown(host: &HostScan, hidden: &[PortState]) -> Option<String> {
+fn not_shown(host: &HostScan, hidden: &[PortState], proto: &str) -> Option<String> {
     let parts: Vec<String> = hidden
         .iter()
         .map(|&state| {
@@ -156,18 +164,26 @@ fn not_shown(host: &HostScan, hidden: &[PortState]) -> Option<String> {
                     .join(", "),
             };
             let n = ports.len();
-            format!("{n} {} tcp port{} ({why})", state.name(), plural(n))
+            format!("{n} {} {proto} port{} ({why})", state.name(), plural(n))
         })
         .collect();
     (!parts.is_empty()).then(|| format!("Not shown: {}", parts.join(", ")))
 }
 
 /// One host's part of the table, as nmap prints it.
-struct Host<'r>(&'r HostScan);
+struct Host<'r>(&'r HostScan, Transport);
+
+/// nmap's name for the transport, as in `22/tcp`.
+fn proto_name(t: Transport) -> &'static str {
+    match t {
+        Transport::Tcp => "tcp",
+        Transport::Udp => "udp",
+    }
+}
 
 impl fmt::Display for Host<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let host = self.0;
+        let (host, proto) = (self.0, proto_name(self.1));
         writeln!(f, "Scan report for {}", host.addr)?;
         let hidden: Vec<PortState> = HIDDEN_ORDER
             .into_iter()
@@ -179,9 +195,9 @@ impl fmt::Display for Host<'_> {
             .filter(|r| !hidden.contains(&r.state))
             .map(|r| {
                 [
-                    format!("{}/tcp", r.port),
+                    format!("{}/{proto}", r.port),
                     r.state.name().to_string(),
-                    service(r.port).to_string(),
+                    service(self.1, r.port).to_string(),
                 ]
             })
             .collect();
@@ -193,7 +209,7 @@ impl fmt::Display for Host<'_> {
                 host.addr
             )?;
         }
-        if let Some(line) = not_shown(host, &hidden) {
+        if let Some(line) = not_shown(host, &hidden, proto) {
             writeln!(f, "{line}")?;
         }
         if listed.is_empty() {
@@ -233,7 +249,7 @@ impl fmt::Display for ScanResult {
             if i > 0 {
                 text.push('\n');
             }
-            text.push_str(&Host(host).to_string());
+            text.push_str(&Host(host, self.report.transport).to_string());
         }
         if self.report.interrupted {
             text.push_str(&format!("Interrupted: {}", self.summary()));
@@ -256,6 +272,7 @@ impl HostValue for ScanResult {
             "open" => PortState::Open,
             "closed" => PortState::Closed,
             "filtered" => PortState::Filtered,
+            "open_filtered" => PortState::OpenFiltered,
             _ => return None,
         };
         Some(self.in_state(state))

@@ -26,6 +26,12 @@ pub(crate) const BUFFER: usize = 128 << 20;
 /// when it closes, in time that grows with its size (128 MiB: 30 ms to 300 ms), which a short exchange
 /// (`sr1`, a traceroute) would otherwise spend mostly there.
 pub(crate) const MIN_BUFFER: usize = 4 << 20;
+/// The ring for a capture that expects `answers` frames of about `each` bytes: room for all of them at once,
+/// between `MIN_BUFFER` and `BUFFER` (setting up and tearing down a large ring is much of a short call's time).
+pub(crate) fn ring_for(answers: usize, each: usize) -> usize {
+    answers.saturating_mul(each).clamp(MIN_BUFFER, BUFFER)
+}
+
 /// Scapy's snapshot length. libpcap sizes ring blocks by it, so a larger one means fewer, emptier blocks.
 const SNAPLEN: i32 = 65_535;
 /// The block timeout: the longest a captured frame waits before delivery, and how often a blocked reader
@@ -138,7 +144,9 @@ impl Live {
         Live::start_with_ring(ifaces, filter, promisc, inbound, BUFFER)
     }
 
-    /// As `start`, with a kernel ring of `ring` bytes per interface.
+    /// As [`Live::start`], with a kernel ring of `ring` bytes per interface: a caller that knows how much
+    /// it will capture (a port scan: one small answer per probe) spares the time the kernel takes to set up
+    /// and tear down the default 128 MiB.
     pub(crate) fn start_with_ring(
         ifaces: &[String],
         filter: Option<&str>,

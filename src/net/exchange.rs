@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use super::capture::{CaptureStats, Live, BUFFER, MIN_BUFFER};
+use super::capture::{ring_for, CaptureStats, Live, BUFFER};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
 use super::privilege;
@@ -63,7 +63,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
         opts.filter.as_deref(),
         false,
         true,
-        ring_for(requests.len(), opts.multi),
+        exchange_ring(requests.len(), opts.multi),
     )?;
     let mut out = Some(Socket::open(&opts.via)?);
     let mut answered = vec![false; requests.len()];
@@ -150,11 +150,11 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
 /// The capture ring an exchange needs: 128 KiB per request (the full ring held a 1,000-probe `sr`'s answers
 /// on a busy machine, half of it did not), at least `MIN_BUFFER`; the full ring when each request may bring
 /// many answers (`multi`).
-fn ring_for(requests: usize, multi: bool) -> usize {
+fn exchange_ring(requests: usize, multi: bool) -> usize {
     if multi {
         return BUFFER;
     }
-    requests.saturating_mul(128 << 10).clamp(MIN_BUFFER, BUFFER)
+    ring_for(requests, 128 << 10)
 }
 
 /// The requests a sender sent, by index, each with when it left.

@@ -28,8 +28,11 @@
 //!   socket, sr;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
-//! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
-//!   ports, socket_error, stream;
+//! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): carried, endpoint,
+//!   error, events, ports, socket_error, stream;
+//! - `rawscan` (the stateless raw scan engine): capture, carried, conf, error, events, neigh, ports, portscan,
+//!   privilege, socket; `udp_payloads`: none; `synscan`, `udpscan` (with udp_payloads): carried, ports,
+//!   portscan, rawscan;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
@@ -52,6 +55,7 @@ mod ports;
 mod portscan;
 mod prefix;
 mod privilege;
+mod rawscan;
 pub mod route;
 mod send;
 mod sniff;
@@ -59,7 +63,10 @@ mod socket;
 mod socket_error;
 mod sr;
 mod stream;
+mod synscan;
 mod traceroute;
+mod udp_payloads;
+mod udpscan;
 mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,6 +88,7 @@ pub use portscan::{
     portscan, scan_targets, HostScan, PortResult, PortState, Reason, ScanError, ScanOptions, ScanReport,
 };
 pub use privilege::require as require_privileges;
+pub use rawscan::RawScanOptions;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
 pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
@@ -88,7 +96,9 @@ pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
+pub use synscan::synscan;
 pub use traceroute::{trace_target, traceroute, Answer, Hop, Reply, TraceOptions, TraceProto, TraceReport};
+pub use udpscan::udpscan;
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a

@@ -19,7 +19,10 @@ use crate::{Layer, LinkType, Packet};
 /// How long a resolved MAC is trusted (Scapy's ARP cache timeout).
 pub const CACHE_TTL: Duration = Duration::from_secs(120);
 
-type Cache = HashMap<(u64, IpAddr), ([u8; 6], Instant)>;
+/// Keyed by the namespace, our interface's MAC and the address: a namespace's id (an inode number) is reused
+/// as soon as the namespace is gone, and a namespace made after it has interfaces with new MACs, so it never
+/// inherits the old one's neighbours.
+type Cache = HashMap<(u64, Option<[u8; 6]>, IpAddr), ([u8; 6], Instant)>;
 static CACHE: Mutex<Option<Cache>> = Mutex::new(None);
 
 /// The MAC of `ip` on `iface`: cache, kernel table, then who-has / neighbour solicitation (1 s, 2 tries).
@@ -36,7 +39,7 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, s
     if conf.iface_named(iface).is_ok_and(|i| i.loopback) {
         return Ok([0; 6]);
     }
-    let key = (netns_id(), ip);
+    let key = (netns_id(), conf.iface_named(iface).ok().and_then(|i| i.mac), ip);
     let cached = CACHE.lock().ok().and_then(|c| c.as_ref()?.get(&key).copied());
     if let Some((mac, _)) = cached.filter(|(_, at)| at.elapsed() < CACHE_TTL) {
         return Ok(mac);

@@ -13,7 +13,9 @@ use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use super::carried::Transport;
 use super::endpoint::resolve;
+use super::error::Error;
 use super::events::{Event, Events};
 use super::ports::{PortError, Ports};
 use super::socket_error::SocketError;
@@ -34,6 +36,8 @@ pub enum PortState {
     Open,
     Closed,
     Filtered,
+    /// No answer, which a UDP port gives both when open and when filtered.
+    OpenFiltered,
 }
 
 impl PortState {
@@ -42,6 +46,7 @@ impl PortState {
             PortState::Open => "open",
             PortState::Closed => "closed",
             PortState::Filtered => "filtered",
+            PortState::OpenFiltered => "open|filtered",
         }
     }
 }
@@ -59,8 +64,16 @@ pub enum Reason {
     HostUnreach,
     /// No route to the network.
     NetUnreach,
-    /// The local firewall forbade the connect.
+    /// The local firewall forbade the connect, or an ICMP unreachable said a firewall did.
     AdminProhibited,
+    /// A RST answered the SYN.
+    Reset,
+    /// An ICMP port unreachable answered.
+    PortUnreach,
+    /// An ICMP protocol unreachable answered.
+    ProtoUnreach,
+    /// A UDP datagram answered.
+    UdpResponse,
 }
 
 impl Reason {
@@ -72,6 +85,10 @@ impl Reason {
             Reason::HostUnreach => "host-unreach",
             Reason::NetUnreach => "net-unreach",
             Reason::AdminProhibited => "admin-prohibited",
+            Reason::Reset => "reset",
+            Reason::PortUnreach => "port-unreach",
+            Reason::ProtoUnreach => "proto-unreach",
+            Reason::UdpResponse => "udp-response",
         }
     }
 }
@@ -112,6 +129,8 @@ pub struct ScanReport {
     pub hosts: Vec<HostScan>,
     /// The ports each target was to be scanned on.
     pub ports_asked: usize,
+    /// TCP or UDP ports.
+    pub transport: Transport,
     /// True when the stop flag ended the scan early.
     pub interrupted: bool,
     pub elapsed: Duration,
@@ -158,6 +177,8 @@ pub enum ScanError {
         hosts: u128,
     },
     NoTargets,
+    /// A raw scan could not run: no privilege, an interface that is down, a capture that would not open.
+    Live(Error),
     /// A system call failed for a reason that says nothing about the port (out of descriptors, no IPv6).
     Io {
         addr: SocketAddr,
@@ -176,6 +197,7 @@ impl fmt::Display for ScanError {
                 "network {spec:?} has {hosts} addresses; a scan takes at most {MAX_HOSTS}"
             ),
             ScanError::NoTargets => f.write_str("no targets to scan"),
+            ScanError::Live(e) => e.fmt(f),
             ScanError::Io { addr, err } => write!(f, "scanning {addr}: {err}"),
         }
     }
@@ -324,7 +346,7 @@ pub fn portscan(
             };
             found.add(p.host, p.port, state);
         }
-        progress.show(&found, total);
+        progress.show(found.done, total, found.open);
     }
     progress.finish();
     let mut per_host = found.per_host;
@@ -338,6 +360,7 @@ pub fn portscan(
             .map(|(&addr, ports)| HostScan { addr, ports })
             .collect(),
         ports_asked: ports.len(),
+        transport: Transport::Tcp,
         interrupted: stop.load(Ordering::Relaxed),
         elapsed: started.elapsed(),
     })
@@ -415,14 +438,14 @@ fn wait_any(flight: &[Probe]) -> io::Result<Vec<bool>> {
 }
 
 /// The progress line of a long scan: first after a second, then at most once a second.
-struct Progress<'e> {
+pub(crate) struct Progress<'e> {
     started: Instant,
     shown: Option<Instant>,
     events: &'e Events,
 }
 
 impl<'e> Progress<'e> {
-    fn new(started: Instant, events: &'e Events) -> Progress<'e> {
+    pub(crate) fn new(started: Instant, events: &'e Events) -> Progress<'e> {
         Progress {
             started,
             shown: None,
@@ -430,21 +453,17 @@ impl<'e> Progress<'e> {
         }
     }
 
-    fn show(&mut self, found: &Found, total: u64) {
+    pub(crate) fn show(&mut self, done: u64, total: u64, open: u64) {
         let now = Instant::now();
         let last = self.shown.unwrap_or(self.started);
         if now.duration_since(last) < PROGRESS_EVERY {
             return;
         }
         self.shown = Some(now);
-        self.events.emit(Event::Scanned {
-            done: found.done,
-            total,
-            open: found.open,
-        });
+        self.events.emit(Event::Scanned { done, total, open });
     }
 
-    fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if self.shown.is_some() {
             self.events.emit(Event::ProgressDone);
         }
