@@ -28,12 +28,16 @@
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
 //! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
 //!   ports, socket_error, stream;
+//! - `tls` (a TLS 1.2 ClientHello and the server's first flight read): none; `service_probes` (the
+//!   probe-and-match table): ports; `banner` (banner grabbing, service and version): service_probes,
+//!   socket_error, stream, tls;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
+mod banner;
 mod capture;
 mod carried;
 mod conf;
@@ -52,15 +56,18 @@ mod prefix;
 mod privilege;
 pub mod route;
 mod send;
+mod service_probes;
 mod sniff;
 mod socket;
 mod socket_error;
 mod sr;
 mod stream;
+mod tls;
 mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use banner::{banner, banners, BannerOptions, BannerReport};
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
 pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
@@ -85,6 +92,7 @@ pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
+pub use tls::{Names, TlsInfo};
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that
 /// building offline (and every golden test) never depends on the machine; the tables still load only when a
