@@ -3,6 +3,7 @@
 //! the partial result) and the progress line on stderr, and returns a [`ScanResult`].
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use super::args::{opt, req, Args, Const};
 use super::error::{ErrorKind, LangError};
@@ -11,7 +12,13 @@ use super::portscan_result::ScanResult;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::Value;
-use crate::net::{self, PortError, Ports, ScanError, ScanOptions};
+use crate::net::{self, BannerOptions, PortError, Ports, ScanError, ScanOptions};
+
+/// How long each open port's banner grab takes at most (`banners=True`), as `banner()`'s default.
+const BANNER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How many banner grabs run at once.
+const BANNER_CONCURRENCY: usize = 32;
 
 /// The scan methods of nmap's that `portscan` names; only `connect` runs today.
 const METHODS: [&str; 3] = ["connect", "syn", "udp"];
@@ -23,13 +30,16 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
         opt("ports", Const::Pair(1, 1024)),
         opt("method", Const::Str("connect")),
         opt("timeout", Const::Int(1)),
-        opt("retries", Const::Int(1))
+        opt("retries", Const::Int(1)),
+        opt("banners", Const::Bool(false))
     ],
     "Scan the TCP ports of target (an address, a name in /etc/hosts, a network such as '198.18.0.0/24', or a \
      list of them) as nmap -sT does: a full connect to each port, no privileges needed. ports: a number, a list, \
      (first, last), a range, or nmap's text ('22,80,8000-8100', '-' for all 65535). timeout: seconds an attempt \
      waits; retries: more attempts for a silent port. The result prints as nmap's table; r.open, r.closed, \
-     r.filtered, r[22], for port, state in r, r.summary(). Ctrl-C keeps what was found.",
+     r.filtered, r[22], for port, state in r, r.summary(). Ctrl-C keeps what was found. banners=True: each \
+     open port's service and version are named as banner() does (nmap -sV's VERSION column; r.versions, \
+     r.banner(22)).",
     b_portscan
 )];
 
@@ -37,6 +47,7 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     // Every argument is read before any is judged, so each error names the first bad one of them all.
     let (method, target_arg, ports_arg) = (a.str("method")?, a.get("target"), a.get("ports"));
     let (timeout, retries) = (a.seconds("timeout")?, a.count("retries")?.unwrap_or(0));
+    let grab_banners = a.get("banners").truthy();
     match &*method {
         "connect" => {}
         m if METHODS.contains(&m) => {
@@ -62,8 +73,19 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     };
     let flag = s.interrupt_flag();
     let report = net::portscan(&targets, &ports, &opts, &flag);
+    let banners = match &report {
+        Ok(r) if grab_banners => Some(net::open_port_banners(
+            r,
+            &BannerOptions::new(BANNER_TIMEOUT),
+            BANNER_CONCURRENCY,
+            &flag,
+        )),
+        _ => None,
+    };
     flag.store(false, Ordering::Relaxed);
-    Ok(Value::host(ScanResult::new(report.map_err(scan_error)?)))
+    Ok(Value::host(
+        ScanResult::new(report.map_err(scan_error)?).with_banners(banners),
+    ))
 }
 
 /// The addresses of a target argument: text (an address, a name, a network) or a list of such, each

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use regex::bytes::Regex;
 
+use super::portscan::{PortState, ScanReport};
 use super::service_probes::{probes, Identified, Payload, Probe};
 use super::socket_error::SocketError;
 use super::stream::{tcp_connect, TcpConn};
@@ -286,6 +287,22 @@ pub fn banners(
         .into_iter()
         .map(|r| r.unwrap_or(Err(SocketError::Stopped)))
         .collect()
+}
+
+/// The banners of every open port a scan found (nmap's `-sV` after its scan), grabbed as [`banners`] does;
+/// a port that no longer answers is left out.
+pub fn open_port_banners(
+    report: &ScanReport,
+    opts: &BannerOptions,
+    concurrency: usize,
+    stop: &AtomicBool,
+) -> Vec<BannerReport> {
+    let open: Vec<SocketAddr> = report
+        .hosts
+        .iter()
+        .flat_map(|h| h.in_state(PortState::Open).map(|p| SocketAddr::new(h.addr, p)))
+        .collect();
+    banners(&open, opts, concurrency, stop).into_iter().flatten().collect()
 }
 
 impl fmt::Display for BannerReport {

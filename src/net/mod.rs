@@ -29,8 +29,8 @@
 //! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
 //!   ports, socket_error, stream;
 //! - `tls` (a TLS 1.2 ClientHello and the server's first flight read): none; `service_probes` (the
-//!   probe-and-match table): ports; `banner` (banner grabbing, service and version): service_probes,
-//!   socket_error, stream, tls;
+//!   probe-and-match table): ports; `banner` (banner grabbing, service and version): portscan,
+//!   service_probes, socket_error, stream, tls;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
@@ -67,7 +67,7 @@ mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub use banner::{banner, banners, BannerOptions, BannerReport};
+pub use banner::{banner, banners, open_port_banners, BannerOptions, BannerReport};
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
 pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
