@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 
 # Building needs libpcap's headers; the tests also drive real programs: ping (traffic inside their network
 # namespaces), tcpdump and tshark (oracles that read back the capture files wirecraft writes), and dnsmasq (a
-# real DNS server for the socket tests).
+# real DNS server for the socket tests); the banner tests run real servers (sshd, redis, python3's http.server
+# and smtpd, openssl s_server) and compare with nmap -sV.
 pkgs=(libpcap-dev iproute2 pkg-config gcc)
 if [ "${1:-run}" = test ]; then
-    pkgs+=(iputils-ping tcpdump tshark dnsmasq-base)
+    pkgs+=(iputils-ping tcpdump tshark dnsmasq-base openssh-server redis-server nmap openssl python3)
 fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
