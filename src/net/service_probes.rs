@@ -329,6 +329,13 @@ mod tests {
         assert_eq!((pop.service.as_str(), pop.info.as_deref()), ("pop3", Some("Debian")));
         let imap = identify("NULL", b"* OK [CAPABILITY IMAP4rev1] Dovecot (Debian) ready.\r\n").unwrap();
         assert_eq!(imap.product.as_deref(), Some("Dovecot imapd"));
+        let mut dns = b"\0\x3d\0\x06\x85\x80\0\x01\0\x01\0\0\0\0\x07version\x04bind\0\0\x10\0\x03".to_vec();
+        dns.extend_from_slice(b"\xc0\x0c\0\x10\0\x03\0\0\0\0\0\x0d\x0cdnsmasq-2.90");
+        let dnsmasq = identify("DNSVersionBindReqTCP", &dns).unwrap();
+        assert_eq!(
+            (dnsmasq.product.as_deref(), dnsmasq.version.as_deref()),
+            (Some("dnsmasq"), Some("2.90"))
+        );
         let soft = identify("NULL", b"220 somewhere SMTP ready\r\n").unwrap();
         assert!(soft.soft && soft.service == "smtp");
         assert!(identify("NULL", b"hello\r\n").is_none());
