@@ -32,10 +32,10 @@ pub const HTTP_TITLE: &str = "wirecraft test bed";
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Service {
     pub port: u16,
-    /// nmap's name for what answers there.
+    /// nmap's name for what answers there (`silent` for the listener that never speaks).
     pub name: &'static str,
-    /// The program that serves it, as the test reports it.
-    pub program: &'static str,
+    /// It answers on UDP too (dnsmasq).
+    pub udp: bool,
 }
 
 /// The servers running in namespace B, and the directory of their files (removed when this drops).
@@ -48,6 +48,13 @@ impl Services {
     /// The open TCP ports, ascending.
     pub fn tcp_ports(&self) -> Vec<u16> {
         let mut ports: Vec<u16> = self.running.iter().map(|s| s.port).collect();
+        ports.sort_unstable();
+        ports
+    }
+
+    /// The ports that answer on UDP, ascending.
+    pub fn udp_ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self.running.iter().filter(|s| s.udp).map(|s| s.port).collect();
         ports.sort_unstable();
         ports
     }
@@ -125,7 +132,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: SSH,
             name: "ssh",
-            program: "sshd",
+            udp: false,
         };
         serve(bed, service, &["/usr/sbin/sshd", "-D", "-e", "-f", &config]);
     }
@@ -141,7 +148,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: HTTP,
             name: "http",
-            program: "python3 -m http.server",
+            udp: false,
         };
         serve(
             bed,
@@ -162,7 +169,7 @@ pub fn start(bed: &mut Bed) -> Services {
             let service = Service {
                 port: SMTP,
                 name: "smtp-proxy",
-                program: "python3 -m smtpd",
+                udp: false,
             };
             let listen = format!("{B4}:{SMTP}");
             serve(
@@ -188,7 +195,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: SILENT,
             name: "silent",
-            program: "python3 socket listener",
+            udp: false,
         };
         serve(bed, service, &["python3", "-c", &silent]);
     }
@@ -198,7 +205,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: REDIS,
             name: "redis",
-            program: "redis-server",
+            udp: false,
         };
         let cmd = [
             "redis-server",
@@ -228,7 +235,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: TLS,
             name: "ssl",
-            program: "openssl s_server",
+            udp: false,
         };
         serve(
             bed,
@@ -243,7 +250,7 @@ pub fn start(bed: &mut Bed) -> Services {
         let service = Service {
             port: DNS,
             name: "domain",
-            program: "dnsmasq",
+            udp: true,
         };
         let cmd = [
             "dnsmasq",
