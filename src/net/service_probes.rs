@@ -57,9 +57,20 @@ pub(crate) struct Identified {
 }
 
 impl Probe {
-    /// The first row that matches `answer`, hard or soft.
+    /// The first hard match of `answer` among this probe's rows and then the greeting's (nmap's fallback: a
+    /// service that speaks first, as sshd, says the same whatever it was sent, and a slow one's greeting may
+    /// come only after a probe), else the first soft one.
     pub(crate) fn identify(&self, answer: &[u8]) -> Option<Identified> {
-        self.matches.iter().find_map(|m| m.apply(answer))
+        let greeting = probes().first().filter(|g| !std::ptr::eq(*g, self));
+        let rows = self.matches.iter().chain(greeting.into_iter().flat_map(|g| &g.matches));
+        let mut soft = None;
+        for id in rows.filter_map(|m| m.apply(answer)) {
+            if !id.soft {
+                return Some(id);
+            }
+            soft.get_or_insert(id);
+        }
+        soft
     }
 }
 
@@ -339,6 +350,12 @@ mod tests {
         let soft = identify("NULL", b"220 somewhere SMTP ready\r\n").unwrap();
         assert!(soft.soft && soft.service == "smtp");
         assert!(identify("NULL", b"hello\r\n").is_none());
+        // A greeting that came only after a probe is still read by the greeting's rows.
+        let late = identify(
+            "GetRequest",
+            b"SSH-2.0-OpenSSH_9.2p1\r\nInvalid SSH identification string.\r\n",
+        );
+        assert_eq!(late.unwrap().version.as_deref(), Some("9.2p1"));
     }
 
     #[test]
