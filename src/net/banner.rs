@@ -115,7 +115,8 @@ pub fn banner(addr: SocketAddr, opts: &BannerOptions, stop: &AtomicBool) -> Resu
     let mut only_closed = true;
     for (n, probe) in probe_order(addr.port()).into_iter().enumerate() {
         let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        // The first connect is always tried, so a grab that ends at once still tells a closed port.
+        if left.is_zero() && n > 0 {
             break;
         }
         let conn = match tcp_connect(addr, Some(left), stop) {
@@ -413,6 +414,12 @@ mod tests {
             &AtomicBool::new(false),
         );
         assert!(matches!(e, Err(SocketError::Refused(_))), "{e:?}");
+        // A grab with no time at all still tries its connect: never a report of a port it did not reach.
+        let e = banner(closed, &BannerOptions::new(Duration::ZERO), &AtomicBool::new(false));
+        assert!(
+            matches!(e, Err(SocketError::Refused(_) | SocketError::TimedOut { .. })),
+            "{e:?}"
+        );
         let silent = server(|c| {
             std::thread::sleep(Duration::from_secs(4));
             drop(c);
