@@ -16,6 +16,8 @@
 pub mod args;
 mod assist;
 pub mod ast;
+mod banner;
+mod banner_report;
 mod builtins;
 pub mod error;
 mod eval;

@@ -4,6 +4,7 @@
 //! the progress line on stderr, and returns a [`ScanResult`].
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use super::args::{opt, req, Args, Const};
 use super::error::{ErrorKind, LangError};
@@ -12,7 +13,13 @@ use super::portscan_result::ScanResult;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::Value;
-use crate::net::{self, PortError, Ports, RawScanOptions, ScanError, ScanOptions};
+use crate::net::{self, BannerOptions, PortError, Ports, RawScanOptions, ScanError, ScanOptions};
+
+/// How long each open port's banner grab takes at most (`banners=True`), as `banner()`'s default.
+const BANNER_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How many banner grabs run at once.
+const BANNER_CONCURRENCY: usize = 32;
 
 /// The scan methods `portscan` runs.
 const METHODS: [&str; 3] = ["connect", "syn", "udp"];
@@ -25,7 +32,8 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
         opt("method", Const::Str("connect")),
         opt("rate", Const::None),
         opt("timeout", Const::Int(1)),
-        opt("retries", Const::Int(1))
+        opt("retries", Const::Int(1)),
+        opt("banners", Const::Bool(false))
     ],
     "Scan the TCP ports of target (an address, a name in /etc/hosts, a network such as '198.18.0.0/24', or a \
      list of them). method: 'connect' (nmap -sT: a full connect to each port, no privileges needed), 'syn' \
@@ -34,7 +42,9 @@ pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
      (first, last), a range, or nmap's text ('22,80,8000-8100', '-' for all 65535). rate: probes per second at \
      most for syn and udp (None: as fast as answers come). timeout: seconds an attempt waits; retries: more \
      attempts for a silent port. The result prints as nmap's table; r.open, r.closed, \
-     r.filtered, r[22], for port, state in r, r.summary(). Ctrl-C keeps what was found.",
+     r.filtered, r[22], for port, state in r, r.summary(). Ctrl-C keeps what was found. banners=True: each \
+     open port's service and version are named as banner() does (nmap -sV's VERSION column; r.versions, \
+     r.banner(22)).",
     b_portscan
 )];
 
@@ -43,6 +53,7 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let (method, target_arg, ports_arg) = (a.str("method")?, a.get("target"), a.get("ports"));
     let (timeout, retries) = (a.seconds("timeout")?, a.count("retries")?.unwrap_or(0));
     let rate = rate(a.get("rate"))?;
+    let grab_banners = a.get("banners").truthy();
     match &*method {
         m if METHODS.contains(&m) => {}
         m => {
@@ -51,6 +62,11 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
                 METHODS.join(", ")
             )))
         }
+    }
+    if grab_banners && method.as_ref() == "udp" {
+        return Err(LangError::value_err(
+            "banners=True names TCP services; a UDP scan has none to grab",
+        ));
     }
     let timeout = timeout.ok_or_else(|| LangError::value_err("timeout is a number of seconds, not None"))?;
     let targets = targets(target_arg)?;
@@ -76,8 +92,19 @@ fn b_portscan(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             net::portscan(&targets, &ports, &opts, &flag)
         }
     };
+    let banners = match &report {
+        Ok(r) if grab_banners => Some(net::open_port_banners(
+            r,
+            &BannerOptions::new(BANNER_TIMEOUT),
+            BANNER_CONCURRENCY,
+            &flag,
+        )),
+        _ => None,
+    };
     flag.store(false, Ordering::Relaxed);
-    Ok(Value::host(ScanResult::new(report.map_err(scan_error)?)))
+    Ok(Value::host(
+        ScanResult::new(report.map_err(scan_error)?).with_banners(banners),
+    ))
 }
 
 /// The probes-per-second cap: None, or a positive number.

@@ -1,18 +1,21 @@
 //! What `portscan` returns: the scan's report as a value that prints as nmap's table (`PORT STATE SERVICE`,
 //! the open ports and every state with few ports, nmap's `Not shown:` line for the rest), with `r.open`,
-//! `r.closed`, `r.filtered`, `r.open_filtered` (UDP's silent ports), `r[22]`, iteration over `(port, state)` and `r.summary()`. With several targets
-//! ports are `(host, port)` pairs.
+//! `r.closed`, `r.filtered`, `r.open_filtered` (UDP's silent ports), `r[22]`, iteration over `(port, state)`
+//! and `r.summary()`. With several targets ports are `(host, port)` pairs. A scan with `banners=True` adds
+//! nmap -sV's `VERSION` column, the service each banner named, `r.versions` and `r.banner(port)`.
 
 use std::fmt;
 use std::net::IpAddr;
 use std::rc::Rc;
 
+use super::args::req;
+use super::banner_report::Banner;
 use super::error::{ErrorKind, LangError};
 use super::rows::{method, MethodDef};
 use super::session::Session;
 use super::value::{HostValue, Value};
 use crate::layers::well_known::{TCP_SERVICES, UDP_SERVICES};
-use crate::net::{HostScan, PortResult, PortState, ScanReport, Transport};
+use crate::net::{BannerReport, HostScan, PortResult, PortState, ScanReport, Transport};
 
 /// nmap's `Not shown:` rule: a state other than open with more ports than this is counted, not listed.
 const LISTED_AT_MOST: usize = 25;
@@ -26,6 +29,8 @@ pub struct ScanResult {
     report: ScanReport,
     /// Every outcome with its host, in the order printed and iterated.
     all: Vec<(IpAddr, PortResult)>,
+    /// The open ports' banners, when the scan was asked for them.
+    banners: Option<Vec<BannerReport>>,
 }
 
 impl ScanResult {
@@ -35,7 +40,37 @@ impl ScanResult {
             .iter()
             .flat_map(|h| h.ports.iter().map(|r| (h.addr, *r)))
             .collect();
-        ScanResult { report, all }
+        ScanResult {
+            report,
+            all,
+            banners: None,
+        }
+    }
+
+    /// The result with the open ports' banners (`None`: not asked for, and no VERSION column).
+    pub fn with_banners(self, banners: Option<Vec<BannerReport>>) -> ScanResult {
+        ScanResult { banners, ..self }
+    }
+
+    /// The banner grabbed from `port` of `addr`, if any.
+    fn banner_of(&self, addr: IpAddr, port: u16) -> Option<&BannerReport> {
+        let banners = self.banners.as_deref()?;
+        banners.iter().find(|b| b.addr.ip() == addr && b.addr.port() == port)
+    }
+
+    /// `r.versions`: each open port's VERSION text, by port (by `(host, port)` with several targets).
+    fn versions(&self) -> Value {
+        let banners = self.banners.as_deref().unwrap_or_default();
+        let pairs = banners
+            .iter()
+            .map(|b| {
+                (
+                    self.port_value(b.addr.ip(), b.addr.port()),
+                    Value::str(&b.version_text()),
+                )
+            })
+            .collect();
+        Value::Dict(Rc::new(std::cell::RefCell::new(pairs)))
     }
 
     fn single_host(&self) -> bool {
@@ -170,9 +205,6 @@ fn not_shown(host: &HostScan, hidden: &[PortState], proto: &str) -> Option<Strin
     (!parts.is_empty()).then(|| format!("Not shown: {}", parts.join(", ")))
 }
 
-/// One host's part of the table, as nmap prints it.
-struct Host<'r>(&'r HostScan, Transport);
-
 /// nmap's name for the transport, as in `22/tcp`.
 fn proto_name(t: Transport) -> &'static str {
     match t {
@@ -181,24 +213,51 @@ fn proto_name(t: Transport) -> &'static str {
     }
 }
 
+/// One host's part of the table, as nmap prints it, with the VERSION column when banners were grabbed.
+struct Host<'r> {
+    scan: &'r HostScan,
+    transport: Transport,
+    banners: Option<&'r [BannerReport]>,
+}
+
+impl Host<'_> {
+    /// The SERVICE and VERSION cells of an open port: what its banner named, else the port's usual service
+    /// with nmap's `?`.
+    fn service_and_version(&self, r: &PortResult) -> (String, Option<String>) {
+        let Some(banners) = self.banners else {
+            return (service(self.transport, r.port).to_string(), None);
+        };
+        let found = banners
+            .iter()
+            .find(|b| b.addr.ip() == self.scan.addr && b.addr.port() == r.port);
+        match found {
+            Some(b) if b.service.is_some() => {
+                let name = b.service.clone().unwrap_or_default();
+                let mark = if b.certain { "" } else { "?" };
+                (format!("{name}{mark}"), Some(b.version_text()))
+            }
+            _ if r.state == PortState::Open => (format!("{}?", service(self.transport, r.port)), Some(String::new())),
+            _ => (service(self.transport, r.port).to_string(), Some(String::new())),
+        }
+    }
+}
+
 impl fmt::Display for Host<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (host, proto) = (self.0, proto_name(self.1));
+        let (host, proto) = (self.scan, proto_name(self.transport));
         writeln!(f, "Scan report for {}", host.addr)?;
         let hidden: Vec<PortState> = HIDDEN_ORDER
             .into_iter()
             .filter(|&s| host.in_state(s).count() > LISTED_AT_MOST)
             .collect();
-        let listed: Vec<[String; 3]> = host
+        let listed: Vec<Vec<String>> = host
             .ports
             .iter()
             .filter(|r| !hidden.contains(&r.state))
             .map(|r| {
-                [
-                    format!("{}/{proto}", r.port),
-                    r.state.name().to_string(),
-                    service(self.1, r.port).to_string(),
-                ]
+                let (service, version) = self.service_and_version(r);
+                let cells = [format!("{}/{proto}", r.port), r.state.name().to_string(), service];
+                cells.into_iter().chain(version).collect()
             })
             .collect();
         if listed.is_empty() {
@@ -215,8 +274,12 @@ impl fmt::Display for Host<'_> {
         if listed.is_empty() {
             return Ok(());
         }
-        let header = ["PORT", "STATE", "SERVICE"].map(String::from);
-        let widths: Vec<usize> = (0..2)
+        let mut header: Vec<String> = ["PORT", "STATE", "SERVICE"].map(String::from).into();
+        if self.banners.is_some() {
+            header.push("VERSION".to_string());
+        }
+        // Every column but the last is padded to its widest cell.
+        let widths: Vec<usize> = (0..header.len() - 1)
             .map(|c| {
                 listed
                     .iter()
@@ -227,15 +290,14 @@ impl fmt::Display for Host<'_> {
             })
             .collect();
         for row in std::iter::once(&header).chain(&listed) {
-            writeln!(
-                f,
-                "{:w0$} {:w1$} {}",
-                row[0],
-                row[1],
-                row[2],
-                w0 = widths[0],
-                w1 = widths[1]
-            )?;
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                match widths.get(c) {
+                    Some(&w) => line.push_str(&format!("{cell:w$} ")),
+                    None => line.push_str(cell),
+                }
+            }
+            writeln!(f, "{}", line.trim_end())?;
         }
         Ok(())
     }
@@ -249,7 +311,15 @@ impl fmt::Display for ScanResult {
             if i > 0 {
                 text.push('\n');
             }
-            text.push_str(&Host(host, self.report.transport).to_string());
+            let (banners, transport) = (self.banners.as_deref(), self.report.transport);
+            text.push_str(
+                &Host {
+                    scan: host,
+                    transport,
+                    banners,
+                }
+                .to_string(),
+            );
         }
         if self.report.interrupted {
             text.push_str(&format!("Interrupted: {}", self.summary()));
@@ -273,6 +343,7 @@ impl HostValue for ScanResult {
             "closed" => PortState::Closed,
             "filtered" => PortState::Filtered,
             "open_filtered" => PortState::OpenFiltered,
+            "versions" => return Some(self.versions()),
             _ => return None,
         };
         Some(self.in_state(state))
@@ -309,12 +380,31 @@ impl HostValue for ScanResult {
     }
 }
 
-static METHODS: &[MethodDef] = &[method!(
-    "summary",
-    [],
-    "Print one line: hosts, ports scanned, time, and how many ports are open, closed and filtered.",
-    |s, r, _| {
-        let line = r.receiver::<ScanResult>().summary();
-        s.write(&format!("{line}\n"))
-    }
-)];
+static METHODS: &[MethodDef] = &[
+    method!(
+        "summary",
+        [],
+        "Print one line: hosts, ports scanned, time, and how many ports are open, closed and filtered.",
+        |s, r, _| {
+            let line = r.receiver::<ScanResult>().summary();
+            s.write(&format!("{line}\n"))
+        }
+    ),
+    method!(
+        "banner",
+        [req("port")],
+        "The Banner of an open port (a scan with banners=True): r.banner(22), or r.banner((host, port)) with \
+         several targets.",
+        |_, r, a| {
+            let result = r.receiver::<ScanResult>();
+            let (host, port) = result.find(a.get("port"))?;
+            match result.banner_of(host.addr, port) {
+                Some(b) => Ok(Value::host(Banner(b.clone()))),
+                None => Err(LangError::new(
+                    ErrorKind::Key,
+                    format!("no banner of port {port} on {} (scan with banners=True)", host.addr),
+                )),
+            }
+        }
+    ),
+];

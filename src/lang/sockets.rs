@@ -86,7 +86,7 @@ fn port(v: &Value) -> Result<u16, LangError> {
 }
 
 /// The socket address of a host argument and a port argument.
-fn address(host: &Value, port_arg: &Value) -> Result<SocketAddr, LangError> {
+pub(super) fn address(host: &Value, port_arg: &Value) -> Result<SocketAddr, LangError> {
     let Value::Str(h) = host else {
         return Err(LangError::type_err(format!(
             "host must be text (an address or a name), not {}",

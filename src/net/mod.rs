@@ -33,12 +33,16 @@
 //! - `rawscan` (the stateless raw scan engine): capture, carried, conf, error, events, neigh, ports, portscan,
 //!   privilege, socket; `udp_payloads`: none; `synscan`, `udpscan` (with udp_payloads): carried, ports,
 //!   portscan, rawscan;
+//! - `tls` (a TLS 1.2 ClientHello and the server's first flight read): none; `service_probes` (the
+//!   probe-and-match table): ports; `banner` (banner grabbing, service and version): portscan,
+//!   service_probes, socket_error, stream, tls;
 //! - `carried` (messages as a transport carries them): none; `packet_socket` (Scapy's `StreamSocket` and
 //!   `SimpleSocket`): carried, datagram, socket_error, stream.
 //!
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
+mod banner;
 mod capture;
 mod carried;
 mod conf;
@@ -58,12 +62,14 @@ mod privilege;
 mod rawscan;
 pub mod route;
 mod send;
+mod service_probes;
 mod sniff;
 mod socket;
 mod socket_error;
 mod sr;
 mod stream;
 mod synscan;
+mod tls;
 mod traceroute;
 mod udp_payloads;
 mod udpscan;
@@ -71,6 +77,7 @@ mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use banner::{banner, banners, open_port_banners, BannerOptions, BannerReport};
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
 pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
@@ -97,6 +104,7 @@ pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
 pub use synscan::synscan;
+pub use tls::{Names, TlsInfo};
 pub use traceroute::{trace_target, traceroute, Answer, Hop, Reply, TraceOptions, TraceProto, TraceReport};
 pub use udpscan::udpscan;
 

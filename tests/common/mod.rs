@@ -5,6 +5,8 @@
 
 #![allow(dead_code)] // each test binary uses its own part of the helper
 
+pub mod services;
+
 use std::cell::RefCell;
 use std::fs::File;
 use std::io::Write;
