@@ -47,9 +47,7 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, s
     };
     match found {
         Some(mac) => {
-            if let Ok(mut c) = CACHE.lock() {
-                c.get_or_insert_with(HashMap::new).insert(key, (mac, Instant::now()));
-            }
+            remember(ip, mac);
             Ok(mac)
         }
         None if broadcast_fallback => Ok([0xff; 6]),
@@ -149,6 +147,15 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
             _ => None,
         }
     }))
+}
+
+/// Caches `mac` as `ip`'s in the calling thread's namespace, for [`CACHE_TTL`] (what `arping(cache=1)` learnt,
+/// as Scapy's `arping` fills its ARP cache).
+pub fn remember(ip: IpAddr, mac: [u8; 6]) {
+    if let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(HashMap::new)
+            .insert((netns_id(), ip), (mac, Instant::now()));
+    }
 }
 
 /// The kernel's usable neighbour entries (reachable, stale, delay, probe, permanent, noarp).

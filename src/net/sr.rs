@@ -108,7 +108,7 @@ pub fn srp1(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool) -> Result<Opti
 }
 
 /// The layer-3 view of a captured frame: what follows the link header, so that it compares with an IP request.
-fn l3_view(f: &pcapio::Frame<'_>) -> Option<Packet> {
+pub(super) fn l3_view(f: &pcapio::Frame<'_>) -> Option<Packet> {
     let skip = match f.link {
         LinkType::RawIp => 0,
         LinkType::Ethernet => match f.data.get(12..14)? {
