@@ -120,7 +120,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
 ];
 
 /// The library's error as the language's, its words unchanged.
-fn lang_error(e: net::Error) -> LangError {
+pub(super) fn lang_error(e: net::Error) -> LangError {
     if let net::Error::File(e) = e {
         return pcap::lang_error(e);
     }
@@ -140,7 +140,7 @@ fn lang_error(e: net::Error) -> LangError {
 
 /// What the machine-dependent parts of the language need before they run: routes answer for unset sources
 /// (tables load on first need).
-fn go_live(_: &Session) {
+pub(super) fn go_live(_: &Session) {
     net::use_routes_for_source();
 }
 
@@ -168,7 +168,7 @@ fn interruptible<T>(flag: &AtomicBool, run: impl FnOnce(&AtomicBool) -> net::Res
 }
 
 /// `verbose=None` follows `conf.verb`, as in Scapy.
-fn verbose(s: &Session, v: &Value) -> bool {
+pub(super) fn verbose(s: &Session, v: &Value) -> bool {
     match v {
         Value::None => s.conf("verb").and_then(|v| v.as_int()).is_some_and(|n| n > 0),
         v => v.truthy(),
@@ -404,13 +404,18 @@ fn exchange<T>(
 }
 
 /// `(ans, unans)`: the answered pairs as Results, the unanswered requests as a PacketList.
-fn pair(mut res: net::SndRcv) -> Value {
+fn pair(res: net::SndRcv) -> Value {
+    pair_as(res, |r| r)
+}
+
+/// `(ans, unans)` with the answers as the kind of Results `kind` makes of them (`arping`'s `ARPingResult`).
+pub(super) fn pair_as(mut res: net::SndRcv, kind: fn(Results) -> Results) -> Value {
     let (sent, received) = (std::mem::take(&mut res.ans_sent), std::mem::take(&mut res.ans_received));
     let (ans, unans) = res.into_pair();
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
-        Value::host(Results::exchanged(ans, &sent, &received)),
+        Value::host(kind(Results::exchanged(ans, &sent, &received))),
         Value::host(PacketListValue::new(list)),
     ]))
 }

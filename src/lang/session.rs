@@ -157,7 +157,7 @@ impl Session {
         }
     }
 
-    fn warn_once(&mut self, w: String) {
+    pub(crate) fn warn_once(&mut self, w: String) {
         if !self.warned_once.contains(&w) {
             self.warn(&w);
             self.warned_once.push(w);

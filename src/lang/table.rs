@@ -8,8 +8,8 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer, portscan,
-    python, set, sockets,
+    builtins, discover, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer,
+    portscan, python, set, sockets,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -30,6 +30,7 @@ static BUILTINS: &[&[Builtin]] = &[
     sockets::BUILTINS,
     packet_sockets::BUILTINS,
     portscan::BUILTINS,
+    discover::BUILTINS,
     builtins::EXIT,
 ];
 
