@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 
 # Building needs libpcap's headers; the tests also drive real programs: ping (traffic inside their network
 # namespaces), tcpdump and tshark (oracles that read back the capture files wirecraft writes), and dnsmasq (a
-# real DNS server for the socket tests).
-pkgs=(libpcap-dev iproute2 pkg-config gcc)
+# real DNS server for the socket tests), and nmap (the oracle host discovery is compared with). ieee-data is the
+# IEEE's OUI registry that MAC vendors are read from, at run time too.
+pkgs=(libpcap-dev iproute2 pkg-config gcc ieee-data)
 if [ "${1:-run}" = test ]; then
-    pkgs+=(iputils-ping tcpdump tshark dnsmasq-base)
+    pkgs+=(iputils-ping tcpdump tshark dnsmasq-base nmap)
 fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
