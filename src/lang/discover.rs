@@ -29,13 +29,15 @@ pub(crate) static BUILTINS: &[Builtin] = &[
             opt("cache", Const::Int(0)),
             opt("verbose", Const::None),
             opt("iface", Const::None),
-            opt("retry", Const::Int(0))
+            opt("retry", Const::Int(0)),
+            opt("settle", Const::Float(0.5))
         ],
         "Find the hosts of an IPv4 network with ARP, as Scapy's arping: a broadcast who-has to every address \
          of net ('198.18.0.0/24', an address or a list), all in flight at once, answers awaited timeout \
          seconds after the last; ans, unans = arping(...). Prints the table of MAC, vendor and IP when verbose; \
          ans.show() prints it again. cache=1 keeps the MACs for later sends; iface: default the route's; \
-         retry: ask the silent again.",
+         retry: ask the silent again; settle: stop waiting once answers have stopped for that many seconds \
+         (None waits the whole timeout, as Scapy does).",
         b_arping
     ),
     builtin!(
@@ -44,12 +46,14 @@ pub(crate) static BUILTINS: &[Builtin] = &[
             req("targets"),
             opt("count", Const::Int(1)),
             opt("timeout", Const::Int(1)),
-            opt("iface", Const::None)
+            opt("iface", Const::None),
+            opt("settle", Const::Float(0.5))
         ],
         "Ping sweep: count ICMP echo requests (ICMPv6 for IPv6) to each target (an address, a name, a network \
          such as '198.18.0.0/24' or 'fd00::/120', or a list), answers awaited timeout seconds after the last. \
          The result prints as a table of the hosts that answered (address, MAC from ARP / ND, vendor, round \
-         trip min/avg/max); r.alive, r.dead, r.hosts, r['198.18.0.2'], len(r), for h in r, r.summary().",
+         trip min/avg/max); r.alive, r.dead, r.hosts, r['198.18.0.2'], len(r), for h in r, r.summary(). \
+         settle: stop waiting once answers have stopped for that many seconds (None: the whole timeout).",
         b_ping
     ),
 ];
@@ -61,6 +65,7 @@ fn options(a: &Args, count: u32, verbose: bool) -> Result<DiscoverOptions, LangE
         .ok_or_else(|| LangError::value_err("timeout is a number of seconds, not None"))?;
     Ok(DiscoverOptions {
         timeout,
+        settle: a.seconds("settle")?,
         count,
         iface: a.text("iface")?,
         verbose,

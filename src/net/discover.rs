@@ -30,6 +30,9 @@ pub struct DiscoverOptions {
     pub timeout: Duration,
     /// Ask the silent again this many more times.
     pub retry: u32,
+    /// Stop waiting once answers have stopped coming for this long (see [`ExchangeOptions::settle`]);
+    /// `None` waits the whole timeout, as Scapy does.
+    pub settle: Option<Duration>,
     /// Echo requests per host (ping only).
     pub count: u32,
     /// The interface (default: the route's interface for the first target).
@@ -43,6 +46,7 @@ impl Default for DiscoverOptions {
     fn default() -> DiscoverOptions {
         DiscoverOptions {
             timeout: Duration::from_secs(2),
+            settle: None,
             retry: 0,
             count: 1,
             iface: None,
@@ -131,6 +135,7 @@ fn exchange_options(o: &DiscoverOptions, via: Via, capture: String, filter: &str
         capture,
         filter: Some(filter.to_string()),
         timeout: Some(o.timeout),
+        settle: o.settle,
         retry: i32::try_from(o.retry).unwrap_or(i32::MAX),
         inter: Duration::ZERO,
         multi: false,

@@ -31,6 +31,10 @@ pub struct ExchangeOptions {
     pub retry: i32,
     /// Pause between requests.
     pub inter: Duration,
+    /// End a round once answers have stopped coming: when this long has passed since its last request left
+    /// and since its last answer, with at least one answer in — the silent taken as absent, as nmap's
+    /// adaptive timeouts take them. `timeout` still bounds the wait; `None` waits it out, as Scapy does.
+    pub settle: Option<Duration>,
     /// Keep listening once every request is answered (until the timeout), for more answers to each.
     pub multi: bool,
     /// End at the first answer.
@@ -74,6 +78,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
             let sender = spawn_sender(scope, out.take(), requests, pending.clone(), opts.inter, stop);
             let answers_before = answers;
             let mut sent_done: Option<Instant> = None;
+            let mut last_answer: Option<Instant> = None;
             let mut sender = Some(sender);
             loop {
                 if stop.load(Ordering::Relaxed) {
@@ -93,7 +98,9 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                 }
                 let all = remaining == 0 && !opts.multi;
                 let timed_out = matches!((sent_done, opts.timeout), (Some(t), Some(d)) if t.elapsed() >= d);
-                if (all && sent_done.is_some()) || timed_out || (opts.first_only && answers > 0) {
+                let settled = matches!((sent_done, last_answer, opts.settle),
+                    (Some(t), Some(a), Some(q)) if t.elapsed() >= q && a.elapsed() >= q);
+                if (all && sent_done.is_some()) || timed_out || settled || (opts.first_only && answers > 0) {
                     break;
                 }
                 let Some(batch) = live.next(Duration::from_millis(20)) else {
@@ -108,6 +115,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                     }
                     answered[i] = true;
                     answers += 1;
+                    last_answer = Some(Instant::now());
                 }
             }
             // Let the sender finish its current request before deciding on another round.
