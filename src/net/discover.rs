@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::conf::{conf, Conf};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
-use super::exchange::{exchange, ExchangeOptions, Exchanged};
+use super::exchange::{exchange_settling, ExchangeOptions, Exchanged};
 use super::neigh::kernel_table;
 use super::oui::{vendor, Vendor};
 use super::socket::Via;
@@ -30,7 +30,7 @@ pub struct DiscoverOptions {
     pub timeout: Duration,
     /// Ask the silent again this many more times.
     pub retry: u32,
-    /// Stop waiting once answers have stopped coming for this long (see [`ExchangeOptions::settle`]);
+    /// Stop waiting once answers have stopped coming for this long, as nmap's adaptive timeouts do;
     /// `None` waits the whole timeout, as Scapy does.
     pub settle: Option<Duration>,
     /// Echo requests per host (ping only).
@@ -135,7 +135,6 @@ fn exchange_options(o: &DiscoverOptions, via: Via, capture: String, filter: &str
         capture,
         filter: Some(filter.to_string()),
         timeout: Some(o.timeout),
-        settle: o.settle,
         retry: i32::try_from(o.retry).unwrap_or(i32::MAX),
         inter: Duration::ZERO,
         multi: false,
@@ -239,9 +238,10 @@ pub fn arping(targets: &[IpAddr], opts: &DiscoverOptions, stop: &AtomicBool) -> 
         "arp and arp[7] = 2",
     );
     let (mut answers, mut received) = (Vec::new(), 0u64);
-    let done = exchange(
+    let done = exchange_settling(
         &frames,
         &xopts,
+        opts.settle,
         |frame, answered| {
             received += 1;
             let reply = frame.packet();
@@ -333,9 +333,10 @@ pub fn ping(asked: &[IpAddr], opts: &DiscoverOptions, stop: &AtomicBool) -> Resu
     let xopts = exchange_options(opts, Via::Ip(opts.iface.clone()), from.iface.clone(), "icmp or icmp6");
     let (mut answers, mut received) = (Vec::new(), 0u64);
     let mut reply_macs: HashMap<IpAddr, [u8; 6]> = HashMap::new();
-    let done = exchange(
+    let done = exchange_settling(
         &frames,
         &xopts,
+        opts.settle,
         |frame, answered| {
             received += 1;
             let reply = l3_view(&frame)?;

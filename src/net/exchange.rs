@@ -31,10 +31,6 @@ pub struct ExchangeOptions {
     pub retry: i32,
     /// Pause between requests.
     pub inter: Duration,
-    /// End a round once answers have stopped coming: when this long has passed since its last request left
-    /// and since its last answer, with at least one answer in — the silent taken as absent, as nmap's
-    /// adaptive timeouts take them. `timeout` still bounds the wait; `None` waits it out, as Scapy does.
-    pub settle: Option<Duration>,
     /// Keep listening once every request is answered (until the timeout), for more answers to each.
     pub multi: bool,
     /// End at the first answer.
@@ -58,6 +54,20 @@ pub struct Exchanged {
 pub fn exchange<F: AsRef<[u8]> + Sync>(
     requests: &[F],
     opts: &ExchangeOptions,
+    rule: impl FnMut(Frame<'_>, &[bool]) -> Option<usize>,
+    stop: &AtomicBool,
+) -> Result<Exchanged> {
+    exchange_settling(requests, opts, None, rule, stop)
+}
+
+/// [`exchange`], each round ending once answers have stopped coming: when `settle` has passed since its
+/// last request left and since its last answer, with at least one answer in — the silent taken as absent,
+/// as nmap's adaptive timeouts take them. The timeout still bounds the wait; `None` waits it out, as Scapy
+/// does.
+pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
+    requests: &[F],
+    opts: &ExchangeOptions,
+    settle: Option<Duration>,
     mut rule: impl FnMut(Frame<'_>, &[bool]) -> Option<usize>,
     stop: &AtomicBool,
 ) -> Result<Exchanged> {
@@ -98,7 +108,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                 }
                 let all = remaining == 0 && !opts.multi;
                 let timed_out = matches!((sent_done, opts.timeout), (Some(t), Some(d)) if t.elapsed() >= d);
-                let settled = matches!((sent_done, last_answer, opts.settle),
+                let settled = matches!((sent_done, last_answer, settle),
                     (Some(t), Some(a), Some(q)) if t.elapsed() >= q && a.elapsed() >= q);
                 if (all && sent_done.is_some()) || timed_out || settled || (opts.first_only && answers > 0) {
                     break;

@@ -114,7 +114,6 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
         timeout: Some(Duration::from_secs(1)),
         retry: 1,
         inter: Duration::ZERO,
-        settle: None,
         multi: false,
         first_only: false,
         verbose: false,

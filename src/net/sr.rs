@@ -163,7 +163,6 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
         timeout: opts.timeout,
         retry: opts.retry,
         inter: opts.inter,
-        settle: None,
         multi: opts.multi,
         first_only,
         verbose: opts.verbose,
