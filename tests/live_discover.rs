@@ -259,3 +259,25 @@ fn nmap_finds_the_same_hosts() {
     let theirs: Vec<String> = theirs.iter().map(|a| format!("'{a}'")).collect();
     assert_eq!(ours, format!("[{}]", theirs.join(", ")), "{grepable}");
 }
+
+/// `conf.manufdb` answers as Scapy's does: the expected lines are Scapy's own, run offline, when it is
+/// installed (with the same `manuf` file); offline and without privileges either way.
+#[test]
+fn conf_manufdb_answers_as_scapys() {
+    let calls = "print(conf.manufdb); print(conf.manufdb._get_manuf('00:1b:21:01:02:03')); \
+                 print(conf.manufdb._get_short_manuf('00:1B:21:01:02:03')); \
+                 print(conf.manufdb.lookup('02:1b:21:01:02:03')); \
+                 print(conf.manufdb._resolve_MAC('00:1b:21:01:02:03'))";
+    let out = Sink::default();
+    let mut s = Session::with_output(out.clone());
+    s.run(calls, "<t>").unwrap();
+    let ours = out.take();
+    assert!(ours.contains("Intel"), "{ours}");
+    let scapy = Command::new("unshare")
+        .args(["-n", "python3", "-c", &format!("from scapy.all import conf\n{calls}")])
+        .output();
+    match scapy {
+        Ok(o) if o.status.success() => assert_eq!(ours, String::from_utf8_lossy(&o.stdout)),
+        _ => eprintln!("Scapy is not installed: compared with nothing"),
+    }
+}

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::args::{opt, optional_text, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
+use super::manufdb::ManufDb;
 use super::net_table::NetTable;
 use super::packet_list::PacketListValue;
 use super::pcap;
@@ -454,6 +455,7 @@ pub(crate) fn conf_value(s: &Session, name: &str, set: &Value) -> Value {
             go_live(s);
             return Value::str(net::conf().iface());
         }
+        "manufdb" if matches!(set, Value::None) => return Value::host(ManufDb),
         "loopback_name" if matches!(set, Value::None) => {
             return Value::str(net::iface::loopback_name(&net::conf().ifaces));
         }

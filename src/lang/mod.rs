@@ -25,6 +25,7 @@ mod hexcap;
 mod live;
 mod load_dumps;
 mod make_table;
+mod manufdb;
 mod net;
 mod net_table;
 mod ops;

@@ -289,4 +289,10 @@ pub static CONF: &[Setting] = &[
         default: Const::Bool(true),
         help: "sr and answers(): IP-in-IP headers are matched as any header (False: looked through)",
     },
+    Setting {
+        name: "manufdb",
+        default: Const::None,
+        help: "MAC vendors from the packaged IEEE data (ieee-data, or Wireshark's manuf): _get_manuf(mac), \
+               _get_short_manuf(mac), lookup(mac)",
+    },
 ];

@@ -7,7 +7,7 @@
 //! and [`MISSING_DATA`] says which package to install.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// Wireshark's file: `00:1B:21<TAB>IntelCor<TAB>Intel Corporate`, with `/28` and `/36` prefixes.
@@ -33,6 +33,8 @@ pub struct Vendor {
 #[derive(Debug, Default)]
 pub struct OuiDb {
     by_len: Vec<(u32, HashMap<u64, Vendor>)>,
+    /// The file (or `ieee-data` directory) the prefixes were read from.
+    source: Option<PathBuf>,
 }
 
 /// The system's data, read on first call.
@@ -50,20 +52,34 @@ impl OuiDb {
     /// Wireshark's `manuf` file when it reads, else the `ieee-data` directory's files; empty when neither.
     pub fn read(manuf: &Path, ieee_dir: &Path) -> OuiDb {
         if let Ok(text) = std::fs::read_to_string(manuf) {
-            return OuiDb::from_manuf(&text);
+            return OuiDb {
+                source: Some(manuf.to_path_buf()),
+                ..OuiDb::from_manuf(&text)
+            };
         }
         let mut db = OuiDb::default();
         for (file, bits) in IEEE_FILES {
             if let Ok(text) = std::fs::read_to_string(ieee_dir.join(file)) {
                 db.add_ieee_csv(&text, bits);
+                db.source = Some(ieee_dir.to_path_buf());
             }
         }
         db
     }
 
+    /// Where the data was read from: Wireshark's `manuf` file or the `ieee-data` directory.
+    pub fn source(&self) -> Option<&Path> {
+        self.source.as_deref()
+    }
+
+    /// How many prefixes are known.
+    pub fn len(&self) -> usize {
+        self.by_len.iter().map(|(_, m)| m.len()).sum()
+    }
+
     /// True when no data was found: every vendor is unknown.
     pub fn is_empty(&self) -> bool {
-        self.by_len.iter().all(|(_, m)| m.is_empty())
+        self.len() == 0
     }
 
     /// The vendor of `mac`, the longest registered prefix first; none for a locally administered or group
