@@ -11,9 +11,10 @@ cd "$(dirname "$0")/.."
 # Building needs libpcap's headers; the tests also drive real programs: ping (traffic inside their network
 # namespaces), tcpdump and tshark (oracles that read back the capture files wirecraft writes), dnsmasq (a
 # real DNS server for the socket and UDP scan tests), traceroute (the hops the traceroute tests compare with) and
-# nmap (the oracle the port scans are compared with); the banner tests run real servers (sshd, redis, python3's
-# http.server and smtpd, openssl s_server) and compare with nmap -sV.
-pkgs=(libpcap-dev iproute2 pkg-config gcc)
+# nmap (the oracle the port scans and host discovery are compared with); the banner tests run real servers (sshd,
+# redis, python3's http.server and smtpd, openssl s_server) and compare with nmap -sV. ieee-data is the IEEE's
+# OUI registry that MAC vendors are read from, at run time too.
+pkgs=(libpcap-dev iproute2 pkg-config gcc ieee-data)
 if [ "${1:-run}" = test ]; then
     pkgs+=(iputils-ping tcpdump tshark dnsmasq-base traceroute nmap openssh-server redis-server openssl python3)
 fi

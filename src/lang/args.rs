@@ -36,6 +36,8 @@ pub enum Const {
     Int(i64),
     Str(&'static str),
     Bool(bool),
+    /// A number of seconds with a fraction, as `arping`'s `settle=0.5`.
+    Float(f64),
     /// A pair of ints, as `portscan`'s `ports=(1, 1024)`.
     Pair(i64, i64),
 }
@@ -47,6 +49,7 @@ impl Const {
             Const::Int(i) => Value::Int(i128::from(i)),
             Const::Str(s) => Value::str(s),
             Const::Bool(b) => Value::Bool(b),
+            Const::Float(f) => Value::Float(f),
             Const::Pair(a, b) => Value::Tuple(Rc::from([Value::Int(i128::from(a)), Value::Int(i128::from(b))])),
         }
     }

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::args::{opt, optional_text, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
+use super::manufdb::ManufDb;
 use super::net_table::NetTable;
 use super::packet_list::PacketListValue;
 use super::pcap;
@@ -140,7 +141,7 @@ pub(super) fn lang_error(e: net::Error) -> LangError {
 
 /// What the machine-dependent parts of the language need before they run: routes answer for unset sources
 /// (tables load on first need).
-fn go_live(_: &Session) {
+pub(super) fn go_live(_: &Session) {
     net::use_routes_for_source();
 }
 
@@ -407,13 +408,18 @@ fn exchange<T>(
 }
 
 /// `(ans, unans)`: the answered pairs as Results, the unanswered requests as a PacketList.
-fn pair(mut res: net::SndRcv) -> Value {
+fn pair(res: net::SndRcv) -> Value {
+    pair_as(res, |r| r)
+}
+
+/// `(ans, unans)` with the answers as the kind of Results `kind` makes of them (`arping`'s `ARPingResult`).
+pub(super) fn pair_as(mut res: net::SndRcv, kind: fn(Results) -> Results) -> Value {
     let (sent, received) = (std::mem::take(&mut res.ans_sent), std::mem::take(&mut res.ans_received));
     let (ans, unans) = res.into_pair();
     let mut list = PacketList::new("Unanswered");
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
-        Value::host(Results::exchanged(ans, &sent, &received)),
+        Value::host(kind(Results::exchanged(ans, &sent, &received))),
         Value::host(PacketListValue::new(list)),
     ]))
 }
@@ -452,6 +458,7 @@ pub(crate) fn conf_value(s: &Session, name: &str, set: &Value) -> Value {
             go_live(s);
             return Value::str(net::conf().iface());
         }
+        "manufdb" if matches!(set, Value::None) => return Value::host(ManufDb),
         "loopback_name" if matches!(set, Value::None) => {
             return Value::str(net::iface::loopback_name(&net::conf().ifaces));
         }

@@ -123,7 +123,7 @@ fn rate(v: &Value) -> Result<Option<f64>, LangError> {
 
 /// The addresses of a target argument: text (an address, a name, a network) or a list of such, each
 /// address once, in the order given.
-fn targets(v: &Value) -> Result<Vec<std::net::IpAddr>, LangError> {
+pub(super) fn targets(v: &Value) -> Result<Vec<std::net::IpAddr>, LangError> {
     let texts = match v {
         Value::Str(t) => vec![t.clone()],
         Value::List(l) => l.borrow().iter().map(target_text).collect::<Result<_, _>>()?,
@@ -173,7 +173,7 @@ fn ports(v: &Value) -> Result<Ports, ScanError> {
 
 /// The library's error as the language's: a bad argument is a `ValueError`, a failure of the system an
 /// `OSError`.
-fn scan_error(e: ScanError) -> LangError {
+pub(super) fn scan_error(e: ScanError) -> LangError {
     let kind = match e {
         ScanError::Target(_) | ScanError::Io { .. } => ErrorKind::Io,
         _ => ErrorKind::Value,

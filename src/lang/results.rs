@@ -1,10 +1,12 @@
 //! Scapy's `SndRcvList`, the `ans` of `ans, unans = sr(…)`: (request, answer) pairs. Indexing gives a
 //! `(sent, received)` tuple, iterating gives them in order, `summary()` prints `request ==> answer` lines.
 //! A kind of its own rather than a list of tuples, so that it prints and summarises as Scapy's does.
+//! `arping`'s answers are the same kind under Scapy's `ARPingResult` name, whose `show()` is the hosts' table.
 
 use std::fmt;
 
 use super::args::{opt, Args, Const};
+use super::discover::arping_table;
 use super::error::LangError;
 use super::load_dumps::{self, LoadDump};
 use super::make_table::{self, Style};
@@ -18,6 +20,15 @@ use crate::pcapio::Tally;
 #[derive(Debug)]
 pub struct Results {
     pairs: Vec<(Pkt, Pkt)>,
+    flavour: Flavour,
+}
+
+/// Which of Scapy's answer lists this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flavour {
+    SndRcv,
+    /// `arping`'s: `show()` prints the hosts' table.
+    ARPing,
 }
 
 impl Results {
@@ -28,7 +39,18 @@ impl Results {
     /// Pairs of packet values: an answer may start above its packet's first layer (a message read under
     /// its transport's header).
     pub(crate) fn of(pairs: Vec<(Pkt, Pkt)>) -> Results {
-        Results { pairs }
+        Results {
+            pairs,
+            flavour: Flavour::SndRcv,
+        }
+    }
+
+    /// The same answers as Scapy's `ARPingResult`.
+    pub(crate) fn arping(self) -> Results {
+        Results {
+            flavour: Flavour::ARPing,
+            ..self
+        }
     }
 
     /// `sr`'s answers, each query with the time it was sent (Scapy's `sent_time`) and each answer with the
@@ -63,13 +85,19 @@ impl fmt::Display for Results {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut t = Tally::default();
         self.pairs.iter().for_each(|(_, r)| t.add(&r.owned()));
-        f.write_str(&t.render("Results"))
+        f.write_str(&t.render(match self.flavour {
+            Flavour::SndRcv => "Results",
+            Flavour::ARPing => "ARPing",
+        }))
     }
 }
 
 impl HostValue for Results {
     fn type_name(&self) -> &'static str {
-        "SndRcvList"
+        match self.flavour {
+            Flavour::SndRcv => "SndRcvList",
+            Flavour::ARPing => "ARPingResult",
+        }
     }
 
     fn methods(&self) -> &'static [MethodDef] {
@@ -98,14 +126,20 @@ impl HostValue for Results {
             .into_iter()
             .map(|i| self.pairs[i].clone())
             .collect();
-        Ok(Value::host(Results { pairs }))
+        Ok(Value::host(Results {
+            pairs,
+            flavour: self.flavour,
+        }))
     }
 
     /// Both lists' pairs, as a new answer list.
     fn add(&self, other: &dyn HostValue) -> Option<Value> {
         let other = (*other).as_any().downcast_ref::<Results>()?;
         let pairs = self.pairs.iter().chain(&other.pairs).cloned().collect();
-        Some(Value::host(Results { pairs }))
+        Some(Value::host(Results {
+            pairs,
+            flavour: self.flavour,
+        }))
     }
 }
 
@@ -200,7 +234,7 @@ static METHODS: &[MethodDef] = &[
         "show",
         [opt("prn", Const::None), opt("lfilter", Const::None)],
         "Print each pair as request ==> answer, numbered.",
-        m_nsummary
+        m_show
     ),
 ];
 
@@ -210,6 +244,18 @@ fn m_summary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
 
 fn m_nsummary(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
     pair_lines(s, r.receiver::<Results>(), a, true)
+}
+
+/// `nsummary`'s lines, or for `arping`'s answers Scapy's `ARPingResult.show()` table.
+fn m_show(s: &mut Session, r: &Value, a: &Args) -> Result<Value, LangError> {
+    let results = r.receiver::<Results>();
+    match results.flavour {
+        Flavour::SndRcv => pair_lines(s, results, a, true),
+        Flavour::ARPing => {
+            let table = arping_table(results.pairs.iter().map(|(_, answer)| answer.owned()));
+            s.write(&format!("{table}\n"))
+        }
+    }
 }
 
 /// Scapy's `ans.hexraw()`, `padding()` or `nzpadding()`: each answer's load, under its pair's line.

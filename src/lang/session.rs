@@ -157,7 +157,7 @@ impl Session {
         }
     }
 
-    fn warn_once(&mut self, w: String) {
+    pub(crate) fn warn_once(&mut self, w: String) {
         if !self.warned_once.contains(&w) {
             self.warn(&w);
             self.warned_once.push(w);
@@ -288,5 +288,11 @@ pub static CONF: &[Setting] = &[
         name: "checkIPinIP",
         default: Const::Bool(true),
         help: "sr and answers(): IP-in-IP headers are matched as any header (False: looked through)",
+    },
+    Setting {
+        name: "manufdb",
+        default: Const::None,
+        help: "MAC vendors from the packaged IEEE data (ieee-data, or Wireshark's manuf): _get_manuf(mac), \
+               _get_short_manuf(mac), lookup(mac)",
     },
 ];

@@ -8,8 +8,8 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    banner, builtins, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer,
-    portscan, python, set, sockets, traceroute,
+    banner, builtins, discover, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader,
+    pcap_writer, portscan, python, set, sockets, traceroute,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -32,6 +32,7 @@ static BUILTINS: &[&[Builtin]] = &[
     portscan::BUILTINS,
     traceroute::BUILTINS,
     banner::BUILTINS,
+    discover::BUILTINS,
     builtins::EXIT,
 ];
 

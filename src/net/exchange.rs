@@ -54,6 +54,20 @@ pub struct Exchanged {
 pub fn exchange<F: AsRef<[u8]> + Sync>(
     requests: &[F],
     opts: &ExchangeOptions,
+    rule: impl FnMut(Frame<'_>, &[bool]) -> Option<usize>,
+    stop: &AtomicBool,
+) -> Result<Exchanged> {
+    exchange_settling(requests, opts, None, rule, stop)
+}
+
+/// [`exchange`], each round ending once answers have stopped coming: when `settle` has passed since its
+/// last request left and since its last answer, with at least one answer in — the silent taken as absent,
+/// as nmap's adaptive timeouts take them. The timeout still bounds the wait; `None` waits it out, as Scapy
+/// does.
+pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
+    requests: &[F],
+    opts: &ExchangeOptions,
+    settle: Option<Duration>,
     mut rule: impl FnMut(Frame<'_>, &[bool]) -> Option<usize>,
     stop: &AtomicBool,
 ) -> Result<Exchanged> {
@@ -80,6 +94,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
             let sender = spawn_sender(scope, out.take(), requests, pending.clone(), opts.inter, stop);
             let answers_before = answers;
             let mut sent_done: Option<Instant> = None;
+            let mut last_answer: Option<Instant> = None;
             let mut sender = Some(sender);
             loop {
                 if stop.load(Ordering::Relaxed) {
@@ -99,7 +114,9 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                 }
                 let all = remaining == 0 && !opts.multi;
                 let timed_out = matches!((sent_done, opts.timeout), (Some(t), Some(d)) if t.elapsed() >= d);
-                if (all && sent_done.is_some()) || timed_out || (opts.first_only && answers > 0) {
+                let settled = matches!((sent_done, last_answer, settle),
+                    (Some(t), Some(a), Some(q)) if t.elapsed() >= q && a.elapsed() >= q);
+                if (all && sent_done.is_some()) || timed_out || settled || (opts.first_only && answers > 0) {
                     break;
                 }
                 let Some(batch) = live.next(Duration::from_millis(20)) else {
@@ -114,6 +131,7 @@ pub fn exchange<F: AsRef<[u8]> + Sync>(
                     }
                     answered[i] = true;
                     answers += 1;
+                    last_answer = Some(Instant::now());
                 }
             }
             // Let the sender finish its current request before deciding on another round.

@@ -26,6 +26,9 @@
 //! - `sniff`: capture, conf, error;
 //! - `traceroute` (every TTL's probes at once, over the exchange): conf, error, events, exchange, privilege,
 //!   socket, sr;
+//! - `oui` (MAC vendors from the packaged IEEE data): none;
+//! - `discover` (`arping`, the ping sweep, over the exchange): conf, error, events, exchange, neigh, oui,
+//!   socket, sr;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
 //! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): carried, endpoint,
@@ -47,12 +50,14 @@ mod capture;
 mod carried;
 mod conf;
 mod datagram;
+mod discover;
 mod endpoint;
 mod error;
 mod events;
 mod exchange;
 pub mod iface;
 pub mod neigh;
+pub mod oui;
 mod outgoing;
 mod packet_socket;
 mod ports;
@@ -83,6 +88,7 @@ pub use capture::CapturedFrame;
 pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
 pub use conf::{conf, resync, Conf};
 pub use datagram::{udp_socket, UdpSock};
+pub use discover::{arping, ping, DiscoverOptions, DiscoverReport, Host};
 pub use endpoint::resolve;
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};

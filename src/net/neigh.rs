@@ -39,7 +39,8 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, s
     if conf.iface_named(iface).is_ok_and(|i| i.loopback) {
         return Ok([0; 6]);
     }
-    let key = (netns_id(), conf.iface_named(iface).ok().and_then(|i| i.mac), ip);
+    let ours = conf.iface_named(iface).ok().and_then(|i| i.mac);
+    let key = (netns_id(), ours, ip);
     let cached = CACHE.lock().ok().and_then(|c| c.as_ref()?.get(&key).copied());
     if let Some((mac, _)) = cached.filter(|(_, at)| at.elapsed() < CACHE_TTL) {
         return Ok(mac);
@@ -50,9 +51,7 @@ pub fn resolve(conf: &Conf, iface: &str, ip: IpAddr, broadcast_fallback: bool, s
     };
     match found {
         Some(mac) => {
-            if let Ok(mut c) = CACHE.lock() {
-                c.get_or_insert_with(HashMap::new).insert(key, (mac, Instant::now()));
-            }
+            remember(ours, ip, mac);
             Ok(mac)
         }
         None if broadcast_fallback => Ok([0xff; 6]),
@@ -152,6 +151,15 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
             _ => None,
         }
     }))
+}
+
+/// Caches `mac` as `ip`'s, as seen from the interface whose MAC is `ours`, in the calling thread's namespace,
+/// for [`CACHE_TTL`] (what `arping(cache=1)` learnt, as Scapy's `arping` fills its ARP cache).
+pub fn remember(ours: Option<[u8; 6]>, ip: IpAddr, mac: [u8; 6]) {
+    if let Ok(mut c) = CACHE.lock() {
+        c.get_or_insert_with(HashMap::new)
+            .insert((netns_id(), ours, ip), (mac, Instant::now()));
+    }
 }
 
 /// The kernel's usable neighbour entries (reachable, stale, delay, probe, permanent, noarp).

@@ -437,3 +437,144 @@ impl Drop for Chain {
         }
     }
 }
+
+/// A throwaway LAN: a namespace holding a Linux bridge, a scanner namespace and host namespaces, each joined
+/// to the bridge by a veth pair whose ends are both created inside those namespaces (nothing in the root
+/// namespace). On 198.18.1.0/24 and fd00:198:1::/64: the scanner is .1 / ::1, the hosts take the addresses
+/// and MACs given. Names are unique per process and bed; everything is removed on drop, panics included.
+pub struct Lan {
+    pub scanner: String,
+    /// The scanner's interface on the LAN.
+    pub if_scan: String,
+    pub hosts: Vec<LanHost>,
+    /// Every namespace made, the bridge's last: removed in this order.
+    made: Vec<String>,
+}
+
+/// One host of a [`Lan`]: its namespace, MAC and addresses.
+pub struct LanHost {
+    pub ns: String,
+    pub mac: String,
+    pub v4: String,
+    pub v6: String,
+}
+
+pub const LAN4: &str = "198.18.1.0/24";
+pub const LAN_SCANNER4: &str = "198.18.1.1";
+pub const LAN_SCANNER6: &str = "fd00:198:1::1";
+
+impl Lan {
+    /// A LAN whose hosts have these last address bytes and MACs, or `None` when the test must be skipped.
+    pub fn new(test: &str, hosts: &[(u8, &str)]) -> Option<Lan> {
+        if !privileged(test) {
+            return None;
+        }
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let pid = std::process::id() % 100_000;
+        let switch = format!("wct{pid}l{n}sw");
+        let mut lan = Lan {
+            scanner: format!("wct{pid}l{n}s"),
+            if_scan: format!("l{pid}n{n}s"),
+            hosts: Vec::new(),
+            made: Vec::new(),
+        };
+        // Each namespace is recorded before it is made, so a step that fails unwinds through the drop, which
+        // removes whatever was made.
+        let add_ns = |lan: &mut Lan, ns: &str| {
+            lan.made.insert(0, ns.to_string());
+            ip(&["netns", "add", ns]);
+        };
+        add_ns(&mut lan, &switch);
+        ip(&["-n", &switch, "link", "add", "br0", "type", "bridge"]);
+        ip(&["-n", &switch, "link", "set", "br0", "up"]);
+        let mut ends = vec![(
+            lan.scanner.clone(),
+            lan.if_scan.clone(),
+            None,
+            LAN_SCANNER4.to_string(),
+            LAN_SCANNER6.to_string(),
+        )];
+        for (i, (last, mac)) in hosts.iter().enumerate() {
+            let host = LanHost {
+                ns: format!("wct{pid}l{n}h{i}"),
+                mac: mac.to_string(),
+                v4: format!("198.18.1.{last}"),
+                v6: format!("fd00:198:1::{last:x}"),
+            };
+            ends.push((
+                host.ns.clone(),
+                format!("l{pid}n{n}h{i}"),
+                Some(host.mac.clone()),
+                host.v4.clone(),
+                host.v6.clone(),
+            ));
+            lan.hosts.push(host);
+        }
+        for (i, (ns, ifc, mac, v4, v6)) in ends.iter().enumerate() {
+            add_ns(&mut lan, ns);
+            let port = format!("l{pid}n{n}p{i}");
+            ip(&[
+                "link", "add", "name", &port, "netns", &switch, "type", "veth", "peer", "name", ifc, "netns", ns,
+            ]);
+            ip(&["-n", &switch, "link", "set", &port, "master", "br0", "up"]);
+            if let Some(mac) = mac {
+                ip(&["-n", ns, "link", "set", "dev", ifc, "address", mac]);
+            }
+            ip(&["-n", ns, "link", "set", "lo", "up"]);
+            ip(&["-n", ns, "addr", "add", &format!("{v4}/24"), "dev", ifc]);
+            ip(&["-n", ns, "addr", "add", &format!("{v6}/64"), "dev", ifc, "nodad"]);
+            ip(&["-n", ns, "link", "set", ifc, "up"]);
+        }
+        // Wait for every link to carry traffic (a veth reports NO-CARRIER for a moment after coming up).
+        for _ in 0..100 {
+            let up = ends.iter().all(|(ns, ifc, ..)| {
+                let out = Command::new("ip")
+                    .args(["-n", ns, "-br", "link", "show", ifc])
+                    .output()
+                    .map(|o| o.stdout)
+                    .unwrap_or_default();
+                String::from_utf8_lossy(&out).contains(" UP ")
+            });
+            if up {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        // The veths must not exist in the root namespace.
+        assert!(!Command::new("ip")
+            .args(["link", "show", &lan.if_scan])
+            .stderr(Stdio::null())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success());
+        Some(lan)
+    }
+
+    /// Moves the calling thread into the scanner's namespace until the guard drops.
+    pub fn enter(&self) -> Inside {
+        enter_netns(&self.scanner)
+    }
+
+    /// Runs a command inside namespace `ns` to its end; its standard output.
+    pub fn run(&self, ns: &str, cmd: &[&str]) -> String {
+        let out = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(cmd)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run in netns");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Lan {
+    fn drop(&mut self) {
+        for ns in &self.made {
+            let _ = Command::new("ip")
+                .args(["netns", "del", ns])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
