@@ -120,7 +120,7 @@ pub(crate) static BUILTINS: &[Builtin] = &[
 ];
 
 /// The library's error as the language's, its words unchanged.
-fn lang_error(e: net::Error) -> LangError {
+pub(super) fn lang_error(e: net::Error) -> LangError {
     if let net::Error::File(e) = e {
         return pcap::lang_error(e);
     }
@@ -140,12 +140,12 @@ fn lang_error(e: net::Error) -> LangError {
 
 /// What the machine-dependent parts of the language need before they run: routes answer for unset sources
 /// (tables load on first need).
-fn go_live(_: &Session) {
+pub(super) fn go_live(_: &Session) {
     net::use_routes_for_source();
 }
 
 /// `conf.broadcast_fallback`, for the call's options: an unresolvable destination goes to broadcast.
-fn broadcast_fallback(s: &Session) -> bool {
+pub(super) fn broadcast_fallback(s: &Session) -> bool {
     s.conf("broadcast_fallback").is_some_and(|v| v.truthy())
 }
 
@@ -161,14 +161,17 @@ pub(super) fn stderr_events() -> net::Events {
 
 /// Runs a live call with the session's interrupt flag as its stop, then clears the flag: Ctrl-C ended the
 /// call, and its result is kept.
-fn interruptible<T>(flag: &AtomicBool, run: impl FnOnce(&AtomicBool) -> net::Result<T>) -> Result<T, LangError> {
+pub(super) fn interruptible<T>(
+    flag: &AtomicBool,
+    run: impl FnOnce(&AtomicBool) -> net::Result<T>,
+) -> Result<T, LangError> {
     let r = run(flag);
     flag.store(false, Ordering::Relaxed);
     r.map_err(lang_error)
 }
 
 /// `verbose=None` follows `conf.verb`, as in Scapy.
-fn verbose(s: &Session, v: &Value) -> bool {
+pub(super) fn verbose(s: &Session, v: &Value) -> bool {
     match v {
         Value::None => s.conf("verb").and_then(|v| v.as_int()).is_some_and(|n| n > 0),
         v => v.truthy(),
@@ -404,10 +407,15 @@ fn exchange<T>(
 }
 
 /// `(ans, unans)`: the answered pairs as Results, the unanswered requests as a PacketList.
-fn pair(mut res: net::SndRcv) -> Value {
+fn pair(res: net::SndRcv) -> Value {
+    answered_pair(res, "Unanswered")
+}
+
+/// `(ans, unans)` with the unanswered list named as the call's Scapy function names it.
+pub(super) fn answered_pair(mut res: net::SndRcv, unans_name: &str) -> Value {
     let (sent, received) = (std::mem::take(&mut res.ans_sent), std::mem::take(&mut res.ans_received));
     let (ans, unans) = res.into_pair();
-    let mut list = PacketList::new("Unanswered");
+    let mut list = PacketList::new(unans_name);
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
         Value::host(Results::exchanged(ans, &sent, &received)),

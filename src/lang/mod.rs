@@ -23,6 +23,7 @@ mod exception;
 mod hexcap;
 mod live;
 mod load_dumps;
+mod loops;
 mod make_table;
 mod net;
 mod net_table;

@@ -23,6 +23,7 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
+//! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr;
 //! - `sniff`: capture, conf, error;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
@@ -56,6 +57,7 @@ mod sniff;
 mod socket;
 mod socket_error;
 mod sr;
+mod sr_loop;
 mod stream;
 mod wait;
 
@@ -84,6 +86,7 @@ pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
 pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
+pub use sr_loop::{sr_loop, LoopOptions, LoopReport, RoundFn};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
 
 /// Makes unset `IP().src` / `IPv6().src` follow the routing table, as in Scapy. Off until called, so that

@@ -1,0 +1,142 @@
+//! Scapy's other live tools through the language (issue #12 item 6), against the real stack in namespaces the
+//! test builds (see `common`): `srloop` / `srploop` with Scapy's printed lines, the stop flag (Ctrl-C) during
+//! a loop, and `report_ports`. Every loop is bounded by its `count` and its timeout.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use common::{Bed, Sink, A4, B4};
+use wirecraft::lang::Session;
+
+fn session() -> (Session, Sink) {
+    let out = Sink::default();
+    (Session::with_output(out.clone()), out)
+}
+
+/// Runs `code` and returns what it printed, failing the test with the rendered error.
+fn run(s: &mut Session, out: &Sink, code: &str) -> String {
+    if let Err(e) = s.run(code, "<test>") {
+        panic!("{e}\n(output so far: {})", out.take());
+    }
+    out.take()
+}
+
+/// An address in the bed's network that nobody holds: requests to it go unanswered.
+const SILENT: &str = "198.18.0.9";
+
+#[test]
+fn srloop_prints_a_recv_line_per_round_and_returns_every_answer() {
+    let Some(bed) = Bed::new("srloop_prints_a_recv_line_per_round") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let text = run(
+        &mut s,
+        &out,
+        &format!("ans, unans = srloop(IP(dst='{B4}')/ICMP(), count=3, inter=0.2, timeout=2)\nprint(len(ans), len(unans), ans)"),
+    );
+    let round = format!("\rsend...\r \rRECV 1: IP / ICMP {B4} > {A4} echo-reply 0\n        ");
+    assert_eq!(
+        text,
+        format!(
+            "{}\nSent 3 packets, received 3 packets. 100.0% hits.\n3 0 <Results: TCP:0 UDP:0 ICMP:3 Other:0>\n",
+            round.repeat(3)
+        )
+    );
+}
+
+#[test]
+fn srloop_prints_fail_lines_for_a_silent_address_and_marks_at_verbose_1() {
+    let Some(bed) = Bed::new("srloop_prints_fail_lines") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let started = Instant::now();
+    let text = run(
+        &mut s,
+        &out,
+        &format!(
+            "conf.broadcast_fallback = True\n\
+             ans, unans = srloop([IP(dst='{B4}')/ICMP(), IP(dst='{SILENT}')/ICMP()], count=2, inter=0.1, timeout=0.5)\n\
+             print(len(ans), len(unans), unans)"
+        ),
+    );
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+    let round = format!(
+        "\rsend...\r \rRECV 1: IP / ICMP {B4} > {A4} echo-reply 0\n        \rfail 1: IP / ICMP {A4} > {SILENT} echo-request 0\n        "
+    );
+    assert_eq!(
+        text,
+        format!(
+            "{}\nSent 4 packets, received 2 packets. 50.0% hits.\n2 2 <PacketList: TCP:0 UDP:0 ICMP:2 Other:0>\n",
+            round.repeat(2)
+        )
+    );
+    let marks = run(
+        &mut s,
+        &out,
+        &format!("a, u = srloop(IP(dst='{B4}')/ICMP(), count=2, inter=0.1, verbose=1, prn=lambda x: 'never')"),
+    );
+    assert_eq!(marks, "**\nSent 2 packets, received 2 packets. 100.0% hits.\n");
+    let counts = run(
+        &mut s,
+        &out,
+        &format!("a, u = srloop(IP(dst='{B4}')/ICMP(), count=1, prn=False, prnfail=False)"),
+    );
+    assert_eq!(
+        counts,
+        "\rsend...\r recv:1  fail:0\n\nSent 1 packets, received 1 packets. 100.0% hits.\n"
+    );
+}
+
+#[test]
+fn srploop_and_a_prn_of_the_users() {
+    let Some(bed) = Bed::new("srploop_and_a_prn_of_the_users") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let text = run(
+        &mut s,
+        &out,
+        &format!(
+            "ans, unans = srploop(Ether()/IP(dst='{B4}')/ICMP(), count=2, inter=0.1, timeout=2, verbose=2, \
+             prn=lambda x: x[1][IP].src)\nprint(len(ans))"
+        ),
+    );
+    assert_eq!(
+        text,
+        format!(
+            "{}\nSent 2 packets, received 2 packets. 100.0% hits.\n2\n",
+            format!("\rsend...\r \rRECV 1: {B4}\n        ").repeat(2)
+        )
+    );
+}
+
+/// Ctrl-C (the session's interrupt flag) during an endless loop ends it; the answers so far are returned.
+#[test]
+fn ctrl_c_during_srloop_keeps_what_was_answered() {
+    let Some(bed) = Bed::new("ctrl_c_during_srloop") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let flag = s.interrupt_flag();
+    let presser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(1200));
+        flag.store(true, Ordering::Relaxed);
+    });
+    let started = Instant::now();
+    let text = run(
+        &mut s,
+        &out,
+        &format!("ans, unans = srloop(IP(dst='{B4}')/ICMP(), inter=0.3, timeout=1, verbose=0)\nprint(len(ans) >= 2, len(unans))"),
+    );
+    presser.join().unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+    assert_eq!(text, "True 0\n");
+}
