@@ -78,9 +78,8 @@ fn verbosity(s: &Session, v: &Value) -> Result<i128, LangError> {
 }
 
 fn looping(s: &mut Session, a: &Args, func: &str, exchange: net::RoundFn) -> Result<Value, LangError> {
-    go_live(s);
-    let pkts = pcap::packets(s, a.get("pkts"), func)?;
-    let level = verbosity(s, a.get("verbose"))?;
+    // Every argument is read before any is judged, so that an error names the first bad one of all.
+    let level = verbosity(s, a.get("verbose"));
     let opts = LoopOptions {
         sr: SrOptions {
             filter: a.text("filter")?,
@@ -96,6 +95,9 @@ fn looping(s: &mut Session, a: &Args, func: &str, exchange: net::RoundFn) -> Res
         store: a.truthy("store"),
     };
     let (prn, prnfail) = (Line::of(a, "prn"), Line::of(a, "prnfail"));
+    let level = level?;
+    go_live(s);
+    let pkts = pcap::packets(s, a.get("pkts"), func)?;
     let flag = s.interrupt_flag();
     let mut failure = None;
     let report = interruptible(&flag, |stop| {
