@@ -229,7 +229,7 @@ impl Calls<'_> {
 }
 
 /// A captured frame's time, to the microsecond libpcap gives.
-fn timestamp(t: f64) -> Timestamp {
+pub(super) fn timestamp(t: f64) -> Timestamp {
     Timestamp::from_f64(t).unwrap_or_default()
 }
 
@@ -238,15 +238,7 @@ fn timestamp(t: f64) -> Timestamp {
 /// per packet unless `prn` prints instead or `quiet`, then the capture's counters; the packets as a PacketList.
 fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     go_live(s);
-    let iface = match (a.get("iface"), s.conf("iface")) {
-        (Value::None, Some(Value::Str(i))) => vec![i.to_string()],
-        (Value::List(_) | Value::Tuple(_), _) => s
-            .collect(a.get("iface"))?
-            .iter()
-            .map(|v| optional_text(v, "iface").map(Option::unwrap_or_default))
-            .collect::<Result<_, _>>()?,
-        _ => a.text("iface")?.into_iter().collect(),
-    };
+    let iface = sniff_ifaces(s, a)?;
     // Packets given as `offline` are read back from a file of their own, so that the filter, the count and
     // the callbacks apply to them as to a capture file.
     let spool = match a.get("offline") {
@@ -301,6 +293,19 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
         });
     }
     Ok(Value::host(PacketListValue::new(list)))
+}
+
+/// A capture's `iface` argument: a name, a list of names, or None for `conf.iface` as the user set it.
+pub(super) fn sniff_ifaces(s: &mut Session, a: &Args) -> Result<Vec<String>, LangError> {
+    Ok(match (a.get("iface"), s.conf("iface")) {
+        (Value::None, Some(Value::Str(i))) => vec![i.to_string()],
+        (Value::List(_) | Value::Tuple(_), _) => s
+            .collect(a.get("iface"))?
+            .iter()
+            .map(|v| optional_text(v, "iface").map(Option::unwrap_or_default))
+            .collect::<Result<_, _>>()?,
+        _ => a.text("iface")?.into_iter().collect(),
+    })
 }
 
 /// A capture file written for `sniff(offline=packets)` and removed when done with.

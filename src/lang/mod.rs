@@ -16,6 +16,7 @@
 pub mod args;
 mod assist;
 pub mod ast;
+mod async_sniffer;
 mod builtins;
 pub mod error;
 mod eval;

@@ -8,8 +8,8 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    builtins, exception, hexcap, live, loops, net, packet_sockets, packet_tools, pcap, pcap_reader, pcap_writer,
-    portscan, python, set, sockets,
+    async_sniffer, builtins, exception, hexcap, live, loops, net, packet_sockets, packet_tools, pcap, pcap_reader,
+    pcap_writer, portscan, python, set, sockets,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -27,6 +27,7 @@ static BUILTINS: &[&[Builtin]] = &[
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,
     live::BUILTINS,
+    async_sniffer::BUILTINS,
     loops::BUILTINS,
     sockets::BUILTINS,
     packet_sockets::BUILTINS,

@@ -24,7 +24,7 @@
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
 //! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr;
-//! - `sniff`: capture, conf, error;
+//! - `sniff`: capture, conf, error; `async_sniff` (Scapy's `AsyncSniffer`, `sniff` on a thread): error, sniff;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
 //! - `ports` (the ports a scan probes, as written): none; `portscan` (the connect scan): endpoint, events,
@@ -35,6 +35,7 @@
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
+mod async_sniff;
 mod capture;
 mod carried;
 mod conf;
@@ -63,6 +64,7 @@ mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use async_sniff::AsyncSniff;
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
 pub use carried::{carried_bytes, dissect_carried, Carried, Transport};
@@ -82,7 +84,7 @@ pub use portscan::{
 pub use privilege::require as require_privileges;
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
-pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
+pub use sniff::{sniff, sniff_opened, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
 pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
