@@ -269,3 +269,29 @@ fn ctrl_c_during_join_stops_the_capture_and_a_bad_filter_fails_at_start() {
         .expect_err("a bad filter");
     assert!(err.to_string().contains("nonsense here"), "{err}");
 }
+
+/// Scapy's table, line for line (checked against Scapy 2.8.0's `report_ports` on the same bed): an open port,
+/// two closed ones (RST-ACK), none unanswered.
+#[test]
+fn report_ports_writes_scapys_latex_table() {
+    let Some(bed) = Bed::new("report_ports_writes_scapys_latex_table") else {
+        return;
+    };
+    let listener = {
+        let _in = bed.enter(&bed.b);
+        std::net::TcpListener::bind((B4, 8080)).unwrap()
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let text = run(
+        &mut s,
+        &out,
+        &format!("print(report_ports('{B4}', [8080, 8081, 22]), end='')"),
+    );
+    assert_eq!(
+        text,
+        "\\begin{tabular}{|r|l|l|}\n\\hline\nhttp_alt & open & SA \\\\\n\\hline\ntproxy & closed & TCP RA \\\\\n\
+         ssh & closed & TCP RA \\\\\n\\hline\n\\hline\n\\end{tabular}\n"
+    );
+    drop(listener);
+}

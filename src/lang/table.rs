@@ -8,7 +8,7 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    async_sniffer, builtins, exception, hexcap, live, loops, net, packet_sockets, packet_tools, pcap, pcap_reader,
+    async_sniffer, builtins, exception, hexcap, live, live_tools, net, packet_sockets, packet_tools, pcap, pcap_reader,
     pcap_writer, portscan, python, set, sockets,
 };
 
@@ -28,7 +28,7 @@ static BUILTINS: &[&[Builtin]] = &[
     pcap_writer::BUILTINS,
     live::BUILTINS,
     async_sniffer::BUILTINS,
-    loops::BUILTINS,
+    live_tools::BUILTINS,
     sockets::BUILTINS,
     packet_sockets::BUILTINS,
     portscan::BUILTINS,

@@ -23,7 +23,8 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
-//! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr;
+//! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr; `report_ports` (Scapy's LaTeX table of a SYN
+//!   `sr`): error, sr;
 //! - `sniff`: capture, conf, error; `async_sniff` (Scapy's `AsyncSniffer`, `sniff` on a thread): error, sniff;
 //! - `wait` (socket waits bounded by a timeout and the stop flag): none; `endpoint`: socket_error;
 //! - `stream` (TCP), `datagram` (UDP): socket_error, wait;
@@ -52,6 +53,7 @@ mod ports;
 mod portscan;
 mod prefix;
 mod privilege;
+mod report_ports;
 pub mod route;
 mod send;
 mod sniff;
@@ -82,6 +84,7 @@ pub use portscan::{
     portscan, scan_targets, HostScan, PortResult, PortState, Reason, ScanError, ScanOptions, ScanReport,
 };
 pub use privilege::require as require_privileges;
+pub use report_ports::{ports_table, report_ports};
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
 pub use sniff::{sniff, sniff_opened, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};

@@ -1,9 +1,10 @@
-//! Scapy's looping exchanges in the language, over [`crate::net::sr_loop`]: `srloop` and `srploop`, with
-//! Scapy's printed lines — per round `RECV n:` and each answer's line, `fail n:` and each unanswered
+//! Scapy's other live tools in the language: `report_ports` (over [`crate::net::report_ports`]) and the looping
+//! exchanges, over [`crate::net::sr_loop`]: `srloop` and `srploop`, with Scapy's printed lines — per round `RECV n:` and each answer's line, `fail n:` and each unanswered
 //! request's line (at `verbose` 2, `conf.verb`'s default), or a `*` / `.` (at 1) — and its closing
 //! `Sent n packets, received r packets. h% hits.`; they return `(ans, unans)` over every round.
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use super::args::{opt, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
@@ -11,8 +12,10 @@ use super::live::{answered_pair, broadcast_fallback, go_live, interruptible, std
 use super::pcap;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
-use super::value::Value;
+use super::value::{to_field, Value};
+use crate::layers::{ip::IP, tcp::TCP};
 use crate::net::{self, LoopOptions, SndRcv, SrOptions};
+use crate::packet::{Layer, Packet};
 
 /// `srloop` and `srploop`, as Scapy's `__sr_loop` takes them (and `filter`, `iface` for each round's `sr`).
 const LOOP_PARAMS: &[Param] = &[
@@ -44,7 +47,33 @@ pub(crate) static BUILTINS: &[Builtin] = &[
         "srloop at layer 2 (Ether filled as srp does).",
         |s, a| looping(s, a, "srploop", net::srp)
     ),
+    builtin!(
+        "report_ports",
+        [req("target"), req("ports")],
+        "SYN-scan the ports of target with sr (timeout 5) and return a LaTeX tabular of the open, closed and \
+         unanswered ports, as Scapy's report_ports.",
+        b_report_ports
+    ),
 ];
+
+/// `report_ports(target, ports)`: Scapy's `sr(IP(dst=target)/TCP(dport=ports), timeout=5)` and its table.
+fn b_report_ports(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    let (dst, dport) = (to_field(a.get("target")), to_field(a.get("ports")));
+    let ip = Layer::new(&IP).with("dst", dst?)?;
+    let tcp = Layer::new(&TCP).with("dport", dport?)?;
+    go_live(s);
+    let opts = SrOptions {
+        timeout: Some(Duration::from_secs(5)),
+        verbose: verbosity(s, &Value::None)? > 0,
+        broadcast_fallback: broadcast_fallback(s),
+        rules: s.match_rules(),
+        events: stderr_events(),
+        ..SrOptions::default()
+    };
+    let probes = [Packet::new(vec![ip, tcp])];
+    let table = interruptible(&s.interrupt_flag(), |stop| net::report_ports(&probes, &opts, stop))?;
+    Ok(Value::str(&table))
+}
 
 /// What a round prints for each pair (`prn`) or each unanswered request (`prnfail`).
 enum Line {
