@@ -295,3 +295,63 @@ fn report_ports_writes_scapys_latex_table() {
     );
     drop(listener);
 }
+
+/// `sr1flood` ends at the first answer, within its timeout; with a silent address it ends at the timeout.
+#[test]
+fn sr1flood_returns_the_first_answer_and_is_bounded_by_its_timeout() {
+    let Some(bed) = Bed::new("sr1flood_returns_the_first_answer") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let started = Instant::now();
+    let text = run(
+        &mut s,
+        &out,
+        &format!("r = sr1flood(IP(dst='{B4}')/ICMP(), timeout=3, verbose=0)\nprint(r.summary())"),
+    );
+    assert_eq!(text, format!("IP / ICMP {B4} > {A4} echo-reply 0\n"));
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    let started = Instant::now();
+    let text = run(
+        &mut s,
+        &out,
+        &format!("conf.broadcast_fallback = True\nprint(sr1flood(IP(dst='{SILENT}')/ICMP(), timeout=0.5, verbose=0))"),
+    );
+    assert_eq!(text, "None\n");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(500) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+}
+
+/// `srflood` sends the packets `count` times over and matches every answer; the silent one stays unanswered.
+#[test]
+fn srflood_sends_count_times_and_matches_every_answer() {
+    let Some(bed) = Bed::new("srflood_sends_count_times") else {
+        return;
+    };
+    let _in = bed.enter(&bed.a);
+    let (mut s, out) = session();
+    let text = run(
+        &mut s,
+        &out,
+        &format!(
+            "conf.broadcast_fallback = True\n\
+             ans, unans = srflood([IP(dst='{B4}')/ICMP(seq=(1, 3)), IP(dst='{SILENT}')/ICMP()], count=1500, timeout=1, verbose=0)\n\
+             print(len(ans), len(unans), unans[0].dst)\n\
+             print(sorted(set(q.seq for q, r in ans)))"
+        ),
+    );
+    // 4,500 echoes answered in the bed (no rate limit there); each matched to its own request.
+    assert_eq!(text, format!("4500 1 {SILENT}\n[1, 2, 3]\n"));
+    let ended = run(
+        &mut s,
+        &out,
+        &format!(
+            "ans, unans = srflood(IP(dst='{B4}')/ICMP(), timeout=0.5, verbose=0)\nprint(len(ans) > 10, len(unans))"
+        ),
+    );
+    assert_eq!(ended, "True 0\n", "open-ended: until the timeout");
+}

@@ -1,20 +1,21 @@
-//! Scapy's other live tools in the language: `report_ports` (over [`crate::net::report_ports`]) and the looping
+//! Scapy's other live tools in the language: `report_ports` (over [`crate::net::report_ports`]), the floods
+//! `srflood`, `sr1flood`, `srpflood`, `srp1flood` (over [`crate::net::srflood`] and its kin), and the looping
 //! exchanges, over [`crate::net::sr_loop`]: `srloop` and `srploop`, with Scapy's printed lines — per round `RECV n:` and each answer's line, `fail n:` and each unanswered
 //! request's line (at `verbose` 2, `conf.verb`'s default), or a `*` / `.` (at 1) — and its closing
 //! `Sent n packets, received r packets. h% hits.`; they return `(ans, unans)` over every round.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::args::{opt, req, Args, Const, Param};
 use super::error::{ErrorKind, LangError};
-use super::live::{answered_pair, broadcast_fallback, go_live, interruptible, stderr_events};
+use super::live::{answered_pair, broadcast_fallback, go_live, interruptible, stderr_events, verbose};
 use super::pcap;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::{to_field, Value};
 use crate::layers::{ip::IP, tcp::TCP};
-use crate::net::{self, LoopOptions, SndRcv, SrOptions};
+use crate::net::{self, FloodOptions, LoopOptions, SndRcv, SrOptions};
 use crate::packet::{Layer, Packet};
 
 /// `srloop` and `srploop`, as Scapy's `__sr_loop` takes them (and `filter`, `iface` for each round's `sr`).
@@ -31,7 +32,45 @@ const LOOP_PARAMS: &[Param] = &[
     opt("iface", Const::None),
 ];
 
+/// The floods' parameters: `sr`'s, with `count` (how many times the packets go) for `retry` and `multi`.
+const FLOOD_PARAMS: &[Param] = &[
+    req("x"),
+    opt("filter", Const::None),
+    opt("iface", Const::None),
+    opt("inter", Const::Int(0)),
+    opt("count", Const::None),
+    opt("timeout", Const::None),
+    opt("verbose", Const::None),
+];
+
 pub(crate) static BUILTINS: &[Builtin] = &[
+    builtin!(
+        "srflood",
+        FLOOD_PARAMS,
+        "Flood at layer 3: send the packets over and over, count times (None: until timeout seconds or Ctrl-C), \
+         as fast as they go, and match the answers: ans, unans. With count, timeout is the wait after the \
+         last packet, as sr's.",
+        |s, a| flooding(s, a, "srflood", net::srflood).map(|r| answered_pair(r, "Unanswered"))
+    ),
+    builtin!(
+        "sr1flood",
+        FLOOD_PARAMS,
+        "Flood at layer 3 until the first answer (or count times, or timeout, or Ctrl-C) and return it, or None.",
+        |s, a| Ok(flooding(s, a, "sr1flood", net::sr1flood)?.map_or(Value::None, Value::packet))
+    ),
+    builtin!(
+        "srpflood",
+        FLOOD_PARAMS,
+        "srflood at layer 2 (Ether filled as srp does).",
+        |s, a| flooding(s, a, "srpflood", net::srpflood).map(|r| answered_pair(r, "Unanswered"))
+    ),
+    builtin!("srp1flood", FLOOD_PARAMS, "sr1flood at layer 2.", |s, a| Ok(flooding(
+        s,
+        a,
+        "srp1flood",
+        net::srp1flood
+    )?
+    .map_or(Value::None, Value::packet))),
     builtin!(
         "srloop",
         LOOP_PARAMS,
@@ -73,6 +112,32 @@ fn b_report_ports(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     let probes = [Packet::new(vec![ip, tcp])];
     let table = interruptible(&s.interrupt_flag(), |stop| net::report_ports(&probes, &opts, stop))?;
     Ok(Value::str(&table))
+}
+
+/// A flood's common part: its options read, then `run` with the session's interrupt flag.
+fn flooding<T>(
+    s: &mut Session,
+    a: &Args,
+    func: &str,
+    run: fn(&[Packet], &FloodOptions, &AtomicBool) -> net::Result<T>,
+) -> Result<T, LangError> {
+    let opts = FloodOptions {
+        sr: SrOptions {
+            filter: a.text("filter")?,
+            iface: a.text("iface")?,
+            inter: a.seconds("inter")?.unwrap_or_default(),
+            timeout: a.seconds("timeout")?,
+            verbose: verbose(s, a.get("verbose")),
+            broadcast_fallback: broadcast_fallback(s),
+            rules: s.match_rules(),
+            events: stderr_events(),
+            ..SrOptions::default()
+        },
+        count: a.count("count")?.map(|n| n as usize),
+    };
+    go_live(s);
+    let pkts = pcap::packets(s, a.get("x"), func)?;
+    interruptible(&s.interrupt_flag(), |stop| run(&pkts, &opts, stop))
 }
 
 /// What a round prints for each pair (`prn`) or each unanswered request (`prnfail`).

@@ -23,6 +23,7 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
+//! - `flood` (Scapy's `srflood` and `sr1flood`, the packets sent over and over): error, sr;
 //! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr; `report_ports` (Scapy's LaTeX table of a SYN
 //!   `sr`): error, sr;
 //! - `sniff`: capture, conf, error; `async_sniff` (Scapy's `AsyncSniffer`, `sniff` on a thread): error, sniff;
@@ -45,6 +46,7 @@ mod endpoint;
 mod error;
 mod events;
 mod exchange;
+mod flood;
 pub mod iface;
 pub mod neigh;
 mod outgoing;
@@ -76,6 +78,7 @@ pub use endpoint::resolve;
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
+pub use flood::{sr1flood, srflood, srp1flood, srpflood, FloodOptions};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
 pub use packet_socket::{Framing, Link, PacketSocket};
