@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
-use super::live::{go_live, lang_error, pair_as, stderr_events, verbose};
+use super::live::{answered_pair, go_live, lang_error, stderr_events, verbose};
 use super::ping_result::PingResult;
 use super::portscan::targets;
 use super::results::Results;
@@ -128,7 +128,7 @@ fn b_arping(s: &mut Session, a: &Args) -> Result<Value, LangError> {
         let table = arping_table(report.exchange.ans.iter().map(|(_, answer)| answer.clone()));
         s.write(&format!("{table}\n"))?;
     }
-    Ok(pair_as(report.exchange, Results::arping))
+    Ok(answered_pair(report.exchange, "Unanswered", Results::arping))
 }
 
 /// `ping(targets, count=1, timeout=1, iface=None)`.

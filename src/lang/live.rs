@@ -146,7 +146,7 @@ pub(super) fn go_live(_: &Session) {
 }
 
 /// `conf.broadcast_fallback`, for the call's options: an unresolvable destination goes to broadcast.
-fn broadcast_fallback(s: &Session) -> bool {
+pub(super) fn broadcast_fallback(s: &Session) -> bool {
     s.conf("broadcast_fallback").is_some_and(|v| v.truthy())
 }
 
@@ -230,7 +230,7 @@ impl Calls<'_> {
 }
 
 /// A captured frame's time, to the microsecond libpcap gives.
-fn timestamp(t: f64) -> Timestamp {
+pub(super) fn timestamp(t: f64) -> Timestamp {
     Timestamp::from_f64(t).unwrap_or_default()
 }
 
@@ -239,15 +239,7 @@ fn timestamp(t: f64) -> Timestamp {
 /// per packet unless `prn` prints instead or `quiet`, then the capture's counters; the packets as a PacketList.
 fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     go_live(s);
-    let iface = match (a.get("iface"), s.conf("iface")) {
-        (Value::None, Some(Value::Str(i))) => vec![i.to_string()],
-        (Value::List(_) | Value::Tuple(_), _) => s
-            .collect(a.get("iface"))?
-            .iter()
-            .map(|v| optional_text(v, "iface").map(Option::unwrap_or_default))
-            .collect::<Result<_, _>>()?,
-        _ => a.text("iface")?.into_iter().collect(),
-    };
+    let iface = sniff_ifaces(s, a)?;
     // Packets given as `offline` are read back from a file of their own, so that the filter, the count and
     // the callbacks apply to them as to a capture file.
     let spool = match a.get("offline") {
@@ -302,6 +294,19 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
         });
     }
     Ok(Value::host(PacketListValue::new(list)))
+}
+
+/// A capture's `iface` argument: a name, a list of names, or None for `conf.iface` as the user set it.
+pub(super) fn sniff_ifaces(s: &mut Session, a: &Args) -> Result<Vec<String>, LangError> {
+    Ok(match (a.get("iface"), s.conf("iface")) {
+        (Value::None, Some(Value::Str(i))) => vec![i.to_string()],
+        (Value::List(_) | Value::Tuple(_), _) => s
+            .collect(a.get("iface"))?
+            .iter()
+            .map(|v| optional_text(v, "iface").map(Option::unwrap_or_default))
+            .collect::<Result<_, _>>()?,
+        _ => a.text("iface")?.into_iter().collect(),
+    })
 }
 
 /// A capture file written for `sniff(offline=packets)` and removed when done with.
@@ -409,14 +414,15 @@ fn exchange<T>(
 
 /// `(ans, unans)`: the answered pairs as Results, the unanswered requests as a PacketList.
 fn pair(res: net::SndRcv) -> Value {
-    pair_as(res, |r| r)
+    answered_pair(res, "Unanswered", |r| r)
 }
 
-/// `(ans, unans)` with the answers as the kind of Results `kind` makes of them (`arping`'s `ARPingResult`).
-pub(super) fn pair_as(mut res: net::SndRcv, kind: fn(Results) -> Results) -> Value {
+/// `(ans, unans)`: the answers as the kind of Results `kind` makes of them (`arping`'s `ARPingResult`), the
+/// unanswered list named as the call's Scapy function names it.
+pub(super) fn answered_pair(mut res: net::SndRcv, unans_name: &str, kind: fn(Results) -> Results) -> Value {
     let (sent, received) = (std::mem::take(&mut res.ans_sent), std::mem::take(&mut res.ans_received));
     let (ans, unans) = res.into_pair();
-    let mut list = PacketList::new("Unanswered");
+    let mut list = PacketList::new(unans_name);
     unans.iter().for_each(|p| list.push_packet(p));
     Value::Tuple(Rc::from([
         Value::host(kind(Results::exchanged(ans, &sent, &received))),

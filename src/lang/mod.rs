@@ -16,6 +16,7 @@
 pub mod args;
 mod assist;
 pub mod ast;
+mod async_sniffer;
 mod banner;
 mod banner_report;
 mod builtins;
@@ -25,6 +26,7 @@ mod eval;
 mod exception;
 mod hexcap;
 mod live;
+mod live_tools;
 mod load_dumps;
 mod make_table;
 mod manufdb;

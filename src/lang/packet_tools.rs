@@ -1,7 +1,9 @@
-//! Scapy's functions that make new packets out of a packet — `fragment`, `fragment6`, `dns_compress` — as builtins, and the
+//! Scapy's functions that make new packets out of a packet — `fragment`, `fragment6`, `defrag`, `defragment`,
+//! `defragment6`, `dns_compress` — as builtins, and the
 //! bodies of the packet methods that call them (`p.fragment()`, `p.compress()`, whose rows are with the other
 //! packet methods). The work is the library's (`layers::fragment`, `layers::dns_compress`); this is the
-//! language's side: arguments, warnings, and Scapy's values back.
+//! language's side: arguments, warnings, and Scapy's values back. The results of putting fragments back
+//! together keep the capture times of the packets they came from.
 
 use super::args::{opt, req, Args, Const};
 use super::error::LangError;
@@ -9,10 +11,12 @@ use super::packet_list::PacketListValue;
 use super::rows::{builtin, Builtin};
 use super::session::Session;
 use super::value::{Pkt, Value};
+use crate::layers::defragment::{defrag, defragment, defragment6, Sourced};
 use crate::layers::dns::DNS;
 use crate::layers::dns_compress::dns_compress;
 use crate::layers::fragment::{fragment, fragment6, MIN_FRAGSIZE};
 use crate::layers::ip::IP;
+use crate::pcapio::{self, PacketList};
 
 pub(crate) static BUILTINS: &[Builtin] = &[
     builtin!(
@@ -34,6 +38,52 @@ pub(crate) static BUILTINS: &[Builtin] = &[
         [req("pkt"), req("fragSize")],
         "IPv6 fragments of the packet, whole frames of at most fragSize bytes (a fragment header added if none).",
         b_fragment6
+    ),
+    builtin!(
+        "defrag",
+        [req("plist")],
+        "Put IPv4 fragments back together: (nofrag, defrag, missfrag), the packets that were not fragments, the \
+         datagrams reassembled, and the fragments that could not be (overlapping, repeated or missing ones).",
+        |s, a| {
+            let (packets, times) = defrag_input(s, a.get("plist"), "defrag")?;
+            let out = defrag(&packets)?;
+            warn_all(s, &out.warnings);
+            let list = |ps: &[Sourced]| timed_list("PacketList", ps, &times);
+            Ok(Value::Tuple(
+                [list(&out.unfragmented), list(&out.reassembled), list(&out.bad)].into(),
+            ))
+        }
+    ),
+    builtin!(
+        "defragment",
+        [req("plist")],
+        "The packets with each IPv4 datagram's fragments replaced by the datagram reassembled (where its last \
+         fragment was); fragments that cannot be put together are kept as they are.",
+        |s, a| {
+            let name = match a.get("plist").as_host::<PacketListValue>() {
+                Some(l) => format!("Defragmented {}", l.current().name()),
+                None => "Defragmented".to_string(),
+            };
+            let (packets, times) = defrag_input(s, a.get("plist"), "defragment")?;
+            let out = defragment(&packets)?;
+            warn_all(s, &out.warnings);
+            Ok(timed_list(&name, &out.packets, &times))
+        }
+    ),
+    builtin!(
+        "defragment6",
+        [req("packets")],
+        "The IPv6 datagram the fragments (IPv6ExtHdrFragment) of the first one's id make, in offset order, a \
+         hole filled with X bytes; [] when there are no fragments.",
+        |s, a| {
+            let (packets, times) = defrag_input(s, a.get("packets"), "defragment6")?;
+            let out = defragment6(&packets)?;
+            warn_all(s, &out.warnings);
+            Ok(match out.packet {
+                Some((p, i)) => Value::Packet(Pkt::captured(p, times[i])),
+                None => Value::list(Vec::new()),
+            })
+        }
     ),
     builtin!(
         "dns_compress",
@@ -142,4 +192,57 @@ fn packet_arg(v: &Value, func: &str) -> Result<Pkt, LangError> {
             other.type_name()
         ))),
     }
+}
+
+/// The packets given to a defragmenting function, each with its time: a list, tuple or PacketList of packets,
+/// or one packet.
+fn defrag_input(
+    s: &mut Session,
+    v: &Value,
+    func: &str,
+) -> Result<(Vec<crate::Packet>, Vec<pcapio::Timestamp>), LangError> {
+    let listed = matches!(v, Value::List(_) | Value::Tuple(_)) || v.as_host::<PacketListValue>().is_some();
+    let pkts = match v {
+        Value::Packet(p) => vec![p.clone()],
+        v if listed => s
+            .collect(v)?
+            .into_iter()
+            .map(|x| match x {
+                Value::Packet(p) => Ok(p),
+                other => Err(LangError::type_err(format!(
+                    "{func}() takes packets, not {}",
+                    other.type_name()
+                ))),
+            })
+            .collect::<Result<_, _>>()?,
+        other => {
+            return Err(LangError::type_err(format!(
+                "{func}() takes a list of packets, not {}",
+                other.type_name()
+            )))
+        }
+    };
+    Ok((
+        pkts.iter().map(Pkt::owned).collect(),
+        pkts.iter().map(Pkt::time).collect(),
+    ))
+}
+
+/// A PacketList of results, each stamped with the time of the input it came from.
+fn timed_list(name: &str, packets: &[Sourced], times: &[pcapio::Timestamp]) -> Value {
+    let mut list = PacketList::new(name);
+    for (p, i) in packets {
+        let data = p.build();
+        list.push(pcapio::Frame {
+            data: &data,
+            ts: times[*i],
+            wirelen: data.len() as u32,
+            link: pcapio::link_of(p),
+        });
+    }
+    Value::host(PacketListValue::new(list))
+}
+
+fn warn_all(s: &mut Session, warnings: &[String]) {
+    warnings.iter().for_each(|w| s.warn(w));
 }

@@ -57,7 +57,9 @@ fn offline(func: &str) -> Vec<(&'static str, String)> {
         "sniff" => vec![("offline", capture())],
         // Without text it reads standard input, which a test must not wait on.
         "import_hexcap" => vec![("input_string", "'0000  45 00'".into())],
-        "send" | "sendp" | "sr" | "sr1" | "srp" | "srp1" => vec![("iface", NO_IFACE.into())],
+        "send" | "sendp" | "sr" | "sr1" | "srp" | "srp1" | "srflood" | "sr1flood" | "srpflood" | "srp1flood" => {
+            vec![("iface", NO_IFACE.into())]
+        }
         _ => Vec::new(),
     }
 }

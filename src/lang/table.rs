@@ -8,8 +8,8 @@ use super::rows::{builtin, Builtin, MethodDef};
 use super::session::{Session, CONF};
 use super::value::Value;
 use super::{
-    banner, builtins, discover, exception, hexcap, live, net, packet_sockets, packet_tools, pcap, pcap_reader,
-    pcap_writer, portscan, python, set, sockets, traceroute,
+    async_sniffer, banner, builtins, discover, exception, hexcap, live, live_tools, net, packet_sockets, packet_tools,
+    pcap, pcap_reader, pcap_writer, portscan, python, set, sockets, traceroute,
 };
 
 /// Each module's builtin rows, in `lsc()` order.
@@ -27,6 +27,8 @@ static BUILTINS: &[&[Builtin]] = &[
     pcap_reader::BUILTINS,
     pcap_writer::BUILTINS,
     live::BUILTINS,
+    async_sniffer::BUILTINS,
+    live_tools::BUILTINS,
     sockets::BUILTINS,
     packet_sockets::BUILTINS,
     portscan::BUILTINS,

@@ -37,7 +37,7 @@ pub fn fragment(p: &Packet, fragsize: usize) -> Result<Vec<Packet>, Error> {
     let mut out = Vec::new();
     for datagram in p.iter() {
         let at = datagram.index_of(&IP).ok_or_else(|| Error::NoLayer(IP.name.into()))?;
-        let payload = ip_payload(&datagram, at);
+        let payload = payload_above(&datagram, at);
         // Scapy's count, `(len - last + inner - 1) // inner + 1`, with Python's floor division: no payload
         // gives no fragment.
         let count =
@@ -58,8 +58,8 @@ pub fn fragment(p: &Packet, fragsize: usize) -> Result<Vec<Packet>, Error> {
     Ok(out)
 }
 
-/// The bytes above the IP layer at `at`, built under it (so that a transport checksum covers its addresses).
-fn ip_payload(datagram: &Packet, at: usize) -> Vec<u8> {
+/// The bytes above the layer at `at` (an IP or a fragment header), built under it (so that a transport checksum covers its addresses).
+pub(super) fn payload_above(datagram: &Packet, at: usize) -> Vec<u8> {
     let from_ip = datagram.from_layer(at).build();
     let header = Packet::from(datagram.layers()[at].clone()).build().len();
     from_ip.get(header..).unwrap_or_default().to_vec()

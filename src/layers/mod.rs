@@ -3,6 +3,7 @@
 //! and stacking (top-down: `Ether()/IP()` implies `type=0x800`).
 
 pub mod arp;
+pub mod defragment;
 pub mod dns;
 pub mod dns_compress;
 pub mod dns_records;

@@ -23,7 +23,10 @@
 //! - `outgoing` (packets and stored frames made ready to send): conf, error, neigh;
 //! - `send`: conf, error, events, outgoing, privilege, socket;
 //! - `sr` (over the exchange): capture, conf, error, events, exchange, outgoing, privilege, socket;
-//! - `sniff`: capture, conf, error;
+//! - `flood` (Scapy's `srflood` and `sr1flood`, the packets sent over and over): error, sr;
+//! - `sr_loop` (Scapy's `srloop`, rounds of `sr`): error, sr; `report_ports` (Scapy's LaTeX table of a SYN
+//!   `sr`): error, sr;
+//! - `sniff`: capture, conf, error; `async_sniff` (Scapy's `AsyncSniffer`, `sniff` on a thread): error, sniff;
 //! - `traceroute` (every TTL's probes at once, over the exchange): conf, error, events, exchange, privilege,
 //!   socket, sr;
 //! - `oui` (MAC vendors from the packaged IEEE data): none;
@@ -45,6 +48,7 @@
 //! The library never prints: progress and Scapy's emission lines are [`Event`]s handed to the call's
 //! [`Events`] hook, and the reports are returned.
 
+mod async_sniff;
 mod banner;
 mod capture;
 mod carried;
@@ -55,6 +59,7 @@ mod endpoint;
 mod error;
 mod events;
 mod exchange;
+mod flood;
 pub mod iface;
 pub mod neigh;
 pub mod oui;
@@ -65,6 +70,7 @@ mod portscan;
 mod prefix;
 mod privilege;
 mod rawscan;
+mod report_ports;
 pub mod route;
 mod send;
 mod service_probes;
@@ -72,6 +78,7 @@ mod sniff;
 mod socket;
 mod socket_error;
 mod sr;
+mod sr_loop;
 mod stream;
 mod synscan;
 mod tls;
@@ -82,6 +89,7 @@ mod wait;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+pub use async_sniff::AsyncSniff;
 pub use banner::{banner, banners, open_port_banners, BannerOptions, BannerReport};
 pub use capture::CaptureStats;
 pub use capture::CapturedFrame;
@@ -93,6 +101,7 @@ pub use endpoint::resolve;
 pub use error::{Error, Result};
 pub use events::{Event, EventFn, Events};
 pub use exchange::{exchange, ExchangeOptions, Exchanged};
+pub use flood::{sr1flood, srflood, srp1flood, srpflood, FloodOptions};
 pub use iface::{Iface, IfaceTable};
 pub use outgoing::Outgoing;
 pub use packet_socket::{Framing, Link, PacketSocket, SocketAnswers};
@@ -102,12 +111,14 @@ pub use portscan::{
 };
 pub use privilege::require as require_privileges;
 pub use rawscan::RawScanOptions;
+pub use report_ports::{ports_table, report_ports};
 pub use route::{Route, RouteHit, RouteTable};
 pub use send::{send, send_items, sendp, sendp_items, SendOptions, SendReport};
-pub use sniff::{sniff, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
+pub use sniff::{sniff, sniff_opened, Hooks, LineFn, PacketFn, SniffOptions, SniffResult};
 pub use socket::Via;
 pub use socket_error::SocketError;
 pub use sr::{answer_line, sr, sr1, srp, srp1, SndRcv, SrOptions};
+pub use sr_loop::{sr_loop, LoopOptions, LoopReport, RoundFn};
 pub use stream::{tcp_connect, tcp_listen, Listener, TcpConn};
 pub use synscan::synscan;
 pub use tls::{Names, TlsInfo};

@@ -108,7 +108,18 @@ impl CapturedFrame {
 /// println!("{} packets, {}", res.kept, res.stats);
 /// # Ok::<(), wirecraft::net::Error>(())
 /// ```
-pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Result<SniffResult> {
+pub fn sniff(opts: &SniffOptions, hooks: Hooks<'_>, stop: &AtomicBool) -> Result<SniffResult> {
+    sniff_opened(opts, hooks, stop, || {})
+}
+
+/// [`sniff`], calling `opened` once the capture is open and before any packet is taken: a capture running on
+/// another thread ([`super::AsyncSniff`]) sees all the traffic sent after that.
+pub fn sniff_opened(
+    opts: &SniffOptions,
+    mut hooks: Hooks<'_>,
+    stop: &AtomicBool,
+    opened: impl FnOnce(),
+) -> Result<SniffResult> {
     let mut run = Run {
         opts,
         res: SniffResult::default(),
@@ -121,6 +132,7 @@ pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Re
             filter: opts.filter.clone(),
         };
         let mut r = crate::pcapio::Reader::open(path, &read).map_err(Error::File)?;
+        opened();
         while !stop.load(Ordering::Relaxed) {
             let frame = match r.next_frame() {
                 Some(Ok(f)) => f,
@@ -140,6 +152,7 @@ pub fn sniff(opts: &SniffOptions, mut hooks: Hooks<'_>, stop: &AtomicBool) -> Re
         opts.iface.clone()
     };
     let live = Live::start(&ifaces, opts.filter.as_deref(), opts.promisc, false)?;
+    opened();
     let deadline = opts.timeout.map(|t| Instant::now() + t);
     let mut done = false;
     while !done {

@@ -127,6 +127,19 @@ pub(super) fn l3_view(f: &pcapio::Frame<'_>) -> Option<Packet> {
 /// Scapy's `sndrcv`: the packets made ready (at layer 2 their `Ether` filled), then exchanged, each captured
 /// frame matched by `hashret` (indexed) and `answers` against the requests as they went out.
 fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_only: bool) -> Result<SndRcv> {
+    sndrcv_rounds(pkts, opts, stop, l2, first_only, 1)
+}
+
+/// [`sndrcv`] with the packets sent `rounds` times over, one after the other (Scapy's flood): an answer goes
+/// to the first copy of its request not answered yet, and a request is unanswered when no copy was.
+pub(super) fn sndrcv_rounds(
+    pkts: &[Packet],
+    opts: &SrOptions,
+    stop: &AtomicBool,
+    l2: bool,
+    first_only: bool,
+    rounds: usize,
+) -> Result<SndRcv> {
     privilege::require()?;
     let c = conf();
     let route_iface = || {
@@ -146,6 +159,8 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
         broadcast_fallback: opts.broadcast_fallback,
     };
     let frames = outgoing::built(pkts, l2.then_some(&fill), stop)?;
+    let n = frames.len();
+    let copies: Vec<&[u8]> = (0..rounds).flat_map(|_| frames.iter().map(|f| f.as_slice())).collect();
     let link = if l2 { LinkType::Ethernet } else { LinkType::RawIp };
     let sent: Vec<Packet> = frames.iter().map(|f| Packet::dissect(f, link)).collect();
     let mut by_hash: HashMap<Vec<u8>, Vec<usize>> = HashMap::with_capacity(sent.len());
@@ -172,34 +187,36 @@ fn sndrcv(pkts: &[Packet], opts: &SrOptions, stop: &AtomicBool, l2: bool, first_
     let mut answered_requests = Vec::new();
     let mut received = 0u64;
     let done = exchange(
-        &frames,
+        &copies,
         &xopts,
         |frame, answered| {
             let reply = if l2 { Some(frame.packet()) } else { l3_view(&frame) }?;
             received += 1;
+            // The request it answers, and the copy: the first one open (any, with `multi`).
+            let copy_of = |i: usize| (0..rounds).map(|k| i + k * n).find(|&j| opts.multi || !answered[j]);
             let hit = by_hash.get(&reply.hashret_with(opts.rules)).and_then(|cands| {
                 cands
                     .iter()
                     .copied()
-                    .find(|&i| (opts.multi || !answered[i]) && reply.answers_with(&sent[i], opts.rules))
+                    .find_map(|i| Some((i, copy_of(i).filter(|_| reply.answers_with(&sent[i], opts.rules))?)))
             });
             match hit {
-                Some(i) => {
+                Some((i, copy)) => {
                     res.ans.push((sent[i].clone(), reply));
                     res.ans_received.push(frame.ts);
-                    answered_requests.push(i);
+                    answered_requests.push(copy);
                 }
                 None if opts.debug => res.unmatched.push(reply),
                 None => {}
             }
-            hit
+            hit.map(|(_, copy)| copy)
         },
         stop,
     )?;
     res.stats = done.stats;
     res.ans_sent = answered_requests.into_iter().map(|i| done.sent_at[i]).collect();
     res.unans = (0..sent.len())
-        .filter(|&i| !done.answered[i])
+        .filter(|&i| (0..rounds).all(|k| !done.answered[i + k * n]))
         .map(|i| sent[i].clone())
         .collect();
     if opts.verbose {
