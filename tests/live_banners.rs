@@ -254,16 +254,7 @@ fn nmap_versions(bed: &Bed, ports: &[u16]) -> Vec<(u16, String, String)> {
 #[test]
 fn nmap_names_the_same_services() {
     let test = "nmap_names_the_same_services";
-    if !Command::new("sh")
-        .args(["-c", "command -v nmap"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: nmap is missing (tests/bootstrap.sh installs it)"
-        );
-        eprintln!("skipping {test}: nmap is not installed");
+    if !common::installed("nmap", test) {
         return;
     }
     let Some((bed, services)) = bed_with_services(test) else {

@@ -112,12 +112,7 @@ fn a_silent_address_is_filtered_within_its_timeouts() {
 
 #[test]
 fn the_open_set_is_nmaps() {
-    if !Command::new("sh")
-        .args(["-c", "command -v nmap"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("skipping the_open_set_is_nmaps: nmap is not installed");
+    if !common::installed("nmap", "the_open_set_is_nmaps") {
         return;
     }
     let (_ls, open) = listeners("127.0.0.1");

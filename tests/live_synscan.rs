@@ -199,12 +199,7 @@ fn the_stop_flag_keeps_what_was_found() {
 
 #[test]
 fn the_open_set_is_nmaps() {
-    if !Command::new("sh")
-        .args(["-c", "command -v nmap"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        eprintln!("skipping the_open_set_is_nmaps: nmap is not installed");
+    if !common::installed("nmap", "the_open_set_is_nmaps") {
         return;
     }
     let Some(bed) = bed_with_listeners("the_open_set_is_nmaps") else {

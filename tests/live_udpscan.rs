@@ -26,20 +26,13 @@ while True:
     s.sendto(d or b'?', a)
 ";
 
-fn installed(program: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// A bed with the echo in B (answering before this returns), dnsmasq on B's IPv4 address when installed, and a
 /// silent neighbour .3 in A (a MAC nobody owns).
 fn bed_with_services(test: &str) -> Option<Bed> {
     let mut bed = Bed::new(test)?;
     let b = bed.b.clone();
     bed.spawn(&b, &["python3", "-c", ECHO_SERVER, &ECHO.to_string()]);
-    if installed("dnsmasq") {
+    if common::installed("dnsmasq", "the UDP bed's DNS server") {
         let (v4, v6) = (format!("--listen-address={B4}"), format!("--listen-address={B6}"));
         bed.spawn(
             &b,
@@ -125,8 +118,7 @@ fn echo_open_unbound_closed_silence_open_filtered() {
 
 #[test]
 fn dns_answers_its_probe() {
-    if !installed("dnsmasq") {
-        eprintln!("skipping dns_answers_its_probe: dnsmasq is not installed");
+    if !common::installed("dnsmasq", "dns_answers_its_probe") {
         return;
     }
     let Some(bed) = bed_with_services("dns_answers_its_probe") else {
@@ -161,8 +153,7 @@ fn dns_answers_its_probe() {
 
 #[test]
 fn the_states_are_nmaps() {
-    if !installed("nmap") {
-        eprintln!("skipping the_states_are_nmaps: nmap is not installed");
+    if !common::installed("nmap", "the_states_are_nmaps") {
         return;
     }
     let Some(bed) = bed_with_services("the_states_are_nmaps") else {

@@ -39,6 +39,23 @@ fn ip(args: &[&str]) {
     assert!(st.success(), "ip {}", args.join(" "));
 }
 
+/// Whether `program` is installed; otherwise the reason `what` goes without it is printed — a failure under CI,
+/// where `tests/bootstrap.sh` installs it.
+pub fn installed(program: &str, what: &str) -> bool {
+    let there = Command::new("sh")
+        .args(["-c", &format!("command -v {program}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !there {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{what}: {program} is missing (tests/bootstrap.sh installs it)"
+        );
+        eprintln!("{what}: skipped, {program} is not installed");
+    }
+    there
+}
+
 /// Root, or a reason to skip (a failure under CI).
 pub fn privileged(test: &str) -> bool {
     // SAFETY: geteuid has no preconditions.

@@ -64,20 +64,9 @@ impl Services {
     }
 }
 
-/// Whether `program` can be run; otherwise a printed reason to leave its server out (a failure under CI).
+/// Whether `program` can be run; otherwise its server is left out, with a printed reason (a failure under CI).
 fn available(program: &str) -> bool {
-    let there = Command::new("sh")
-        .args(["-c", &format!("command -v {program}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !there {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{program} is missing (tests/bootstrap.sh installs it)"
-        );
-        eprintln!("leaving out the server of {program}: not installed");
-    }
-    there
+    super::installed(program, &format!("the server of {program}"))
 }
 
 /// Whether python3 has the module; without it (Python 3.12 dropped `smtpd`) its server is left out.
