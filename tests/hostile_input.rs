@@ -153,3 +153,37 @@ fn too_much_memory_is_a_memory_error_and_the_program_goes_on() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `conf.max_memory` moves the line: a value over it is a `MemoryError` naming both sizes, one under it is
+/// made, `None` brings back the machine's default, and a bad setting is refused without changing the limit.
+#[test]
+fn conf_max_memory_sets_the_most_one_value_may_take() {
+    let mut s = Session::with_output(std::io::sink());
+    s.run("conf.max_memory = 1000", "<t>").unwrap();
+    let e = s.run(r#"x = "a" * 2000"#, "<t>").unwrap_err();
+    assert_eq!(e.kind, ErrorKind::Memory);
+    assert!(
+        e.message.contains("2000 bytes") && e.message.contains("(1000 bytes)"),
+        "{}",
+        e.message
+    );
+    let v = s.run(r#"len("a" * 900)"#, "<t>").unwrap().unwrap();
+    assert_eq!(s.repr(&v), "900");
+
+    for bad in [
+        "conf.max_memory = 0",
+        "conf.max_memory = -5",
+        r#"conf.max_memory = "1G""#,
+    ] {
+        assert!(s.run(bad, "<t>").is_err(), "{bad} was taken");
+    }
+    let v = s.run("conf.max_memory", "<t>").unwrap().unwrap();
+    assert_eq!(s.repr(&v), "1000", "a refused setting left the limit as it was");
+
+    s.run("conf.max_memory = None", "<t>").unwrap();
+    let v = s
+        .run(r#"conf.max_memory > 10**6 and len("a" * 2000) == 2000"#, "<t>")
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.repr(&v), "True");
+}

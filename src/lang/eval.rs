@@ -372,6 +372,9 @@ impl Session {
             }
             Value::Conf => {
                 let i = conf_index(name)?;
+                if name == "max_memory" {
+                    super::memory::set_limit(v)?;
+                }
                 self.conf[i] = v.clone();
                 Ok(())
             }

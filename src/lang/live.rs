@@ -465,6 +465,7 @@ pub(crate) fn conf_value(s: &Session, name: &str, set: &Value) -> Value {
             return Value::str(net::conf().iface());
         }
         "manufdb" if matches!(set, Value::None) => return Value::host(ManufDb),
+        "max_memory" => return Value::Int(super::memory::limit() as i128),
         "loopback_name" if matches!(set, Value::None) => {
             return Value::str(net::iface::loopback_name(&net::conf().ifaces));
         }

@@ -2,14 +2,57 @@
 //! is allocated, and an allocation the system refuses is the same error rather than an abort — so the
 //! session, its variables and its history survive. "Too large" is more than half of the machine's memory, or
 //! a quarter of the process's address-space limit (`ulimit -v`) when there is one: a value is briefly held
-//! twice as it moves into its shared storage, and that copy cannot fail softly.
+//! twice as it moves into its shared storage, and that copy cannot fail softly. `conf.max_memory` sets
+//! another limit for the session; it is kept per thread because a session (its values are `Rc`s) lives on
+//! one thread, and sessions on other threads keep their own.
 
+use std::cell::Cell;
 use std::sync::OnceLock;
 
 use super::error::{ErrorKind, LangError};
+use super::value::Value;
 
-/// The most one value may take.
-fn limit() -> u128 {
+thread_local! {
+    /// `conf.max_memory` as the session set it; `None` is the machine's default.
+    static CHOSEN: Cell<Option<u128>> = const { Cell::new(None) };
+}
+
+/// The most one value may take: `conf.max_memory` when set, else the machine's default.
+pub(crate) fn limit() -> u128 {
+    CHOSEN.get().unwrap_or_else(machine_limit)
+}
+
+/// Takes `conf.max_memory = v`: a positive number of bytes, or `None` for the machine's default.
+pub(crate) fn set_limit(v: &Value) -> Result<(), LangError> {
+    let chosen = match v {
+        Value::None => None,
+        v => match v.as_int() {
+            Some(n) if n > 0 => Some(n as u128),
+            Some(n) => {
+                return Err(LangError::new(
+                    ErrorKind::Value,
+                    format!("conf.max_memory must be a positive number of bytes, not {n}"),
+                ))
+            }
+            None => {
+                return Err(LangError::new(
+                    ErrorKind::Type,
+                    format!("conf.max_memory must be an int (bytes) or None, not {}", v.type_name()),
+                ))
+            }
+        },
+    };
+    CHOSEN.set(chosen);
+    Ok(())
+}
+
+/// Back to the machine's default, as a new session starts.
+pub(crate) fn reset_limit() {
+    CHOSEN.set(None);
+}
+
+/// Half of the machine's memory, or a quarter of the address-space limit when one is set.
+fn machine_limit() -> u128 {
     static LIMIT: OnceLock<u128> = OnceLock::new();
     *LIMIT.get_or_init(|| {
         // SAFETY: sysconf has no preconditions.

@@ -49,6 +49,8 @@ impl Session {
 
     /// A session writing its output (print, show, ls, echoed values) to `out`.
     pub fn with_output(out: impl Write + 'static) -> Session {
+        // A new session starts from the machine's memory limit, whatever an earlier one on this thread set.
+        super::memory::reset_limit();
         Session {
             globals: foldhash::HashMap::default(),
             locals: Vec::new(),
@@ -288,6 +290,12 @@ pub static CONF: &[Setting] = &[
         name: "checkIPinIP",
         default: Const::Bool(true),
         help: "sr and answers(): IP-in-IP headers are matched as any header (False: looked through)",
+    },
+    Setting {
+        name: "max_memory",
+        default: Const::None,
+        help: "the most one value may take, in bytes; more is a MemoryError (None: half the machine's memory, \
+               a quarter of `ulimit -v` when set)",
     },
     Setting {
         name: "manufdb",
