@@ -228,6 +228,11 @@ fn bad_networks_and_a_down_interface_are_named_in_time() {
     assert!(e("arping('fd00:198:1::2')").starts_with("arping asks ARP"));
     assert_eq!(e("arping('198.18.1.0/24', iface='dn0')"), "interface \"dn0\" is down");
     assert_eq!(e("ping('198.18.1.2', iface='dn0')"), "interface \"dn0\" is down");
+    // Frames sent on a down interface say so too.
+    assert_eq!(
+        e("sendp(Ether(dst='02:00:00:00:00:01')/IP(dst='198.18.1.2'), iface='dn0')"),
+        "interface \"dn0\" is down"
+    );
     assert_eq!(
         e("ping('198.18.1.2', count=0)"),
         "count is a number of echo requests from 1 to 100"

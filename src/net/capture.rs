@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use super::error::{Error, Result};
 use super::privilege;
+use super::socket::{Fd, L2Socket, Socket, Via};
 use crate::pcapio::{self, PacketList, Timestamp};
 use crate::LinkType;
 
@@ -102,6 +103,8 @@ pub(crate) struct Live {
     rx: Receiver<Batch>,
     halt: Arc<AtomicBool>,
     readers: Vec<JoinHandle<CaptureStats>>,
+    /// Each interface's capture socket, by a descriptor of its own, to send through ([`Live::socket`]).
+    sockets: Vec<(String, Fd)>,
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
@@ -168,6 +171,11 @@ impl Live {
             .into_iter()
             .map(|c| c.setnonblock().map_err(|e| Error::pcap("capture", e)))
             .collect::<Result<Vec<_>>>()?;
+        let sockets = ifaces
+            .iter()
+            .zip(&caps)
+            .map(|(i, c)| Ok((i.clone(), Fd::duplicate(std::os::fd::AsRawFd::as_raw_fd(c))?)))
+            .collect::<Result<Vec<_>>>()?;
         let readers = caps
             .into_iter()
             .map(|cap| {
@@ -176,7 +184,25 @@ impl Live {
                 std::thread::spawn(move || read(cap, link, &tx, &halt))
             })
             .collect();
-        Ok(Live { rx, halt, readers })
+        Ok(Live {
+            rx,
+            halt,
+            readers,
+            sockets,
+        })
+    }
+
+    /// A socket to send through `via`: on an interface this capture reads, the capture's own socket (a
+    /// packet socket of its own would cost the kernel two more RCU grace periods, see [`L2Socket`]); else a
+    /// new one.
+    pub(crate) fn socket(&self, via: &Via) -> Result<Socket> {
+        match via {
+            Via::Link(iface) => match self.sockets.iter().find(|(i, _)| i == iface) {
+                Some((_, fd)) => Ok(Socket::L2(L2Socket::sharing(fd, iface)?)),
+                None => Socket::open(via),
+            },
+            Via::Ip(_) => Socket::open(via),
+        }
     }
 
     /// The next batch of frames, waiting at most `wait`; `None` on timeout.

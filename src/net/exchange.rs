@@ -79,7 +79,7 @@ pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
         true,
         exchange_ring(requests.len(), opts.multi),
     )?;
-    let mut out = Some(Socket::open(&opts.via)?);
+    let mut out = Some(live.socket(&opts.via)?);
     let mut answered = vec![false; requests.len()];
     let mut sent_at = vec![None; requests.len()];
     let (mut remaining, mut answers) = (requests.len(), 0usize);

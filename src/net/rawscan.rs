@@ -27,7 +27,7 @@ use super::neigh;
 use super::ports::Ports;
 use super::portscan::{HostScan, PortResult, PortState, Progress, Reason, ScanError, ScanReport};
 use super::privilege;
-use super::socket::{Socket, Via};
+use super::socket::Via;
 use crate::{Layer, LinkType};
 
 /// The window a scan starts with, its floor and its ceiling (probes unanswered at once).
@@ -137,11 +137,6 @@ pub(crate) fn raw_scan<K: ScanKind>(
     for &addr in targets {
         paths.push(path(kind, addr, sport, &mut ways, stop).map_err(ScanError::Live)?);
     }
-    let mut sockets = ways
-        .iter()
-        .map(|w| Socket::open(&w.via))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ScanError::Live)?;
     // Stopped while resolving: an unanswered ARP then says nothing about the target.
     let stopped = stop.load(Ordering::Relaxed);
     let mut scan = Scan::new(&paths, ports, opts, !stopped);
@@ -153,6 +148,12 @@ pub(crate) fn raw_scan<K: ScanKind>(
         let ring = ring_for(paths.len() * ports.len(), 256);
         let filter = filter(K::PROTO, &paths);
         let live = Live::start_with_ring(&ifaces, Some(&filter), false, true, ring).map_err(ScanError::Live)?;
+        // Probes leave through the capture's own sockets (see `Live::socket`).
+        let mut sockets = ways
+            .iter()
+            .map(|w| live.socket(&w.via))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(ScanError::Live)?;
         let by_addr: HashMap<IpAddr, usize> = paths.iter().enumerate().map(|(i, t)| (t.addr, i)).collect();
         let cookie = |t: &Target, port: u16| cookie(&key, &t.at, sport, port);
         let mut progress = Progress::new(started, &opts.events);

@@ -1,5 +1,5 @@
 //! Sockets that frames leave through: raw IP sockets for layer 3 (the kernel routes, loopback works) and
-//! libpcap injection for layer 2. Both send bytes exactly as given.
+//! packet sockets for layer 2. Both send bytes exactly as given.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -133,46 +133,109 @@ impl L3Socket {
     }
 }
 
-/// Layer-2 injection through libpcap on one interface: frames leave exactly as given. libpcap sets up a
-/// capture ring for every handle, which sending never reads; this handle's is kept small (with the capture's
-/// 128 MiB ring, opening took about 50 ms per `sendp`).
+/// Layer-2 injection on one interface: frames leave exactly as given, through a packet socket. Its own
+/// socket is bound with protocol 0, so it receives nothing: unlike a libpcap handle, it has no capture ring
+/// for the kernel to set up and copy every frame on the interface into. Beside a running capture on the same
+/// interface, the capture's socket sends instead ([`super::capture::Live::socket`]): the kernel waits out an
+/// RCU grace period (8–24 ms here) each time a packet socket gets a ring and each time one closes, which a
+/// short exchange would otherwise spend mostly waiting.
 pub(crate) struct L2Socket {
-    cap: pcap::Capture<pcap::Active>,
+    fd: Fd,
     iface: String,
 }
 
-/// The capture ring of an injection handle: libpcap's minimum is enough, nothing reads it.
-const SEND_RING: i32 = 1 << 16;
-
 impl L2Socket {
     fn new(iface: &str) -> Result<L2Socket> {
-        let cap = pcap::Capture::from_device(iface)
-            .and_then(|c| c.snaplen(64).buffer_size(SEND_RING).promisc(false).timeout(1).open())
-            .map_err(|e| Error::pcap(iface, e))?;
+        let index = interface_index(iface)?;
+        // SAFETY: socket/bind on a fresh descriptor owned by the returned guard, with a zeroed sockaddr_ll
+        // filled with the family and the interface, passed with its size.
+        unsafe {
+            let fd = libc::socket(libc::AF_PACKET, libc::SOCK_RAW | libc::SOCK_CLOEXEC, 0);
+            if fd < 0 {
+                return Err(Error::io("packet socket", std::io::Error::last_os_error()));
+            }
+            let fd = Fd(fd);
+            let mut at: libc::sockaddr_ll = std::mem::zeroed();
+            at.sll_family = libc::AF_PACKET as u16;
+            at.sll_ifindex = index;
+            let r = libc::bind(
+                fd.0,
+                (&at as *const libc::sockaddr_ll).cast(),
+                std::mem::size_of_val(&at) as u32,
+            );
+            if r < 0 {
+                return Err(Error::io(format!("bind to {iface}"), std::io::Error::last_os_error()));
+            }
+            Ok(L2Socket {
+                fd,
+                iface: iface.to_string(),
+            })
+        }
+    }
+
+    /// Sends through a capture's socket on `iface`, by a descriptor of its own (the socket closes with the
+    /// last of them).
+    pub(crate) fn sharing(capture: &Fd, iface: &str) -> Result<L2Socket> {
         Ok(L2Socket {
-            cap,
+            fd: Fd::duplicate(capture.0)?,
             iface: iface.to_string(),
         })
     }
 
-    /// Sends one frame. A full transmit queue (ENOBUFS) is transient: retried briefly rather than lose it.
+    /// Sends one frame. A full send buffer or transmit queue (EAGAIN, ENOBUFS) is transient: waited out
+    /// briefly (at most about a second) rather than lose the frame.
     fn send(&mut self, frame: &[u8]) -> Result<()> {
-        let mut tries = 0;
+        let mut waits = 0;
         loop {
-            match self.cap.sendpacket(frame) {
-                Ok(()) => return Ok(()),
-                Err(_) if tries < 1000 => {
-                    tries += 1;
-                    std::thread::yield_now();
+            // SAFETY: the frame's bytes, with their length, on a descriptor this socket owns.
+            let r = unsafe { libc::send(self.fd.0, frame.as_ptr().cast(), frame.len(), 0) };
+            if r >= 0 {
+                return Ok(());
+            }
+            let err = std::io::Error::last_os_error();
+            match err.raw_os_error() {
+                Some(libc::EINTR) => {}
+                Some(libc::EAGAIN | libc::ENOBUFS) if waits < 1000 => {
+                    waits += 1;
+                    let mut fds = libc::pollfd {
+                        fd: self.fd.0,
+                        events: libc::POLLOUT,
+                        revents: 0,
+                    };
+                    // SAFETY: one valid pollfd for a descriptor this socket owns.
+                    unsafe { libc::poll(&mut fds, 1, 1) };
                 }
-                Err(e) => return Err(Error::pcap(&self.iface, e)),
+                Some(libc::ENETDOWN) => return Err(Error::Unsendable(format!("interface {:?} is down", self.iface))),
+                _ => return Err(Error::io(format!("send on {}", self.iface), err)),
             }
         }
     }
 }
 
+/// The kernel's index of interface `name`.
+fn interface_index(name: &str) -> Result<i32> {
+    let c = std::ffi::CString::new(name).map_err(|_| Error::NoInterface(name.to_string()))?;
+    // SAFETY: a NUL-terminated name.
+    match unsafe { libc::if_nametoindex(c.as_ptr()) } {
+        0 => Err(Error::NoInterface(name.to_string())),
+        i => Ok(i as i32),
+    }
+}
+
 /// Closes a descriptor on every exit path.
 pub(crate) struct Fd(pub(crate) i32);
+
+impl Fd {
+    /// Another descriptor for the open file behind `fd` (closed on exec, as every descriptor here), which
+    /// the caller keeps open for the call.
+    pub(crate) fn duplicate(fd: i32) -> Result<Fd> {
+        // SAFETY: F_DUPFD_CLOEXEC on an open descriptor; the new one gets a guard of its own.
+        match unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) } {
+            fd if fd >= 0 => Ok(Fd(fd)),
+            _ => Err(Error::io("dup", std::io::Error::last_os_error())),
+        }
+    }
+}
 
 impl Drop for Fd {
     fn drop(&mut self) {
