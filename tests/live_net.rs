@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use common::{l, Bed, Sink, A4, B4};
 use wirecraft::lang::Session;
-use wirecraft::net::{self, Event, Events, ExchangeOptions, Outgoing, SendOptions, SniffOptions, SrOptions, Via};
+use wirecraft::net::{
+    self, Event, Events, ExchangeOptions, Listen, Outgoing, SendOptions, SniffOptions, SrOptions, Via,
+};
 use wirecraft::pcapio::{self, PacketList, Timestamp};
 use wirecraft::{FieldValue, LinkType, Packet};
 
@@ -39,7 +41,7 @@ fn the_exchange_core_matches_by_the_callers_rule_and_resends_the_unanswered() {
     let (events, seen) = collected();
     let opts = ExchangeOptions {
         via: Via::Ip(None),
-        capture: bed.if_a.clone(),
+        listen: Listen::Capture(bed.if_a.clone()),
         filter: Some("icmp".into()),
         timeout: Some(Duration::from_millis(300)),
         retry: 2,

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use super::conf::{conf, Conf};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
-use super::exchange::{exchange_settling, ExchangeOptions, Exchanged};
+use super::exchange::{exchange_settling, ExchangeOptions, Exchanged, Listen};
 use super::neigh::kernel_table;
 use super::oui::{vendor, Vendor};
 use super::socket::Via;
@@ -132,7 +132,7 @@ fn origin(c: &Conf, asked: Option<&str>, first: IpAddr) -> Result<Origin> {
 fn exchange_options(o: &DiscoverOptions, via: Via, capture: String, filter: &str) -> ExchangeOptions {
     ExchangeOptions {
         via,
-        capture,
+        listen: Listen::Capture(capture),
         filter: Some(filter.to_string()),
         timeout: Some(o.timeout),
         retry: i32::try_from(o.retry).unwrap_or(i32::MAX),

@@ -7,10 +7,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{Scope, ScopedJoinHandle};
 use std::time::{Duration, Instant};
 
-use super::capture::{ring_for, CaptureStats, Live, BUFFER};
+use super::capture::{ring_for, Batch, CaptureStats, Live, BUFFER};
 use super::error::{Error, Result};
 use super::events::{Event, Events};
 use super::privilege;
+use super::raw_listen::RawListener;
 use super::socket::{Socket, Via};
 use crate::packet::Timestamp;
 use crate::pcapio::Frame;
@@ -20,9 +21,9 @@ use crate::pcapio::Frame;
 pub struct ExchangeOptions {
     /// Where the requests go out.
     pub via: Via,
-    /// The interface answers are captured on (inbound frames only).
-    pub capture: String,
-    /// BPF filter for the capture.
+    /// Where answers are heard.
+    pub listen: Listen,
+    /// BPF filter for the answers.
     pub filter: Option<String>,
     /// How long to wait for answers after the last request of a round has left; `None`: until every request is
     /// answered (or `stop`).
@@ -38,6 +39,59 @@ pub struct ExchangeOptions {
     /// Emit [`Event::BeginEmission`] and [`Event::FinishedSending`].
     pub verbose: bool,
     pub events: Events,
+}
+
+/// Where an exchange hears its answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Listen {
+    /// Inbound frames captured on this interface.
+    Capture(String),
+    /// Datagrams of these IP protocols, IPv6 (`v6`) or IPv4, addressed to this host, through raw IP sockets:
+    /// no link header, but none of a capture's set-up and tear-down time (see `raw_listen`).
+    Raw { v6: bool, protocols: Vec<u8> },
+}
+
+/// An exchange's open ears.
+enum Ears {
+    Capture(Live),
+    Raw(RawListener),
+}
+
+impl Ears {
+    fn open(opts: &ExchangeOptions, requests: usize) -> Result<Ears> {
+        Ok(match &opts.listen {
+            Listen::Capture(iface) => Ears::Capture(Live::start_with_ring(
+                std::slice::from_ref(iface),
+                opts.filter.as_deref(),
+                false,
+                true,
+                exchange_ring(requests, opts.multi),
+            )?),
+            Listen::Raw { v6, protocols } => Ears::Raw(RawListener::open(*v6, protocols, opts.filter.as_deref())?),
+        })
+    }
+
+    /// The socket requests leave through (a capture's own, where it can).
+    fn socket(&self, via: &Via) -> Result<Socket> {
+        match self {
+            Ears::Capture(live) => live.socket(via),
+            Ears::Raw(_) => Socket::open(via),
+        }
+    }
+
+    fn next(&mut self, wait: Duration) -> Option<Batch> {
+        match self {
+            Ears::Capture(live) => live.next(wait),
+            Ears::Raw(raw) => raw.next(wait),
+        }
+    }
+
+    fn finish(self) -> CaptureStats {
+        match self {
+            Ears::Capture(live) => live.finish().0,
+            Ears::Raw(raw) => raw.stats(),
+        }
+    }
 }
 
 /// What an exchange did: which requests were answered, when each last left, and the capture's counters.
@@ -72,14 +126,8 @@ pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
     stop: &AtomicBool,
 ) -> Result<Exchanged> {
     privilege::require()?;
-    let live = Live::start_with_ring(
-        std::slice::from_ref(&opts.capture),
-        opts.filter.as_deref(),
-        false,
-        true,
-        exchange_ring(requests.len(), opts.multi),
-    )?;
-    let mut out = Some(live.socket(&opts.via)?);
+    let mut ears = Ears::open(opts, requests.len())?;
+    let mut out = Some(ears.socket(&opts.via)?);
     let mut answered = vec![false; requests.len()];
     let mut sent_at = vec![None; requests.len()];
     let (mut remaining, mut answers) = (requests.len(), 0usize);
@@ -119,7 +167,7 @@ pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
                 if (all && sent_done.is_some()) || timed_out || settled || (opts.first_only && answers > 0) {
                     break;
                 }
-                let Some(batch) = live.next(Duration::from_millis(20)) else {
+                let Some(batch) = ears.next(Duration::from_millis(20)) else {
                     continue;
                 };
                 for frame in batch.iter() {
@@ -157,7 +205,7 @@ pub(crate) fn exchange_settling<F: AsRef<[u8]> + Sync>(
             }
         }
     })?;
-    let (stats, _) = live.finish();
+    let stats = ears.finish();
     Ok(Exchanged {
         answered,
         sent_at,

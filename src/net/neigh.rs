@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use super::conf::{netns_id, Conf};
 use super::error::{Error, Result};
 use super::events::Events;
-use super::exchange::{exchange, ExchangeOptions};
+use super::exchange::{exchange, ExchangeOptions, Listen};
 use super::socket::{Fd, Via};
 use crate::layers::ether::multicast_mac;
 use crate::{Layer, LinkType, Packet};
@@ -113,7 +113,7 @@ fn on_the_wire(conf: &Conf, iface: &str, ip: IpAddr, stop: &AtomicBool) -> Resul
     let hash = sent.hashret();
     let opts = ExchangeOptions {
         via: Via::Link(iface.to_string()),
-        capture: iface.to_string(),
+        listen: Listen::Capture(iface.to_string()),
         filter: None,
         timeout: Some(Duration::from_secs(1)),
         retry: 1,

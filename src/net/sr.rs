@@ -10,7 +10,7 @@ use super::capture::CaptureStats;
 use super::conf::conf;
 use super::error::Result;
 use super::events::{Event, Events};
-use super::exchange::{exchange, ExchangeOptions};
+use super::exchange::{exchange, ExchangeOptions, Listen};
 use super::outgoing::{self, EtherFill};
 use super::privilege;
 use super::socket::Via;
@@ -173,7 +173,7 @@ pub(super) fn sndrcv_rounds(
         } else {
             Via::Ip(opts.iface.clone())
         },
-        capture: iface.clone(),
+        listen: Listen::Capture(iface.clone()),
         filter: opts.filter.clone(),
         timeout: opts.timeout,
         retry: opts.retry,

@@ -14,7 +14,7 @@ use std::time::Duration;
 use super::conf::conf;
 use super::error::{Error, Result};
 use super::events::{Event, Events};
-use super::exchange::{exchange, ExchangeOptions};
+use super::exchange::{exchange, ExchangeOptions, Listen};
 use super::privilege;
 use super::socket::Via;
 use super::sr::l3_view;
@@ -47,7 +47,7 @@ pub struct TraceOptions {
     pub probes: u8,
     /// How long to wait for answers after the last probe has left.
     pub timeout: Duration,
-    /// BPF filter for the capture (default: ICMP, ICMPv6, and TCP or UDP from the target).
+    /// BPF filter for the answers, as raw IP (default: ICMP, ICMPv6, and TCP or UDP from the target).
     pub filter: Option<String>,
     /// Emit Scapy's emission lines ([`Event::BeginEmission`], [`Event::FinishedSending`], [`Event::Received`]).
     pub verbose: bool,
@@ -200,8 +200,13 @@ pub fn traceroute(target: IpAddr, opts: &TraceOptions, stop: &AtomicBool) -> Res
     }
     let xopts = ExchangeOptions {
         via: Via::Ip(None),
-        capture: hit.iface,
-        filter: Some(opts.filter.clone().unwrap_or_else(|| capture_filter(target))),
+        // Heard as Debian's traceroute hears them, through raw sockets: a capture's set-up and tear-down
+        // alone took longer than a whole trace of a short path.
+        listen: Listen::Raw {
+            v6: target.is_ipv6(),
+            protocols: answer_protocols(target, opts.proto),
+        },
+        filter: Some(opts.filter.clone().unwrap_or_else(|| answer_filter(target))),
         timeout: Some(opts.timeout),
         retry: 0,
         inter: Duration::ZERO,
@@ -216,13 +221,14 @@ pub fn traceroute(target: IpAddr, opts: &TraceOptions, stop: &AtomicBool) -> Res
     let done = AtomicBool::new(false);
     let finished = AtomicBool::new(false);
     let exchanged = std::thread::scope(|scope| {
-        // The exchange ends on one flag: set when the trace is complete, or when the caller's flag is.
-        scope.spawn(|| {
+        // The exchange ends on one flag: set when the trace is complete, or when the caller's flag is. The
+        // watcher is woken as soon as the exchange returns, so the trace does not wait out its nap.
+        let watcher = scope.spawn(|| {
             while !finished.load(Ordering::Relaxed) {
                 if stop.load(Ordering::Relaxed) {
                     done.store(true, Ordering::Relaxed);
                 }
-                std::thread::sleep(Duration::from_millis(1));
+                std::thread::park_timeout(Duration::from_millis(1));
             }
         });
         let r = exchange(
@@ -245,6 +251,7 @@ pub fn traceroute(target: IpAddr, opts: &TraceOptions, stop: &AtomicBool) -> Res
             &done,
         );
         finished.store(true, Ordering::Relaxed);
+        watcher.thread().unpark();
         r
     })?;
     let last_ttl = path.last_reported();
@@ -356,11 +363,21 @@ fn probes(target: IpAddr, src: IpAddr, opts: &TraceOptions) -> Result<Vec<Probe>
         .collect()
 }
 
-/// Only what can answer a probe to `target` is captured: ICMP (ICMPv6) and what comes back from the target.
-fn capture_filter(target: IpAddr) -> String {
+/// Only what can answer a probe to `target` is kept: ICMP (ICMPv6) and what comes back from the target.
+fn answer_filter(target: IpAddr) -> String {
     match target {
         IpAddr::V4(_) => format!("icmp or (src host {target} and (tcp or udp))"),
         IpAddr::V6(_) => format!("icmp6 or (src host {target} and (tcp or udp))"),
+    }
+}
+
+/// The IP protocols answers come in: ICMP (ICMPv6) errors from the routers, and the target's own answer.
+fn answer_protocols(target: IpAddr, proto: TraceProto) -> Vec<u8> {
+    let icmp = if target.is_ipv6() { 58 } else { 1 };
+    match proto {
+        TraceProto::Tcp => vec![icmp, 6],
+        TraceProto::Udp => vec![icmp, 17],
+        TraceProto::Icmp => vec![icmp],
     }
 }
 

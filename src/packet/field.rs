@@ -759,9 +759,13 @@ pub fn parse_ip4_or_net(s: &str) -> Result<FieldValue, String> {
             .ok_or_else(|| format!("'/{p}' is not an IPv4 prefix length"))?;
         return Ok(FieldValue::gen(Generator::Net4(addr, prefix)));
     }
-    match (s.parse(), super::hosts::lookup(s, false)) {
-        (Ok(a), _) | (_, Some(std::net::IpAddr::V4(a))) => Ok(FieldValue::Ip4(a)),
-        _ => Err(not_an_address(s, "IPv4")),
+    // The hosts file is read only for what is not an address.
+    match s.parse().ok().or_else(|| match super::hosts::lookup(s, false) {
+        Some(std::net::IpAddr::V4(a)) => Some(a),
+        _ => None,
+    }) {
+        Some(a) => Ok(FieldValue::Ip4(a)),
+        None => Err(not_an_address(s, "IPv4")),
     }
 }
 
@@ -785,9 +789,12 @@ pub fn parse_ip6_or_net(s: &str) -> Result<FieldValue, String> {
             .ok_or_else(|| format!("'/{p}' is not an IPv6 prefix length"))?;
         return Ok(FieldValue::gen(Generator::Net6(addr, prefix)));
     }
-    match (s.parse(), super::hosts::lookup(s, true)) {
-        (Ok(a), _) | (_, Some(std::net::IpAddr::V6(a))) => Ok(FieldValue::Ip6(a)),
-        _ => Err(not_an_address(s, "IPv6")),
+    match s.parse().ok().or_else(|| match super::hosts::lookup(s, true) {
+        Some(std::net::IpAddr::V6(a)) => Some(a),
+        _ => None,
+    }) {
+        Some(a) => Ok(FieldValue::Ip6(a)),
+        None => Err(not_an_address(s, "IPv6")),
     }
 }
 
