@@ -123,13 +123,32 @@ fn nanoseconds_are_kept() {
 }
 
 #[test]
-fn pcapng_with_two_link_types_is_explained() {
-    // libpcap reads one link type per pcapng file; the error says so, naming the record.
-    let (pkts, warnings) = pcapio::read(fixture("two-linktypes.pcapng"), &ReadOptions::default()).unwrap();
-    assert!(pkts.is_empty());
-    let w = warnings[0].to_string();
-    assert!(w.contains("two-linktypes.pcapng: record 1: "), "{w}");
-    assert!(w.contains("different from the type of the first interface"), "{w}");
+fn pcapng_with_two_link_types_keeps_each_packets_interface_and_link_type() {
+    // mergecap of ping.pcap (Ethernet) and any-sll2.pcap (Linux cooked v2): libpcap refuses the second
+    // interface; each packet keeps its own here, as tshark reads them.
+    let pkts = load("two-linktypes.pcapng");
+    let seen: Vec<(u32, LinkType)> = pkts.iter().map(|f| (f.interface, f.link)).collect();
+    let mut want = vec![(0, LinkType::Ethernet); 6];
+    want.extend([(1, LinkType::LinuxSll2); 4]);
+    assert_eq!(seen, want);
+    assert!(pkts.iter().all(|f| f.packet().summary().contains("ICMP")));
+    // A filter is compiled for each link type.
+    let (echo, _) = pcapio::read(
+        fixture("two-linktypes.pcapng"),
+        &ReadOptions::filter("icmp[icmptype] = icmp-echo"),
+    )
+    .unwrap();
+    assert_eq!(echo.iter().map(|f| f.interface).collect::<Vec<_>>(), [0, 0, 0, 1, 1]);
+    if let Some(lines) = tshark(
+        &fixture("two-linktypes.pcapng"),
+        &["frame.interface_id", "frame.encap_type", "frame.time_epoch"],
+    ) {
+        let ours: Vec<String> = pkts
+            .iter()
+            .map(|f| format!("{},{},{}", f.interface, if f.interface == 0 { 1 } else { 210 }, f.ts))
+            .collect();
+        assert_eq!(lines, ours);
+    }
 }
 
 #[test]

@@ -170,6 +170,7 @@ impl Frames for Item {
                     ts: p.time(),
                     wirelen: data.len() as u32,
                     link: pcapio::link_of(&q),
+                    interface: 0,
                 })
             }),
         }

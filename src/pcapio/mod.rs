@@ -29,6 +29,7 @@ mod error;
 mod format;
 mod frame;
 mod list;
+mod pcapng;
 mod reader;
 mod source;
 mod stream;
@@ -65,6 +66,8 @@ pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<(PacketList, V
             Err(e) => warnings.push(Warning::Damaged(e)),
         }
     }
+    // Notes of interfaces described after the first packet of a pcapng file.
+    warnings.extend(r.take_notes());
     Ok((list, warnings))
 }
 

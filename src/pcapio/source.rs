@@ -17,7 +17,7 @@ use super::format::{identify, locate_damage, open_file, read_head, Format};
 
 /// Bytes libpcap's stream reads at a time. glibc gives a stream over a file a buffer of the file system's
 /// block (4 KiB): reading a 500 MB capture took 124,000 `read` calls, a third of a filtered count's time.
-const READ_BUFFER: usize = 1 << 20;
+pub(crate) const READ_BUFFER: usize = 1 << 20;
 
 /// The first bytes of a gzip member.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -45,17 +45,15 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Opens `path`, gzipped or not, identifies its format from its first bytes and hands libpcap a stream
-    /// of it, in nanoseconds. Errors name the file: missing, a directory, not a capture, a cut global header,
-    /// a damaged gzip header, or what libpcap says.
-    pub(crate) fn open(path: &Path) -> Result<(Stream, Source), Error> {
+    /// Hands libpcap a stream of an opened file in `format` (see [`identify`]), in nanoseconds. An error
+    /// names the file and says what libpcap says.
+    pub(crate) fn open(path: &Path, opened: Opened, format: Format) -> Result<(Stream, Source), Error> {
         let Opened {
             head,
             rest,
             gzipped,
             plain_file,
-        } = Opened::new(path)?;
-        let format = identify(path, &head)?;
+        } = opened;
         let read_error = Arc::new(Mutex::new(None));
         let cookie = Box::new(Cookie {
             reader: Box::new(Cursor::new(head).chain(rest)),
@@ -105,17 +103,17 @@ pub(crate) fn sniff(path: &Path) -> Result<(Format, bool), Error> {
 }
 
 /// A capture file opened, decompressing as it reads when gzipped: its first bytes, to identify the format,
-/// and the reader of the rest.
-struct Opened {
-    head: Vec<u8>,
-    rest: Box<dyn Read + Send>,
-    gzipped: bool,
+/// and the reader of the rest. Errors name the file: missing, a directory, a damaged gzip header.
+pub(crate) struct Opened {
+    pub head: Vec<u8>,
+    pub rest: Box<dyn Read + Send>,
+    pub gzipped: bool,
     /// A regular file (not a pipe or a device).
-    plain_file: bool,
+    pub plain_file: bool,
 }
 
 impl Opened {
-    fn new(path: &Path) -> Result<Opened, Error> {
+    pub(crate) fn new(path: &Path) -> Result<Opened, Error> {
         let mut file = open_file(path)?;
         let plain_file = file.metadata().is_ok_and(|m| m.is_file());
         let head = read_head(path, &mut file)?;
