@@ -349,6 +349,7 @@ fn many_syns(path: &Path, n: usize) {
             ts: Timestamp::new(1_700_000_000 + i as i64, 0),
             wirelen: data.len() as u32,
             link: LinkType::Ethernet,
+            interface: 0,
         })
         .collect();
     pcapio::write(path, &frames, &WriteOptions::default()).expect("written");

@@ -398,6 +398,7 @@ const APPEND: WriteOptions = WriteOptions {
     nano: false,
     gz: false,
     keep_partial: false,
+    pcapng: false,
 };
 
 fn a_ping() -> Packet {

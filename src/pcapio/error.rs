@@ -40,6 +40,9 @@ pub enum FileErrorKind {
     MixedLinkTypes { file: u32, frame: u32 },
     /// A packet's time is before 1970 or past 2106: a classic pcap record holds its seconds in 32 bits.
     TimeOutOfRange { secs: i64 },
+    /// A packet's time is before 1970 or past what a pcapng timestamp counts at its interface's resolution
+    /// (`max` seconds).
+    NgTimeOutOfRange { secs: i64, max: u64 },
     /// The file to append to is not a classic pcap file this writer can extend.
     CannotAppend(String),
     /// Any other error reported by libpcap, in its words.
@@ -121,6 +124,10 @@ impl fmt::Display for FileErrorKind {
             FileErrorKind::TimeOutOfRange { secs } => write!(
                 f,
                 "time {secs} s is outside what a pcap record holds (0 to 4294967295 s after 1970)"
+            ),
+            FileErrorKind::NgTimeOutOfRange { secs, max } => write!(
+                f,
+                "time {secs} s is outside what a pcapng timestamp holds (0 to {max} s after 1970)"
             ),
             FileErrorKind::MixedLinkTypes { file, frame } => write!(
                 f,
