@@ -48,6 +48,17 @@ pub enum Warning {
     /// A pcapng interface counts time in units finer than a nanosecond: its times are kept to the
     /// nanosecond (rounded down).
     FinerThanNanos { path: PathBuf, interface: u32 },
+    /// A classic pcap record (the first such of each kind; its number unless a filter hid records) whose
+    /// fraction of a second is a second or more: kept as the record holds it, as tcpdump and tshark show it (see
+    /// [`Timestamp::as_recorded`]), or, past what a 32-bit count of nanoseconds holds, carried into the
+    /// seconds as Scapy adds it.
+    FractionOverflow {
+        path: PathBuf,
+        record: Option<u64>,
+        field: u32,
+        nano: bool,
+        carried: bool,
+    },
 }
 
 impl fmt::Display for Warning {
@@ -59,6 +70,24 @@ impl fmt::Display for Warning {
                 "{}: link type {dlt} ({name}) is not dissected; frames are shown as Raw",
                 path.display()
             ),
+            Warning::FractionOverflow {
+                path,
+                record,
+                field,
+                nano,
+                carried,
+            } => {
+                write!(f, "{}: ", path.display())?;
+                if let Some(r) = record {
+                    write!(f, "record {r}: ")?;
+                }
+                let (unit, limit) = if *nano { ("nano", "10^9") } else { ("micro", "10^6") };
+                let how = match carried {
+                    true => "carried into the seconds, as Scapy adds it",
+                    false => "kept as the record holds it, as tcpdump and tshark show it",
+                };
+                write!(f, "its {unit}second field {field} is not below {limit}; {how}")
+            }
             Warning::FinerThanNanos { path, interface } => write!(
                 f,
                 "{}: interface {interface} counts time in units finer than a nanosecond; its times are kept to the \
@@ -107,6 +136,9 @@ struct Libpcap {
     stream: Stream,
     source: Source,
     link: LinkType,
+    nano: bool,
+    /// A fraction of a second or more was noted: one kept as it is, one carried (each once).
+    overflow_noted: [bool; 2],
     filtered: bool,
     delivered: u64,
     notes: Vec<Warning>,
@@ -227,6 +259,8 @@ impl Libpcap {
             stream,
             source,
             link,
+            nano: matches!(format, Format::Pcap { nano: true, .. }),
+            overflow_noted: [false; 2],
             filtered: opts.filter.is_some(),
             delivered: 0,
             notes,
@@ -237,9 +271,32 @@ impl Libpcap {
         match self.stream.capture().next_packet() {
             Ok(p) => {
                 self.delivered += 1;
+                let (secs, field) = (p.header.ts.tv_sec, p.header.ts.tv_usec as u32);
+                let (per_second, scale) = if self.nano {
+                    (1_000_000_000, 1)
+                } else {
+                    (1_000_000, 1000)
+                };
+                let (ts, carried) = match field.checked_mul(scale) {
+                    Some(nanos) => (Timestamp::as_recorded(secs, nanos), false),
+                    None => (
+                        Timestamp::new(secs + i64::from(field / per_second), field % per_second * scale),
+                        true,
+                    ),
+                };
+                if field >= per_second && !self.overflow_noted[usize::from(carried)] {
+                    self.overflow_noted[usize::from(carried)] = true;
+                    self.notes.push(Warning::FractionOverflow {
+                        path: path.to_path_buf(),
+                        record: (!self.filtered).then_some(self.delivered),
+                        field,
+                        nano: self.nano,
+                        carried,
+                    });
+                }
                 Ok(Some(Frame {
                     data: p.data,
-                    ts: Timestamp::new(p.header.ts.tv_sec, p.header.ts.tv_usec as u32),
+                    ts,
                     wirelen: p.header.len,
                     link: self.link,
                     interface: 0,

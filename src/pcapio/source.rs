@@ -45,8 +45,9 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Hands libpcap a stream of an opened file in `format` (see [`identify`]), in nanoseconds. An error
-    /// names the file and says what libpcap says.
+    /// Hands libpcap a stream of an opened file in `format` (see [`identify`]), in the file's own precision
+    /// (so that a damaged microsecond field reaches us as it is: libpcap's scaling to nanoseconds wraps it
+    /// at 32 bits). An error names the file and says what libpcap says.
     pub(crate) fn open(path: &Path, opened: Opened, format: Format) -> Result<(Stream, Source), Error> {
         let Opened {
             head,
@@ -60,7 +61,12 @@ impl Source {
             error: Arc::clone(&read_error),
         });
         let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
-        let cap = open_stream(cookie, &mut buffer).map_err(|why| Error::new(path, FileErrorKind::Libpcap(why)))?;
+        let precision = match format {
+            Format::Pcap { nano: true, .. } => Precision::Nano,
+            _ => Precision::Micro,
+        };
+        let cap =
+            open_stream(cookie, &mut buffer, precision).map_err(|why| Error::new(path, FileErrorKind::Libpcap(why)))?;
         let source = Source {
             format,
             plain_file: plain_file && !gzipped,
@@ -163,7 +169,7 @@ extern "C" {
 
 /// Makes a read-only C stream of `cookie` with `buffer` as its buffer (to be kept until the capture is
 /// closed) and opens it with libpcap. On failure the stream is closed, and the cookie with it.
-fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline>, String> {
+fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8], precision: Precision) -> Result<Capture<Offline>, String> {
     let functions = CookieFunctions {
         read: read_cookie,
         write: None,
@@ -186,7 +192,7 @@ fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline
         libc::setvbuf(fp, buffer.as_mut_ptr().cast(), libc::_IOFBF, buffer.len());
         __fsetlocking(fp, FSETLOCKING_BYCALLER);
         let mut errbuf = [0 as c_char; 256];
-        let handle = pcap_fopen_offline_with_tstamp_precision(fp, Precision::Nano as libc::c_uint, errbuf.as_mut_ptr());
+        let handle = pcap_fopen_offline_with_tstamp_precision(fp, precision as libc::c_uint, errbuf.as_mut_ptr());
         match NonNull::new(handle) {
             Some(handle) => Ok(Capture::from(handle.cast())),
             None => {
