@@ -128,7 +128,7 @@ pub struct Reader {
 /// Who reads the records: libpcap for classic pcap, our reader for pcapng.
 enum Input {
     Libpcap(Libpcap),
-    PcapNg(NgReader),
+    PcapNg(Box<NgReader>),
 }
 
 /// A classic pcap file read by libpcap.
@@ -152,7 +152,7 @@ impl Reader {
         let opened = Opened::new(path)?;
         let format = identify(path, &opened.head)?;
         let input = match format {
-            Format::PcapNg => Input::PcapNg(NgReader::open(path, opened, opts.filter.as_deref())?),
+            Format::PcapNg => Input::PcapNg(Box::new(NgReader::open(path, opened, opts.filter.as_deref())?)),
             Format::Pcap { .. } => Input::Libpcap(Libpcap::open(path, opened, format, opts)?),
         };
         Ok(Reader {
