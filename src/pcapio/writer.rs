@@ -329,7 +329,8 @@ impl Writer {
         })
     }
 
-    /// Writes one frame. A frame of another link type than the file's is refused, naming the record.
+    /// Writes one frame. In a classic file, a frame of another link type than the file's is refused, naming
+    /// the record.
     pub fn write_frame(&mut self, f: Frame<'_>) -> Result<(), Error> {
         if self.out.is_none() {
             return Err(Error::new(&self.path, FileErrorKind::WriterCut));
