@@ -349,6 +349,7 @@ fn many_syns(path: &Path, n: usize) {
             ts: Timestamp::new(1_700_000_000 + i as i64, 0),
             wirelen: data.len() as u32,
             link: LinkType::Ethernet,
+            interface: 0,
         })
         .collect();
     pcapio::write(path, &frames, &WriteOptions::default()).expect("written");
@@ -598,4 +599,96 @@ fn under_a_3_mib_file_limit(src: &str) -> Output {
         });
     }
     cmd.output().expect("the binary runs")
+}
+
+#[test]
+fn wrpcapng_and_pcapng_writer_keep_interfaces_and_link_types() {
+    let dir = tmp("pcapng");
+    let (f, g, h) = (
+        dir.join("list.pcapng"),
+        dir.join("stream.pcapng"),
+        dir.join("list.pcap"),
+    );
+    let got = run(&format!(
+        r#"p = rdpcap("{two}")
+wrpcapng("{f}", p)
+print(rdpcap("{f}"))
+w = PcapNgWriter("{g}")
+print(w)
+w.write(p[6:])
+w.write(Ether()/IP(dst="198.18.0.2")/ICMP())
+w.close()
+print(rdpcap("{g}"))
+try:
+    wrpcap("{h}", p)
+except OSError as e:
+    print("OSError")
+"#,
+        two = fixture("two-linktypes.pcapng"),
+        f = f.display(),
+        g = g.display(),
+        h = h.display()
+    ));
+    assert_eq!(
+        got,
+        format!(
+            "<list.pcapng: TCP:0 UDP:0 ICMP:10 Other:0>\n<PcapNgWriter: {}>\n\
+             <stream.pcapng: TCP:0 UDP:0 ICMP:5 Other:0>\nOSError\n",
+            g.display()
+        )
+    );
+    let read = |path: &Path| pcapio::read(path, &Default::default()).expect("reads").0;
+    let original = read(Path::new(&fixture("two-linktypes.pcapng")));
+    assert!(
+        read(&f).iter().eq(original.iter()),
+        "wrpcapng keeps every frame as it was"
+    );
+    let streamed: Vec<(u32, LinkType)> = read(&g).iter().map(|f| (f.interface, f.link)).collect();
+    // The cooked interface (1 in the source) is described first here: the stream met it first.
+    assert_eq!(
+        streamed,
+        [
+            (0, LinkType::LinuxSll2),
+            (0, LinkType::LinuxSll2),
+            (0, LinkType::LinuxSll2),
+            (0, LinkType::LinuxSll2),
+            (1, LinkType::Ethernet)
+        ]
+    );
+    assert!(!h.exists(), "wrpcap of a list stays all or nothing");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `PcapNgWriter` is a stream as `PcapWriter` is: a full disk publishes what it wrote whole, and says so.
+#[test]
+fn a_full_disk_keeps_what_a_pcapng_stream_wrote() {
+    let dir = tmp("full-ng");
+    let f = dir.join("stream.pcapng");
+    let out = under_a_3_mib_file_limit(&format!(
+        r#"w = PcapNgWriter("{f}")
+try:
+    for i in range(5000):
+        w.write(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/Raw(b"x" * 1000))
+except OSError as e:
+    print(e)
+print(len(rdpcap("{f}")))
+"#,
+        f = f.display()
+    ));
+    let said = text(&out.stdout);
+    let lines: Vec<&str> = said.lines().collect();
+    assert_eq!(lines.len(), 2, "{said}\n{}", text(&out.stderr));
+    let kept: usize = lines[1].parse().unwrap();
+    assert!(kept > 0 && kept < 5000, "{said}");
+    assert!(
+        lines[0].contains(&format!("the file keeps the {kept} packets written before it")),
+        "{said}"
+    );
+    assert!(text(&out.stderr).is_empty(), "a whole capture: {}", text(&out.stderr));
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("stream.pcapng")], "no temporary file");
+    std::fs::remove_dir_all(&dir).ok();
 }

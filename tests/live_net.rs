@@ -282,6 +282,7 @@ fn unedited_dissected_packets_go_out_as_stored_and_edited_ones_rebuilt() {
         ts: Timestamp::new(1, 0),
         wirelen: frame.len() as u32,
         link: LinkType::Ethernet,
+        interface: 0,
     });
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("stored.pcap");

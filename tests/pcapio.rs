@@ -123,13 +123,32 @@ fn nanoseconds_are_kept() {
 }
 
 #[test]
-fn pcapng_with_two_link_types_is_explained() {
-    // libpcap reads one link type per pcapng file; the error says so, naming the record.
-    let (pkts, warnings) = pcapio::read(fixture("two-linktypes.pcapng"), &ReadOptions::default()).unwrap();
-    assert!(pkts.is_empty());
-    let w = warnings[0].to_string();
-    assert!(w.contains("two-linktypes.pcapng: record 1: "), "{w}");
-    assert!(w.contains("different from the type of the first interface"), "{w}");
+fn pcapng_with_two_link_types_keeps_each_packets_interface_and_link_type() {
+    // mergecap of ping.pcap (Ethernet) and any-sll2.pcap (Linux cooked v2): libpcap refuses the second
+    // interface; each packet keeps its own here, as tshark reads them.
+    let pkts = load("two-linktypes.pcapng");
+    let seen: Vec<(u32, LinkType)> = pkts.iter().map(|f| (f.interface, f.link)).collect();
+    let mut want = vec![(0, LinkType::Ethernet); 6];
+    want.extend([(1, LinkType::LinuxSll2); 4]);
+    assert_eq!(seen, want);
+    assert!(pkts.iter().all(|f| f.packet().summary().contains("ICMP")));
+    // A filter is compiled for each link type.
+    let (echo, _) = pcapio::read(
+        fixture("two-linktypes.pcapng"),
+        &ReadOptions::filter("icmp[icmptype] = icmp-echo"),
+    )
+    .unwrap();
+    assert_eq!(echo.iter().map(|f| f.interface).collect::<Vec<_>>(), [0, 0, 0, 1, 1]);
+    if let Some(lines) = tshark(
+        &fixture("two-linktypes.pcapng"),
+        &["frame.interface_id", "frame.encap_type", "frame.time_epoch"],
+    ) {
+        let ours: Vec<String> = pkts
+            .iter()
+            .map(|f| format!("{},{},{}", f.interface, if f.interface == 0 { 1 } else { 210 }, f.ts))
+            .collect();
+        assert_eq!(lines, ours);
+    }
 }
 
 #[test]
@@ -379,6 +398,7 @@ const APPEND: WriteOptions = WriteOptions {
     nano: false,
     gz: false,
     keep_partial: false,
+    pcapng: false,
 };
 
 fn a_ping() -> Packet {
@@ -864,4 +884,285 @@ fn a_pipe_reads_like_a_file() {
     writer.join().unwrap().unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");
     assert_eq!(frames(&pkts), frames(&load("ping.pcap")));
+}
+
+/// tshark's view of the metadata a round trip must keep: interface, encapsulation, time, lengths.
+const METADATA: [&str; 5] = [
+    "frame.interface_id",
+    "frame.encap_type",
+    "frame.time_epoch",
+    "frame.len",
+    "frame.cap_len",
+];
+
+/// The frames of a pcapng fixture written with `wrpcapng` and read back.
+fn through_wrpcapng(dir: &Path, name: &str) -> (PacketList, PacketList, PathBuf) {
+    let pkts = load(name);
+    let out = dir.join(format!("{name}.out.pcapng"));
+    let ng = WriteOptions {
+        pcapng: true,
+        ..WriteOptions::default()
+    };
+    assert_eq!(pcapio::write(&out, &pkts, &ng).unwrap(), pkts.len() as u64);
+    let again = load_path(&out);
+    (pkts, again, out)
+}
+
+fn load_path(path: &Path) -> PacketList {
+    let (pkts, warnings) = pcapio::read(path, &ReadOptions::default()).expect("reads");
+    assert!(warnings.is_empty(), "{}: {warnings:?}", path.display());
+    pkts
+}
+
+#[test]
+fn wrpcapng_keeps_interfaces_link_types_and_each_interfaces_resolution() {
+    let dir = tempfile::tempdir().unwrap();
+    // mixed-resolutions.pcapng (make_pcapng.sh): Ethernet in nanoseconds, Linux cooked in microseconds,
+    // Ethernet in microseconds past 2^32 seconds, each on its own interface.
+    let pkts = load("mixed-resolutions.pcapng");
+    let by_interface = |i: u32| pkts.iter().filter(move |f| f.interface == i);
+    assert_eq!(by_interface(0).count(), 6);
+    assert!(by_interface(0).all(|f| f.link == LinkType::Ethernet) && by_interface(0).any(|f| f.ts.needs_nanos()));
+    assert!(by_interface(1).all(|f| f.link == LinkType::LinuxSll && !f.ts.needs_nanos()));
+    assert!(by_interface(2).all(|f| f.ts.secs > 1 << 32));
+    assert_eq!(pkts.get(-1).unwrap().ts.to_string(), "4795593726.279821000");
+    for name in [
+        "mixed-resolutions.pcapng",
+        "two-linktypes.pcapng",
+        "two-interfaces.pcapng",
+        "lo.pcapng",
+    ] {
+        let (pkts, again, out) = through_wrpcapng(dir.path(), name);
+        assert!(pkts.iter().eq(again.iter()), "{name}: frames differ after wrpcapng");
+        if let (Some(a), Some(b)) = (tshark(&fixture(name), &METADATA), tshark(&out, &METADATA)) {
+            assert_eq!(a, b, "{name}: tshark sees a difference");
+        }
+    }
+    // A classic pcap file holds one link type: the error names both and the way out.
+    let e = pcapio::write(dir.path().join("x.pcap"), &pkts, &WriteOptions::default()).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "{}: record 7: a frame of link type 113 cannot go in a pcap file of link type 1: a classic pcap file holds \
+             one link type (write a pcapng file with wrpcapng to keep both, or pass linktype= to force one)",
+            dir.path().join("x.pcap").display()
+        )
+    );
+    // pcapng files are not appended to.
+    let append = WriteOptions {
+        pcapng: true,
+        append: true,
+        ..WriteOptions::default()
+    };
+    let e = pcapio::write(dir.path().join("y.pcapng"), &pkts, &append).unwrap_err();
+    assert!(
+        e.to_string().contains("only classic pcap files can be appended to"),
+        "{e}"
+    );
+}
+
+#[test]
+fn every_block_kind_libpcap_reads_is_read() {
+    // handmade.pcapng (make_pcapng.sh): a big-endian section (if_tsresol 2^-20, if_tsoffset 1700000000;
+    // Enhanced, Simple and obsolete Packet Blocks; a Name Resolution Block and an unknown block skipped),
+    // then a little-endian section with a raw IP interface in milliseconds. libpcap stops at the second
+    // section (it reads one byte order per file); tshark reads it, as we do.
+    let pkts = load("handmade.pcapng");
+    let seen: Vec<(String, u32, u32, u32, LinkType)> = pkts
+        .iter()
+        .map(|f| (f.ts.to_string(), f.wirelen, f.data.len() as u32, f.interface, f.link))
+        .collect();
+    let eth = |t: &str, wirelen| (t.to_string(), wirelen, 98, 0, LinkType::Ethernet);
+    assert_eq!(
+        seen,
+        [
+            eth("1700000012.750000953", 98),
+            // A Simple Packet Block has no time: libpcap gives it the interface's offset, as here.
+            eth("1700000000.000000000", 98),
+            eth("1700000020.000000000", 98),
+            // The original length below the captured one, as the block says.
+            eth("1700000030.000000000", 60),
+            ("1700000099.123000000".to_string(), 84, 84, 0, LinkType::RawIp),
+        ]
+    );
+    if let Some(lines) = tshark(&fixture("handmade.pcapng"), &METADATA) {
+        let ours: Vec<String> = pkts
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let encap = if f.link == LinkType::RawIp { 7 } else { 1 };
+                // tshark shows no time for the Simple Packet Block.
+                let time = if i == 1 { String::new() } else { f.ts.to_string() };
+                format!("{},{encap},{time},{},{}", f.interface, f.wirelen, f.data.len())
+            })
+            .collect();
+        assert_eq!(lines, ours);
+    }
+    // Written again: the raw IP interface of the second section is described as a second interface.
+    let dir = tempfile::tempdir().unwrap();
+    let (pkts, again, _) = through_wrpcapng(dir.path(), "handmade.pcapng");
+    let strip = |l: &PacketList| -> Vec<FrameBuf> {
+        l.iter()
+            .map(|f| FrameBuf {
+                interface: 0,
+                ..f.to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(strip(&pkts), strip(&again));
+    assert_eq!(again.get(-1).unwrap().interface, 1);
+}
+
+#[test]
+fn a_stream_describes_an_interface_again_when_nanoseconds_come_late() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.pcapng");
+    let ping = load("ping.pcap");
+    let mut w = Writer::create(
+        &path,
+        &WriteOptions {
+            pcapng: true,
+            keep_partial: true,
+            ..WriteOptions::default()
+        },
+    )
+    .unwrap();
+    let late = FrameBuf {
+        ts: Timestamp::new(1_700_000_000, 123_456_789),
+        ..ping.get(0).unwrap().to_owned()
+    };
+    for f in ping.iter() {
+        w.write_frame(f).unwrap();
+    }
+    w.write_frame(late.as_frame()).unwrap();
+    assert_eq!(w.close().unwrap(), 7);
+    let back = load_path(&path);
+    let times: Vec<Timestamp> = back.iter().map(|f| f.ts).collect();
+    let mut want: Vec<Timestamp> = ping.iter().map(|f| f.ts).collect();
+    want.push(late.ts);
+    assert_eq!(times, want, "no time cut");
+    assert_eq!(
+        back.get(-1).unwrap().interface,
+        1,
+        "a second description, in nanoseconds"
+    );
+    if let Some(t) = tshark(&path, &["frame.time_epoch"]) {
+        assert_eq!(t.last().map(String::as_str), Some("1700000000.123456789"));
+    }
+}
+
+#[test]
+fn a_microsecond_field_of_a_second_or_more_reads_as_tcpdump_reads_it() {
+    // usec-overflow.pcap (make_pcapng.sh): ping.pcap with record 2's microsecond field 1500000 and record
+    // 3's 4294967295. libpcap hands them over as they are; tcpdump -tt prints 1795593725.1500000, tshark
+    // 1795593725.1500000000; Scapy's p.time adds them (1795593726.5).
+    let path = fixture("usec-overflow.pcap");
+    let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+    let f = pkts.get(1).unwrap();
+    assert_eq!(f.ts.to_string(), "1795593725.1500000000");
+    assert_eq!(f.time(), 1_795_593_726.5);
+    // 4294967295 µs is more than a 32-bit count of nanoseconds: carried into the seconds, as Scapy adds it.
+    assert_eq!(pkts.get(2).unwrap().ts.to_string(), "1795598020.967295000");
+    let said: Vec<String> = warnings.iter().map(ToString::to_string).collect();
+    let p = path.display();
+    assert_eq!(
+        said,
+        [
+            format!(
+                "{p}: record 2: its microsecond field 1500000 is not below 10^6; kept as the record holds it, as \
+                 tcpdump and tshark show it"
+            ),
+            format!(
+                "{p}: record 3: its microsecond field 4294967295 is not below 10^6; carried into the seconds, as \
+                 Scapy adds it"
+            ),
+        ]
+    );
+    if let Some(t) = tshark(&path, &["frame.time_epoch"]) {
+        assert_eq!(t[1], "1795593725.1500000000");
+    }
+    if let Ok(o) = Command::new("tcpdump").args(["-tt", "-nn", "-r"]).arg(&path).output() {
+        let text = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            text.lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("1795593725.1500000 ")),
+            "{text}"
+        );
+    }
+    // Written back: record 2 as it was; record 3 with the time it was read as (the documented carry).
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("back.pcap");
+    pcapio::write(&out, &pkts, &WriteOptions::default()).unwrap();
+    let (a, b) = (std::fs::read(&path).unwrap(), std::fs::read(&out).unwrap());
+    let record3 = 24 + 2 * 114;
+    assert_eq!(a[..record3], b[..record3]);
+    assert_eq!(a[record3 + 8..], b[record3 + 8..]);
+    assert_eq!(
+        b[record3..record3 + 8],
+        [&(1_795_593_726u32 + 4294).to_le_bytes()[..], &967_295u32.to_le_bytes()].concat()
+    );
+    let (again, _) = pcapio::read(&out, &ReadOptions::default()).unwrap();
+    assert!(pkts.iter().eq(again.iter()));
+}
+
+#[test]
+fn pcapng_blocks_unsound_inside_name_their_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let size = std::fs::metadata(fixture("lo.pcapng")).unwrap().len() as usize;
+    // lo.pcapng's first packet block is the third block, at offset 272: its interface, then its caplen.
+    for (at, value, why) in [
+        (
+            272 + 8,
+            5u32,
+            "a packet on interface 5, but the section describes 1 interface(s)",
+        ),
+        (
+            272 + 20,
+            200,
+            "captured length 200 runs past the block's end (100 bytes of packet data fit)",
+        ),
+    ] {
+        let path = damaged(dir.path(), "lo.pcapng", size, &[(at, &value.to_le_bytes())]);
+        let (pkts, warnings) = pcapio::read(&path, &ReadOptions::default()).unwrap();
+        assert!(pkts.is_empty(), "{why}");
+        let [Warning::Damaged(e)] = &warnings[..] else {
+            panic!("{why}: {warnings:?}")
+        };
+        assert_eq!(
+            e.to_string(),
+            format!("{}: record 1 at byte offset 272: pcapng block 3: {why}", path.display())
+        );
+    }
+}
+
+#[test]
+fn reading_mangled_pcapng_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = fastrand::Rng::with_seed(13);
+    for name in ["handmade.pcapng", "mixed-resolutions.pcapng", "lo.pcapng"] {
+        let whole = std::fs::read(fixture(name)).unwrap();
+        for i in 0..120 {
+            let mut bytes = whole.clone();
+            for _ in 0..rng.usize(1..8) {
+                let at = rng.usize(..bytes.len());
+                bytes[at] = rng.u8(..);
+            }
+            bytes.truncate(rng.usize(bytes.len() / 2..=bytes.len()));
+            let path = dir.path().join(format!("{name}.{i}"));
+            std::fs::write(&path, &bytes).unwrap();
+            for opts in [ReadOptions::default(), ReadOptions::filter("icmp")] {
+                if let Ok((pkts, _)) = pcapio::read(&path, &opts) {
+                    for f in pkts.iter() {
+                        let _ = f.packet().summary_numeric();
+                    }
+                    let ng = WriteOptions {
+                        pcapng: true,
+                        ..WriteOptions::default()
+                    };
+                    let _ = pcapio::write(dir.path().join("out.pcapng"), &pkts, &ng);
+                }
+            }
+        }
+    }
 }

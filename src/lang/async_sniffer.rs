@@ -110,6 +110,7 @@ impl AsyncSniffer {
                 ts: time,
                 wirelen: f.data.len() as u32,
                 link: f.link,
+                interface: 0,
             });
         }
         let results = Value::host(PacketListValue::new(list));
@@ -131,6 +132,7 @@ impl AsyncSniffer {
                 ts: timestamp(f.time),
                 wirelen: f.data.len() as u32,
                 link: f.link,
+                interface: 0,
             });
         }
         let results = Value::host(PacketListValue::new(list));

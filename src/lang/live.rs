@@ -291,6 +291,7 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
             ts: timestamp(f.time),
             wirelen: f.data.len() as u32,
             link: f.link,
+            interface: 0,
         });
     }
     Ok(Value::host(PacketListValue::new(list)))

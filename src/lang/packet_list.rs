@@ -308,6 +308,11 @@ impl Frames for PacketListValue {
     fn needs_nanos(&self) -> bool {
         self.frames.needs_nanos() || self.edited().iter().any(|(_, p)| p.time().needs_nanos())
     }
+
+    /// The frames' interfaces; an edited element keeps its frame's.
+    fn interfaces(&self, seen: &mut pcapio::Interfaces) {
+        self.frames.interfaces(seen);
+    }
 }
 
 impl HostValue for PacketListValue {

@@ -238,6 +238,7 @@ fn timed_list(name: &str, packets: &[Sourced], times: &[pcapio::Timestamp]) -> V
             ts: times[*i],
             wirelen: data.len() as u32,
             link: pcapio::link_of(p),
+            interface: 0,
         });
     }
     Value::host(PacketListValue::new(list))

@@ -48,6 +48,13 @@ pub(crate) static BUILTINS: &[Builtin] = &[
          to an existing file, linktype forces a link-type number, gz=1 compresses it with gzip.",
         b_wrpcap
     ),
+    builtin!(
+        "wrpcapng",
+        [req("filename"), req("pkt")],
+        "Write a packet, a PacketList or a list of them to a pcapng file (replaced only once complete), keeping \
+         each frame's interface and link type (several in one file) and each interface's time resolution.",
+        b_wrpcapng
+    ),
 ];
 
 /// The library's error as the language's, with its words (file, record, offset) unchanged.
@@ -113,13 +120,31 @@ fn b_packet_list(s: &mut Session, a: &Args) -> Result<Value, LangError> {
 }
 
 fn b_wrpcap(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    write_file(s, a, "wrpcap", &write_options(a)?)
+}
+
+/// `wrpcapng(filename, pkt)`.
+fn b_wrpcapng(s: &mut Session, a: &Args) -> Result<Value, LangError> {
+    write_file(s, a, "wrpcapng", &pcapng_options())
+}
+
+/// Writes `pkt` to `filename` all or nothing, ended by Ctrl-C with the old file untouched.
+fn write_file(s: &mut Session, a: &Args, func: &str, opts: &WriteOptions) -> Result<Value, LangError> {
     let path = a.path("filename")?;
-    let items = items(s, a.get("pkt"), "wrpcap")?;
+    let items = items(s, a.get("pkt"), func)?;
     let flag = s.interrupt_flag();
-    let written = pcapio::write_or_stop(&*path, &items, &write_options(a)?, &flag);
+    let written = pcapio::write_or_stop(&*path, &items, opts, &flag);
     flag.store(false, std::sync::atomic::Ordering::Relaxed);
     written.map_err(lang_error)?;
     Ok(Value::None)
+}
+
+/// What `wrpcapng` and `PcapNgWriter` write: Scapy's, with no options.
+pub(crate) fn pcapng_options() -> WriteOptions {
+    WriteOptions {
+        pcapng: true,
+        ..WriteOptions::default()
+    }
 }
 
 /// `append`, `linktype`, `nano` and `gz`, as `wrpcap` and `PcapWriter` take them.
@@ -138,6 +163,7 @@ pub(crate) fn write_options(a: &Args) -> Result<WriteOptions, LangError> {
         nano: a.truthy("nano"),
         gz: a.truthy("gz"),
         keep_partial: false,
+        pcapng: false,
     })
 }
 
@@ -170,6 +196,7 @@ impl Frames for Item {
                     ts: p.time(),
                     wirelen: data.len() as u32,
                     link: pcapio::link_of(&q),
+                    interface: 0,
                 })
             }),
         }
@@ -179,6 +206,12 @@ impl Frames for Item {
         match self {
             Item::List(l) => Item::list(l).needs_nanos(),
             Item::Packet(p) => p.time().needs_nanos(),
+        }
+    }
+
+    fn interfaces(&self, seen: &mut pcapio::Interfaces) {
+        if let Item::List(l) = self {
+            Item::list(l).interfaces(seen);
         }
     }
 }

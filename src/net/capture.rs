@@ -74,6 +74,7 @@ fn push(batch: &mut Batch, p: &pcap::Packet<'_>, link: LinkType) {
         ts: Timestamp::new(p.header.ts.tv_sec, p.header.ts.tv_usec as u32 * 1000),
         wirelen: p.header.len,
         link,
+        interface: 0,
     });
 }
 

@@ -209,6 +209,7 @@ mod tests {
                 ts: Default::default(),
                 wirelen: 1,
                 link: crate::LinkType::RawIp,
+                interface: 0,
             });
         }
         let ready = Ready::Edited(&list, vec![(1, vec![vec![20], vec![21]])]);

@@ -7,7 +7,8 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp {
     pub secs: i64,
-    /// 0..1_000_000_000.
+    /// 0..1_000_000_000, except in a time read from a damaged classic pcap record (see
+    /// [`Timestamp::as_recorded`]).
     pub nanos: u32,
 }
 
@@ -17,6 +18,14 @@ impl Timestamp {
             secs: secs + i64::from(nanos / 1_000_000_000),
             nanos: nanos % 1_000_000_000,
         }
+    }
+
+    /// A classic pcap record's time with its fraction as the record holds it, not carried into the seconds
+    /// even when it is a second or more (a damaged record's microsecond field of 1500000): libpcap hands such
+    /// a field over as it is, tcpdump (`-tt`) and tshark show it as it is (`1795593725.1500000`), Scapy's
+    /// float adds it (`as_f64` too), and writing the record back gives the same bytes.
+    pub fn as_recorded(secs: i64, nanos: u32) -> Timestamp {
+        Timestamp { secs, nanos }
     }
 
     /// The time now to the microsecond, for packets crafted rather than captured (Scapy stamps a packet when

@@ -32,12 +32,17 @@ pub enum FileErrorKind {
     AbsurdRecordLength { caplen: u64, max: u64 },
     /// A pcapng block's length field is impossible: the block (1-based, every kind counted) and why.
     BadBlockLength { block: u64, length: u64, fault: BlockFault },
+    /// A pcapng block whose length is right but whose content cannot be read: the block (1-based) and why.
+    BadBlock { block: u64, fault: BlockContent },
     /// libpcap could not compile the BPF filter.
     Filter { expr: String, why: String },
-    /// Frames of different link types cannot share a classic pcap file.
+    /// Frames of different link types cannot share a classic pcap file (a pcapng file holds them).
     MixedLinkTypes { file: u32, frame: u32 },
     /// A packet's time is before 1970 or past 2106: a classic pcap record holds its seconds in 32 bits.
     TimeOutOfRange { secs: i64 },
+    /// A packet's time is before 1970 or past what a pcapng timestamp counts at its interface's resolution
+    /// (`max` seconds).
+    NgTimeOutOfRange { secs: i64, max: u64 },
     /// The file to append to is not a classic pcap file this writer can extend.
     CannotAppend(String),
     /// Any other error reported by libpcap, in its words.
@@ -108,6 +113,7 @@ impl fmt::Display for FileErrorKind {
             FileErrorKind::BadBlockLength { block, length, fault } => {
                 write!(f, "pcapng block {block} has length {length}, {fault}")
             }
+            FileErrorKind::BadBlock { block, fault } => write!(f, "pcapng block {block}: {fault}"),
             FileErrorKind::AbsurdRecordLength { caplen, max } => {
                 write!(
                     f,
@@ -119,9 +125,14 @@ impl fmt::Display for FileErrorKind {
                 f,
                 "time {secs} s is outside what a pcap record holds (0 to 4294967295 s after 1970)"
             ),
+            FileErrorKind::NgTimeOutOfRange { secs, max } => write!(
+                f,
+                "time {secs} s is outside what a pcapng timestamp holds (0 to {max} s after 1970)"
+            ),
             FileErrorKind::MixedLinkTypes { file, frame } => write!(
                 f,
-                "a frame of link type {frame} cannot go in a file of link type {file} (pass linktype= to force one)"
+                "a frame of link type {frame} cannot go in a pcap file of link type {file}: a classic pcap file \
+                 holds one link type (write a pcapng file with wrpcapng to keep both, or pass linktype= to force one)"
             ),
             FileErrorKind::CannotAppend(why) => write!(f, "cannot append: {why}"),
             FileErrorKind::Libpcap(m) => write!(f, "{m}"),
@@ -167,6 +178,54 @@ impl fmt::Display for BlockFault {
             BlockFault::TooShort => f.write_str("shorter than the 12 bytes every block has"),
             BlockFault::NotMultipleOf4 => f.write_str("not a multiple of 4"),
             BlockFault::OverLimit { max } => write!(f, "more than libpcap's largest block, {max} bytes"),
+        }
+    }
+}
+
+/// What is wrong inside a pcapng block whose length is sound.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlockContent {
+    /// The body is shorter than the fixed fields of its kind.
+    BodyTooShort { kind: &'static str, needed: u64, got: u64 },
+    /// A packet's captured length runs past the end of its block.
+    CaplenPastBlock { caplen: u64, room: u64 },
+    /// A packet names an interface its section has not described.
+    UnknownInterface { id: u32, known: usize },
+    /// A section header whose byte-order magic is neither 0x1a2b3c4d nor its swap.
+    ByteOrderMagic(u32),
+    /// A section of a pcapng version libpcap does not read (it reads 1.0, and 1.2 as 1.0).
+    Version { major: u16, minor: u16 },
+    /// An `if_tsresol` too fine for a 64-bit count: 10^-n past n = 19, 2^-n past n = 63.
+    TsResolution(u8),
+}
+
+impl fmt::Display for BlockContent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockContent::BodyTooShort { kind, needed, got } => {
+                write!(
+                    f,
+                    "{kind} too short: its fields need {needed} bytes, the block has {got}"
+                )
+            }
+            BlockContent::CaplenPastBlock { caplen, room } => write!(
+                f,
+                "captured length {caplen} runs past the block's end ({room} bytes of packet data fit)"
+            ),
+            BlockContent::UnknownInterface { id, known } => write!(
+                f,
+                "a packet on interface {id}, but the section describes {known} interface(s)"
+            ),
+            BlockContent::ByteOrderMagic(m) => {
+                write!(f, "section header byte-order magic {m:#010x} is not 0x1a2b3c4d")
+            }
+            BlockContent::Version { major, minor } => {
+                write!(f, "pcapng version {major}.{minor} is not one libpcap reads (1.0)")
+            }
+            BlockContent::TsResolution(r) => {
+                let (base, n) = if r & 0x80 != 0 { (2, r & 0x7f) } else { (10, *r) };
+                write!(f, "if_tsresol {base}^-{n} is finer than a 64-bit timestamp can count")
+            }
         }
     }
 }

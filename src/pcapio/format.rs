@@ -34,7 +34,7 @@ pub(crate) fn max_snaplen(linktype: u32) -> u64 {
     }
 }
 /// libpcap's cap on a pcapng block (`MAX_BLOCKSIZE_MAX`).
-const MAX_BLOCK: u64 = 16 * 1024 * 1024;
+pub(crate) const MAX_BLOCK: u64 = 16 * 1024 * 1024;
 
 /// A capture file's format, from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,5 +1,5 @@
-//! Frames: the bytes of one captured packet with its timestamp, wire length and link type. A frame is
-//! dissected only when asked ([`Frame::packet`]).
+//! Frames: the bytes of one captured packet with its timestamp, wire length, link type and interface. A
+//! frame is dissected only when asked ([`Frame::packet`]).
 
 use crate::packet::{LinkType, Packet, Timestamp};
 
@@ -12,6 +12,9 @@ pub struct Frame<'a> {
     /// The length on the wire (pcap's `orig_len`; Scapy's `wirelen`).
     pub wirelen: u32,
     pub link: LinkType,
+    /// The pcapng interface it was captured on (the index of its Interface Description Block in its
+    /// section); 0 for a classic pcap file and a crafted packet, the one interface such a file has.
+    pub interface: u32,
 }
 
 impl Frame<'_> {
@@ -31,6 +34,7 @@ impl Frame<'_> {
             ts: self.ts,
             wirelen: self.wirelen,
             link: self.link,
+            interface: self.interface,
         }
     }
 }
@@ -42,6 +46,8 @@ pub struct FrameBuf {
     pub ts: Timestamp,
     pub wirelen: u32,
     pub link: LinkType,
+    /// See [`Frame::interface`].
+    pub interface: u32,
 }
 
 impl FrameBuf {
@@ -53,6 +59,7 @@ impl FrameBuf {
             data,
             ts: Timestamp::now(),
             link: link_of(p),
+            interface: 0,
         }
     }
 
@@ -62,6 +69,7 @@ impl FrameBuf {
             ts: self.ts,
             wirelen: self.wirelen,
             link: self.link,
+            interface: self.interface,
         }
     }
 

@@ -1,6 +1,6 @@
-//! Scapy's `PacketList`, stored compactly: every frame's bytes in one contiguous buffer and a 32-byte index
+//! Scapy's `PacketList`, stored compactly: every frame's bytes in one contiguous buffer and a 40-byte index
 //! entry per frame. Nothing is dissected until a packet is asked for, so a million frames cost their bytes
-//! plus 32 MB, not a million layer trees.
+//! plus 40 MB, not a million layer trees.
 
 use std::fmt::{self, Write as _};
 use std::ops::Add;
@@ -24,6 +24,7 @@ struct Entry {
     nanos: u32,
     /// The link type, in four bytes: see [`link_code`].
     link: u32,
+    interface: u32,
 }
 
 /// Marks a link code that is a protocol's place in the registry; libpcap's LINKTYPE numbers never set it.
@@ -118,6 +119,7 @@ impl PacketList {
             wirelen: f.wirelen,
             nanos: f.ts.nanos,
             link: link_code(f.link),
+            interface: f.interface,
         });
         self.data.extend_from_slice(f.data);
     }
@@ -149,6 +151,7 @@ impl PacketList {
             },
             wirelen: e.wirelen,
             link: code_link(e.link),
+            interface: e.interface,
         }
     }
 

@@ -1,8 +1,9 @@
 //! Capture files: Scapy's `rdpcap`, `wrpcap`, `PcapReader`, `PcapWriter` and `PacketList`.
 //!
-//! Reading goes through libpcap (pcap in micro- or nanoseconds, either byte order, and pcapng as libpcap
-//! reads it; from a file, a gzipped file or a pipe), with BPF filters compiled by libpcap and applied offline,
-//! without privileges. Writing can gzip, as Scapy's `gz=1`. Frames are kept
+//! Reading classic pcap goes through libpcap (micro- or nanoseconds, either byte order); pcapng is read by our
+//! own reader, which keeps each packet's interface and link type (several in one file) and each interface's
+//! time resolution; from a file, a gzipped file or a pipe, with BPF filters compiled by libpcap and applied
+//! offline, without privileges. Writing gives classic pcap or, as Scapy's `wrpcapng`, pcapng. Writing can gzip, as Scapy's `gz=1`. Frames are kept
 //! as bytes and dissected when asked for. Damaged files fail with errors naming the file, the record and its
 //! byte offset; a file cut short still gives every packet before the cut, with a warning.
 //!
@@ -29,6 +30,8 @@ mod error;
 mod format;
 mod frame;
 mod list;
+mod pcapng;
+mod pcapng_writer;
 mod reader;
 mod source;
 mod stream;
@@ -42,6 +45,7 @@ pub use error::{BlockFault, Error, FileErrorKind};
 pub use format::Format;
 pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
+pub use pcapng_writer::Interfaces;
 pub use reader::{ReadOptions, Reader, Warning};
 pub use stream::{stream_summaries, Totals};
 pub use writer::{write, write_or_stop, Frames, WriteOptions, Writer};
@@ -65,6 +69,8 @@ pub fn read(path: impl AsRef<Path>, opts: &ReadOptions) -> Result<(PacketList, V
             Err(e) => warnings.push(Warning::Damaged(e)),
         }
     }
+    // Notes of interfaces described after the first packet of a pcapng file.
+    warnings.extend(r.take_notes());
     Ok((list, warnings))
 }
 

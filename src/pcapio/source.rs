@@ -17,7 +17,7 @@ use super::format::{identify, locate_damage, open_file, read_head, Format};
 
 /// Bytes libpcap's stream reads at a time. glibc gives a stream over a file a buffer of the file system's
 /// block (4 KiB): reading a 500 MB capture took 124,000 `read` calls, a third of a filtered count's time.
-const READ_BUFFER: usize = 1 << 20;
+pub(crate) const READ_BUFFER: usize = 1 << 20;
 
 /// The first bytes of a gzip member.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
@@ -45,24 +45,28 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    /// Opens `path`, gzipped or not, identifies its format from its first bytes and hands libpcap a stream
-    /// of it, in nanoseconds. Errors name the file: missing, a directory, not a capture, a cut global header,
-    /// a damaged gzip header, or what libpcap says.
-    pub(crate) fn open(path: &Path) -> Result<(Stream, Source), Error> {
+    /// Hands libpcap a stream of an opened file in `format` (see [`identify`]), in the file's own precision
+    /// (so that a damaged microsecond field reaches us as it is: libpcap's scaling to nanoseconds wraps it
+    /// at 32 bits). An error names the file and says what libpcap says.
+    pub(crate) fn open(path: &Path, opened: Opened, format: Format) -> Result<(Stream, Source), Error> {
         let Opened {
             head,
             rest,
             gzipped,
             plain_file,
-        } = Opened::new(path)?;
-        let format = identify(path, &head)?;
+        } = opened;
         let read_error = Arc::new(Mutex::new(None));
         let cookie = Box::new(Cookie {
             reader: Box::new(Cursor::new(head).chain(rest)),
             error: Arc::clone(&read_error),
         });
         let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
-        let cap = open_stream(cookie, &mut buffer).map_err(|why| Error::new(path, FileErrorKind::Libpcap(why)))?;
+        let precision = match format {
+            Format::Pcap { nano: true, .. } => Precision::Nano,
+            _ => Precision::Micro,
+        };
+        let cap =
+            open_stream(cookie, &mut buffer, precision).map_err(|why| Error::new(path, FileErrorKind::Libpcap(why)))?;
         let source = Source {
             format,
             plain_file: plain_file && !gzipped,
@@ -105,17 +109,17 @@ pub(crate) fn sniff(path: &Path) -> Result<(Format, bool), Error> {
 }
 
 /// A capture file opened, decompressing as it reads when gzipped: its first bytes, to identify the format,
-/// and the reader of the rest.
-struct Opened {
-    head: Vec<u8>,
-    rest: Box<dyn Read + Send>,
-    gzipped: bool,
+/// and the reader of the rest. Errors name the file: missing, a directory, a damaged gzip header.
+pub(crate) struct Opened {
+    pub head: Vec<u8>,
+    pub rest: Box<dyn Read + Send>,
+    pub gzipped: bool,
     /// A regular file (not a pipe or a device).
-    plain_file: bool,
+    pub plain_file: bool,
 }
 
 impl Opened {
-    fn new(path: &Path) -> Result<Opened, Error> {
+    pub(crate) fn new(path: &Path) -> Result<Opened, Error> {
         let mut file = open_file(path)?;
         let plain_file = file.metadata().is_ok_and(|m| m.is_file());
         let head = read_head(path, &mut file)?;
@@ -165,7 +169,7 @@ extern "C" {
 
 /// Makes a read-only C stream of `cookie` with `buffer` as its buffer (to be kept until the capture is
 /// closed) and opens it with libpcap. On failure the stream is closed, and the cookie with it.
-fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline>, String> {
+fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8], precision: Precision) -> Result<Capture<Offline>, String> {
     let functions = CookieFunctions {
         read: read_cookie,
         write: None,
@@ -188,7 +192,7 @@ fn open_stream(cookie: Box<Cookie>, buffer: &mut [u8]) -> Result<Capture<Offline
         libc::setvbuf(fp, buffer.as_mut_ptr().cast(), libc::_IOFBF, buffer.len());
         __fsetlocking(fp, FSETLOCKING_BYCALLER);
         let mut errbuf = [0 as c_char; 256];
-        let handle = pcap_fopen_offline_with_tstamp_precision(fp, Precision::Nano as libc::c_uint, errbuf.as_mut_ptr());
+        let handle = pcap_fopen_offline_with_tstamp_precision(fp, precision as libc::c_uint, errbuf.as_mut_ptr());
         match NonNull::new(handle) {
             Some(handle) => Ok(Capture::from(handle.cast())),
             None => {

@@ -108,6 +108,8 @@ pub fn stream_summaries(
         pipe.send(batch, out, &mut totals.tally).map_err(out_err)?;
         pipe.finish(out, &mut totals.tally).map_err(out_err)
     })?;
+    // Notes of interfaces described after the first packet of a pcapng file.
+    totals.warnings.extend(r.take_notes());
     writeln!(out, "{totals}").map_err(out_err)?;
     out.flush().map_err(out_err)?;
     Ok(totals)

@@ -1,5 +1,6 @@
-//! Writing classic pcap files, gzip-compressed if asked (Scapy's `gz=1`), to a temporary name renamed into
-//! place at `close`, so that a crash or an error never leaves half a file under the real name.
+//! Writing classic pcap and pcapng files (the blocks in `pcapng_writer`), gzip-compressed if asked (Scapy's
+//! `gz=1`), to a temporary name renamed into place at `close`, so that a crash or an error never leaves half
+//! a file under the real name.
 //!
 //! The writer is our own rather than libpcap's dumper: the format is a 24-byte header and a 16-byte header
 //! per record, and owning it gives what the dumper lacks — nanosecond or microsecond files chosen from the
@@ -17,6 +18,7 @@ use super::error::{Error, FileErrorKind};
 use super::format::{locate_damage, max_snaplen, Format};
 use super::frame::{Frame, FrameBuf};
 use super::list::PacketList;
+use super::pcapng_writer::{Interfaces, NgEncoder};
 use super::reader::{ReadOptions, Reader};
 use crate::packet::{LinkType, Packet};
 
@@ -39,6 +41,9 @@ pub struct WriteOptions {
     /// records already written whole are published under the file's name, and the error says how many. Off,
     /// an error leaves the real name untouched: `wrpcap` of a list is all or nothing.
     pub keep_partial: bool,
+    /// A pcapng file (Scapy's `wrpcapng`), which keeps what a classic pcap file cannot: frames of several
+    /// link types and interfaces, each interface at its own resolution. Not with `append`.
+    pub pcapng: bool,
 }
 
 /// Anything that can be written as frames: packets (a packet set writes every packet it stands for),
@@ -51,6 +56,16 @@ pub trait Frames {
     fn needs_nanos(&self) -> bool {
         false
     }
+
+    /// Adds the (interface, link type) of each frame already captured, and whether one of them needs
+    /// nanoseconds: a pcapng file describes them first, in order. Crafted packets add none (theirs are
+    /// described as they come).
+    fn interfaces(&self, _seen: &mut Interfaces) {}
+}
+
+/// Notes a frame's interface in `seen`.
+fn note_interface(f: Frame<'_>, seen: &mut Interfaces) {
+    *seen.entry((f.interface, f.link.dlt())).or_default() |= f.ts.needs_nanos();
 }
 
 impl Frames for Packet {
@@ -66,6 +81,9 @@ impl Frames for FrameBuf {
     fn needs_nanos(&self) -> bool {
         self.ts.needs_nanos()
     }
+    fn interfaces(&self, seen: &mut Interfaces) {
+        note_interface(self.as_frame(), seen);
+    }
 }
 
 impl Frames for PacketList {
@@ -74,6 +92,9 @@ impl Frames for PacketList {
     }
     fn needs_nanos(&self) -> bool {
         self.iter().any(|fr| fr.ts.needs_nanos())
+    }
+    fn interfaces(&self, seen: &mut Interfaces) {
+        self.iter().for_each(|f| note_interface(f, seen));
     }
 }
 
@@ -84,6 +105,9 @@ impl<T: Frames> Frames for [T] {
     fn needs_nanos(&self) -> bool {
         self.iter().any(Frames::needs_nanos)
     }
+    fn interfaces(&self, seen: &mut Interfaces) {
+        self.iter().for_each(|x| x.interfaces(seen));
+    }
 }
 
 impl<T: Frames, const N: usize> Frames for [T; N] {
@@ -93,6 +117,9 @@ impl<T: Frames, const N: usize> Frames for [T; N] {
     fn needs_nanos(&self) -> bool {
         self[..].needs_nanos()
     }
+    fn interfaces(&self, seen: &mut Interfaces) {
+        self[..].interfaces(seen);
+    }
 }
 
 impl<T: Frames> Frames for Vec<T> {
@@ -101,6 +128,9 @@ impl<T: Frames> Frames for Vec<T> {
     }
     fn needs_nanos(&self) -> bool {
         self[..].needs_nanos()
+    }
+    fn interfaces(&self, seen: &mut Interfaces) {
+        self[..].interfaces(seen);
     }
 }
 
@@ -132,11 +162,19 @@ pub fn write_or_stop(
     opts: &WriteOptions,
     stop: &AtomicBool,
 ) -> Result<u64, Error> {
-    let opts = WriteOptions {
-        nano: opts.nano || frames.needs_nanos(),
-        ..opts.clone()
+    let mut known = Interfaces::new();
+    let opts = match opts.pcapng {
+        // Each interface at its own resolution.
+        true => {
+            frames.interfaces(&mut known);
+            opts.clone()
+        }
+        false => WriteOptions {
+            nano: opts.nano || frames.needs_nanos(),
+            ..opts.clone()
+        },
     };
-    let mut w = Writer::create(path, &opts)?;
+    let mut w = Writer::open(path.as_ref(), &opts, known)?;
     frames.each_frame(&mut |f| match stop.load(Ordering::Relaxed) {
         true => Err(Error::new(&w.path, FileErrorKind::Stopped)),
         false => w.write_frame(f),
@@ -144,11 +182,15 @@ pub fn write_or_stop(
     w.close()
 }
 
-/// Scapy's `PcapWriter`: frames written one at a time, published under the real name at [`Writer::close`].
-/// Dropped without `close`, it removes its temporary file and the real name is untouched.
+/// Scapy's `PcapWriter` (and with `pcapng`, `PcapNgWriter`): frames written one at a time, published under the
+/// real name at [`Writer::close`]. Dropped without `close`, it removes its temporary file and the real name
+/// is untouched.
 ///
-/// The file's link type and precision are fixed by the first frame (or the options): in a microsecond file,
-/// a later frame's nanoseconds are truncated, as libpcap's own dumper does.
+/// A classic file's link type and precision are fixed by the first frame (or the options): in a microsecond
+/// file, a later frame's nanoseconds are truncated, as libpcap's own dumper does. A pcapng file describes an
+/// interface for each (interface, link type) as it comes, in microseconds unless its first frame (or `nano`)
+/// needs nanoseconds; a later frame that needs them gets a second description of its interface in
+/// nanoseconds, so that no time is cut.
 pub struct Writer {
     path: PathBuf,
     tmp: PathBuf,
@@ -162,14 +204,20 @@ pub struct Writer {
     disk_len: u64,
     /// The records of the gzipped file appended to, counted only where a cut would need them.
     appended_to: u64,
-    /// Link type and precision once the header is written (or read from the file appended to).
-    header: Option<Header>,
+    encoding: Encoding,
     opts: WriteOptions,
     written: u64,
 }
 
 /// How much is gathered before it goes to the file.
 const BUFFER: usize = 1 << 20;
+
+/// How records are laid out.
+enum Encoding {
+    /// Classic pcap: link type and precision once the header is written (or read from the file appended to).
+    Pcap(Option<Header>),
+    PcapNg(NgEncoder),
+}
 
 #[derive(Clone, Copy)]
 struct Header {
@@ -215,7 +263,20 @@ impl Writer {
     /// Starts a file. With `append`, the existing file is copied to the temporary name first and must be a
     /// whole classic pcap file; a gzipped one gets a gzip member of its own, which readers join.
     pub fn create(path: impl AsRef<Path>, opts: &WriteOptions) -> Result<Writer, Error> {
-        let path = path.as_ref().to_path_buf();
+        Writer::open(path.as_ref(), opts, Interfaces::new())
+    }
+
+    /// [`Writer::create`]; a pcapng file describes the `known` interfaces first.
+    fn open(path: &Path, opts: &WriteOptions, known: Interfaces) -> Result<Writer, Error> {
+        let path = path.to_path_buf();
+        if opts.pcapng && opts.append {
+            return Err(Error::new(
+                &path,
+                FileErrorKind::CannotAppend(
+                    "pcapng files are written whole; only classic pcap files can be appended to".into(),
+                ),
+            ));
+        }
         let name = path
             .file_name()
             .ok_or_else(|| Error::new(&path, FileErrorKind::IsDirectory))?
@@ -259,26 +320,44 @@ impl Writer {
             on_disk: 0,
             disk_len,
             appended_to,
-            header,
+            encoding: match opts.pcapng {
+                true => Encoding::PcapNg(NgEncoder::new(known, opts.nano)),
+                false => Encoding::Pcap(header),
+            },
             opts: opts.clone(),
             written: 0,
         })
     }
 
-    /// Writes one frame. A frame of another link type than the file's is refused, naming the record.
+    /// Writes one frame. In a classic file, a frame of another link type than the file's is refused, naming
+    /// the record.
     pub fn write_frame(&mut self, f: Frame<'_>) -> Result<(), Error> {
         if self.out.is_none() {
             return Err(Error::new(&self.path, FileErrorKind::WriterCut));
         }
         let record = self.written + 1;
-        let h = match self.header {
-            Some(h) => h,
-            None => self.write_header(self.opts.linktype.unwrap_or(f.link), f.ts.needs_nanos())?,
+        let encoded = match &mut self.encoding {
+            Encoding::PcapNg(ng) => ng.frame(f, self.opts.linktype.unwrap_or(f.link).dlt(), &mut self.buf),
+            Encoding::Pcap(_) => self.pcap_record(f),
         };
-        let err = |kind| Err(Error::new(&self.path, kind).at(record, None));
+        encoded.map_err(|kind| Error::new(&self.path, kind).at(record, None))?;
+        self.written += 1;
+        self.buffered += 1;
+        if self.buf.len() >= BUFFER {
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    /// Appends a classic pcap record (after the file's header, for the first).
+    fn pcap_record(&mut self, f: Frame<'_>) -> Result<(), FileErrorKind> {
+        let h = match self.encoding {
+            Encoding::Pcap(Some(h)) => h,
+            _ => self.write_header(self.opts.linktype.unwrap_or(f.link), f.ts.needs_nanos()),
+        };
         // Compared as pcap numbers: a packet with no link layer goes under Ethernet's, as Scapy writes it.
         if self.opts.linktype.is_none() && f.link.dlt() != h.link.dlt() {
-            return err(FileErrorKind::MixedLinkTypes {
+            return Err(FileErrorKind::MixedLinkTypes {
                 file: h.link.dlt(),
                 frame: f.link.dlt(),
             });
@@ -286,11 +365,11 @@ impl Writer {
         let caplen = f.data.len() as u64;
         let max = max_snaplen(h.link.dlt());
         if caplen > max {
-            return err(FileErrorKind::AbsurdRecordLength { caplen, max });
+            return Err(FileErrorKind::AbsurdRecordLength { caplen, max });
         }
         let frac = if h.nano { f.ts.nanos } else { f.ts.nanos / 1000 };
         let Ok(secs) = u32::try_from(f.ts.secs) else {
-            return err(FileErrorKind::TimeOutOfRange { secs: f.ts.secs });
+            return Err(FileErrorKind::TimeOutOfRange { secs: f.ts.secs });
         };
         // The original length as it was, even below the captured one: Scapy keeps it, and so a round trip does.
         let words = [secs, frac, caplen as u32, f.wirelen];
@@ -300,11 +379,6 @@ impl Writer {
         }
         self.buf.extend_from_slice(&rec);
         self.buf.extend_from_slice(f.data);
-        self.written += 1;
-        self.buffered += 1;
-        if self.buf.len() >= BUFFER {
-            self.flush_buf()?;
-        }
         Ok(())
     }
 
@@ -367,8 +441,12 @@ impl Writer {
         if self.out.is_none() {
             return Err(Error::new(&self.path, FileErrorKind::WriterCut));
         }
-        if self.header.is_none() {
-            self.write_header(self.opts.linktype.unwrap_or(LinkType::Ethernet), false)?;
+        match &mut self.encoding {
+            Encoding::Pcap(None) => {
+                self.write_header(self.opts.linktype.unwrap_or(LinkType::Ethernet), false);
+            }
+            Encoding::PcapNg(ng) => ng.start(&mut self.buf),
+            Encoding::Pcap(Some(_)) => {}
         }
         self.flush_buf()?;
         let out = self.out.take().expect("checked above");
@@ -381,7 +459,7 @@ impl Writer {
         Ok(self.written)
     }
 
-    fn write_header(&mut self, link: LinkType, nano: bool) -> Result<Header, Error> {
+    fn write_header(&mut self, link: LinkType, nano: bool) -> Header {
         let h = Header {
             link,
             nano: nano || self.opts.nano,
@@ -396,8 +474,8 @@ impl Writer {
         b.extend_from_slice(&SNAPLEN.to_le_bytes());
         b.extend_from_slice(&link.dlt().to_le_bytes());
         self.buf.extend_from_slice(&b);
-        self.header = Some(h);
-        Ok(h)
+        self.encoding = Encoding::Pcap(Some(h));
+        h
     }
 }
 
