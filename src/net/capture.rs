@@ -131,10 +131,7 @@ fn open_one(
     if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
         cap.filter(f, true).map_err(|e| Error::Filter {
             filter: f.to_string(),
-            msg: match e {
-                pcap::Error::PcapError(m) => m,
-                e => e.to_string(),
-            },
+            msg: pcapio::libpcap_message(e),
         })?;
     }
     Ok(cap)
@@ -282,7 +279,7 @@ impl Reader {
                 }
                 Err(pcap::Error::TimeoutExpired) => true,
                 Err(e) => {
-                    self.fail(e.to_string());
+                    self.fail(pcapio::libpcap_message(e));
                     break;
                 }
             };

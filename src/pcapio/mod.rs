@@ -43,6 +43,7 @@ pub use format::Format;
 pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
 pub use reader::{ReadOptions, Reader, Warning};
+pub(crate) use source::libpcap_message;
 pub use stream::{stream_summaries, Totals};
 pub use writer::{write, write_or_stop, Frames, WriteOptions, Writer};
 
