@@ -173,9 +173,8 @@ fn a_full_disk_ends_a_streamed_sniff_keeping_what_it_wrote() {
     let Some(bed) = Bed::new("a_full_disk_ends_a_streamed_sniff") else {
         return;
     };
-    let dir = std::env::temp_dir().join(format!("wirecraft-live-full-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let f = dir.join("sniffed.pcap");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("sniffed.pcap");
     let src = format!(
         r#"try:
     sniff(iface="{}", filter="udp dst port 9", store=False, quiet=True, wrpcap="{}", timeout=30)
@@ -224,12 +223,11 @@ except OSError as e:
     assert!(back
         .iter()
         .all(|fr| fr.packet().get("UDP", "dport") == Some(9u64.into()) && fr.data.len() == frame_len()));
-    let left: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, [std::ffi::OsString::from("sniffed.pcap")], "no temporary file");
-    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(
+        files_in(dir.path()),
+        [std::ffi::OsString::from("sniffed.pcap")],
+        "no temporary file"
+    );
 }
 
 /// Ether (14) + IP (20) + UDP (8) + 1000 bytes of load.
@@ -245,19 +243,83 @@ fn echoes(frames: &[net::CapturedFrame]) -> usize {
         .count()
 }
 
-/// Five pings from A, then `ip link <change>` on A's interface, well after a capture there has opened.
-fn ping_then(bed: &Bed, change: &[&str]) {
+/// Five pings from A, then `then`, well after a capture there has opened.
+fn ping_then(bed: &Bed, then: impl FnOnce()) {
     let _inside = bed.enter(&bed.a);
     let p = l("IP", &[("src", A4), ("dst", B4)]) / l("ICMP", &[]);
     std::thread::sleep(Duration::from_millis(1500));
     net::send(&[p], &quiet(5, None), &GO).unwrap();
     std::thread::sleep(Duration::from_millis(300));
+    then();
+}
+
+/// `ip link <change>` in A.
+fn link(bed: &Bed, change: &[&str]) {
     let st = std::process::Command::new("ip")
         .args(["-n", &bed.a, "link"])
         .args(change)
         .status()
         .unwrap();
     assert!(st.success(), "ip link {change:?}");
+}
+
+/// The files in `dir`, by name.
+fn files_in(dir: &std::path::Path) -> Vec<std::ffi::OsString> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect()
+}
+
+/// Ctrl-C (the stop flag) during `sniff(wrpcap=…)` and the end of a script's `sniff` both publish the file
+/// with every packet taken, and leave no temporary file.
+#[test]
+fn a_streamed_sniff_ended_by_ctrl_c_or_the_script_keeps_its_file() {
+    let Some(bed) = Bed::new("a_streamed_sniff_ended_by_ctrl_c") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("stopped.pcap");
+    let _in = bed.enter(&bed.a);
+    let o = SniffOptions {
+        filter: Some("icmp".into()),
+        timeout: Some(Duration::from_secs(20)),
+        store: false,
+        wrpcap: Some(f.clone()),
+        ..on(&bed)
+    };
+    let stop = AtomicBool::new(false);
+    let res = std::thread::scope(|s| {
+        s.spawn(|| ping_then(&bed, || stop.store(true, Ordering::SeqCst)));
+        net::sniff(&o, Hooks::default(), &stop).unwrap()
+    });
+    assert!(res.interrupted);
+    let (back, warnings) = wirecraft::pcapio::read(&f, &Default::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!((back.len() as u64, res.kept), (10, 10), "five echoes and their replies");
+    assert_eq!(files_in(dir.path()), [std::ffi::OsString::from("stopped.pcap")]);
+
+    let g = dir.path().join("script.pcap");
+    let src = format!(
+        "sniff(iface='{}', filter='icmp', timeout=3, store=False, quiet=True, wrpcap='{}')",
+        bed.if_a,
+        g.display()
+    );
+    let out = std::thread::scope(|s| {
+        let child = s.spawn(|| {
+            std::process::Command::new("ip")
+                .args(["netns", "exec", &bed.a, env!("CARGO_BIN_EXE_wirecraft"), "-c", &src])
+                .output()
+                .unwrap()
+        });
+        ping_then(&bed, || ());
+        child.join().unwrap()
+    });
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(wirecraft::pcapio::read(&g, &Default::default()).unwrap().0.len(), 10);
+    let mut left = files_in(dir.path());
+    left.sort();
+    assert_eq!(left, ["script.pcap", "stopped.pcap"].map(std::ffi::OsString::from));
 }
 
 /// An interface taken down during `sniff` ends the capture at once (not at its timeout) with an error naming
@@ -274,7 +336,7 @@ fn an_interface_taken_down_ends_sniff_keeping_what_it_captured() {
         ..on(&bed)
     };
     std::thread::scope(|s| {
-        s.spawn(|| ping_then(&bed, &["set", &bed.if_a, "down"]));
+        s.spawn(|| ping_then(&bed, || link(&bed, &["set", &bed.if_a, "down"])));
         let t = std::time::Instant::now();
         let res = net::sniff(&o, Hooks::default(), &GO).unwrap();
         assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
@@ -302,7 +364,7 @@ fn an_interface_removed_ends_an_async_sniffer_keeping_what_it_captured() {
     };
     let mut sniffer = net::AsyncSniff::start(&o).unwrap();
     let t = std::time::Instant::now();
-    ping_then(&bed, &["del", &bed.if_a]);
+    ping_then(&bed, || link(&bed, &["del", &bed.if_a]));
     let res = sniffer
         .join(Some(Duration::from_secs(10)), &GO)
         .expect("ended")
@@ -333,7 +395,7 @@ fn the_language_warns_of_an_interface_going_down_and_returns_the_packets() {
                 .output()
                 .unwrap()
         });
-        ping_then(&bed, &["set", &bed.if_a, "down"]);
+        ping_then(&bed, || link(&bed, &["set", &bed.if_a, "down"]));
         child.join().unwrap()
     });
     let (said, err) = (
