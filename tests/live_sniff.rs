@@ -412,3 +412,35 @@ fn the_language_warns_of_an_interface_going_down_and_returns_the_packets() {
         )
     );
 }
+
+/// A capture on two interfaces of different link types (the veth, Ethernet, and `any`, Linux cooked)
+/// streamed to one classic pcap file: the first frame of the other link type ends the capture with an error
+/// naming its record, and the file keeps, valid, the records before it.
+#[test]
+fn a_frame_the_file_cannot_hold_ends_a_streamed_sniff_keeping_the_records_before() {
+    let Some(bed) = Bed::new("a_frame_the_file_cannot_hold") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("two.pcap");
+    let _in = bed.enter(&bed.a);
+    let o = SniffOptions {
+        iface: vec![bed.if_a.clone(), "any".into()],
+        filter: Some("icmp".into()),
+        timeout: Some(Duration::from_secs(20)),
+        store: false,
+        wrpcap: Some(f.clone()),
+        ..on(&bed)
+    };
+    let e = std::thread::scope(|s| {
+        s.spawn(|| ping_then(&bed, || ()));
+        net::sniff(&o, Hooks::default(), &GO).unwrap_err()
+    });
+    let net::Error::File(e) = e else { panic!("{e}") };
+    assert!(e.to_string().contains("cannot go in a file of link type"), "{e}");
+    let record = e.record.expect("the record refused");
+    let (back, warnings) = wirecraft::pcapio::read(&f, &Default::default()).unwrap();
+    assert!(warnings.is_empty(), "{warnings:?}");
+    assert_eq!(back.len() as u64, record - 1, "the records before the refused one: {e}");
+    assert_eq!(files_in(dir.path()), [std::ffi::OsString::from("two.pcap")]);
+}

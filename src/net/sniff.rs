@@ -264,7 +264,9 @@ impl Run<'_> {
         Ok(stop || (self.opts.count > 0 && self.res.kept >= self.opts.count as u64))
     }
 
-    /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes).
+    /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes). A frame the
+    /// file refuses (another interface's link type) ends the capture as a full disk does: the records
+    /// before it are published, and the error names the record.
     fn write(&mut self, path: &std::path::Path, frame: &pcapio::Frame<'_>) -> Result<()> {
         if self.dump.is_none() {
             let opts = pcapio::WriteOptions {
@@ -274,6 +276,15 @@ impl Run<'_> {
             self.dump = Some(pcapio::Writer::create(path, &opts).map_err(Error::File)?);
         }
         let dump = self.dump.as_mut().expect("opened above");
-        dump.write_frame(*frame).map_err(Error::File)
+        let refused = match dump.write_frame(*frame) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
+        };
+        if let Some(dump) = self.dump.take() {
+            // A writer already cut has published its file; any other is closed now, keeping what it wrote,
+            // and the refusal is what the user is told.
+            let _ = dump.close();
+        }
+        Err(Error::File(refused))
     }
 }
