@@ -8,7 +8,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::Sink;
+use common::{under_a_3_mib_file_limit, Sink};
 use wirecraft::lang::{ErrorKind, Session};
 use wirecraft::pcapio::{self, FrameBuf, Timestamp, WriteOptions};
 use wirecraft::{Layer, LinkType};
@@ -522,7 +522,7 @@ except OSError as e:
         f = f.display(),
         g = g.display()
     );
-    let out = under_a_3_mib_file_limit(&src);
+    let out = under_a_3_mib_file_limit(None, &src);
     let said = text(&out.stdout);
     let lines: Vec<&str> = said.lines().collect();
     assert_eq!(lines.len(), 4, "{said}\n{}", text(&out.stderr));
@@ -558,8 +558,10 @@ except OSError as e:
 
     // Compressed, the count is what reads back whole (the encoder holds some back); the cut shows at close.
     let gz = dir.join("stream.pcap.gz");
-    let out = under_a_3_mib_file_limit(&format!(
-        r#"w = PcapWriter("{gz}", gz=1)
+    let out = under_a_3_mib_file_limit(
+        None,
+        &format!(
+            r#"w = PcapWriter("{gz}", gz=1)
 try:
     for i in range(10000):
         w.write(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/Raw(load=RandBin(1000)))
@@ -568,8 +570,9 @@ except OSError as e:
     print(e)
 print(len(rdpcap("{gz}")))
 "#,
-        gz = gz.display()
-    ));
+            gz = gz.display()
+        ),
+    );
     let said = text(&out.stdout);
     let lines: Vec<&str> = said.lines().collect();
     assert_eq!(lines.len(), 2, "{said}\n{}", text(&out.stderr));
@@ -578,27 +581,6 @@ print(len(rdpcap("{gz}")))
         "{said}"
     );
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// Runs a program in a child whose files may grow to 3 MiB, as on a disk that fills.
-fn under_a_3_mib_file_limit(src: &str) -> Output {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wirecraft"));
-    cmd.args(["-c", src]).stdin(Stdio::null());
-    // SAFETY: setrlimit and signal are async-signal-safe and touch only the child.
-    unsafe {
-        cmd.pre_exec(|| {
-            let limit = libc::rlimit {
-                rlim_cur: 3 << 20,
-                rlim_max: 3 << 20,
-            };
-            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
-            // Past the limit, write(2) fails with EFBIG instead of the signal killing the process.
-            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
-            Ok(())
-        });
-    }
-    cmd.output().expect("the binary runs")
 }
 
 #[test]
@@ -664,8 +646,10 @@ except OSError as e:
 fn a_full_disk_keeps_what_a_pcapng_stream_wrote() {
     let dir = tmp("full-ng");
     let f = dir.join("stream.pcapng");
-    let out = under_a_3_mib_file_limit(&format!(
-        r#"w = PcapNgWriter("{f}")
+    let out = under_a_3_mib_file_limit(
+        None,
+        &format!(
+            r#"w = PcapNgWriter("{f}")
 try:
     for i in range(5000):
         w.write(Ether()/IP(src="198.18.0.1", dst="198.18.0.2")/UDP()/Raw(b"x" * 1000))
@@ -673,8 +657,9 @@ except OSError as e:
     print(e)
 print(len(rdpcap("{f}")))
 "#,
-        f = f.display()
-    ));
+            f = f.display()
+        ),
+    );
     let said = text(&out.stdout);
     let lines: Vec<&str> = said.lines().collect();
     assert_eq!(lines.len(), 2, "{said}\n{}", text(&out.stderr));

@@ -12,7 +12,7 @@ use std::fmt;
 
 use super::args::{opt, Args, Const};
 use super::error::{ErrorKind, LangError};
-use super::live::{go_live, lang_error, sniff_ifaces, timestamp};
+use super::live::{failure_warning, go_live, lang_error, sniff_ifaces, timestamp};
 use super::packet_list::PacketListValue;
 use super::rows::{builtin, method, Builtin, MethodDef};
 use super::session::Session;
@@ -89,6 +89,9 @@ impl AsyncSniffer {
     /// The ended capture's frames as the results: `lfilter` keeps, `prn`'s lines printed, the kept ones stored.
     fn collect(&self, s: &mut Session, res: net::Result<net::SniffResult>) -> Result<Value, LangError> {
         let res = res.map_err(lang_error)?;
+        if let Some(w) = failure_warning(&res) {
+            s.warn(&w);
+        }
         let mut list = PacketList::new("Sniffed");
         for f in res.packets {
             let time = timestamp(f.time);
@@ -125,6 +128,10 @@ impl AsyncSniffer {
         }
         let mut state = self.state.borrow_mut();
         let res = state.capture.take()?.stop().ok()?;
+        if let Some(w) = failure_warning(&res) {
+            // Read as an attribute, without the session: its warning's form, on stderr.
+            eprintln!("warning: {w}");
+        }
         let mut list = PacketList::new("Sniffed");
         for f in &res.packets {
             list.push(pcapio::Frame {

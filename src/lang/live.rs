@@ -284,8 +284,12 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
     if let Some(e) = calls.error() {
         return Err(e);
     }
+    let res = res?;
+    if let Some(w) = failure_warning(&res) {
+        s.warn(&w);
+    }
     let mut list = PacketList::new("Sniffed");
-    for f in res?.packets {
+    for f in res.packets {
         list.push(pcapio::Frame {
             data: &f.data,
             ts: timestamp(f.time),
@@ -295,6 +299,14 @@ fn b_sniff(s: &mut Session, a: &Args) -> Result<Value, LangError> {
         });
     }
     Ok(Value::host(PacketListValue::new(list)))
+}
+
+/// What the user is told when an interface ended a capture early (it went down or away): a warning, as Scapy's
+/// `Socket … failed with '[Errno 100] Network is down'`, and the packets captured before are returned, as
+/// after Ctrl-C.
+pub(super) fn failure_warning(res: &net::SniffResult) -> Option<String> {
+    let e = res.failure.as_ref()?;
+    Some(format!("{e}; kept the {} packets captured before", res.kept))
 }
 
 /// A capture's `iface` argument: a name, a list of names, or None for `conf.iface` as the user set it.

@@ -9,10 +9,10 @@
 //! delivery delay (what `sr1` waits beyond the answer) at 2 ms.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::error::{Error, Result};
 use super::privilege;
@@ -106,6 +106,8 @@ pub(crate) struct Live {
     readers: Vec<JoinHandle<CaptureStats>>,
     /// Each interface's capture socket, by a descriptor of its own, to send through ([`Live::socket`]).
     sockets: Vec<(String, Fd)>,
+    /// The first interface whose capture failed (gone down or away) and why; its reader has ended.
+    failed: Arc<Mutex<Option<Error>>>,
 }
 
 /// Opens one capture on `iface` with the filter compiled by libpcap (its error message is kept).
@@ -133,10 +135,7 @@ fn open_one(
     if let Some(f) = filter.filter(|f| !f.trim().is_empty()) {
         cap.filter(f, true).map_err(|e| Error::Filter {
             filter: f.to_string(),
-            msg: match e {
-                pcap::Error::PcapError(m) => m,
-                e => e.to_string(),
-            },
+            msg: pcapio::libpcap_message(e),
         })?;
     }
     Ok(cap)
@@ -165,6 +164,7 @@ impl Live {
             .collect::<Result<Vec<_>>>()?;
         let (tx, rx) = mpsc::channel();
         let halt = Arc::new(AtomicBool::new(false));
+        let failed = Arc::new(Mutex::new(None));
         // Non-blocking, polled here: libpcap's own timeout does not end a blocking read on an idle
         // interface (TPACKET_V3 in immediate mode waits for the first frame), so a quiet `sniff(timeout=1)`
         // never returned.
@@ -179,10 +179,16 @@ impl Live {
             .collect::<Result<Vec<_>>>()?;
         let readers = caps
             .into_iter()
-            .map(|cap| {
-                let (tx, halt) = (tx.clone(), halt.clone());
-                let link = LinkType::from_dlt(cap.get_datalink().0 as u32);
-                std::thread::spawn(move || read(cap, link, &tx, &halt))
+            .zip(ifaces)
+            .map(|(cap, iface)| {
+                let reader = Reader {
+                    iface: iface.clone(),
+                    link: LinkType::from_dlt(cap.get_datalink().0 as u32),
+                    tx: tx.clone(),
+                    halt: halt.clone(),
+                    failed: failed.clone(),
+                };
+                std::thread::spawn(move || reader.run(cap))
             })
             .collect();
         Ok(Live {
@@ -190,6 +196,7 @@ impl Live {
             halt,
             readers,
             sockets,
+            failed,
         })
     }
 
@@ -208,7 +215,21 @@ impl Live {
 
     /// The next batch of frames, waiting at most `wait`; `None` on timeout.
     pub(crate) fn next(&self, wait: Duration) -> Option<Batch> {
-        self.rx.recv_timeout(wait).ok()
+        match self.rx.recv_timeout(wait) {
+            Ok(batch) => Some(batch),
+            Err(RecvTimeoutError::Timeout) => None,
+            // Every reader has ended (its interface failed): the wait is kept, so a caller's loop does not spin.
+            Err(RecvTimeoutError::Disconnected) => {
+                std::thread::sleep(wait);
+                None
+            }
+        }
+    }
+
+    /// The capture that failed (its interface went down or away), once: the error names the interface. The
+    /// frames it took before are still delivered.
+    pub(crate) fn failure(&self) -> Option<Error> {
+        self.failed.lock().ok()?.take()
     }
 
     /// Stops the readers and returns their counters, with the frames still queued (not lost: the caller
@@ -226,44 +247,104 @@ impl Live {
     }
 }
 
-/// A reader thread: batches frames until `halt` (or the consumer is gone), then returns libpcap's counters.
-fn read(mut cap: pcap::Capture<pcap::Active>, link: LinkType, tx: &Sender<Batch>, halt: &AtomicBool) -> CaptureStats {
-    let mut fds = libc::pollfd {
-        fd: std::os::fd::AsRawFd::as_raw_fd(&cap),
-        events: libc::POLLIN,
-        revents: 0,
-    };
-    let mut batch = Batch::default();
-    while !halt.load(Ordering::Relaxed) {
-        let idle = match cap.next_packet() {
-            Ok(p) => {
-                push(&mut batch, &p, link);
-                false
-            }
-            Err(pcap::Error::TimeoutExpired) => true,
-            Err(_) => break,
+/// How often an idle reader checks that its interface is still up: libpcap keeps waiting on an interface
+/// taken down (it reports only one that disappears), where Scapy's socket fails with "Network is down".
+const UP_CHECK: Duration = Duration::from_millis(100);
+
+/// Whether `iface` is up (`IFF_UP`), asked on the capture's own socket, so in its network namespace; `None`
+/// when it cannot be asked.
+fn is_up(fd: std::os::fd::RawFd, iface: &str) -> Option<bool> {
+    // SAFETY: a zeroed ifreq is valid; the name is copied within its bounds, NUL-terminated.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    let name = iface.as_bytes();
+    if name.len() >= req.ifr_name.len() {
+        return None;
+    }
+    for (d, s) in req.ifr_name.iter_mut().zip(name) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS reads the name and writes the flags of one valid ifreq.
+    if unsafe { libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut req) } != 0 {
+        return None;
+    }
+    // SAFETY: SIOCGIFFLAGS filled the flags member of the union.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    Some(flags & libc::IFF_UP as libc::c_short != 0)
+}
+
+/// A reader thread's side of the capture of one interface.
+struct Reader {
+    iface: String,
+    link: LinkType,
+    tx: Sender<Batch>,
+    halt: Arc<AtomicBool>,
+    failed: Arc<Mutex<Option<Error>>>,
+}
+
+impl Reader {
+    /// Batches frames until `halt`, the consumer is gone or the capture fails (recorded in `failed`): libpcap
+    /// reports an interface that disappears, this reader one taken down. Then returns libpcap's counters.
+    fn run(self, mut cap: pcap::Capture<pcap::Active>) -> CaptureStats {
+        let mut fds = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&cap),
+            events: libc::POLLIN,
+            revents: 0,
         };
-        if (idle || batch.byte_len() >= BATCH_BYTES)
-            && !batch.is_empty()
-            && tx.send(std::mem::take(&mut batch)).is_err()
-        {
-            break;
+        // Only an interface that was up can go down: one captured on while down is waited on, as before.
+        let was_up = is_up(fds.fd, &self.iface) == Some(true);
+        let mut checked = Instant::now();
+        let mut batch = Batch::default();
+        while !self.halt.load(Ordering::Relaxed) {
+            let idle = match cap.next_packet() {
+                Ok(p) => {
+                    push(&mut batch, &p, self.link);
+                    false
+                }
+                Err(pcap::Error::TimeoutExpired) => true,
+                Err(e) => {
+                    self.fail(pcapio::libpcap_message(e));
+                    break;
+                }
+            };
+            if idle && was_up && checked.elapsed() >= UP_CHECK {
+                checked = Instant::now();
+                if is_up(fds.fd, &self.iface) == Some(false) {
+                    self.fail("The interface went down".into());
+                    break;
+                }
+            }
+            if (idle || batch.byte_len() >= BATCH_BYTES)
+                && !batch.is_empty()
+                && self.tx.send(std::mem::take(&mut batch)).is_err()
+            {
+                break;
+            }
+            if idle {
+                // Nothing queued: wait for the socket, at most POLL_MS.
+                // SAFETY: one valid pollfd for the capture's descriptor, which `cap` keeps open.
+                unsafe { libc::poll(&mut fds, 1, POLL_MS) };
+            }
         }
-        if idle {
-            // Nothing queued: wait for the socket, at most POLL_MS.
-            // SAFETY: one valid pollfd for the capture's descriptor, which `cap` keeps open.
-            unsafe { libc::poll(&mut fds, 1, POLL_MS) };
+        if !batch.is_empty() {
+            // Read before the end: queued for `finish`, which hands it to the caller.
+            let _ = self.tx.send(batch);
+        }
+        cap.stats()
+            .map(|s| CaptureStats {
+                received: s.received.into(),
+                dropped: s.dropped.into(),
+                if_dropped: s.if_dropped.into(),
+            })
+            .unwrap_or_default()
+    }
+
+    /// Records why this interface's capture ended, unless another's failure came first.
+    fn fail(&self, msg: String) {
+        if let Ok(mut first) = self.failed.lock() {
+            first.get_or_insert(Error::CaptureEnded {
+                iface: self.iface.clone(),
+                msg,
+            });
         }
     }
-    if !batch.is_empty() {
-        // Read before the halt: queued for `finish`, which hands it to the caller.
-        let _ = tx.send(batch);
-    }
-    cap.stats()
-        .map(|s| CaptureStats {
-            received: s.received.into(),
-            dropped: s.dropped.into(),
-            if_dropped: s.if_dropped.into(),
-        })
-        .unwrap_or_default()
 }

@@ -10,6 +10,8 @@ pub enum Error {
     Privilege { missing: Vec<&'static str> },
     /// libpcap refused to open or use an interface; its own message is kept.
     Pcap { iface: String, msg: String },
+    /// A running capture failed (its interface went down or away); libpcap's message is kept.
+    CaptureEnded { iface: String, msg: String },
     /// libpcap could not compile the BPF filter; its own message is kept.
     Filter { filter: String, msg: String },
     /// A system call failed.
@@ -49,6 +51,7 @@ impl fmt::Display for Error {
                 missing.join(" and ")
             ),
             Error::Pcap { iface, msg } => write!(f, "{iface}: {msg}"),
+            Error::CaptureEnded { iface, msg } => write!(f, "the capture on {iface} ended: {msg}"),
             Error::Filter { filter, msg } => write!(f, "bad filter {filter:?}: {msg}"),
             Error::Io { what, err } => write!(f, "{what}: {err}"),
             Error::NoInterface(n) => write!(f, "no interface named {n:?}"),

@@ -80,6 +80,7 @@ impl RawListener {
                         ts,
                         wirelen: len as u32,
                         link: LinkType::RawIp,
+                        interface: 0,
                     });
                 }
             }

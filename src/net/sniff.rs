@@ -87,6 +87,9 @@ pub struct SniffResult {
     pub stats: CaptureStats,
     /// True when `stop` ended the capture (Ctrl-C).
     pub interrupted: bool,
+    /// Why the capture ended before its count or timeout, when an interface went down or away: the error
+    /// names it. What was captured before is kept, as after Ctrl-C.
+    pub failure: Option<Error>,
 }
 
 impl CapturedFrame {
@@ -98,7 +101,11 @@ impl CapturedFrame {
 
 /// Scapy's `sniff`: captures until `count`, `timeout`, `stop_filter` or `stop`, then reports libpcap's
 /// received / dropped-by-kernel / dropped-by-interface counters. Everything captured before the end is
-/// returned, also after Ctrl-C.
+/// returned, also after Ctrl-C or when an interface fails ([`SniffResult::failure`]).
+///
+/// With `wrpcap`, the file is published under its name when the capture ends; if it cannot take more (disk
+/// full, quota, I/O error), the capture ends with an error saying how many packets the file keeps, and it
+/// holds exactly those as a valid capture.
 ///
 /// ```no_run
 /// use std::sync::atomic::AtomicBool;
@@ -144,7 +151,7 @@ pub fn sniff_opened(
             }
         }
         run.res.interrupted = stop.load(Ordering::Relaxed);
-        return Ok(run.res);
+        return run.close();
     }
     let ifaces = if opts.iface.is_empty() {
         vec![conf().iface().to_string()]
@@ -153,25 +160,9 @@ pub fn sniff_opened(
     };
     let live = Live::start(&ifaces, opts.filter.as_deref(), opts.promisc, false)?;
     opened();
-    let deadline = opts.timeout.map(|t| Instant::now() + t);
-    let mut done = false;
-    while !done {
-        if stop.load(Ordering::Relaxed) {
-            run.res.interrupted = true;
-            break;
-        }
-        let left = deadline.map_or(Duration::from_millis(50), |d| {
-            d.saturating_duration_since(Instant::now())
-        });
-        if left.is_zero() {
-            break;
-        }
-        if let Some(batch) = live.next(left.min(Duration::from_millis(50))) {
-            done = run.take_all(&batch, &mut hooks)?;
-        }
-    }
+    let taken = run.take_live(&live, stop, &mut hooks);
     let (stats, queued) = live.finish();
-    if !done {
+    if !taken? {
         // Captured before the end but not yet consumed: kept, as promised.
         for batch in &queued {
             if run.take_all(batch, &mut hooks)? {
@@ -183,17 +174,53 @@ pub fn sniff_opened(
     if !opts.quiet {
         hooks.print(&stats.to_string());
     }
-    Ok(run.res)
+    run.close()
 }
 
 /// The consuming side of one sniff.
 struct Run<'o> {
     opts: &'o SniffOptions,
     res: SniffResult,
-    dump: Option<pcap::Savefile>,
+    /// The `wrpcap` file, opened on the first frame: a stream's writer, which keeps what it wrote.
+    dump: Option<pcapio::Writer>,
 }
 
 impl Run<'_> {
+    /// Takes the capture's batches until `count`, `timeout`, `stop_filter` (then true), `stop` or an
+    /// interface's failure (then false, the capture's queue not yet consumed).
+    fn take_live(&mut self, live: &Live, stop: &AtomicBool, hooks: &mut Hooks<'_>) -> Result<bool> {
+        let deadline = self.opts.timeout.map(|t| Instant::now() + t);
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                self.res.interrupted = true;
+                return Ok(false);
+            }
+            if let Some(e) = live.failure() {
+                self.res.failure = Some(e);
+                return Ok(false);
+            }
+            let left = deadline.map_or(Duration::from_millis(50), |d| {
+                d.saturating_duration_since(Instant::now())
+            });
+            if left.is_zero() {
+                return Ok(false);
+            }
+            if let Some(batch) = live.next(left.min(Duration::from_millis(50))) {
+                if self.take_all(&batch, hooks)? {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// The result, once the `wrpcap` file (if any) is published under its name.
+    fn close(mut self) -> Result<SniffResult> {
+        if let Some(w) = self.dump.take() {
+            w.close().map_err(Error::File)?;
+        }
+        Ok(self.res)
+    }
+
     /// Handles a batch's frames until the capture is complete (then true).
     fn take_all(&mut self, batch: &Batch, hooks: &mut Hooks<'_>) -> Result<bool> {
         for frame in batch.iter() {
@@ -237,27 +264,27 @@ impl Run<'_> {
         Ok(stop || (self.opts.count > 0 && self.res.kept >= self.opts.count as u64))
     }
 
-    /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes).
+    /// Streams a frame to the pcap file, opened on the first frame (whose link type it takes). A frame the
+    /// file refuses (another interface's link type) ends the capture as a full disk does: the records
+    /// before it are published, and the error names the record.
     fn write(&mut self, path: &std::path::Path, frame: &pcapio::Frame<'_>) -> Result<()> {
         if self.dump.is_none() {
-            let dead =
-                pcap::Capture::dead(pcap::Linktype(frame.link.dlt() as i32)).map_err(|e| Error::pcap("pcap", e))?;
-            self.dump = Some(
-                dead.savefile(path)
-                    .map_err(|e| Error::pcap(&path.display().to_string(), e))?,
-            );
+            let opts = pcapio::WriteOptions {
+                keep_partial: true,
+                ..pcapio::WriteOptions::default()
+            };
+            self.dump = Some(pcapio::Writer::create(path, &opts).map_err(Error::File)?);
         }
-        let header = pcap::PacketHeader {
-            ts: libc::timeval {
-                tv_sec: frame.ts.secs as libc::time_t,
-                tv_usec: (frame.ts.nanos / 1000) as libc::suseconds_t,
-            },
-            caplen: frame.data.len() as u32,
-            len: frame.wirelen.max(frame.data.len() as u32),
+        let dump = self.dump.as_mut().expect("opened above");
+        let refused = match dump.write_frame(*frame) {
+            Ok(()) => return Ok(()),
+            Err(e) => e,
         };
-        if let Some(d) = &mut self.dump {
-            d.write(&pcap::Packet::new(&header, frame.data));
+        if let Some(dump) = self.dump.take() {
+            // A writer already cut has published its file; any other is closed now, keeping what it wrote,
+            // and the refusal is what the user is told.
+            let _ = dump.close();
         }
-        Ok(())
+        Err(Error::File(refused))
     }
 }

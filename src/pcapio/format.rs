@@ -167,11 +167,13 @@ impl Damage {
     }
 }
 
-/// Scans the record headers for the first damaged record; `None` when every record is whole (the error was
+/// Scans the record headers for the first damaged record, in the file's first `within` bytes when given
+/// (what a reader saw of a file that has grown since); `None` when every record is whole (the error was
 /// something else) or the file cannot be read again.
-pub(crate) fn locate_damage(path: &Path, format: Format) -> Option<Damage> {
+pub(crate) fn locate_damage(path: &Path, format: Format, within: Option<u64>) -> Option<Damage> {
     let file = File::open(path).ok()?;
-    let size = file.metadata().ok()?.len();
+    let len = file.metadata().ok()?.len();
+    let size = within.map_or(len, |w| w.min(len));
     let mut r = BufReader::with_capacity(64 * 1024, file);
     match format {
         Format::Pcap {

@@ -47,6 +47,7 @@ pub use frame::{link_of, Frame, FrameBuf};
 pub use list::{slice_indices, PacketList, Tally};
 pub use pcapng_writer::Interfaces;
 pub use reader::{ReadOptions, Reader, Warning};
+pub(crate) use source::libpcap_message;
 pub use stream::{stream_summaries, Totals};
 pub use writer::{write, write_or_stop, Frames, WriteOptions, Writer};
 

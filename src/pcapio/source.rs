@@ -7,6 +7,7 @@ use std::ffi::{c_char, c_int, c_void, CStr};
 use std::io::{Cursor, Read};
 use std::path::Path;
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use flate2::read::MultiGzDecoder;
@@ -42,6 +43,8 @@ pub(crate) struct Source {
     plain_file: bool,
     /// The last error of the reader under the stream: libpcap only knows that a read failed.
     read_error: Arc<Mutex<Option<std::io::Error>>>,
+    /// How many bytes libpcap has been handed: the file as libpcap saw it, when it is still growing.
+    handed: Arc<AtomicU64>,
 }
 
 impl Source {
@@ -56,9 +59,11 @@ impl Source {
             plain_file,
         } = opened;
         let read_error = Arc::new(Mutex::new(None));
+        let handed = Arc::new(AtomicU64::new(0));
         let cookie = Box::new(Cookie {
             reader: Box::new(Cursor::new(head).chain(rest)),
             error: Arc::clone(&read_error),
+            handed: Arc::clone(&handed),
         });
         let mut buffer = vec![0u8; READ_BUFFER].into_boxed_slice();
         let precision = match format {
@@ -71,15 +76,22 @@ impl Source {
             format,
             plain_file: plain_file && !gzipped,
             read_error,
+            handed,
         };
         Ok((Stream { cap, _buffer: buffer }, source))
     }
 
     /// Turns libpcap's read error into one naming the damaged record: in a plain file, located by a scan of
-    /// the record headers; else the words of the reader under the stream (a corrupt gzip stream) or
+    /// the record headers of the bytes libpcap was handed (a file still being written has grown since, and
+    /// the record libpcap found cut short may be whole now); else the words of the reader under the stream (a corrupt gzip stream) or
     /// libpcap's own, with the record number (`record`) when it is known.
     pub(crate) fn damage_error(&self, path: &Path, e: pcap::Error, record: Option<u64>) -> Error {
-        if let Some(d) = self.plain_file.then(|| locate_damage(path, self.format)).flatten() {
+        let seen = self.handed.load(Ordering::Relaxed);
+        if let Some(d) = self
+            .plain_file
+            .then(|| locate_damage(path, self.format, Some(seen)))
+            .flatten()
+        {
             return d.into_error(path);
         }
         let kind = match self.read_error.lock().ok().and_then(|mut slot| slot.take()) {
@@ -143,6 +155,7 @@ impl Opened {
 struct Cookie {
     reader: Box<dyn Read + Send>,
     error: Arc<Mutex<Option<std::io::Error>>>,
+    handed: Arc<AtomicU64>,
 }
 
 /// glibc's `cookie_io_functions_t`: a stream's read, write, seek and close, in that order.
@@ -216,7 +229,10 @@ unsafe extern "C" fn read_cookie(cookie: *mut c_void, buf: *mut c_char, size: us
     };
     loop {
         match cookie.reader.read(buf) {
-            Ok(n) => return n as isize,
+            Ok(n) => {
+                cookie.handed.fetch_add(n as u64, Ordering::Relaxed);
+                return n as isize;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 // SAFETY: errno is this thread's.

@@ -527,7 +527,7 @@ fn appendable(path: &Path) -> Result<(Header, bool), Error> {
             swapped,
             linktype,
             ..
-        } => match (!gz).then(|| locate_damage(path, format)).flatten() {
+        } => match (!gz).then(|| locate_damage(path, format, None)).flatten() {
             Some(d) => Err(d.into_error(path)),
             None => Ok((
                 Header {

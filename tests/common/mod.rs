@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::AsRawFd;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -594,4 +594,35 @@ impl Drop for Lan {
                 .status();
         }
     }
+}
+
+/// Runs a program (`wirecraft -c src`) in a child whose files may grow to 3 MiB, as on a disk that fills;
+/// inside network namespace `netns` when given (a live capture streamed to a file).
+pub fn under_a_3_mib_file_limit(netns: Option<&str>, src: &str) -> Output {
+    use std::os::unix::process::CommandExt;
+    let bin = env!("CARGO_BIN_EXE_wirecraft");
+    let mut cmd = match netns {
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, bin]);
+            c
+        }
+        None => Command::new(bin),
+    };
+    cmd.args(["-c", src]).stdin(Stdio::null());
+    // SAFETY: setrlimit and signal are async-signal-safe and touch only the child (limit and ignored signal
+    // carry over `ip netns exec` into the program).
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 3 << 20,
+                rlim_max: 3 << 20,
+            };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            // Past the limit, write(2) fails with EFBIG instead of the signal killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            Ok(())
+        });
+    }
+    cmd.output().expect("the binary runs")
 }
