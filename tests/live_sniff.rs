@@ -437,7 +437,7 @@ fn a_frame_the_file_cannot_hold_ends_a_streamed_sniff_keeping_the_records_before
         net::sniff(&o, Hooks::default(), &GO).unwrap_err()
     });
     let net::Error::File(e) = e else { panic!("{e}") };
-    assert!(e.to_string().contains("cannot go in a file of link type"), "{e}");
+    assert!(e.to_string().contains("cannot go in a pcap file of link type"), "{e}");
     let record = e.record.expect("the record refused");
     let (back, warnings) = wirecraft::pcapio::read(&f, &Default::default()).unwrap();
     assert!(warnings.is_empty(), "{warnings:?}");

@@ -406,7 +406,8 @@ impl PathState {
     }
 
     /// Probe `i` is answered (by the target or not); true when the trace is complete: the target answered
-    /// and every probe below its TTL is answered.
+    /// and every probe at or below its TTL is answered (the target's other probes too, or the report would
+    /// show that hop with fewer answers than came).
     fn answered(&mut self, i: usize, by_target: bool) -> bool {
         let ttl = self.ttl_of[i];
         self.silent[usize::from(ttl - self.min_ttl)] -= 1;
@@ -414,7 +415,7 @@ impl PathState {
             self.target_ttl = Some(ttl);
         }
         self.target_ttl
-            .is_some_and(|t| self.silent[..usize::from(t - self.min_ttl)].iter().all(|&n| n == 0))
+            .is_some_and(|t| self.silent[..=usize::from(t - self.min_ttl)].iter().all(|&n| n == 0))
     }
 
     /// The last TTL to report: the target's, or `max_ttl` when it never answered.
@@ -490,7 +491,7 @@ mod tests {
     }
 
     #[test]
-    fn the_trace_is_complete_once_the_target_and_every_hop_below_it_answered() {
+    fn the_trace_is_complete_once_the_targets_hop_and_every_hop_below_it_answered() {
         let o = opts(1, 5, 2);
         let plan = probes("198.18.3.2".parse().unwrap(), "198.18.1.1".parse().unwrap(), &o).unwrap();
         assert_eq!(plan.len(), 10);
@@ -500,7 +501,8 @@ mod tests {
         assert!(!path.answered(0, false));
         assert!(!path.answered(1, false));
         assert!(!path.answered(2, false));
-        assert!(path.answered(3, false));
+        assert!(!path.answered(3, false));
+        assert!(path.answered(5, true));
         assert_eq!(path.last_reported(), 3);
     }
 
