@@ -36,6 +36,16 @@ pub(crate) fn max_snaplen(linktype: u32) -> u64 {
 /// libpcap's cap on a pcapng block (`MAX_BLOCKSIZE_MAX`).
 pub(crate) const MAX_BLOCK: u64 = 16 * 1024 * 1024;
 
+/// What is wrong with a pcapng block's total length, if anything: libpcap's three checks.
+pub(crate) fn length_fault(total: u64) -> Option<BlockFault> {
+    match total {
+        t if t < 12 => Some(BlockFault::TooShort),
+        t if t % 4 != 0 => Some(BlockFault::NotMultipleOf4),
+        t if t > MAX_BLOCK => Some(BlockFault::OverLimit { max: MAX_BLOCK }),
+        _ => None,
+    }
+}
+
 /// A capture file's format, from its first bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -249,12 +259,7 @@ fn scan_pcapng(r: &mut BufReader<File>, size: u64) -> Option<Damage> {
             return damage(DamageKind::Truncated { needed: 12, got: left });
         }
         let total = u64::from(read_u32(&hdr[4..8], swapped));
-        let fault = match total {
-            t if t < 12 => Some(BlockFault::TooShort),
-            t if t % 4 != 0 => Some(BlockFault::NotMultipleOf4),
-            t if t > MAX_BLOCK => Some(BlockFault::OverLimit { max: MAX_BLOCK }),
-            _ => None,
-        };
+        let fault = length_fault(total);
         if let Some(fault) = fault {
             return damage(DamageKind::BadBlock {
                 block,

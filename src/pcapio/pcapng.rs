@@ -14,21 +14,21 @@ use std::path::{Path, PathBuf};
 
 use pcap::{BpfProgram, Capture, Linktype};
 
-use super::error::{BlockContent, BlockFault, Error, FileErrorKind};
-use super::format::MAX_BLOCK;
+use super::error::{BlockContent, Error, FileErrorKind};
+use super::format::length_fault;
 use super::reader::Warning;
 use super::source::{libpcap_message, Opened, READ_BUFFER};
 use crate::packet::{LinkType, Timestamp};
 
 /// Block types (as read in the section's byte order).
-const SECTION_HEADER: u32 = 0x0a0d_0d0a;
-const INTERFACE: u32 = 1;
+pub(super) const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+pub(super) const INTERFACE: u32 = 1;
 const OBSOLETE_PACKET: u32 = 2;
 const SIMPLE_PACKET: u32 = 3;
-const ENHANCED_PACKET: u32 = 6;
-const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
+pub(super) const ENHANCED_PACKET: u32 = 6;
+pub(super) const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
 /// Interface Description options.
-const IF_TSRESOL: u16 = 9;
+pub(super) const IF_TSRESOL: u16 = 9;
 const IF_TSOFFSET: u16 = 14;
 const OPT_END: u16 = 0;
 
@@ -248,12 +248,7 @@ impl NgReader {
             }
         }
         let total = u64::from(self.word(4));
-        let fault = match total {
-            t if t < 12 => Some(BlockFault::TooShort),
-            t if t % 4 != 0 => Some(BlockFault::NotMultipleOf4),
-            t if t > MAX_BLOCK => Some(BlockFault::OverLimit { max: MAX_BLOCK }),
-            _ => None,
-        };
+        let fault = length_fault(total);
         if let Some(fault) = fault {
             let block = self.blocks + 1;
             return Err(self.damage(

@@ -11,13 +11,8 @@ use super::error::FileErrorKind;
 use super::format::max_snaplen;
 use super::frame::Frame;
 
-const SECTION_HEADER: u32 = 0x0a0d_0d0a;
-const INTERFACE: u32 = 1;
-const ENHANCED_PACKET: u32 = 6;
-const BYTE_ORDER_MAGIC: u32 = 0x1a2b_3c4d;
-const IF_TSRESOL: u16 = 9;
-/// The snaplen written, as the classic writer's.
-const SNAPLEN: u32 = 262_144;
+use super::pcapng::{BYTE_ORDER_MAGIC, ENHANCED_PACKET, IF_TSRESOL, INTERFACE, SECTION_HEADER};
+use super::writer::SNAPLEN;
 
 /// Which interfaces a file describes: for each, the frames' interface and link type, and its resolution.
 #[derive(Clone, Debug)]

@@ -23,7 +23,7 @@ use super::reader::{ReadOptions, Reader};
 use crate::packet::{LinkType, Packet};
 
 /// The snaplen written: libpcap's `MAXIMUM_SNAPLEN`, as tcpdump writes.
-const SNAPLEN: u32 = 262_144;
+pub(super) const SNAPLEN: u32 = 262_144;
 
 /// How to write: append to an existing file, force a link type, force nanosecond timestamps, compress.
 #[derive(Clone, Debug, Default)]
