@@ -49,6 +49,19 @@ fn a_confined_session_refuses_what_reaches_outside_it() {
 }
 
 #[test]
+fn a_confined_session_keeps_its_memory_limit() {
+    let mut s = Session::with_output(std::io::sink());
+    s.run("conf.max_memory = 1000", "<t>").unwrap();
+    s.confine();
+    for program in ["conf.max_memory = None", "setattr(conf, 'max_memory', 10**12)"] {
+        let e = s.run(program, "<t>").expect_err(program);
+        assert_eq!(e.kind, ErrorKind::Permission, "{program}: {e}");
+    }
+    assert_eq!(s.run("conf.max_memory", "<t>").unwrap().unwrap().repr(), "1000");
+    assert_eq!(s.run("'a' * 2000", "<t>").unwrap_err().kind, ErrorKind::Memory);
+}
+
+#[test]
 fn a_session_that_is_not_confined_still_reaches_files() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("x.pcap");

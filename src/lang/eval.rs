@@ -375,6 +375,7 @@ impl Session {
             Value::Conf => {
                 let i = conf_index(name)?;
                 if name == "max_memory" {
+                    self.may_change_memory_limit()?;
                     super::memory::set_limit(v)?;
                 }
                 self.conf[i] = v.clone();

@@ -81,9 +81,21 @@ impl Session {
 
     /// Keeps this session's programs inside it: the builtins that send or sniff packets, open sockets, read
     /// or write files or talk to other hosts (see `table::reaches_out`) raise `PermissionError` naming
-    /// themselves instead of running. For programs one does not trust; there is no way back.
+    /// themselves instead of running, and `conf.max_memory`, set before, can no longer be changed. For
+    /// programs one does not trust; there is no way back.
     pub fn confine(&mut self) {
         self.confined = true;
+    }
+
+    /// Refuses a change of `conf.max_memory` in a confined session, whose bounds its programs may not loosen.
+    pub(crate) fn may_change_memory_limit(&self) -> Result<(), LangError> {
+        match self.confined {
+            true => Err(LangError::new(
+                ErrorKind::Permission,
+                "conf.max_memory cannot be changed: the session is confined",
+            )),
+            false => Ok(()),
+        }
     }
 
     /// Refuses a builtin that reaches outside a confined session.
