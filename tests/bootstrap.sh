@@ -3,6 +3,8 @@
 #
 #   bash tests/bootstrap.sh run [ARGS...]   install what is missing, then start wirecraft (release build)
 #   bash tests/bootstrap.sh test            install what is missing, then run the whole test suite
+#   bash tests/bootstrap.sh fuzz TARGET|all SECONDS
+#                                           install what is missing, then run fuzz targets (fuzz/run.sh)
 #
 # Idempotent: it installs only packages that are absent, so a second run costs a few milliseconds of checks.
 set -euo pipefail
@@ -17,6 +19,11 @@ cd "$(dirname "$0")/.."
 pkgs=(libpcap-dev iproute2 pkg-config gcc ieee-data)
 if [ "${1:-run}" = test ]; then
     pkgs+=(iputils-ping tcpdump tshark dnsmasq-base traceroute nmap openssh-server redis-server openssl python3)
+fi
+# The fuzz targets link libFuzzer, which its crate compiles from C++; fuzz/seed.sh reads the vectors with
+# python3 and gzips the captures.
+if [ "${1:-run}" = fuzz ]; then
+    pkgs+=(g++ python3 gzip)
 fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -39,6 +46,14 @@ if ! command -v cargo >/dev/null 2>&1; then
     export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
+# Fuzzing needs cargo-fuzz, and a nightly toolchain for its -Z flags: rustup's nightly where it is installed,
+# else fuzz/run.sh tells stable to accept them (RUSTC_BOOTSTRAP=1), as a machine that can fetch no
+# toolchain has only stable.
+if [ "${1:-run}" = fuzz ] && ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "bootstrap: installing cargo-fuzz" >&2
+    cargo install cargo-fuzz --locked --quiet
+fi
+
 case "${1:-run}" in
     run)
         shift || true
@@ -47,8 +62,12 @@ case "${1:-run}" in
     test)
         exec cargo test --no-fail-fast
         ;;
+    fuzz)
+        shift
+        exec bash fuzz/run.sh "$@"
+        ;;
     *)
-        echo "usage: bash tests/bootstrap.sh run|test" >&2
+        echo "usage: bash tests/bootstrap.sh run|test|fuzz" >&2
         exit 2
         ;;
 esac

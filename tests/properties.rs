@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use wirecraft::layers::REGISTRY;
-use wirecraft::packet::{Dflt, Direction, Field, Kind};
+use wirecraft::packet::{Direction, Field, Kind};
 use wirecraft::{FieldValue, Layer, LinkType, Packet};
 
 const LINKS: [LinkType; 6] = [
@@ -285,13 +285,10 @@ fn errors_name_the_problem() {
     assert_eq!(Layer::named("Nope").unwrap_err().to_string(), "unknown layer 'Nope'");
 }
 
-/// A random value for `field` when it is one a user sets freely: always present, not automatic nor computed,
-/// not the size or count of other fields (set by hand, those ask for a frame that dissects otherwise: Scapy's
-/// non-automatic `FieldLenField`s, `length`, `saltlength`, by their names), of a plain integer or address kind.
-/// `None` leaves it unset.
+/// A random value for `field` when it is one a user sets freely ([`Field::reads_back`]), of a plain integer or
+/// address kind. `None` leaves it unset.
 fn free_value(field: &Field, bits: u128) -> Option<FieldValue> {
-    let sizes_others = ["len", "length", "count"].iter().any(|s| field.name.ends_with(s));
-    if field.when.is_some() || field.is_auto() || matches!(field.default, Dflt::Dyn(_)) || sizes_others {
+    if !field.reads_back() {
         return None;
     }
     match field.kind {

@@ -76,6 +76,7 @@ impl Session {
     /// expression with a value. Errors carry their location in `source`, named `origin` (`<stdin>`, a path).
     pub fn run(&mut self, source: &str, origin: &str) -> Result<Option<Value>, LangError> {
         self.clear_interrupt();
+        self.steps.refill();
         let result = parse::parse(source).and_then(|stmts| self.run_statements(&stmts));
         let flushed = self.flush();
         let value = result.map_err(|e| e.locate(origin, source))?;
@@ -273,6 +274,7 @@ impl Session {
     fn command(&mut self, e: &Expr) -> Result<Value, LangError> {
         if let ExprKind::Call(f, args) = &e.kind {
             if let Value::Builtin(b @ Builtin { command: Some(run), .. }) = self.eval(f)? {
+                self.may_run(b).map_err(|err| err.at(e.span))?;
                 let (pos, kw) = self.eval_args(args)?;
                 let args = Args::bind(b.name, b.params, pos, kw).map_err(|err| err.at(e.span))?;
                 return run(self, &args).map_err(|err| err.at(e.span));
@@ -373,6 +375,7 @@ impl Session {
             Value::Conf => {
                 let i = conf_index(name)?;
                 if name == "max_memory" {
+                    self.may_change_memory_limit()?;
                     super::memory::set_limit(v)?;
                 }
                 self.conf[i] = v.clone();
@@ -897,6 +900,7 @@ impl Session {
     pub(crate) fn call(&mut self, f: &Value, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
         match f {
             Value::Builtin(b) => {
+                self.may_run(b)?;
                 let args = Args::bind(b.name, b.params, pos, kw)?;
                 (b.run)(self, &args)
             }
@@ -915,6 +919,7 @@ impl Session {
     }
 
     fn call_lambda(&mut self, c: &Closure, pos: Vec<Value>, kw: Keywords) -> Result<Value, LangError> {
+        self.steps.take()?;
         if self.depth >= MAX_CALL_DEPTH {
             return Err(LangError::new(
                 ErrorKind::Recursion,

@@ -54,6 +54,7 @@ mod session;
 mod set;
 mod sockets;
 mod sprintf;
+mod steps;
 pub mod table;
 mod traceroute;
 mod traceroute_result;

@@ -16,15 +16,18 @@ use super::value::{Pkt, Value};
 use crate::packet::{LinkType, Packet};
 use crate::pcapio::{self, Frame, Frames, PacketList, ReadOptions, WriteOptions};
 
-/// The capture-file builtins, in the order `lsc()` lists them (`PcapReader` and `PcapWriter` follow, from
-/// their own files).
-pub(crate) static BUILTINS: &[Builtin] = &[
-    builtin!(
-        "PacketList",
-        [opt("res", Const::None), opt("name", Const::Str("PacketList"))],
-        "A PacketList of packets (a list of them, other PacketLists), as rdpcap and sniff return; it holds copies.",
-        b_packet_list
-    ),
+/// The capture-file builtins that read no file, in the order `lsc()` lists them (`FILES` follow, then
+/// `PcapReader` and `PcapWriter` from their own files).
+pub(crate) static BUILTINS: &[Builtin] = &[builtin!(
+    "PacketList",
+    [opt("res", Const::None), opt("name", Const::Str("PacketList"))],
+    "A PacketList of packets (a list of them, other PacketLists), as rdpcap and sniff return; it holds copies.",
+    b_packet_list
+)];
+
+/// The builtins that read and write capture files: apart, as they reach outside the session (see
+/// `table::reaches_out`); `lsc()` lists them right after `PacketList`.
+pub(crate) static FILES: &[Builtin] = &[
     builtin!(
         "rdpcap",
         [req("filename"), opt("count", Const::Int(-1)), opt("filter", Const::None)],

@@ -10,6 +10,8 @@ use std::sync::Arc;
 
 use super::args::{Args, Const};
 use super::error::{ErrorKind, LangError};
+use super::rows::Builtin;
+use super::steps::StepBudget;
 use super::value::Value;
 use crate::error::closest;
 use crate::packet::{FieldValue, MatchRules, Proto};
@@ -33,6 +35,10 @@ pub struct Session {
     /// The warnings already given that are given once (an old field name, a TCP option skipped): a loop over
     /// a capture warns once, not per packet.
     warned_once: Vec<String>,
+    /// How many loop iterations and calls a run may take: see [`Session::limit_steps`].
+    pub(super) steps: StepBudget,
+    /// The builtins that reach outside the session are refused: see [`Session::confine`].
+    confined: bool,
 }
 
 impl Default for Session {
@@ -61,6 +67,45 @@ impl Session {
             handling: Vec::new(),
             echo: false,
             warned_once: Vec::new(),
+            steps: StepBudget::default(),
+            confined: false,
+        }
+    }
+
+    /// Bounds each later run to `steps` loop iterations and function calls; past it the run stops with
+    /// `KeyboardInterrupt` (saying the step limit stopped it), the session and its variables intact. `None`,
+    /// the default, is no bound. For programs one does not trust, with `conf.max_memory` bounding their values.
+    pub fn limit_steps(&mut self, steps: Option<u64>) {
+        self.steps.set_limit(steps);
+    }
+
+    /// Keeps this session's programs inside it: the builtins that send or sniff packets, open sockets, read
+    /// or write files or talk to other hosts (see `table::reaches_out`) raise `PermissionError` naming
+    /// themselves instead of running, and `conf.max_memory`, set before, can no longer be changed. For
+    /// programs one does not trust; there is no way back.
+    pub fn confine(&mut self) {
+        self.confined = true;
+    }
+
+    /// Refuses a change of `conf.max_memory` in a confined session, whose bounds its programs may not loosen.
+    pub(crate) fn may_change_memory_limit(&self) -> Result<(), LangError> {
+        match self.confined {
+            true => Err(LangError::new(
+                ErrorKind::Permission,
+                "conf.max_memory cannot be changed: the session is confined",
+            )),
+            false => Ok(()),
+        }
+    }
+
+    /// Refuses a builtin that reaches outside a confined session.
+    pub(crate) fn may_run(&self, b: &Builtin) -> Result<(), LangError> {
+        match self.confined && super::table::reaches_out(b) {
+            true => Err(LangError::new(
+                ErrorKind::Permission,
+                format!("{}() reaches outside the session, which is confined", b.name),
+            )),
+            false => Ok(()),
         }
     }
 
@@ -204,7 +249,7 @@ impl Session {
         if self.interrupt.swap(false, AtomicOrdering::Relaxed) {
             return Err(LangError::new(ErrorKind::Interrupted, "interrupted"));
         }
-        Ok(())
+        self.steps.take()
     }
 }
 

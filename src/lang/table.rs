@@ -12,35 +12,52 @@ use super::{
     pcap, pcap_reader, pcap_writer, portscan, python, set, sockets, traceroute,
 };
 
-/// Each module's builtin rows, in `lsc()` order.
-static BUILTINS: &[&[Builtin]] = &[
-    builtins::BASICS,
-    python::BUILTINS,
-    set::BUILTINS,
-    exception::BUILTINS,
-    HELP,
-    builtins::RANDOM,
-    net::BUILTINS,
-    hexcap::BUILTINS,
-    packet_tools::BUILTINS,
-    pcap::BUILTINS,
-    pcap_reader::BUILTINS,
-    pcap_writer::BUILTINS,
-    live::BUILTINS,
-    async_sniffer::BUILTINS,
-    live_tools::BUILTINS,
-    sockets::BUILTINS,
-    packet_sockets::BUILTINS,
-    portscan::BUILTINS,
-    traceroute::BUILTINS,
-    banner::BUILTINS,
-    discover::BUILTINS,
-    builtins::EXIT,
+/// Whether a group of builtins stays inside the session or reaches outside it: sends or sniffs packets,
+/// opens sockets, talks to other hosts, reads or writes files. A confined session refuses the latter.
+#[derive(Clone, Copy, PartialEq)]
+enum Reach {
+    Session,
+    Outside,
+}
+
+/// Each module's builtin rows, in `lsc()` order, with how far they reach.
+static BUILTINS: &[(&[Builtin], Reach)] = &[
+    (builtins::BASICS, Reach::Session),
+    (python::BUILTINS, Reach::Session),
+    (set::BUILTINS, Reach::Session),
+    (exception::BUILTINS, Reach::Session),
+    (HELP, Reach::Session),
+    (builtins::RANDOM, Reach::Session),
+    (net::BUILTINS, Reach::Session),
+    (hexcap::BUILTINS, Reach::Session),
+    (packet_tools::BUILTINS, Reach::Session),
+    (pcap::BUILTINS, Reach::Session),
+    (pcap::FILES, Reach::Outside),
+    (pcap_reader::BUILTINS, Reach::Outside),
+    (pcap_writer::BUILTINS, Reach::Outside),
+    (live::BUILTINS, Reach::Outside),
+    (async_sniffer::BUILTINS, Reach::Outside),
+    (live_tools::BUILTINS, Reach::Outside),
+    (sockets::BUILTINS, Reach::Outside),
+    (packet_sockets::BUILTINS, Reach::Outside),
+    (portscan::BUILTINS, Reach::Outside),
+    (traceroute::BUILTINS, Reach::Outside),
+    (banner::BUILTINS, Reach::Outside),
+    (discover::BUILTINS, Reach::Outside),
+    (builtins::EXIT, Reach::Session),
 ];
 
 /// Every builtin function, in the order `lsc()` lists them.
 pub fn all_builtins() -> impl Iterator<Item = &'static Builtin> {
-    BUILTINS.iter().flat_map(|rows| rows.iter())
+    BUILTINS.iter().flat_map(|(rows, _)| rows.iter())
+}
+
+/// True when the builtin reaches outside the session, so a confined session refuses it. The values only such
+/// builtins make (sockets, readers, writers, sniffers) need no check of their own.
+pub(crate) fn reaches_out(b: &Builtin) -> bool {
+    BUILTINS
+        .iter()
+        .any(|(rows, reach)| *reach == Reach::Outside && rows.as_ptr_range().contains(&(b as *const Builtin)))
 }
 
 /// The builtin with this name.

@@ -395,6 +395,15 @@ impl Field {
         matches!(self.default, Dflt::Auto)
     }
 
+    /// True for a field a user sets freely, whose value a dissection of the built bytes reads back: always
+    /// present, neither automatic nor computed from other fields, and not the size or count of other fields
+    /// (set by hand, those ask for bytes that dissect otherwise: Scapy's non-automatic `FieldLenField`s,
+    /// `length`, `saltlength`, known by their names).
+    pub fn reads_back(&self) -> bool {
+        let sizes_others = ["len", "length", "count"].iter().any(|s| self.name.ends_with(s));
+        self.when.is_none() && !self.is_auto() && !matches!(self.default, Dflt::Dyn(_)) && !sizes_others
+    }
+
     /// The kind's name as `ls()` prints it (Scapy's field class names).
     pub fn kind_name(&self) -> &'static str {
         if let Some(name) = self.scapy_class {
