@@ -78,6 +78,7 @@ impl Session {
         self.clear_interrupt();
         self.steps.refill();
         let result = parse::parse(source).and_then(|stmts| self.run_statements(&stmts));
+        super::value::collect_list_cycles();
         let flushed = self.flush();
         let value = result.map_err(|e| e.locate(origin, source))?;
         flushed.map_err(io_error)?;

@@ -41,6 +41,17 @@ pub struct Session {
     confined: bool,
 }
 
+impl Drop for Session {
+    /// The session's values go, then the packets that only their own lists still reach (see
+    /// [`collect_list_cycles`](super::value::collect_list_cycles)).
+    fn drop(&mut self) {
+        self.globals.clear();
+        self.locals.clear();
+        self.conf.clear();
+        super::value::collect_list_cycles();
+    }
+}
+
 impl Default for Session {
     fn default() -> Self {
         Session::new()

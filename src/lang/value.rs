@@ -7,7 +7,7 @@ use std::cell::{Cell, Ref, RefCell};
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 use std::ops::Deref;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 
 use super::ast::Lambda;
 use super::error::{ErrorKind, LangError};
@@ -81,6 +81,83 @@ pub struct Meta {
     /// Scapy, such a list is the field's, so a change to it (`append`, `l[0] = x`) is the packet's. Each is
     /// written back when the packet is next read or edited (see [`Pkt::write_back_lists`]).
     lists: RefCell<Vec<BoundList>>,
+    /// Whether this packet is in [`BOUND`], the packets [`collect_list_cycles`] looks at.
+    swept: Cell<bool>,
+}
+
+thread_local! {
+    /// The packets that handed out a list (see [`Meta::lists`]). A bound list whose elements are the packet's
+    /// own values (its records, `l = p.qd`) and the packet hold each other: a reference cycle that counting
+    /// alone never frees. [`collect_list_cycles`] frees those nothing else reaches, as Python's collector does.
+    static BOUND: RefCell<Bound> = const { RefCell::new(Bound { packets: Vec::new(), sweep_at: SWEEP_FIRST }) };
+}
+
+/// How many packets [`BOUND`] holds before its first sweep: after a sweep, twice what survived it, so that
+/// sweeping costs a constant per list handed out however many packets a loop reads.
+const SWEEP_FIRST: usize = 1024;
+
+struct Bound {
+    packets: Vec<Weak<Meta>>,
+    sweep_at: usize,
+}
+
+/// Frees every packet that only its own bound lists still reach (see [`BOUND`]). Called after each run of a
+/// session and when the session ends; between runs, as [`BOUND`] grows.
+pub fn collect_list_cycles() {
+    let Ok(packets) = BOUND.try_with(|b| std::mem::take(&mut b.borrow_mut().packets)) else {
+        return;
+    };
+    let mut kept = Vec::with_capacity(packets.len());
+    for weak in packets {
+        let Some(meta) = weak.upgrade() else { continue };
+        if meta.reached_only_by_its_lists() {
+            let lists = std::mem::take(&mut *meta.lists.borrow_mut());
+            meta.swept.set(false);
+            drop(meta);
+            drop(lists);
+        } else {
+            kept.push(weak);
+        }
+    }
+    BOUND.with(|b| {
+        let mut b = b.borrow_mut();
+        // Packets bound while the freed lists were dropped came in meanwhile.
+        kept.append(&mut b.packets);
+        b.sweep_at = (2 * kept.len()).max(SWEEP_FIRST);
+        b.packets = kept;
+    });
+}
+
+impl Meta {
+    /// Whether every reference to this packet's values is an element of one of its own bound lists that
+    /// nothing else holds (the sweep's own reference aside). Conservative: a reference from anywhere else —
+    /// a variable, a record value taken out of the list, a list the user holds — keeps the packet.
+    fn reached_only_by_its_lists(self: &Rc<Meta>) -> bool {
+        let Ok(lists) = self.lists.try_borrow() else {
+            return false;
+        };
+        let mut inside = 0;
+        for b in lists.iter().filter(|b| Rc::strong_count(&b.list) == 1) {
+            let Ok(items) = b.list.try_borrow() else { return false };
+            inside += items
+                .iter()
+                .filter(|v| matches!(v, Value::Packet(p) if Rc::ptr_eq(&p.meta, self)))
+                .count();
+        }
+        Rc::strong_count(self) == inside + 1
+    }
+
+    /// Puts this packet in [`BOUND`] once, sweeping first when [`BOUND`] has grown enough.
+    fn bind(self: &Rc<Meta>) {
+        if self.swept.replace(true) {
+            return;
+        }
+        let full = BOUND.with(|b| b.borrow().packets.len() >= b.borrow().sweep_at);
+        if full {
+            collect_list_cycles();
+        }
+        BOUND.with(|b| b.borrow_mut().packets.push(Rc::downgrade(self)));
+    }
 }
 
 /// A list handed out for a field, and where the field is. Held until the list is written back and nobody else
@@ -142,6 +219,7 @@ impl Pkt {
                 sent_time: Cell::new(None),
                 lists_replaced: Cell::new(0),
                 lists: RefCell::new(Vec::new()),
+                swept: Cell::new(false),
             }),
             record: None,
         }
@@ -234,6 +312,7 @@ impl Pkt {
         };
         self.write_back_lists();
         let list = Rc::new(RefCell::new(items));
+        self.meta.bind();
         self.meta.lists.borrow_mut().push(BoundList {
             list: Rc::clone(&list),
             layer: li,
