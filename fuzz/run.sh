@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 targets=(dissect read_capture language build_dissect)
-[ $# -eq 2 ] && [[ "$2" =~ ^[0-9]+$ ]] || { echo "usage: bash fuzz/run.sh TARGET|all SECONDS" >&2; exit 2; }
+[ $# -eq 2 ] && [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "usage: bash fuzz/run.sh TARGET|all SECONDS" >&2; exit 2; }
 case "$1" in
     all) run=("${targets[@]}") ;;
     dissect | read_capture | language | build_dissect) run=("$1") ;;

@@ -5,7 +5,6 @@
 mod common;
 
 use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{Bed, Sink, B4, B6};
@@ -14,22 +13,6 @@ use wirecraft::lang::{ErrorKind, LangError, Session};
 fn val(s: &mut Session, src: &str) -> Result<String, LangError> {
     s.run(src, "<t>")
         .map(|v| v.map(|v| s.repr(&v)).unwrap_or_else(|| "None".into()))
-}
-
-/// dnsmasq, or a reason to skip (a failure under CI, whose bootstrap installs it).
-fn dnsmasq(test: &str) -> bool {
-    let there = Command::new("dnsmasq")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !there {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "{test}: dnsmasq is missing (tests/bootstrap.sh installs it)"
-        );
-        eprintln!("skipping {test}: needs dnsmasq (apt-get install dnsmasq-base)");
-    }
-    there
 }
 
 /// Waits until something accepts TCP connections on `addr`, for at most three seconds.
@@ -44,30 +27,15 @@ fn wait_for_tcp(addr: SocketAddr) {
 #[test]
 fn sr1_of_dns_over_stream_and_simple_sockets_to_dnsmasq() {
     let test = "sr1_of_dns_over_stream_and_simple_sockets_to_dnsmasq";
-    if !dnsmasq(test) {
+    if !common::installed("dnsmasq", test) {
         return;
     }
     let Some(mut bed) = Bed::new(test) else {
         return;
     };
     let b = bed.b.clone();
-    bed.spawn(
-        &b,
-        &[
-            "dnsmasq",
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            &format!("--listen-address={B4}"),
-            &format!("--listen-address={B6}"),
-            "--port=53",
-            "--host-record=wirecraft.test,198.18.0.77,fd00::77",
-            "--user=root",
-            "--pid-file=",
-        ],
-    );
+    let dnsmasq = common::dnsmasq(&[B4, B6], &["wirecraft.test,198.18.0.77,fd00::77"]);
+    bed.spawn(&b, &dnsmasq.iter().map(String::as_str).collect::<Vec<_>>());
     let _in = bed.enter(&bed.a);
     wait_for_tcp(SocketAddr::new(B4.parse().unwrap(), 53));
     wait_for_tcp(SocketAddr::new(B6.parse().unwrap(), 53));

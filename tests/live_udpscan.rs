@@ -33,23 +33,8 @@ fn bed_with_services(test: &str) -> Option<Bed> {
     let b = bed.b.clone();
     bed.spawn(&b, &["python3", "-c", ECHO_SERVER, &ECHO.to_string()]);
     if common::installed("dnsmasq", "the UDP bed's DNS server") {
-        let (v4, v6) = (format!("--listen-address={B4}"), format!("--listen-address={B6}"));
-        bed.spawn(
-            &b,
-            &[
-                "dnsmasq",
-                "--keep-in-foreground",
-                "--conf-file=/dev/null",
-                "--no-resolv",
-                "--no-hosts",
-                "--bind-interfaces",
-                &v4,
-                &v6,
-                "--port=53",
-                "--user=root",
-                "--pid-file=",
-            ],
-        );
+        let dnsmasq = common::dnsmasq(&[B4, B6], &[]);
+        bed.spawn(&b, &dnsmasq.iter().map(String::as_str).collect::<Vec<_>>());
     }
     let ip = |args: &[&str]| assert!(Command::new("ip").args(args).status().unwrap().success(), "{args:?}");
     ip(&[

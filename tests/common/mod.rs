@@ -56,6 +56,24 @@ pub fn installed(program: &str, what: &str) -> bool {
     there
 }
 
+/// dnsmasq's command line as the live tests run it: in the foreground, with none of the machine's
+/// configuration, resolvers or hosts file, bound to the `listen` addresses only, answering the
+/// `--host-record` values in `records`.
+pub fn dnsmasq(listen: &[&str], records: &[&str]) -> Vec<String> {
+    let fixed = [
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--bind-interfaces",
+    ];
+    let mut cmd: Vec<String> = std::iter::once("dnsmasq").chain(fixed).map(String::from).collect();
+    cmd.extend(listen.iter().map(|a| format!("--listen-address={a}")));
+    cmd.extend(records.iter().map(|r| format!("--host-record={r}")));
+    cmd.extend(["--port=53", "--user=root", "--pid-file="].map(String::from));
+    cmd
+}
+
 /// Root, or a reason to skip (a failure under CI).
 pub fn privileged(test: &str) -> bool {
     // SAFETY: geteuid has no preconditions.

@@ -235,26 +235,13 @@ pub fn start(bed: &mut Bed) -> Services {
         );
     }
     if available("dnsmasq") {
-        let listen = format!("--listen-address={B4}");
         let service = Service {
             port: DNS,
             name: "domain",
             udp: true,
         };
-        let cmd = [
-            "dnsmasq",
-            "--keep-in-foreground",
-            "--conf-file=/dev/null",
-            "--no-resolv",
-            "--no-hosts",
-            "--bind-interfaces",
-            &listen,
-            "--port=53",
-            "--host-record=wirecraft.test,198.18.0.77",
-            "--user=root",
-            "--pid-file=",
-        ];
-        serve(bed, service, &cmd);
+        let cmd = super::dnsmasq(&[B4], &["wirecraft.test,198.18.0.77"]);
+        serve(bed, service, &cmd.iter().map(String::as_str).collect::<Vec<_>>());
     }
     let services = Services { running, _dir: dir };
     wait_listening(bed, &services.tcp_ports());
